@@ -1,0 +1,45 @@
+# zhengji: the two commands a new user needs are `make demo` and `make test`.
+# Each installs what is missing on a fresh Debian machine first.
+
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+STAMP := $(VENV)/.synced
+
+.PHONY: demo test lint bench up deps system-deps schemas clean
+
+demo: deps
+	$(VENV)/bin/zhengji demo
+
+up: deps
+	$(VENV)/bin/zhengji up
+
+test: deps
+	$(VENV)/bin/pytest -q -n 2 --dist loadgroup
+
+lint: deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+
+bench: deps
+	$(PY) bench/bench_bus.py
+	$(PY) bench/bench_review.py
+
+schemas: deps
+	$(PY) -m contracts.schemas
+
+deps: system-deps $(STAMP)
+
+# ffmpeg/ffprobe from Debian's packages; a clear message where we cannot install them.
+system-deps:
+	@bash scripts/system-deps.sh
+
+$(STAMP): pyproject.toml uv.lock
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@test -x $(UV) || $(VENV)/bin/pip install --quiet --disable-pip-version-check uv==0.13.9
+	$(UV) sync --frozen --quiet
+	@touch $(STAMP)
+
+clean:
+	rm -rf .zhengji .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,273 @@
+"""The campaign spec: everything a notice (通知) fixes about a call for submissions.
+
+A preset in ``campaigns/*.yaml`` is one of these. Every media rule is optional:
+a rule the notice does not state is not applied (``None`` means "not stated").
+"""
+
+from datetime import date
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WorkKind(StrEnum):
+    VIDEO = "video"
+    AUDIO = "audio"
+    IMAGES = "images"
+    TEXT = "text"
+    QUIZ = "quiz"
+    COURSEWARE = "courseware"
+    REGISTRATION_FORM = "registration_form"
+
+
+class Window(Strict):
+    """An inclusive date range in the campaign's own calendar (Asia/Shanghai)."""
+
+    starts: date
+    ends: date | None = Field(default=None, description="None: open-ended (a showcase from a date on)")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Window":
+        if self.ends is not None and self.ends < self.starts:
+            raise ValueError(f"窗口结束日期 {self.ends} 早于开始日期 {self.starts}")
+        return self
+
+
+class DurationRange(Strict):
+    min_s: float | None = None
+    max_s: float | None = None
+
+
+class VideoSpec(Strict):
+    containers: list[str] | None = Field(
+        default=None, description="e.g. [mp4]; MP4 means MP4, not MOV renamed"
+    )
+    video_codecs: list[str] | None = Field(default=None, description="ffprobe codec names, e.g. [h264]")
+    profiles: list[str] | None = None
+    width: int | None = None
+    height: int | None = None
+    aspect_ratio: str | None = Field(default=None, pattern=r"^\d+:\d+$")
+    orientation: Literal["landscape", "portrait"] | None = None
+    frame_rate: float | None = None
+    constant_frame_rate: bool | None = None
+    bit_rate_kbps: int | None = None
+    bit_rate_tolerance: float = Field(default=0.25, ge=0, le=1, description="Allowed relative deviation")
+    duration: DurationRange | None = Field(default=None, description="Hard limits: errors")
+    preferred_duration: DurationRange | None = Field(default=None, description="Soft range: warnings")
+    max_size_bytes: int | None = None
+    audio_required: bool | None = None
+    audio_codecs: list[str] | None = None
+    audio_sample_rates: list[int] | None = None
+    audio_channels: list[int] | None = None
+    pixel_formats: list[str] | None = None
+    progressive: bool | None = None
+    faststart: bool | None = None
+    intro_slate_max_s: float | None = None
+    av_sync: bool | None = Field(default=None, description="Audio and video of equal length, in sync")
+    no_dropped_frames: bool | None = None
+    no_flashes: bool | None = None
+    no_qr_codes: bool | None = None
+    loudness_lufs: float | None = Field(default=None, description="Target integrated loudness")
+    loudness_tolerance_lu: float = 2.0
+
+
+class AudioSpec(Strict):
+    containers: list[str] | None = None
+    audio_codecs: list[str] | None = None
+    duration: DurationRange | None = None
+    max_size_bytes: int | None = None
+    loudness_lufs: float | None = None
+    loudness_tolerance_lu: float = 2.0
+
+
+class ImageSpec(Strict):
+    formats: list[str] | None = Field(default=None, description="e.g. [jpeg, png]")
+    min_count: int | None = None
+    max_count: int | None = None
+    min_width: int | None = None
+    min_height: int | None = None
+    max_size_bytes: int | None = None
+
+
+class TextSpec(Strict):
+    max_chars: int | None = None
+    min_chars: int | None = None
+
+
+class DocumentSpec(Strict):
+    formats: list[str] | None = Field(default=None, description="e.g. [pdf, ppt, pptx, jpeg, png]")
+    max_pages: int | None = None
+    max_size_bytes: int | None = None
+    stamped: bool | None = Field(default=None, description="Must carry the unit's seal (盖章)")
+
+
+class QuizSpec(Strict):
+    fields: list[str] = Field(description="Column names, e.g. 题目, 题干, 选项, 标准答案, 出题单位, 推荐单位")
+    min_questions: int | None = None
+    max_questions: int | None = None
+
+
+class Material(Strict):
+    """One file (or set) an entry must or may include."""
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str
+    kind: WorkKind
+    required: bool = True
+    primary: bool = Field(default=False, description="The work itself; validated and transcoded")
+    video: VideoSpec | None = None
+    audio: AudioSpec | None = None
+    images: ImageSpec | None = None
+    text: TextSpec | None = None
+    document: DocumentSpec | None = None
+    quiz: QuizSpec | None = None
+
+
+class FieldKind(StrEnum):
+    TEXT = "text"
+    TEXTAREA = "textarea"
+    PHONE = "phone"
+    CHOICE = "choice"
+    EMAIL = "email"
+    NUMBER = "number"
+    ID_NUMBER = "id_number"
+
+
+class FormField(Strict):
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str
+    kind: FieldKind = FieldKind.TEXT
+    required: bool = True
+    choices: list[str] | None = None
+    max_length: int | None = None
+    personal: bool = Field(default=False, description="Personal data: never leaves intake")
+
+
+class Category(Strict):
+    name: str
+    subcolumns: list[str] = Field(default_factory=list)
+
+
+class Series(Strict):
+    """A collection series with its own kind of work and limits (Shanxi has ten)."""
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str
+    materials: list[Material]
+    quotas: dict[str, int] = Field(
+        default_factory=dict, description="Level key -> entries each unit may send"
+    )
+    notes: str | None = None
+
+
+class AwardTier(Strict):
+    key: str
+    name: str
+    ratio: int | None = Field(default=None, ge=0, description="Share in a ratio scheme, e.g. 3 of 3:3:4")
+    count: int | None = Field(default=None, ge=0, description="Fixed number of awards")
+
+
+PoolKey = Literal["unit", "group", "category", "subcolumn", "series"]
+
+
+def _unit_and_group() -> list[PoolKey]:
+    return ["unit", "group"]
+
+
+class Outcome(Strict):
+    """What finalising a level decides, as the notice states it."""
+
+    recommend_top: int | None = Field(default=None, description="Top N of each pool go up a level")
+    recommend_total: int | None = Field(
+        default=None, description="Top N overall go up, e.g. 60 to the province"
+    )
+    min_per_group: int | None = Field(default=None, description="At least this many per section or group")
+    unit_quotas: dict[str, int] = Field(
+        default_factory=dict, description="Unit name or code -> how many go up"
+    )
+    tiers: list[AwardTier] = Field(default_factory=list)
+    award_cap: float | None = Field(
+        default=None, gt=0, le=1, description="At most this share of entries awarded"
+    )
+    pool_by: list[PoolKey] = Field(default_factory=_unit_and_group)
+
+
+class ReviewLevel(Strict):
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str
+    unit_level: Literal["school", "county", "city", "province", "national"]
+    window: Window | None = None
+    reviewers_per_entry: int = Field(default=3, ge=1)
+    outcome: Outcome
+
+
+class Criterion(Strict):
+    key: str
+    name: str
+    weight: float = Field(gt=0)
+    max_score: float = 100
+
+
+class PublicationTarget(Strict):
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str
+    adapter: Literal["http", "webhook"] = "http"
+    url: str | None = Field(
+        default=None, description="Set when the campaign is created; presets leave it empty"
+    )
+    qualifies: list[str] = Field(
+        default_factory=lambda: ["awarded"], description="Outcomes that qualify: awarded, recommended"
+    )
+    level: str | None = Field(
+        default=None, description="Review level whose outcome qualifies; None = the last"
+    )
+    publish_at: date | None = None
+    fields: list[str] = Field(
+        default_factory=lambda: ["title", "unit_name", "group", "category", "award_tier"]
+    )
+
+
+class Campaign(Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str
+    issuer: str
+    notice_ref: str | None = Field(default=None, description="Document number, e.g. 延州电教馆函〔2024〕5号")
+    participants: str | None = None
+    groups: list[str] = Field(default_factory=list)
+    categories: list[Category] = Field(default_factory=list)
+    series: list[Series] = Field(default_factory=list)
+    form: list[FormField]
+    materials: list[Material] = Field(default_factory=list)
+    per_person_limit: int | None = None
+    naming_rule: str | None = Field(default=None, description="e.g. '{title}—{school}{name}' or '{title}'")
+    upload_window: Window | None = None
+    showcase_from: date | None = None
+    review_levels: list[ReviewLevel] = Field(default_factory=list)
+    rubric: list[Criterion] = Field(default_factory=list)
+    organising_awards: bool = False
+    publication_targets: list[PublicationTarget] = Field(default_factory=list)
+    authors_public: bool = Field(
+        default=True, description="False where entrants are minors: names stay private"
+    )
+    notes: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_primary_work(self) -> "Campaign":
+        keys = [m.key for m in self.materials]
+        if len(keys) != len(set(keys)):
+            raise ValueError("材料 key 重复 / duplicate material keys")
+        if self.materials and sum(m.primary for m in self.materials) != 1:
+            raise ValueError("须恰有一项主作品材料 (primary) / exactly one material must be primary")
+        return self
+
+    def primary_material(self) -> Material | None:
+        return next((m for m in self.materials if m.primary), None)
+
+    def video_spec(self) -> VideoSpec | None:
+        primary = self.primary_material()
+        return primary.video if primary else None

@@ -1,0 +1,199 @@
+"""The five submission events and their envelope.
+
+Every event names one submission and carries the public facts of its entry
+forward (``EntryInfo``), so that each service can work from the events it
+consumes and never reads another service's database. Personal data (phones,
+ID numbers, the names of minors) never appears here: it stays in intake.
+"""
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+from uuid import UUID, uuid4
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+
+from contracts.blobs import BlobRef
+from contracts.campaign import Campaign
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class BaseEvent(BaseModel):
+    """Fields every event has. ``event_id`` is what consumers deduplicate on."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_id: UUID = Field(default_factory=uuid4)
+    event_type: str
+    schema_version: int = 1
+    occurred_at: AwareDatetime = Field(default_factory=_now)
+    campaign_id: str
+    producer: str = Field(description="Service that emitted the event, e.g. validator")
+
+    def partition_key(self) -> str:
+        return self.campaign_id
+
+
+class CampaignDefined(BaseEvent):
+    """A campaign was created or changed; every service keeps its own copy of the spec."""
+
+    event_type: Literal["campaign.defined"] = "campaign.defined"
+    spec: Campaign
+
+
+class Envelope(BaseEvent):
+    """The envelope of a submission's events: keyed (and ordered) by submission."""
+
+    submission_id: str
+    correlation_id: str = Field(description="The same for every event of one submission version")
+    causation_id: UUID | None = Field(default=None, description="event_id of the event that caused this one")
+
+    def partition_key(self) -> str:
+        return self.submission_id
+
+
+class EntryInfo(BaseModel):
+    """Public facts of an entry: safe for reviewers (no author, no unit) and platforms."""
+
+    model_config = ConfigDict(frozen=True)
+
+    title: str
+    group: str | None = None
+    category: str | None = None
+    subcolumn: str | None = None
+    summary: str | None = None
+    version: int = Field(default=1, ge=1, description="1 for the first upload, +1 per resubmission")
+
+
+class Attribution(BaseModel):
+    """Who made the work, as the campaign allows it to be shown publicly.
+
+    Reviewers never see this (blind review); publication may. ``author`` is None
+    where the campaign keeps entrants' names private (minors)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    unit_code: str
+    unit_name: str
+    unit_path: list[str] = Field(default_factory=list, description="Unit codes from the root down")
+    author: str | None = None
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class TimeRange(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    start_s: float
+    end_s: float
+
+
+class Finding(BaseModel):
+    """One rule's verdict on one submission, in words a teacher can act on."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule_id: str = Field(description="Stable id, e.g. video.frame_rate")
+    severity: Severity
+    expected: str
+    measured: str
+    message_zh: str
+    message_en: str
+    time_range: TimeRange | None = None
+    confidence: float | None = Field(default=None, ge=0, le=1, description="Heuristic checks only")
+
+
+class SubmissionSubmitted(Envelope):
+    event_type: Literal["submission.submitted"] = "submission.submitted"
+    entry: EntryInfo
+    attribution: Attribution
+    media: BlobRef
+    materials: dict[str, BlobRef] = Field(default_factory=dict)
+
+
+class SubmissionValidated(Envelope):
+    event_type: Literal["submission.validated"] = "submission.validated"
+    entry: EntryInfo
+    attribution: Attribution
+    media: BlobRef
+    passed: bool
+    findings: list[Finding]
+    duration_s: float | None = None
+
+
+class Rendition(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str = Field(description="e.g. master, preview-720p, poster, hls")
+    blob: BlobRef
+    width: int | None = None
+    height: int | None = None
+    bit_rate_kbps: int | None = None
+
+
+class SubmissionTranscoded(Envelope):
+    event_type: Literal["submission.transcoded"] = "submission.transcoded"
+    entry: EntryInfo
+    attribution: Attribution
+    succeeded: bool
+    reason: str | None = Field(default=None, description="Why the job failed, when it did")
+    renditions: list[Rendition] = Field(default_factory=list)
+    duration_s: float | None = None
+
+
+ReviewOutcome = Literal["recommended", "not_recommended", "awarded"]
+
+
+class SubmissionReviewed(Envelope):
+    event_type: Literal["submission.reviewed"] = "submission.reviewed"
+    entry: EntryInfo
+    attribution: Attribution
+    level: str = Field(description="Review level key, e.g. county, city, province")
+    outcome: ReviewOutcome
+    award_tier: str | None = None
+    rank: int | None = Field(default=None, ge=1)
+    score: float | None = None
+    renditions: list[Rendition] = Field(default_factory=list)
+
+
+class SubmissionPublished(Envelope):
+    event_type: Literal["submission.published"] = "submission.published"
+    entry: EntryInfo
+    attribution: Attribution
+    target: str = Field(description="Publication target key of the campaign")
+    status: Literal["published", "retracted", "failed"]
+    remote_id: str | None = None
+    url: str | None = None
+    award_tier: str | None = None
+    reason: str | None = None
+
+
+AnyEvent = Annotated[
+    SubmissionSubmitted
+    | SubmissionValidated
+    | SubmissionTranscoded
+    | SubmissionReviewed
+    | SubmissionPublished,
+    Field(discriminator="event_type"),
+]
+EVENT_MODELS: dict[str, type[BaseEvent]] = {
+    "campaign.defined": CampaignDefined,
+    "submission.submitted": SubmissionSubmitted,
+    "submission.validated": SubmissionValidated,
+    "submission.transcoded": SubmissionTranscoded,
+    "submission.reviewed": SubmissionReviewed,
+    "submission.published": SubmissionPublished,
+}
+_any_event: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)  # type: ignore[arg-type]
+
+
+def parse_event(raw: bytes | str) -> AnyEvent:
+    """Parse any zhengji event from JSON; raises pydantic.ValidationError."""
+    return _any_event.validate_json(raw)

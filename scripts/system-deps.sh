@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the system tools zhengji needs (ffmpeg, ffprobe) on Debian or Ubuntu,
+# and says clearly what to do where it cannot.
+set -euo pipefail
+
+missing=()
+command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
+command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-venv)
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+pkgs=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "缺少 / missing: ${pkgs}— 这台机器没有 apt-get：请用系统的包管理器安装 ffmpeg（含 ffprobe）后重试。" >&2
+  echo "No apt-get here: install ffmpeg (with ffprobe) with your system's package manager, then run make again." >&2
+  exit 1
+fi
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    sudo="sudo"
+  else
+    echo "缺少 / missing: ${pkgs}— 需要 root 权限安装：请运行 sudo apt-get install -y ${pkgs}" >&2
+    echo "Not root and no passwordless sudo: run 'sudo apt-get install -y ${pkgs}', then make again." >&2
+    exit 1
+  fi
+fi
+echo "安装 / installing: ${pkgs}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends ${pkgs} >/dev/null

@@ -1,0 +1,78 @@
+"""The Kafka side: the broker factory, topic creation and publishing.
+
+Every subscriber is created through ``subscribe`` so the delivery policy is
+set in one place (see ``consumer.py`` for why it is NACK_ON_ERROR)."""
+
+import contextlib
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+
+from contracts import TOPICS, dlq_topic
+
+PARTITIONS = 6
+# A handler never holds the poll loop for long: media work runs in the job
+# table (jobs.py), so a generous poll interval only covers a slow store.
+MAX_POLL_INTERVAL_MS = 300_000
+
+
+def make_broker(bootstrap: str, client_id: str) -> KafkaBroker:
+    return KafkaBroker(
+        bootstrap,
+        client_id=client_id,
+        # No idempotent producer: Tansu does not implement InitProducerId, and consumers
+        # deduplicate by event_id anyway, which also covers outbox re-sends.
+        acks="all",
+        logger=None,
+        request_timeout_ms=15_000,
+    )
+
+
+def all_topics() -> list[str]:
+    return [t for topic in TOPICS.values() for t in (topic, dlq_topic(topic))]
+
+
+async def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int = PARTITIONS) -> None:
+    """Create the topics if they are missing; a wiped broker gets them back at start-up."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="zhengji-admin")
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [NewTopic(t, partitions, 1) for t in topics if t not in existing]
+        if wanted:
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics(wanted)
+    finally:
+        await admin.close()
+
+
+def subscribe(
+    broker: KafkaBroker,
+    topic: str,
+    group_id: str,
+    on_message: Callable[[bytes, dict[str, Any]], Awaitable[None]],
+) -> None:
+    """Register a raw-bytes subscriber; parsing is ours, so a bad payload is a DLQ entry, not a crash."""
+
+    @broker.subscriber(
+        topic,
+        group_id=group_id,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        max_poll_interval_ms=MAX_POLL_INTERVAL_MS,
+        title=f"{group_id}:{topic}",
+    )
+    async def _on_raw(message: KafkaMessage) -> None:
+        record = message.raw_message
+        where = {
+            "topic": topic,
+            "partition": getattr(record, "partition", None),
+            "offset": getattr(record, "offset", None),
+            "group": group_id,
+        }
+        await on_message(message.body, where)

@@ -1,0 +1,149 @@
+"""A job table with leases, for work longer than a Kafka poll should wait.
+
+The Kafka handler only enqueues a job (quickly, in the consumer's transaction);
+workers claim jobs with a lease and renew it while they run. A worker that dies
+stops renewing, its lease expires and another worker claims the job and does it
+again from scratch. Finishing is conditional on still holding the lease, so
+exactly one finish (and one outgoing event) results. Shorter jobs are claimed
+first, so a one-minute clip is not stuck behind an eight-minute encode.
+See docs/decisions/0003-long-jobs.md."""
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+Job = dict[str, Any]
+QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class LeaseLost(Exception):
+    """The job was cancelled or claimed by another worker; stop without effects."""
+
+
+class JobTable:
+    def __init__(
+        self, db: AsyncDatabase[dict[str, Any]], name: str, lease_s: float, max_attempts: int = 3
+    ) -> None:
+        self.jobs = db[name]
+        self.lease = timedelta(seconds=lease_s)
+        self.max_attempts = max_attempts
+        self.wake = asyncio.Event()
+
+    async def create_indexes(self) -> None:
+        await self.jobs.create_index([("state", ASCENDING), ("cost", ASCENDING), ("created_at", ASCENDING)])
+
+    async def enqueue(
+        self, job_id: str, payload: dict[str, Any], cost: float, session: AsyncClientSession
+    ) -> None:
+        """Add a job unless it exists; ``cost`` orders the queue (e.g. media seconds)."""
+        await self.jobs.update_one(
+            {"_id": job_id},
+            {
+                "$setOnInsert": {
+                    "state": QUEUED,
+                    "payload": payload,
+                    "cost": cost,
+                    "attempts": 0,
+                    "created_at": _now(),
+                    "progress": None,
+                }
+            },
+            upsert=True,
+            session=session,
+        )
+        self.wake.set()
+
+    async def claim(self, worker: str) -> Job | None:
+        now = _now()
+        return await self.jobs.find_one_and_update(
+            {
+                "$or": [
+                    {"state": QUEUED},
+                    {"state": RUNNING, "lease_until": {"$lt": now}, "attempts": {"$lt": self.max_attempts}},
+                ]
+            },
+            {
+                "$set": {
+                    "state": RUNNING,
+                    "worker": worker,
+                    "lease_until": now + self.lease,
+                    "started_at": now,
+                },
+                "$inc": {"attempts": 1},
+            },
+            sort=[("cost", ASCENDING), ("created_at", ASCENDING)],
+            return_document=ReturnDocument.AFTER,
+        )
+
+    async def renew(self, job: Job, progress: dict[str, Any] | None = None) -> None:
+        update: dict[str, Any] = {"lease_until": _now() + self.lease}
+        if progress is not None:
+            update["progress"] = progress
+        result = await self.jobs.update_one(
+            {"_id": job["_id"], "worker": job["worker"], "state": RUNNING}, {"$set": update}
+        )
+        if result.matched_count == 0:
+            raise LeaseLost(job["_id"])
+
+    async def finish(self, job: Job, state: str, session: AsyncClientSession, **fields: Any) -> None:
+        """Close the job inside the caller's transaction; raises LeaseLost if it is not ours any more."""
+        result = await self.jobs.update_one(
+            {"_id": job["_id"], "worker": job["worker"], "state": RUNNING},
+            {"$set": {"state": state, "finished_at": _now(), **fields}},
+            session=session,
+        )
+        if result.matched_count == 0:
+            raise LeaseLost(job["_id"])
+
+    async def cancel(self, job_id: str) -> bool:
+        result = await self.jobs.update_one(
+            {"_id": job_id, "state": {"$in": [QUEUED, RUNNING]}}, {"$set": {"state": CANCELLED}}
+        )
+        return result.modified_count == 1
+
+    async def abandoned(self) -> list[Job]:
+        """Jobs whose every attempt died: they need a failure recorded, not another try."""
+        cursor = self.jobs.find(
+            {"state": RUNNING, "lease_until": {"$lt": _now()}, "attempts": {"$gte": self.max_attempts}}
+        )
+        return [job async for job in cursor]
+
+    async def get(self, job_id: str) -> Job | None:
+        return await self.jobs.find_one({"_id": job_id})
+
+
+async def run_workers(
+    table: JobTable, worker: str, concurrency: int, run: Callable[[Job], Awaitable[None]], poll_s: float = 1.0
+) -> None:
+    """Keep up to ``concurrency`` jobs running; wake early when a job is enqueued here."""
+    slots = asyncio.Semaphore(concurrency)
+    running: set[asyncio.Task[None]] = set()
+
+    async def one(job: Job) -> None:
+        try:
+            await run(job)
+        finally:
+            slots.release()
+
+    while True:
+        await slots.acquire()
+        job = await table.claim(worker)
+        if job is None:
+            slots.release()
+            table.wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(table.wake.wait(), timeout=poll_s)
+            continue
+        task = asyncio.create_task(one(job))
+        running.add(task)
+        task.add_done_callback(running.discard)

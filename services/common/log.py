@@ -1,0 +1,33 @@
+"""structlog set up for JSON lines (production) or a console (the demo).
+
+Handlers bind ``submission_id`` and ``event_id`` with ``structlog.contextvars``
+so every line written while an event is processed carries them."""
+
+import logging
+import sys
+
+import structlog
+
+
+def configure_logging(json: bool = True, level: str = "INFO") -> None:
+    renderer: structlog.types.Processor = (
+        structlog.processors.JSONRenderer(ensure_ascii=False) if json else structlog.dev.ConsoleRenderer()
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+    # Libraries log through stdlib logging; keep their chatter at warnings.
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+
+
+def get_logger(name: str) -> structlog.stdlib.BoundLogger:
+    return structlog.get_logger(name)  # type: ignore[no-any-return]

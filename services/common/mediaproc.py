@@ -1,0 +1,141 @@
+"""Running ffmpeg and ffprobe: bounded in time, memory and CPU, never left behind.
+
+Every media subprocess of zhengji goes through here. The child leads its own
+process group, so a timeout or a cancelled task kills it and anything it
+spawned; rlimits stop a hostile file from exhausting the host."""
+
+import asyncio
+import contextlib
+import math
+import os
+import resource
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+ADDRESS_SPACE_LIMIT = 4 * 1024**3
+
+
+class ToolMissing(Exception):
+    """ffmpeg or ffprobe could not be started at all."""
+
+
+class ToolTimedOut(Exception):
+    def __init__(self, tool: str, timeout_s: float) -> None:
+        super().__init__(f"{tool} did not finish within {timeout_s:.0f} s")
+        self.timeout_s = timeout_s
+
+
+@dataclass(frozen=True)
+class Completed:
+    returncode: int
+    stdout: bytes
+    stderr: bytes
+
+
+def _limits(cpu_s: int, address_space: int) -> Callable[[], None]:
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
+
+    return apply
+
+
+def _kill_group(proc: asyncio.subprocess.Process) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+async def _spawn(
+    argv: list[str], timeout_s: float, address_space: int, stdout: int
+) -> asyncio.subprocess.Process:
+    # CPU seconds may exceed wall seconds with threads; bound it generously but finitely.
+    cpu_s = math.ceil(timeout_s * (os.cpu_count() or 1)) + 1
+    try:
+        return await asyncio.create_subprocess_exec(
+            *argv,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,
+            preexec_fn=_limits(cpu_s, address_space),
+        )
+    except OSError as exc:
+        raise ToolMissing(f"cannot run {argv[0]}: {exc}") from exc
+
+
+async def run(argv: list[str], timeout_s: float, address_space: int = ADDRESS_SPACE_LIMIT) -> Completed:
+    proc = await _spawn(argv, timeout_s, address_space, asyncio.subprocess.PIPE)
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), timeout_s)
+    except TimeoutError:
+        _kill_group(proc)
+        await proc.wait()
+        raise ToolTimedOut(argv[0], timeout_s) from None
+    except BaseException:
+        _kill_group(proc)
+        await proc.wait()
+        raise
+    return Completed(proc.returncode or 0, out, err)
+
+
+@dataclass(frozen=True)
+class Progress:
+    out_time_s: float
+    speed: float | None
+    done: bool
+
+
+def parse_progress_block(lines: list[str]) -> Progress:
+    """One block of ``-progress pipe:1`` output (key=value lines ending with progress=...)."""
+    values = dict(line.split("=", 1) for line in lines if "=" in line)
+    out_us = values.get("out_time_us") or values.get("out_time_ms") or "0"
+    speed_text = values.get("speed", "").rstrip("x").strip()
+    try:
+        speed = float(speed_text) if speed_text and speed_text != "N/A" else None
+    except ValueError:
+        speed = None
+    try:
+        out_time = max(0.0, int(out_us) / 1_000_000)
+    except ValueError:
+        out_time = 0.0
+    return Progress(out_time_s=out_time, speed=speed, done=values.get("progress") == "end")
+
+
+async def run_ffmpeg(
+    args: list[str],
+    timeout_s: float,
+    on_progress: Callable[[Progress], Awaitable[None]] | None = None,
+    ffmpeg_bin: str = "ffmpeg",
+) -> Completed:
+    """Run ffmpeg with ``-progress pipe:1``, reporting each progress block as it comes."""
+    argv = [ffmpeg_bin, "-hide_banner", "-nostdin", "-y", "-progress", "pipe:1", "-nostats", *args]
+    proc = await _spawn(argv, timeout_s, ADDRESS_SPACE_LIMIT, asyncio.subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    stderr_task = asyncio.create_task(proc.stderr.read())
+
+    async def pump() -> None:
+        assert proc.stdout is not None
+        block: list[str] = []
+        async for raw in proc.stdout:
+            line = raw.decode(errors="replace").strip()
+            block.append(line)
+            if line.startswith("progress="):
+                if on_progress is not None:
+                    await on_progress(parse_progress_block(block))
+                block = []
+        await proc.wait()
+
+    try:
+        await asyncio.wait_for(pump(), timeout_s)
+    except TimeoutError:
+        _kill_group(proc)
+        await proc.wait()
+        stderr_task.cancel()
+        raise ToolTimedOut("ffmpeg", timeout_s) from None
+    except BaseException:
+        _kill_group(proc)
+        await proc.wait()
+        stderr_task.cancel()
+        raise
+    return Completed(proc.returncode or 0, b"", await stderr_task)

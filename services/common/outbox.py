@@ -1,0 +1,87 @@
+"""The transactional outbox and its relay.
+
+A service stores the events it wants to emit in its own ``outbox`` collection,
+in the same transaction as the state change that causes them. The relay
+publishes what is unsent and marks it sent. A crash between the two publishes
+again on restart; consumers deduplicate by ``event_id``, so nothing visible is
+duplicated and nothing is lost."""
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from faststream.kafka import KafkaBroker
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from contracts import BaseEvent, topic_for
+from services.common.log import get_logger
+from services.common.metrics import EVENTS_PUBLISHED
+
+log = get_logger("outbox")
+
+
+class Outbox:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self.collection = db["outbox"]
+        self._wake = asyncio.Event()
+
+    async def add(
+        self, events: Sequence[BaseEvent], session: AsyncClientSession | None, causation: str | None = None
+    ) -> None:
+        if not events:
+            return
+        now = datetime.now(UTC)
+        docs = [
+            {
+                "_id": str(e.event_id),
+                "topic": topic_for(e.event_type),
+                "key": e.partition_key(),
+                "payload": e.model_dump_json(),
+                "causation": causation,
+                "sent": False,
+                "created_at": now,
+            }
+            for e in events
+        ]
+        await self.collection.insert_many(docs, session=session)
+        self._wake.set()
+
+    async def rearm(self, causation: str) -> int:
+        """Publish again what a cause produced: a duplicate delivery may mean the broker lost it."""
+        result = await self.collection.update_many({"causation": causation}, {"$set": {"sent": False}})
+        if result.modified_count:
+            self._wake.set()
+        return result.modified_count
+
+    async def pending(self) -> int:
+        return await self.collection.count_documents({"sent": False})
+
+    async def relay_once(self, broker: KafkaBroker, batch: int = 100) -> int:
+        sent = 0
+        cursor = self.collection.find({"sent": False}).sort("created_at", 1).limit(batch)
+        async for doc in cursor:
+            await broker.publish(
+                doc["payload"].encode(),
+                topic=doc["topic"],
+                key=doc["key"].encode(),
+                headers={"content-type": "application/json"},
+            )
+            await self.collection.update_one({"_id": doc["_id"]}, {"$set": {"sent": True}})
+            EVENTS_PUBLISHED.labels(topic=doc["topic"]).inc()
+            sent += 1
+        return sent
+
+    async def relay_forever(self, broker: KafkaBroker, poll_s: float) -> None:
+        """Publish as soon as something is added; poll too, for entries other processes wrote."""
+        while True:
+            self._wake.clear()
+            try:
+                if await self.relay_once(broker) == 100:
+                    continue
+            except Exception as exc:  # the broker or store is away: keep the entries, try again
+                log.warning("outbox_relay_failed", error=str(exc))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=poll_s)

@@ -1,0 +1,118 @@
+"""What every service is made of, and the few things they share.
+
+A service is a name, the consumers it registers, an optional HTTP router and
+background loops. The runtime (``zhengji/runtime.py``) builds ``Deps`` once and
+runs one service (distributed mode) or all five in one process (embedded)."""
+
+import asyncio
+import contextlib
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from typing import Any, ClassVar, TypeVar
+
+from fastapi import APIRouter
+from faststream.kafka import KafkaBroker
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from contracts import CAMPAIGN_TOPIC, BaseEvent, CampaignDefined
+from contracts.campaign import Campaign
+from services.common.blobs import BlobStore
+from services.common.bus import subscribe
+from services.common.consumer import Consumer, Effect, Handler, NotReady
+from services.common.log import get_logger
+from services.common.outbox import Outbox
+from services.common.settings import Settings
+from services.common.store import service_db
+
+E = TypeVar("E", bound=BaseEvent)
+
+
+@dataclass
+class Deps:
+    settings: Settings
+    client: AsyncMongoClient[dict[str, Any]]
+    broker: KafkaBroker
+    blobs: BlobStore
+
+
+class Service:
+    name: ClassVar[str]
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+        self.settings = deps.settings
+        self.db = service_db(deps.client, deps.settings.db_prefix, self.name)
+        self.outbox = Outbox(self.db)
+        self.log = get_logger(self.name)
+        self.router: APIRouter | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def consume(self, topic: str, model: type[E], handler: Handler[E]) -> None:
+        consumer = Consumer(
+            service=self.name,
+            topic=topic,
+            model=model,
+            handler=handler,
+            client=self.deps.client,
+            db=self.db,
+            outbox=self.outbox,
+            broker=self.deps.broker,
+            attempts=self.settings.retry_attempts,
+            backoff_s=self.settings.retry_backoff_s,
+        )
+        # One group per (service, topic): subscribers sharing a group rebalance each other on every join.
+        subscribe(self.deps.broker, topic, f"zhengji-{self.name}.{topic}", consumer)
+
+    def register(self) -> None:
+        """Register consumers on the broker; called before the broker starts."""
+        self.consume(CAMPAIGN_TOPIC, CampaignDefined, self.on_campaign)
+
+    async def on_campaign(self, event: CampaignDefined) -> Effect:
+        """Keep this service's own copy of a campaign's spec (event-carried state)."""
+        doc = {"spec": event.spec.model_dump(mode="json"), "defined_at": event.occurred_at}
+
+        async def writes(session: AsyncClientSession) -> None:
+            campaigns = self.db["campaigns"]
+            current = await campaigns.find_one({"_id": event.campaign_id}, {"defined_at": 1}, session=session)
+            if (
+                current is None
+                or current.get("defined_at") is None
+                or current["defined_at"] <= event.occurred_at
+            ):
+                await campaigns.update_one(
+                    {"_id": event.campaign_id}, {"$set": doc}, upsert=True, session=session
+                )
+
+        return Effect(writes=writes)
+
+    async def campaign(self, campaign_id: str) -> Campaign:
+        """The campaign's spec; NotReady while its definition has not reached this service yet."""
+        doc = await self.db["campaigns"].find_one({"_id": campaign_id})
+        if doc is None:
+            raise NotReady(f"campaign {campaign_id} not known yet")
+        return Campaign.model_validate(doc["spec"])
+
+    async def setup(self) -> None:
+        """Create indexes; called once the store is reachable."""
+
+    async def start(self) -> None:
+        await self.setup()
+        self.spawn(self.outbox.relay_forever(self.deps.broker, self.settings.outbox_poll_s))
+
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(coro)
+        task.add_done_callback(self._crashed)
+        self._tasks.append(task)
+
+    def _crashed(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            self.log.error("background_task_crashed", error=repr(task.exception()))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()

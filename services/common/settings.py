@@ -1,0 +1,46 @@
+"""Settings from the environment: ``ZHENGJI_*``, plus the two names every
+Kafka and MongoDB operator already uses."""
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ZHENGJI_", extra="ignore")
+
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092",
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "ZHENGJI_KAFKA_BOOTSTRAP_SERVERS"),
+    )
+    mongodb_uri: str = Field(
+        default="mongodb://127.0.0.1:27017/?directConnection=true",
+        validation_alias=AliasChoices("MONGODB_URI", "ZHENGJI_MONGODB_URI"),
+    )
+    db_prefix: str = "zhengji"
+    data_dir: Path = Path(".zhengji")
+    blob_dir: Path | None = None
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    public_base_url: str | None = None
+
+    # Delivery: bounded retries with backoff, then the dead-letter topic.
+    retry_attempts: int = 3
+    retry_backoff_s: float = 0.5
+    outbox_poll_s: float = 0.5
+    reconcile_every_s: float = 30.0
+    stage_deadline_s: float = 300.0
+
+    # Media work: every subprocess is bounded in time.
+    probe_timeout_s: float = 60.0
+    transcode_timeout_s: float = 3600.0
+    transcoder_concurrency: int = 1
+    transcoder_encoder: str = "auto"
+    job_lease_s: float = 60.0
+
+    def blobs_path(self) -> Path:
+        return self.blob_dir or self.data_dir / "blobs"
+
+    def base_url(self) -> str:
+        return self.public_base_url or f"http://{self.http_host}:{self.http_port}"

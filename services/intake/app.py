@@ -1,0 +1,198 @@
+"""Intake: campaigns, entries, uploads, and the status view of every submission."""
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import uuid4
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from contracts import (
+    EVENT_MODELS,
+    TOPICS,
+    AnyEvent,
+    Attribution,
+    BlobRef,
+    CampaignDefined,
+    EntryInfo,
+    SubmissionSubmitted,
+    SubmissionValidated,
+)
+from contracts.campaign import Campaign
+from services.common.consumer import Effect
+from services.common.metrics import REDRIVES
+from services.common.service import Service
+from services.intake.status import progress_key, stage_of, timeline_entry
+
+
+class IntakeService(Service):
+    name = "intake"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.campaigns = self.db["campaigns"]
+        self.submissions = self.db["submissions"]
+        from services.intake.api import build_router
+
+        self.router = build_router(self)
+
+    def register(self) -> None:
+        super().register()
+        for stage, topic in TOPICS.items():
+            self.consume(topic, EVENT_MODELS[f"submission.{stage}"], self.on_event)  # type: ignore[arg-type]
+
+    async def setup(self) -> None:
+        await self.submissions.create_index([("campaign_id", ASCENDING), ("stage", ASCENDING)])
+        await self.submissions.create_index([("redrive_at", ASCENDING)])
+
+    async def start(self) -> None:
+        await super().start()
+        self.spawn(self.reconcile_forever())
+
+    async def find_campaign(self, campaign_id: str) -> Campaign | None:
+        doc = await self.campaigns.find_one({"_id": campaign_id})
+        return Campaign.model_validate(doc["spec"]) if doc else None
+
+    async def define_campaign(self, campaign: Campaign) -> None:
+        """Store the campaign and announce it to the other services, atomically."""
+        event = CampaignDefined(campaign_id=campaign.id, producer=self.name, spec=campaign)
+
+        async def work(session: AsyncClientSession) -> None:
+            await self.campaigns.insert_one(
+                {
+                    "_id": campaign.id,
+                    "spec": campaign.model_dump(mode="json"),
+                    "defined_at": event.occurred_at,
+                    "created_at": event.occurred_at,
+                },
+                session=session,
+            )
+            await self.outbox.add([event], session)
+
+        async with self.deps.client.start_session() as session:
+            await session.with_transaction(work)
+
+    async def on_event(self, event: AnyEvent) -> Effect:
+        doc = await self.submissions.find_one({"_id": event.submission_id}, {"progress": 1})
+        if doc is None:
+            raise LookupError(f"unknown submission {event.submission_id}")
+        entry = timeline_entry(event)
+        update: dict[str, Any] = {"$push": {"timeline": entry}}
+        key = list(progress_key(event))
+        current = doc.get("progress")
+        if current is None or key > current:
+            stage = stage_of(event)
+            update["$set"] = {
+                "stage": stage,
+                "progress": key,
+                "stage_since": datetime.now(UTC),
+                "last_event": {
+                    "topic": TOPICS[event.event_type.split(".")[1]],
+                    "payload": event.model_dump_json(),
+                },
+                "redrives": 0,
+                "redrive_at": self._redrive_at(stage, 0),
+            }
+            if isinstance(event, SubmissionValidated):
+                update["$set"]["findings"] = entry["findings"]
+
+        async def writes(session: AsyncClientSession) -> None:
+            await self.submissions.update_one({"_id": event.submission_id}, update, session=session)
+
+        return Effect(writes=writes)
+
+    # -- uploads -------------------------------------------------------------------------------
+
+    async def record_upload(self, submission: dict[str, Any], media: BlobRef) -> SubmissionSubmitted:
+        """Store the new version and its ``submitted`` event in one transaction."""
+        version = int(submission.get("version", 0)) + 1
+        form = submission["form"]
+        event = SubmissionSubmitted(
+            submission_id=submission["_id"],
+            campaign_id=submission["campaign_id"],
+            correlation_id=f"{submission['_id']}:v{version}",
+            producer=self.name,
+            entry=EntryInfo(
+                title=form.get("title", ""),
+                group=submission.get("group"),
+                category=form.get("category"),
+                summary=form.get("summary"),
+                version=version,
+            ),
+            attribution=Attribution.model_validate(submission["attribution"]),
+            media=media,
+        )
+
+        async def work(session: AsyncClientSession) -> None:
+            await self.submissions.update_one(
+                {"_id": submission["_id"]},
+                {
+                    "$set": {"version": version, "media": media.model_dump(mode="json")},
+                    "$push": {
+                        "versions": {
+                            "version": version,
+                            "media": media.model_dump(mode="json"),
+                            "at": datetime.now(UTC),
+                        }
+                    },
+                },
+                session=session,
+            )
+            await self.outbox.add([event], session)
+
+        async with self.deps.client.start_session() as session:
+            await session.with_transaction(work)
+        return event
+
+    def new_submission_id(self) -> str:
+        return "S" + uuid4().hex[:16].upper()
+
+    # -- reconciler -----------------------------------------------------------------------------
+
+    def _redrive_at(self, stage: str, redrives: int) -> datetime | None:
+        """When a submission still in ``stage`` counts as stuck; None where people, not services, act next."""
+        if stage not in REDRIVEN or redrives >= MAX_REDRIVES:
+            return None
+        return datetime.now(UTC) + timedelta(seconds=self.settings.stage_deadline_s * 2**redrives)
+
+    async def reconcile_once(self) -> int:
+        """Publish again the last event of every submission stuck past its stage's deadline.
+
+        Consumers are idempotent, and a duplicate re-arms the events it caused, so this heals
+        a broker that lost messages (the embedded broker keeps them in memory only)."""
+        count = 0
+        cursor = self.submissions.find(
+            {"redrive_at": {"$lt": datetime.now(UTC)}}, {"last_event": 1, "stage": 1, "redrives": 1}
+        )
+        async for doc in cursor:
+            last = doc.get("last_event")
+            if last:
+                await self.deps.broker.publish(
+                    last["payload"].encode(),
+                    topic=last["topic"],
+                    key=doc["_id"].encode(),
+                    headers={"content-type": "application/json"},
+                )
+            redrives = int(doc.get("redrives", 0)) + 1
+            await self.submissions.update_one(
+                {"_id": doc["_id"]},
+                {"$set": {"redrives": redrives, "redrive_at": self._redrive_at(doc["stage"], redrives)}},
+            )
+            REDRIVES.labels(stage=doc["stage"]).inc()
+            self.log.warning("submission_redriven", submission_id=doc["_id"], stage=doc["stage"])
+            count += 1
+        return count
+
+    async def reconcile_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.reconcile_every_s)
+            try:
+                await self.reconcile_once()
+            except Exception as exc:
+                self.log.warning("reconcile_failed", error=str(exc))
+
+
+# Stages after which a service (not a person) must act next.
+REDRIVEN = {"validating", "transcoding", "in_review", "recommended", "awarded"}
+MAX_REDRIVES = 5

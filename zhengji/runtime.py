@@ -1,0 +1,85 @@
+"""Assembling services: one (``zhengji serve X``) or all five (embedded ``zhengji up``).
+
+Nothing here knows which mode it runs in: both talk to a Kafka-protocol broker
+and a MongoDB-protocol store through the same clients."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from contracts import CAMPAIGN_TOPIC, dlq_topic
+from services.common.blobs import BlobStore
+from services.common.bus import all_topics, ensure_topics, make_broker
+from services.common.service import Deps, Service
+from services.common.settings import Settings
+from services.common.store import connect
+from services.intake.app import IntakeService
+from services.publisher.app import PublisherService
+from services.review.app import ReviewService
+from services.transcoder.app import TranscoderService
+from services.validator.app import ValidatorService
+
+SERVICES: dict[str, type[Service]] = {
+    "intake": IntakeService,
+    "validator": ValidatorService,
+    "transcoder": TranscoderService,
+    "review": ReviewService,
+    "publisher": PublisherService,
+}
+
+
+class Runtime:
+    def __init__(self, settings: Settings, names: list[str]) -> None:
+        unknown = set(names) - set(SERVICES)
+        if unknown:
+            raise ValueError(f"未知服务 / unknown services: {sorted(unknown)}; choose from {list(SERVICES)}")
+        self.settings = s = settings
+        self.names = names
+        # Clients connect lazily: building them here lets routers exist before the app starts.
+        self.client = connect(s.mongodb_uri)
+        self.broker = make_broker(s.kafka_bootstrap_servers, client_id="zhengji-" + "-".join(names))
+        deps = Deps(settings=s, client=self.client, broker=self.broker, blobs=BlobStore(s.blobs_path()))
+        self.services: dict[str, Service] = {name: SERVICES[name](deps) for name in names}
+        for service in self.services.values():
+            service.register()
+
+    async def start(self) -> None:
+        s = self.settings
+        await ensure_topics(
+            s.kafka_bootstrap_servers, [*all_topics(), CAMPAIGN_TOPIC, dlq_topic(CAMPAIGN_TOPIC)]
+        )
+        await self.broker.start()
+        for service in self.services.values():
+            await service.start()
+
+    async def stop(self) -> None:
+        for service in self.services.values():
+            await service.stop()
+        await self.broker.stop()
+        await self.client.close()
+
+    def web_app(self) -> FastAPI:
+        @asynccontextmanager
+        async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+            await self.start()
+            try:
+                yield
+            finally:
+                await self.stop()
+
+        app = FastAPI(title="zhengji 征集", lifespan=lifespan)
+
+        @app.get("/healthz")
+        async def healthz() -> dict[str, object]:
+            return {"ok": True, "services": self.names}
+
+        @app.get("/metrics")
+        async def metrics() -> Response:
+            return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+        for service in self.services.values():
+            if service.router is not None:
+                app.include_router(service.router)
+        return app

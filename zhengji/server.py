@@ -1,0 +1,79 @@
+"""Running the web app and services until Ctrl-C, SIGTERM or the caller says stop."""
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import uvicorn
+
+from services.common.settings import Settings
+from zhengji.embedded import EmbeddedServers
+from zhengji.runtime import SERVICES, Runtime
+
+
+def embedded_settings(
+    data_dir: Path, servers: EmbeddedServers, host: str, port: int, **extra: object
+) -> Settings:
+    return Settings.model_validate(
+        {
+            "KAFKA_BOOTSTRAP_SERVERS": servers.kafka_bootstrap,
+            "MONGODB_URI": servers.mongodb_uri,
+            "data_dir": data_dir,
+            "http_host": host,
+            "http_port": port,
+            **extra,
+        }
+    )
+
+
+@contextlib.asynccontextmanager
+async def running(settings: Settings, names: list[str]) -> AsyncIterator[uvicorn.Server]:
+    """Serve ``names`` on settings' host and port; yields once the app has started."""
+    runtime = Runtime(settings, names)
+    config = uvicorn.Config(
+        runtime.web_app(),
+        host=settings.http_host,
+        port=settings.http_port,
+        log_level="warning",
+        lifespan="on",
+        timeout_graceful_shutdown=5,
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+            raise RuntimeError("web server stopped during start-up")
+        await asyncio.sleep(0.05)
+    try:
+        yield server
+    finally:
+        server.should_exit = True
+        await task
+
+
+@contextlib.asynccontextmanager
+async def embedded(data_dir: Path, host: str, port: int, **extra: object) -> AsyncIterator[Settings]:
+    """The whole system in one process on the embedded broker and store."""
+    servers = EmbeddedServers(data_dir)
+    await servers.astart()
+    try:
+        settings = embedded_settings(data_dir, servers, host, port, **extra)
+        async with running(settings, list(SERVICES)):
+            yield settings
+    finally:
+        await servers.astop()
+
+
+async def serve_until_stopped(settings: Settings, names: list[str]) -> None:
+    runtime = Runtime(settings, names)
+    config = uvicorn.Config(
+        runtime.web_app(),
+        host=settings.http_host,
+        port=settings.http_port,
+        log_level="warning",
+        lifespan="on",
+        timeout_graceful_shutdown=5,
+    )
+    await uvicorn.Server(config).serve()
