@@ -11,7 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from contracts import CAMPAIGN_TOPIC, dlq_topic
 from services.common.blobs import BlobStore
-from services.common.bus import all_topics, ensure_topics, make_broker
+from services.common.bus import all_topics, ensure_topics, make_broker, start_broker
 from services.common.service import Deps, Service
 from services.common.settings import Settings
 from services.common.store import connect
@@ -44,13 +44,14 @@ class Runtime:
         self.services: dict[str, Service] = {name: SERVICES[name](deps) for name in names}
         for service in self.services.values():
             service.register()
+            service.subscribe()
 
     async def start(self) -> None:
         s = self.settings
         await ensure_topics(
             s.kafka_bootstrap_servers, [*all_topics(), CAMPAIGN_TOPIC, dlq_topic(CAMPAIGN_TOPIC)]
         )
-        await self.broker.start()
+        await start_broker(self.broker)
         for service in self.services.values():
             await service.start()
 

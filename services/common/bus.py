@@ -4,6 +4,7 @@ Every subscriber is created through ``subscribe`` so the delivery policy is
 set in one place (see ``consumer.py`` for why it is NACK_ON_ERROR)."""
 
 import contextlib
+import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -53,26 +54,39 @@ async def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int =
 
 def subscribe(
     broker: KafkaBroker,
-    topic: str,
+    topics: list[str],
     group_id: str,
-    on_message: Callable[[bytes, dict[str, Any]], Awaitable[None]],
+    on_message: Callable[[str, bytes, dict[str, Any]], Awaitable[None]],
 ) -> None:
-    """Register a raw-bytes subscriber; parsing is ours, so a bad payload is a DLQ entry, not a crash."""
+    """One raw-bytes subscriber (one consumer group) over all of a service's topics.
+
+    Parsing is ours, so a bad payload is a DLQ entry, not a crash; see consumer.py."""
 
     @broker.subscriber(
-        topic,
+        *topics,
         group_id=group_id,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
         max_poll_interval_ms=MAX_POLL_INTERVAL_MS,
-        title=f"{group_id}:{topic}",
+        title=group_id,
     )
     async def _on_raw(message: KafkaMessage) -> None:
         record = message.raw_message
+        topic = str(getattr(record, "topic", ""))
         where = {
             "topic": topic,
             "partition": getattr(record, "partition", None),
             "offset": getattr(record, "offset", None),
             "group": group_id,
         }
-        await on_message(message.body, where)
+        await on_message(topic, message.body, where)
+
+
+async def start_broker(broker: KafkaBroker) -> None:
+    """Start the broker with its subscribers joining their groups at once, not one after another.
+
+    FastStream's ``broker.start()`` starts subscribers sequentially, and each group join
+    waits out the broker's rebalance delay; five services would wait five times."""
+    await broker.connect()
+    await asyncio.gather(*(sub.start() for sub in broker.subscribers))
+    broker.running = True

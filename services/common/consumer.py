@@ -65,10 +65,13 @@ class Consumer(Generic[E]):
         broker: KafkaBroker,
         attempts: int = 3,
         backoff_s: float = 0.5,
+        not_ready_limit: int = 240,
     ) -> None:
         self.service, self.topic, self.model, self.handler = service, topic, model, handler
         self.client, self.inbox, self.outbox, self.broker = client, db["inbox"], outbox, broker
         self.attempts, self.backoff_s = attempts, backoff_s
+        self.not_ready_limit = not_ready_limit
+        self._not_ready: dict[str, int] = {}
 
     async def __call__(self, raw: bytes, where: dict[str, Any]) -> None:
         try:
@@ -98,8 +101,14 @@ class Consumer(Generic[E]):
                 await self._duplicate(event_id)
                 return
             except NotReady as exc:
+                waited = self._not_ready[event_id] = self._not_ready.get(event_id, 0) + 1
+                if waited >= self.not_ready_limit:
+                    # What it waits for is not coming: park it rather than block the partition forever.
+                    self._not_ready.pop(event_id, None)
+                    await self._dead_letter(raw, where, "not_ready", str(exc), attempts=waited)
+                    return
                 # Raising makes FastStream nack: the offset is rewound and the event comes again.
-                log.info("event_not_ready", reason=str(exc))
+                log.info("event_not_ready", reason=str(exc), waited=waited)
                 await asyncio.sleep(self.backoff_s)
                 raise
             except Exception as exc:
@@ -108,6 +117,7 @@ class Consumer(Generic[E]):
                 if attempt < self.attempts:
                     await asyncio.sleep(self.backoff_s * 2 ** (attempt - 1))
                 continue
+            self._not_ready.pop(event_id, None)
             HANDLER_SECONDS.labels(self.service, self.topic).observe(time.perf_counter() - started)
             EVENTS_CONSUMED.labels(self.service, self.topic, "ok").inc()
             return

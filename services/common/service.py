@@ -18,7 +18,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from contracts import CAMPAIGN_TOPIC, BaseEvent, CampaignDefined
 from contracts.campaign import Campaign
 from services.common.blobs import BlobStore
-from services.common.bus import subscribe
+from services.common.bus import subscribe as register_subscriber
 from services.common.consumer import Consumer, Effect, Handler, NotReady
 from services.common.log import get_logger
 from services.common.outbox import Outbox
@@ -47,6 +47,7 @@ class Service:
         self.log = get_logger(self.name)
         self.router: APIRouter | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._consumers: dict[str, Consumer[Any]] = {}
 
     def consume(self, topic: str, model: type[E], handler: Handler[E]) -> None:
         consumer = Consumer(
@@ -61,8 +62,14 @@ class Service:
             attempts=self.settings.retry_attempts,
             backoff_s=self.settings.retry_backoff_s,
         )
-        # One group per (service, topic): subscribers sharing a group rebalance each other on every join.
-        subscribe(self.deps.broker, topic, f"zhengji-{self.name}.{topic}", consumer)
+        self._consumers[topic] = consumer
+
+    def subscribe(self) -> None:
+        """One consumer group per service, over every topic it registered."""
+        register_subscriber(self.deps.broker, list(self._consumers), f"zhengji-{self.name}", self._dispatch)
+
+    async def _dispatch(self, topic: str, raw: bytes, where: dict[str, Any]) -> None:
+        await self._consumers[topic](raw, where)
 
     def register(self) -> None:
         """Register consumers on the broker; called before the broker starts."""
