@@ -195,5 +195,5 @@ _any_event: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)  # type: ignore[arg-ty
 
 
 def parse_event(raw: bytes | str) -> AnyEvent:
-    """Parse any zhengji event from JSON; raises pydantic.ValidationError."""
+    """Parse any submission event from JSON (not campaign.defined); raises pydantic.ValidationError."""
     return _any_event.validate_json(raw)

@@ -34,6 +34,16 @@ def _die_with_parent() -> None:
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _port_open(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.settimeout(0.2)
@@ -55,7 +65,36 @@ class EmbeddedServers:
     def mongodb_uri(self) -> str:
         return f"mongodb://127.0.0.1:{self.mongo_port}/?directConnection=true"
 
+    @property
+    def pidfile(self) -> Path:
+        return self.data_dir / "children.pid"
+
+    def _reap_previous(self, timeout_s: float = 30.0) -> None:
+        """A previous run killed with SIGKILL: its children got SIGTERM and may still be
+        flushing; wait for them (then kill) so the store's data dir is free."""
+        if not self.pidfile.exists():
+            return
+        for line in self.pidfile.read_text().split():
+            pid = int(line)
+            deadline = time.monotonic() + timeout_s
+            while _alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        self.pidfile.unlink()
+
     def start(self, timeout_s: float = 60.0) -> None:
+        self.spawn()
+        deadline = time.monotonic() + timeout_s
+        self._wait(
+            lambda: _port_open(self.kafka_port), deadline, "Tansu", self.data_dir / "logs" / "tansu.log"
+        )
+        self._wait(self._mongo_ready, deadline, "SecantusDB", self.data_dir / "logs" / "secantusdb.log")
+
+    def spawn(self) -> None:
+        """Start both children. Call from the main thread: PR_SET_PDEATHSIG follows the spawning thread."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._reap_previous()
         logs = self.data_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         (self.data_dir / "db").mkdir(parents=True, exist_ok=True)
@@ -88,9 +127,7 @@ class EmbeddedServers:
             ],
             logs / "secantusdb.log",
         )
-        deadline = time.monotonic() + timeout_s
-        self._wait(lambda: _port_open(self.kafka_port), deadline, "Tansu", logs / "tansu.log")
-        self._wait(self._mongo_ready, deadline, "SecantusDB", logs / "secantusdb.log")
+        self.pidfile.write_text("".join(f"{p.pid}\n" for p in self.procs))
 
     def _spawn(self, argv: list[str], log_path: Path) -> None:
         log = log_path.open("ab")
@@ -139,9 +176,15 @@ class EmbeddedServers:
                 proc.kill()
                 proc.wait()
         self.procs.clear()
+        self.pidfile.unlink(missing_ok=True)
 
-    async def astart(self) -> None:
-        await asyncio.to_thread(self.start)
+    async def astart(self, timeout_s: float = 60.0) -> None:
+        self.spawn()  # in this (the loop's) thread, so the children's parent-death signal holds
+        deadline = time.monotonic() + timeout_s
+        while not (_port_open(self.kafka_port) and await asyncio.to_thread(self._mongo_ready)):
+            if time.monotonic() > deadline or any(p.poll() is not None for p in self.procs):
+                self._wait(lambda: False, 0, "Tansu/SecantusDB", self.data_dir / "logs" / "secantusdb.log")
+            await asyncio.sleep(0.1)
 
     async def astop(self) -> None:
         await asyncio.to_thread(self.stop)

@@ -27,19 +27,22 @@ def embedded_settings(
     )
 
 
-@contextlib.asynccontextmanager
-async def running(settings: Settings, names: list[str]) -> AsyncIterator[uvicorn.Server]:
-    """Serve ``names`` on settings' host and port; yields once the app has started."""
-    runtime = Runtime(settings, names)
+def _server(settings: Settings, names: list[str]) -> uvicorn.Server:
     config = uvicorn.Config(
-        runtime.web_app(),
+        Runtime(settings, names).web_app(),
         host=settings.http_host,
         port=settings.http_port,
         log_level="warning",
         lifespan="on",
         timeout_graceful_shutdown=5,
     )
-    server = uvicorn.Server(config)
+    return uvicorn.Server(config)
+
+
+@contextlib.asynccontextmanager
+async def running(settings: Settings, names: list[str]) -> AsyncIterator[uvicorn.Server]:
+    """Serve ``names`` on settings' host and port; yields once the app has started."""
+    server = _server(settings, names)
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():
@@ -67,13 +70,4 @@ async def embedded(data_dir: Path, host: str, port: int, **extra: object) -> Asy
 
 
 async def serve_until_stopped(settings: Settings, names: list[str]) -> None:
-    runtime = Runtime(settings, names)
-    config = uvicorn.Config(
-        runtime.web_app(),
-        host=settings.http_host,
-        port=settings.http_port,
-        log_level="warning",
-        lifespan="on",
-        timeout_graceful_shutdown=5,
-    )
-    await uvicorn.Server(config).serve()
+    await _server(settings, names).serve()

@@ -3,8 +3,8 @@
 Every subscriber is created through ``subscribe`` so the delivery policy is
 set in one place (see ``consumer.py`` for why it is NACK_ON_ERROR)."""
 
-import contextlib
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 

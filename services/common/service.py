@@ -104,6 +104,8 @@ class Service:
         """Create indexes; called once the store is reachable."""
 
     async def start(self) -> None:
+        # Without this index the relay's search reads the whole outbox on every event.
+        await self.outbox.collection.create_index([("sent", 1), ("created_at", 1)])
         await self.setup()
         self.spawn(self.outbox.relay_forever(self.deps.broker, self.settings.outbox_poll_s))
 

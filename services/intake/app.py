@@ -9,6 +9,7 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from contracts import (
+    CAMPAIGN_TOPIC,
     EVENT_MODELS,
     TOPICS,
     AnyEvent,
@@ -18,6 +19,7 @@ from contracts import (
     EntryInfo,
     SubmissionSubmitted,
     SubmissionValidated,
+    topic_for,
 )
 from contracts.campaign import Campaign
 from services.common.consumer import Effect
@@ -47,6 +49,9 @@ class IntakeService(Service):
         await self.submissions.create_index([("redrive_at", ASCENDING)])
 
     async def start(self) -> None:
+        # The embedded broker forgets everything on restart: announce every campaign again
+        # (same event ids, so services that have them skip them as duplicates).
+        await self.outbox.collection.update_many({"topic": CAMPAIGN_TOPIC}, {"$set": {"sent": False}})
         await super().start()
         self.spawn(self.reconcile_forever())
 
@@ -73,6 +78,18 @@ class IntakeService(Service):
         async with self.deps.client.start_session() as session:
             await session.with_transaction(work)
 
+    def _moved_to(self, event: AnyEvent) -> dict[str, Any]:
+        """The status fields for a submission whose latest step is ``event``."""
+        stage = stage_of(event)
+        return {
+            "stage": stage,
+            "progress": list(progress_key(event)),
+            "stage_since": datetime.now(UTC),
+            "last_event": {"topic": topic_for(event.event_type), "payload": event.model_dump_json()},
+            "redrives": 0,
+            "redrive_at": self._redrive_at(stage, 0),
+        }
+
     async def on_event(self, event: AnyEvent) -> Effect:
         doc = await self.submissions.find_one({"_id": event.submission_id}, {"progress": 1})
         if doc is None:
@@ -82,18 +99,7 @@ class IntakeService(Service):
         key = list(progress_key(event))
         current = doc.get("progress")
         if current is None or key > current:
-            stage = stage_of(event)
-            update["$set"] = {
-                "stage": stage,
-                "progress": key,
-                "stage_since": datetime.now(UTC),
-                "last_event": {
-                    "topic": TOPICS[event.event_type.split(".")[1]],
-                    "payload": event.model_dump_json(),
-                },
-                "redrives": 0,
-                "redrive_at": self._redrive_at(stage, 0),
-            }
+            update["$set"] = self._moved_to(event)
             if isinstance(event, SubmissionValidated):
                 update["$set"]["findings"] = entry["findings"]
 
@@ -128,7 +134,11 @@ class IntakeService(Service):
             await self.submissions.update_one(
                 {"_id": submission["_id"]},
                 {
-                    "$set": {"version": version, "media": media.model_dump(mode="json")},
+                    "$set": {
+                        "version": version,
+                        "media": media.model_dump(mode="json"),
+                        **self._moved_to(event),
+                    },
                     "$push": {
                         "versions": {
                             "version": version,

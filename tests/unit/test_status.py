@@ -1,0 +1,210 @@
+"""The entrant-facing status: which stage a submission shows, and that it never goes backwards."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+import pytest
+
+from contracts import (
+    AnyEvent,
+    Attribution,
+    BlobRef,
+    EntryInfo,
+    Finding,
+    Severity,
+    SubmissionPublished,
+    SubmissionReviewed,
+    SubmissionSubmitted,
+    SubmissionTranscoded,
+    SubmissionValidated,
+)
+from services.intake.status import STAGE_LABELS, progress_key, stage_of, timeline_entry
+
+Outcome = Literal["recommended", "not_recommended", "awarded"]
+Status = Literal["published", "retracted", "failed"]
+T0 = datetime(2024, 11, 1, 8, 0, tzinfo=UTC)
+MEDIA = BlobRef(uri="blob://sha256/" + "a" * 64, sha256="a" * 64, size=10_000_000, media_type="video/mp4")
+ATTRIBUTION = Attribution(
+    unit_code="222401001", unit_name="延吉市第一小学", unit_path=["22", "2224", "222401"]
+)
+
+
+def common(version: int, minute: int) -> dict[str, Any]:
+    return {
+        "submission_id": "S1",
+        "campaign_id": "yanbian-2024",
+        "correlation_id": f"S1:v{version}",
+        "occurred_at": T0 + timedelta(minutes=minute),
+        "entry": EntryInfo(title="红色故事", group="小学组", version=version),
+        "attribution": ATTRIBUTION,
+    }
+
+
+def submitted(version: int = 1, minute: int = 0) -> SubmissionSubmitted:
+    return SubmissionSubmitted(**common(version, minute), producer="intake", media=MEDIA)
+
+
+def validated(passed: bool = True, version: int = 1, minute: int = 1) -> SubmissionValidated:
+    findings = [
+        Finding(
+            rule_id="video.frame_rate",
+            severity=Severity.ERROR,
+            expected="25",
+            measured="30",
+            message_zh="帧率应为25帧/秒",
+            message_en="frame rate must be 25 fps",
+        )
+    ]
+    return SubmissionValidated(
+        **common(version, minute),
+        producer="validator",
+        media=MEDIA,
+        passed=passed,
+        findings=[] if passed else findings,
+    )
+
+
+def transcoded(succeeded: bool = True, version: int = 1, minute: int = 2) -> SubmissionTranscoded:
+    return SubmissionTranscoded(
+        **common(version, minute),
+        producer="transcoder",
+        succeeded=succeeded,
+        reason=None if succeeded else "ffmpeg exited with 1",
+    )
+
+
+def reviewed(outcome: Outcome = "recommended", level: str = "county", minute: int = 3) -> SubmissionReviewed:
+    return SubmissionReviewed(
+        **common(1, minute),
+        producer="review",
+        level=level,
+        outcome=outcome,
+        award_tier="优秀资源奖" if outcome == "awarded" else None,
+        rank=1,
+        score=90.0,
+    )
+
+
+def published(status: Status = "published", minute: int = 4) -> SubmissionPublished:
+    return SubmissionPublished(
+        **common(1, minute),
+        producer="publisher",
+        target="yanbian_platform",
+        status=status,
+    )
+
+
+def fold(events: list[AnyEvent]) -> str:
+    """What intake's on_event does with the events in arrival order: the stage shown to the entrant."""
+    stage, current = "registered", None
+    for event in events:
+        key = list(progress_key(event))  # stored as a list; lists compare lexicographically
+        if current is None or key > current:
+            stage, current = stage_of(event), key
+    return stage
+
+
+@pytest.mark.parametrize(
+    ("event", "stage"),
+    [
+        (submitted(), "validating"),
+        (validated(passed=True), "transcoding"),
+        (validated(passed=False), "failed_validation"),
+        (transcoded(succeeded=True), "in_review"),
+        (transcoded(succeeded=False), "transcode_failed"),
+        (reviewed("recommended"), "recommended"),
+        (reviewed("not_recommended"), "not_recommended"),
+        (reviewed("awarded"), "awarded"),
+        (published("published"), "published"),
+        (published("retracted"), "retracted"),
+        (published("failed"), "publish_failed"),
+    ],
+)
+def test_stage_of_each_event(event: AnyEvent, stage: str) -> None:
+    assert stage_of(event) == stage
+
+
+def test_stages_in_order_move_forward() -> None:
+    assert fold([submitted(), validated(), transcoded(), reviewed(), published()]) == "published"
+
+
+def test_validated_arriving_after_transcoded_does_not_move_the_stage_back() -> None:
+    # validated and transcoded come on different topics, so the later stage can arrive first
+    assert fold([submitted(), transcoded(minute=2), validated(minute=1)]) == "in_review"
+
+
+def test_stage_rank_wins_over_a_skewed_clock() -> None:
+    # the validator's clock runs ahead of the transcoder's: the stage still does not go back
+    assert fold([submitted(), transcoded(minute=2), validated(minute=9)]) == "in_review"
+
+
+def test_a_resubmission_moves_past_the_earlier_versions_later_stages() -> None:
+    v1: list[AnyEvent] = [submitted(1, 0), validated(True, 1, 1), transcoded(False, 1, 2)]
+    assert fold(v1) == "transcode_failed"
+    assert fold([*v1, submitted(2, 10)]) == "validating"
+    assert fold([*v1, submitted(2, 10), validated(True, 2, 11)]) == "transcoding"
+
+
+def test_a_late_event_of_the_old_version_does_not_override_the_new_one() -> None:
+    events: list[AnyEvent] = [
+        submitted(1, 0),
+        validated(False, 1, 1),
+        submitted(2, 10),
+        transcoded(True, 1, 2),
+    ]
+    assert fold(events) == "validating"
+
+
+def test_a_later_review_level_replaces_the_earlier_one() -> None:
+    county, prefecture = reviewed("recommended", "county", 3), reviewed("awarded", "prefecture", 30)
+    assert fold([submitted(), validated(), transcoded(), county, prefecture]) == "awarded"
+    # a redriven county decision arriving again later keeps the prefecture's award
+    assert fold([submitted(), validated(), transcoded(), county, prefecture, county]) == "awarded"
+
+
+def test_progress_key_orders_version_then_stage_then_time() -> None:
+    assert progress_key(submitted(2, 0)) > progress_key(published(minute=99))
+    assert progress_key(transcoded(minute=2)) > progress_key(validated(minute=50))
+    assert progress_key(reviewed(minute=30)) > progress_key(reviewed(minute=3))
+
+
+def test_timeline_entry_of_a_failed_check_carries_both_labels_and_the_findings() -> None:
+    event = validated(passed=False)
+    entry = timeline_entry(event)
+    assert entry["stage"] == "failed_validation"
+    assert entry["label_zh"] == "技术检测未通过"
+    assert entry["label_en"] == "failed the technical check"
+    assert entry["version"] == 1
+    assert entry["event_id"] == str(event.event_id)
+    assert entry["passed"] is False
+    assert [f["message_zh"] for f in entry["findings"]] == ["帧率应为25帧/秒"]
+
+
+def test_timeline_entry_of_an_award() -> None:
+    entry = timeline_entry(reviewed("awarded", "prefecture"))
+    assert (entry["label_zh"], entry["label_en"]) == ("获奖", "awarded")
+    assert entry["award_tier"] == "优秀资源奖"
+    assert entry["level"] == "prefecture"
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        submitted(),
+        validated(True),
+        validated(False),
+        transcoded(True),
+        transcoded(False),
+        reviewed("recommended"),
+        reviewed("not_recommended"),
+        reviewed("awarded"),
+        published("published"),
+        published("retracted"),
+        published("failed"),
+    ],
+)
+def test_every_stage_has_a_chinese_and_an_english_label(event: AnyEvent) -> None:
+    entry = timeline_entry(event)
+    assert entry["label_zh"] == STAGE_LABELS[stage_of(event)][0]
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in entry["label_zh"])
+    assert entry["label_en"].isascii() and entry["label_en"]
