@@ -136,6 +136,19 @@ async def run_campaign(
         sids[s.key] = sid
     for s in SAMPLES:
         await wait_for(api, sids[s.key], {"failed_validation", "in_review", "transcode_failed"}, 240)
+    # Open the first round only once review itself lists every entry that passed (its own view,
+    # fed by the same events intake's status comes from, but not at the same instant).
+    passed = {sids[s.key] for s in SAMPLES if s.scores}
+
+    async def review_ready() -> bool:
+        ready = (await api.get(f"/api/review/campaigns/{cid}/ready")).json()
+        return {e["submission_id"] for e in ready} >= passed
+
+    deadline = time.monotonic() + 120
+    while not await review_ready():
+        if time.monotonic() > deadline:
+            raise TimeoutError("review never listed every transcoded entry")
+        await asyncio.sleep(0.3)
     for level in ("county", "prefecture"):
         rnd = (await api.post(f"/api/review/campaigns/{cid}/rounds", json={"level": level})).json()
         rid = rnd["round_id"]
