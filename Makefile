@@ -15,6 +15,7 @@ up: deps
 	$(VENV)/bin/zhengji up
 
 test: deps
+	@bash scripts/system-deps.sh --browser
 	$(VENV)/bin/pytest -q -n 2 --dist loadgroup
 
 lint: deps
@@ -31,7 +32,7 @@ schemas: deps
 
 deps: system-deps $(STAMP)
 
-# ffmpeg/ffprobe from Debian's packages; a clear message where we cannot install them.
+# ffmpeg/ffprobe (and, for tests, Chromium) from Debian's packages; a clear message where we cannot.
 system-deps:
 	@bash scripts/system-deps.sh
 

@@ -3,7 +3,12 @@
 # and says clearly what to do where it cannot.
 set -euo pipefail
 
+# --browser: also Chromium and a CJK font, for the page tests (make test).
 missing=()
+if [ "${1:-}" = "--browser" ]; then
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || missing+=(fonts-wqy-microhei)
+fi
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-venv)
@@ -11,8 +16,8 @@ command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-venv)
 
 pkgs=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
 if ! command -v apt-get >/dev/null 2>&1; then
-  echo "缺少 / missing: ${pkgs}— 这台机器没有 apt-get：请用系统的包管理器安装 ffmpeg（含 ffprobe）后重试。" >&2
-  echo "No apt-get here: install ffmpeg (with ffprobe) with your system's package manager, then run make again." >&2
+  echo "缺少 / missing: ${pkgs}— 这台机器没有 apt-get：请用系统的包管理器安装这些软件后重试。" >&2
+  echo "No apt-get here: install ${pkgs}with your system's package manager, then run make again." >&2
   exit 1
 fi
 sudo=""

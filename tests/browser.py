@@ -1,0 +1,46 @@
+"""Headless Chromium (Debian's package) driven by Playwright, for the page tests.
+
+Import the fixtures in a test module or conftest: ``from tests.browser import browser, page``.
+Screenshots go to ``.zhengji/screenshots/`` so a developer can look at the pages."""
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, Page, async_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+# Without the background-networking flags Chromium tries to reach Google's hosts on a closed network.
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(".zhengji/screenshots")
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as pw:
+        chromium = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        await chromium.close()
+
+
+@pytest.fixture
+async def page(browser: Browser) -> AsyncIterator[Page]:
+    context = await browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
+    tab = await context.new_page()
+    yield tab
+    await context.close()
+
+
+async def screenshot(tab: Page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    await tab.screenshot(path=str(path), full_page=True)
+    return path
