@@ -5,7 +5,8 @@ Delivery policy (see docs/decisions/0002-delivery.md):
 - a payload that is not a valid event goes straight to ``<topic>.dlq``: retrying cannot fix it;
 - a handler error is retried ``attempts`` times with exponential backoff, then the
   event goes to the DLQ with the error, and the consumer moves on;
-- an event that comes before what it needs (``NotReady``) raises, so it is redelivered;
+- an event that comes before what it needs (``NotReady``), or that meets a store or broker
+  outage, raises, so it is redelivered rather than dead-lettered;
 - the same ``event_id`` twice has one effect; the duplicate re-arms the outbox
   entries it caused, which heals a broker that lost them.
 """
@@ -17,12 +18,13 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 import structlog
+from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
 from faststream.kafka import KafkaBroker
 from pydantic import BaseModel, ValidationError
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
 
 from contracts import BaseEvent, dlq_topic
 from services.common.log import get_logger
@@ -112,6 +114,11 @@ class Consumer(Generic[E]):
                 await asyncio.sleep(self.backoff_s)
                 raise
             except Exception as exc:
+                if is_outage(exc):
+                    # Our infrastructure, not the message: wait and take it again, never dead-letter it.
+                    log.warning("store_or_broker_unavailable", error=str(exc))
+                    await asyncio.sleep(self.backoff_s * 4)
+                    raise
                 error = f"{type(exc).__name__}: {exc}"
                 log.warning("handler_failed", attempt=attempt, error=error)
                 if attempt < self.attempts:
@@ -159,6 +166,13 @@ class Consumer(Generic[E]):
                 await asyncio.sleep(self.backoff_s)
         EVENTS_CONSUMED.labels(self.service, self.topic, "dead_lettered").inc()
         log.error("event_dead_lettered", kind=kind, error=error[:500], **where)
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Errors that say the store or broker is unreachable, as opposed to this message being bad."""
+    return isinstance(exc, ConnectionFailure | KafkaConnectionError | KafkaTimeoutError) or (
+        isinstance(exc, PyMongoError) and exc.has_error_label("TransientTransactionError")
+    )
 
 
 def _short(exc: ValidationError | BaseModel | Exception) -> str:

@@ -60,19 +60,22 @@ class Outbox:
         return await self.collection.count_documents({"sent": False})
 
     async def relay_once(self, broker: KafkaBroker, batch: int = 100) -> int:
-        sent = 0
-        cursor = self.collection.find({"sent": False}).sort("created_at", 1).limit(batch)
-        async for doc in cursor:
+        docs = await self.collection.find({"sent": False}).sort("created_at", 1).limit(batch).to_list()
+        for doc in docs:
             await broker.publish(
                 doc["payload"].encode(),
                 topic=doc["topic"],
                 key=doc["key"].encode(),
                 headers={"content-type": "application/json"},
             )
-            await self.collection.update_one({"_id": doc["_id"]}, {"$set": {"sent": True}})
             EVENTS_PUBLISHED.labels(topic=doc["topic"]).inc()
-            sent += 1
-        return sent
+        if docs:
+            # Kept after sending (with sent_at, for pruning): a duplicate delivery may re-arm them.
+            await self.collection.update_many(
+                {"_id": {"$in": [d["_id"] for d in docs]}},
+                {"$set": {"sent": True, "sent_at": datetime.now(UTC)}},
+            )
+        return len(docs)
 
     async def relay_forever(self, broker: KafkaBroker, poll_s: float) -> None:
         """Publish as soon as something is added; poll too, for entries other processes wrote."""
