@@ -74,6 +74,10 @@ class VideoSpec(Strict):
     no_qr_codes: bool | None = None
     loudness_lufs: float | None = Field(default=None, description="Target integrated loudness")
     loudness_tolerance_lu: float = 2.0
+    true_peak_max_dbtp: float | None = Field(default=None, description="Highest true peak, e.g. -1 dBTP")
+    heuristic_severity: Literal["warning", "error"] = Field(
+        default="warning", description="Severity of heuristic findings (flashes, intro slate, silent track)"
+    )
 
 
 class AudioSpec(Strict):
@@ -83,6 +87,7 @@ class AudioSpec(Strict):
     max_size_bytes: int | None = None
     loudness_lufs: float | None = None
     loudness_tolerance_lu: float = 2.0
+    true_peak_max_dbtp: float | None = None
 
 
 class ImageSpec(Strict):
@@ -170,6 +175,12 @@ class AwardTier(Strict):
     name: str
     ratio: int | None = Field(default=None, ge=0, description="Share in a ratio scheme, e.g. 3 of 3:3:4")
     count: int | None = Field(default=None, ge=0, description="Fixed number of awards")
+    min_score: float | None = Field(
+        default=None,
+        ge=0,
+        description="Awarded to every entry of the pool scoring at least this. A tier with no ratio, "
+        "count or min_score is chosen by the panel chair (e.g. Ganzhou 优秀等次)",
+    )
 
 
 PoolKey = Literal["unit", "group", "category", "subcolumn", "series"]
@@ -195,6 +206,19 @@ class Outcome(Strict):
         default=None, gt=0, le=1, description="At most this share of entries awarded"
     )
     pool_by: list[PoolKey] = Field(default_factory=_unit_and_group)
+    quota_kind: Literal["maximum", "minimum"] = Field(
+        default="maximum",
+        description="recommend_top / unit_quotas are ceilings (the top N go up) or floors (at least N "
+        "go up; the chair may add more), e.g. Hunan 每类资源不少于",
+    )
+    unit_codes: dict[str, str] = Field(
+        default_factory=dict,
+        description="Unit name -> unit code, for a quota table keyed by names: a quota applies to every "
+        "pool of the unit at this level (unit x the other pool_by keys)",
+    )
+    quota_from_series: bool = Field(
+        default=False, description="Top N per pool from the entry's series' quotas[level key] (Shanxi)"
+    )
 
 
 class ReviewLevel(Strict):
@@ -204,6 +228,9 @@ class ReviewLevel(Strict):
     window: Window | None = None
     reviewers_per_entry: int = Field(default=3, ge=1)
     outcome: Outcome
+    public_notice_days: int | None = Field(
+        default=None, ge=0, description="公示: days of public notice with appeals before the final freeze"
+    )
 
 
 class Criterion(Strict):
@@ -211,6 +238,43 @@ class Criterion(Strict):
     name: str
     weight: float = Field(gt=0)
     max_score: float = 100
+    min_score: float = 0
+
+
+class ReviewSettings(Strict):
+    """How a campaign's review is run (not stated by notices: the organisers' choices)."""
+
+    aggregation: Literal["mean", "trimmed_mean", "standardised"] = "mean"
+    exclude_same_county: bool = Field(
+        default=False, description="Above county level, reviewers never see entries of their own county"
+    )
+    outlier_points: float | None = Field(
+        default=15, gt=0, description="Flag a score this far from the entry's median"
+    )
+    outlier_mads: float | None = Field(default=None, gt=0, description="... or this many MADs from it")
+    pay_per_minute_yuan: float | None = Field(
+        default=None, ge=0, description="Remuneration per minute of awarded courseware (Ganzhou 100)"
+    )
+
+
+# What a publication target may map to its own field names; nothing personal is among them.
+PUBLIC_FIELDS = (
+    "title",
+    "summary",
+    "group",
+    "category",
+    "subcolumn",
+    "unit_name",
+    "author",
+    "award_tier",
+    "level",
+    "submission_id",
+    "campaign_id",
+    "campaign_title",
+    "media_url",
+    "poster_url",
+    "media_sha256",
+)
 
 
 class PublicationTarget(Strict):
@@ -230,6 +294,42 @@ class PublicationTarget(Strict):
     fields: list[str] = Field(
         default_factory=lambda: ["title", "unit_name", "group", "category", "award_tier"]
     )
+    rendition: str = Field(
+        default="master", description="The rendition the platform receives, by URL or upload"
+    )
+    media: Literal["url", "multipart"] = Field(
+        default="url", description="url: links in the JSON; multipart: the rendition's bytes uploaded"
+    )
+    field_map: dict[str, str] = Field(
+        default_factory=dict,
+        description="zhengji field -> the platform's field (dotted for nesting); empty: the standard body",
+    )
+    auth: Literal["bearer", "hmac"] | None = None
+    secret_env: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z_][A-Z0-9_]*$",
+        description="Name of the environment variable holding the token or HMAC secret (never the secret)",
+    )
+    poll_url_field: str | None = Field(
+        default=None, description="Asynchronous platforms: the answer's field with the status URL to poll"
+    )
+    remote_id_field: str = Field(default="id", description="The answer's field with the platform's id")
+    timeout_s: float = Field(default=30.0, gt=0, description="Per request")
+    max_attempts: int = Field(default=8, ge=1, description="Tries before the delivery is parked")
+
+    @model_validator(mode="after")
+    def _reachable(self) -> "PublicationTarget":
+        unknown = set(self.field_map) - set(PUBLIC_FIELDS)
+        if unknown:
+            raise ValueError(
+                f"字段映射含未知字段 {sorted(unknown)}，可用：{list(PUBLIC_FIELDS)}"
+                " / unknown fields in field_map"
+            )
+        if (self.auth is not None or self.adapter == "webhook") and not self.secret_env:
+            raise ValueError(
+                "签名或鉴权须指定存放密钥的环境变量 secret_env / auth and webhook targets need secret_env"
+            )
+        return self
 
 
 class Campaign(Strict):
@@ -250,6 +350,7 @@ class Campaign(Strict):
     review_levels: list[ReviewLevel] = Field(default_factory=list)
     rubric: list[Criterion] = Field(default_factory=list)
     organising_awards: bool = False
+    review_settings: ReviewSettings = Field(default_factory=ReviewSettings)
     publication_targets: list[PublicationTarget] = Field(default_factory=list)
     authors_public: bool = Field(
         default=True, description="False where entrants are minors: names stay private"

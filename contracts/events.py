@@ -131,11 +131,27 @@ class SubmissionValidated(Envelope):
 class Rendition(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    name: str = Field(description="e.g. master, preview-720p, poster, hls")
+    name: str = Field(description="e.g. master, hls, poster, sprite, thumbnails")
     blob: BlobRef
     width: int | None = None
     height: int | None = None
     bit_rate_kbps: int | None = None
+    kind: str | None = Field(
+        default=None,
+        description="What the rendition is: master (delivery file), hls (streaming ladder), poster, "
+        "sprite (scrubbing thumbnails), thumbnails (WebVTT index into the sprite)",
+    )
+    codec: str | None = Field(default=None, description="Video codec (ffprobe name), e.g. h264")
+    frame_rate: float | None = None
+    remuxed: bool | None = Field(
+        default=None, description="Master only: true when the upload's streams were copied, not re-encoded"
+    )
+    package_sha256: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-f]{64}$",
+        description="Multi-file renditions (HLS, sprite + WebVTT): the sha256 naming the package "
+        "directory, computed over its file list; blob is the entry file (e.g. master.m3u8) in it",
+    )
 
 
 class SubmissionTranscoded(Envelope):
@@ -146,6 +162,17 @@ class SubmissionTranscoded(Envelope):
     reason: str | None = Field(default=None, description="Why the job failed, when it did")
     renditions: list[Rendition] = Field(default_factory=list)
     duration_s: float | None = None
+
+
+class SubmissionApproved(Envelope):
+    """The entrant's unit approved (推荐单位审核) this version: with ``transcoded``, it may go to review."""
+
+    event_type: Literal["submission.approved"] = "submission.approved"
+    entry: EntryInfo
+    attribution: Attribution
+    approver_unit: str | None = Field(
+        default=None, description="Code of the unit whose admin approved; None when a campaign admin did"
+    )
 
 
 ReviewOutcome = Literal["recommended", "not_recommended", "awarded"]
@@ -173,12 +200,17 @@ class SubmissionPublished(Envelope):
     url: str | None = None
     award_tier: str | None = None
     reason: str | None = None
+    target_name: str | None = Field(
+        default=None, description="The platform's name, e.g. 延边教育资源公共服务平台"
+    )
+    attempts: int | None = Field(default=None, ge=0, description="Requests it took (published, failed)")
 
 
 AnyEvent = Annotated[
     SubmissionSubmitted
     | SubmissionValidated
     | SubmissionTranscoded
+    | SubmissionApproved
     | SubmissionReviewed
     | SubmissionPublished,
     Field(discriminator="event_type"),
@@ -188,6 +220,7 @@ EVENT_MODELS: dict[str, type[BaseEvent]] = {
     "submission.submitted": SubmissionSubmitted,
     "submission.validated": SubmissionValidated,
     "submission.transcoded": SubmissionTranscoded,
+    "submission.approved": SubmissionApproved,
     "submission.reviewed": SubmissionReviewed,
     "submission.published": SubmissionPublished,
 }

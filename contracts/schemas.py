@@ -41,6 +41,7 @@ PRODUCER: dict[str, str] = {
     "submission.submitted": "intake",
     "submission.validated": "validator",
     "submission.transcoded": "transcoder",
+    "submission.approved": "intake",
     "submission.reviewed": "review",
     "submission.published": "publisher",
 }
@@ -49,6 +50,7 @@ CONSUMERS: dict[str, tuple[str, ...]] = {
     "submission.submitted": ("intake", "validator"),
     "submission.validated": ("intake", "transcoder"),
     "submission.transcoded": ("intake", "review"),
+    "submission.approved": ("intake", "review"),
     "submission.reviewed": ("intake", "publisher"),
     "submission.published": ("intake",),
 }
@@ -58,6 +60,7 @@ SUMMARY: dict[str, str] = {
     "submission.submitted": "An entrant uploaded a version of a work.",
     "submission.validated": "The technical check of an upload: passed or failed, with findings.",
     "submission.transcoded": "The renditions for reviewers were made (preview, poster), or the job failed.",
+    "submission.approved": "The unit approved (推荐) the entry; with transcoded, it may go to review.",
     "submission.reviewed": "The outcome of one review level: recommended, not recommended or awarded.",
     "submission.published": "A work was published to (or retracted from) a platform, or publishing failed.",
 }

@@ -3,7 +3,7 @@ submission's events stay in order on one partition."""
 
 from typing import Final
 
-STAGES: Final = ("submitted", "validated", "transcoded", "reviewed", "published")
+STAGES: Final = ("submitted", "validated", "transcoded", "approved", "reviewed", "published")
 TOPICS: Final[dict[str, str]] = {stage: f"zhengji.submission.{stage}.v1" for stage in STAGES}
 CAMPAIGN_TOPIC: Final = "zhengji.campaign.defined.v1"
 DLQ_SUFFIX: Final = ".dlq"
