@@ -57,6 +57,7 @@ def subscribe(
     topics: list[str],
     group_id: str,
     on_message: Callable[[str, bytes, dict[str, Any]], Awaitable[None]],
+    session_timeout_ms: int = 10_000,
 ) -> None:
     """One raw-bytes subscriber (one consumer group) over all of a service's topics.
 
@@ -68,6 +69,8 @@ def subscribe(
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
         max_poll_interval_ms=MAX_POLL_INTERVAL_MS,
+        session_timeout_ms=session_timeout_ms,
+        heartbeat_interval_ms=max(100, session_timeout_ms // 4),
         title=group_id,
     )
     async def _on_raw(message: KafkaMessage) -> None:

@@ -6,6 +6,10 @@ stops renewing, its lease expires and another worker claims the job and does it
 again from scratch. Finishing is conditional on still holding the lease, so
 exactly one finish (and one outgoing event) results. Shorter jobs are claimed
 first, so a one-minute clip is not stuck behind an eight-minute encode.
+
+A job may wait for a time (``not_before``): a publication scheduled for a date,
+or a delivery backing off from a platform that is down. A worker that cannot
+finish a job yet ``release``s it for later instead of sleeping on its lease.
 See docs/decisions/0003-long-jobs.md."""
 
 import asyncio
@@ -43,9 +47,16 @@ class JobTable:
         await self.jobs.create_index([("state", ASCENDING), ("cost", ASCENDING), ("created_at", ASCENDING)])
 
     async def enqueue(
-        self, job_id: str, payload: dict[str, Any], cost: float, session: AsyncClientSession
+        self,
+        job_id: str,
+        payload: dict[str, Any],
+        cost: float,
+        session: AsyncClientSession | None,
+        not_before: datetime | None = None,
     ) -> None:
-        """Add a job unless it exists; ``cost`` orders the queue (e.g. media seconds)."""
+        """Add a job unless it exists; ``cost`` orders the queue (e.g. media seconds).
+
+        ``not_before``: no worker claims the job before then (None: at once)."""
         await self.jobs.update_one(
             {"_id": job_id},
             {
@@ -56,6 +67,7 @@ class JobTable:
                     "attempts": 0,
                     "created_at": _now(),
                     "progress": None,
+                    "not_before": not_before,
                 }
             },
             upsert=True,
@@ -68,7 +80,9 @@ class JobTable:
         return await self.jobs.find_one_and_update(
             {
                 "$or": [
-                    {"state": QUEUED},
+                    # None also matches jobs enqueued before not_before existed (no such field).
+                    {"state": QUEUED, "not_before": None},
+                    {"state": QUEUED, "not_before": {"$lte": now}},
                     {"state": RUNNING, "lease_until": {"$lt": now}, "attempts": {"$lt": self.max_attempts}},
                 ]
             },
@@ -95,6 +109,26 @@ class JobTable:
         if result.matched_count == 0:
             raise LeaseLost(job["_id"])
 
+    async def hold_lease(
+        self,
+        job: Job,
+        work: "asyncio.Task[Any]",
+        log: Any,
+        progress: Callable[[], dict[str, Any]] | None = None,
+    ) -> None:
+        """Renew the lease (with the progress) while ``work`` runs; a lost lease (cancelled, or
+        taken over by another worker) cancels the work. Run it as a task beside the work."""
+        every = min(self.lease.total_seconds() / 3, 2.0)
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self.renew(job, progress() if progress else None)
+            except LeaseLost:
+                work.cancel()
+                return
+            except Exception as exc:  # the store is away: keep working, the lease may still hold
+                log.warning("lease_renew_failed", job_id=job["_id"], error=str(exc))
+
     async def finish(self, job: Job, state: str, session: AsyncClientSession, **fields: Any) -> None:
         """Close the job inside the caller's transaction; raises LeaseLost if it is not ours any more."""
         result = await self.jobs.update_one(
@@ -104,6 +138,38 @@ class JobTable:
         )
         if result.matched_count == 0:
             raise LeaseLost(job["_id"])
+
+    async def release(
+        self, job: Job, not_before: datetime | None, session: AsyncClientSession | None = None, **fields: Any
+    ) -> None:
+        """Give a running job back to the queue until ``not_before``; raises LeaseLost if it is not ours.
+
+        A clean release is not a crash, so the count of claims that died starts again."""
+        result = await self.jobs.update_one(
+            {"_id": job["_id"], "worker": job["worker"], "state": RUNNING},
+            {"$set": {"state": QUEUED, "not_before": not_before, "attempts": 0, **fields}},
+            session=session,
+        )
+        if result.matched_count == 0:
+            raise LeaseLost(job["_id"])
+        self.wake.set()
+
+    async def requeue(
+        self,
+        job_id: str,
+        from_states: tuple[str, ...] = (FAILED,),
+        session: AsyncClientSession | None = None,
+        **fields: Any,
+    ) -> bool:
+        """Put a finished job (by default a failed one) back in the queue, e.g. an admin's retry."""
+        result = await self.jobs.update_one(
+            {"_id": job_id, "state": {"$in": list(from_states)}},
+            {"$set": {"state": QUEUED, "not_before": None, "attempts": 0, **fields}},
+            session=session,
+        )
+        if result.modified_count:
+            self.wake.set()
+        return result.modified_count == 1
 
     async def cancel(self, job_id: str) -> bool:
         result = await self.jobs.update_one(

@@ -6,6 +6,7 @@ spawned; rlimits stop a hostile file from exhausting the host."""
 
 import asyncio
 import contextlib
+import ctypes
 import math
 import os
 import resource
@@ -14,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 ADDRESS_SPACE_LIMIT = 4 * 1024**3
+PR_SET_PDEATHSIG = 1
 
 
 class ToolMissing(Exception):
@@ -35,7 +37,10 @@ class Completed:
 
 def _limits(cpu_s: int, address_space: int) -> Callable[[], None]:
     def apply() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+        # The child leads its own session, so it would outlive a worker killed with SIGKILL.
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if address_space != resource.RLIM_INFINITY:
+            resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
         resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
 
     return apply
@@ -107,10 +112,12 @@ async def run_ffmpeg(
     timeout_s: float,
     on_progress: Callable[[Progress], Awaitable[None]] | None = None,
     ffmpeg_bin: str = "ffmpeg",
+    address_space: int = ADDRESS_SPACE_LIMIT,
 ) -> Completed:
     """Run ffmpeg with ``-progress pipe:1``, reporting each progress block as it comes."""
     argv = [ffmpeg_bin, "-hide_banner", "-nostdin", "-y", "-progress", "pipe:1", "-nostats", *args]
-    proc = await _spawn(argv, timeout_s, ADDRESS_SPACE_LIMIT, asyncio.subprocess.PIPE)
+    # GPU encodes pass RLIM_INFINITY: the CUDA driver reserves far more address space than 4 GiB.
+    proc = await _spawn(argv, timeout_s, address_space, asyncio.subprocess.PIPE)
     assert proc.stdout is not None and proc.stderr is not None
     stderr_task = asyncio.create_task(proc.stderr.read())
 

@@ -6,7 +6,7 @@ runs one service (distributed mode) or all five in one process (embedded)."""
 
 import asyncio
 import contextlib
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
@@ -19,6 +19,7 @@ from contracts import CAMPAIGN_TOPIC, BaseEvent, CampaignDefined
 from contracts.campaign import Campaign
 from services.common.blobs import BlobStore
 from services.common.bus import subscribe as register_subscriber
+from services.common.callers import Callers
 from services.common.consumer import Consumer, Effect, Handler, NotReady
 from services.common.log import get_logger
 from services.common.outbox import Outbox
@@ -46,6 +47,7 @@ class Service:
         self.outbox = Outbox(self.db)
         self.log = get_logger(self.name)
         self.router: APIRouter | None = None
+        self.callers = Callers(deps.settings)  # who calls the HTTP API (asks intake)
         self._tasks: list[asyncio.Task[None]] = []
         self._consumers: dict[str, Consumer[Any]] = {}
 
@@ -66,7 +68,13 @@ class Service:
 
     def subscribe(self) -> None:
         """One consumer group per service, over every topic it registered."""
-        register_subscriber(self.deps.broker, list(self._consumers), f"zhengji-{self.name}", self._dispatch)
+        register_subscriber(
+            self.deps.broker,
+            list(self._consumers),
+            f"zhengji-{self.name}",
+            self._dispatch,
+            self.settings.kafka_session_timeout_ms,
+        )
 
     async def _dispatch(self, topic: str, raw: bytes, where: dict[str, Any]) -> None:
         await self._consumers[topic](raw, where)
@@ -113,6 +121,20 @@ class Service:
         task = asyncio.create_task(coro)
         task.add_done_callback(self._crashed)
         self._tasks.append(task)
+
+    def spawn_every(self, every_s: float, step: Callable[[], Awaitable[object]], what: str) -> None:
+        """Run ``step`` every ``every_s`` seconds while the service runs; a failed run is logged
+        and the next one comes (a sweeper must outlive a store that is away for a while)."""
+
+        async def loop() -> None:
+            while True:
+                try:
+                    await step()
+                except Exception as exc:
+                    self.log.warning(f"{what}_failed", error=repr(exc))
+                await asyncio.sleep(every_s)
+
+        self.spawn(loop())
 
     def _crashed(self, task: asyncio.Task[None]) -> None:
         if not task.cancelled() and task.exception() is not None:

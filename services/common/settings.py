@@ -24,11 +24,16 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     public_base_url: str | None = None
+    # Where the other services ask intake who a caller is (default: this process's own address).
+    intake_url: str | None = None
 
     # Delivery: bounded retries with backoff, then the dead-letter topic.
     retry_attempts: int = 3
     retry_backoff_s: float = 0.5
     outbox_poll_s: float = 0.5
+    # A new consumer group's first join waits half this on Tansu (and Kafka detects a dead
+    # consumer after it): the embedded runtime and tests shorten it to start in seconds.
+    kafka_session_timeout_ms: int = 10_000
     reconcile_every_s: float = 30.0
     stage_deadline_s: float = 300.0
 
@@ -36,6 +41,7 @@ class Settings(BaseSettings):
     probe_timeout_s: float = 60.0
     transcode_timeout_s: float = 3600.0
     transcoder_concurrency: int = 1
+    validator_concurrency: int = 1  # quality decodes at once per validator process
     transcoder_encoder: str = "auto"
     job_lease_s: float = 60.0
 

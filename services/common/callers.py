@@ -1,0 +1,92 @@
+"""Who is calling a service other than intake: token introspection against intake's accounts.
+
+Accounts live in intake (``services/intake/accounts.py``). Review, publisher and transcoder do
+not read intake's store; they ask intake who a caller is, the way OAuth token introspection
+(RFC 7662) works: the caller's ``Authorization`` header and session cookie are forwarded to
+``GET <intake>/api/auth/me``, and the answer is kept for a short while so a page full of requests
+costs one lookup. In the embedded runtime intake answers from the same process; distributed, set
+``ZHENGJI_INTAKE_URL`` to intake's address."""
+
+import hashlib
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from fastapi import HTTPException, Request
+
+from services.common.settings import Settings
+
+CACHE_S = 30.0
+SESSION_COOKIE = "zhengji_session"  # intake's web session (services/intake/auth.py)
+
+
+@dataclass(frozen=True)
+class Caller:
+    id: str
+    username: str
+    role: str
+    unit_code: str | None
+
+
+def _refuse(status: int, zh: str, en: str) -> HTTPException:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return HTTPException(status, detail={"message_zh": zh, "message_en": en}, headers=headers)
+
+
+class Callers:
+    def __init__(self, settings: Settings) -> None:
+        self.url = (settings.intake_url or settings.base_url()).rstrip("/") + "/api/auth/me"
+        self._cache: dict[str, tuple[float, Caller | None]] = {}
+
+    def _credentials(self, request: Request) -> dict[str, str]:
+        sent: dict[str, str] = {}
+        if auth := request.headers.get("authorization"):
+            sent["Authorization"] = auth
+        if cookie := request.cookies.get(SESSION_COOKIE):
+            sent["Cookie"] = f"{SESSION_COOKIE}={cookie}"
+        return sent
+
+    async def identify(self, request: Request) -> Caller | None:
+        sent = self._credentials(request)
+        if not sent:
+            return None
+        key = hashlib.sha256(repr(sorted(sent.items())).encode()).hexdigest()
+        cached = self._cache.get(key)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        try:
+            async with httpx.AsyncClient(timeout=10) as client:
+                answer = await client.get(self.url, headers=sent)
+        except httpx.HTTPError as exc:
+            raise _refuse(
+                503, "无法核实登录身份（账户服务暂不可用），请稍后重试", f"cannot check the login: {exc!r}"
+            ) from exc
+        caller = None
+        if answer.status_code == 200:
+            body: dict[str, Any] = answer.json()
+            caller = Caller(body["id"], body["username"], body["role"], body.get("unit_code"))
+        elif answer.status_code != 401:
+            raise _refuse(503, "无法核实登录身份，请稍后重试", f"intake answered {answer.status_code}")
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[key] = (time.monotonic() + CACHE_S, caller)
+        return caller
+
+    def role(self, *roles: str) -> Callable[[Request], Awaitable[Caller]]:
+        """A FastAPI dependency: the logged-in caller, who must have one of ``roles``."""
+
+        async def dependency(request: Request) -> Caller:
+            caller = await self.identify(request)
+            if caller is None:
+                raise _refuse(401, "请先登录", "log in first")
+            if caller.role not in roles:
+                raise _refuse(
+                    403,
+                    "无权操作：需要活动管理员权限",
+                    f"not allowed: needs the role {' or '.join(roles)} (you are {caller.role})",
+                )
+            return caller
+
+        return dependency
