@@ -1,28 +1,32 @@
-"""Intake's HTTP API: campaigns, entries, streamed uploads, status.
+"""Intake's HTTP API: campaigns, the plain streamed upload, blobs; and the other routers.
 
-An upload is a streamed request body: it is never held whole in memory, its
-sha256 is computed while it streams to the blob store, and a declared size over
-the campaign's limit is refused with 413 before a byte is read."""
+Every route checks the caller's login, role and unit (``auth.py``); see docs/api-intake.md.
+A plain PUT upload is a streamed request body: never held whole in memory, its sha256 computed
+while it streams to the blob store, a declared size over the limit refused with 413 before a
+byte is read. Pages and clients that may be interrupted use tus (``tus.py``) instead."""
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from contracts.campaign import Campaign, Window
 from services.common.blobs import BlobTooLarge
 from services.common.metrics import UPLOAD_BYTES
+from services.intake.accounts import User
+from services.intake.accounts_api import build_accounts_router
+from services.intake.auth import require_see
+from services.intake.entries_api import build_entries_router
+from services.intake.errors import IntakeError, IntakeRoute, too_large
+from services.intake.materials import find_material, media_type_for, size_limit
 from services.intake.presets import InvalidCampaign, UnknownPreset, load_campaign_yaml, load_preset
-from services.intake.registration import check_form
-from services.intake.status import STAGE_LABELS
+from services.intake.tus import build_tus_router
+from services.intake.upload_rules import check_upload
 
 if TYPE_CHECKING:
     from services.intake.app import IntakeService
-
-UPLOAD_STAGES = {None, "registered", "failed_validation", "transcode_failed"}
 
 
 class CreateCampaign(BaseModel):
@@ -33,101 +37,61 @@ class CreateCampaign(BaseModel):
     publication_urls: dict[str, str] = Field(default_factory=dict, description="Target key -> platform URL")
 
 
-class Unit(BaseModel):
-    code: str
-    name: str
-    path: list[str] = Field(default_factory=list)
-
-
-class RegisterEntry(BaseModel):
-    form: dict[str, Any]
-    unit: Unit
-    group: str | None = None
-
-
-def _err(status: int, zh: str, en: str, **extra: Any) -> HTTPException:
-    return HTTPException(status, detail={"message_zh": zh, "message_en": en, **extra})
-
-
 def build_router(svc: "IntakeService") -> APIRouter:
-    router = APIRouter(tags=["intake"])
+    router = APIRouter(tags=["intake"], route_class=IntakeRoute)
+    admin = svc.auth.role("campaign_admin")
 
     @router.post("/api/campaigns", status_code=201)
-    async def create_campaign(body: CreateCampaign) -> dict[str, Any]:
+    async def create_campaign(body: CreateCampaign, _: User = Depends(admin)) -> dict[str, Any]:
         try:
             if body.definition_yaml:
                 campaign = load_campaign_yaml(body.definition_yaml)
             elif body.preset:
                 campaign = load_preset(body.preset)
             else:
-                raise _err(422, "请指定预设 preset 或提供 YAML 定义", "give a preset or a YAML definition")
+                raise IntakeError(
+                    422, "请指定预设 preset 或提供 YAML 定义", "give a preset or a YAML definition"
+                )
         except (InvalidCampaign, UnknownPreset) as exc:
-            raise _err(422, "活动定义有误", "invalid campaign definition", problems=str(exc)) from exc
+            raise IntakeError(422, "活动定义有误", "invalid campaign definition", problems=str(exc)) from exc
         campaign = _customise(campaign, body)
         if await svc.campaigns.find_one({"_id": campaign.id}):
-            raise _err(409, f"活动 {campaign.id} 已存在", f"campaign {campaign.id} exists")
+            raise IntakeError(409, f"活动 {campaign.id} 已存在", f"campaign {campaign.id} exists")
         await svc.define_campaign(campaign)
         return {"id": campaign.id, "title": campaign.title}
+
+    @router.get("/api/campaigns")
+    async def list_campaigns() -> list[dict[str, Any]]:
+        out = []
+        async for doc in svc.campaigns.find({}).sort("created_at", 1):
+            spec = doc["spec"]
+            keys = ("id", "title", "issuer", "upload_window", "groups")
+            out.append({k: spec.get(k) for k in keys})
+        return out
 
     @router.get("/api/campaigns/{campaign_id}")
     async def get_campaign(campaign_id: str) -> dict[str, Any]:
         campaign = await svc.find_campaign(campaign_id)
         if campaign is None:
-            raise _err(404, f"活动 {campaign_id} 不存在", f"no campaign {campaign_id}")
+            raise IntakeError(404, f"活动 {campaign_id} 不存在", f"no campaign {campaign_id}")
         return campaign.model_dump(mode="json")
 
-    @router.post("/api/campaigns/{campaign_id}/entries", status_code=201)
-    async def register_entry(campaign_id: str, body: RegisterEntry) -> dict[str, Any]:
-        campaign = await svc.find_campaign(campaign_id)
-        if campaign is None:
-            raise _err(404, f"活动 {campaign_id} 不存在", f"no campaign {campaign_id}")
-        problems = check_form(campaign, body.form)
-        if body.group is not None and campaign.groups and body.group not in campaign.groups:
-            raise _err(422, f"组别须为：{'、'.join(campaign.groups)}", "unknown group")
-        if problems:
-            raise _err(
-                422,
-                "报名表有误",
-                "the registration form has errors",
-                fields=[p.model_dump() for p in problems],
-            )
-        sid = svc.new_submission_id()
-        author = body.form.get("name") if campaign.authors_public else None
-        await svc.submissions.insert_one(
-            {
-                "_id": sid,
-                "campaign_id": campaign_id,
-                "form": body.form,
-                "group": body.group,
-                "attribution": {
-                    "unit_code": body.unit.code,
-                    "unit_name": body.unit.name,
-                    "unit_path": body.unit.path,
-                    "author": author,
-                },
-                "stage": "registered",
-                "version": 0,
-                "timeline": [],
-                "created_at": datetime.now(UTC),
-            }
-        )
-        return {"submission_id": sid}
-
     @router.put("/api/submissions/{submission_id}/media", status_code=202)
-    async def upload_media(submission_id: str, request: Request) -> dict[str, Any]:
+    async def upload_media(
+        submission_id: str, request: Request, user: User = Depends(svc.auth.user)
+    ) -> dict[str, Any]:
         sub = await svc.submissions.find_one({"_id": submission_id})
         if sub is None:
-            raise _err(404, f"作品 {submission_id} 不存在", f"no submission {submission_id}")
-        if sub.get("stage") not in UPLOAD_STAGES:
-            raise _err(409, "作品正在处理中，暂不能重新上传", "the submission is being processed")
+            raise IntakeError(404, f"作品 {submission_id} 不存在", f"no submission {submission_id}")
+        require_see(user, sub)
         campaign = await svc.find_campaign(sub["campaign_id"])
         assert campaign is not None
-        spec = campaign.video_spec()
-        limit = spec.max_size_bytes if spec else None
+        material = find_material(campaign, sub["form"], None)
         declared = request.headers.get("content-length")
-        if limit is not None and declared is not None and int(declared) > limit:
-            raise _too_large(limit, int(declared))
-        media_type = request.headers.get("content-type", "application/octet-stream").split(";")[0]
+        declared_type = request.headers.get("content-type", "")
+        length = int(declared) if declared and declared.isdigit() else None
+        check_upload(campaign, sub, material, None, declared_type, length, svc.config.tus_max_size)
+        limit = min(size_limit(material) or svc.config.tus_max_size, svc.config.tus_max_size)
 
         async def body() -> AsyncIterator[bytes]:
             async for chunk in request.stream():
@@ -135,11 +99,13 @@ def build_router(svc: "IntakeService") -> APIRouter:
                 yield chunk
 
         try:
-            ref = await svc.deps.blobs.put_stream(body(), media_type, max_bytes=limit)
+            ref = await svc.deps.blobs.put_stream(
+                body(), media_type_for(material, "", declared_type), max_bytes=limit
+            )
         except BlobTooLarge as exc:
-            raise _too_large(exc.limit, None) from exc
+            raise too_large(exc.limit, None) from exc
         if ref.size == 0:
-            raise _err(400, "上传的文件为空", "the uploaded file is empty")
+            raise IntakeError(400, "上传的文件为空", "the uploaded file is empty")
         event = await svc.record_upload(sub, ref)
         return {
             "submission_id": submission_id,
@@ -148,31 +114,6 @@ def build_router(svc: "IntakeService") -> APIRouter:
             "size": ref.size,
         }
 
-    @router.get("/api/submissions/{submission_id}")
-    async def get_submission(submission_id: str) -> dict[str, Any]:
-        sub = await svc.submissions.find_one({"_id": submission_id}, {"form.phone": 0, "last_event": 0})
-        if sub is None:
-            raise _err(404, f"作品 {submission_id} 不存在", f"no submission {submission_id}")
-        zh, en = STAGE_LABELS.get(sub["stage"], (sub["stage"], sub["stage"]))
-        sub["timeline"] = sorted(sub.get("timeline", []), key=lambda e: e["at"])
-        return {"submission_id": sub.pop("_id"), **sub, "stage_label_zh": zh, "stage_label_en": en}
-
-    @router.get("/api/campaigns/{campaign_id}/submissions")
-    async def list_submissions(campaign_id: str) -> list[dict[str, Any]]:
-        cursor = svc.submissions.find(
-            {"campaign_id": campaign_id}, {"form.title": 1, "stage": 1, "version": 1, "group": 1}
-        ).sort("created_at", 1)
-        return [
-            {
-                "submission_id": d["_id"],
-                "title": d.get("form", {}).get("title"),
-                "stage": d["stage"],
-                "group": d.get("group"),
-                "version": d.get("version", 0),
-            }
-            async for d in cursor
-        ]
-
     @router.get("/blobs/{sha256}")
     async def get_blob(sha256: str) -> FileResponse:
         if (
@@ -180,21 +121,13 @@ def build_router(svc: "IntakeService") -> APIRouter:
             or not all(c in "0123456789abcdef" for c in sha256)
             or not svc.deps.blobs.exists(sha256)
         ):
-            raise _err(404, "文件不存在", "no such blob")
+            raise IntakeError(404, "文件不存在", "no such blob")
         return FileResponse(svc.deps.blobs.path(sha256))
 
+    router.include_router(build_accounts_router(svc))
+    router.include_router(build_entries_router(svc))
+    router.include_router(build_tus_router(svc))
     return router
-
-
-def _too_large(limit: int, declared: int | None) -> HTTPException:
-    mb = limit / 1024 / 1024
-    return _err(
-        413,
-        f"文件超过本活动的大小上限（{mb:.0f} MB），请压缩后重新上传",
-        f"the file exceeds this campaign's limit of {mb:.0f} MB",
-        limit=limit,
-        declared=declared,
-    )
 
 
 def _customise(campaign: Campaign, body: CreateCampaign) -> Campaign:

@@ -1,6 +1,7 @@
 """Intake: campaigns, entries, uploads, and the status view of every submission."""
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
@@ -18,6 +19,7 @@ from contracts import (
     CampaignDefined,
     EntryInfo,
     SubmissionSubmitted,
+    SubmissionTranscoded,
     SubmissionValidated,
     topic_for,
 )
@@ -25,7 +27,17 @@ from contracts.campaign import Campaign
 from services.common.consumer import Effect
 from services.common.metrics import REDRIVES
 from services.common.service import Service
-from services.intake.status import progress_key, stage_of, timeline_entry
+from services.intake.accounts import Accounts
+from services.intake.auth import Auth
+from services.intake.config import IntakeConfig
+from services.intake.errors import IntakeError
+from services.intake.status import progress_key, shown_stage, stage_of, timeline_entry
+from services.intake.unit_store import UnitStore
+from services.intake.upload_rules import UPLOAD_STAGES
+from services.intake.upload_store import UploadStore
+from services.intake.upload_sweeper import sweep_forever
+
+Writes = Callable[[AsyncClientSession], Awaitable[None]]
 
 
 class IntakeService(Service):
@@ -35,9 +47,16 @@ class IntakeService(Service):
         super().__init__(*args, **kwargs)
         self.campaigns = self.db["campaigns"]
         self.submissions = self.db["submissions"]
+        self.config = IntakeConfig.from_env()
+        self.accounts = Accounts(self.db, self.config.token_ttl_s)
+        self.auth = Auth(self.accounts)
+        self.units = UnitStore(self.db)
+        self.uploads = UploadStore(self)
         from services.intake.api import build_router
+        from services.intake.pages import build_pages_router
 
         self.router = build_router(self)
+        self.router.include_router(build_pages_router(self))
 
     def register(self) -> None:
         super().register()
@@ -47,6 +66,14 @@ class IntakeService(Service):
     async def setup(self) -> None:
         await self.submissions.create_index([("campaign_id", ASCENDING), ("stage", ASCENDING)])
         await self.submissions.create_index([("redrive_at", ASCENDING)])
+        await self.submissions.create_index([("campaign_id", ASCENDING), ("person_keys", ASCENDING)])
+        await self.submissions.create_index([("attribution.unit_path", ASCENDING)])
+        await self.submissions.create_index([("owner", ASCENDING)])
+        await self.accounts.setup()
+        await self.units.setup()
+        await self.uploads.setup()
+        self.auth.use_secret(await self.accounts.session_secret(self.config.session_secret))
+        await self.accounts.bootstrap_admin(self.config.admin_password)
 
     async def start(self) -> None:
         # The embedded broker forgets everything on restart: announce every campaign again
@@ -54,6 +81,7 @@ class IntakeService(Service):
         await self.outbox.collection.update_many({"topic": CAMPAIGN_TOPIC}, {"$set": {"sent": False}})
         await super().start()
         self.spawn(self.reconcile_forever())
+        self.spawn(sweep_forever(self.uploads, self.config.tus_sweep_every_s))
 
     async def find_campaign(self, campaign_id: str) -> Campaign | None:
         doc = await self.campaigns.find_one({"_id": campaign_id})
@@ -78,7 +106,7 @@ class IntakeService(Service):
         async with self.deps.client.start_session() as session:
             await session.with_transaction(work)
 
-    def _moved_to(self, event: AnyEvent) -> dict[str, Any]:
+    def moved_to(self, event: AnyEvent) -> dict[str, Any]:
         """The status fields for a submission whose latest step is ``event``."""
         stage = stage_of(event)
         return {
@@ -86,22 +114,37 @@ class IntakeService(Service):
             "progress": list(progress_key(event)),
             "stage_since": datetime.now(UTC),
             "last_event": {"topic": topic_for(event.event_type), "payload": event.model_dump_json()},
+            "redrive_also": [],
             "redrives": 0,
             "redrive_at": self._redrive_at(stage, 0),
         }
 
     async def on_event(self, event: AnyEvent) -> Effect:
-        doc = await self.submissions.find_one({"_id": event.submission_id}, {"progress": 1})
+        doc = await self.submissions.find_one({"_id": event.submission_id}, {"progress": 1, "approval": 1})
         if doc is None:
             raise LookupError(f"unknown submission {event.submission_id}")
         entry = timeline_entry(event)
-        update: dict[str, Any] = {"$push": {"timeline": entry}}
+        update: dict[str, Any] = {"$push": {"timeline": entry}, "$set": {}}
+        if isinstance(event, SubmissionValidated):
+            # Every version keeps its own report, whatever happened after it.
+            update["$set"][f"reports.{event.entry.version}"] = {
+                "passed": event.passed,
+                "findings": entry["findings"],
+                "at": event.occurred_at,
+            }
         key = list(progress_key(event))
         current = doc.get("progress")
         if current is None or key > current:
-            update["$set"] = self._moved_to(event)
+            moved = self.moved_to(event)
+            if isinstance(event, SubmissionTranscoded):
+                approved = (doc.get("approval") or {}).get("state") == "approved"
+                moved["stage"] = shown_stage(moved["stage"], approved)
+                moved["redrive_at"] = self._redrive_at(moved["stage"], 0)
+            update["$set"].update(moved)
             if isinstance(event, SubmissionValidated):
                 update["$set"]["findings"] = entry["findings"]
+        if not update["$set"]:
+            del update["$set"]
 
         async def writes(session: AsyncClientSession) -> None:
             await self.submissions.update_one({"_id": event.submission_id}, update, session=session)
@@ -110,45 +153,70 @@ class IntakeService(Service):
 
     # -- uploads -------------------------------------------------------------------------------
 
-    async def record_upload(self, submission: dict[str, Any], media: BlobRef) -> SubmissionSubmitted:
-        """Store the new version and its ``submitted`` event in one transaction."""
-        version = int(submission.get("version", 0)) + 1
+    def entry_info(self, submission: dict[str, Any], version: int) -> EntryInfo:
         form = submission["form"]
+        return EntryInfo(
+            title=form.get("title", ""),
+            group=submission.get("group"),
+            category=form.get("category"),
+            subcolumn=form.get("subcolumn"),
+            summary=form.get("summary"),
+            version=version,
+        )
+
+    async def record_upload(
+        self,
+        submission: dict[str, Any],
+        media: BlobRef,
+        filename: str | None = None,
+        also: Writes | None = None,
+    ) -> SubmissionSubmitted:
+        """Store the new version and its ``submitted`` event in one transaction (with ``also``).
+
+        Guarded by the version and stage read before: of two uploads finishing at once, one
+        wins and the other gets a 409, never two versions with one number."""
+        previous = int(submission.get("version", 0))
+        version = previous + 1
         event = SubmissionSubmitted(
             submission_id=submission["_id"],
             campaign_id=submission["campaign_id"],
             correlation_id=f"{submission['_id']}:v{version}",
             producer=self.name,
-            entry=EntryInfo(
-                title=form.get("title", ""),
-                group=submission.get("group"),
-                category=form.get("category"),
-                summary=form.get("summary"),
-                version=version,
-            ),
+            entry=self.entry_info(submission, version),
             attribution=Attribution.model_validate(submission["attribution"]),
             media=media,
+            materials=material_refs(submission),
         )
 
         async def work(session: AsyncClientSession) -> None:
-            await self.submissions.update_one(
-                {"_id": submission["_id"]},
+            done = await self.submissions.update_one(
+                {"_id": submission["_id"], "version": previous, "stage": {"$in": list(UPLOAD_STAGES)}},
                 {
                     "$set": {
                         "version": version,
                         "media": media.model_dump(mode="json"),
-                        **self._moved_to(event),
+                        "approval": {"state": "pending", "version": version},
+                        **self.moved_to(event),
                     },
                     "$push": {
                         "versions": {
                             "version": version,
                             "media": media.model_dump(mode="json"),
+                            "filename": filename,
                             "at": datetime.now(UTC),
                         }
                     },
                 },
                 session=session,
             )
+            if done.matched_count != 1:
+                raise IntakeError(
+                    409,
+                    "作品已有新的版本或正在处理中，本次上传未计入，请刷新后重试",
+                    "the entry changed meanwhile (a newer version, or being processed); refresh and retry",
+                )
+            if also is not None:
+                await also(session)
             await self.outbox.add([event], session)
 
         async with self.deps.client.start_session() as session:
@@ -173,11 +241,14 @@ class IntakeService(Service):
         a broker that lost messages (the embedded broker keeps them in memory only)."""
         count = 0
         cursor = self.submissions.find(
-            {"redrive_at": {"$lt": datetime.now(UTC)}}, {"last_event": 1, "stage": 1, "redrives": 1}
+            {"redrive_at": {"$lt": datetime.now(UTC)}},
+            {"last_event": 1, "redrive_also": 1, "stage": 1, "redrives": 1},
         )
         async for doc in cursor:
-            last = doc.get("last_event")
-            if last:
+            # An approved entry needs both its transcoded and its approved event at review.
+            for last in [*doc.get("redrive_also", []), doc.get("last_event")]:
+                if not last:
+                    continue
                 await self.deps.broker.publish(
                     last["payload"].encode(),
                     topic=last["topic"],
@@ -206,3 +277,13 @@ class IntakeService(Service):
 # Stages after which a service (not a person) must act next.
 REDRIVEN = {"validating", "transcoding", "in_review", "recommended", "awarded"}
 MAX_REDRIVES = 5
+
+
+def material_refs(submission: dict[str, Any]) -> dict[str, BlobRef]:
+    """The entry's other files, for the ``submitted`` event: ``key`` or ``key.N`` for sets."""
+    refs: dict[str, BlobRef] = {}
+    for key, held in (submission.get("materials") or {}).items():
+        files = held.get("files", [])
+        for n, item in enumerate(files, start=1):
+            refs[key if len(files) == 1 else f"{key}.{n}"] = BlobRef.model_validate(item["blob"])
+    return refs

@@ -10,6 +10,7 @@ from typing import Any
 
 from contracts import (
     AnyEvent,
+    SubmissionApproved,
     SubmissionPublished,
     SubmissionReviewed,
     SubmissionSubmitted,
@@ -17,7 +18,16 @@ from contracts import (
     SubmissionValidated,
 )
 
-RANK = {"registered": 0, "submitted": 1, "validated": 2, "transcoded": 3, "reviewed": 4, "published": 5}
+# approved ranks with transcoded (intake approves only after it saw transcoded, so time orders them).
+RANK = {
+    "registered": 0,
+    "submitted": 1,
+    "validated": 2,
+    "transcoded": 3,
+    "approved": 3,
+    "reviewed": 4,
+    "published": 5,
+}
 
 STAGE_LABELS: dict[str, tuple[str, str]] = {
     "registered": ("已报名，待上传", "registered, awaiting upload"),
@@ -25,6 +35,8 @@ STAGE_LABELS: dict[str, tuple[str, str]] = {
     "failed_validation": ("技术检测未通过", "failed the technical check"),
     "transcoding": ("检测通过，转码中", "passed the check, transcoding"),
     "transcode_failed": ("转码失败", "transcoding failed"),
+    "awaiting_approval": ("检测通过，待推荐单位审核", "passed the checks, awaiting the unit's approval"),
+    "returned": ("推荐单位退回，请修改后重新提交", "returned by the unit: change it and submit again"),
     "in_review": ("待评审", "awaiting review"),
     "recommended": ("已推荐至上一级", "recommended to the next level"),
     "not_recommended": ("未获推荐", "not recommended"),
@@ -43,11 +55,18 @@ def stage_of(event: AnyEvent) -> str:
             return "transcoding" if passed else "failed_validation"
         case SubmissionTranscoded(succeeded=ok):
             return "in_review" if ok else "transcode_failed"
+        case SubmissionApproved():
+            return "in_review"
         case SubmissionReviewed(outcome=outcome):
             return outcome
         case SubmissionPublished(status=status):
             return {"published": "published", "retracted": "retracted"}.get(status, "publish_failed")
     raise ValueError(event.event_type)  # pragma: no cover - the union is exhaustive
+
+
+def shown_stage(stage: str, approved: bool) -> str:
+    """A transcoded entry waits for its unit's approval before it counts as in review."""
+    return "awaiting_approval" if stage == "in_review" and not approved else stage
 
 
 def progress_key(event: AnyEvent) -> tuple[int, int, datetime]:
@@ -75,6 +94,8 @@ def summary_of(event: AnyEvent) -> dict[str, Any]:
             }
         case SubmissionPublished():
             return {"target": event.target, "status": event.status, "url": event.url, "reason": event.reason}
+        case SubmissionApproved():
+            return {"approver_unit": event.approver_unit}
         case _:
             return {"media": event.media.model_dump(mode="json")}
 

@@ -1,0 +1,214 @@
+"""tus upload speed and server memory: `.venv/bin/python bench/bench_tus_upload.py [--mb 400]`.
+
+Starts ``zhengji up`` (embedded mode) in a subprocess, logs in as the admin, imports a small
+organisation tree, creates the Yanbian campaign (500 MB limit, window open today) and two entries,
+then uploads a file of random bytes to each through tus on loopback:
+
+1. one PATCH streaming the whole file (what tus-js-client does with its default chunk size);
+2. PATCHes of ``--chunk-mb`` MiB each (what tuspy and the demo do), every one a new request.
+
+A thread samples the server's RSS from /proc every 50 ms (as bench_upload_memory.py does). Prints
+the server's RSS before and at peak during each upload, each upload's throughput, and the ratio to
+``shutil.copyfile`` of the same bytes on the same disk, plain and followed by fsync (a tus PATCH
+answers only once its bytes are on disk; a plain copy leaves them in the page cache). The bytes
+are not media, so the validator fails the submissions afterwards; that is expected. No
+thresholds: the numbers go to docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import hashlib
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_upload_memory import (
+    FORM,
+    MB,
+    Sampler,
+    rss_kb,
+    start_server,
+    stop_server,
+    wait_healthy,
+    write_random_file,
+)
+
+from services.intake.window import campaign_today
+from zhengji.embedded import free_port
+
+PASSWORD = "bench-admin-password"
+TUS = {"Tus-Resumable": "1.0.0"}
+TREE = "code,name,level,parent\n22,吉林省,province,\n2224,延边州,city,22\n222401,延吉市,county,2224\n"
+TREE += "222401001,延吉市第一小学,school,222401\n"
+
+
+def metadata(**values: str) -> str:
+    return ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in values.items())
+
+
+async def file_range(path: Path, start: int, size: int, block: int = 1 << 20) -> AsyncIterator[bytes]:
+    with path.open("rb") as f:
+        f.seek(start)
+        left = size
+        while left > 0 and (chunk := await asyncio.to_thread(f.read, min(block, left))):
+            left -= len(chunk)
+            yield chunk
+
+
+async def tus_upload(api: httpx.AsyncClient, sid: str, source: Path, chunk: int) -> httpx.Response:
+    size = source.stat().st_size
+    created = await api.post(
+        "/api/tus/",
+        headers={
+            **TUS,
+            "Upload-Length": str(size),
+            "Upload-Metadata": metadata(submission_id=sid, filename="b.mp4"),
+        },
+    )
+    created.raise_for_status()
+    url, offset = created.headers["location"], 0
+    while offset < size:
+        part = min(chunk or size, size - offset)
+        headers = {
+            **TUS,
+            "Upload-Offset": str(offset),
+            "Content-Type": "application/offset+octet-stream",
+            "Content-Length": str(part),
+        }
+        done = await api.patch(url, content=file_range(source, offset, part), headers=headers)
+        done.raise_for_status()
+        offset = int(done.headers["upload-offset"])
+    return done
+
+
+async def setup(api: httpx.AsyncClient) -> list[str]:
+    login = await api.post("/api/auth/login", json={"username": "admin", "password": PASSWORD})
+    login.raise_for_status()
+    api.headers["Authorization"] = "Bearer " + login.json()["token"]
+    (
+        await api.post("/api/units/import", content=TREE.encode(), headers={"content-type": "text/csv"})
+    ).raise_for_status()
+    today = campaign_today()
+    window = {"starts": str(today - timedelta(days=1)), "ends": str(today + timedelta(days=30))}
+    created = await api.post(
+        "/api/campaigns", json={"preset": "yanbian-2024", "id": "bench", "upload_window": window}
+    )
+    created.raise_for_status()
+    sids = []
+    for i in (1, 2):
+        form = {**FORM, "name": f"教师{i}", "phone": f"1390433000{i}"}
+        reg = await api.post("/api/campaigns/bench/entries", json={"form": form, "unit_code": "222401001"})
+        reg.raise_for_status()
+        sids.append(reg.json()["submission_id"])
+    return sids
+
+
+async def measured(api: httpx.AsyncClient, pid: int, sid: str, source: Path, chunk: int) -> dict[str, float]:
+    os.sync()  # both timed writes start with no dirty pages to flush
+    sampler = Sampler(pid)
+    sampler.start()
+    await asyncio.sleep(0.5)
+    before = rss_kb(pid)
+    t0 = time.perf_counter()
+    done = await tus_upload(api, sid, source, chunk)
+    seconds = time.perf_counter() - t0
+    sampler.stop.set()
+    sampler.join()
+    during = [s for t, s in sampler.samples if t >= t0]
+    return {
+        "seconds": seconds,
+        "before": before["VmRSS"] / 1024,
+        "peak": max(s["VmRSS"] for s in during) / 1024,
+        "peak_anon": max(s["RssAnon"] for s in during) / 1024,
+        "before_anon": before["RssAnon"] / 1024,
+        "hwm_before": before["VmHWM"] / 1024,
+        "hwm": rss_kb(pid)["VmHWM"] / 1024,
+        "sha_ok": float(done.headers.get("zhengji-sha256") == _sha256(source)),
+    }
+
+
+def copy_seconds(source: Path, target: Path, durable: bool) -> float:
+    """shutil.copyfile, timed; ``durable``: until the copy is on disk (fsync), as a PATCH's answer is."""
+    os.sync()
+    started = time.perf_counter()
+    shutil.copyfile(source, target)
+    if durable:
+        with target.open("rb") as f:
+            os.fsync(f.fileno())
+    seconds = time.perf_counter() - started
+    target.unlink()
+    return seconds
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(MB):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+async def run(size_mb: int, chunk_mb: int, tmp: Path) -> None:
+    port = free_port()
+    log_path = tmp / "zhengji-up.log"
+    source = tmp / "upload.bin"
+    print(f"bench_tus_upload: {size_mb} MB of random bytes through tus on loopback")
+    write_random_file(source, size_mb)
+    os.environ["ZHENGJI_ADMIN_PASSWORD"] = PASSWORD
+    proc = start_server(tmp / "data", port, log_path)
+    results = {}
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=600) as api:
+            boot = await wait_healthy(api, proc, log_path)
+            print(f"  zhengji up (pid {proc.pid}) answered /healthz after {boot:.1f} s")
+            one, chunked = await setup(api)
+            await asyncio.sleep(2.0)  # let start-up settle (campaign event consumed by every service)
+            results["one PATCH"] = await measured(api, proc.pid, one, source, 0)
+            results[f"{chunk_mb} MiB PATCHes"] = await measured(api, proc.pid, chunked, source, chunk_mb * MB)
+    finally:
+        stop_server(proc)
+    copy_rate = size_mb / copy_seconds(source, tmp / "copy.bin", durable=False)
+    synced_rate = size_mb / copy_seconds(source, tmp / "synced.bin", durable=True)
+    print(f"  shutil.copyfile of the same bytes            {copy_rate:7.1f} MB/s")
+    print(f"  the same, then fsync (on disk, as tus is)    {synced_rate:7.1f} MB/s")
+    for name, r in results.items():
+        rate = size_mb / r["seconds"]
+        ratios = f"tus/copy = {rate / copy_rate:.3f}, tus/(copy+fsync) = {rate / synced_rate:.3f}"
+        print(f"  tus, {name:<18} {rate:7.1f} MB/s ({r['seconds']:.2f} s)  {ratios}")
+        print(
+            f"      server RSS {r['before']:.1f} MB before, {r['peak']:.1f} MB at peak "
+            f"(growth {r['peak'] - r['before']:+.1f} MB; "
+            f"anon {r['before_anon']:.1f} -> {r['peak_anon']:.1f}); "
+            f"VmHWM {r['hwm_before']:.1f} -> {r['hwm']:.1f} MB; sha256 matches: {bool(r['sha_ok'])}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--mb", type=int, default=400, help="upload size in MB (default 400; limit 500)")
+    parser.add_argument("--chunk-mb", type=int, default=16, help="PATCH size of the second run (default 16)")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="zhengji-bench-tus-"))
+    start = time.perf_counter()
+    try:
+        asyncio.run(run(args.mb, args.chunk_mb, tmp))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"total bench time {time.perf_counter() - start:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

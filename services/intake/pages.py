@@ -1,0 +1,249 @@
+"""Intake's web pages: server-rendered HTML for entrants, unit admins and campaign admins.
+
+A page renders at once what the server knows (who is logged in, the campaign's form, the
+entrant's list); small scripts in ``static/`` then call the JSON API (docs/api-intake.md) for
+every action and for live status. Access rules therefore live in one place, the API: a page
+only decides whether to show itself or send the visitor to the login page."""
+
+import json
+import os
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pymongo.asynchronous.collection import AsyncCollection
+
+from contracts.campaign import Campaign, FieldKind
+from services.intake.accounts import User
+from services.intake.auth import can_see, submission_scope
+from services.intake.presets import list_presets
+from services.intake.status import STAGE_LABELS
+
+HERE = Path(__file__).parent
+STATIC_URL = "/static/intake"
+# tus PATCH size: small enough that a dropped connection costs little, large enough that a
+# 500 MB video is ~60 requests (the server also checkpoints every 32 MiB inside a PATCH).
+# ZHENGJI_UPLOAD_CHUNK_BYTES lowers it behind a proxy with a body limit (nginx: 1 MB by default).
+UPLOAD_CHUNK_BYTES = 8 * 1024 * 1024
+ENTERING = ("entrant", "unit_admin", "campaign_admin")
+ADMINS = ("unit_admin", "campaign_admin")
+MY_ROWS = 200
+# Campaigns run on Beijing time whatever the server's clock zone (containers run on UTC); a
+# fixed offset, as China has no summer time and slim images may lack the tz database.
+CAMPAIGN_TZ = timezone(timedelta(hours=8), "CST")
+ROLE_LABELS = {
+    "campaign_admin": ("活动管理员", "campaign admin"),
+    "unit_admin": ("单位管理员", "unit admin"),
+    "reviewer": ("评审专家", "reviewer"),
+    "entrant": ("参赛者", "entrant"),
+}
+
+
+class UserLookup(Protocol):
+    async def optional_user(self, request: Request) -> User | None: ...
+
+
+class PagesBackend(Protocol):
+    """What the pages need of the intake service (``IntakeService`` has it all)."""
+
+    @property
+    def campaigns(self) -> AsyncCollection[dict[str, Any]]: ...
+    @property
+    def submissions(self) -> AsyncCollection[dict[str, Any]]: ...
+    @property
+    def auth(self) -> UserLookup: ...
+
+    async def find_campaign(self, campaign_id: str) -> Campaign | None: ...
+
+
+class Viewer:
+    """The logged-in user as the templates see it."""
+
+    def __init__(self, user: User) -> None:
+        self.user = user
+        self.display_name = user.display_name or user.username
+        self.role_zh, self.role_en = ROLE_LABELS[user.role]
+        self.is_entrant = user.role == "entrant"
+        self.is_unit_admin = user.role == "unit_admin"
+        self.is_campaign_admin = user.role == "campaign_admin"
+        self.is_reviewer = user.role == "reviewer"
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["static"] = _static_url
+    env.globals["stage_labels"] = STAGE_LABELS
+    env.filters["cn_date"] = _cn_date
+    env.filters["cn_time"] = _cn_time
+    env.filters["num"] = lambda v: f"{round(float(v), 2):g}"
+    env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=False)
+    return env
+
+
+def _static_url(name: str) -> str:
+    # The file's mtime in the URL: a changed script reaches every browser without a stale cache.
+    path = HERE / "static" / name
+    version = int(path.stat().st_mtime) if path.exists() else 0
+    return f"{STATIC_URL}/{name}?v={version}"
+
+
+def _cn_date(value: date | str | None) -> str:
+    if value is None:
+        return "不限"
+    day = date.fromisoformat(value) if isinstance(value, str) else value
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _cn_time(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware.astimezone(CAMPAIGN_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def _local(target: str) -> str:
+    """Where to go after logging in: a path on this site only (no open redirect)."""
+    local = target.startswith("/") and target[1:2] not in ("/", "\\")
+    return target if local and "\\" not in target and target.isprintable() else "/"
+
+
+def build_pages_router(svc: PagesBackend, upload_chunk_bytes: int | None = None) -> APIRouter:
+    chunk_bytes = upload_chunk_bytes or int(os.environ.get("ZHENGJI_UPLOAD_CHUNK_BYTES", UPLOAD_CHUNK_BYTES))
+    router = APIRouter(tags=["intake: pages"], include_in_schema=False)
+    router.mount(STATIC_URL, StaticFiles(directory=HERE / "static"), name="intake-static")
+    env = _environment()
+
+    def render(name: str, viewer: Viewer | None, status: int = 200, **context: Any) -> HTMLResponse:
+        html = env.get_template(name).render(user=viewer, **context)
+        return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+
+    def refuse(viewer: Viewer | None, status: int, zh: str, en: str) -> HTMLResponse:
+        return render("message.html", viewer, status=status, title_zh=zh, title_en=en)
+
+    async def viewer_of(request: Request) -> Viewer | None:
+        user = await svc.auth.optional_user(request)
+        return Viewer(user) if user else None
+
+    def to_login(request: Request) -> RedirectResponse:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    PageFn = Callable[[Request, Viewer], Awaitable[Response]]
+
+    async def logged_in(request: Request, roles: Iterable[str], page: PageFn) -> Response:
+        viewer = await viewer_of(request)
+        if viewer is None:
+            return to_login(request)
+        if viewer.user.role not in roles:
+            wanted = "或".join(ROLE_LABELS[r][0] for r in roles)
+            zh = f"此页面需要{wanted}权限（当前为{viewer.role_zh}）"
+            en = f"this page needs the role {' or '.join(roles)} (you are {viewer.user.role})"
+            return refuse(viewer, 403, zh, en)
+        return await page(request, viewer)
+
+    async def campaign_list() -> list[Campaign]:
+        return [
+            Campaign.model_validate(doc["spec"])
+            async for doc in svc.campaigns.find({}, {"spec": 1}).sort("created_at", -1)
+        ]
+
+    async def of_campaign(
+        request: Request, campaign_id: str, roles: Iterable[str], template: str, **extra: Any
+    ) -> Response:
+        """A logged-in page about one campaign; 404 page when there is no such campaign."""
+
+        async def page(_: Request, viewer: Viewer) -> Response:
+            campaign = await svc.find_campaign(campaign_id)
+            if campaign is None:
+                return refuse(viewer, 404, f"活动 {campaign_id} 不存在", "no such campaign")
+            return render(template, viewer, campaign=campaign, **extra)
+
+        return await logged_in(request, roles, page)
+
+    @router.get("/", response_class=HTMLResponse)
+    async def home(request: Request) -> Response:
+        return render("home.html", await viewer_of(request), campaigns=await campaign_list())
+
+    @router.get("/login", response_class=HTMLResponse)
+    async def login(request: Request, next: str = "/") -> Response:
+        return render("login.html", await viewer_of(request), next=_local(next))
+
+    @router.get("/signup", response_class=HTMLResponse)
+    async def signup(request: Request, next: str = "/") -> Response:
+        return render("signup.html", await viewer_of(request), next=_local(next))
+
+    @router.get("/campaigns/{campaign_id}", response_class=HTMLResponse)
+    async def campaign_page(request: Request, campaign_id: str) -> Response:
+        viewer = await viewer_of(request)
+        campaign = await svc.find_campaign(campaign_id)
+        if campaign is None:
+            return refuse(viewer, 404, f"活动 {campaign_id} 不存在", "no such campaign")
+        return render("campaign.html", viewer, campaign=campaign)
+
+    @router.get("/campaigns/{campaign_id}/enter", response_class=HTMLResponse)
+    async def entry_form(request: Request, campaign_id: str) -> Response:
+        return await of_campaign(request, campaign_id, ENTERING, "enter.html", kinds=FieldKind)
+
+    @router.get("/campaigns/{campaign_id}/unit", response_class=HTMLResponse)
+    async def unit_page(request: Request, campaign_id: str) -> Response:
+        return await of_campaign(request, campaign_id, ADMINS, "unit.html")
+
+    @router.get("/campaigns/{campaign_id}/dashboard", response_class=HTMLResponse)
+    async def dashboard(request: Request, campaign_id: str) -> Response:
+        return await of_campaign(request, campaign_id, ADMINS, "dashboard.html")
+
+    @router.get("/my", response_class=HTMLResponse)
+    async def my_entries(request: Request) -> Response:
+        async def page(_: Request, viewer: Viewer) -> Response:
+            fields = {"form.title": 1, "campaign_id": 1, "stage": 1, "version": 1, "created_at": 1}
+            found = svc.submissions.find(submission_scope(viewer.user), fields)
+            rows = [doc async for doc in found.sort("created_at", -1).limit(MY_ROWS)]
+            ids = list({r["campaign_id"] for r in rows})
+            titles = {
+                doc["_id"]: doc["spec"]["title"]
+                async for doc in svc.campaigns.find({"_id": {"$in": ids}}, {"spec.title": 1})
+            }
+            return render("my.html", viewer, rows=rows, titles=titles)
+
+        return await logged_in(request, ENTERING, page)
+
+    @router.get("/submissions/{submission_id}", response_class=HTMLResponse)
+    async def submission_page(request: Request, submission_id: str) -> Response:
+        async def page(_: Request, viewer: Viewer) -> Response:
+            sub = await svc.submissions.find_one(
+                {"_id": submission_id}, {"campaign_id": 1, "owner": 1, "attribution": 1, "form.title": 1}
+            )
+            if sub is None or not can_see(viewer.user, sub):
+                # One answer for both: a stranger learns nothing about which ids exist.
+                return refuse(viewer, 404, "作品不存在或无权查看", "no such entry, or not yours")
+            campaign = await svc.find_campaign(sub["campaign_id"])
+            return render("submission.html", viewer, sub=sub, campaign=campaign, chunk_bytes=chunk_bytes)
+
+        return await logged_in(request, ENTERING, page)
+
+    @router.get("/unit", response_class=HTMLResponse)
+    async def unit_home(request: Request) -> Response:
+        async def page(_: Request, viewer: Viewer) -> Response:
+            return render("choose.html", viewer, campaigns=await campaign_list(), target="unit")
+
+        return await logged_in(request, ADMINS, page)
+
+    @router.get("/admin", response_class=HTMLResponse)
+    async def admin_home(request: Request) -> Response:
+        async def page(_: Request, viewer: Viewer) -> Response:
+            return render("admin.html", viewer, campaigns=await campaign_list(), presets=list_presets())
+
+        return await logged_in(request, ("campaign_admin",), page)
+
+    return router

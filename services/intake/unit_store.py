@@ -1,0 +1,90 @@
+"""The stored organisation tree: one document per unit, with its path from the root."""
+
+from dataclasses import asdict
+from typing import Any
+
+from pymongo import ASCENDING, UpdateOne
+from pymongo.asynchronous.database import AsyncDatabase
+
+from services.intake.errors import IntakeError
+from services.intake.units import LEVELS, Parsed, Unit, check_tree, paths
+
+
+def unit_view(doc: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "code": doc["_id"],
+        "name": doc["name"],
+        "level": doc["level"],
+        "parent": doc.get("parent"),
+        "path": doc.get("path", []),
+    }
+
+
+class UnitStore:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self.units = db["units"]
+
+    async def setup(self) -> None:
+        await self.units.create_index([("path", ASCENDING)])
+
+    async def get(self, code: str) -> dict[str, Any] | None:
+        return await self.units.find_one({"_id": code})
+
+    async def require(self, code: str) -> dict[str, Any]:
+        doc = await self.get(code)
+        if doc is None:
+            raise IntakeError(
+                422,
+                f"单位代码 {code} 不存在，请先导入组织机构",
+                f"no unit with code {code}",
+                field="unit_code",
+            )
+        return doc
+
+    async def list(self, under: str | None = None, level: str | None = None) -> list[dict[str, Any]]:
+        query: dict[str, Any] = {}
+        if under:
+            query["path"] = under
+        if level:
+            query["level"] = level
+        docs = [d async for d in self.units.find(query)]
+        return sorted(docs, key=lambda d: d.get("path", []))
+
+    async def import_units(self, parsed: Parsed) -> dict[str, int]:
+        """Check the whole file against itself and what is stored, then write it; all or nothing."""
+        stored = {d["_id"]: _unit(d) async for d in self.units.find({})}
+        incoming = {u.code: u for u in parsed.units}
+        problems = parsed.problems + check_tree(parsed.units, known=stored)
+        if problems:
+            raise IntakeError(
+                422,
+                f"组织机构表有{len(problems)}处错误，未导入任何单位",
+                f"the organisation file has {len(problems)} problem(s); nothing was imported",
+                problems=[asdict(p) for p in problems],
+            )
+        merged = {**stored, **incoming}
+        all_paths = paths(merged)
+        counts = {"created": 0, "updated": 0, "unchanged": 0, "total": len(merged)}
+        ops = []
+        for code, unit in merged.items():
+            before = stored.get(code)
+            doc = {**_doc(unit), "path": all_paths[code]}
+            if before is None:
+                counts["created"] += 1
+            elif before != unit:
+                counts["updated"] += 1
+            else:
+                counts["unchanged"] += 1
+            ops.append(UpdateOne({"_id": code}, {"$set": doc}, upsert=True))
+        if ops:
+            await self.units.bulk_write(ops, ordered=False)
+        return counts
+
+
+def _unit(doc: dict[str, Any]) -> Unit:
+    return Unit(code=doc["_id"], name=doc["name"], level=doc["level"], parent=doc.get("parent"))
+
+
+def _doc(unit: Unit) -> dict[str, Any]:
+    assert unit.level in LEVELS
+    return {"name": unit.name, "level": unit.level, "parent": unit.parent}

@@ -1,0 +1,295 @@
+"""Resumable uploads: partial files under the blob directory, their offsets in the store.
+
+One document per upload (``uploads``) holds what tus needs (length, offset, expiry) and what
+intake needs (submission, material, file name). Bytes go to ``<blobs>/tus/<upload id>``. One
+PATCH at a time writes an upload (a lease in the document); its offset is recorded at every
+checkpoint and when the request ends, however it ends, so a dropped connection or a restart
+resumes from the last recorded byte. The last byte moves the file into the content-addressed
+blob store (the same bytes are kept once) and records it on the submission: a new version for
+the primary work, exactly as ``record_upload`` does for a plain PUT."""
+
+import asyncio
+import contextlib
+import hashlib
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from uuid import uuid4
+
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from contracts import BlobRef
+from services.common.blobs import URI_PREFIX
+from services.common.metrics import UPLOAD_BYTES
+from services.intake import partials
+from services.intake.block_writer import BlockWriter
+from services.intake.errors import IntakeError, too_large
+
+if TYPE_CHECKING:
+    from services.intake.app import IntakeService
+
+LEASE_S = 30.0
+CHECKPOINT_EVERY_S = 10.0
+WRITE_BLOCK = 1 << 20  # bytes hashed and written per thread hop
+
+
+class AlreadyFinished(Exception):
+    """Another request (or the sweeper) finished this upload first."""
+
+
+def offset_error(status: int, zh: str, en: str, offset: int) -> IntakeError:
+    return IntakeError(status, zh, en, headers={"Upload-Offset": str(offset)}, offset=offset)
+
+
+class UploadStore:
+    def __init__(self, svc: "IntakeService") -> None:
+        self.svc = svc
+        self.uploads = svc.db["uploads"]
+        self.dir = svc.deps.blobs.root / "tus"
+        # upload id -> (offset, sha256 state): valid only while it matches the recorded offset.
+        self._digests: dict[str, tuple[int, hashlib._Hash]] = {}
+
+    async def setup(self) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        await self.uploads.create_index([("state", ASCENDING), ("expires_at", ASCENDING)])
+        await self.uploads.create_index([("submission_id", ASCENDING)])
+
+    def path(self, upload_id: str) -> Path:
+        return self.dir / upload_id
+
+    async def create(self, **fields: Any) -> dict[str, Any]:
+        now = datetime.now(UTC)
+        doc = {
+            "_id": uuid4().hex,
+            **fields,
+            "offset": 0,
+            "state": "receiving",
+            "lease_until": None,
+            "created_at": now,
+            "updated_at": now,
+            "expires_at": now + timedelta(seconds=self.svc.config.tus_expiry_s),
+        }
+        await self.uploads.insert_one(doc)
+        await asyncio.to_thread(partials.prepare, self.path(doc["_id"]), 0)
+        return doc
+
+    async def get(self, upload_id: str) -> dict[str, Any]:
+        doc = await self.uploads.find_one({"_id": upload_id})
+        if doc is None:
+            raise IntakeError(
+                404, "上传任务不存在或已被清理，请重新上传", "no such upload (it may have expired)"
+            )
+        if doc["state"] == "receiving" and doc["expires_at"] < datetime.now(UTC):
+            raise IntakeError(410, "上传任务已过期，请重新上传", "the upload has expired; start again")
+        return doc
+
+    async def offset_of(self, doc: dict[str, Any]) -> int:
+        """The offset a client may resume from (HEAD). Read only: a PATCH may be writing."""
+        if doc["state"] != "receiving":
+            return int(doc["length"])
+        size = await asyncio.to_thread(partials.size, self.path(doc["_id"]))
+        return min(size, int(doc["offset"]))
+
+    async def _take(self, doc: dict[str, Any]) -> int:
+        """Lease the upload to this request and make its file hold exactly the recorded bytes."""
+        now = datetime.now(UTC)
+        leased = await self.uploads.find_one_and_update(
+            {
+                "_id": doc["_id"],
+                "state": "receiving",
+                "$or": [{"lease_until": None}, {"lease_until": {"$lt": now}}],
+            },
+            {"$set": {"lease_until": now + timedelta(seconds=LEASE_S)}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if leased is None:
+            raise offset_error(
+                423,
+                "该文件正在另一个连接中上传，请稍后再试",
+                "another request is writing this upload",
+                doc["offset"],
+            )
+        recorded = int(leased["offset"])
+        # Only the lease holder touches the file: bytes past the offset (a crash mid-request) go.
+        size = await asyncio.to_thread(partials.prepare, self.path(doc["_id"]), recorded)
+        if size < recorded:  # the machine lost unflushed bytes: resume from what is there
+            await self.uploads.update_one({"_id": doc["_id"]}, {"$set": {"offset": size}})
+            self._digests.pop(doc["_id"], None)
+        return size
+
+    async def _release(self, uid: str) -> None:
+        await self.uploads.update_one({"_id": uid}, {"$set": {"lease_until": None}})
+
+    async def receive(
+        self, doc: dict[str, Any], offset: int, chunks: AsyncIterator[bytes], declared: int | None
+    ) -> dict[str, Any]:
+        """Append one PATCH's body at ``offset``; returns the upload as it then stands."""
+        uid, length = doc["_id"], int(doc["length"])
+        if doc["state"] != "receiving":
+            raise offset_error(409, "该文件已上传完成", "this upload is already complete", length)
+        current = await self._take(doc)
+        try:
+            if offset != current:
+                raise offset_error(
+                    409,
+                    f"续传位置不符：服务器已收到{current}字节，请从该位置继续",
+                    f"wrong Upload-Offset {offset}: the server has {current} bytes; resume from there",
+                    current,
+                )
+            if declared is not None and offset + declared > length:
+                raise too_large(length, offset + declared)
+            digest = await self._digest(uid, offset)
+        except BaseException:
+            await self._release(uid)
+            raise
+        written = await self._write(uid, offset, length, digest, chunks)  # releases the lease
+        if written < length:
+            return {**doc, "offset": written}
+        await self.uploads.update_one(
+            {"_id": uid, "state": "receiving"},
+            {"$set": {"state": "finishing", "sha256": digest.hexdigest(), "updated_at": datetime.now(UTC)}},
+        )
+        self._digests.pop(uid, None)
+        return await self.finish(uid)
+
+    async def _digest(self, uid: str, offset: int) -> "hashlib._Hash":
+        cached = self._digests.get(uid)
+        if cached is not None and cached[0] == offset:
+            return cached[1]
+        return await asyncio.to_thread(partials.rehash, self.path(uid), offset)
+
+    async def _write(
+        self, uid: str, offset: int, length: int, digest: "hashlib._Hash", chunks: AsyncIterator[bytes]
+    ) -> int:
+        """Stream the body to the file; record the offset at checkpoints and at the end, always."""
+        f = await asyncio.to_thread(partials.open_at, self.path(uid), offset)
+        writer = BlockWriter(f, digest, offset)
+        recorded, last = offset, time.monotonic()
+        buffer = bytearray()
+        overflow = False
+        try:
+            async for chunk in chunks:
+                if writer.queued + len(buffer) + len(chunk) > length:
+                    overflow = True
+                    break
+                buffer += chunk
+                UPLOAD_BYTES.inc(len(chunk))
+                if len(buffer) >= WRITE_BLOCK:
+                    await writer.put(bytes(buffer))
+                    buffer.clear()
+                    due = time.monotonic() - last > CHECKPOINT_EVERY_S
+                    if due or writer.queued - recorded >= self.svc.config.tus_checkpoint_bytes:
+                        # Without fdatasync: a crashed process leaves its bytes in the page cache, and
+                        # after a machine crash _take() finds the file shorter than the offset.
+                        written = await writer.drain()
+                        await asyncio.to_thread(partials.flush, f)
+                        await self._record(uid, written, renew=True)
+                        recorded, last = written, time.monotonic()
+        finally:
+            # A dropped connection or a shutdown ends up here too: keep what arrived.
+            intact = False
+            with contextlib.suppress(Exception):
+                if buffer:
+                    await writer.put(bytes(buffer))
+                await writer.drain()
+                await asyncio.to_thread(partials.checkpoint, f)
+                intact = True
+            with contextlib.suppress(Exception):
+                await self._record(uid, writer.written, renew=False)
+            if intact:
+                self._digests[uid] = (writer.written, digest)
+            else:  # a write failed: the next PATCH recomputes the digest from the file
+                self._digests.pop(uid, None)
+            await asyncio.to_thread(f.close)
+        if overflow:
+            raise offset_error(
+                413,
+                "上传的数据超过了声明的文件大小",
+                "more bytes than the declared Upload-Length",
+                writer.written,
+            )
+        return writer.written
+
+    async def _record(self, uid: str, offset: int, renew: bool) -> None:
+        lease = datetime.now(UTC) + timedelta(seconds=LEASE_S) if renew else None
+        await self.uploads.update_one(
+            {"_id": uid, "state": "receiving"},
+            {"$set": {"offset": offset, "lease_until": lease, "updated_at": datetime.now(UTC)}},
+        )
+
+    async def finish(self, uid: str) -> dict[str, Any]:
+        """Attach a fully received upload to its submission, once; safe to call again."""
+        doc = await self.uploads.find_one({"_id": uid})
+        if doc is None or doc["state"] == "done":
+            return doc or {}
+        final = self.svc.deps.blobs.path(doc["sha256"])
+        if not await asyncio.to_thread(partials.commit, self.path(uid), final):
+            await self._done(uid, None, error="文件数据丢失，请重新上传 / the file's bytes were lost")
+            raise IntakeError(410, "文件数据丢失，请重新上传", "the file's bytes were lost; upload it again")
+        ref = BlobRef(
+            uri=URI_PREFIX + doc["sha256"],
+            sha256=doc["sha256"],
+            size=doc["length"],
+            media_type=doc["media_type"],
+        )
+        from services.intake.attach import attach
+
+        try:
+            version = await attach(self.svc, doc, ref, self._mark_done(uid, ref))
+        except AlreadyFinished:
+            return await self.uploads.find_one({"_id": uid}) or {}
+        except IntakeError as exc:
+            await self._done(uid, ref, error=f"{exc.zh} / {exc.en}")
+            raise
+        return {
+            **doc,
+            "state": "done",
+            "offset": doc["length"],
+            "blob": ref.model_dump(mode="json"),
+            "version": version,
+        }
+
+    def _mark_done(self, uid: str, ref: BlobRef) -> "Any":
+        async def writes(session: AsyncClientSession) -> None:
+            done = await self.uploads.update_one(
+                {"_id": uid, "state": "finishing"},
+                {
+                    "$set": {
+                        "state": "done",
+                        "blob": ref.model_dump(mode="json"),
+                        "updated_at": datetime.now(UTC),
+                    }
+                },
+                session=session,
+            )
+            if done.matched_count != 1:
+                raise AlreadyFinished(uid)
+
+        return writes
+
+    async def _done(self, uid: str, ref: BlobRef | None, error: str) -> None:
+        await self.uploads.update_one(
+            {"_id": uid},
+            {
+                "$set": {
+                    "state": "done",
+                    "blob": ref.model_dump(mode="json") if ref else None,
+                    "error": error,
+                    "updated_at": datetime.now(UTC),
+                }
+            },
+        )
+
+    async def terminate(self, doc: dict[str, Any]) -> None:
+        self._digests.pop(doc["_id"], None)
+        await self.uploads.delete_one({"_id": doc["_id"]})
+        if doc["state"] == "receiving":
+            await asyncio.to_thread(self.path(doc["_id"]).unlink, True)
+
+    async def unfinished(self, submission_id: str) -> list[dict[str, Any]]:
+        now = datetime.now(UTC)
+        query = {"submission_id": submission_id, "state": "receiving", "expires_at": {"$gt": now}}
+        return [d async for d in self.uploads.find(query).sort("created_at", ASCENDING)]
