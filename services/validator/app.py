@@ -1,33 +1,140 @@
 """Validator: checks each submitted work against its campaign's spec.
 
-The same ``self_check`` runs here and in ``zhengji validate`` on a teacher's
-own machine, so a school sees exactly the findings the service will give."""
+The same stages run here and in ``zhengji validate`` on a teacher's own
+machine (``selfcheck.py``), so a school sees exactly the findings the service
+will give. The Kafka handler does only the cheap part: ffprobe and the header
+rules (bounded by ``probe_timeout_s``), and the checks of the entry's other
+files (courseware, the stamped form). When the notice states a rule that needs
+the one decode pass (frame timing, flashes, loudness, QR codes ...), and the
+headers passed, the handler enqueues a job instead of answering, so a long
+file never holds the consumer past Kafka's poll interval
+(docs/decisions/0003-long-jobs.md). A worker runs the pass under a lease and
+emits ``submission.validated`` in one transaction with the job's end. A job
+whose every attempt died (a crash, the worker killed) ends with the header
+verdict and a ``quality.incomplete`` warning: the entrant is not left waiting.
+"""
 
+import asyncio
+import contextlib
+import os
+import socket
+import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from contracts import TOPICS, SubmissionSubmitted, SubmissionValidated
+from contracts.campaign import Campaign, WorkKind
+from contracts.events import Finding, Severity
 from services.common.consumer import Effect
+from services.common.jobs import DONE, FAILED, Job, JobTable, LeaseLost, run_workers
+from services.common.metrics import JOB_SECONDS, JOBS_RUNNING
 from services.common.service import Service
-from services.validator.selfcheck import self_check
+from services.validator.images import check_images
+from services.validator.kinds import check_material, subject_of
+from services.validator.material_choice import guess_material
+from services.validator.report import verdict
+from services.validator.selfcheck import (
+    HeaderStage,
+    SelfCheckResult,
+    check_headers,
+    check_quality_stage,
+    finish,
+)
+
+_MEDIA = (WorkKind.VIDEO, WorkKind.AUDIO)
+
+
+def _base_key(key: str) -> str:
+    """Intake names the files of a set "photos.1", "photos.2"."""
+    return key.split(".", 1)[0]
+
+
+def abandoned_finding(attempts: int) -> Finding:
+    return Finding(
+        rule_id="quality.incomplete",
+        severity=Severity.WARNING,
+        expected="完成画面与声音质量检测",
+        measured=f"{attempts}次尝试均未完成",
+        message_zh=f"自动质量检测{attempts}次尝试均未完成，画面和声音质量未检查：如多次出现，请联系活动管理员",
+        message_en=f"The automatic quality check did not finish in {attempts} attempt(s); picture and sound "
+        "quality were not checked: if this happens again, contact the campaign administrator",
+    )
 
 
 class ValidatorService(Service):
     name = "validator"
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.jobs = JobTable(self.db, "jobs", lease_s=self.settings.job_lease_s)
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+
     def register(self) -> None:
         super().register()
         self.consume(TOPICS["submitted"], SubmissionSubmitted, self.on_submitted)
 
+    async def setup(self) -> None:
+        await self.jobs.create_indexes()
+
+    async def start(self) -> None:
+        await super().start()
+        self.spawn(run_workers(self.jobs, self.worker_id, self.settings.validator_concurrency, self.run_job))
+        self.spawn_every(max(0.5, self.settings.job_lease_s / 2), self.sweep_once, "sweep")
+
     async def on_submitted(self, event: SubmissionSubmitted) -> Effect:
         campaign = await self.campaign(event.campaign_id)
         path = self.deps.blobs.path_of(event.media)
-        result = await self_check(path, campaign, naming=None, timeout_s=self.settings.probe_timeout_s)
-        if result.tool_error:
+        work = guess_material(campaign, event.media.media_type, {_base_key(k) for k in event.materials})
+        stage = await check_headers(
+            path, campaign, naming=None, material=work, timeout_s=self.settings.probe_timeout_s
+        )
+        if stage.tool_error:
             # Our fault, not the entrant's: retry, then the dead-letter topic; never a false "failed".
-            raise RuntimeError(f"validation could not run: {result.tool_error}")
+            raise RuntimeError(f"validation could not run: {stage.tool_error}")
+        others = await asyncio.to_thread(self._other_materials, event, campaign)
+        if stage.wants_quality:
+            payload = {
+                "event": event.model_dump_json(),
+                "stage": stage.model_dump_json(),
+                "others": [f.model_dump(mode="json") for f in others],
+            }
+            job_id = f"{event.submission_id}:v{event.entry.version}"
+            cost = (stage.probe.duration_s if stage.probe else None) or 0.0
+
+            async def enqueue(session: AsyncClientSession) -> None:
+                await self.jobs.enqueue(job_id, payload, cost, session)
+
+            self.log.info("quality_job_enqueued", job_id=job_id)
+            return Effect(writes=enqueue)
+        return self._effect(event, finish(stage, None), others)
+
+    def _other_materials(self, event: SubmissionSubmitted, campaign: Campaign) -> list[Finding]:
+        """The entry's other files (courseware, the stamped form, a set of photos), by their kind."""
+        found: list[Finding] = []
+        by_key = {m.key: m for m in campaign.materials}
+        by_key |= {m.key: m for s in campaign.series for m in s.materials if m.key not in by_key}
+        files: dict[str, list[Path]] = {}
+        for key, ref in sorted(event.materials.items()):  # "photos.1", "photos.2": one set
+            files.setdefault(_base_key(key), []).append(self.deps.blobs.path_of(ref))
+        for key, paths in files.items():
+            material = by_key.get(key)
+            if material is None or material.primary or material.kind in _MEDIA:
+                continue
+            if material.kind is WorkKind.IMAGES:
+                found += check_images(paths, material.images, subject_of(material))
+            else:
+                for path in paths:
+                    found += check_material(path, material)
+        return found
+
+    def _validated(
+        self, event: SubmissionSubmitted, result: SelfCheckResult, others: list[Finding]
+    ) -> tuple[SubmissionValidated, dict[str, Any]]:
+        findings = [*result.findings, *others]
+        passed = verdict(findings)
         validated = SubmissionValidated(
             submission_id=event.submission_id,
             campaign_id=event.campaign_id,
@@ -37,22 +144,87 @@ class ValidatorService(Service):
             entry=event.entry,
             attribution=event.attribution,
             media=event.media,
-            passed=result.passed,
-            findings=result.findings,
+            passed=passed,
+            findings=findings,
             duration_s=result.duration_s,
         )
         report: dict[str, Any] = {
             "_id": f"{event.submission_id}:v{event.entry.version}",
             "submission_id": event.submission_id,
             "version": event.entry.version,
-            "passed": result.passed,
-            "findings": [f.model_dump(mode="json") for f in result.findings],
+            "passed": passed,
+            "findings": [f.model_dump(mode="json") for f in findings],
+            "quality": result.quality.model_dump(mode="json") if result.quality else None,
             "media_sha256": event.media.sha256,
             "checked_at": datetime.now(UTC),
         }
+        self.log.info("validated", passed=passed, findings=len(findings))
+        return validated, report
+
+    def _effect(self, event: SubmissionSubmitted, result: SelfCheckResult, others: list[Finding]) -> Effect:
+        validated, report = self._validated(event, result, others)
 
         async def writes(session: AsyncClientSession) -> None:
             await self.db["reports"].replace_one({"_id": report["_id"]}, report, upsert=True, session=session)
 
-        self.log.info("validated", passed=result.passed, findings=len(result.findings))
         return Effect(writes=writes, emit=[validated])
+
+    async def run_job(self, job: Job) -> None:
+        event = SubmissionSubmitted.model_validate_json(job["payload"]["event"])
+        stage = HeaderStage.model_validate_json(job["payload"]["stage"])
+        # The blob's path on this worker (a shared volume may be mounted elsewhere than the handler's).
+        stage = stage.model_copy(update={"path": str(self.deps.blobs.path_of(event.media))})
+        others = [Finding.model_validate(f) for f in job["payload"].get("others", [])]
+        work = asyncio.create_task(check_quality_stage(stage, base_timeout_s=self.settings.probe_timeout_s))
+        heartbeat = asyncio.create_task(self.jobs.hold_lease(job, work, self.log))
+        started, outcome = time.perf_counter(), "failed"
+        JOBS_RUNNING.labels("validate").inc()
+        try:
+            quality = await work
+            if isinstance(quality, str):
+                raise RuntimeError(f"quality check could not run: {quality}")
+            heartbeat.cancel()
+            await self._finish(job, DONE, event, finish(stage, quality), others)
+            outcome = "done"
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # the service is stopping: the lease runs out and another worker redoes the job
+            outcome = "lease_lost"  # the heartbeat lost the lease and stopped the work: no effects
+        except LeaseLost:
+            outcome = "lease_lost"
+            self.log.warning("job_lease_lost", job_id=job["_id"])
+        except Exception as exc:  # ours, not the file's (ffmpeg missing, store away): retried after the lease
+            self.log.error("job_crashed", job_id=job["_id"], error=repr(exc))
+        finally:
+            heartbeat.cancel()
+            work.cancel()
+            JOBS_RUNNING.labels("validate").dec()
+            JOB_SECONDS.labels("validate", outcome).observe(time.perf_counter() - started)
+
+    async def _finish(
+        self, job: Job, state: str, event: SubmissionSubmitted, result: SelfCheckResult, others: list[Finding]
+    ) -> None:
+        validated, report = self._validated(event, result, others)
+
+        async def work(session: AsyncClientSession) -> None:
+            await self.jobs.finish(job, state, session)
+            await self.db["reports"].replace_one({"_id": report["_id"]}, report, upsert=True, session=session)
+            await self.outbox.add([validated], session, causation=str(event.event_id))
+
+        async with self.deps.client.start_session() as session:
+            await session.with_transaction(work)
+
+    async def sweep_once(self) -> None:
+        """Jobs whose every attempt died end with the header verdict and a warning."""
+        for job in await self.jobs.abandoned():
+            event = SubmissionSubmitted.model_validate_json(job["payload"]["event"])
+            stage = HeaderStage.model_validate_json(job["payload"]["stage"])
+            others = [Finding.model_validate(f) for f in job["payload"].get("others", [])]
+            result = finish(stage, None)
+            warned = result.model_copy(
+                update={"findings": [*result.findings, abandoned_finding(int(job.get("attempts", 0)))]}
+            )
+            # LeaseLost: its worker finished after all, or another sweeper got there first.
+            with contextlib.suppress(LeaseLost):
+                await self._finish(job, FAILED, event, warned, others)

@@ -117,6 +117,7 @@ class Stream(BaseModel):
     sample_rate: int | None = None
     channels: int | None = None
     nb_frames: int | None = None
+    start_s: float | None = None
     duration_s: float | None = None
     bit_rate: int | None = None
     attached_pic: bool = False  # cover art stored as a video stream; not the picture of the work
@@ -268,6 +269,7 @@ def _stream(raw: dict[str, Any]) -> Stream:
         sample_rate=_int(raw.get("sample_rate")),
         channels=_int(raw.get("channels")),
         nb_frames=_int(raw.get("nb_frames")),
+        start_s=_float(raw.get("start_time")),
         duration_s=_float(raw.get("duration")),
         bit_rate=_int(raw.get("bit_rate")),
         attached_pic=bool((raw.get("disposition") or {}).get("attached_pic")),

@@ -36,6 +36,44 @@ RULE_LABELS: dict[str, tuple[str, str]] = {
     "audio.sample_rate": ("采样率", "sample rate"),
     "audio.channels": ("声道", "channels"),
     "audio.duration": ("时长", "duration"),
+    # The quality pass (one decode) and packet timestamps.
+    "file.decodable": ("解码", "decoding"),
+    "file.decode_errors": ("解码错误", "decode errors"),
+    "quality.incomplete": ("质量检测", "quality check"),
+    "video.frames": ("画面帧", "frames"),
+    "video.dropped_frames": ("丢帧", "dropped frames"),
+    "video.duplicated_frames": ("重复帧", "duplicated frames"),
+    "video.timestamps": ("时间戳", "timestamps"),
+    "video.flashes": ("闪烁", "flashes"),
+    "video.intro_slate": ("片头", "intro slate"),
+    "video.qr_code": ("二维码", "QR code"),
+    "video.black": ("黑场", "black picture"),
+    "video.freeze": ("静止画面", "still picture"),
+    "av.sync": ("音画同步", "A/V sync"),
+    "audio.loudness": ("响度", "loudness"),
+    "audio.true_peak": ("真峰值", "true peak"),
+    "audio.silent": ("无声音轨", "silent track"),
+    "audio.silence": ("静音段", "silence"),
+    # Works that are not audio or video.
+    "document.format": ("文件格式", "format"),
+    "document.readable": ("文件可读", "readable"),
+    "document.pages": ("页数", "pages"),
+    "document.size": ("文件大小", "file size"),
+    "document.encrypted": ("加密", "encryption"),
+    "images.count": ("图片数量", "picture count"),
+    "images.format": ("图片格式", "picture format"),
+    "images.readable": ("图片完整", "pictures readable"),
+    "images.resolution": ("图片尺寸", "picture size"),
+    "images.size": ("图片大小", "picture file size"),
+    "text.readable": ("文字稿", "text"),
+    "text.length": ("字数", "length"),
+    "quiz.readable": ("试题表", "quiz sheet"),
+    "quiz.columns": ("表格列", "columns"),
+    "quiz.missing": ("必填项", "required cells"),
+    "quiz.options": ("选项", "options"),
+    "quiz.answer": ("标准答案", "answer"),
+    "quiz.duplicate": ("重复题", "duplicates"),
+    "quiz.count": ("题量", "question count"),
 }
 _SEVERITY = {
     Severity.ERROR: ("错误", "ERROR"),
@@ -68,6 +106,14 @@ def _summary(findings: Sequence[Finding], lang: str) -> str:
     return f"Result: {state} ({errors} error(s), {warnings} warning(s))"
 
 
+def _guess(finding: Finding, zh: bool) -> str:
+    """Heuristic findings say how sure they are."""
+    if finding.confidence is None:
+        return ""
+    sure = round(finding.confidence * 100)
+    return f"（自动判断，把握约{sure}%）" if zh else f" (automatic guess, about {sure}% sure)"
+
+
 def render_text(findings: Sequence[Finding], lang: str = "zh") -> str:
     """A plain-text table: severity, check, expected, measured; errors first, then the fix under each."""
     zh = lang == "zh"
@@ -93,5 +139,5 @@ def render_text(findings: Sequence[Finding], lang: str = "zh") -> str:
     out = [_summary(findings, lang), "", line(header), line(["-" * w for w in widths])]
     for finding, row in zip(ordered, rows, strict=True):
         out.append(line(row))
-        out.append(f"    → {finding.message_zh if zh else finding.message_en}")
+        out.append(f"    → {finding.message_zh if zh else finding.message_en}{_guess(finding, zh)}")
     return "\n".join(out)

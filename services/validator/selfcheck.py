@@ -1,27 +1,56 @@
-"""The header self-check of one file against one campaign: ``zhengji validate`` and the validator service.
+"""The self-check of one file against one campaign: ``zhengji validate`` and the validator service.
 
 A teacher runs it before uploading and the service runs it on every upload,
-so both see the same findings. A file that is not media gives a
-``file.readable`` finding (the teacher's problem, exit code 1); an ffprobe
-that cannot be started is a tool error (the operator's problem, exit code 2).
+so both see the same findings. Two stages:
+
+1. Headers (``check_headers``): ffprobe and the header rules, or, for works
+   that are not audio or video (quiz sets, courseware, forms), the checks of
+   their kind. Cheap; the service runs it in its Kafka handler.
+2. Quality (``check_quality_stage``): one decode pass, only for a media file
+   that passed stage 1 without an error, and only when the notice states a
+   rule that needs it. A file that already fails is not decoded: the teacher
+   must export it again anyway, and a broken or absurd file costs nothing
+   more. The service runs this stage as a job (``app.py``).
+
+``finish`` combines them the same way in both places. A file that is not
+media gives a ``file.readable`` finding (the teacher's problem, exit code 1);
+an ffprobe or ffmpeg that cannot be started is a tool error (the operator's
+problem, exit code 2).
 """
 
-import re
-import string
-import unicodedata
+import asyncio
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from contracts.campaign import Campaign, Material
+from contracts.campaign import AudioSpec, Campaign, Material, VideoSpec, WorkKind
 from contracts.events import Finding, Severity
+from services.validator.kinds import check_material
+from services.validator.material_choice import NoSuchMaterial, choose_material
+from services.validator.naming import check_name
 from services.validator.probe import Probe, ProbeFailed, ProbeUnavailable, probe
+from services.validator.qc_graph import CHEAP, DecodeSettings
+from services.validator.quality import (
+    QualityResult,
+    QualitySummary,
+    QualityUnavailable,
+    check_quality,
+    plan_for,
+)
 from services.validator.report import verdict
 from services.validator.rules import check_audio, check_integrity, check_video
 
-# Everything a teacher may type for the dash of "{title}—{school}{name}": ASCII hyphens, the
-# en dash, the full-width hyphen and the IME's double em dash "——".
-_DASHES = re.compile(r"[-‐‑–—―－]+")
+__all__ = [
+    "NoSuchMaterial",
+    "ProbeSummary",
+    "SelfCheckResult",
+    "check_name",
+    "choose_material",
+    "exit_code",
+    "self_check",
+]
+
+_MEDIA = (WorkKind.VIDEO, WorkKind.AUDIO)
 
 
 class ProbeSummary(BaseModel):
@@ -74,48 +103,37 @@ class SelfCheckResult(BaseModel):
     passed: bool
     findings: list[Finding]
     probe: ProbeSummary | None = None
+    quality: QualitySummary | None = None
     duration_s: float | None = None
     tool_error: str | None = None  # set when the check itself could not run (e.g. ffprobe missing)
 
 
-class _Keep(dict[str, str]):
-    """Leaves a placeholder the caller did not supply visible instead of raising KeyError."""
+class HeaderStage(BaseModel):
+    """Stage 1's outcome; the service stores it in the quality job, so the job needs no second probe."""
 
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
+    model_config = ConfigDict(frozen=True)
 
+    path: str
+    campaign_id: str
+    findings: list[Finding]  # header (or kind) findings, the naming finding last
+    probe: Probe | None = None
+    # Two fields, not one union: an AudioSpec's JSON would also validate as a VideoSpec.
+    video_spec: VideoSpec | None = None
+    audio_spec: AudioSpec | None = None
+    tool_error: str | None = None
 
-def check_name(
-    path: Path, naming_rule: str, naming: tuple[str, str, str], labels: dict[str, str]
-) -> Finding | None:
-    """The file's stem must equal the campaign's naming rule filled in with (title, school, name)."""
-    title, school, name = (unicodedata.normalize("NFC", part.strip()) for part in naming)
-    try:
-        expected = naming_rule.format_map(_Keep(title=title, school=school, name=name))
-    except (ValueError, IndexError):
-        return None  # a malformed rule is the preset's fault, caught when presets are validated
-    stem = unicodedata.normalize("NFC", path.stem.strip())
-    if stem == expected:
-        return None
-    # The rule in the words of the form ("作品名称—学校姓名"), as the notice phrases it.
-    fields = {f: labels.get(f, f) for _, f, _, _ in string.Formatter().parse(naming_rule) if f}
-    pattern = naming_rule.format_map(_Keep(fields))
-    wanted = f"{expected}{path.suffix}"
-    dash = _DASHES.search(naming_rule)
-    if dash and _DASHES.sub("—", stem) == _DASHES.sub("—", expected):
-        zh = f"文件名中的连接符不对：应为“{dash.group()}”，请将文件重命名为“{wanted}”"
-        en = f"The dash in the file name is wrong: use '{dash.group()}'; rename the file '{wanted}'"
-    else:
-        zh = f"文件名为“{path.name}”，应按“{pattern}”命名：请将文件重命名为“{wanted}”"
-        en = f"The file is named '{path.name}' but must follow '{pattern}': rename it '{wanted}'"
-    return Finding(
-        rule_id="file.name",
-        severity=Severity.ERROR,
-        expected=wanted,
-        measured=path.name,
-        message_zh=zh,
-        message_en=en,
-    )
+    @property
+    def spec(self) -> VideoSpec | AudioSpec | None:
+        return self.video_spec if self.video_spec is not None else self.audio_spec
+
+    @property
+    def wants_quality(self) -> bool:
+        """Readable media, no error so far (a naming error alone does not count), and a spec that
+        states a rule only the decode pass can answer."""
+        errors = [f for f in self.findings if f.severity is Severity.ERROR and f.rule_id != "file.name"]
+        if self.probe is None or self.spec is None or errors or self.tool_error is not None:
+            return False
+        return plan_for(self.probe, self.spec) is not None
 
 
 def _unreadable(failure: ProbeFailed) -> Finding:
@@ -129,12 +147,107 @@ def _unreadable(failure: ProbeFailed) -> Finding:
     )
 
 
-def _spec_findings(p: Probe, material: Material | None) -> list[Finding]:
-    if material is not None and material.video is not None:
-        return check_video(p, material.video)
-    if material is not None and material.audio is not None:
-        return check_audio(p, material.audio)
+def _media_spec(material: Material | None) -> VideoSpec | AudioSpec | None:
+    if material is None:
+        return None
+    return material.video if material.video is not None else material.audio
+
+
+def _spec_findings(p: Probe, spec: VideoSpec | AudioSpec | None) -> list[Finding]:
+    if isinstance(spec, VideoSpec):
+        return check_video(p, spec)
+    if isinstance(spec, AudioSpec):
+        return check_audio(p, spec)
     return []  # the notice states no media rules for this work: only readability is checked
+
+
+async def check_headers(
+    path: Path,
+    campaign: Campaign,
+    naming: tuple[str, str, str] | None,
+    *,
+    material: Material | None = None,
+    timeout_s: float = 30,
+    ffprobe_bin: str = "ffprobe",
+) -> HeaderStage:
+    """Stage 1 for ``path`` as the campaign's primary work (or ``material``, e.g. a series' work)."""
+    material = material or campaign.primary_material()
+    named: list[Finding] = []
+    if naming is not None and campaign.naming_rule:
+        labels = {f.key: f.label for f in campaign.form}
+        name_finding = check_name(path, campaign.naming_rule, naming, labels)
+        named = [name_finding] if name_finding else []
+    base = {"path": str(path), "campaign_id": campaign.id}
+    if material is not None and material.kind not in _MEDIA:
+        # Documents, quiz sets, images, text: small files read in Python, bounded by size caps.
+        return HeaderStage(
+            **base, findings=[*await asyncio.to_thread(check_material, path, material), *named]
+        )
+    spec = _media_spec(material)
+    try:
+        p = await probe(path, timeout_s=timeout_s, ffprobe_bin=ffprobe_bin)
+    except ProbeUnavailable as exc:
+        return HeaderStage(**base, findings=named, tool_error=str(exc))
+    except ProbeFailed as failure:
+        return HeaderStage(**base, findings=[_unreadable(failure), *named])
+    return HeaderStage(
+        **base,
+        findings=[*check_integrity(p), *_spec_findings(p, spec), *named],
+        probe=p,
+        video_spec=spec if isinstance(spec, VideoSpec) else None,
+        audio_spec=spec if isinstance(spec, AudioSpec) else None,
+    )
+
+
+async def check_quality_stage(
+    stage: HeaderStage,
+    *,
+    base_timeout_s: float = 60,
+    timeout_s: float | None = None,
+    settings: DecodeSettings = CHEAP,
+    ffmpeg_bin: str = "ffmpeg",
+    ffprobe_bin: str = "ffprobe",
+) -> QualityResult | str | None:
+    """Stage 2: the quality findings, None when nothing is asked, or a tool error (a string)."""
+    if not stage.wants_quality or stage.probe is None or stage.spec is None:
+        return None
+    try:
+        return await check_quality(
+            Path(stage.path),
+            stage.probe,
+            stage.spec,
+            base_timeout_s=base_timeout_s,
+            timeout_s=timeout_s,
+            settings=settings,
+            ffmpeg_bin=ffmpeg_bin,
+            ffprobe_bin=ffprobe_bin,
+        )
+    except QualityUnavailable as exc:
+        return str(exc)
+
+
+def finish(stage: HeaderStage, quality: QualityResult | str | None) -> SelfCheckResult:
+    """The result both the CLI and the service report: header findings, then quality, then the name."""
+    tool_error = quality if isinstance(quality, str) else stage.tool_error
+    result = quality if isinstance(quality, QualityResult) else None
+    header = [f for f in stage.findings if f.rule_id != "file.name"]
+    named = [f for f in stage.findings if f.rule_id == "file.name"]
+    measured = result is not None and result.summary.variable_frame_rate is not None
+    if measured:
+        # The packet timestamps measured what the headers could only hint at: the measurement decides.
+        header = [f for f in header if f.rule_id != "video.constant_frame_rate"]
+    findings = [*header, *(result.findings if result else []), *named]
+    p = stage.probe
+    return SelfCheckResult(
+        path=stage.path,
+        campaign_id=stage.campaign_id,
+        passed=tool_error is None and verdict(findings),
+        findings=findings,
+        probe=ProbeSummary.of(p) if p is not None else None,
+        quality=result.summary if result else None,
+        duration_s=p.duration_s if p is not None else None,
+        tool_error=tool_error,
+    )
 
 
 async def self_check(
@@ -145,26 +258,28 @@ async def self_check(
     material: Material | None = None,
     timeout_s: float = 30,
     ffprobe_bin: str = "ffprobe",
+    ffmpeg_bin: str = "ffmpeg",
+    quality: bool = True,
+    quality_timeout_s: float | None = None,
+    settings: DecodeSettings = CHEAP,
 ) -> SelfCheckResult:
-    """Check ``path`` against the campaign's primary work (or ``material``, e.g. one series' work)."""
-    material = material or campaign.primary_material()
-    findings: list[Finding] = []
-    if naming is not None and campaign.naming_rule:
-        labels = {f.key: f.label for f in campaign.form}
-        name_finding = check_name(path, campaign.naming_rule, naming, labels)
-        findings.extend([name_finding] if name_finding else [])
-    base = {"path": str(path), "campaign_id": campaign.id}
-    try:
-        p = await probe(path, timeout_s=timeout_s, ffprobe_bin=ffprobe_bin)
-    except ProbeUnavailable as exc:
-        return SelfCheckResult(**base, passed=False, findings=findings, tool_error=str(exc))
-    except ProbeFailed as failure:
-        findings.insert(0, _unreadable(failure))
-        return SelfCheckResult(**base, passed=False, findings=findings)
-    findings[:0] = check_integrity(p) + _spec_findings(p, material)
-    return SelfCheckResult(
-        **base, passed=verdict(findings), findings=findings, probe=ProbeSummary.of(p), duration_s=p.duration_s
+    """Both stages, as the service runs them; ``quality=False`` stops after the headers."""
+    stage = await check_headers(
+        path, campaign, naming, material=material, timeout_s=timeout_s, ffprobe_bin=ffprobe_bin
     )
+    outcome = (
+        await check_quality_stage(
+            stage,
+            base_timeout_s=timeout_s,
+            timeout_s=quality_timeout_s,
+            settings=settings,
+            ffmpeg_bin=ffmpeg_bin,
+            ffprobe_bin=ffprobe_bin,
+        )
+        if quality
+        else None
+    )
+    return finish(stage, outcome)
 
 
 def exit_code(result: SelfCheckResult) -> int:
