@@ -1,7 +1,6 @@
 """The pure parts of media work and publishing: ffmpeg progress, transcoder commands, retries, payloads."""
 
 import json
-import re
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -14,7 +13,6 @@ from services.common.mediaproc import parse_progress_block
 from services.intake.presets import load_preset
 from services.publisher.delivery import retry_after_s
 from services.publisher.payload import public_payload
-from services.transcoder.renditions import preview_and_poster, x264_args
 
 # --- ffmpeg -progress ----------------------------------------------------------------------------
 
@@ -109,47 +107,6 @@ def split_outputs(args: list[str], outputs: list[Path]) -> list[list[str]]:
 
 def filter_graph(args: list[str]) -> str:
     return args[args.index("-filter_complex") + 1]
-
-
-def test_one_ffmpeg_decode_writes_preview_and_poster() -> None:
-    args, outputs = preview_and_poster(SOURCE, WORK, has_audio=True, encoder_args=x264_args())
-    assert args.count("-i") == 1 and args[args.index("-i") + 1] == str(SOURCE)
-    assert args.count("-filter_complex") == 1
-    assert "split=2" in filter_graph(args)
-    assert [(o.name, o.path, o.media_type) for o in outputs] == [
-        ("preview-720p", WORK / "preview.mp4", "video/mp4"),
-        ("poster", WORK / "poster.jpg", "image/jpeg"),
-    ]
-
-
-def test_every_scale_is_720_high_with_an_even_computed_width() -> None:
-    args, _ = preview_and_poster(SOURCE, WORK, has_audio=False, encoder_args=x264_args())
-    scales = re.findall(r"scale=([^,;\[]+)", filter_graph(args))
-    # -2 keeps the width even whatever the source (a 1918x1080 or 1081-wide upload stays encodable)
-    assert scales == ["-2:720", "-2:720"]
-
-
-def test_preview_maps_audio_and_faststart_when_the_upload_has_sound() -> None:
-    args, outputs = preview_and_poster(SOURCE, WORK, has_audio=True, encoder_args=x264_args(2500))
-    preview, poster = split_outputs(args, [o.path for o in outputs])
-    assert preview[:2] == ["-map", "[pv]"]
-    assert "0:a:0" in preview and preview[preview.index("-c:a") + 1] == "aac"
-    assert preview[preview.index("-movflags") + 1] == "+faststart"
-    assert preview[preview.index("-b:v") + 1] == "2500k"
-    assert poster[:2] == ["-map", "[poster]"]
-    assert poster[poster.index("-frames:v") + 1] == "1"
-    assert "0:a:0" not in poster
-
-
-def test_silent_upload_maps_no_audio() -> None:
-    args, outputs = preview_and_poster(SOURCE, WORK, has_audio=False, encoder_args=x264_args())
-    preview, _ = split_outputs(args, [o.path for o in outputs])
-    assert not any(a.startswith("0:a") for a in args)
-    assert "-c:a" not in args
-    assert preview[preview.index("-movflags") + 1] == "+faststart"
-
-
-# --- Retry-After ---------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(("value", "seconds"), [("120", 120.0), ("0", 0.0), ("1.5", 1.5), ("-3", 0.0)])
