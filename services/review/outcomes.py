@@ -1,28 +1,50 @@
-"""Turning a level's scores into outcomes, by the rule its notice states (pure).
+"""Turning a level's scores into outcomes, by the rules its notice states (pure).
 
-Entries are pooled by the level's ``pool_by`` keys (unit at the level's depth,
-group, category ...), then the level's outcome rule is applied: award tiers
-(by ratio under a cap, or fixed counts) within each pool, or recommendations
-upward (top N per pool, per-unit quotas, or a total with per-group minimums)."""
+Entries are pooled by the level's ``pool_by`` keys (``pooling.py``). Awards and
+upward recommendation are separate decisions, and a level may make both (Hunan's
+city level awards 一:二:三 = 3:3:4 under an 80% cap AND recommends 60 to the
+province); each entry's ``Decision`` then carries both.
+
+Awards (``outcome.tiers``), within each pool, one kind per scheme:
+- ratio tiers under ``award_cap`` (largest remainder, ``awards.ratio_quotas``);
+- fixed counts, filled top-down;
+- score thresholds (``min_score``): the highest tier whose threshold the score meets;
+- tiers with none of these are chosen by the panel chair (Ganzhou 优秀等次, Liaoning 示范微党课).
+``award_cap`` bounds every kind: places past floor(pool x cap) go to nobody (lowest ranks first),
+and a chair's choice past the cap is refused.
+
+Recommendations:
+- ``recommend_total`` with ``min_per_group`` per pool (Hunan: 60, at least 10 per section);
+- ``unit_quotas``: the quota of the unit at the level's depth (keyed by code, or by name through
+  ``unit_codes``) applies to each of that unit's pools (unit x category for Hunan's counties);
+- ``recommend_top`` per pool, or each series' quota for this level (``quota_from_series``);
+- ``quota_kind: minimum`` turns the last two into floors: the top N go up, the chair may add more,
+  and a pool holding fewer than N sends all it has with a warning;
+- a level with no rule at all (择优推荐 without a number) recommends whom the chair chooses.
+
+``Decision.outcome`` is ``recommended`` when the entry goes up (its tier, if any, rides along in
+``award_tier``), else ``awarded`` when it won a tier, else ``not_recommended``."""
 
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from contracts.campaign import ReviewLevel
+from contracts.campaign import AwardTier, Outcome, ReviewLevel
 from services.review.awards import (
+    AwardSchemeError,
     RankedEntry,
     award_by_ratio,
     award_fixed_counts,
     rank,
-    recommend_by_quota,
     recommend_with_minimums,
+    straddling_ties,
 )
+from services.review.pooling import level_unit, pool_key
+from services.review.quotas import Text, additions_allowed, panel_recommends, recommendations
 
-# Depth of a unit level in an entry's unit path (province > city > county > school).
-DEPTH = {"province": 0, "city": 1, "county": 2, "school": 3}
+__all__ = ["Decision", "Proposal", "Scored", "decide", "pool_key", "propose"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +57,7 @@ class Scored:
     group: str | None
     category: str | None
     subcolumn: str | None
+    series: str | None = None
 
 
 @dataclass(frozen=True)
@@ -45,63 +68,145 @@ class Decision:
     score: float
 
 
-def pool_key(level: ReviewLevel, entry: Scored) -> str:
-    parts: list[str] = []
-    for key in level.outcome.pool_by:
-        if key == "unit":
-            depth = DEPTH.get(level.unit_level)
-            path = entry.unit_path
-            parts.append(path[depth] if depth is not None and depth < len(path) else entry.unit_code)
-        else:
-            parts.append(getattr(entry, key, None) or "-")
-    return "/".join(parts) or "all"
+@dataclass(frozen=True)
+class Proposal:
+    decisions: dict[str, Decision]
+    pools: dict[str, str]  # submission_id -> pool key
+    warnings: list[Text] = field(default_factory=list)
+    pending: list[Text] = field(default_factory=list)  # choices the chair still has to make
+    ties: list[list[str]] = field(default_factory=list)  # equal scores split by the tie-break rule
 
 
-def decide(level: ReviewLevel, entries: Sequence[Scored]) -> dict[str, Decision]:
-    rule = level.outcome
+def tier_kind(tier: AwardTier) -> str:
+    if tier.ratio is not None:
+        return "ratio"
+    if tier.count is not None:
+        return "count"
+    if tier.min_score is not None:
+        return "min_score"
+    return "panel"
+
+
+def _awards(rule: Outcome, pool: list[RankedEntry], chosen: Mapping[str, str]) -> dict[str, str | None]:
+    kinds = {tier_kind(t) for t in rule.tiers}
+    if len(kinds) > 1:
+        raise AwardSchemeError(
+            "奖项设置混用了比例、固定名额、分数线或评委会选定，无法评定",
+            f"the tiers mix kinds of award rule ({sorted(kinds)}): use one kind per level",
+        )
+    (kind,) = kinds
+    cap = Decimal(str(rule.award_cap)) if rule.award_cap is not None else Decimal(1)
+    limit = int(len(pool) * cap)  # floor: the cap is never exceeded
+    if kind == "ratio":
+        return award_by_ratio(pool, [(t.name, t.ratio or 0) for t in rule.tiers], str(cap))
+    if kind == "count":
+        out = award_fixed_counts(pool, [(t.name, t.count or 0) for t in rule.tiers])
+    elif kind == "min_score":
+        ladder = sorted(rule.tiers, key=lambda t: -(t.min_score or 0))
+        out = {
+            e.submission_id: next((t.name for t in ladder if e.score >= Decimal(str(t.min_score))), None)
+            for e in rank(pool)
+        }
+    else:
+        out = {e.submission_id: chosen.get(e.submission_id) for e in rank(pool)}
+        if sum(v is not None for v in out.values()) > limit:
+            raise AwardSchemeError(
+                f"选定的获奖作品超过获奖上限（本组至多 {limit} 件）",
+                f"the chosen awards exceed the cap of {limit} in this pool",
+            )
+        return out
+    awarded = [sid for sid, tier in out.items() if tier is not None]
+    for sid in awarded[limit:]:  # ``out`` is in rank order: the lowest ranks lose their place
+        out[sid] = None
+    return out
+
+
+def propose(
+    level: ReviewLevel,
+    entries: Sequence[Scored],
+    *,
+    series_quotas: Mapping[str, int] | None = None,
+    chosen: Mapping[str, str] | None = None,
+    added: Collection[str] = (),
+    confirmed: bool = False,
+) -> Proposal:
+    """The outcome the chair is shown before freezing it (see the module docstring).
+
+    ``chosen``: submission_id -> tier name, the chair's picks for panel-chosen tiers; ``added``:
+    entries the chair recommends beyond the automatic ones; ``confirmed``: the chair has made
+    (possibly empty) choices, so nothing is pending any more."""
+    rule, chosen = level.outcome, chosen or {}
     ranked_in = [
         RankedEntry(
-            e.submission_id,
-            Decimal(str(round(e.score, 4))),
-            e.submitted_at,
-            group=pool_key(level, e),
-            unit_code=e.unit_code,
+            e.submission_id, Decimal(str(round(e.score, 4))), e.submitted_at, pool_key(level, e), e.unit_code
         )
         for e in entries
     ]
+    units = {e.submission_id: level_unit(level, e) for e in entries} if "unit" in rule.pool_by else {}
+    series = {e.submission_id: e.series for e in entries}
     by_pool: dict[str, list[RankedEntry]] = defaultdict(list)
     for r in ranked_in:
         by_pool[r.group].append(r)
+    warnings: list[Text] = []
+    pending: list[Text] = []
+
     tiers: dict[str, str | None] = {}
     if rule.tiers:
+        panel = [t.name for t in rule.tiers if tier_kind(t) == "panel"]
+        unknown = sorted({t for t in chosen.values() if t not in panel})
+        if unknown:
+            raise AwardSchemeError(
+                f"奖项“{'、'.join(unknown)}”不由评委会选定", f"tiers {unknown} are not chosen by the panel"
+            )
+        if panel and not confirmed:
+            pending.append(
+                (f"请评委会选定“{'、'.join(panel)}”作品", f"the chair has to choose the {panel} entries")
+            )
         for pool in by_pool.values():
-            if all(t.count is not None for t in rule.tiers):
-                tiers |= award_fixed_counts(pool, [(t.name, t.count or 0) for t in rule.tiers])
-            else:
-                tiers |= award_by_ratio(
-                    pool, [(t.name, t.ratio or 0) for t in rule.tiers], str(rule.award_cap or 1)
-                )
-        kind = "awarded"
-    elif rule.recommend_total is not None:
-        minimums = {g: rule.min_per_group or 0 for g in by_pool}
-        tiers = recommend_with_minimums(ranked_in, rule.recommend_total, minimums)
-        kind = "recommended"
-    elif rule.unit_quotas:
-        tiers = recommend_by_quota(ranked_in, rule.unit_quotas)
-        kind = "recommended"
-    else:
-        top = rule.recommend_top if rule.recommend_top is not None else len(ranked_in)
-        tiers = recommend_by_quota(ranked_in, dict.fromkeys(by_pool, top))
-        kind = "recommended"
-    scores = {e.submission_id: e.score for e in entries}
-    ranks = _ranks_in_pool(by_pool)
-    return {
-        sid: Decision(
-            kind if tier else "not_recommended", tier if kind == "awarded" else None, ranks[sid], scores[sid]
+            tiers |= _awards(rule, pool, chosen)
+    elif chosen:
+        raise AwardSchemeError("本级不评奖", "this level gives no awards")
+
+    if added and not additions_allowed(rule):
+        raise AwardSchemeError(
+            "本级推荐名额已定（或本级不推荐），不能另行增加推荐",
+            "this level's recommendations are fixed (or it recommends nobody): no additions",
         )
-        for sid, tier in tiers.items()
-    }
+    recommended: set[str] = set(added)
+    if rule.recommend_total is not None:
+        minimums = {g: rule.min_per_group or 0 for g in by_pool}
+        picked = recommend_with_minimums(ranked_in, rule.recommend_total, minimums)
+        recommended |= {sid for sid, label in picked.items() if label}
+    elif rule.unit_quotas or rule.recommend_top is not None or rule.quota_from_series:
+        auto, notes = recommendations(rule, level.key, by_pool, units, series, series_quotas or {})
+        recommended |= auto
+        warnings += notes
+    elif not rule.tiers:
+        recommended |= panel_recommends(added, confirmed, pending)
+
+    scores = {e.submission_id: e.score for e in entries}
+    ranks = {e.submission_id: i for pool in by_pool.values() for i, e in enumerate(rank(pool), start=1)}
+    decisions: dict[str, Decision] = {}
+    for e in rank(ranked_in):
+        sid, tier = e.submission_id, tiers.get(e.submission_id)
+        outcome = "recommended" if sid in recommended else "awarded" if tier else "not_recommended"
+        decisions[sid] = Decision(outcome, tier, ranks[sid], scores[sid])
+    labels = {sid: f"{d.outcome}/{d.award_tier}" for sid, d in decisions.items()}
+    ties = [t for pool in by_pool.values() for t in straddling_ties(pool, labels)]
+    pools = {r.submission_id: r.group for r in ranked_in}
+    return Proposal(decisions, pools, warnings, pending, ties)
 
 
-def _ranks_in_pool(by_pool: dict[str, list[RankedEntry]]) -> dict[str, int]:
-    return {e.submission_id: i for pool in by_pool.values() for i, e in enumerate(rank(pool), start=1)}
+def decide(
+    level: ReviewLevel,
+    entries: Sequence[Scored],
+    *,
+    series_quotas: Mapping[str, int] | None = None,
+    chosen: Mapping[str, str] | None = None,
+    added: Collection[str] = (),
+    confirmed: bool = False,
+) -> dict[str, Decision]:
+    """The decisions alone (see ``propose``)."""
+    return propose(
+        level, entries, series_quotas=series_quotas, chosen=chosen, added=added, confirmed=confirmed
+    ).decisions

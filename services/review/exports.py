@@ -1,0 +1,174 @@
+"""Spreadsheets a bureau files or prints (openpyxl; pure: rows in, XLSX bytes out).
+
+- ``award_list``: a level's results, by pool and rank.
+- ``recommendation_form``: Hunan's 国家中小学智慧教育平台专题资源推荐表, one row per recommended resource.
+- ``unit_statistics``: per submitting unit: entries, recommended, awarded per tier, mean score, and the
+  organising-unit order (优秀组织单位: most awarded entries, then more of the higher tiers).
+- ``remuneration``: Ganzhou's 100 yuan per minute of excellent courseware. The running time is paid
+  pro rata to the second (amount = seconds / 60 x rate, rounded half-up to the fen), since the report
+  gives a rate per minute and no rounding rule; an entry whose duration is unknown is listed with 0
+  and a remark, never silently left out.
+
+A row is a dict: submission_id, title, group, category, subcolumn, summary, unit_code, unit_name,
+author, outcome, tier, rank, score, pool, duration_s, details (public registration fields by key)."""
+
+import io
+from collections.abc import Sequence
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.worksheet.worksheet import Worksheet
+
+from services.review.awards import RankedEntry, organising_units
+from services.review.rubric import to_decimal
+
+OUTCOME_ZH = {"recommended": "推荐上一级", "awarded": "获奖", "not_recommended": "未获推荐"}
+HUNAN_COLUMNS = [
+    "序号",
+    "资源标题",
+    "资源制作方",
+    "拟上线版块",
+    "拟上线栏目",
+    "资源版权方",
+    "资源格式",
+    "资源内容简介",
+    "备注",
+]
+
+
+def _sheet(title: str, caption: str, header: list[str], widths: list[int]) -> tuple[Workbook, Worksheet]:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = title
+    sheet.append([caption])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet["A1"].alignment = Alignment(horizontal="center")
+    sheet.append(header)
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for i, width in enumerate(widths, start=1):
+        sheet.column_dimensions[sheet.cell(row=2, column=i).column_letter].width = width
+    return book, sheet
+
+
+def _bytes(book: Workbook) -> bytes:
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def award_list(caption: str, rows: Sequence[dict[str, Any]], authors: bool) -> bytes:
+    header = ["序号", "评审分组", "名次", "作品名称", "组别", "类别", "单位", "作者", "结果", "奖项", "得分"]
+    book, sheet = _sheet("评审结果", caption, header, [6, 18, 6, 30, 10, 12, 24, 10, 12, 12, 8])
+    ordered = sorted(rows, key=lambda r: (r["pool"], r["rank"]))
+    for n, r in enumerate(ordered, start=1):
+        sheet.append(
+            [
+                n, r["pool"], r["rank"], r["title"], r.get("group") or "", r.get("category") or "",
+                r["unit_name"], (r.get("author") or "") if authors else "", OUTCOME_ZH[r["outcome"]],
+                r.get("tier") or "", float(r["score"]),
+            ]
+        )  # fmt: skip
+    return _bytes(book)
+
+
+def recommendation_form(filler: str, rows: Sequence[dict[str, Any]]) -> bytes:
+    """Hunan's form: the notice's nine columns, one row per resource recommended upward."""
+    book, sheet = _sheet(
+        "推荐表", "国家中小学智慧教育平台专题资源推荐表", HUNAN_COLUMNS, [6, 28, 18, 10, 14, 18, 10, 40, 12]
+    )
+    sheet.insert_rows(2)
+    sheet["A2"] = f"填表单位（盖章）：{filler}        联系人：            联系电话："
+    sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(HUNAN_COLUMNS))
+    chosen = sorted(
+        (r for r in rows if r["outcome"] == "recommended"), key=lambda r: (r.get("category") or "", r["rank"])
+    )
+    for n, r in enumerate(chosen, start=1):
+        details = r.get("details") or {}
+        producer, holder = details.get("producer") or "", details.get("copyright_holder") or ""
+        remarks = details.get("remarks") or r.get("tier") or ""
+        where = [r.get("category") or "", r.get("subcolumn") or ""]
+        kind = details.get("format") or "视频"
+        sheet.append([n, r["title"], producer, *where, holder, kind, r.get("summary") or "", remarks])
+        for cell in sheet[sheet.max_row]:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    return _bytes(book)
+
+
+def unit_statistics(caption: str, rows: Sequence[dict[str, Any]], tiers: Sequence[str]) -> bytes:
+    header = [
+        "单位编码",
+        "单位名称",
+        "参评作品数",
+        "推荐上一级",
+        "获奖作品数",
+        *tiers,
+        "平均分",
+        "优秀组织单位排序",
+    ]
+    book, sheet = _sheet("单位统计", caption, header, [14, 26, 10, 10, 10, *[10] * len(tiers), 8, 14])
+    units: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        units.setdefault(r["unit_code"], []).append(r)
+    ranked = [
+        RankedEntry(r["submission_id"], Decimal(r["score"]), r["ready_at"], unit_code=r["unit_code"])
+        for r in rows
+    ]
+    order = organising_units(
+        ranked, {r["submission_id"]: r.get("tier") for r in rows}, tier_order=tiers, min_awarded=1
+    )
+    position = {u.unit_code: i for i, u in enumerate(order, start=1)}
+    for code in sorted(units, key=lambda c: (position.get(c, len(position) + 1), c)):
+        mine = units[code]
+        scores = [Decimal(r["score"]) for r in mine]
+        mean = float(to_decimal(Fraction(sum(scores, Decimal(0))) / len(scores), 2))
+        counts = [
+            len(mine),
+            sum(r["outcome"] == "recommended" for r in mine),
+            sum(r.get("tier") is not None for r in mine),
+            *[sum(r.get("tier") == t for r in mine) for t in tiers],
+        ]
+        sheet.append([code, mine[0]["unit_name"], *counts, mean, position.get(code, "—")])
+    return _bytes(book)
+
+
+def pay(duration_s: float | None, per_minute: float) -> Decimal:
+    if duration_s is None:
+        return Decimal(0)
+    return to_decimal(Fraction(repr(duration_s)) * Fraction(repr(per_minute)) / 60, 2)
+
+
+def remuneration(caption: str, rows: Sequence[dict[str, Any]], per_minute: float) -> bytes:
+    header = [
+        "序号",
+        "课件名称",
+        "报送单位",
+        "等次",
+        "时长（分:秒）",
+        "计酬分钟数",
+        "标准（元/分钟）",
+        "金额（元）",
+        "备注",
+    ]
+    book, sheet = _sheet("课件奖补", caption, header, [6, 30, 24, 10, 12, 10, 12, 12, 16])
+    paid = sorted((r for r in rows if r.get("tier")), key=lambda r: (r["pool"], r["rank"]))
+    total = Decimal(0)
+    for n, r in enumerate(paid, start=1):
+        seconds = r.get("duration_s")
+        amount = pay(seconds, per_minute)
+        total += amount
+        clock = f"{int(seconds) // 60}:{int(seconds) % 60:02d}" if seconds is not None else "—"
+        minutes = float(to_decimal(Fraction(repr(seconds)) / 60, 2)) if seconds is not None else 0.0
+        remark = "" if seconds is not None else "时长未知，请核实"
+        sheet.append(
+            [n, r["title"], r["unit_name"], r["tier"], clock, minutes, per_minute, float(amount), remark]
+        )
+    sheet.append(["合计", "", "", "", "", "", "", float(total), ""])
+    sheet[sheet.max_row][0].font = Font(bold=True)
+    return _bytes(book)

@@ -1,0 +1,229 @@
+"""From scores to a frozen outcome: the proposal, the chair's choices, 公示 with appeals, finalising.
+
+1. ``proposal``: the outcome the rules give now, with warnings, ties and what the chair must still
+   choose; it carries a ``proposal_id`` (a hash of the decisions), so the chair can freeze exactly
+   what they saw: a finalise or notice naming another id is refused.
+2. Optional 公示 (``notice.py``): the proposal is frozen and published, appeals are resolved; the
+   final freeze then needs the notice over and no appeal open.
+3. ``finalise`` stores every entry's result and its ``submission.reviewed`` event in one transaction
+   (``entries.levels.<level>``, the round's state, the outbox, the audit entry)."""
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from contracts import Attribution, EntryInfo, Rendition, SubmissionReviewed
+from contracts.campaign import Campaign, ReviewLevel
+from services.review.awards import AwardSchemeError
+from services.review.eligibility import placement
+from services.review.errors import RoundError
+from services.review.outcomes import Scored, propose
+from services.review.rounds import FINAL, OPEN, context, require_open
+from services.review.tables import aggregate_round, counted, missing_scores, sheets_of
+
+if TYPE_CHECKING:
+    from services.review.app import ReviewService
+
+
+def _scored(doc: dict[str, Any], score: float) -> Scored:
+    p = placement(doc)
+    return Scored(
+        p.submission_id,
+        score,
+        doc["ready_at"],
+        p.unit_path,
+        p.unit_code,
+        p.group,
+        p.category,
+        p.subcolumn,
+        p.series,
+    )
+
+
+def _series_quotas(campaign: Campaign, level: ReviewLevel) -> dict[str, int]:
+    # Entries name their series by key or by name; both map to the series' quota at this level.
+    out: dict[str, int] = {}
+    for s in campaign.series:
+        if level.key in s.quotas:
+            out[s.key] = out[s.name] = s.quotas[level.key]
+    return out
+
+
+async def compute(
+    svc: "ReviewService", rnd: dict[str, Any], campaign: Campaign, level: ReviewLevel
+) -> dict[str, Any]:
+    """The proposal as it stands; ``ready`` is False while scores are missing."""
+    matrix = counted(rnd, await sheets_of(svc, rnd["_id"]))
+    missing = missing_scores(rnd, matrix, level.reviewers_per_entry)
+    base: dict[str, Any] = {
+        "round_id": rnd["_id"],
+        "level": level.key,
+        "state": rnd["state"],
+        "missing": missing,
+    }
+    if missing:
+        return {**base, "ready": False, "decisions": {}}
+    totals = aggregate_round(campaign, matrix)
+    docs = {d["_id"]: d async for d in svc.entries.find({"_id": {"$in": rnd["submission_ids"]}})}
+    choices = rnd.get("choices") or {}
+    try:
+        p = propose(
+            level,
+            [_scored(docs[sid], float(totals[sid])) for sid in rnd["submission_ids"]],
+            series_quotas=_series_quotas(campaign, level),
+            chosen=choices.get("awards") or {},
+            added=choices.get("recommend") or [],
+            confirmed=bool(choices.get("confirmed")),
+        )
+    except AwardSchemeError as exc:
+        raise RoundError(
+            422, f"奖项或推荐方案无法执行：{exc.zh}", f"the award scheme cannot be met: {exc.en}"
+        ) from exc
+    decisions = {
+        sid: {
+            "outcome": d.outcome,
+            "tier": d.award_tier,
+            "rank": d.rank,
+            "score": str(totals[sid]),
+            "pool": p.pools[sid],
+        }
+        for sid, d in p.decisions.items()
+    }
+    digest = hashlib.sha256(json.dumps(decisions, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[
+        :16
+    ]
+    return {
+        **base,
+        "ready": not p.pending,
+        "proposal_id": digest,
+        "decisions": decisions,
+        "warnings": [{"message_zh": zh, "message_en": en} for zh, en in p.warnings],
+        "pending": [{"message_zh": zh, "message_en": en} for zh, en in p.pending],
+        "ties": p.ties,
+    }
+
+
+async def proposal(svc: "ReviewService", round_id: str) -> dict[str, Any]:
+    rnd, campaign, _, level = await context(svc, round_id)
+    if rnd["state"] != OPEN:
+        return {**rnd["frozen"], "state": rnd["state"], "notice": rnd.get("notice")}
+    return await compute(svc, rnd, campaign, level)
+
+
+def ready(p: dict[str, Any], proposal_id: str | None) -> None:
+    if p["missing"]:
+        raise RoundError(
+            409,
+            f"尚有 {len(p['missing'])} 份评分未完成",
+            f"{len(p['missing'])} scores are missing",
+            missing=p["missing"],
+        )
+    if p["pending"]:
+        raise RoundError(
+            409, p["pending"][0]["message_zh"], p["pending"][0]["message_en"], pending=p["pending"]
+        )
+    if proposal_id and proposal_id != p["proposal_id"]:
+        raise RoundError(
+            409,
+            "评审结果已变化，请重新查看拟定结果后再确认",
+            "the proposal changed since you saw it: review it again",
+            proposal_id=p["proposal_id"],
+        )
+
+
+async def set_choices(
+    svc: "ReviewService", round_id: str, awards: dict[str, str], recommend: list[str], who: dict[str, str]
+) -> dict[str, Any]:
+    rnd, campaign, _, level = await context(svc, round_id)
+    require_open(rnd)
+    unknown = sorted((set(awards) | set(recommend)) - set(rnd["pools"]))
+    if unknown:
+        raise RoundError(404, "以下作品不在本轮评审中", "entries not in this round", submission_ids=unknown)
+    choices = {"awards": awards, "recommend": sorted(set(recommend)), "confirmed": True}
+    trial = {**rnd, "choices": choices}
+    await compute(svc, trial, campaign, level)  # refuses (422) a choice the rules do not allow
+    await svc.rounds.update_one({"_id": round_id, "state": OPEN}, {"$set": {"choices": choices}})
+    await svc.audit.record(
+        who,
+        "choices.set",
+        campaign_id=rnd["campaign_id"],
+        round_id=round_id,
+        awards=awards,
+        recommend=recommend,
+    )
+    return choices
+
+
+async def finalise(
+    svc: "ReviewService", round_id: str, who: dict[str, str], proposal_id: str | None = None
+) -> dict[str, Any]:
+    rnd, campaign, _, level = await context(svc, round_id)
+    if rnd["state"] == FINAL:
+        raise RoundError(409, "本轮评审已定稿，不能重复定稿", "the round is already finalised")
+    if rnd["state"] == OPEN:
+        if level.public_notice_days is not None:
+            raise RoundError(
+                409, "本级须先公示，公示期满后方可定稿", "this level needs its public notice first"
+            )
+        p = await compute(svc, rnd, campaign, level)
+        ready(p, proposal_id)
+    else:
+        p = rnd["frozen"]
+        if datetime.now(UTC) < rnd["notice"]["ends_at"]:
+            raise RoundError(409, "公示期未满，不能定稿", "the public notice has not ended yet")
+        if await svc.appeals.count_documents({"round_id": round_id, "state": "open"}):
+            raise RoundError(409, "尚有未处理的异议", "appeals are still open")
+    docs = {d["_id"]: d async for d in svc.entries.find({"_id": {"$in": rnd["submission_ids"]}})}
+    events = [_reviewed(svc.name, docs[sid], level, d) for sid, d in p["decisions"].items()]
+    now = datetime.now(UTC)
+
+    async def work(session: AsyncClientSession) -> None:
+        done = await svc.rounds.update_one(
+            {"_id": round_id, "state": rnd["state"]},
+            {"$set": {"state": FINAL, "finalised_at": now, "frozen": p}},
+            session=session,
+        )
+        if done.modified_count != 1:
+            raise RoundError(409, "本轮评审已定稿，不能重复定稿", "the round is already finalised")
+        for sid, d in p["decisions"].items():
+            result = {**d, "score": float(d["score"]), "round_id": round_id, "at": now}
+            await svc.entries.update_one(
+                {"_id": sid}, {"$set": {f"levels.{level.key}": result}}, session=session
+            )
+        for event in events:
+            await svc.outbox.add([event], session, causation=docs[event.submission_id]["source_event"])
+        await svc.audit.record(
+            who, "round.finalised", campaign_id=rnd["campaign_id"], round_id=round_id,
+            proposal_id=p["proposal_id"], entries=len(events), session=session,
+        )  # fmt: skip
+
+    async with svc.deps.client.start_session() as session:
+        await session.with_transaction(work)
+    return {
+        "round_id": round_id,
+        "state": FINAL,
+        "proposal_id": p["proposal_id"],
+        "decisions": p["decisions"],
+    }
+
+
+def _reviewed(
+    producer: str, doc: dict[str, Any], level: ReviewLevel, d: dict[str, Any]
+) -> SubmissionReviewed:
+    return SubmissionReviewed(
+        submission_id=doc["_id"],
+        campaign_id=doc["campaign_id"],
+        correlation_id=doc["correlation_id"],
+        producer=producer,
+        entry=EntryInfo.model_validate(doc["entry"]),
+        attribution=Attribution.model_validate(doc["attribution"]),
+        level=level.key,
+        outcome=d["outcome"],
+        award_tier=d["tier"],
+        rank=d["rank"],
+        score=float(d["score"]),
+        renditions=[Rendition.model_validate(r) for r in doc["renditions"]],
+    )

@@ -1,0 +1,104 @@
+"""The public notice (公示) before a level's final freeze, and appeals against it.
+
+A level with ``public_notice_days`` cannot be finalised straight from scoring: the chair starts the
+notice, which freezes the proposal they saw and publishes it (``GET .../notice``, public). Anyone may
+appeal an entry's result while it runs; the chair resolves each appeal. An upheld appeal voids the
+frozen proposal and reopens the round for rescoring (a new notice follows); the final freeze needs
+the notice over and no appeal open (``finalising.finalise``)."""
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from uuid import uuid4
+
+from services.review.audit import PUBLIC
+from services.review.errors import RoundError
+from services.review.finalising import compute, ready
+from services.review.rounds import NOTICE, OPEN, context, require_open
+
+if TYPE_CHECKING:
+    from services.review.app import ReviewService
+
+
+async def start_notice(
+    svc: "ReviewService",
+    round_id: str,
+    who: dict[str, str],
+    ends_at: datetime | None,
+    proposal_id: str | None,
+) -> dict[str, Any]:
+    rnd, campaign, _, level = await context(svc, round_id)
+    require_open(rnd)
+    if level.public_notice_days is None:
+        raise RoundError(409, f"{level.name}不设公示", f"the {level.key} level has no public notice")
+    p = await compute(svc, rnd, campaign, level)
+    ready(p, proposal_id)
+    now = datetime.now(UTC)
+    ends = ends_at or now + timedelta(days=level.public_notice_days)
+    if ends < now:
+        raise RoundError(422, "公示结束时间不能早于现在", "the notice cannot end in the past")
+    notice = {"starts_at": now, "ends_at": ends}
+    done = await svc.rounds.update_one(
+        {"_id": round_id, "state": OPEN}, {"$set": {"state": NOTICE, "frozen": p, "notice": notice}}
+    )
+    if done.modified_count != 1:
+        raise RoundError(409, "本轮状态已变化，请刷新", "the round changed meanwhile")
+    await svc.audit.record(
+        who, "notice.started", campaign_id=rnd["campaign_id"], round_id=round_id,
+        proposal_id=p["proposal_id"], ends_at=ends.isoformat(),
+    )  # fmt: skip
+    return {"round_id": round_id, "state": NOTICE, **notice, "proposal_id": p["proposal_id"]}
+
+
+async def appeal(svc: "ReviewService", round_id: str, submission_id: str, reason: str) -> dict[str, Any]:
+    rnd, _, _, _ = await context(svc, round_id)
+    if rnd["state"] != NOTICE or datetime.now(UTC) > rnd["notice"]["ends_at"]:
+        raise RoundError(
+            409, "当前不在公示期内，不能提出异议", "appeals are taken only during the public notice"
+        )
+    if submission_id not in rnd["pools"]:
+        raise RoundError(404, "该作品不在本轮评审中", "the entry is not in this round")
+    if not reason.strip():
+        raise RoundError(422, "请写明异议理由", "give the reason for the appeal")
+    doc = {
+        "_id": "A" + uuid4().hex[:12].upper(),
+        "round_id": round_id,
+        "submission_id": submission_id,
+        "reason": reason.strip()[:2000],
+        "state": "open",
+        "at": datetime.now(UTC),
+    }
+    await svc.appeals.insert_one(doc)
+    await svc.audit.record(
+        PUBLIC, "appeal.lodged", campaign_id=rnd["campaign_id"],
+        round_id=round_id, appeal_id=doc["_id"], submission_id=submission_id,
+    )  # fmt: skip
+    return {"appeal_id": doc["_id"], "state": "open"}
+
+
+async def resolve_appeal(
+    svc: "ReviewService", round_id: str, appeal_id: str, upheld: bool, note: str, who: dict[str, str]
+) -> dict[str, Any]:
+    rnd, _, _, _ = await context(svc, round_id)
+    if rnd["state"] != NOTICE:
+        raise RoundError(409, "当前不在公示期内", "the round is not in public notice")
+    state = "upheld" if upheld else "dismissed"
+    done = await svc.appeals.update_one(
+        {"_id": appeal_id, "round_id": round_id, "state": "open"},
+        {"$set": {"state": state, "note": note, "resolved_at": datetime.now(UTC), "resolved_by": who}},
+    )
+    if done.modified_count != 1:
+        raise RoundError(404, "没有待处理的该项异议", f"no open appeal {appeal_id}")
+    if upheld:  # back to scoring; the frozen proposal is void and a new notice is needed
+        await svc.rounds.update_one(
+            {"_id": round_id, "state": NOTICE},
+            {"$set": {"state": OPEN}, "$unset": {"frozen": "", "notice": ""}},
+        )
+    await svc.audit.record(
+        who,
+        f"appeal.{state}",
+        campaign_id=rnd["campaign_id"],
+        round_id=round_id,
+        appeal_id=appeal_id,
+        note=note,
+    )
+    return {"appeal_id": appeal_id, "state": state, "round_state": OPEN if upheld else NOTICE}

@@ -1,0 +1,77 @@
+"""Rows for the exports, from a round's decisions (frozen once finalised or in notice, else the live
+proposal) and the entries it holds. Public registration fields (资源制作方, 版权方 ...) are read from
+``entry.details`` when intake sends them (see decision 0006), else the columns stay empty."""
+
+from typing import TYPE_CHECKING, Any
+
+from services.review.errors import RoundError
+from services.review.exports import award_list, recommendation_form, remuneration, unit_statistics
+from services.review.finalising import proposal
+from services.review.rounds import context
+
+if TYPE_CHECKING:
+    from services.review.app import ReviewService
+
+EXPORTS = ("awards", "recommendation", "units", "remuneration")
+TITLES = {
+    "awards": "评审结果",
+    "recommendation": "专题资源推荐表",
+    "units": "单位统计",
+    "remuneration": "课件奖补",
+}
+
+
+async def rows_of(svc: "ReviewService", round_id: str) -> list[dict[str, Any]]:
+    p = await proposal(svc, round_id)
+    if not p.get("decisions"):
+        raise RoundError(
+            409,
+            "尚无评审结果可导出（评分未完成）",
+            "nothing to export yet: scores are missing",
+            missing=p["missing"],
+        )
+    docs = {d["_id"]: d async for d in svc.entries.find({"_id": {"$in": list(p["decisions"])}})}
+    rows = []
+    for sid, d in p["decisions"].items():
+        doc = docs[sid]
+        entry, attribution = doc["entry"], doc["attribution"]
+        rows.append(
+            {
+                "submission_id": sid,
+                "title": entry.get("title"),
+                "group": entry.get("group"),
+                "category": entry.get("category"),
+                "subcolumn": entry.get("subcolumn"),
+                "summary": entry.get("summary"),
+                "details": entry.get("details") or {},
+                "unit_code": attribution["unit_code"],
+                "unit_name": attribution["unit_name"],
+                "author": attribution.get("author"),
+                "duration_s": doc.get("duration_s"),
+                "ready_at": doc["ready_at"],
+                **d,
+            }
+        )
+    return rows
+
+
+async def export(svc: "ReviewService", round_id: str, kind: str) -> tuple[str, bytes]:
+    """(file name, XLSX bytes) of one export of the round."""
+    _, campaign, _, level = await context(svc, round_id)
+    rows = await rows_of(svc, round_id)
+    caption = f"{campaign.title} · {level.name}"
+    name = f"{campaign.id}-{level.key}-{TITLES[kind]}.xlsx"
+    if kind == "awards":
+        return name, award_list(f"{caption} 评审结果", rows, campaign.authors_public)
+    if kind == "recommendation":
+        return name, recommendation_form(campaign.issuer, rows)
+    if kind == "units":
+        return name, unit_statistics(f"{caption} 单位统计", rows, [t.name for t in level.outcome.tiers])
+    per_minute = campaign.review_settings.pay_per_minute_yuan
+    if per_minute is None:
+        raise RoundError(
+            404,
+            "本活动未设置按分钟奖补标准",
+            "this campaign sets no remuneration per minute (pay_per_minute_yuan)",
+        )
+    return name, remuneration(f"{caption} 优秀课件奖补（每分钟{per_minute:g}元）", rows, per_minute)

@@ -1,0 +1,153 @@
+"""What a reviewer does: list their assignments, open one (blind), save the score sheet, declare a
+conflict. Only an assigned reviewer who is not in conflict with the entry may see or score it; the
+refusal never says why a conflict exists, since that would tell the reviewer whose work it is.
+
+Saving is idempotent (PUT): the same sheet twice stores and logs one change. A partial sheet is a
+draft; a complete one counts, and may be changed while the round is open."""
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from services.review.access import Identity
+from services.review.assignment import conflict_reason
+from services.review.blind import blind_entry
+from services.review.eligibility import assignment_settings, declared, placement, to_review, to_reviewer
+from services.review.errors import RoundError
+from services.review.rounds import context, require_open
+from services.review.rubric import ScoreSheetError
+from services.review.scoring import campaign_rubric, holistic, read_sheet, rubric_view
+
+if TYPE_CHECKING:
+    from services.review.app import ReviewService
+
+MAX_COMMENT = 2000
+
+
+def sheet_id(round_id: str, submission_id: str, reviewer_id: str) -> str:
+    return f"{round_id}|{submission_id}|{reviewer_id}"
+
+
+async def _allowed(
+    svc: "ReviewService", who: Identity, round_id: str, submission_id: str
+) -> tuple[dict[str, Any], Any, dict[str, Any]]:
+    rnd, campaign, _, level = await context(svc, round_id)
+    if (who.campaign_id, who.level) != (rnd["campaign_id"], rnd["level"]):
+        raise RoundError(403, "您不是本级评审专家", "you are not a reviewer of this level")
+    if submission_id not in rnd["pools"]:
+        raise RoundError(404, "该作品不在本轮评审中", "the entry is not in this round")
+    doc = await svc.entries.find_one({"_id": submission_id})
+    expert = await svc.experts.find_one({"_id": who.reviewer_id})
+    assert doc is not None and expert is not None
+    entry = to_review(level, placement(doc))
+    reviewer = to_reviewer(expert, {entry.pool})
+    if conflict_reason(reviewer, entry, declared([expert]), assignment_settings(campaign, level)) is not None:
+        raise RoundError(403, "您与该作品存在回避关系，不能查看或评分", "you are in conflict with this entry")
+    if who.reviewer_id not in rnd["assignments"].get(submission_id, []):
+        raise RoundError(403, "该作品未分配给您评审", "this entry is not assigned to you")
+    return rnd, campaign, doc
+
+
+async def open_entry(
+    svc: "ReviewService", who: Identity, round_id: str, submission_id: str
+) -> dict[str, Any]:
+    rnd, campaign, doc = await _allowed(svc, who, round_id, submission_id)
+    spec = campaign.video_spec()
+    mine = await svc.scores.find_one({"_id": sheet_id(round_id, submission_id, who.reviewer_id)}, {"_id": 0})
+    return {
+        "round_id": round_id,
+        "level": rnd["level"],
+        "state": rnd["state"],
+        "entry": blind_entry(doc, spec.intro_slate_max_s if spec else None),
+        "rubric": rubric_view(campaign_rubric(campaign)),
+        "sheet": _sheet_answer(mine),
+    }
+
+
+def _sheet_answer(doc: dict[str, Any] | None) -> dict[str, Any]:
+    if doc is None:
+        return {"status": "empty", "values": {}, "total": None, "comment": ""}
+    return {k: doc.get(k) for k in ("status", "values", "total", "comment", "saved_at")}
+
+
+async def save_sheet(
+    svc: "ReviewService", who: Identity, round_id: str, submission_id: str, body: dict[str, Any]
+) -> dict[str, Any]:
+    rnd, campaign, _ = await _allowed(svc, who, round_id, submission_id)
+    require_open(rnd)
+    rubric = campaign_rubric(campaign)
+    comment = str(body.get("comment") or "")
+    try:
+        raw = body.get("sheet")
+        if raw is None and body.get("score") is not None:
+            raw = holistic(rubric, body["score"])
+        if not isinstance(raw, dict):
+            raise ScoreSheetError([("请填写评分表", "send a score sheet")])
+        sheet = read_sheet(rubric, raw)
+    except ScoreSheetError as exc:
+        raise RoundError(
+            422, f"评分无效：{exc.zh}", f"invalid score: {exc.en}", problems=exc.problems
+        ) from exc
+    if len(comment) > MAX_COMMENT:
+        raise RoundError(422, f"评语不能超过{MAX_COMMENT}字", f"the comment exceeds {MAX_COMMENT} characters")
+    key = sheet_id(round_id, submission_id, who.reviewer_id)
+    status = "complete" if sheet.complete else "draft"
+    total = str(sheet.total) if sheet.total is not None else None
+    stored = await svc.scores.find_one({"_id": key})
+    if stored and (stored["values"], stored["comment"], stored["status"]) == (sheet.values, comment, status):
+        return _sheet_answer(stored)
+    doc = {
+        "round_id": round_id,
+        "submission_id": submission_id,
+        "reviewer_id": who.reviewer_id,
+        "values": sheet.values,
+        "total": total,
+        "status": status,
+        "comment": comment,
+        "saved_at": datetime.now(UTC),
+    }
+    await svc.scores.replace_one({"_id": key}, doc, upsert=True)
+    await svc.audit.record(
+        who.who, "score.saved", campaign_id=rnd["campaign_id"], round_id=round_id,
+        submission_id=submission_id, status=status, total=total, values=sheet.values,
+    )  # fmt: skip
+    return _sheet_answer(doc)
+
+
+async def my_assignments(svc: "ReviewService", who: Identity) -> list[dict[str, Any]]:
+    round_id = f"{who.campaign_id}:{who.level}"
+    rnd = await svc.rounds.find_one({"_id": round_id})
+    if rnd is None:
+        return []
+    campaign = await svc.campaign(who.campaign_id)
+    spec = campaign.video_spec()
+    mine = [sid for sid in rnd["submission_ids"] if who.reviewer_id in rnd["assignments"].get(sid, [])]
+    sheets = {
+        d["submission_id"]: d
+        async for d in svc.scores.find({"round_id": round_id, "reviewer_id": who.reviewer_id})
+    }
+    docs = {d["_id"]: d async for d in svc.entries.find({"_id": {"$in": mine}})}
+    return [
+        {
+            "round_id": round_id,
+            "state": rnd["state"],
+            "entry": blind_entry(docs[sid], spec.intro_slate_max_s if spec else None),
+            "sheet": _sheet_answer(sheets.get(sid)),
+        }
+        for sid in mine
+    ]
+
+
+async def declare_conflict(
+    svc: "ReviewService", who: Identity, round_id: str, submission_id: str, reason: str
+) -> None:
+    """The reviewer steps aside: the entry leaves their list and the chair sees a gap to fill."""
+    rnd, _, _ = await _allowed(svc, who, round_id, submission_id)
+    require_open(rnd)
+    await svc.experts.update_one({"_id": who.reviewer_id}, {"$addToSet": {"declared": submission_id}})
+    await svc.rounds.update_one(
+        {"_id": round_id}, {"$pull": {f"assignments.{submission_id}": who.reviewer_id}}
+    )
+    await svc.audit.record(
+        who.who, "conflict.declared", campaign_id=rnd["campaign_id"], round_id=round_id,
+        submission_id=submission_id, reason=reason[:500],
+    )  # fmt: skip
