@@ -1,23 +1,37 @@
 """Publisher: sends qualifying works to the campaign's showcase platforms.
 
-Deliveries are jobs (one per submission x target), so a slow or failing
-platform never holds the Kafka consumer; the job id is the idempotency key."""
+A qualifying ``reviewed`` event queues one delivery job per target (at once,
+or from the target's ``publish_at``) in the consumer's transaction; workers
+deliver through an adapter per platform (adapters/), retract on request, and
+push every ``published`` event to webhook subscribers. The showcase page
+(pages.py) lists what is published. See docs/decisions/0005-publication.md."""
 
 import socket
-import time
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
+from fastapi import APIRouter
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from contracts import TOPICS, SubmissionPublished, SubmissionReviewed
-from contracts.campaign import Campaign, PublicationTarget
 from services.common.consumer import Effect
-from services.common.jobs import DONE, FAILED, Job, JobTable, LeaseLost, run_workers
-from services.common.metrics import JOB_SECONDS
+from services.common.jobs import FAILED, Job, JobTable, run_workers
 from services.common.service import Service
-from services.publisher.delivery import DeliveryFailed, post_with_retries
-from services.publisher.payload import public_payload
+from services.publisher.adapters.base import Adapter
+from services.publisher.adapters.http import HttpAdapter
+from services.publisher.adapters.webhook import WebhookAdapter
+from services.publisher.api import build_router
+from services.publisher.circuit import Circuits
+from services.publisher.pages import build_pages
+from services.publisher.policy import DeliveryPolicy
+from services.publisher.publications import PUBLISHED, new_publication, publication_id
+from services.publisher.publishing import Publishing
+from services.publisher.subscriptions import Subscriptions
+from services.publisher.targets import not_before, qualifying_targets
+from services.publisher.worker import DeliveryWorker, Finished, Step, parked
+
+SWEEP_EVERY_S = 30.0
 
 
 class PublisherService(Service):
@@ -25,9 +39,23 @@ class PublisherService(Service):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.policy = DeliveryPolicy()
         self.deliveries = JobTable(self.db, "deliveries", lease_s=self.settings.job_lease_s)
+        self.publications = self.db["publications"]
+        self.circuits = Circuits(self.db, self.policy.circuit_failures, self.policy.circuit_cooldown_s)
         self.worker_id = f"{socket.gethostname()}:{id(self):x}"
+        # Per-request time-outs come from each target; this is only the fallback.
         self.http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=10.0))
+        self.adapters: dict[str, Adapter] = {
+            "http": HttpAdapter(self.http, self.deps.blobs),
+            "webhook": WebhookAdapter(self.http),
+        }
+        self.worker = DeliveryWorker(self)
+        self.publishing = Publishing(self, self.worker)
+        self.subscriptions = Subscriptions(self)
+        self.router = APIRouter()
+        self.router.include_router(build_router(self))
+        self.router.include_router(build_pages(self))
 
     def register(self) -> None:
         super().register()
@@ -35,10 +63,23 @@ class PublisherService(Service):
 
     async def setup(self) -> None:
         await self.deliveries.create_indexes()
+        await self.deliveries.jobs.create_index("payload.subscription_id")
+        await self.publications.create_index([("campaign_id", 1), ("status", 1)])
+        await self.publications.create_index("submission_id")
+        await self.subscriptions.log.create_index("occurred_at")
 
     async def start(self) -> None:
         await super().start()
-        self.spawn(run_workers(self.deliveries, self.worker_id, 4, self.deliver))
+        self.spawn(
+            run_workers(
+                self.deliveries,
+                self.worker_id,
+                self.policy.workers,
+                self.worker.run,
+                self.policy.worker_poll_s,
+            )
+        )
+        self.spawn_every(SWEEP_EVERY_S, self._sweep_once, "delivery_sweep")
 
     async def stop(self) -> None:
         await super().stop()
@@ -52,67 +93,85 @@ class PublisherService(Service):
 
         async def writes(session: AsyncClientSession) -> None:
             for target in targets:
-                await self.deliveries.enqueue(
-                    f"{event.submission_id}:{target.key}",
-                    {"event": event.model_dump_json(), "target": target.model_dump(mode="json")},
-                    0.0,
-                    session,
+                pid = publication_id(event.submission_id, target.key)
+                existing = await self.publications.find_one({"_id": pid}, session=session)
+                if existing is not None:
+                    if existing["status"] == PUBLISHED and existing.get("review_event_id") != str(
+                        event.event_id
+                    ):
+                        # Qualifying again (e.g. a changed award): update the platform's copy.
+                        update = {
+                            "action": "update",
+                            "publication_id": pid,
+                            "campaign_id": campaign.id,
+                            "event": event.model_dump_json(),
+                            "target_snapshot": target.model_dump(mode="json"),
+                        }
+                        await self.deliveries.enqueue(f"{pid}:update:{event.event_id}", update, 0.0, session)
+                    continue
+                when = not_before(target)
+                await self.publications.insert_one(
+                    new_publication(campaign, target, event, when), session=session
                 )
+                publish = {
+                    "action": "publish",
+                    "campaign_id": campaign.id,
+                    "submission_id": event.submission_id,
+                    "target": target.key,
+                    "event": event.model_dump_json(),
+                    "target_snapshot": target.model_dump(mode="json"),
+                }
+                await self.deliveries.enqueue(pid, publish, 0.0, session, not_before=when)
 
         return Effect(writes=writes)
 
-    async def deliver(self, job: Job) -> None:
-        event = SubmissionReviewed.model_validate_json(job["payload"]["event"])
-        target = PublicationTarget.model_validate(job["payload"]["target"])
-        campaign = await self.campaign(event.campaign_id)
-        payload = public_payload(campaign, target, event, self.settings.base_url())
-        started = time.perf_counter()
-        common = {
-            "submission_id": event.submission_id,
-            "campaign_id": event.campaign_id,
-            "correlation_id": event.correlation_id,
-            "causation_id": event.event_id,
-            "producer": self.name,
-            "entry": event.entry,
-            "attribution": event.attribution,
-            "target": target.key,
-            "award_tier": event.award_tier,
-        }
-        try:
-            if not target.url:
-                raise DeliveryFailed("目标平台未配置地址 / the target has no URL configured", [])
-            done = await post_with_retries(self.http, target.url, payload, idempotency_key=job["_id"])
-            outcome = SubmissionPublished(
-                **common, status="published", remote_id=done.remote_id, url=done.url
-            )
-            attempts = done.attempts
-        except DeliveryFailed as exc:
-            outcome = SubmissionPublished(**common, status="failed", reason=str(exc))
-            attempts = exc.attempts
-        JOB_SECONDS.labels("publish", outcome.status).observe(time.perf_counter() - started)
+    async def step(self, job: Job) -> Step:
+        """What one claim of ``job`` does, by its action."""
+        action = job["payload"].get("action", "publish")
+        if action == "publish":
+            return await self.publishing.publish(job)
+        if action == "update":
+            return await self.publishing.update(job)
+        if action == "retract":
+            return await self.publishing.retract(job)
+        if action == "webhook":
+            return await self.subscriptions.deliver(job, self.worker)
+        return parked(f"未知操作 / unknown action {action!r}", {})
 
-        async def work(session: AsyncClientSession) -> None:
-            await self.deliveries.finish(
-                job,
-                DONE if outcome.status == "published" else FAILED,
-                session,
-                remote_id=outcome.remote_id,
-                reason=outcome.reason,
-                attempts=[{"at": a.at, "status": a.status, "error": a.error} for a in attempts],
-            )
-            await self.outbox.add([outcome], session, causation=str(event.event_id))
+    async def abandoned_step(self, job: Job, reason: str) -> Finished:
+        return await self.publishing.abandoned(job, reason)
 
-        try:
-            async with self.deps.client.start_session() as session:
-                await session.with_transaction(work)
-        except LeaseLost:
-            self.log.warning("delivery_lease_lost", job_id=job["_id"])
+    async def emit(
+        self, events: Sequence[SubmissionPublished], session: AsyncClientSession, causation: str | None
+    ) -> None:
+        """Emit on Kafka (outbox) and to webhook subscribers, in the caller's transaction."""
+        await self.outbox.add(events, session, causation=causation)
+        for event in events:
+            await self.subscriptions.fan_out(event, session)
 
+    async def retract(
+        self, submission_id: str, targets: list[str] | None, reason: str
+    ) -> list[dict[str, Any]]:
+        """Queue a retraction per publication of the submission (all targets, or those named)."""
+        query: dict[str, Any] = {"submission_id": submission_id}
+        if targets:
+            query["target"] = {"$in": targets}
+        queued = []
+        async for pub in self.publications.find(query):
+            job_id = f"{pub['_id']}:retract"
+            payload = {
+                "action": "retract",
+                "publication_id": pub["_id"],
+                "campaign_id": pub["campaign_id"],
+                "reason": reason,
+            }
+            await self.deliveries.enqueue(job_id, payload, 0.0, None)
+            # Asked again after the last retraction was parked: try again, with this reason.
+            await self.deliveries.requeue(job_id, from_states=(FAILED,), payload=payload, round_tries=0)
+            queued.append({"target": pub["target"], "delivery_id": job_id, "status": pub["status"]})
+        return queued
 
-def qualifying_targets(campaign: Campaign, event: SubmissionReviewed) -> list[PublicationTarget]:
-    last_level = campaign.review_levels[-1].key if campaign.review_levels else None
-    return [
-        t
-        for t in campaign.publication_targets
-        if event.outcome in t.qualifies and event.level == (t.level or last_level)
-    ]
+    async def _sweep_once(self) -> None:
+        swept = await self.worker.sweep_abandoned()
+        if swept:
+            self.log.warning("deliveries_abandoned", count=swept)

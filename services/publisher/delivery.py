@@ -1,11 +1,11 @@
-"""Delivering one work to one platform over HTTP, with retries that respect it.
+"""Delivering to a platform over HTTP: what an answer means, and how long to wait after it.
 
-The idempotency key is the same on every try, so a platform that saw a request
-whose answer was lost does not create a second copy. Backoff is exponential
-with full jitter and honours ``Retry-After``; after the last try the delivery
-is parked for an admin to retry."""
+Each request is one try: a job that must try again is released with a
+``not_before`` instead of sleeping on its lease, so a slow platform holds no
+worker. The idempotency key is the same on every try, so a platform that saw a
+request whose answer was lost does not create a second copy. Backoff is
+exponential with full jitter and honours ``Retry-After``."""
 
-import asyncio
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,19 +22,29 @@ class Attempt:
     at: datetime
     status: int | None
     error: str | None
+    what: str = "send"
+
+    def as_doc(self) -> dict[str, Any]:
+        return {"at": self.at, "status": self.status, "error": self.error, "what": self.what}
 
 
-@dataclass(frozen=True)
-class Delivered:
-    remote_id: str | None
-    url: str | None
-    attempts: list[Attempt]
+class Retryable(Exception):
+    """Worth another try later. ``trips`` says whether it counts against the platform's circuit:
+    a 429 is a busy platform, not a broken one."""
 
-
-class DeliveryFailed(Exception):
-    def __init__(self, reason: str, attempts: list[Attempt]) -> None:
+    def __init__(self, reason: str, status: int | None, retry_after_s: float | None = None) -> None:
         super().__init__(reason)
-        self.attempts = attempts
+        self.status = status
+        self.retry_after_s = retry_after_s
+        self.trips = status != 429
+
+
+class Permanent(Exception):
+    """Another try cannot help (a 4xx, a missing secret): park it for an admin."""
+
+    def __init__(self, reason: str, status: int | None = None) -> None:
+        super().__init__(reason)
+        self.status = status
 
 
 def retry_after_s(value: str | None) -> float | None:
@@ -52,45 +62,35 @@ def retry_after_s(value: str | None) -> float | None:
 
 
 def backoff_s(attempt: int, base_s: float, cap_s: float) -> float:
+    """Full jitter: a crowd of retries spreads out instead of hitting the platform together."""
     return random.uniform(0, min(cap_s, base_s * 2**attempt))
 
 
-async def post_with_retries(
-    client: httpx.AsyncClient,
-    url: str,
-    payload: dict[str, Any],
-    idempotency_key: str,
-    headers: dict[str, str] | None = None,
-    tries: int = 5,
-    base_s: float = 0.5,
-    cap_s: float = 30.0,
-) -> Delivered:
-    attempts: list[Attempt] = []
-    for attempt in range(tries):
-        wait: float | None = None
-        try:
-            response = await client.post(
-                url, json=payload, headers={"Idempotency-Key": idempotency_key, **(headers or {})}
-            )
-        except httpx.HTTPError as exc:
-            attempts.append(Attempt(datetime.now(UTC), None, f"{type(exc).__name__}: {exc}"))
-        else:
-            attempts.append(Attempt(datetime.now(UTC), response.status_code, None))
-            if response.is_success:
-                body = _json(response)
-                return Delivered(
-                    str(body.get("id")) if body.get("id") is not None else None, body.get("url"), attempts
-                )
-            if response.status_code not in RETRYABLE:
-                raise DeliveryFailed(f"HTTP {response.status_code}: {response.text[:200]}", attempts)
-            wait = retry_after_s(response.headers.get("retry-after"))
-        if attempt + 1 < tries:
-            await asyncio.sleep(min(cap_s, wait) if wait is not None else backoff_s(attempt, base_s, cap_s))
-    last = attempts[-1]
-    raise DeliveryFailed(f"gave up after {tries} tries: {last.error or f'HTTP {last.status}'}", attempts)
+async def send(client: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
+    """One try; a failure to talk to the platform at all is Retryable, like a 5xx."""
+    try:
+        return await client.send(request)
+    except httpx.TimeoutException as exc:
+        raise Retryable(f"超时 timed out: {type(exc).__name__}", None) from exc
+    except httpx.HTTPError as exc:
+        raise Retryable(f"连接失败 cannot connect: {type(exc).__name__}: {exc}", None) from exc
 
 
-def _json(response: httpx.Response) -> dict[str, Any]:
+def check(response: httpx.Response) -> httpx.Response:
+    """Raise for an answer that is not a success; 2xx passes through."""
+    if response.is_success:
+        return response
+    text = response.text[:200]
+    if response.status_code in RETRYABLE:
+        raise Retryable(
+            f"HTTP {response.status_code}: {text}",
+            response.status_code,
+            retry_after_s(response.headers.get("retry-after")),
+        )
+    raise Permanent(f"HTTP {response.status_code}: {text}", response.status_code)
+
+
+def body_of(response: httpx.Response) -> dict[str, Any]:
     try:
         body = response.json()
     except ValueError:

@@ -1,0 +1,68 @@
+"""What every adapter offers the delivery worker, and what it hands back."""
+
+import os
+from dataclasses import dataclass
+from typing import Protocol
+
+from contracts import SubmissionReviewed
+from contracts.campaign import Campaign, PublicationTarget
+from services.publisher.delivery import Permanent
+from services.publisher.signing import SIGNATURE_HEADER, sign
+
+
+@dataclass(frozen=True)
+class Work:
+    """One work bound for one target, with the key that makes every try the same request."""
+
+    campaign: Campaign
+    target: PublicationTarget
+    event: SubmissionReviewed
+    base_url: str
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    remote_id: str | None = None
+    url: str | None = None
+    poll_url: str | None = None
+    pending: bool = False
+
+
+class RemoteFailed(Permanent):
+    """The platform accepted the work and later reported that it failed on its side."""
+
+
+class Adapter(Protocol):
+    async def publish(self, work: Work) -> Answer:
+        """Create the work on the platform; ``pending`` with a ``poll_url`` when it finishes later."""
+
+    async def poll(self, work: Work, poll_url: str) -> Answer:
+        """How an accepted work went: ``pending``, done, or RemoteFailed."""
+
+    async def update(self, work: Work, remote_id: str) -> Answer:
+        """Change the platform's copy (e.g. a new award tier)."""
+
+    async def retract(self, target: PublicationTarget, remote_id: str, reason: str, key: str) -> Answer:
+        """Take the work down; a platform that no longer has it counts as done."""
+
+
+def secret_for(target: PublicationTarget) -> str:
+    """The token or HMAC secret, from the environment variable the target names."""
+    name = target.secret_env or ""
+    value = os.environ.get(name) if name else None
+    if not value:
+        raise Permanent(
+            f"目标 {target.key} 的密钥环境变量 {name or '(未指定)'} 未设置"
+            f" / the secret's environment variable {name!r} is not set"
+        )
+    return value
+
+
+def auth_headers(target: PublicationTarget, signed_body: bytes) -> dict[str, str]:
+    if target.auth == "bearer":
+        return {"Authorization": f"Bearer {secret_for(target)}"}
+    if target.auth == "hmac":
+        return {SIGNATURE_HEADER: sign(secret_for(target), signed_body)}
+    return {}

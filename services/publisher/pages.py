@@ -1,0 +1,130 @@
+"""The public showcase page of a campaign: its published works, filterable, Chinese first.
+
+A work is shown once it is published on at least one platform and until it
+is retracted. The player is an HTML ``<video>`` on the MP4 preview rendition
+(H.264/AAC, faststart): Chromium plays it natively, while HLS would need a
+player script, and the transcoder makes no HLS ladder yet."""
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import FileResponse, HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from contracts.campaign import Campaign
+from services.common.consumer import NotReady
+from services.publisher.publications import PUBLISHED
+
+if TYPE_CHECKING:
+    from services.publisher.app import PublisherService
+
+HERE = Path(__file__).parent
+STATIC = {"showcase.css": "text/css", "showcase.js": "text/javascript"}
+PLAYER_RENDITION = "master"  # faststart MP4: Chromium plays it natively, HLS would need a player
+templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
+
+
+def showcase_works(
+    publications: list[dict[str, Any]], base_url: str, targets: Sequence[str] = ()
+) -> list[dict[str, Any]]:
+    """One card per work, however many platforms it is on; awarded first, then by title."""
+    works: dict[str, dict[str, Any]] = {}
+    blobs = f"{base_url.rstrip('/')}/blobs/"
+    for pub in publications:
+        work = works.get(pub["submission_id"])
+        if work is None:
+            renditions = pub.get("renditions", {})
+            entry, attribution = pub["entry"], pub["attribution"]
+            work = works[pub["submission_id"]] = {
+                "submission_id": pub["submission_id"],
+                "title": entry["title"],
+                "summary": entry.get("summary"),
+                "group": entry.get("group"),
+                "category": entry.get("category"),
+                "unit_name": attribution["unit_name"],
+                "author": attribution.get("author"),
+                "award_tier": pub.get("award_tier"),
+                "poster_url": blobs + renditions["poster"] if "poster" in renditions else None,
+                "video_url": blobs + renditions[PLAYER_RENDITION] if PLAYER_RENDITION in renditions else None,
+                "platforms": [],
+            }
+        work["platforms"].append(
+            {"target": pub["target"], "name": pub.get("target_name") or pub["target"], "url": pub.get("url")}
+        )
+    for work in works.values():  # in the campaign's order of targets
+        work["platforms"].sort(
+            key=lambda p: targets.index(p["target"]) if p["target"] in targets else len(targets)
+        )
+    return sorted(works.values(), key=lambda w: (w["award_tier"] is None, w["award_tier"] or "", w["title"]))
+
+
+def filtered(
+    works: list[dict[str, Any]], group: str | None, category: str | None, award: str | None
+) -> list[dict[str, Any]]:
+    return [
+        w
+        for w in works
+        if (not group or w["group"] == group)
+        and (not category or w["category"] == category)
+        and (not award or w["award_tier"] == award)
+    ]
+
+
+def award_names(campaign: Campaign, works: list[dict[str, Any]]) -> list[str]:
+    """The campaign's tiers in its own order, then any other tier a published work carries."""
+    names = [tier.name for level in campaign.review_levels for tier in level.outcome.tiers]
+    names += sorted({w["award_tier"] for w in works if w["award_tier"]} - set(names))
+    return list(dict.fromkeys(names))
+
+
+def build_pages(svc: "PublisherService") -> APIRouter:
+    router = APIRouter(tags=["showcase"])
+
+    async def load(campaign_id: str) -> tuple[Campaign, list[dict[str, Any]]]:
+        try:
+            campaign = await svc.campaign(campaign_id)
+        except NotReady as exc:
+            raise HTTPException(
+                404, detail={"message_zh": f"活动 {campaign_id} 不存在", "message_en": str(exc)}
+            ) from exc
+        cursor = svc.publications.find({"campaign_id": campaign_id, "status": PUBLISHED}).sort(
+            "published_at", 1
+        )
+        keys = [t.key for t in campaign.publication_targets]
+        works = showcase_works([p async for p in cursor], svc.settings.base_url(), keys)
+        order = {name: i for i, name in enumerate(award_names(campaign, works))}
+        return campaign, sorted(works, key=lambda w: (order.get(w["award_tier"], len(order)), w["title"]))
+
+    @router.get("/api/publisher/campaigns/{campaign_id}/showcase")
+    async def showcase_json(
+        campaign_id: str, group: str | None = None, category: str | None = None, award: str | None = None
+    ) -> list[dict[str, Any]]:
+        _, works = await load(campaign_id)
+        return filtered(works, group, category, award)
+
+    @router.get("/showcase/{campaign_id}", response_class=HTMLResponse)
+    async def showcase(
+        campaign_id: str, group: str | None = None, category: str | None = None, award: str | None = None
+    ) -> HTMLResponse:
+        campaign, works = await load(campaign_id)
+        shown = filtered(works, group or None, category or None, award or None)
+        html = templates.get_template("showcase.html").render(
+            campaign=campaign,
+            works=shown,
+            total=len(works),
+            groups=campaign.groups,
+            categories=[c.name for c in campaign.categories],
+            awards=award_names(campaign, works),
+            chosen={"group": group or "", "category": category or "", "award": award or ""},
+        )
+        return HTMLResponse(html)
+
+    @router.get("/showcase/static/{name}")
+    async def static(name: str) -> FileResponse:
+        if name not in STATIC:
+            raise HTTPException(404, detail={"message_zh": "文件不存在", "message_en": "no such file"})
+        return FileResponse(HERE / "static" / name, media_type=STATIC[name])
+
+    return router

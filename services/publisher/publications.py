@@ -1,0 +1,83 @@
+"""The record of each (submission, target): its state, and the platform's id for the work.
+
+The publisher keeps what it published (and the public facts it published) so
+that a work can later be updated or retracted, the showcase page can list it,
+and every ``published`` event can be built without the review event at hand."""
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from contracts import Attribution, EntryInfo, SubmissionPublished, SubmissionReviewed
+from contracts.campaign import Campaign, PublicationTarget
+from services.publisher.privacy import private_names, public_attribution, public_entry
+from services.publisher.targets import platform_of
+
+PENDING, PUBLISHED, FAILED, RETRACTED = "pending", "published", "failed", "retracted"
+Publication = dict[str, Any]
+
+
+def publication_id(submission_id: str, target: str) -> str:
+    """Also the publish job's id and the idempotency key the platform sees."""
+    return f"{submission_id}:{target}"
+
+
+def public_facts(campaign: Campaign, event: SubmissionReviewed) -> dict[str, Any]:
+    """What may be shown of the work, as of this review event."""
+    return {
+        "entry": public_entry(event.entry, private_names(campaign, event.attribution)).model_dump(
+            mode="json"
+        ),
+        "attribution": public_attribution(campaign, event.attribution).model_dump(mode="json"),
+        "award_tier": event.award_tier,
+        "level": event.level,
+        "renditions": {r.name: r.blob.sha256 for r in event.renditions},
+        "review_event_id": str(event.event_id),
+    }
+
+
+def new_publication(
+    campaign: Campaign, target: PublicationTarget, event: SubmissionReviewed, not_before: datetime | None
+) -> Publication:
+    return {
+        "_id": publication_id(event.submission_id, target.key),
+        "submission_id": event.submission_id,
+        "campaign_id": campaign.id,
+        "target": target.key,
+        "target_name": target.name,
+        "platform": platform_of(target.url),
+        "correlation_id": event.correlation_id,
+        **public_facts(campaign, event),
+        "status": PENDING,
+        "not_before": not_before,
+        "created_at": datetime.now(UTC),
+    }
+
+
+def published_event(
+    pub: Publication,
+    status: str,
+    *,
+    causation_id: str | None = None,
+    remote_id: str | None = None,
+    url: str | None = None,
+    reason: str | None = None,
+    attempts: int | None = None,
+) -> SubmissionPublished:
+    return SubmissionPublished(
+        submission_id=pub["submission_id"],
+        campaign_id=pub["campaign_id"],
+        correlation_id=pub["correlation_id"],
+        causation_id=UUID(causation_id) if causation_id else None,
+        producer="publisher",
+        entry=EntryInfo.model_validate(pub["entry"]),
+        attribution=Attribution.model_validate(pub["attribution"]),
+        target=pub["target"],
+        target_name=pub.get("target_name"),
+        status=status,
+        remote_id=remote_id,
+        url=url,
+        award_tier=pub.get("award_tier"),
+        reason=reason,
+        attempts=attempts,
+    )

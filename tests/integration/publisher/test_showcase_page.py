@@ -1,0 +1,102 @@
+"""The public showcase page in headless Chromium: published works, the player, filters, Chinese first."""
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.async_api import Page, expect
+
+from services.common.blobs import BlobStore
+from services.common.settings import Settings
+from tests.browser import browser, page, screenshot
+from tests.conftest import admin_client
+from tests.integration.publisher.harness import campaign_with, produce, renditions, reviewed, settled, target
+from zhengji.standin import StandIn, serving
+
+__all__ = ["browser", "page"]
+
+
+@pytest.fixture
+async def site(settings: Settings, fast_policy: None) -> AsyncIterator[httpx.AsyncClient]:
+    """Intake serves the media blobs the page links to; the publisher serves the page."""
+    async with admin_client(settings, ["intake", "publisher"]) as client:
+        yield client
+
+
+async def test_the_showcase_lists_plays_and_filters_published_works(
+    site: httpx.AsyncClient, settings: Settings, blobs: BlobStore, tmp_path: Path, page: Page
+) -> None:
+    kafka = settings.kafka_bootstrap_servers
+    media = await renditions(blobs, tmp_path / "media")
+    async with serving(StandIn()) as platform:
+        cid = await campaign_with(
+            kafka,
+            [target("yanbian_platform", platform.url("/a")), target("sizheng_library", platform.url("/b"))],
+        )
+        works = [
+            reviewed(cid, 1, group="小学组", category="英雄故事", media=media),
+            reviewed(cid, 2, group="小学组", category="革命遗址", media=media, award_tier="一等奖"),
+            reviewed(cid, 3, group="中学组", category="历史文物", media=media),
+            reviewed(cid, 4, group="中学组", outcome="not_recommended", media=media),
+        ]
+        await produce(kafka, *works)
+        for work in works[:3]:
+            await settled(
+                site, work.submission_id, {"yanbian_platform": "published", "sizheng_library": "published"}
+            )
+        retracted = await site.post(
+            f"/api/publisher/submissions/{works[0].submission_id}/retract", json={"reason": "版权投诉"}
+        )
+        assert retracted.status_code == 202
+        await settled(
+            site, works[0].submission_id, {"yanbian_platform": "retracted", "sizheng_library": "retracted"}
+        )
+
+        await page.goto(f"{settings.base_url()}/showcase/{cid}")
+        assert await page.get_attribute("html", "lang") == "zh-CN"
+        assert "优秀作品展示" in await page.inner_text("header")
+        assert (await page.inner_text("form label >> nth=0")).startswith("组别")
+        cards = page.locator("article.work")
+        # Published works only: the retracted one and the unawarded one are not shown; one card per work.
+        assert await cards.count() == 2
+        assert sorted(await page.locator("article.work h2").all_inner_texts()) == ["红色故事2", "红色故事3"]
+        # The campaign's own tiers first, in its order; others after.
+        assert await page.locator("article.work .award").all_inner_texts() == ["优秀资源奖", "一等奖"]
+        assert "平台yanbian_platform" in await cards.first.inner_text()
+
+        # The player: Chromium plays the H.264 MP4 preview natively.
+        played = await page.evaluate(
+            """async () => {
+                const video = document.querySelector("article.work video");
+                video.muted = true;
+                await video.play();
+                await new Promise((done) => video.addEventListener("timeupdate", done, {once: true}));
+                return {width: video.videoWidth, time: video.currentTime, poster: video.poster};
+            }"""
+        )
+        assert played["width"] == 320 and played["time"] > 0
+        poster_width = await page.evaluate(
+            "async (src) => { const img = new Image(); img.src = src; await img.decode();"
+            " return img.naturalWidth; }",
+            played["poster"],
+        )
+        assert poster_width == 320
+        await page.evaluate("document.querySelector('article.work video').pause()")
+        shot = await screenshot(page, "publisher-showcase")
+
+        await page.select_option("select[name=group]", "中学组")
+        await page.wait_for_url("**group=%E4%B8%AD%E5%AD%A6%E7%BB%84**")
+        assert await page.locator("article.work h2").all_inner_texts() == ["红色故事3"]
+        await page.select_option("select[name=award]", "一等奖")
+        await page.wait_for_url("**award=%E4%B8%80%E7%AD%89%E5%A5%96**")  # 一等奖, not the empty award=
+        await expect(cards).to_have_count(0)
+        assert "暂无符合条件" in await page.inner_text("body")
+        await screenshot(page, "publisher-showcase-filtered-empty")
+        await page.goto(f"{settings.base_url()}/showcase/{cid}?category=革命遗址")
+        assert await page.locator("article.work h2").all_inner_texts() == ["红色故事2"]
+        await screenshot(page, "publisher-showcase-filtered")
+
+    assert shot.exists()
+    assert (await site.get("/showcase/no-such-campaign")).status_code == 404
+    assert (await site.get("/showcase/static/../app.py")).status_code == 404

@@ -1,0 +1,53 @@
+"""The showcase's cards: one per work across platforms, filters, award order."""
+
+from typing import Any
+
+from services.intake.presets import load_preset
+from services.publisher.pages import award_names, filtered, showcase_works
+
+
+def pub(
+    sid: str, target: str, title: str, group: str, award: str | None, url: str | None = None
+) -> dict[str, Any]:
+    return {
+        "submission_id": sid,
+        "target": target,
+        "target_name": {"a": "延边教育资源公共服务平台", "b": "延边州思政教育资源库"}[target],
+        "url": url,
+        "entry": {"title": title, "group": group, "category": "英雄故事", "summary": None},
+        "attribution": {"unit_name": "延吉市第一小学", "author": None},
+        "award_tier": award,
+        "renditions": {"poster": "b" * 64, "master": "a" * 64},
+    }
+
+
+def test_a_work_on_two_platforms_is_one_card_with_both() -> None:
+    works = showcase_works(
+        [
+            pub("S1", "b", "杨靖宇", "小学组", "优秀资源奖"),  # published there first
+            pub("S1", "a", "杨靖宇", "小学组", "优秀资源奖", "http://a/1"),
+        ],
+        "http://z/",
+        ["a", "b"],
+    )
+    assert len(works) == 1
+    # In the campaign's order of targets, whichever published first.
+    assert [p["name"] for p in works[0]["platforms"]] == ["延边教育资源公共服务平台", "延边州思政教育资源库"]
+    assert works[0]["video_url"] == "http://z/blobs/" + "a" * 64
+    assert works[0]["poster_url"] == "http://z/blobs/" + "b" * 64
+
+
+def test_filters_and_order() -> None:
+    works = showcase_works(
+        [pub("S2", "a", "乙", "中学组", None), pub("S1", "a", "甲", "小学组", "优秀资源奖")], "http://z"
+    )
+    assert [w["title"] for w in works] == ["甲", "乙"]  # awarded first
+    assert [w["title"] for w in filtered(works, "中学组", None, None)] == ["乙"]
+    assert [w["title"] for w in filtered(works, None, "英雄故事", "优秀资源奖")] == ["甲"]
+    assert filtered(works, "教师组", None, None) == []
+
+
+def test_award_choices_follow_the_campaign() -> None:
+    yanbian = load_preset("yanbian-2024")
+    assert award_names(yanbian, []) == ["优秀资源奖"]
+    assert award_names(yanbian, [{"award_tier": "特别奖"}]) == ["优秀资源奖", "特别奖"]

@@ -1,0 +1,52 @@
+"""Which targets a review outcome qualifies for, from when, and which platform they are on."""
+
+from datetime import UTC, date, datetime
+
+from contracts import Attribution, EntryInfo, SubmissionReviewed
+from contracts.campaign import PublicationTarget
+from services.intake.presets import load_preset
+from services.publisher.targets import not_before, platform_of, qualifying_targets
+
+
+def reviewed(level: str, outcome: str) -> SubmissionReviewed:
+    return SubmissionReviewed(
+        submission_id="S1",
+        campaign_id="c",
+        correlation_id="S1:v1",
+        producer="review",
+        entry=EntryInfo(title="t"),
+        attribution=Attribution(unit_code="1", unit_name="u"),
+        level=level,
+        outcome=outcome,
+    )
+
+
+def test_only_the_qualifying_outcome_at_the_qualifying_level() -> None:
+    yanbian = load_preset("yanbian-2024")
+    keys = {t.key for t in qualifying_targets(yanbian, reviewed("prefecture", "awarded"))}
+    assert keys == {"yanbian_platform", "sizheng_library"}
+    assert qualifying_targets(yanbian, reviewed("county", "awarded")) == []
+    assert qualifying_targets(yanbian, reviewed("prefecture", "not_recommended")) == []
+
+
+def test_a_target_without_a_level_takes_the_last_one() -> None:
+    hunan = load_preset("hunan-smart-edu-2022")
+    last = hunan.review_levels[-1].key
+    unlevelled = [
+        t.model_copy(update={"level": None, "qualifies": ["recommended"]}) for t in hunan.publication_targets
+    ]
+    spec = hunan.model_copy(update={"publication_targets": unlevelled})
+    assert qualifying_targets(spec, reviewed(last, "recommended"))
+    assert not qualifying_targets(spec, reviewed("__other__", "recommended"))
+
+
+def test_publish_at_is_midnight_in_china() -> None:
+    target = PublicationTarget(key="p", name="p", publish_at=date(2024, 12, 15))
+    assert not_before(target) == datetime(2024, 12, 14, 16, 0, tzinfo=UTC)
+    assert not_before(PublicationTarget(key="p", name="p")) is None
+
+
+def test_targets_on_one_host_share_a_platform_and_its_circuit() -> None:
+    assert platform_of("http://127.0.0.1:8001/yanbian") == platform_of("http://127.0.0.1:8001/sizheng/x")
+    assert platform_of("http://127.0.0.1:8001/a") != platform_of("http://127.0.0.1:8002/a")
+    assert platform_of("HTTPS://Platform.Example.cn/api") == "https://platform.example.cn"
