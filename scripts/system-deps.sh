@@ -4,7 +4,11 @@
 set -euo pipefail
 
 # --browser: also Chromium and a CJK font, for the page tests (make test).
+# --bench: also MediaConch, the baseline bench_validator compares with (make bench).
 missing=()
+if [ "${1:-}" = "--bench" ]; then
+  command -v mediaconch >/dev/null 2>&1 || missing+=(mediaconch)
+fi
 if [ "${1:-}" = "--browser" ]; then
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || missing+=(fonts-wqy-microhei)

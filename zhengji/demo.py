@@ -1,11 +1,17 @@
 """``zhengji demo``: one whole Yanbian campaign on the embedded runtime.
 
-It creates the campaign, makes sample videos (two that conform and several
-that each break one rule), registers entrants, uploads through the HTTP API,
-waits for checking and transcoding, scores county and prefecture rounds,
+It imports the organisation tree, creates the campaign, makes sample videos (two
+that conform and several that each break one rule), registers entrants, uploads
+them with the tus resumable protocol, waits for checking and transcoding, has the
+prefecture's unit admin approve what passed (after its courseware and stamped
+registration form are uploaded too), scores county and prefecture rounds,
 publishes to local stand-in platforms, and prints where each sample ended."""
 
 import asyncio
+import base64
+import contextlib
+import os
+import secrets
 import shutil
 import time
 from collections.abc import AsyncIterator
@@ -53,7 +59,7 @@ SAMPLES = [
     Sample("not-media", "红色文化进课堂", "汪清县第一小学", "教师组", "failed_validation"),
 ]
 
-# 吉林省 > 延边州 > 县市 > 学校: codes from the root down.
+# 吉林省 > 延边州 > 县市 > 学校: the organisation tree the demo imports, codes from the root down.
 COUNTIES = {
     "延吉市": "222401",
     "图们市": "222402",
@@ -63,18 +69,66 @@ COUNTIES = {
     "和龙市": "222406",
     "汪清县": "222424",
 }
+TUS = {"Tus-Resumable": "1.0.0"}
+# Stand-ins for the courseware and the stamped registration form (checked by the unit admin).
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
-def _unit(school: str) -> dict[str, Any]:
-    county = next((c for c in COUNTIES if school.startswith(c)), "延吉市")
-    code = f"{COUNTIES[county]}{abs(hash(school)) % 1000:03d}"
-    return {"code": code, "name": school, "path": ["22", "2224", COUNTIES[county], code]}
+def school_codes() -> dict[str, str]:
+    codes: dict[str, str] = {}
+    for s in SAMPLES:
+        county = next(c for c in COUNTIES if s.school.startswith(c))
+        n = sum(code.startswith(COUNTIES[county]) for code in codes.values()) + 1
+        codes.setdefault(s.school, f"{COUNTIES[county]}{n:03d}")
+    return codes
 
 
-async def file_chunks(path: Path, size: int = 1 << 20) -> AsyncIterator[bytes]:
+def tree_csv() -> str:
+    rows = ["code,name,level,parent", "22,吉林省,province,", "2224,延边朝鲜族自治州,city,22"]
+    rows += [f"{code},{name},county,2224" for name, code in COUNTIES.items()]
+    rows += [f"{code},{school},school,{code[:6]}" for school, code in school_codes().items()]
+    return "\n".join(rows) + "\n"
+
+
+async def tus_upload(api: httpx.AsyncClient, data: Path | bytes, **metadata: str) -> httpx.Response:
+    """Upload with the tus protocol, 8 MiB per PATCH (a dropped PATCH would resume at HEAD's offset)."""
+    size = len(data) if isinstance(data, bytes) else data.stat().st_size
+    meta = ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in metadata.items())
+    created = await api.post(
+        "/api/tus/", headers={**TUS, "Upload-Length": str(size), "Upload-Metadata": meta}
+    )
+    created.raise_for_status()
+    url, offset = created.headers["location"], 0
+    while offset < size:
+        if isinstance(data, bytes):
+            chunk = data[offset : offset + (8 << 20)]
+        else:
+            chunk = await asyncio.to_thread(_read_at, data, offset, 8 << 20)
+        headers = {**TUS, "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream"}
+        done = await api.patch(url, content=chunk, headers=headers)
+        done.raise_for_status()
+        offset = int(done.headers["upload-offset"])
+    return done
+
+
+def _read_at(path: Path, offset: int, size: int) -> bytes:
     with path.open("rb") as f:
-        while chunk := await asyncio.to_thread(f.read, size):
-            yield chunk
+        f.seek(offset)
+        return f.read(size)
+
+
+@contextlib.asynccontextmanager
+async def approver(api: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
+    """The prefecture's unit admin (延边州), who approves (推荐) the entries of every school below."""
+    password = secrets.token_urlsafe(12)
+    user = {"username": "yanbian-admin", "password": password, "display_name": "延边州电教馆"}
+    made = await api.post("/api/users", json={**user, "role": "unit_admin", "unit_code": "2224"})
+    made.raise_for_status()
+    async with httpx.AsyncClient(base_url=api.base_url, timeout=60) as client:
+        login = await client.post("/api/auth/login", json={"username": "yanbian-admin", "password": password})
+        login.raise_for_status()
+        client.headers["Authorization"] = "Bearer " + login.json()["token"]
+        yield client
 
 
 async def wait_for(api: httpx.AsyncClient, sid: str, stages: set[str], timeout_s: float) -> dict[str, Any]:
@@ -88,9 +142,66 @@ async def wait_for(api: httpx.AsyncClient, sid: str, stages: set[str], timeout_s
         await asyncio.sleep(0.3)
 
 
+# The expert pool each level imports (评审专家库): none of them works at a sample's school.
+EXPERTS_CSV = """姓名,单位编码,单位名称,职称,专长,角色
+金老师,222400001,延边州电化教育馆,正高级教师,革命遗址、英雄故事,组长
+朴老师,222401900,延吉市教师进修学校,高级教师,历史文物,评审
+李老师,222403900,敦化市教师进修学校,高级教师,英雄故事,评审
+崔老师,222404900,珲春市教师进修学校,一级教师,革命遗址,评审
+"""
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {token}"}
+
+
+async def review_levels(api: httpx.AsyncClient, cid: str, samples_by_id: dict[str, Sample]) -> None:
+    """Each level: import its experts (their tokens come back once), open the round (automatic
+    assignment), let every assigned expert score by the rubric, and the chair finalise."""
+    rubric = [c["key"] for c in (await api.get(f"/api/review/campaigns/{cid}/plan")).json()["rubric"]]
+    for level in ("county", "prefecture"):
+        imported = await api.post(
+            f"/api/review/campaigns/{cid}/levels/{level}/experts",
+            content=EXPERTS_CSV.encode(),
+            headers={"content-type": "text/csv"},
+        )
+        imported.raise_for_status()
+        experts = imported.json()["experts"]
+        chair = next(e["token"] for e in experts if e["role"] == "chair")
+        opened = await api.post(f"/api/review/campaigns/{cid}/rounds", json={"level": level})
+        opened.raise_for_status()
+        rid = opened.json()["round_id"]
+        given: dict[str, int] = {}
+        for expert in experts:
+            mine = (await api.get("/api/review/me/assignments", headers=_bearer(expert["token"]))).json()
+            for item in mine:
+                sid = item["entry"]["submission_id"]
+                n = given[sid] = given.get(sid, 0) + 1
+                score = samples_by_id[sid].scores[n - 1]
+                r = await api.put(
+                    f"/api/review/rounds/{rid}/entries/{sid}/sheet",
+                    json={"sheet": dict.fromkeys(rubric, str(score)), "comment": "演示评分"},
+                    headers=_bearer(expert["token"]),
+                )
+                r.raise_for_status()
+        shown = (await api.get(f"/api/review/rounds/{rid}/proposal", headers=_bearer(chair))).json()
+        final = await api.post(
+            f"/api/review/rounds/{rid}/finalise",
+            json={"proposal_id": shown.get("proposal_id")},
+            headers=_bearer(chair),
+        )
+        final.raise_for_status()
+
+
 async def run_campaign(
     api: httpx.AsyncClient, media: dict[str, Path], platform: StandIn
 ) -> list[dict[str, Any]]:
+    """The campaign, driven by ``api``: a client logged in as the campaign admin."""
+    tree = await api.post(
+        "/api/units/import", content=tree_csv().encode(), headers={"content-type": "text/csv"}
+    )
+    tree.raise_for_status()
+    codes = school_codes()
     today = datetime.now(UTC).date()
     created = await api.post(
         "/api/campaigns",
@@ -122,23 +233,25 @@ async def run_campaign(
             "recommender": s.school,
         }
         reg = await api.post(
-            f"/api/campaigns/{cid}/entries", json={"form": form, "unit": _unit(s.school), "group": s.group}
+            f"/api/campaigns/{cid}/entries",
+            json={"form": form, "unit_code": codes[s.school], "group": s.group},
         )
         reg.raise_for_status()
         sid = reg.json()["submission_id"]
         path = media[s.key]
-        up = await api.put(
-            f"/api/submissions/{sid}/media",
-            content=file_chunks(path),
-            headers={"content-type": "video/mp4", "content-length": str(path.stat().st_size)},
-        )
-        up.raise_for_status()
+        await tus_upload(api, path, submission_id=sid, filename=path.name, filetype="video/mp4")
         sids[s.key] = sid
-    for s in SAMPLES:
-        await wait_for(api, sids[s.key], {"failed_validation", "in_review", "transcode_failed"}, 240)
+    waiting = {"failed_validation", "awaiting_approval", "transcode_failed"}
+    async with approver(api) as unit_admin:
+        for s in SAMPLES:
+            if (await wait_for(api, sids[s.key], waiting, 240))["stage"] != "awaiting_approval":
+                continue
+            for key in ("courseware", "registration_form"):
+                await tus_upload(api, PDF, submission_id=sids[s.key], material=key, filename=f"{key}.pdf")
+            (await unit_admin.post(f"/api/submissions/{sids[s.key]}/approve", json={})).raise_for_status()
     # Open the first round only once review itself lists every entry that passed (its own view,
     # fed by the same events intake's status comes from, but not at the same instant).
-    passed = {sids[s.key] for s in SAMPLES if s.scores}
+    passed = {sids[s.key] for s in SAMPLES if s.scores}  # and approved by their unit
 
     async def review_ready() -> bool:
         ready = (await api.get(f"/api/review/campaigns/{cid}/ready")).json()
@@ -149,19 +262,7 @@ async def run_campaign(
         if time.monotonic() > deadline:
             raise TimeoutError("review never listed every transcoded entry")
         await asyncio.sleep(0.3)
-    for level in ("county", "prefecture"):
-        rnd = (await api.post(f"/api/review/campaigns/{cid}/rounds", json={"level": level})).json()
-        rid = rnd["round_id"]
-        for s in SAMPLES:
-            for n, score in enumerate(s.scores):
-                r = await api.post(
-                    f"/api/review/rounds/{rid}/scores",
-                    json={"submission_id": sids[s.key], "reviewer": f"专家{n + 1}", "score": score},
-                )
-                if r.status_code == 404:
-                    break  # not in this round (not recommended from the level below)
-                r.raise_for_status()
-        (await api.post(f"/api/review/rounds/{rid}/finalise")).raise_for_status()
+    await review_levels(api, cid, {sids[s.key]: s for s in SAMPLES if s.scores})
     rows = []
     for s in SAMPLES:
         final = {"published", "publish_failed", "not_recommended", "failed_validation", "transcode_failed"}
@@ -223,12 +324,17 @@ async def run_demo(data_dir: Path, port: int = 0) -> bool:
     print(
         "启动内嵌运行时 / starting the embedded runtime (Tansu + SecantusDB + five services) ...", flush=True
     )
+    # The first admin's password (intake reads it at start); a fresh one per run unless given.
+    password = os.environ.setdefault("ZHENGJI_ADMIN_PASSWORD", secrets.token_urlsafe(12))
     async with (
         embedded(data_dir / "data", "127.0.0.1", port) as settings,
         serving(StandIn(fail_first=2)) as platform,
         httpx.AsyncClient(base_url=settings.base_url(), timeout=60) as api,
     ):
         print(f"运行活动 / running the Yanbian campaign at {settings.base_url()} ...", flush=True)
+        login = await api.post("/api/auth/login", json={"username": "admin", "password": password})
+        login.raise_for_status()
+        api.headers["Authorization"] = "Bearer " + login.json()["token"]
         rows = await run_campaign(api, media, platform)
     ok = print_table(rows, platform)
     print(f"用时 / took {time.perf_counter() - started:.0f} s")

@@ -22,6 +22,8 @@ def embedded_settings(
             "data_dir": data_dir,
             "http_host": host,
             "http_port": port,
+            # One process holds every consumer: a short session makes start-up quick.
+            "kafka_session_timeout_ms": 4000,
             **extra,
         }
     )

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import UNIT, demo_form, eventually
+from tests.conftest import ADMIN_PASSWORD, OPEN_WINDOW, TREE_CSV, UNIT, demo_form, eventually
 from zhengji import samples
 from zhengji.embedded import free_port
 
@@ -24,6 +24,7 @@ ENV = {
     "ZHENGJI_RECONCILE_EVERY_S": "1",
     "ZHENGJI_JOB_LEASE_S": "3",
     "ZHENGJI_OUTBOX_POLL_S": "0.2",
+    "ZHENGJI_ADMIN_PASSWORD": ADMIN_PASSWORD,
 }
 
 
@@ -50,6 +51,12 @@ def procs() -> Iterator[list[subprocess.Popen[bytes]]]:
                 p.kill()
 
 
+async def _log_in(api: httpx.AsyncClient) -> None:
+    r = await api.post("/api/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD})
+    assert r.status_code == 200, r.text
+    api.headers["Authorization"] = "Bearer " + r.json()["token"]
+
+
 async def _healthy(api: httpx.AsyncClient) -> bool:
     try:
         return (await api.get("/healthz")).status_code == 200
@@ -68,18 +75,27 @@ async def test_sigkill_mid_pipeline_then_restart_reaches_every_end_state(
     procs.append(_start(data, port))
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as api:
         await eventually(lambda: _healthy(api), 90, "first start")
-        assert (await api.post("/api/campaigns", json={"preset": "yanbian-2024"})).status_code == 201
+        await _log_in(api)
+        tree = await api.post(
+            "/api/units/import", content=TREE_CSV.encode(), headers={"content-type": "text/csv"}
+        )
+        assert tree.status_code == 200
+        created = await api.post(
+            "/api/campaigns", json={"preset": "yanbian-2024", "upload_window": OPEN_WINDOW}
+        )
+        assert created.status_code == 201
         sids = {}
         for i, path in enumerate([*good, bad]):
             reg = await api.post(
                 "/api/campaigns/yanbian-2024/entries",
-                json={"form": demo_form(i), "unit": UNIT, "group": "小学组"},
+                json={"form": demo_form(i), "unit_code": UNIT["code"], "group": "小学组"},
             )
             sid = reg.json()["submission_id"]
             assert (
                 await api.put(f"/api/submissions/{sid}/media", content=path.read_bytes())
             ).status_code == 202
-            sids[sid] = "failed_validation" if path == bad else "in_review"
+            # Passing the checks, an entry waits for its unit's approval (推荐单位审核).
+            sids[sid] = "failed_validation" if path == bad else "awaiting_approval"
         # Mid-pipeline: at least one upload is still being checked or transcoded.
         stages = [(await api.get(f"/api/submissions/{sid}")).json()["stage"] for sid in sids]
         assert any(s in {"registered", "validating", "transcoding"} for s in stages), stages
@@ -90,6 +106,7 @@ async def test_sigkill_mid_pipeline_then_restart_reaches_every_end_state(
     procs.append(_start(data, port))
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as api:
         await eventually(lambda: _healthy(api), 90, "restart on the same data dir")
+        await _log_in(api)
 
         seen: dict[str, str] = {}
 

@@ -9,16 +9,26 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from services.common.settings import Settings
-from tests.conftest import UNIT, demo_form, eventually
+from tests.conftest import (
+    ADMIN_PASSWORD,
+    UNIT,
+    admin_login,
+    create_campaign,
+    demo_form,
+    eventually,
+    import_tree,
+)
 from zhengji.embedded import EmbeddedServers, free_port
 from zhengji.server import running
 
 
 async def test_a_validator_serving_alone_checks_uploads_made_elsewhere(
-    servers: EmbeddedServers, settings: Settings, tmp_path: Path
+    servers: EmbeddedServers, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("ZHENGJI_ADMIN_PASSWORD", ADMIN_PASSWORD)
     env = {
         **os.environ,
         "KAFKA_BOOTSTRAP_SERVERS": servers.kafka_bootstrap,
@@ -41,9 +51,11 @@ async def test_a_validator_serving_alone_checks_uploads_made_elsewhere(
             httpx.AsyncClient(base_url=settings.base_url(), timeout=30) as api,
         ):
             assert (await api.get("/healthz")).json()["services"] == others
-            assert (await api.post("/api/campaigns", json={"preset": "yanbian-2024"})).status_code == 201
+            await admin_login(api)
+            await import_tree(api)
+            cid = await create_campaign(api)
             reg = await api.post(
-                "/api/campaigns/yanbian-2024/entries",
+                f"/api/campaigns/{cid}/entries",
                 json={"form": demo_form(), "unit": UNIT, "group": "小学组"},
             )
             sid = reg.json()["submission_id"]

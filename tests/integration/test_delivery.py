@@ -9,7 +9,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from contracts import TOPICS, dlq_topic
 from services.common.settings import Settings
 from services.common.store import connect
-from tests.conftest import UNIT, demo_form, eventually
+from tests.conftest import UNIT, create_campaign, demo_form, eventually
 from zhengji import samples
 
 
@@ -56,9 +56,7 @@ async def _read_topic(bootstrap: str, topic: str, key: str, count: int) -> list[
 
 
 async def _campaign(api: httpx.AsyncClient) -> str:
-    r = await api.post("/api/campaigns", json={"preset": "yanbian-2024"})
-    assert r.status_code == 201, r.text
-    return str(r.json()["id"])
+    return await create_campaign(api)
 
 
 async def test_poison_messages_go_to_the_dlq_and_the_consumer_goes_on(

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 
 from services.common.settings import Settings
-from tests.conftest import UNIT, demo_form, eventually
+from tests.conftest import UNIT, create_campaign, demo_form, eventually
 
 
 def _length(answer: bytes) -> int:
@@ -19,7 +19,7 @@ def _length(answer: bytes) -> int:
 
 
 async def _entry(api: httpx.AsyncClient) -> str:
-    assert (await api.post("/api/campaigns", json={"preset": "yanbian-2024"})).status_code == 201
+    await create_campaign(api)
     reg = await api.post(
         "/api/campaigns/yanbian-2024/entries", json={"form": demo_form(), "unit": UNIT, "group": "小学组"}
     )
@@ -34,6 +34,7 @@ async def test_a_declared_size_over_the_limit_is_refused_before_the_body_is_read
     # Declare 600 MB but send nothing: the answer must come without waiting for the body.
     head = (
         f"PUT /api/submissions/{sid}/media HTTP/1.1\r\nHost: x\r\nContent-Type: video/mp4\r\n"
+        f"Authorization: {system.headers['Authorization']}\r\n"
         f"Content-Length: {600 * 1024 * 1024}\r\n\r\n"
     ).encode()
 

@@ -30,6 +30,7 @@ from contracts import (
     Finding,
     Rendition,
     Severity,
+    SubmissionApproved,
     SubmissionPublished,
     SubmissionReviewed,
     SubmissionSubmitted,
@@ -124,6 +125,7 @@ def examples() -> dict[str, BaseEvent]:
         "submission.transcoded": SubmissionTranscoded(
             **ENVELOPE, producer="transcoder", succeeded=True, renditions=RENDITIONS, duration_s=41.7
         ),
+        "submission.approved": SubmissionApproved(**ENVELOPE, producer="intake", approver_unit="222401"),
         "submission.reviewed": SubmissionReviewed(
             **ENVELOPE,
             producer="review",
@@ -346,7 +348,7 @@ def test_parse_event_rejects_an_event_without_event_type_and_garbage() -> None:
 
 
 def test_topic_names_follow_the_convention() -> None:
-    assert list(TOPICS) == ["submitted", "validated", "transcoded", "reviewed", "published"]
+    assert list(TOPICS) == ["submitted", "validated", "transcoded", "approved", "reviewed", "published"]
     for stage, topic in TOPICS.items():
         assert re.fullmatch(r"zhengji\.submission\.[a-z]+\.v1", topic)
         assert topic == f"zhengji.submission.{stage}.v1"

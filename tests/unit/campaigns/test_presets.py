@@ -152,6 +152,8 @@ def test_shanxi_001():
     assert _field(c, "phone").personal and _field(c, "phone").kind == FieldKind.PHONE
     assert "版权" in _field(c, "copyright_holder").label
     assert [lvl.unit_level for lvl in c.review_levels] == ["city", "province"]
+    city_level = c.review_levels[0].outcome
+    assert city_level.quota_from_series and city_level.pool_by == ["unit", "series"]
     tiers = c.review_levels[-1].outcome.tiers
     assert [(t.name, t.count) for t in tiers] == [
         ("特等奖", 5), ("一等奖", 10), ("二等奖", 15), ("三等奖", 20), ("优秀奖", 30),
@@ -169,6 +171,9 @@ def test_ganzhou_002():
     (expert,) = c.review_levels
     assert [t.name for t in expert.outcome.tiers] == ["优秀等次"]
     assert expert.outcome.unit_quotas == {}  # no per-county numbers in the report
+    (excellent,) = expert.outcome.tiers  # no share or count: the panel chooses (and pays 100 yuan/min)
+    assert (excellent.ratio, excellent.count, excellent.min_score) == (None, None, None)
+    assert c.review_settings.pay_per_minute_yuan == 100
     notes = "\n".join(c.notes)
     assert "每分钟100元" in notes
     for step in ("征集作品", "资格审查", "观摩交流", "业务培训", "成果运用"):
@@ -246,6 +251,11 @@ def test_hunan_003():
     county, city = c.review_levels
     assert county.unit_level == "county" and county.outcome.unit_quotas == HUNAN_COUNTIES
     assert sum(county.outcome.unit_quotas.values()) == 49
+    # 每类资源不少于: floors per county x section; names resolve to GB/T 2260 codes where one exists
+    assert county.outcome.quota_kind == "minimum" and county.outcome.pool_by == ["unit", "category"]
+    codes = county.outcome.unit_codes
+    assert codes["平江县"] == "430626" and codes["岳阳楼区"] == "430602"
+    assert set(county.outcome.unit_codes) < set(HUNAN_COUNTIES)
     assert [(t.name, t.ratio) for t in city.outcome.tiers] == [("一等奖", 3), ("二等奖", 3), ("三等奖", 4)]
     assert city.outcome.award_cap == 0.8
     assert city.outcome.recommend_total == 60
@@ -275,6 +285,9 @@ def test_liaoning_004():
     college, province = c.review_levels
     assert college.window is not None and college.window.starts == date(2023, 6, 13)
     assert province.unit_level == "province"
+    assert college.outcome.recommend_top is None and not college.outcome.tiers  # 择优推荐: the panel chooses
+    (lesson,) = province.outcome.tiers
+    assert (lesson.ratio, lesson.count, lesson.min_score) == (None, None, None)
     names = [t.name for t in c.publication_targets]
     assert len(names) == 5
     for wanted in ("学习强国", "北斗融媒", "北国", "教育厅微信公众号", "辽宁高校党建"):
