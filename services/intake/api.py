@@ -24,6 +24,7 @@ from services.intake.materials import find_material, media_type_for, size_limit
 from services.intake.presets import InvalidCampaign, UnknownPreset, load_campaign_yaml, load_preset
 from services.intake.tus import build_tus_router
 from services.intake.upload_rules import check_upload
+from services.intake.window import campaign_today
 
 if TYPE_CHECKING:
     from services.intake.app import IntakeService
@@ -43,20 +44,31 @@ def build_router(svc: "IntakeService") -> APIRouter:
 
     @router.post("/api/campaigns", status_code=201)
     async def create_campaign(body: CreateCampaign, _: User = Depends(admin)) -> dict[str, Any]:
-        try:
-            if body.definition_yaml:
-                campaign = load_campaign_yaml(body.definition_yaml)
-            elif body.preset:
-                campaign = load_preset(body.preset)
-            else:
-                raise IntakeError(
-                    422, "请指定预设 preset 或提供 YAML 定义", "give a preset or a YAML definition"
-                )
-        except (InvalidCampaign, UnknownPreset) as exc:
-            raise IntakeError(422, "活动定义有误", "invalid campaign definition", problems=str(exc)) from exc
-        campaign = _customise(campaign, body)
+        campaign = _definition(body)
         if await svc.campaigns.find_one({"_id": campaign.id}):
             raise IntakeError(409, f"活动 {campaign.id} 已存在", f"campaign {campaign.id} exists")
+        await svc.define_campaign(campaign)
+        return {"id": campaign.id, "title": campaign.title}
+
+    @router.put("/api/campaigns/{campaign_id}")
+    async def change_campaign(
+        campaign_id: str, body: CreateCampaign, _: User = Depends(admin)
+    ) -> dict[str, Any]:
+        """Replace a campaign's definition, while it has not opened and nobody has entered."""
+        current = await svc.find_campaign(campaign_id)
+        if current is None:
+            raise IntakeError(404, f"活动 {campaign_id} 不存在", f"no campaign {campaign_id}")
+        campaign = _definition(body.model_copy(update={"id": campaign_id}))
+        window = current.upload_window
+        if window is None or window.starts <= campaign_today():
+            opened = f"已于{window.starts}开放上传" if window else "没有上传时间限制，已开放"
+            raise IntakeError(
+                409, f"活动{opened}，不能再修改定义", "the campaign has opened; its definition is fixed"
+            )
+        if await svc.submissions.find_one({"campaign_id": campaign_id}, {"_id": 1}):
+            raise IntakeError(
+                409, "活动已有报名作品，不能再修改定义", "the campaign has entries; its definition is fixed"
+            )
         await svc.define_campaign(campaign)
         return {"id": campaign.id, "title": campaign.title}
 
@@ -128,6 +140,20 @@ def build_router(svc: "IntakeService") -> APIRouter:
     router.include_router(build_entries_router(svc))
     router.include_router(build_tus_router(svc))
     return router
+
+
+def _definition(body: CreateCampaign) -> Campaign:
+    """The campaign a request defines: a preset or YAML, with the request's changes."""
+    try:
+        if body.definition_yaml:
+            campaign = load_campaign_yaml(body.definition_yaml)
+        elif body.preset:
+            campaign = load_preset(body.preset)
+        else:
+            raise IntakeError(422, "请指定预设 preset 或提供 YAML 定义", "give a preset or a YAML definition")
+        return _customise(campaign, body)
+    except (InvalidCampaign, UnknownPreset) as exc:
+        raise IntakeError(422, "活动定义有误", "invalid campaign definition", problems=str(exc)) from exc
 
 
 def _customise(campaign: Campaign, body: CreateCampaign) -> Campaign:

@@ -92,13 +92,14 @@ class IntakeService(Service):
         event = CampaignDefined(campaign_id=campaign.id, producer=self.name, spec=campaign)
 
         async def work(session: AsyncClientSession) -> None:
-            await self.campaigns.insert_one(
+            # A change (before the campaign opens) replaces the spec; the services keep the newest.
+            await self.campaigns.update_one(
+                {"_id": campaign.id},
                 {
-                    "_id": campaign.id,
-                    "spec": campaign.model_dump(mode="json"),
-                    "defined_at": event.occurred_at,
-                    "created_at": event.occurred_at,
+                    "$set": {"spec": campaign.model_dump(mode="json"), "defined_at": event.occurred_at},
+                    "$setOnInsert": {"created_at": event.occurred_at},
                 },
+                upsert=True,
                 session=session,
             )
             await self.outbox.add([event], session)

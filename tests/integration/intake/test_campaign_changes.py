@@ -1,0 +1,49 @@
+"""An admin changes a campaign until it opens, and is told precisely what is wrong with a bad one."""
+
+from datetime import timedelta
+
+import httpx
+
+from services.intake.window import campaign_today
+from tests.integration.intake.conftest import register, tiny_campaign_yaml
+
+LATER = {
+    "starts": str(campaign_today() + timedelta(days=10)),
+    "ends": str(campaign_today() + timedelta(days=40)),
+}
+
+
+async def test_a_campaign_changes_until_it_opens_and_then_stays_fixed(admin: httpx.AsyncClient) -> None:
+    made = await admin.post(
+        "/api/campaigns", json={"definition_yaml": tiny_campaign_yaml("later", upload_window=LATER)}
+    )
+    assert made.status_code == 201, made.text
+    changed = tiny_campaign_yaml("later", upload_window=LATER, title="第二版征集通知")
+    r = await admin.put("/api/campaigns/later", json={"definition_yaml": changed})
+    assert r.status_code == 200, r.text
+    assert (await admin.get("/api/campaigns/later")).json()["title"] == "第二版征集通知"
+
+    # Once it is open (today inside its window), its definition is fixed.
+    opened = tiny_campaign_yaml("open-now")
+    assert (await admin.post("/api/campaigns", json={"definition_yaml": opened})).status_code == 201
+    r = await admin.put(
+        "/api/campaigns/open-now", json={"definition_yaml": tiny_campaign_yaml("open-now", title="改")}
+    )
+    assert r.status_code == 409 and "开放上传" in r.json()["detail"]["message_zh"]
+    await register(admin, "open-now")
+    assert (await admin.get("/api/campaigns/open-now")).json()["title"] != "改"
+
+
+async def test_an_invalid_definition_says_what_is_wrong_and_changes_nothing(admin: httpx.AsyncClient) -> None:
+    made = await admin.post(
+        "/api/campaigns", json={"definition_yaml": tiny_campaign_yaml("later", upload_window=LATER)}
+    )
+    assert made.status_code == 201
+    broken = tiny_campaign_yaml("later", upload_window=LATER, groups="not a list")
+    r = await admin.put("/api/campaigns/later", json={"definition_yaml": broken})
+    assert r.status_code == 422
+    detail = r.json()["detail"]
+    assert detail["message_zh"] == "活动定义有误" and "groups" in detail["problems"]
+    assert (await admin.get("/api/campaigns/later")).json()["title"] == made.json()["title"]
+    unknown = await admin.put("/api/campaigns/nowhere", json={"preset": "yanbian-2024"})
+    assert unknown.status_code == 404
