@@ -27,30 +27,26 @@ import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_upload_memory import (
-    FORM,
     MB,
+    PASSWORD,
     Sampler,
     rss_kb,
+    setup,
     start_server,
     stop_server,
     wait_healthy,
     write_random_file,
 )
 
-from services.intake.window import campaign_today
 from zhengji.embedded import free_port
 
-PASSWORD = "bench-admin-password"
 TUS = {"Tus-Resumable": "1.0.0"}
-TREE = "code,name,level,parent\n22,吉林省,province,\n2224,延边州,city,22\n222401,延吉市,county,2224\n"
-TREE += "222401001,延吉市第一小学,school,222401\n"
 
 
 def metadata(**values: str) -> str:
@@ -90,28 +86,6 @@ async def tus_upload(api: httpx.AsyncClient, sid: str, source: Path, chunk: int)
         done.raise_for_status()
         offset = int(done.headers["upload-offset"])
     return done
-
-
-async def setup(api: httpx.AsyncClient) -> list[str]:
-    login = await api.post("/api/auth/login", json={"username": "admin", "password": PASSWORD})
-    login.raise_for_status()
-    api.headers["Authorization"] = "Bearer " + login.json()["token"]
-    (
-        await api.post("/api/units/import", content=TREE.encode(), headers={"content-type": "text/csv"})
-    ).raise_for_status()
-    today = campaign_today()
-    window = {"starts": str(today - timedelta(days=1)), "ends": str(today + timedelta(days=30))}
-    created = await api.post(
-        "/api/campaigns", json={"preset": "yanbian-2024", "id": "bench", "upload_window": window}
-    )
-    created.raise_for_status()
-    sids = []
-    for i in (1, 2):
-        form = {**FORM, "name": f"教师{i}", "phone": f"1390433000{i}"}
-        reg = await api.post("/api/campaigns/bench/entries", json={"form": form, "unit_code": "222401001"})
-        reg.raise_for_status()
-        sids.append(reg.json()["submission_id"])
-    return sids
 
 
 async def measured(api: httpx.AsyncClient, pid: int, sid: str, source: Path, chunk: int) -> dict[str, float]:

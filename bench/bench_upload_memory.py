@@ -24,11 +24,12 @@ import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 
+from services.intake.window import campaign_today
 from zhengji.embedded import free_port
 
 MB = 1024 * 1024
@@ -43,7 +44,6 @@ FORM = {
     "summary": "红色资源微视频",
     "recommender": "延吉市第一小学",
 }
-UNIT = {"code": "222401001", "name": "延吉市第一小学", "path": ["22", "2224", "222401", "222401001"]}
 
 
 def rss_kb(pid: int) -> dict[str, int]:
@@ -124,6 +124,33 @@ async def wait_healthy(api: httpx.AsyncClient, proc: subprocess.Popen[bytes], lo
     raise TimeoutError(f"zhengji up did not answer /healthz:\n{log_path.read_text()[-2000:]}")
 
 
+PASSWORD = "bench-admin-password"
+TREE = "code,name,level,parent\n22,吉林省,province,\n2224,延边州,city,22\n222401,延吉市,county,2224\n"
+TREE += "222401001,延吉市第一小学,school,222401\n"
+
+
+async def setup(api: httpx.AsyncClient) -> list[str]:
+    login = await api.post("/api/auth/login", json={"username": "admin", "password": PASSWORD})
+    login.raise_for_status()
+    api.headers["Authorization"] = "Bearer " + login.json()["token"]
+    (
+        await api.post("/api/units/import", content=TREE.encode(), headers={"content-type": "text/csv"})
+    ).raise_for_status()
+    today = campaign_today()
+    window = {"starts": str(today - timedelta(days=1)), "ends": str(today + timedelta(days=30))}
+    created = await api.post(
+        "/api/campaigns", json={"preset": "yanbian-2024", "id": "bench", "upload_window": window}
+    )
+    created.raise_for_status()
+    sids = []
+    for i in (1, 2):
+        form = {**FORM, "name": f"教师{i}", "phone": f"1390433000{i}"}
+        reg = await api.post("/api/campaigns/bench/entries", json={"form": form, "unit_code": "222401001"})
+        reg.raise_for_status()
+        sids.append(reg.json()["submission_id"])
+    return sids
+
+
 async def run(size_mb: int, chunk_kb: int, tmp: Path) -> None:
     port = free_port()
     log_path = tmp / "zhengji-up.log"
@@ -132,23 +159,13 @@ async def run(size_mb: int, chunk_kb: int, tmp: Path) -> None:
     started = time.perf_counter()
     write_random_file(source, size_mb)
     print(f"  wrote the source file in {time.perf_counter() - started:.1f} s")
+    os.environ["ZHENGJI_ADMIN_PASSWORD"] = PASSWORD
     proc = start_server(tmp / "data", port, log_path)
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=600) as api:
             boot = await wait_healthy(api, proc, log_path)
             print(f"  zhengji up (pid {proc.pid}) answered /healthz after {boot:.1f} s")
-            today = datetime.now(UTC).date()
-            window = {"starts": str(today - timedelta(days=1)), "ends": str(today + timedelta(days=30))}
-            created = await api.post(
-                "/api/campaigns", json={"preset": "yanbian-2024", "id": "bench", "upload_window": window}
-            )
-            if created.status_code != 409:
-                created.raise_for_status()
-            reg = await api.post(
-                "/api/campaigns/bench/entries", json={"form": FORM, "unit": UNIT, "group": "小学组"}
-            )
-            reg.raise_for_status()
-            sid = reg.json()["submission_id"]
+            sid = (await setup(api))[0]
             await asyncio.sleep(2.0)  # let start-up settle (campaign event consumed by every service)
 
             os.sync()  # both timed writes start with no dirty pages to flush
