@@ -64,6 +64,7 @@ class EntryInfo(BaseModel):
     group: str | None = None
     category: str | None = None
     subcolumn: str | None = None
+    series: str | None = Field(default=None, description="Collection series key (Shanxi's 十个系列)")
     summary: str | None = None
     version: int = Field(default=1, ge=1, description="1 for the first upload, +1 per resubmission")
 

@@ -161,6 +161,7 @@ class IntakeService(Service):
             group=submission.get("group"),
             category=form.get("category"),
             subcolumn=form.get("subcolumn"),
+            series=submission.get("series"),
             summary=form.get("summary"),
             version=version,
         )
