@@ -1,9 +1,9 @@
 """The public showcase page of a campaign: its published works, filterable, Chinese first.
 
 A work is shown once it is published on at least one platform and until it
-is retracted. The player is an HTML ``<video>`` on the MP4 preview rendition
-(H.264/AAC, faststart): Chromium plays it natively, while HLS would need a
-player script, and the transcoder makes no HLS ladder yet."""
+is retracted. The player streams the HLS ladder (natively in Safari, with the
+vendored hls.js elsewhere, ``static/vendor/hls.js``) and falls back to the
+faststart MP4 master where neither can play it."""
 
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,8 +21,12 @@ if TYPE_CHECKING:
     from services.publisher.app import PublisherService
 
 HERE = Path(__file__).parent
-STATIC = {"showcase.css": "text/css", "showcase.js": "text/javascript"}
-PLAYER_RENDITION = "master"  # faststart MP4: Chromium plays it natively, HLS would need a player
+STATIC = {
+    "showcase.css": "text/css",
+    "showcase.js": "text/javascript",
+    "hls.light.min.js": "text/javascript",
+}
+STATIC_PATHS = {"hls.light.min.js": "vendor/hls.js/hls.light.min.js"}
 templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
 
 
@@ -31,7 +35,7 @@ def showcase_works(
 ) -> list[dict[str, Any]]:
     """One card per work, however many platforms it is on; awarded first, then by title."""
     works: dict[str, dict[str, Any]] = {}
-    blobs = f"{base_url.rstrip('/')}/blobs/"
+    base = base_url.rstrip("/")
     for pub in publications:
         work = works.get(pub["submission_id"])
         if work is None:
@@ -46,8 +50,9 @@ def showcase_works(
                 "unit_name": attribution["unit_name"],
                 "author": attribution.get("author"),
                 "award_tier": pub.get("award_tier"),
-                "poster_url": blobs + renditions["poster"] if "poster" in renditions else None,
-                "video_url": blobs + renditions[PLAYER_RENDITION] if PLAYER_RENDITION in renditions else None,
+                "poster_url": base + renditions["poster"] if "poster" in renditions else None,
+                "hls_url": base + renditions["hls"] if "hls" in renditions else None,
+                "video_url": base + renditions["master"] if "master" in renditions else None,
                 "platforms": [],
             }
         work["platforms"].append(
@@ -125,6 +130,6 @@ def build_pages(svc: "PublisherService") -> APIRouter:
     async def static(name: str) -> FileResponse:
         if name not in STATIC:
             raise HTTPException(404, detail={"message_zh": "文件不存在", "message_en": "no such file"})
-        return FileResponse(HERE / "static" / name, media_type=STATIC[name])
+        return FileResponse(HERE / "static" / STATIC_PATHS.get(name, name), media_type=STATIC[name])
 
     return router

@@ -10,6 +10,7 @@ from uuid import UUID
 
 from contracts import Attribution, EntryInfo, SubmissionPublished, SubmissionReviewed
 from contracts.campaign import Campaign, PublicationTarget
+from services.publisher.payload import blob_url
 from services.publisher.privacy import private_names, public_attribution, public_entry
 from services.publisher.targets import platform_of
 
@@ -31,7 +32,8 @@ def public_facts(campaign: Campaign, event: SubmissionReviewed) -> dict[str, Any
         "attribution": public_attribution(campaign, event.attribution).model_dump(mode="json"),
         "award_tier": event.award_tier,
         "level": event.level,
-        "renditions": {r.name: r.blob.sha256 for r in event.renditions},
+        # Each rendition's path on zhengji's own web address (a blob, or a file of an HLS package).
+        "renditions": {r.name: blob_url("", r) for r in event.renditions},
         "review_event_id": str(event.event_id),
     }
 

@@ -26,6 +26,7 @@ from contracts.campaign import Campaign
 from services.common.blobs import BlobStore
 from services.common.mediaproc import run
 from services.intake.presets import load_preset
+from services.transcoder.packages import store_package
 from tests.conftest import eventually
 
 UNIT_NAME = "延吉市第一小学"
@@ -60,20 +61,28 @@ def target(key: str, url: str, **fields: Any) -> dict[str, Any]:
 
 
 async def renditions(store: BlobStore, folder: Path) -> list[Rendition]:
-    """A real (tiny) MP4 preview and JPEG poster in the blob store."""
+    """A real (tiny) MP4 master, an HLS package of it (fMP4 segments) and a JPEG poster."""
     folder.mkdir(parents=True, exist_ok=True)
     video, poster = folder / "preview.mp4", folder / "poster.jpg"
+    ladder = store.root / "tmp" / f"hls-{folder.name}"  # beside the blob root, as the transcoder works
+    ladder.mkdir(parents=True, exist_ok=True)
     base = ["ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-y"]
     source = ["-f", "lavfi", "-i", "testsrc2=s=320x180:r=25:d=2"]
     for argv in (
         [*base, *source, "-f", "lavfi", "-i", "sine=f=440:d=2", "-c:v", "libx264", "-preset", "ultrafast",
          "-pix_fmt", "yuv420p", "-c:a", "aac", "-movflags", "+faststart", str(video)],
         [*base, *source, "-frames:v", "1", str(poster)],
+        [*base, "-i", str(video), "-c", "copy", "-f", "hls", "-hls_time", "1", "-hls_playlist_type", "vod",
+         "-hls_segment_type", "fmp4", "-master_pl_name", "master.m3u8", str(ladder / "stream.m3u8")],
     ):  # fmt: skip
         done = await run(argv, 60)
         assert done.returncode == 0, done.stderr
+    package = store_package(store, ladder)
     return [
         Rendition(name="master", blob=store.put_file(video, "video/mp4"), width=320, height=180),
+        Rendition(
+            name="hls", kind="hls", blob=package.ref("master.m3u8"), package_sha256=package.sha256, height=180
+        ),
         Rendition(name="poster", blob=store.put_file(poster, "image/jpeg"), width=320, height=180),
     ]
 

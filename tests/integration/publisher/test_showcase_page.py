@@ -19,8 +19,9 @@ __all__ = ["browser", "page"]
 
 @pytest.fixture
 async def site(settings: Settings, fast_policy: None) -> AsyncIterator[httpx.AsyncClient]:
-    """Intake serves the media blobs the page links to; the publisher serves the page."""
-    async with admin_client(settings, ["intake", "publisher"]) as client:
+    """Intake serves the blobs and the transcoder the HLS packages the page plays; the publisher
+    serves the page."""
+    async with admin_client(settings, ["intake", "transcoder", "publisher"]) as client:
         yield client
 
 
@@ -65,17 +66,40 @@ async def test_the_showcase_lists_plays_and_filters_published_works(
         assert await page.locator("article.work .award").all_inner_texts() == ["优秀资源奖", "一等奖"]
         assert "平台yanbian_platform" in await cards.first.inner_text()
 
-        # The player: Chromium plays the H.264 MP4 preview natively.
+        # The player streams the HLS ladder, not the MP4: natively where the browser can (this
+        # Chromium does), else through hls.js (Media Source: a blob: URL).
         played = await page.evaluate(
             """async () => {
                 const video = document.querySelector("article.work video");
                 video.muted = true;
                 await video.play();
                 await new Promise((done) => video.addEventListener("timeupdate", done, {once: true}));
-                return {width: video.videoWidth, time: video.currentTime, poster: video.poster};
+                return {width: video.videoWidth, time: video.currentTime, poster: video.poster,
+                        src: video.currentSrc, hls: video.dataset.hls};
             }"""
         )
         assert played["width"] == 320 and played["time"] > 0
+        assert played["hls"].endswith("/master.m3u8")
+        assert played["src"] == played["hls"] or played["src"].startswith("blob:"), played["src"]
+        # Browsers without native HLS (Firefox, older Chromium) use the vendored hls.js: it plays
+        # the same package through Media Source.
+        through_hls_js = await page.evaluate(
+            """async (url) => {
+                const video = document.createElement("video");
+                video.muted = true;
+                document.body.appendChild(video);
+                const hls = new Hls();
+                hls.loadSource(url);
+                hls.attachMedia(video);
+                await new Promise((done) => hls.on(Hls.Events.MANIFEST_PARSED, done));
+                await video.play();
+                await new Promise((done) => video.addEventListener("timeupdate", done, {once: true}));
+                return {supported: Hls.isSupported(), src: video.currentSrc, width: video.videoWidth};
+            }""",
+            played["hls"],
+        )
+        assert through_hls_js["supported"] and through_hls_js["src"].startswith("blob:")
+        assert through_hls_js["width"] == 320
         poster_width = await page.evaluate(
             "async (src) => { const img = new Image(); img.src = src; await img.decode();"
             " return img.naturalWidth; }",

@@ -17,7 +17,11 @@ def pub(
         "entry": {"title": title, "group": group, "category": "英雄故事", "summary": None},
         "attribution": {"unit_name": "延吉市第一小学", "author": None},
         "award_tier": award,
-        "renditions": {"poster": "b" * 64, "master": "a" * 64},
+        "renditions": {
+            "poster": "/blobs/" + "b" * 64,
+            "master": "/blobs/" + "a" * 64,
+            "hls": "/api/transcoder/packages/" + "c" * 64 + "/master.m3u8",
+        },
     }
 
 
@@ -35,6 +39,7 @@ def test_a_work_on_two_platforms_is_one_card_with_both() -> None:
     assert [p["name"] for p in works[0]["platforms"]] == ["延边教育资源公共服务平台", "延边州思政教育资源库"]
     assert works[0]["video_url"] == "http://z/blobs/" + "a" * 64
     assert works[0]["poster_url"] == "http://z/blobs/" + "b" * 64
+    assert works[0]["hls_url"] == "http://z/api/transcoder/packages/" + "c" * 64 + "/master.m3u8"
 
 
 def test_filters_and_order() -> None:
