@@ -35,21 +35,23 @@ def _refuse(status: int, zh: str, en: str) -> HTTPException:
     return HTTPException(status, detail={"message_zh": zh, "message_en": en}, headers=headers)
 
 
+def credentials(request: Request) -> dict[str, str]:
+    """The caller's login, as headers to forward to another zhengji service."""
+    sent: dict[str, str] = {}
+    if auth := request.headers.get("authorization"):
+        sent["Authorization"] = auth
+    if cookie := request.cookies.get(SESSION_COOKIE):
+        sent["Cookie"] = f"{SESSION_COOKIE}={cookie}"
+    return sent
+
+
 class Callers:
     def __init__(self, settings: Settings) -> None:
         self.url = (settings.intake_url or settings.base_url()).rstrip("/") + "/api/auth/me"
         self._cache: dict[str, tuple[float, Caller | None]] = {}
 
-    def _credentials(self, request: Request) -> dict[str, str]:
-        sent: dict[str, str] = {}
-        if auth := request.headers.get("authorization"):
-            sent["Authorization"] = auth
-        if cookie := request.cookies.get(SESSION_COOKIE):
-            sent["Cookie"] = f"{SESSION_COOKIE}={cookie}"
-        return sent
-
     async def identify(self, request: Request) -> Caller | None:
-        sent = self._credentials(request)
+        sent = credentials(request)
         if not sent:
             return None
         key = hashlib.sha256(repr(sorted(sent.items())).encode()).hexdigest()

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
 from contracts.campaign import Campaign
@@ -16,6 +16,7 @@ from services.intake.limits import person_keys
 from services.intake.materials import series_of
 from services.intake.naming import expected_stem
 from services.intake.registration import check_form
+from services.intake.transcoding import transcode_progress
 from services.intake.tus import PREFIX
 from services.intake.views import row_view, submission_view
 from services.intake.window import registration_refusal
@@ -177,10 +178,15 @@ def build_entries_router(svc: "IntakeService") -> APIRouter:
         return summarise(campaign, subs, units, level)
 
     @router.get("/api/submissions/{submission_id}")
-    async def get_submission(submission_id: str, user: User = Depends(auth.user)) -> dict[str, Any]:
+    async def get_submission(
+        submission_id: str, request: Request, user: User = Depends(auth.user)
+    ) -> dict[str, Any]:
         sub = await submission_of(submission_id)
         require_see(user, sub)
-        return submission_view(sub, await campaign_of(sub["campaign_id"]))
+        view = submission_view(sub, await campaign_of(sub["campaign_id"]))
+        if view["stage"] == "transcoding":
+            view["transcoding"] = await transcode_progress(svc.settings, submission_id, request)
+        return view
 
     @router.delete("/api/submissions/{submission_id}", status_code=204)
     async def withdraw(submission_id: str, user: User = Depends(auth.user)) -> Response:

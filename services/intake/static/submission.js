@@ -284,13 +284,12 @@
   // While the transcoder works, its job's percent, speed and time left (from ffmpeg -progress).
   function renderTranscoding(sub) {
     var holder = document.getElementById("transcode-progress");
-    if (sub.stage !== "transcoding") { holder.textContent = ""; return; }
-    Zj.api("GET", "/api/transcoder/jobs/" + encodeURIComponent(sid)).then(function (job) {
-      var parts = ["转码 " + Math.round(job.percent || 0) + "%"];
-      if (job.speed) parts.push("速度 " + Number(job.speed).toFixed(1) + "倍");
-      if (job.eta_s != null) parts.push("预计还需 " + Math.max(1, Math.round(job.eta_s)) + " 秒");
-      holder.textContent = job.state === "queued" ? "排队等待转码 / queued" : parts.join("，");
-    }, function () { holder.textContent = ""; });
+    var job = sub.stage === "transcoding" ? sub.transcoding : null;
+    if (!job) { holder.textContent = ""; return; }
+    var parts = ["转码 " + Math.round(job.percent || 0) + "%"];
+    if (job.speed) parts.push("速度 " + Number(job.speed).toFixed(1) + "倍");
+    if (job.eta_s != null) parts.push("预计还需 " + Math.max(1, Math.round(job.eta_s)) + " 秒");
+    holder.textContent = job.state === "queued" ? "排队等待转码 / queued" : parts.join("，");
   }
 
   // Before anything is uploaded an entry may be withdrawn, which frees the per-person place.

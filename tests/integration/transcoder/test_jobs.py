@@ -81,6 +81,15 @@ async def test_progress_shows_and_a_queued_or_running_job_can_be_cancelled(
 
         job = await eventually(progress_shown, 30, "progress of the running job")
         assert 0 < job["percent"] < 100 and job["eta_s"] > 0 and job["attempts"] == 1
+
+        # The same progress on the submission's status (what the entrant's page shows).
+        async def on_status() -> dict[str, Any] | None:
+            status = (await api.get(f"/api/submissions/{running}")).json()
+            shown = status.get("transcoding") if status["stage"] == "transcoding" else None
+            return shown if shown and shown["percent"] > 0 else None
+
+        shown = await eventually(on_status, 30, "progress on the submission's status")
+        assert shown["state"] == "running" and shown["phase"] == "streaming" and shown["eta_s"] > 0
         assert job["plan"]["remux"] is True  # a 1 Mb/s campaign: the upload's streams are copied
         # One job at a time (transcoder_concurrency=1): the second waits in the queue.
         assert await eventually(lambda: job_state(api, queued, "queued"), 30, "the second job queued")
