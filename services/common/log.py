@@ -11,7 +11,9 @@ import structlog
 
 def configure_logging(json: bool = True, level: str = "INFO") -> None:
     renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer(ensure_ascii=False) if json else structlog.dev.ConsoleRenderer()
+        structlog.processors.JSONRenderer(ensure_ascii=False)
+        if json
+        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())  # no escape codes in log files
     )
     structlog.configure(
         processors=[
