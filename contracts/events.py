@@ -80,6 +80,7 @@ class Attribution(BaseModel):
     unit_code: str
     unit_name: str
     unit_path: list[str] = Field(default_factory=list, description="Unit codes from the root down")
+    unit_path_names: list[str] = Field(default_factory=list, description="Their names, in the same order")
     author: str | None = None
 
 

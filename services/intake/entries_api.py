@@ -128,6 +128,7 @@ def build_entries_router(svc: "IntakeService") -> APIRouter:
                     "unit_code": unit["_id"],
                     "unit_name": unit["name"],
                     "unit_path": unit["path"],
+                    "unit_path_names": await svc.units.names(unit["path"]),
                     "author": _author(body.form) if campaign.authors_public else None,
                 },
                 "owner": owner,

@@ -30,6 +30,11 @@ class UnitStore:
     async def get(self, code: str) -> dict[str, Any] | None:
         return await self.units.find_one({"_id": code})
 
+    async def names(self, codes: list[str]) -> list[str]:
+        """The names of ``codes`` (a unit's path), in their order; a code without a unit stays a code."""
+        found = {d["_id"]: d["name"] async for d in self.units.find({"_id": {"$in": codes}}, {"name": 1})}
+        return [found.get(code, code) for code in codes]
+
     async def require(self, code: str) -> dict[str, Any]:
         doc = await self.get(code)
         if doc is None:

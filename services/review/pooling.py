@@ -12,9 +12,9 @@ that lacks a group, category or series the campaign defines, is reported by
 The one exception is a school-level round, where the school is the entry's own
 unit code by definition."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from contracts.campaign import Campaign, ReviewLevel
 
@@ -94,6 +94,18 @@ def pool_parts(level: ReviewLevel, entry: Placed) -> dict[str, str]:
 def pool_key(level: ReviewLevel, entry: Placed) -> str:
     """The pool's name, e.g. ``222401/小学组``; ``all`` when the level pools nothing."""
     return "/".join(pool_parts(level, entry).values()) or "all"
+
+
+def pool_labels(pools: Iterable[str], entries: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """Each pool key as a chair reads it: unit codes replaced by the units' names
+    (``222401/小学组`` -> ``延吉市/小学组``), from the entries' own attribution."""
+    names: dict[str, str] = {}
+    for doc in entries:
+        attribution = doc.get("attribution") or {}
+        codes, known = attribution.get("unit_path") or [], attribution.get("unit_path_names") or []
+        if len(codes) == len(known):  # entries from before names were carried have none
+            names.update(zip(codes, known, strict=True))
+    return {pool: "/".join(names.get(part, part) for part in pool.split("/")) for pool in set(pools)}
 
 
 def pool_problems(campaign: Campaign, level: ReviewLevel, entries: Sequence[Placed]) -> list[dict[str, str]]:

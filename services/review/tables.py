@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from contracts.campaign import Campaign
 from services.review.aggregation import AggregationMethod, aggregate, flag_outliers, krippendorff_alpha
+from services.review.pooling import pool_labels
 
 if TYPE_CHECKING:
     from services.review.app import ReviewService
@@ -141,5 +142,6 @@ async def score_table(svc: "ReviewService", rnd: dict[str, Any], campaign: Campa
         "entries": rows,
         "flags": flags,
         "agreement": agreement(rnd, matrix),
+        "pool_labels": pool_labels(rnd["pools"].values(), docs.values()),
         "missing": missing_scores(rnd, matrix, k),
     }

@@ -57,6 +57,7 @@
     const titles = {};
     for (const row of document.querySelectorAll("#scores tbody tr"))
       titles[row.dataset.submission] = row.cells[0].textContent;
+    const labels = JSON.parse(document.getElementById("scores").dataset.poolLabels || "{}");
     const entries = Object.entries(answer.decisions || {});
     if (!entries.length) return;
     const table = document.createElement("table");
@@ -69,7 +70,7 @@
     for (const [sid, d] of entries) {
       const row = body.insertRow();
       row.dataset.submission = sid;
-      cell(row, d.pool);
+      cell(row, labels[d.pool] || d.pool);
       cell(row, d.rank);
       cell(row, titles[sid] || sid);
       cell(row, d.score);

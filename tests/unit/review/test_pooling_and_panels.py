@@ -4,7 +4,7 @@ from contracts.campaign import Campaign, ReviewLevel
 from services.intake.presets import load_preset
 from services.review.assignment import assign_reviewers, conflict_reason
 from services.review.eligibility import assignment_settings, excludes_county, to_review, to_reviewer
-from services.review.pooling import Placement, pool_key, pool_problems
+from services.review.pooling import Placement, pool_key, pool_labels, pool_problems
 
 YANBIAN = load_preset("yanbian-2024")
 
@@ -83,3 +83,17 @@ def test_an_expert_from_the_entrys_school_is_never_eligible() -> None:
     assert conflict_reason(own, entry) is not None
     out_of_scope = to_reviewer({"_id": "R2", "unit_code": "x", "scope": "222499"}, {entry.pool})
     assert conflict_reason(out_of_scope, entry) is not None
+
+
+def test_a_chair_reads_pools_by_unit_names_not_codes() -> None:
+    entries = [
+        {
+            "attribution": {
+                "unit_path": ["22", "2224", "222401"],
+                "unit_path_names": ["吉林省", "延边州", "延吉市"],
+            }
+        },
+        {"attribution": {"unit_path": ["22", "2224", "222402"]}},  # no names carried: its code stays
+    ]
+    labels = pool_labels(["222401/小学组", "222402/小学组", "all"], entries)
+    assert labels == {"222401/小学组": "延吉市/小学组", "222402/小学组": "222402/小学组", "all": "all"}
