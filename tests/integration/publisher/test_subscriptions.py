@@ -63,7 +63,15 @@ async def test_signed_events_reach_subscribers_at_least_once_and_can_be_replayed
 
         await eventually(lambda: _count(everything, 3), 30, "three events at the subscriber")
         await eventually(lambda: _count(retractions, 1), 30, "the retraction at its subscriber")
-        log = (await api.get(f"/api/publisher/subscriptions/{all_sub['id']}/deliveries")).json()
+        # The subscriber sees a delivery before the publisher records its answer: wait for the log.
+        deliveries = f"/api/publisher/subscriptions/{all_sub['id']}/deliveries"
+
+        async def logged() -> bool:
+            log = (await api.get(deliveries)).json()
+            return len(log) == 3 and all(d["state"] == "done" for d in log)
+
+        await eventually(logged, 30, "three deliveries logged as done")
+        log = (await api.get(deliveries)).json()
         # The subscriber answered 503 twice: whichever deliveries met them were tried again.
         assert sorted(t["status"] for d in log for t in d["tries"]) == [200, 200, 200, 503, 503]
         assert all(d["state"] == "done" and d["tries"][-1]["status"] == 200 for d in log)
