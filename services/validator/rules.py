@@ -283,8 +283,12 @@ def _constant_frame_rate(probe: Probe, spec: VideoSpec) -> Finding | None:
 
 
 def _bit_rate(probe: Probe, spec: VideoSpec) -> Finding | None:
-    bps = (probe.video.bit_rate if probe.video else None) or probe.bit_rate
-    if spec.bit_rate_kbps is None or not bps:
+    # Without a picture the whole-file rate is the audio's: "the picture may lack detail" would
+    # mislead, and the missing video has its own finding.
+    if spec.bit_rate_kbps is None or probe.video is None:
+        return None
+    bps = probe.video.bit_rate or probe.bit_rate
+    if not bps:
         return None
     target, kbps, tol = spec.bit_rate_kbps, bps / 1000, spec.bit_rate_tolerance
     want = f"{_rate(target)}（±{tol:.0%}）"

@@ -247,6 +247,11 @@ def test_bit_rate_falls_back_to_the_whole_file_when_the_stream_has_none() -> Non
     assert only(found, "video.bit_rate").measured == "20 Mbps"
 
 
+def test_an_audio_only_file_is_told_it_lacks_a_picture_not_that_its_rate_is_low() -> None:
+    found = check_video(probe([audio()], bit_rate=64_000), VideoSpec(bit_rate_kbps=8000))
+    assert "video.bit_rate" not in [f.rule_id for f in found]
+
+
 def test_durations_read_as_a_notice_writes_them() -> None:
     finding = only(check_video(probe(duration_s=239.999 - 60), SPEC), "video.preferred_duration")
     assert (finding.expected, finding.measured) == ("4分钟–6分钟", "3分钟")
