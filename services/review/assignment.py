@@ -74,6 +74,7 @@ class DeclaredConflicts:
 @dataclass(frozen=True, slots=True)
 class AssignmentSettings:
     reviews_per_entry: int = 3
+    exclude_same_unit: bool = True
     exclude_same_county: bool = False
     prefer_specialty: bool = True
     max_load: int | None = None  # hard cap per reviewer; None = balance softly, no cap
@@ -129,7 +130,7 @@ def conflict_reason(
 ) -> tuple[str, str] | None:
     """Why ``reviewer`` may not review ``entry`` as (zh, en), or None if eligible."""
     rid = reviewer.reviewer_id
-    if reviewer.unit_code == entry.unit_code:
+    if settings.exclude_same_unit and reviewer.unit_code == entry.unit_code:
         return "评审与作品来自同一单位", "reviewer is from the entry's own unit"
     if settings.exclude_same_county and reviewer.county_code and reviewer.county_code == entry.county_code:
         return "评审与作品来自同一县区", "reviewer is from the entry's county"

@@ -1,6 +1,7 @@
 """Who may review what at a level: stored experts and entries as the assignment model sees them (pure).
 
-Conflicts (``assignment.conflict_reason``): never the entrant's own school; not its own county
+Conflicts (``assignment.conflict_reason``): never the entrant's own school, except in a school's
+own round (Liaoning's 学院集中评审: the college's own staff review its lessons); not its own county
 when the campaign says so (``review_settings.exclude_same_county``, applied at levels above the
 county: a county's own panel reviews its own county's entries); declared conflicts (unit codes or
 submission ids, from the import file or declared later by the reviewer).
@@ -38,7 +39,9 @@ def excludes_county(campaign: Campaign, level: ReviewLevel) -> bool:
 
 def assignment_settings(campaign: Campaign, level: ReviewLevel) -> AssignmentSettings:
     return AssignmentSettings(
-        reviews_per_entry=level.reviewers_per_entry, exclude_same_county=excludes_county(campaign, level)
+        reviews_per_entry=level.reviewers_per_entry,
+        exclude_same_unit=level.unit_level != "school",
+        exclude_same_county=excludes_county(campaign, level),
     )
 
 

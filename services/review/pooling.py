@@ -91,21 +91,27 @@ def pool_parts(level: ReviewLevel, entry: Placed) -> dict[str, str]:
     return parts
 
 
+ALL = "all"  # the one pool of a level that pools nothing
+
+
 def pool_key(level: ReviewLevel, entry: Placed) -> str:
     """The pool's name, e.g. ``222401/小学组``; ``all`` when the level pools nothing."""
-    return "/".join(pool_parts(level, entry).values()) or "all"
+    return "/".join(pool_parts(level, entry).values()) or ALL
 
 
 def pool_labels(pools: Iterable[str], entries: Iterable[Mapping[str, Any]]) -> dict[str, str]:
     """Each pool key as a chair reads it: unit codes replaced by the units' names
-    (``222401/小学组`` -> ``延吉市/小学组``), from the entries' own attribution."""
+    (``222401/小学组`` -> ``延吉市/小学组``, ``all`` -> 全部作品), from the entries' own attribution."""
     names: dict[str, str] = {}
     for doc in entries:
         attribution = doc.get("attribution") or {}
         codes, known = attribution.get("unit_path") or [], attribution.get("unit_path_names") or []
         if len(codes) == len(known):  # entries from before names were carried have none
             names.update(zip(codes, known, strict=True))
-    return {pool: "/".join(names.get(part, part) for part in pool.split("/")) for pool in set(pools)}
+    return {
+        pool: "全部作品" if pool == ALL else "/".join(names.get(part, part) for part in pool.split("/"))
+        for pool in set(pools)
+    }
 
 
 def pool_problems(campaign: Campaign, level: ReviewLevel, entries: Sequence[Placed]) -> list[dict[str, str]]:

@@ -21,7 +21,7 @@ from services.review.eligibility import (
     to_reviewer,
 )
 from services.review.errors import RoundError
-from services.review.pooling import pool_key, pool_problems
+from services.review.pooling import pool_key, pool_labels, pool_problems
 
 if TYPE_CHECKING:
     from services.review.app import ReviewService
@@ -57,16 +57,22 @@ def require_open(rnd: dict[str, Any]) -> None:
         )
 
 
-def shortfall_report(result: AssignmentResult, pools: dict[str, str], k: int) -> dict[str, Any]:
+def shortfall_report(
+    result: AssignmentResult, pools: dict[str, str], labels: dict[str, str], k: int
+) -> dict[str, Any]:
+    """``labels``: each pool as the chair reads it (``延吉市/小学组``; 全部作品 when nothing is pooled)."""
     by_pool: Counter[str] = Counter()
     missing: Counter[str] = Counter()
     for s in result.shortfalls:
         by_pool[pools[s.submission_id]] += 1
         missing[pools[s.submission_id]] += s.missing
     rows = [
-        {"pool": p, "entries_short": n, "reviews_missing": missing[p]} for p, n in sorted(by_pool.items())
+        {"pool": p, "pool_label": labels.get(p, p), "entries_short": n, "reviews_missing": missing[p]}
+        for p, n in sorted(by_pool.items())
     ]
-    zh = "；".join(f"“{r['pool']}”有 {r['entries_short']} 件作品缺 {r['reviews_missing']} 人次" for r in rows)
+    zh = "；".join(
+        f"“{r['pool_label']}”有 {r['entries_short']} 件作品缺 {r['reviews_missing']} 人次" for r in rows
+    )
     en = "; ".join(
         f"{r['pool']}: {r['entries_short']} entries short by {r['reviews_missing']} reviews" for r in rows
     )
@@ -162,7 +168,8 @@ async def assign(svc: "ReviewService", round_id: str, who: dict[str, str]) -> di
     reviewers = [to_reviewer(x, panels) for x in experts]
     settings = assignment_settings(campaign, level)
     result = await asyncio.to_thread(assign_reviewers, entries, reviewers, declared(experts), settings)
-    report = shortfall_report(result, rnd["pools"], settings.reviews_per_entry)
+    labels = pool_labels(rnd["pools"].values(), docs)
+    report = shortfall_report(result, rnd["pools"], labels, settings.reviews_per_entry)
     stored = {k: v for k, v in report.items() if k != "loads"}
     await svc.rounds.update_one(
         {"_id": round_id, "state": OPEN},

@@ -10,15 +10,14 @@ and the test stays quick; every review rule is the preset's own."""
 import io
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import httpx
 import yaml
 from openpyxl import Workbook, load_workbook
 
-from services.common.mediaproc import run
 from services.intake.presets import PRESET_DIR
 from tests.conftest import OPEN_WINDOW, demo_form, eventually, import_tree
+from tests.e2e.campaign_play import clip, run_level
 from zhengji.standin import StandIn, serving
 
 UNITS = """code,name,level,parent
@@ -70,19 +69,6 @@ def small_yanbian(cid: str, platform: StandIn) -> str:
     return str(yaml.safe_dump(spec, allow_unicode=True))
 
 
-async def clip(out: Path, tone: int) -> Path:
-    argv = [
-        "ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
-        "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25:duration=2",
-        "-f", "lavfi", "-i", f"sine=frequency={tone}:sample_rate=48000:duration=2",
-        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
-        "-c:a", "aac", "-b:a", "64k", "-movflags", "+faststart", str(out),
-    ]  # fmt: skip
-    done = await run(argv, 120)
-    assert done.returncode == 0, done.stderr
-    return out
-
-
 def prefecture_experts_xlsx() -> bytes:
     book = Workbook()
     sheet = book.active
@@ -98,44 +84,6 @@ def prefecture_experts_xlsx() -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"authorization": f"Bearer {token}"}
-
-
-async def run_level(
-    api: httpx.AsyncClient, cid: str, level: str, experts: bytes, media_type: str, marks: dict[str, int]
-) -> dict[str, Any]:
-    imported = await api.post(
-        f"/api/review/campaigns/{cid}/levels/{level}/experts",
-        content=experts,
-        headers={"content-type": media_type},
-    )
-    assert imported.status_code == 201, imported.text
-    tokens = {e["name"]: e["token"] for e in imported.json()["experts"]}
-    chair = next(bearer(e["token"]) for e in imported.json()["experts"] if e["role"] == "chair")
-    opened = await api.post(f"/api/review/campaigns/{cid}/rounds", json={"level": level})
-    assert opened.status_code == 201, opened.text
-    assert opened.json()["assignment"]["complete"], opened.json()["assignment"]
-    rid = opened.json()["round_id"]
-    rubric = [c["key"] for c in (await api.get(f"/api/review/campaigns/{cid}/plan")).json()["rubric"]]
-    for token in tokens.values():
-        for item in (await api.get("/api/review/me/assignments", headers=bearer(token))).json():
-            assert "attribution" not in item and "unit_name" not in item["entry"]  # blind
-            sid = item["entry"]["submission_id"]
-            sheet = dict.fromkeys(rubric, str(marks[sid]))
-            r = await api.put(
-                f"/api/review/rounds/{rid}/entries/{sid}/sheet", json={"sheet": sheet}, headers=bearer(token)
-            )
-            assert r.status_code == 200 and r.json()["status"] == "complete", r.text
-    shown = (await api.get(f"/api/review/rounds/{rid}/proposal", headers=chair)).json()
-    assert shown["ready"], shown
-    final = await api.post(
-        f"/api/review/rounds/{rid}/finalise", json={"proposal_id": shown["proposal_id"]}, headers=chair
-    )
-    assert final.status_code == 200, final.text
-    return {"round_id": rid, "chair": chair, **final.json()}
 
 
 async def test_yanbian_county_and_prefecture_review_to_awards_and_publication(
@@ -155,7 +103,7 @@ async def test_yanbian_county_and_prefecture_review_to_awards_and_publication(
             )
             assert reg.status_code == 201, reg.text
             sid = reg.json()["submission_id"]
-            media = await clip(tmp_path / f"{i}.mp4", 300 + 40 * i)
+            media = await clip(tmp_path / f"{i}.mp4", 300 + 40 * i, size="320x180")
             up = await api.put(
                 f"/api/submissions/{sid}/media",
                 content=media.read_bytes(),

@@ -45,8 +45,12 @@ class Work:
         return f"{self.county}{self.school:03d}"
 
     @property
+    def county_name(self) -> str:
+        return "延吉市" if self.county == YANJI else "图们市"
+
+    @property
     def unit_name(self) -> str:
-        return f"{'延吉市' if self.county == YANJI else '图们市'}第{self.school}小学"
+        return f"{self.county_name}第{self.school}小学"
 
     def event(self, campaign_id: str) -> SubmissionTranscoded:
         return SubmissionTranscoded(
@@ -61,6 +65,7 @@ class Work:
                 unit_code=self.unit_code,
                 unit_name=self.unit_name,
                 unit_path=["22", "2224", self.county, self.unit_code] if self.county else [],
+                unit_path_names=["吉林省", "延边州", self.county_name, self.unit_name] if self.county else [],
                 author=self.author,
             ),
             succeeded=True,

@@ -201,10 +201,10 @@ async def test_too_few_reviewers_are_reported_by_pool_and_the_chair_fills_the_ga
     report = opened["assignment"]
     assert not report["complete"]
     assert report["shortfalls"] == [
-        {"pool": f"{YANJI}/小学组", "entries_short": 2, "reviews_missing": 2},
-        {"pool": f"{TUMEN}/小学组", "entries_short": 1, "reviews_missing": 1},
+        {"pool": f"{YANJI}/小学组", "pool_label": "延吉市/小学组", "entries_short": 2, "reviews_missing": 2},
+        {"pool": f"{TUMEN}/小学组", "pool_label": "图们市/小学组", "entries_short": 1, "reviews_missing": 1},
     ]
-    assert "可用评审不足" in report["message_zh"] and "缺 2 人次" in report["message_zh"]
+    assert "可用评审不足：“延吉市/小学组”有 2 件作品缺 2 人次" in report["message_zh"]
     more = await import_experts(
         review_api, campaign.id, "county", "姓名,单位编码\n李老师,222402900\n同校老师,222401001\n"
     )

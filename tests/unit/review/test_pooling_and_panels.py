@@ -2,7 +2,7 @@
 
 from contracts.campaign import Campaign, ReviewLevel
 from services.intake.presets import load_preset
-from services.review.assignment import assign_reviewers, conflict_reason
+from services.review.assignment import DeclaredConflicts, assign_reviewers, conflict_reason
 from services.review.eligibility import assignment_settings, excludes_county, to_review, to_reviewer
 from services.review.pooling import Placement, pool_key, pool_labels, pool_problems
 
@@ -85,6 +85,35 @@ def test_an_expert_from_the_entrys_school_is_never_eligible() -> None:
     assert conflict_reason(out_of_scope, entry) is not None
 
 
+def test_a_colleges_own_round_is_reviewed_by_its_own_staff_and_the_provinces_is_not() -> None:
+    liaoning = load_preset("liaoning-micro-party-lesson-2023")
+    lesson = Placement("L", ("21", "2101", "210112", "210112001"), "210112001")
+    staff = {"_id": "R", "unit_code": "210112001"}
+    college, province = level(liaoning, "college"), level(liaoning, "province")
+    entry = to_review(college, lesson)
+    assert (
+        conflict_reason(
+            to_reviewer(staff, {entry.pool}), entry, settings=assignment_settings(liaoning, college)
+        )
+        is None
+    )
+    above = to_review(province, lesson)
+    assert (
+        conflict_reason(
+            to_reviewer(staff, {above.pool}), above, settings=assignment_settings(liaoning, province)
+        )
+        is not None
+    )
+    # A declared conflict (the speaker reviewing their own lesson) still holds in the college.
+    declared = DeclaredConflicts(submissions=frozenset({("R", "L")}))
+    assert (
+        conflict_reason(
+            to_reviewer(staff, {entry.pool}), entry, declared, assignment_settings(liaoning, college)
+        )
+        is not None
+    )
+
+
 def test_a_chair_reads_pools_by_unit_names_not_codes() -> None:
     entries = [
         {
@@ -96,4 +125,4 @@ def test_a_chair_reads_pools_by_unit_names_not_codes() -> None:
         {"attribution": {"unit_path": ["22", "2224", "222402"]}},  # no names carried: its code stays
     ]
     labels = pool_labels(["222401/小学组", "222402/小学组", "all"], entries)
-    assert labels == {"222401/小学组": "延吉市/小学组", "222402/小学组": "222402/小学组", "all": "all"}
+    assert labels == {"222401/小学组": "延吉市/小学组", "222402/小学组": "222402/小学组", "all": "全部作品"}

@@ -1,0 +1,135 @@
+"""Playing a campaign through the whole system as its people would, over the HTTP API: the admin
+creates it from a preset, entrants register and upload, unit admins approve, each review level
+imports its experts, scores and finalises, and the stand-in platforms receive what qualifies.
+
+Shared by the e2e tests of the five notices; each test states its notice's own expectations."""
+
+from collections.abc import Mapping
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from services.common.mediaproc import run
+from tests.conftest import OPEN_WINDOW, eventually
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {token}"}
+
+
+async def clip(out: Path, tone: int, size: str = "1920x1080", seconds: float = 2) -> Path:
+    """An H.264 High / AAC stereo MP4 at 25 fps with the index at the front: what the notices ask."""
+    argv = [
+        "ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
+        "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=25:duration={seconds}",
+        "-f", "lavfi", "-i", f"sine=frequency={tone}:sample_rate=48000:duration={seconds}",
+        "-c:v", "libx264", "-preset", "ultrafast", "-profile:v", "high", "-pix_fmt", "yuv420p",
+        "-c:a", "aac", "-b:a", "128k", "-ac", "2", "-movflags", "+faststart", str(out),
+    ]  # fmt: skip
+    done = await run(argv, 120)
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+async def create_from_preset(api: httpx.AsyncClient, preset: str, urls: Mapping[str, str]) -> str:
+    """The preset as it stands, with the upload window open today and the targets' addresses."""
+    body = {"preset": preset, "upload_window": OPEN_WINDOW, "publication_urls": dict(urls)}
+    made = await api.post("/api/campaigns", json=body)
+    assert made.status_code == 201, made.text
+    return str(made.json()["id"])
+
+
+async def enter(
+    api: httpx.AsyncClient,
+    cid: str,
+    form: dict[str, Any],
+    unit_code: str,
+    work: bytes,
+    media_type: str = "video/mp4",
+    group: str | None = None,
+) -> str:
+    """Register an entry and upload its work; the submission id."""
+    body: dict[str, Any] = {"form": form, "unit_code": unit_code}
+    if group:
+        body["group"] = group
+    reg = await api.post(f"/api/campaigns/{cid}/entries", json=body)
+    assert reg.status_code == 201, reg.text
+    sid = str(reg.json()["submission_id"])
+    up = await api.put(f"/api/submissions/{sid}/media", content=work, headers={"content-type": media_type})
+    assert up.status_code == 202, up.text
+    return sid
+
+
+async def stage(api: httpx.AsyncClient, sid: str) -> str:
+    return str((await api.get(f"/api/submissions/{sid}")).json()["stage"])
+
+
+async def approve_when_checked(api: httpx.AsyncClient, cid: str, sids: list[str]) -> None:
+    """Each entry passes its checks, its unit approves it (推荐), and review lists them all."""
+
+    async def awaiting(sid: str) -> bool:
+        return await stage(api, sid) == "awaiting_approval"
+
+    for sid in sids:
+        await eventually(partial(awaiting, sid), 180, f"{sid} checked (and transcoded)")
+        approved = await api.post(f"/api/submissions/{sid}/approve", json={})
+        assert approved.status_code == 200, approved.text
+
+    async def all_ready() -> bool:
+        ready = {e["submission_id"] for e in (await api.get(f"/api/review/campaigns/{cid}/ready")).json()}
+        return ready >= set(sids)
+
+    await eventually(all_ready, 120, "every approved entry ready for review")
+
+
+async def run_level(
+    api: httpx.AsyncClient,
+    cid: str,
+    level: str,
+    experts: bytes,
+    media_type: str,
+    marks: Mapping[str, int],
+    choices: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Import the level's experts, open its round (automatic assignment), score every assigned
+    entry blind by the rubric (``marks`` per entry), make the chair's ``choices`` if the outcome
+    rule leaves any to the panel, then show the proposal and freeze it."""
+    imported = await api.post(
+        f"/api/review/campaigns/{cid}/levels/{level}/experts",
+        content=experts,
+        headers={"content-type": media_type},
+    )
+    assert imported.status_code == 201, imported.text
+    tokens = {e["name"]: e["token"] for e in imported.json()["experts"]}
+    chair = next(bearer(e["token"]) for e in imported.json()["experts"] if e["role"] == "chair")
+    opened = await api.post(f"/api/review/campaigns/{cid}/rounds", json={"level": level})
+    assert opened.status_code == 201, opened.text
+    assert opened.json()["assignment"]["complete"], opened.json()["assignment"]
+    rid = opened.json()["round_id"]
+    rubric = [c["key"] for c in (await api.get(f"/api/review/campaigns/{cid}/plan")).json()["rubric"]]
+    for token in tokens.values():
+        for item in (await api.get("/api/review/me/assignments", headers=bearer(token))).json():
+            assert "attribution" not in item and "unit_name" not in item["entry"]  # blind
+            sid = item["entry"]["submission_id"]
+            sheet = dict.fromkeys(rubric, str(marks[sid]))
+            r = await api.put(
+                f"/api/review/rounds/{rid}/entries/{sid}/sheet", json={"sheet": sheet}, headers=bearer(token)
+            )
+            assert r.status_code == 200 and r.json()["status"] == "complete", r.text
+    if choices:
+        chosen = await api.put(f"/api/review/rounds/{rid}/choices", json=dict(choices), headers=chair)
+        assert chosen.status_code == 200, chosen.text
+    shown = (await api.get(f"/api/review/rounds/{rid}/proposal", headers=chair)).json()
+    assert shown["ready"], shown
+    final = await api.post(
+        f"/api/review/rounds/{rid}/finalise", json={"proposal_id": shown["proposal_id"]}, headers=chair
+    )
+    assert final.status_code == 200, final.text
+    return {"round_id": rid, "chair": chair, **final.json()}
+
+
+def outcomes(level: Mapping[str, Any]) -> dict[str, tuple[str, str | None]]:
+    """submission id -> (outcome, award tier) of a finalised level."""
+    return {sid: (d["outcome"], d["tier"]) for sid, d in level["decisions"].items()}
