@@ -366,9 +366,49 @@ class Campaign(Strict):
             raise ValueError("须恰有一项主作品材料 (primary) / exactly one material must be primary")
         return self
 
+    @model_validator(mode="after")
+    def _targets_reachable(self) -> "Campaign":
+        """A target must name a level that exists and an outcome that level can give: otherwise
+        nothing would ever be published there, and nobody would be told why."""
+        levels = {lv.key: lv for lv in self.review_levels}
+        for i, t in enumerate(self.publication_targets):
+            where = f"publication_targets[{i}]（{t.name}）"
+            if not self.review_levels:
+                raise ValueError(f"{where}：活动没有评审级别，作品无法入选 / no review levels to qualify")
+            level = levels.get(t.level) if t.level else self.review_levels[-1]
+            if level is None:
+                raise ValueError(
+                    f"{where}：没有评审级别“{t.level}”，可选：{'、'.join(levels)}"
+                    f" / no review level {t.level!r}"
+                )
+            gives = _outcomes_of(level.outcome, last=level is self.review_levels[-1])
+            missing = [q for q in t.qualifies if q not in gives]
+            if missing:
+                said = {"awarded": "评奖", "recommended": "推荐"}
+                raise ValueError(
+                    f"{where}：{level.name}不{'、'.join(said.get(q, q) for q in missing)}，"
+                    f"按 qualifies 永远不会有作品入选 / level {level.key!r} never gives {missing}"
+                )
+        return self
+
     def primary_material(self) -> Material | None:
         return next((m for m in self.materials if m.primary), None)
 
     def video_spec(self) -> VideoSpec | None:
         primary = self.primary_material()
         return primary.video if primary else None
+
+
+def _outcomes_of(outcome: Outcome, last: bool) -> set[str]:
+    """The outcomes a level can give: every level but the last sends entries up; the last
+    recommends only by a rule of its own (Hunan's 60 to the province), or by the chair's choice
+    when it has no tiers either; a level with tiers awards."""
+    rule = (
+        outcome.recommend_top or outcome.recommend_total or outcome.unit_quotas or outcome.quota_from_series
+    )
+    gives = {"not_recommended"}
+    if not last or rule or not outcome.tiers:
+        gives.add("recommended")
+    if outcome.tiers:
+        gives.add("awarded")
+    return gives

@@ -32,7 +32,7 @@ async def test_an_open_circuit_reschedules_deliveries_without_spending_their_tri
             kafka,
             [
                 target("down", down.url("/down"), max_attempts=3),
-                target("up", up.url("/up"), qualifies=["recommended"]),
+                target("up", up.url("/up"), qualifies=["recommended"], level="county"),
             ],
         )
         first = reviewed(cid, 1)
@@ -42,7 +42,7 @@ async def test_an_open_circuit_reschedules_deliveries_without_spending_their_tri
         circuits = {c["platform"]: c for c in (await api.get("/api/publisher/circuits")).json()}
         assert circuits[down.url("")]["state"] == "open"
 
-        second, other = reviewed(cid, 2), reviewed(cid, 3, outcome="recommended")
+        second, other = reviewed(cid, 2), reviewed(cid, 3, outcome="recommended", level="county")
         await produce(kafka, second, other)
         # The other platform is served at once, while the second work waits for the circuit, untried.
         await settled(api, other.submission_id, {"up": "published"})

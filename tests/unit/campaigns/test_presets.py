@@ -160,6 +160,11 @@ def test_shanxi_001():
     ]  # fmt: skip
     assert all("学习强国" in t.name for t in c.publication_targets)
     assert {t.level for t in c.publication_targets} == {"city", "province"}
+    # 推荐报送到山西学习平台 (the city's recommendation); 精品力作 to the national one (the province awards)
+    assert {t.key: t.qualifies for t in c.publication_targets} == {
+        "xuexi_shanxi": ["recommended"],
+        "xuexi_national": ["awarded"],
+    }
     assert c.upload_window is not None and c.upload_window.ends == date(2019, 7, 30)
 
 
@@ -354,6 +359,37 @@ def test_invalid_yaml_window_order_and_syntax():
         load_campaign_yaml("id: [unclosed")
     with pytest.raises(InvalidCampaign):
         load_campaign_yaml("- just a list")
+
+
+@pytest.mark.parametrize(
+    ("target", "said"),
+    [
+        ("{key: t, name: 展示平台, level: province, qualifies: [awarded]}", "没有评审级别“province”"),
+        # the last level has no tiers: it never awards
+        ("{key: t, name: 展示平台, qualifies: [awarded]}", "市级评审不评奖"),
+        ("{key: t, name: 展示平台, level: county, qualifies: [recommended]}", None),
+    ],
+)
+def test_a_target_no_work_could_ever_qualify_for_is_refused(target, said):
+    text = (
+        MINIMAL.replace("outcome: {award_cap: 0.3}", "outcome: {}") + f"publication_targets:\n  - {target}\n"
+    )
+    if said is None:
+        assert load_campaign_yaml(text).publication_targets[0].level == "county"
+        return
+    with pytest.raises(InvalidCampaign) as info:
+        load_campaign_yaml(text)
+    assert said in info.value.problems[0] and "publication_targets[0]（展示平台）" in info.value.problems[0]
+
+
+def test_a_last_level_that_only_awards_never_recommends():
+    tiers = "outcome: {tiers: [{key: first, name: 一等奖, count: 1}]}"
+    text = MINIMAL.replace("outcome: {award_cap: 0.3}", tiers)
+    target = "publication_targets:\n  - {key: t, name: 展示平台, qualifies: [recommended]}\n"
+    with pytest.raises(InvalidCampaign) as info:
+        load_campaign_yaml(text + target)
+    assert "市级评审不推荐" in info.value.problems[0]
+    assert load_campaign_yaml(text + target.replace("recommended", "awarded")).publication_targets
 
 
 @pytest.mark.parametrize("bad_id", ["no-such-campaign", "../campaigns/yanbian-2024", "Yanbian-2024", ""])
