@@ -173,7 +173,9 @@ def recommend_with_minimums(
     """Recommend ``total`` entries with at least ``minimums[group]`` from each group.
 
     Minimums are met first with each group's best entries; the remaining places go by overall rank.
-    Infeasible minimums (summing past ``total``, or above a group's entry count) raise.
+    A group with fewer entries than its minimum sends all it has (a city cannot send ten resources
+    of a section it received three of; ``short_groups`` names them for the chair). Minimums summing
+    past ``total`` raise: that is a scheme no set of entries could meet.
     """
     ranked = rank(entries)
     if total < 0 or any(m < 0 for m in minimums.values()):
@@ -186,17 +188,25 @@ def recommend_with_minimums(
     by_group: dict[str, list[RankedEntry]] = defaultdict(list)
     for e in ranked:
         by_group[e.group].append(e)
-    short = {g: (m, len(by_group[g])) for g, m in sorted(minimums.items()) if len(by_group[g]) < m}
-    if short:
-        zh = "；".join(f"{g} 至少 {m} 件但仅有 {have} 件" for g, (m, have) in short.items())
-        en = "; ".join(f"{g} needs {m} but has {have}" for g, (m, have) in short.items())
-        raise AwardSchemeError(f"最低名额无法满足：{zh}", f"minimums cannot be met: {en}")
     chosen = {e.submission_id for g, m in minimums.items() for e in by_group[g][:m]}
     for e in ranked:
         if len(chosen) >= total:
             break
         chosen.add(e.submission_id)
     return {e.submission_id: label if e.submission_id in chosen else None for e in ranked}
+
+
+def short_groups(entries: Iterable[RankedEntry], minimums: Mapping[str, int]) -> list[tuple[str, str]]:
+    """The groups with fewer entries than their minimum, as (zh, en) warnings for the chair."""
+    have = Counter(e.group for e in entries)
+    return [
+        (
+            f"{g} 至少应推荐 {m} 件，但仅有 {have[g]} 件：全部推荐",
+            f"{g} needs {m} but has {have[g]}: all go up",
+        )
+        for g, m in sorted(minimums.items())
+        if have[g] < m
+    ]
 
 
 def organising_units(

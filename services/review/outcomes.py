@@ -39,6 +39,7 @@ from services.review.awards import (
     award_fixed_counts,
     rank,
     recommend_with_minimums,
+    short_groups,
     straddling_ties,
 )
 from services.review.pooling import level_unit, pool_key
@@ -177,6 +178,7 @@ def propose(
         minimums = {g: rule.min_per_group or 0 for g in by_pool}
         picked = recommend_with_minimums(ranked_in, rule.recommend_total, minimums)
         recommended |= {sid for sid, label in picked.items() if label}
+        warnings += short_groups(ranked_in, minimums)
     elif rule.unit_quotas or rule.recommend_top is not None or rule.quota_from_series:
         auto, notes = recommendations(rule, level.key, by_pool, units, series, series_quotas or {})
         recommended |= auto

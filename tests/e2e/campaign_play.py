@@ -121,13 +121,15 @@ async def run_level(
     if choices:
         chosen = await api.put(f"/api/review/rounds/{rid}/choices", json=dict(choices), headers=chair)
         assert chosen.status_code == 200, chosen.text
-    shown = (await api.get(f"/api/review/rounds/{rid}/proposal", headers=chair)).json()
+    answer = await api.get(f"/api/review/rounds/{rid}/proposal", headers=chair)
+    assert answer.status_code == 200, answer.text
+    shown = answer.json()
     assert shown["ready"], shown
     final = await api.post(
         f"/api/review/rounds/{rid}/finalise", json={"proposal_id": shown["proposal_id"]}, headers=chair
     )
     assert final.status_code == 200, final.text
-    return {"round_id": rid, "chair": chair, **final.json()}
+    return {"round_id": rid, "chair": chair, "warnings": shown["warnings"], **final.json()}
 
 
 def outcomes(level: Mapping[str, Any]) -> dict[str, tuple[str, str | None]]:

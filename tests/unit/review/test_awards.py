@@ -15,6 +15,7 @@ from services.review.awards import (
     ratio_quotas,
     recommend_by_quota,
     recommend_with_minimums,
+    short_groups,
     straddling_ties,
 )
 
@@ -204,11 +205,18 @@ def test_minimums_already_met_by_rank_change_nothing() -> None:
     assert [sid for sid, label in outcome.items() if label] == ["A0", "B0", "A1", "B1", "A2", "B2"]
 
 
-def test_infeasible_minimums_raise() -> None:
+def test_a_section_with_fewer_than_its_minimum_sends_all_it_has_and_the_chair_is_told() -> None:
     entries = distinct_entries(5, group="高中") + distinct_entries(30, group="小学")
-    with pytest.raises(AwardSchemeError) as err:
-        recommend_with_minimums(entries, 60, {"小学": 10, "高中": 10})
-    assert "高中 至少 10 件但仅有 5 件" in err.value.zh and "高中 needs 10 but has 5" in err.value.en
+    outcome = recommend_with_minimums(entries, 20, {"小学": 10, "高中": 10})
+    chosen = [sid for sid, label in outcome.items() if label]
+    assert len(chosen) == 20 and {e.submission_id for e in entries if e.group == "高中"} <= set(chosen)
+    assert short_groups(entries, {"小学": 10, "高中": 10}) == [
+        ("高中 至少应推荐 10 件，但仅有 5 件：全部推荐", "高中 needs 10 but has 5: all go up")
+    ]
+
+
+def test_minimums_past_the_total_raise() -> None:
+    entries = distinct_entries(5, group="高中") + distinct_entries(30, group="小学")
     with pytest.raises(AwardSchemeError, match="超过推荐总数"):
         recommend_with_minimums(entries, 15, {"小学": 10, "高中": 10})
 
