@@ -394,9 +394,16 @@ class Campaign(Strict):
     def primary_material(self) -> Material | None:
         return next((m for m in self.materials if m.primary), None)
 
-    def video_spec(self) -> VideoSpec | None:
-        primary = self.primary_material()
-        return primary.video if primary else None
+    def work_material(self, series: str | None = None) -> Material | None:
+        """The entry's work: its series' primary material (Shanxi: a quiz set, a report, a video),
+        else the campaign's. None when the campaign has series and the entry names none."""
+        chosen = next((s for s in self.series if series in (s.key, s.name)), None)
+        materials = chosen.materials if chosen else self.materials
+        return next((m for m in materials if m.primary), None)
+
+    def video_spec(self, series: str | None = None) -> VideoSpec | None:
+        work = self.work_material(series)
+        return work.video if work else None
 
 
 def _outcomes_of(outcome: Outcome, last: bool) -> set[str]:

@@ -8,6 +8,7 @@ draft; a complete one counts, and may be changed while the round is open."""
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from contracts.campaign import Campaign
 from services.review.access import Identity
 from services.review.assignment import conflict_reason
 from services.review.blind import blind_entry
@@ -51,13 +52,12 @@ async def open_entry(
     svc: "ReviewService", who: Identity, round_id: str, submission_id: str
 ) -> dict[str, Any]:
     rnd, campaign, doc = await _allowed(svc, who, round_id, submission_id)
-    spec = campaign.video_spec()
     mine = await svc.scores.find_one({"_id": sheet_id(round_id, submission_id, who.reviewer_id)}, {"_id": 0})
     return {
         "round_id": round_id,
         "level": rnd["level"],
         "state": rnd["state"],
-        "entry": blind_entry(doc, spec.intro_slate_max_s if spec else None),
+        "entry": blind_entry(doc, _slate_s(campaign, doc)),
         "rubric": rubric_view(campaign_rubric(campaign)),
         "sheet": _sheet_answer(mine),
     }
@@ -119,7 +119,6 @@ async def my_assignments(svc: "ReviewService", who: Identity) -> list[dict[str, 
     if rnd is None:
         return []
     campaign = await svc.campaign(who.campaign_id)
-    spec = campaign.video_spec()
     mine = [sid for sid in rnd["submission_ids"] if who.reviewer_id in rnd["assignments"].get(sid, [])]
     sheets = {
         d["submission_id"]: d
@@ -130,11 +129,17 @@ async def my_assignments(svc: "ReviewService", who: Identity) -> list[dict[str, 
         {
             "round_id": round_id,
             "state": rnd["state"],
-            "entry": blind_entry(docs[sid], spec.intro_slate_max_s if spec else None),
+            "entry": blind_entry(docs[sid], _slate_s(campaign, docs[sid])),
             "sheet": _sheet_answer(sheets.get(sid)),
         }
         for sid in mine
     ]
+
+
+def _slate_s(campaign: Campaign, doc: dict[str, Any]) -> float | None:
+    """How long the entry's intro slate (which names the entrant) may be: the player skips it."""
+    spec = campaign.video_spec(doc["entry"].get("series"))
+    return spec.intro_slate_max_s if spec else None
 
 
 async def declare_conflict(

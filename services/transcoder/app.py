@@ -82,11 +82,14 @@ class TranscoderService(Service):
         if not event.passed:
             return Effect()
         campaign = await self.campaign(event.campaign_id)  # NotReady until its spec has arrived
-        primary = campaign.primary_material()
-        if primary is not None and primary.kind != WorkKind.VIDEO:
-            # Not a video work (audio, images, text): nothing to transcode; review goes on.
+        work = campaign.work_material(event.entry.series)
+        # The series' work says what it is; without one (an event from before entries carried their
+        # series) the stored media type does.
+        video = work.kind == WorkKind.VIDEO if work else event.media.media_type.startswith("video/")
+        if not video:
+            # Not a video work (audio, images, text, a quiz set): nothing to transcode; review goes on.
             return Effect(emit=[self.outcome(event, succeeded=True)])
-        spec = campaign.video_spec()
+        spec = campaign.video_spec(event.entry.series)
         payload = {
             "event": event.model_dump_json(),
             "submission_id": event.submission_id,

@@ -87,7 +87,9 @@ class ValidatorService(Service):
     async def on_submitted(self, event: SubmissionSubmitted) -> Effect:
         campaign = await self.campaign(event.campaign_id)
         path = self.deps.blobs.path_of(event.media)
-        work = guess_material(campaign, event.media.media_type, {_base_key(k) for k in event.materials})
+        work = campaign.work_material(event.entry.series) if event.entry.series else None
+        if work is None:  # an event from before entries carried their series: guess it
+            work = guess_material(campaign, event.media.media_type, {_base_key(k) for k in event.materials})
         stage = await check_headers(
             path, campaign, naming=None, material=work, timeout_s=self.settings.probe_timeout_s
         )

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from contracts.campaign import Campaign, FieldKind, FormField, Material, WorkKind
+from contracts.campaign import Campaign, DurationRange, FieldKind, FormField, Material, WorkKind
 from services.intake.presets import (
     PRESET_DIR,
     InvalidCampaign,
@@ -166,6 +166,16 @@ def test_shanxi_001():
         "xuexi_national": ["awarded"],
     }
     assert c.upload_window is not None and c.upload_window.ends == date(2019, 7, 30)
+
+
+def test_an_entrys_work_is_its_series_primary_material():
+    shanxi, yanbian = load_preset("shanxi-xuexi-2019"), load_preset("yanbian-2024")
+    by_key, by_name = shanxi.work_material("quiz"), shanxi.work_material("强国问答")  # the form's name
+    assert by_key is not None and by_key.kind == WorkKind.QUIZ and by_name == by_key
+    lecture = shanxi.video_spec("lecture")
+    assert lecture is not None and lecture.preferred_duration == DurationRange(min_s=1800)
+    assert shanxi.work_material(None) is None and shanxi.video_spec(None) is None
+    assert yanbian.work_material(None) == yanbian.primary_material() == yanbian.work_material("x")
 
 
 def test_ganzhou_002():
