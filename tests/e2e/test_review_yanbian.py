@@ -8,7 +8,6 @@ The media rules are Yanbian's but for the picture size and bit rate, so 2 s clip
 and the test stays quick; every review rule is the preset's own."""
 
 import io
-from functools import partial
 from pathlib import Path
 
 import httpx
@@ -17,7 +16,7 @@ from openpyxl import Workbook, load_workbook
 
 from services.intake.presets import PRESET_DIR
 from tests.conftest import OPEN_WINDOW, demo_form, eventually, import_tree
-from tests.e2e.campaign_play import clip, run_level
+from tests.e2e.campaign_play import approve_when_checked, clip, enter, run_level
 from zhengji.standin import StandIn, serving
 
 UNITS = """code,name,level,parent
@@ -98,32 +97,9 @@ async def test_yanbian_county_and_prefecture_review_to_awards_and_publication(
         for i, (school, group, title, _) in enumerate(ENTRIES, start=1):
             name = SCHOOLS[school]
             form = demo_form(i, title=title, school=name, recommender=name)
-            reg = await api.post(
-                f"/api/campaigns/{cid}/entries", json={"form": form, "unit_code": school, "group": group}
-            )
-            assert reg.status_code == 201, reg.text
-            sid = reg.json()["submission_id"]
             media = await clip(tmp_path / f"{i}.mp4", 300 + 40 * i, size="320x180")
-            up = await api.put(
-                f"/api/submissions/{sid}/media",
-                content=media.read_bytes(),
-                headers={"content-type": "video/mp4"},
-            )
-            assert up.status_code == 202, up.text
-            sids[title] = sid
-
-        async def awaiting(sid: str) -> bool:
-            return bool((await api.get(f"/api/submissions/{sid}")).json()["stage"] == "awaiting_approval")
-
-        for sid in sids.values():
-            await eventually(partial(awaiting, sid), 180, f"{sid} checked and transcoded")
-            approved = await api.post(f"/api/submissions/{sid}/approve", json={})
-            assert approved.status_code == 200, approved.text
-
-        async def all_ready() -> bool:
-            return len((await api.get(f"/api/review/campaigns/{cid}/ready")).json()) == len(ENTRIES)
-
-        await eventually(all_ready, 120, "every approved entry ready for review")
+            sids[title] = await enter(api, cid, form, school, media.read_bytes(), group=group)
+        await approve_when_checked(api, cid, list(sids.values()))
         marks = {sids[title]: mark for _, _, title, mark in ENTRIES}
 
         # County: each county's own panel (评审范围), top 3 of each county x group go up.
