@@ -146,7 +146,9 @@ async def test_an_award_scheme_that_cannot_be_met(review_api: httpx.AsyncClient,
     impossible = base.model_copy(
         update={"outcome": Outcome(recommend_total=2, min_per_group=2, pool_by=["unit"])}
     )
-    rid, tokens = await county_round(review_api, settings, "bad-scheme", review_levels=[impossible])
+    rid, tokens = await county_round(
+        review_api, settings, "bad-scheme", review_levels=[impossible], publication_targets=[]
+    )
     for token in tokens.values():
         for sid in await assigned_to(review_api, token):
             await review_api.put(
