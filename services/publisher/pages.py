@@ -52,7 +52,7 @@ def showcase_works(
                 "award_tier": pub.get("award_tier"),
                 "poster_url": base + renditions["poster"] if "poster" in renditions else None,
                 "hls_url": base + renditions["hls"] if "hls" in renditions else None,
-                "video_url": base + renditions["master"] if "master" in renditions else None,
+                **_media(base, renditions, pub.get("master_type")),
                 "platforms": [],
             }
         work["platforms"].append(
@@ -63,6 +63,17 @@ def showcase_works(
             key=lambda p: targets.index(p["target"]) if p["target"] in targets else len(targets)
         )
     return sorted(works.values(), key=lambda w: (w["award_tier"] is None, w["award_tier"] or "", w["title"]))
+
+
+def _media(base: str, renditions: dict[str, str], master_type: str | None) -> dict[str, str | None]:
+    """How the card shows the work: a video player, an audio player, or a link to the file."""
+    master = base + renditions["master"] if "master" in renditions else None
+    kind = (master_type or "video/").split("/")[0]  # publications from before types were kept: videos
+    return {
+        "video_url": master if kind == "video" else None,
+        "audio_url": master if kind == "audio" else None,
+        "file_url": master if kind not in ("video", "audio") else None,
+    }
 
 
 def filtered(

@@ -34,6 +34,9 @@ def public_facts(campaign: Campaign, event: SubmissionReviewed) -> dict[str, Any
         "level": event.level,
         # Each rendition's path on zhengji's own web address (a blob, or a file of an HLS package).
         "renditions": {r.name: blob_url("", r) for r in event.renditions},
+        # What the master is (a video, or an audio work, a quiz set, a text sent as it is), so the
+        # showcase plays it, or links to it, accordingly.
+        "master_type": next((r.blob.media_type for r in event.renditions if r.name == "master"), None),
         "review_event_id": str(event.event_id),
     }
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from contracts import TOPICS, SubmissionTranscoded, SubmissionValidated
+from contracts import TOPICS, Rendition, SubmissionTranscoded, SubmissionValidated
 from contracts.campaign import VideoSpec, WorkKind
 from services.common.consumer import Effect
 from services.common.jobs import (
@@ -87,8 +87,10 @@ class TranscoderService(Service):
         # series) the stored media type does.
         video = work.kind == WorkKind.VIDEO if work else event.media.media_type.startswith("video/")
         if not video:
-            # Not a video work (audio, images, text, a quiz set): nothing to transcode; review goes on.
-            return Effect(emit=[self.outcome(event, succeeded=True)])
+            # Not a video work (audio, images, text, a quiz set): nothing to transcode. The work as
+            # submitted is its own delivery file, so platforms receive it like a video's master.
+            master = Rendition(name="master", blob=event.media, kind="master")
+            return Effect(emit=[self.outcome(event, succeeded=True, renditions=[master])])
         spec = campaign.video_spec(event.entry.series)
         payload = {
             "event": event.model_dump_json(),

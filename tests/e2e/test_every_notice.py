@@ -339,4 +339,19 @@ async def test_shanxi_series_from_city_recommendation_to_provincial_prizes_on_bo
         await delivered(platform, 2 * len(works))
         titles = {title for _, _, title, _, _ in works}
         assert titles_by_channel(platform) == {"shanxi": titles, "national": titles}
+        # Every platform gets the work itself: the video's master, the quiz set and the audio as sent.
+        async with httpx.AsyncClient() as fetch:
+            for item in platform.received:
+                media = await fetch.get(item["body"]["media"]["master"])
+                assert media.status_code == 200 and media.content
+            quiz = next(i for i in platform.received if i["body"]["metadata"]["title"] == "党史知识问答")
+            assert (await fetch.get(quiz["body"]["media"]["master"])).content == QUIZ.encode()
+
+        # The public showcase plays the video and the audio, and links to the quiz set.
+        async def showcased() -> str | None:
+            page = (await api.get(f"/showcase/{cid}")).text
+            return page if page.count('class="work"') == len(works) else None
+
+        page = await eventually(showcased, 30, "three works on the showcase")
+        assert page.count("<video") == 1 and page.count("<audio") == 1 and page.count("查看作品文件") == 1
     assert len(platform.received) == 2 * len(works)

@@ -113,7 +113,7 @@ async def test_an_upload_needing_work_is_encoded_once_to_the_spec(
     assert hls["height"] == 180  # a 180p upload is not upscaled: one rung, its own height
 
 
-async def test_a_work_that_is_not_a_video_passes_through_without_a_job(
+async def test_a_work_that_is_not_a_video_passes_through_as_its_own_master(
     start: Start, settings: Settings, tmp_path: Path
 ) -> None:
     raw = yaml.safe_load(small_campaign("tx-audio"))
@@ -124,5 +124,9 @@ async def test_a_work_that_is_not_a_video_passes_through_without_a_job(
         sid, upload = await submit(api, cid, sound)
         await pass_validation(settings, cid, sid, upload, 2.0)
         event = transcoded(await ended(api, sid))
-        assert event["succeeded"] is True and event["renditions"] == []
-        assert (await api.get(f"/api/transcoder/jobs/{sid}")).status_code == 404  # nothing was queued
+        # The work as sent is its own master: platforms receive it, nothing was encoded or queued.
+        assert event["succeeded"] is True
+        assert [(r["name"], r["blob"]["sha256"]) for r in event["renditions"]] == [
+            ("master", upload["sha256"])
+        ]
+        assert (await api.get(f"/api/transcoder/jobs/{sid}")).status_code == 404

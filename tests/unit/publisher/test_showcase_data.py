@@ -56,3 +56,17 @@ def test_award_choices_follow_the_campaign() -> None:
     yanbian = load_preset("yanbian-2024")
     assert award_names(yanbian, []) == ["优秀资源奖"]
     assert award_names(yanbian, [{"award_tier": "特别奖"}]) == ["优秀资源奖", "特别奖"]
+
+
+def test_an_audio_work_gets_a_player_and_a_quiz_set_a_link() -> None:
+    audio = {**pub("S1", "a", "桑干河畔的歌声", "", None), "master_type": "audio/mp4"}
+    quiz = {**pub("S2", "a", "党史知识问答", "", None), "master_type": "text/csv"}
+    video = {**pub("S3", "a", "马邑古城", "", None), "master_type": "video/mp4"}
+    cards = {w["title"]: w for w in showcase_works([audio, quiz, video], "http://z")}
+    master = "http://z/blobs/" + "a" * 64
+    shown = {t: (w["video_url"], w["audio_url"], w["file_url"]) for t, w in cards.items()}
+    assert shown == {
+        "桑干河畔的歌声": (None, master, None),
+        "党史知识问答": (None, None, master),
+        "马邑古城": (master, None, None),
+    }
