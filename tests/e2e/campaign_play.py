@@ -13,6 +13,9 @@ import httpx
 
 from services.common.mediaproc import run
 from tests.conftest import OPEN_WINDOW, eventually
+from zhengji.standin import StandIn
+
+CSV = "text/csv"
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -135,3 +138,20 @@ async def run_level(
 def outcomes(level: Mapping[str, Any]) -> dict[str, tuple[str, str | None]]:
     """submission id -> (outcome, award tier) of a finalised level."""
     return {sid: (d["outcome"], d["tier"]) for sid, d in level["decisions"].items()}
+
+
+async def delivered(platform: StandIn, count: int) -> None:
+    """Wait until the stand-in platforms hold ``count`` works."""
+
+    async def enough() -> bool:
+        return len(platform.received) >= count
+
+    await eventually(enough, 120, f"{count} deliveries at the stand-in platforms")
+
+
+def titles_by_channel(platform: StandIn) -> dict[str, set[str]]:
+    """Which titles each platform (the stand-in's path) received."""
+    out: dict[str, set[str]] = {}
+    for item in platform.received:
+        out.setdefault(item["channel"], set()).add(item["body"]["metadata"]["title"])
+    return out

@@ -1,0 +1,109 @@
+"""Hunan's notice as Yueyang forwarded it (seed 003) run end to end on the whole system, from its preset as
+it stands: entries registered and uploaded, checked against the notice's own rules, transcoded, approved
+by their unit, reviewed at every level the notice names, and what qualifies delivered to every platform
+it names (local stand-ins). Yanbian's is tests/e2e/test_review_yanbian.py."""
+
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import import_tree
+from tests.e2e.campaign_play import (
+    CSV,
+    approve_when_checked,
+    clip,
+    create_from_preset,
+    delivered,
+    outcomes,
+    run_level,
+)
+from zhengji.demo import tus_upload
+from zhengji.standin import StandIn, serving
+
+# 湖南/岳阳 (seed 003): counties send at least their quota per section (每类资源不少于), the city awards
+# 3:3:4 with at most 80% of entries and recommends to the province's selection, which receives the
+# recommendation table's fields. Files are named by their title, uploaded resumably (tus).
+HUNAN_UNITS = """code,name,level,parent
+43,湖南省,province,
+4306,岳阳市,city,43
+430602,岳阳楼区,county,4306
+430603,云溪区,county,4306
+430602001,岳阳楼区第一中学,school,430602
+430602002,岳阳楼区实验小学,school,430602
+430603001,云溪区第一中学,school,430603
+"""
+HUNAN_EXPERTS = """姓名,单位编码,单位名称,职称,专长,角色
+周组长,430600001,岳阳市教育科学研究院,正高级教师,德育,组长
+吴老师,430600002,岳阳市电化教育馆,高级教师,劳动教育,评审
+郑老师,430600003,岳阳市第一中学,高级教师,课后服务,评审
+"""
+# (school, 版块, 栏目, title, mark)
+HUNAN_WORKS = [
+    ("430602001", "德育", "党史学习", "岳阳楼记里的家国情怀", 95),
+    ("430602002", "德育", "爱国主义", "洞庭湖畔的红色印记", 90),
+    ("430602001", "劳动教育", "劳动光荣", "稻田里的劳动课", 85),
+    ("430603001", "德育", "宪法法治", "宪法伴我成长", 80),
+    ("430603001", "课后服务", "科普教育", "长江江豚保护", 60),
+]
+
+
+def hunan_form(i: int, section: str, column: str, title: str) -> dict[str, str]:
+    return {
+        "title": title,
+        "producer": "岳阳市电化教育馆",
+        "category": section,
+        "subcolumn": column,
+        "copyright_holder": "岳阳市教育体育局",
+        "format": "视频",
+        "summary": "专题资源",
+        "unit": "岳阳市教育体育局",
+        "contact_name": f"联系人{i}",
+        "phone": f"0730-88{i:05d}",
+    }
+
+
+async def test_hunan_resources_from_county_quotas_to_city_awards_and_the_provincial_selection(
+    system: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    api = system
+    await import_tree(api, HUNAN_UNITS)
+    async with serving(StandIn()) as platform:
+        urls = {"hunan_provincial_selection": platform.url("/hunan")}
+        cid = await create_from_preset(api, "hunan-smart-edu-2022", urls)
+        sids = []
+        for i, (school, section, column, title, _) in enumerate(HUNAN_WORKS, start=1):
+            reg = await api.post(
+                f"/api/campaigns/{cid}/entries",
+                json={"form": hunan_form(i, section, column, title), "unit_code": school},
+            )
+            assert reg.status_code == 201, reg.text
+            sid = reg.json()["submission_id"]
+            media = await clip(tmp_path / f"{title}.mp4", 300 + 50 * i)
+            await tus_upload(api, media, submission_id=sid, filename=media.name, filetype="video/mp4")
+            sids.append(sid)
+        await approve_when_checked(api, cid, sids)
+        marks = {sid: work[-1] for sid, work in zip(sids, HUNAN_WORKS, strict=True)}
+
+        # Every county has fewer than its floor in each section: all of them go up.
+        county = await run_level(api, cid, "county", HUNAN_EXPERTS.encode(), CSV, marks)
+        assert {d[0] for d in outcomes(county).values()} == {"recommended"}
+        city = await run_level(api, cid, "city", HUNAN_EXPERTS.encode(), CSV, marks)
+        decided = outcomes(city)
+        assert {d[0] for d in decided.values()} == {"recommended"}  # 60 wanted, 5 entries
+        # At most 80% of each section's entries: 德育 3 -> 2 awarded, 1-entry sections -> 0. 3:3:4 of
+        # 2 by largest remainder (0.6, 0.6, 0.8): 三等奖 first, then the tie goes to the higher tier.
+        tiers = [decided[s][1] for s in sids]
+        assert tiers == ["一等奖", "三等奖", None, None, None]
+        assert any("德育 至少应推荐 10 件，但仅有 3 件" in w["message_zh"] for w in city["warnings"])
+
+        await delivered(platform, len(sids))
+        sent = {item["body"]["metadata"]["title"]: item["body"]["metadata"] for item in platform.received}
+        assert set(sent) == {work[3] for work in HUNAN_WORKS}
+        first = sent["岳阳楼记里的家国情怀"]
+        assert (first["category"], first["subcolumn"], first["unit_name"]) == (
+            "德育",
+            "党史学习",
+            "岳阳楼区第一中学",
+        )
+        assert "phone" not in first and "contact_name" not in first
+    assert len(platform.received) == len(sids)
