@@ -25,6 +25,10 @@ class WorkKind(StrEnum):
     REGISTRATION_FORM = "registration_form"
 
 
+# The kinds a work itself can be (a quiz set is always its series' primary work).
+WORK_KINDS = frozenset({WorkKind.VIDEO, WorkKind.AUDIO, WorkKind.IMAGES, WorkKind.TEXT})
+
+
 class Window(Strict):
     """An inclusive date range in the campaign's own calendar (Asia/Shanghai)."""
 
@@ -394,12 +398,28 @@ class Campaign(Strict):
     def primary_material(self) -> Material | None:
         return next((m for m in self.materials if m.primary), None)
 
-    def work_material(self, series: str | None = None) -> Material | None:
-        """The entry's work: its series' primary material (Shanxi: a quiz set, a report, a video),
-        else the campaign's. None when the campaign has series and the entry names none."""
+    def materials_of(self, series: str | None = None) -> list[Material]:
+        """The materials an entry sends: its series' (by key or name), else the campaign's."""
         chosen = next((s for s in self.series if series in (s.key, s.name)), None)
-        materials = chosen.materials if chosen else self.materials
-        return next((m for m in materials if m.primary), None)
+        return list(chosen.materials if chosen else self.materials)
+
+    def work_material(self, series: str | None = None, work: str | None = None) -> Material | None:
+        """The entry's work: the material ``work`` names (an alternative, see ``alternatives``), else
+        its series' primary material (Shanxi: a quiz set, a report, a video), else the campaign's.
+        None when the campaign has series and the entry names none."""
+        materials = self.materials_of(series)
+        named = next((m for m in materials if work is not None and m.key == work), None)
+        return named or next((m for m in materials if m.primary), None)
+
+    def alternatives(self, series: str | None = None) -> list[Material]:
+        """Materials that can stand as the work when the primary is optional: "至少提交其一"
+        (Shanxi's 百灵: a video or an audio work; 脱贫攻坚: text and photos, or audio or video)."""
+        materials = self.materials_of(series)
+        primary = next((m for m in materials if m.primary), None)
+        if primary is None or primary.required:
+            return []
+        # A required material (百灵's 内容简介) goes with the work; it is not one.
+        return [m for m in materials if not m.primary and not m.required and m.kind in WORK_KINDS]
 
     def video_spec(self, series: str | None = None) -> VideoSpec | None:
         work = self.work_material(series)

@@ -65,6 +65,11 @@ class EntryInfo(BaseModel):
     category: str | None = None
     subcolumn: str | None = None
     series: str | None = Field(default=None, description="Collection series key (Shanxi's 十个系列)")
+    work: str | None = Field(
+        default=None,
+        description="Material key of the work when it is not the primary material: a series that asks "
+        "for at least one of several (Shanxi's 百灵: a video or an audio work)",
+    )
     summary: str | None = None
     version: int = Field(default=1, ge=1, description="1 for the first upload, +1 per resubmission")
 

@@ -154,7 +154,7 @@ class IntakeService(Service):
 
     # -- uploads -------------------------------------------------------------------------------
 
-    def entry_info(self, submission: dict[str, Any], version: int) -> EntryInfo:
+    def entry_info(self, submission: dict[str, Any], version: int, work: str | None = None) -> EntryInfo:
         form = submission["form"]
         return EntryInfo(
             title=form.get("title", ""),
@@ -162,6 +162,7 @@ class IntakeService(Service):
             category=form.get("category"),
             subcolumn=form.get("subcolumn"),
             series=submission.get("series"),
+            work=work,
             summary=form.get("summary"),
             version=version,
         )
@@ -172,8 +173,10 @@ class IntakeService(Service):
         media: BlobRef,
         filename: str | None = None,
         also: Writes | None = None,
+        work_key: str | None = None,
     ) -> SubmissionSubmitted:
         """Store the new version and its ``submitted`` event in one transaction (with ``also``).
+        ``work_key``: the material key when the work is an alternative to the primary material.
 
         Guarded by the version and stage read before: of two uploads finishing at once, one
         wins and the other gets a 409, never two versions with one number."""
@@ -184,7 +187,7 @@ class IntakeService(Service):
             campaign_id=submission["campaign_id"],
             correlation_id=f"{submission['_id']}:v{version}",
             producer=self.name,
-            entry=self.entry_info(submission, version),
+            entry=self.entry_info(submission, version, work_key),
             attribution=Attribution.model_validate(submission["attribution"]),
             media=media,
             materials=material_refs(submission),
@@ -197,6 +200,7 @@ class IntakeService(Service):
                     "$set": {
                         "version": version,
                         "media": media.model_dump(mode="json"),
+                        "work": work_key,
                         "approval": {"state": "pending", "version": version},
                         **self.moved_to(event),
                     },

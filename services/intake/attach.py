@@ -44,6 +44,18 @@ async def attach(
     now = datetime.now(UTC)
     item = {"blob": ref.model_dump(mode="json"), "filename": upload["filename"], "at": now}
     key = f"materials.{material.key}.files"
+    if not sub.get("version") and material in campaign.alternatives(sub.get("series")):
+        # "至少提交其一": the first of the optional kinds of work to arrive, without the primary,
+        # is the work and goes to checking; it is kept among the materials too, so a primary
+        # uploaded later does not lose it.
+        async def also(session: AsyncClientSession) -> None:
+            await svc.submissions.update_one({"_id": sub["_id"]}, {"$push": {key: item}}, session=session)
+            await mark_done(session)
+
+        event = await svc.record_upload(
+            sub, ref, filename=upload["filename"], also=also, work_key=material.key
+        )
+        return event.entry.version
     update: dict[str, Any]
     if material.kind == WorkKind.IMAGES:
         cap = (material.images.max_count if material.images else None) or MAX_IMAGES

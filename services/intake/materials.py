@@ -2,6 +2,7 @@
 
 A campaign lists its materials once, or per series (Shanxi: the series is chosen in the form)."""
 
+import mimetypes
 from typing import Any
 
 from contracts.campaign import Campaign, Material, Series, WorkKind
@@ -139,4 +140,7 @@ def media_type_for(material: Material, filename: str, declared: str) -> str:
         return FORMAT_TYPES[ext]
     if material.kind == WorkKind.VIDEO and ext in {"mp4", "m4v"}:
         return "video/mp4"
-    return "application/octet-stream"
+    # The common audio, video and text extensions (.m4a, .mp3, .mov, .txt, .csv): the showcase
+    # plays or links a work by its type.
+    guessed, _ = mimetypes.guess_type(f"file.{ext}", strict=False) if ext else (None, None)
+    return guessed or "application/octet-stream"

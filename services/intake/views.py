@@ -22,14 +22,19 @@ def submission_view(sub: dict[str, Any], campaign: Campaign) -> dict[str, Any]:
     versions = [{**v, "report": reports.get(str(v["version"]))} for v in sub.get("versions", [])]
     held = sub.get("materials") or {}
     materials = materials_of(campaign, sub["form"])
+    # "至少提交其一": the primary is optional when other kinds of work may stand for it.
+    alternatives = campaign.alternatives(sub.get("series"))
     required = [
         {
             "key": m.key,
             "label": m.label,
             "kind": m.kind.value,
             "primary": m.primary,
-            "required": m.required or m.primary,
-            "uploaded": bool(sub.get("version")) if m.primary else bool((held.get(m.key) or {}).get("files")),
+            "required": m.required or (m.primary and not alternatives),
+            "one_of": (m.primary and bool(alternatives)) or m in alternatives,
+            "uploaded": bool(sub.get("version")) and not sub.get("work")
+            if m.primary
+            else bool((held.get(m.key) or {}).get("files")),
         }
         for m in materials
     ]

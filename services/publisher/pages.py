@@ -66,13 +66,14 @@ def showcase_works(
 
 
 def _media(base: str, renditions: dict[str, str], master_type: str | None) -> dict[str, str | None]:
-    """How the card shows the work: a video player, an audio player, or a link to the file."""
+    """How the card shows the work: a video or audio player, the picture, or a link to the file."""
     master = base + renditions["master"] if "master" in renditions else None
     kind = (master_type or "video/").split("/")[0]  # publications from before types were kept: videos
     return {
         "video_url": master if kind == "video" else None,
         "audio_url": master if kind == "audio" else None,
-        "file_url": master if kind not in ("video", "audio") else None,
+        "image_url": master if kind == "image" else None,
+        "file_url": master if kind not in ("video", "audio", "image") else None,
     }
 
 

@@ -82,7 +82,7 @@ class TranscoderService(Service):
         if not event.passed:
             return Effect()
         campaign = await self.campaign(event.campaign_id)  # NotReady until its spec has arrived
-        work = campaign.work_material(event.entry.series)
+        work = campaign.work_material(event.entry.series, event.entry.work)
         # The series' work says what it is; without one (an event from before entries carried their
         # series) the stored media type does.
         video = work.kind == WorkKind.VIDEO if work else event.media.media_type.startswith("video/")
@@ -91,7 +91,7 @@ class TranscoderService(Service):
             # submitted is its own delivery file, so platforms receive it like a video's master.
             master = Rendition(name="master", blob=event.media, kind="master")
             return Effect(emit=[self.outcome(event, succeeded=True, renditions=[master])])
-        spec = campaign.video_spec(event.entry.series)
+        spec = work.video if work else None
         payload = {
             "event": event.model_dump_json(),
             "submission_id": event.submission_id,

@@ -87,8 +87,8 @@ class ValidatorService(Service):
     async def on_submitted(self, event: SubmissionSubmitted) -> Effect:
         campaign = await self.campaign(event.campaign_id)
         path = self.deps.blobs.path_of(event.media)
-        work = campaign.work_material(event.entry.series) if event.entry.series else None
-        if work is None:  # an event from before entries carried their series: guess it
+        work = campaign.work_material(event.entry.series, event.entry.work)
+        if work is None:  # a series' entry from before entries carried their series: guess it
             work = guess_material(campaign, event.media.media_type, {_base_key(k) for k in event.materials})
         stage = await check_headers(
             path, campaign, naming=None, material=work, timeout_s=self.settings.probe_timeout_s
@@ -123,7 +123,7 @@ class ValidatorService(Service):
             files.setdefault(_base_key(key), []).append(self.deps.blobs.path_of(ref))
         for key, paths in files.items():
             material = by_key.get(key)
-            if material is None or material.primary or material.kind in _MEDIA:
+            if material is None or material.primary or material.kind in _MEDIA or key == event.entry.work:
                 continue
             if material.kind is WorkKind.IMAGES:
                 found += check_images(paths, material.images, subject_of(material))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx
 
+from services.common.mediaproc import run
 from tests.conftest import import_tree
 from tests.e2e.campaign_play import (
     CSV,
@@ -44,6 +45,8 @@ HUNAN_WORKS = [
     ("430602001", "劳动教育", "劳动光荣", "稻田里的劳动课", 85),
     ("430603001", "德育", "宪法法治", "宪法伴我成长", 80),
     ("430603001", "课后服务", "科普教育", "长江江豚保护", 60),
+    # 资源可为视频、音频、图片等格式，至少提交其一: this one is a picture
+    ("430602002", "家庭教育", "家庭教育方法", "亲子共读一本书", 50),
 ]
 
 
@@ -78,8 +81,12 @@ async def test_hunan_resources_from_county_quotas_to_city_awards_and_the_provinc
             )
             assert reg.status_code == 201, reg.text
             sid = reg.json()["submission_id"]
-            media = await clip(tmp_path / f"{title}.mp4", 300 + 50 * i)
-            await tus_upload(api, media, submission_id=sid, filename=media.name, filetype="video/mp4")
+            if section == "家庭教育":
+                picture = await still(tmp_path / f"{title}.png")
+                await tus_upload(api, picture, submission_id=sid, material="images", filename=picture.name)
+            else:
+                media = await clip(tmp_path / f"{title}.mp4", 300 + 50 * i)
+                await tus_upload(api, media, submission_id=sid, filename=media.name, filetype="video/mp4")
             sids.append(sid)
         await approve_when_checked(api, cid, sids)
         marks = {sid: work[-1] for sid, work in zip(sids, HUNAN_WORKS, strict=True)}
@@ -89,11 +96,11 @@ async def test_hunan_resources_from_county_quotas_to_city_awards_and_the_provinc
         assert {d[0] for d in outcomes(county).values()} == {"recommended"}
         city = await run_level(api, cid, "city", HUNAN_EXPERTS.encode(), CSV, marks)
         decided = outcomes(city)
-        assert {d[0] for d in decided.values()} == {"recommended"}  # 60 wanted, 5 entries
+        assert {d[0] for d in decided.values()} == {"recommended"}  # 60 wanted, 6 entries
         # At most 80% of each section's entries: 德育 3 -> 2 awarded, 1-entry sections -> 0. 3:3:4 of
         # 2 by largest remainder (0.6, 0.6, 0.8): 三等奖 first, then the tie goes to the higher tier.
         tiers = [decided[s][1] for s in sids]
-        assert tiers == ["一等奖", "三等奖", None, None, None]
+        assert tiers == ["一等奖", "三等奖", None, None, None, None]
         assert any("德育 至少应推荐 10 件，但仅有 3 件" in w["message_zh"] for w in city["warnings"])
 
         await delivered(platform, len(sids))
@@ -106,4 +113,21 @@ async def test_hunan_resources_from_county_quotas_to_city_awards_and_the_provinc
             "岳阳楼区第一中学",
         )
         assert "phone" not in first and "contact_name" not in first
+        picture_work = next(
+            i for i in platform.received if i["body"]["metadata"]["title"] == "亲子共读一本书"
+        )
+        async with httpx.AsyncClient() as fetch:
+            sent_picture = await fetch.get(picture_work["body"]["media"]["master"])
+        assert sent_picture.content == (tmp_path / "亲子共读一本书.png").read_bytes()
+        showcase = (await api.get(f"/showcase/{cid}")).text
+        assert showcase.count("<video") == 5 and 'alt="亲子共读一本书"' in showcase
     assert len(platform.received) == len(sids)
+
+
+async def still(out: Path) -> Path:
+    """One 1280x720 picture from lavfi."""
+    argv = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi"]
+    argv += ["-i", "testsrc2=size=1280x720", "-frames:v", "1", str(out)]
+    done = await run(argv, 60)
+    assert done.returncode == 0, done.stderr
+    return out

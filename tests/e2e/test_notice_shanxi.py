@@ -20,11 +20,13 @@ from tests.e2e.campaign_play import (
     run_level,
     titles_by_channel,
 )
+from zhengji.demo import tus_upload
 from zhengji.standin import StandIn, serving
 
 # 山西/朔州 (seed 001): ten series, each its own kind of work and its own quotas and prizes. A 慕课
-# video, a 强国问答 quiz set and an 优质音频 work: the city recommends each series' best up to its
-# quota (shown on the Shanxi platform), the province awards fixed counts per series (national one).
+# video, a 强国问答 quiz set, an 优质音频 work and a 百灵 entry sent as audio (video or audio, 至少
+# 提交其一): the city recommends each series' best up to its quota (shown on the Shanxi platform),
+# the province awards fixed counts per series (shown on the national one).
 SHANXI_UNITS = """code,name,level,parent
 14,山西省,province,
 1406,朔州市,city,14
@@ -95,8 +97,23 @@ async def test_shanxi_series_from_city_recommendation_to_provincial_prizes_on_bo
         sids = []
         for i, (unit, series, title, data, media_type) in enumerate(works, start=1):
             sids.append(await enter(api, cid, shanxi_form(i, series, title), unit, data, media_type))
+        # 百灵 asks for a video or an audio work (至少提交其一) and a synopsis: this one has no video.
+        bailing = await api.post(
+            f"/api/campaigns/{cid}/entries",
+            json={"form": shanxi_form(4, "百灵短视频音频", "塞上百灵"), "unit_code": "140603001"},
+        )
+        assert bailing.status_code == 201, bailing.text
+        sid = bailing.json()["submission_id"]
+        await tus_upload(
+            api, "家乡的歌".encode(), submission_id=sid, material="synopsis", filename="简介.txt"
+        )
+        await tus_upload(
+            api, tmp_path / "a.m4a", submission_id=sid, material="audio", filename="塞上百灵.m4a"
+        )
+        works.append(("140603001", "百灵短视频音频", "塞上百灵", sound, "audio/mp4"))
+        sids.append(sid)
         await approve_when_checked(api, cid, sids)
-        marks = dict(zip(sids, [91, 87, 83], strict=True))
+        marks = dict(zip(sids, [91, 87, 83, 80], strict=True))
 
         city = await run_level(api, cid, "city", SHANXI_CITY.encode(), CSV, marks)
         assert {d[0] for d in outcomes(city).values()} == {"recommended"}  # 50 (quiz: 1000) per series
@@ -119,6 +136,6 @@ async def test_shanxi_series_from_city_recommendation_to_provincial_prizes_on_bo
             page = (await api.get(f"/showcase/{cid}")).text
             return page if page.count('class="work"') == len(works) else None
 
-        page = await eventually(showcased, 30, "three works on the showcase")
-        assert page.count("<video") == 1 and page.count("<audio") == 1 and page.count("查看作品文件") == 1
+        page = await eventually(showcased, 30, "every work on the showcase")
+        assert page.count("<video") == 1 and page.count("<audio") == 2 and page.count("查看作品文件") == 1
     assert len(platform.received) == 2 * len(works)

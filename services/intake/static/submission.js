@@ -49,7 +49,7 @@
       el("div", {}, [
         el("span", { className: "name", text: m.label }), " ",
         el("span", { className: "badge", text: KIND_ZH[m.kind] || m.kind }), " ",
-        el("span", { className: m.required ? "badge bad" : "badge", text: m.required ? "必交" : "选交" }), " ",
+        el("span", { className: m.required ? "badge bad" : "badge", text: m.required ? "必交" : m.one_of ? "至少交一项" : "选交" }), " ",
         m.primary ? el("span", { className: "badge good", text: "主作品" }) : "", " ",
         el("span", { className: "uploaded small muted" }),
       ]),

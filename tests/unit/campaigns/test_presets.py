@@ -178,6 +178,22 @@ def test_an_entrys_work_is_its_series_primary_material():
     assert yanbian.work_material(None) == yanbian.primary_material() == yanbian.work_material("x")
 
 
+def test_at_least_one_of_several_kinds_of_work():
+    shanxi, hunan = load_preset("shanxi-xuexi-2019"), load_preset("hunan-smart-edu-2022")
+    keys = {s.key: [m.key for m in shanxi.alternatives(s.key)] for s in shanxi.series}
+    # 脱贫攻坚: text and photos, or audio or video; 百灵: video or audio (its synopsis goes with
+    # either); 风光: photos or video. A series with a required work has no alternatives.
+    assert {k: v for k, v in keys.items() if v} == {
+        "poverty_report": ["photos", "video", "audio"],
+        "bailing": ["audio"],
+        "landscape": ["video"],
+    }
+    # 湖南: 资源可为视频、音频、图片等格式，至少提交其一
+    assert [m.key for m in hunan.alternatives()] == ["audio", "images"]
+    bailing_audio = shanxi.work_material("bailing", "audio")
+    assert bailing_audio is not None and bailing_audio.kind == WorkKind.AUDIO
+
+
 def test_ganzhou_002():
     c = load_preset("ganzhou-party-courseware")
     primary = c.primary_material()

@@ -7,7 +7,7 @@ import pytest
 
 from contracts.campaign import Campaign, Window
 from services.intake.errors import IntakeError
-from services.intake.materials import find_material, materials_of, size_limit, type_problem
+from services.intake.materials import find_material, materials_of, media_type_for, size_limit, type_problem
 from services.intake.presets import load_preset
 from services.intake.upload_rules import check_upload
 from services.intake.window import registration_refusal, upload_refusal
@@ -118,3 +118,21 @@ def test_shanxi_materials_come_from_the_chosen_series() -> None:
     with pytest.raises(IntakeError) as caught:
         find_material(shanxi, {"series": "优质慕课"}, "photos")
     assert caught.value.status == 422 and "video" in caught.value.zh
+
+
+@pytest.mark.parametrize(
+    ("name", "declared", "recorded"),
+    [
+        ("塞上百灵.m4a", "", "audio/mp4"),  # browsers often send nothing: the extension decides
+        ("歌声.mp3", "application/octet-stream", "audio/mpeg"),
+        ("简介.txt", "", "text/plain"),
+        ("作品.mp4", "video/mp4", "video/mp4"),
+        ("无扩展名", "", "application/octet-stream"),
+    ],
+)
+def test_the_recorded_media_type_follows_the_extension_when_none_is_declared(
+    name: str, declared: str, recorded: str
+) -> None:
+    shanxi = load_preset("shanxi-xuexi-2019")
+    audio = find_material(shanxi, {"series": "bailing"}, "audio")
+    assert media_type_for(audio, name, declared) == recorded

@@ -58,15 +58,17 @@ def test_award_choices_follow_the_campaign() -> None:
     assert award_names(yanbian, [{"award_tier": "特别奖"}]) == ["优秀资源奖", "特别奖"]
 
 
-def test_an_audio_work_gets_a_player_and_a_quiz_set_a_link() -> None:
+def test_each_kind_of_work_is_shown_as_it_can_be() -> None:
     audio = {**pub("S1", "a", "桑干河畔的歌声", "", None), "master_type": "audio/mp4"}
     quiz = {**pub("S2", "a", "党史知识问答", "", None), "master_type": "text/csv"}
     video = {**pub("S3", "a", "马邑古城", "", None), "master_type": "video/mp4"}
-    cards = {w["title"]: w for w in showcase_works([audio, quiz, video], "http://z")}
-    master = "http://z/blobs/" + "a" * 64
-    shown = {t: (w["video_url"], w["audio_url"], w["file_url"]) for t, w in cards.items()}
+    picture = {**pub("S4", "a", "亲子共读", "", None), "master_type": "image/png"}
+    cards = {w["title"]: w for w in showcase_works([audio, quiz, video, picture], "http://z")}
+    m = "http://z/blobs/" + "a" * 64
+    shown = {t: (w["video_url"], w["audio_url"], w["image_url"], w["file_url"]) for t, w in cards.items()}
     assert shown == {
-        "桑干河畔的歌声": (None, master, None),
-        "党史知识问答": (None, None, master),
-        "马邑古城": (master, None, None),
+        "桑干河畔的歌声": (None, m, None, None),
+        "党史知识问答": (None, None, None, m),
+        "马邑古城": (m, None, None, None),
+        "亲子共读": (None, None, m, None),
     }
