@@ -5,21 +5,18 @@ JSON API as an administrator would, so the browser only does what the test is ab
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
+import pytest
 import uvicorn
 import yaml
-from fastapi import APIRouter
 from playwright.async_api import Page
 
 from services.common.mediaproc import run
 from services.common.settings import Settings
-from services.intake.app import IntakeService
-from services.intake.pages import build_pages_router
 from services.intake.presets import PRESET_DIR
 from tests.browser import screenshot
 from zhengji.runtime import SERVICES, Runtime
@@ -39,24 +36,10 @@ UNITS_CSV = """代码,名称,级别,上级代码
 """
 
 
-def _routes(router: APIRouter) -> Iterator[Any]:
-    for route in router.routes:
-        inner = getattr(route, "original_router", None)
-        if inner is not None:
-            yield from _routes(inner)
-        else:
-            yield route
-
-
 @contextlib.asynccontextmanager
 async def serving_with_pages(settings: Settings) -> AsyncIterator[None]:
-    """All five services and the pages on settings' port (the pages added if intake lacks them)."""
+    """All five services, with intake's pages, on settings' port."""
     runtime = Runtime(settings, list(SERVICES))
-    intake = runtime.services["intake"]
-    assert isinstance(intake, IntakeService) and intake.router is not None
-    # The lead wires the pages into intake's router; until then this test does the same here.
-    if not any(getattr(r, "name", None) == "intake-static" for r in _routes(intake.router)):
-        intake.router.include_router(build_pages_router(intake))
     config = uvicorn.Config(
         runtime.web_app(),
         host=settings.http_host,
@@ -166,3 +149,16 @@ async def log_in_page(
         await screenshot(page, shot)
     await page.click("#login-form button[type=submit]")
     await page.wait_for_url(f"{base}{next_path}")
+
+
+@pytest.fixture
+async def site(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[httpx.AsyncClient]:
+    """The whole system with its pages, prepared (units, campaigns, a county admin); the API client."""
+    monkeypatch.setenv("ZHENGJI_ADMIN_PASSWORD", ADMIN_PASSWORD)
+    monkeypatch.setenv("ZHENGJI_UPLOAD_CHUNK_BYTES", str(CHUNK_BYTES))
+    async with (
+        serving_with_pages(settings),
+        httpx.AsyncClient(base_url=settings.base_url(), timeout=30) as api,
+    ):
+        await prepare(api)
+        yield api

@@ -4,11 +4,9 @@ Screenshots of every step go to .zhengji/screenshots/intake-*.png."""
 
 import asyncio
 import hashlib
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
-import pytest
 from playwright.async_api import Browser, Page, Route, expect
 
 from services.common.settings import Settings
@@ -22,29 +20,16 @@ from tests.e2e.intake_pages_helpers import (
     entrant,
     log_in_page,
     login,
-    prepare,
-    serving_with_pages,
+    site,
     tiny_clip,
 )
 
-__all__ = ["browser", "page"]
+__all__ = ["browser", "page", "site"]
 PIPELINE_MS = 120_000  # validation and transcoding on two shared cores
 MINIMAL_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
     b"trailer<</Root 1 0 R>>\n%%EOF\n"
 )
-
-
-@pytest.fixture
-async def site(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[httpx.AsyncClient]:
-    monkeypatch.setenv("ZHENGJI_ADMIN_PASSWORD", ADMIN_PASSWORD)
-    monkeypatch.setenv("ZHENGJI_UPLOAD_CHUNK_BYTES", str(CHUNK_BYTES))
-    async with (
-        serving_with_pages(settings),
-        httpx.AsyncClient(base_url=settings.base_url(), timeout=30) as api,
-    ):
-        await prepare(api)
-        yield api
 
 
 async def test_an_entrant_registers_fills_the_form_uploads_and_reads_the_findings(
