@@ -12,6 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from contracts import CAMPAIGN_TOPIC, dlq_topic
 from services.common.blobs import BlobStore
 from services.common.bus import all_topics, ensure_topics, make_broker, start_broker
+from services.common.errors import install_error_handlers
 from services.common.service import Deps, Service
 from services.common.settings import Settings
 from services.common.store import connect
@@ -71,6 +72,7 @@ class Runtime:
                 await self.stop()
 
         app = FastAPI(title="zhengji 征集", lifespan=lifespan)
+        install_error_handlers(app)
 
         @app.get("/healthz")
         async def healthz() -> dict[str, object]:
