@@ -29,7 +29,7 @@ from pathlib import Path
 
 import httpx
 
-from services.intake.window import campaign_today
+from contracts.calendar import campaign_today
 from zhengji.embedded import free_port
 
 MB = 1024 * 1024

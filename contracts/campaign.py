@@ -8,7 +8,9 @@ from datetime import date
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from contracts.calendar import DEFAULT_TIME_ZONE, zone_named
 
 
 class Strict(BaseModel):
@@ -30,7 +32,7 @@ WORK_KINDS = frozenset({WorkKind.VIDEO, WorkKind.AUDIO, WorkKind.IMAGES, WorkKin
 
 
 class Window(Strict):
-    """An inclusive date range in the campaign's own calendar (Asia/Shanghai)."""
+    """An inclusive date range in the campaign's own calendar (``Campaign.time_zone``)."""
 
     starts: date
     ends: date | None = Field(default=None, description="None: open-ended (a showcase from a date on)")
@@ -349,6 +351,10 @@ class Campaign(Strict):
     materials: list[Material] = Field(default_factory=list)
     per_person_limit: int | None = None
     naming_rule: str | None = Field(default=None, description="e.g. '{title}—{school}{name}' or '{title}'")
+    time_zone: str = Field(
+        default=DEFAULT_TIME_ZONE,
+        description="IANA zone of the notice's dates (windows, publish_at, showcase_from); see calendar.py",
+    )
     upload_window: Window | None = None
     showcase_from: date | None = None
     review_levels: list[ReviewLevel] = Field(default_factory=list)
@@ -360,6 +366,12 @@ class Campaign(Strict):
         default=True, description="False where entrants are minors: names stay private"
     )
     notes: list[str] = Field(default_factory=list)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _real_zone(cls, name: str) -> str:
+        zone_named(name)
+        return name
 
     @model_validator(mode="after")
     def _one_primary_work(self) -> "Campaign":

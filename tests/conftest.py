@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
+from contracts.calendar import campaign_today
 from services.common.settings import Settings
-from services.intake.window import campaign_today
 from zhengji.embedded import EmbeddedServers, free_port
 from zhengji.runtime import SERVICES
 from zhengji.server import embedded_settings, running

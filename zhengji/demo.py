@@ -16,12 +16,13 @@ import shutil
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from contracts.calendar import campaign_today
 from zhengji import samples
 from zhengji.embedded import free_port
 from zhengji.server import embedded
@@ -206,7 +207,7 @@ async def run_campaign(
     )
     tree.raise_for_status()
     codes = school_codes()
-    today = datetime.now(UTC).date()
+    today = campaign_today()
     created = await api.post(
         "/api/campaigns",
         json={

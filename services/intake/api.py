@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
+from contracts.calendar import campaign_today
 from contracts.campaign import Campaign, Window
 from services.common.blobs import BlobTooLarge
 from services.common.metrics import UPLOAD_BYTES
@@ -24,7 +25,6 @@ from services.intake.materials import find_material, media_type_for, size_limit
 from services.intake.presets import InvalidCampaign, UnknownPreset, load_campaign_yaml, load_preset
 from services.intake.tus import build_tus_router
 from services.intake.upload_rules import check_upload
-from services.intake.window import campaign_today
 
 if TYPE_CHECKING:
     from services.intake.app import IntakeService
@@ -60,7 +60,7 @@ def build_router(svc: "IntakeService") -> APIRouter:
             raise IntakeError(404, f"活动 {campaign_id} 不存在", f"no campaign {campaign_id}")
         campaign = _definition(body.model_copy(update={"id": campaign_id}))
         window = current.upload_window
-        if window is None or window.starts <= campaign_today():
+        if window is None or window.starts <= campaign_today(current):
             opened = f"已于{window.starts}开放上传" if window else "没有上传时间限制，已开放"
             raise IntakeError(
                 409, f"活动{opened}，不能再修改定义", "the campaign has opened; its definition is fixed"

@@ -88,7 +88,7 @@ def build_entries_router(svc: "IntakeService") -> APIRouter:
         if user.role == "reviewer":
             raise wrong_role(user, ("entrant", "unit_admin", "campaign_admin"))
         campaign = await campaign_of(campaign_id)
-        if refusal := registration_refusal(campaign.upload_window):
+        if refusal := registration_refusal(campaign):
             raise refusal
         problems = check_form(campaign, body.form)
         if problems:

@@ -8,7 +8,7 @@ only decides whether to show itself or send the visitor to the login page."""
 import json
 import os
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pymongo.asynchronous.collection import AsyncCollection
 
+from contracts.calendar import to_campaign_time
 from contracts.campaign import Campaign, FieldKind
 from services.intake.accounts import User
 from services.intake.auth import can_see, submission_scope
@@ -34,9 +35,6 @@ UPLOAD_CHUNK_BYTES = 8 * 1024 * 1024
 ENTERING = ("entrant", "unit_admin", "campaign_admin")
 ADMINS = ("unit_admin", "campaign_admin")
 MY_ROWS = 200
-# Campaigns run on Beijing time whatever the server's clock zone (containers run on UTC); a
-# fixed offset, as China has no summer time and slim images may lack the tz database.
-CAMPAIGN_TZ = timezone(timedelta(hours=8), "CST")
 ROLE_LABELS = {
     "campaign_admin": ("活动管理员", "campaign admin"),
     "unit_admin": ("单位管理员", "unit admin"),
@@ -108,8 +106,7 @@ def _cn_date(value: date | str | None) -> str:
 def _cn_time(value: datetime | None) -> str:
     if value is None:
         return ""
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return aware.astimezone(CAMPAIGN_TZ).strftime("%Y-%m-%d %H:%M")
+    return to_campaign_time(value).strftime("%Y-%m-%d %H:%M")
 
 
 def _local(target: str) -> str:

@@ -39,7 +39,7 @@ def submission_view(sub: dict[str, Any], campaign: Campaign) -> dict[str, Any]:
         for m in materials
     ]
     primary = next((m for m in materials if m.primary), None)
-    refusal = upload_refusal(campaign.upload_window) or (stage_refusal(sub, primary) if primary else None)
+    refusal = upload_refusal(campaign) or (stage_refusal(sub, primary) if primary else None)
     window = campaign.upload_window
     upload = {
         "allowed": refusal is None,

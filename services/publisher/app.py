@@ -109,7 +109,7 @@ class PublisherService(Service):
                         }
                         await self.deliveries.enqueue(f"{pid}:update:{event.event_id}", update, 0.0, session)
                     continue
-                when = not_before(target)
+                when = not_before(campaign, target)
                 await self.publications.insert_one(
                     new_publication(campaign, target, event, when), session=session
                 )

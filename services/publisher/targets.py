@@ -1,13 +1,11 @@
 """Which of a campaign's targets a review outcome qualifies for, when, and on which platform."""
 
-from datetime import UTC, datetime, time, timedelta, timezone
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from contracts import SubmissionReviewed
+from contracts.calendar import day_starts
 from contracts.campaign import Campaign, PublicationTarget
-
-# Notices' dates are the campaign's own calendar: China, one offset all year (no summer time).
-CAMPAIGN_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
 def qualifying_targets(campaign: Campaign, event: SubmissionReviewed) -> list[PublicationTarget]:
@@ -21,11 +19,12 @@ def qualifying_targets(campaign: Campaign, event: SubmissionReviewed) -> list[Pu
     ]
 
 
-def not_before(target: PublicationTarget) -> datetime | None:
-    """When the target may receive works: the start of ``publish_at`` in China, or None (at once)."""
+def not_before(campaign: Campaign, target: PublicationTarget) -> datetime | None:
+    """When the target may receive works: the start of ``publish_at`` in the campaign's calendar,
+    or None (at once)."""
     if target.publish_at is None:
         return None
-    return datetime.combine(target.publish_at, time(0, 0), tzinfo=CAMPAIGN_TZ).astimezone(UTC)
+    return day_starts(target.publish_at, campaign)
 
 
 def platform_of(url: str | None) -> str:

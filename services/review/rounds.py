@@ -10,6 +10,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from contracts.calendar import window_state
 from contracts.campaign import Campaign, ReviewLevel
 from services.review.assignment import AssignmentError, AssignmentResult, assign_reviewers, conflict_reason
 from services.review.assignment import reassign as swap
@@ -137,17 +138,20 @@ async def open_round(
         "level": level_key,
         "entries": len(pools),
         "pools": dict(Counter(pools.values())),
-        "warnings": _window_warnings(level),
+        "warnings": window_warnings(campaign, level),
     }
     if await svc.experts.count_documents({"campaign_id": campaign_id, "level": level_key}):
         answer["assignment"] = await assign(svc, round_id, who)
     return answer
 
 
-def _window_warnings(level: ReviewLevel) -> list[dict[str, str]]:
-    today = datetime.now(UTC).date()
+def window_warnings(
+    campaign: Campaign, level: ReviewLevel, now: datetime | None = None
+) -> list[dict[str, str]]:
+    """Opening a round outside its level's window is allowed (notices slip) but said, by the
+    campaign's calendar: at 01:00 in Beijing on the first day the window is open, not UTC's."""
     w = level.window
-    if w is None or (w.starts <= today and (w.ends is None or today <= w.ends)):
+    if w is None or window_state(w, campaign, now) == "open":
         return []
     span = f"{w.starts}—{w.ends or ''}"
     return [{"message_zh": f"今天不在{level.name}时间（{span}）内", "message_en": f"today is outside {span}"}]

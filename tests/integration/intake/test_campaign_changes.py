@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import httpx
 
-from services.intake.window import campaign_today
+from contracts.calendar import campaign_today
 from tests.integration.intake.conftest import register, tiny_campaign_yaml
 
 LATER = {

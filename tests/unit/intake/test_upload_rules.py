@@ -21,6 +21,11 @@ def yanbian() -> Campaign:
     return load_preset("yanbian-2024")
 
 
+@pytest.fixture(scope="module")
+def windowed(yanbian: Campaign) -> Campaign:
+    return yanbian.model_copy(update={"upload_window": WINDOW})
+
+
 def sub(stage: str = "registered", approval: str = "pending") -> dict[str, Any]:
     return {
         "stage": stage,
@@ -29,23 +34,23 @@ def sub(stage: str = "registered", approval: str = "pending") -> dict[str, Any]:
     }
 
 
-def test_the_window_is_closed_after_its_last_day_in_beijing_time() -> None:
+def test_the_window_is_closed_after_its_last_day_in_beijing_time(windowed: Campaign) -> None:
     last_evening = datetime(2024, 11, 20, 15, 59, tzinfo=UTC)  # 23:59 in Shanghai
-    assert upload_refusal(WINDOW, last_evening) is None
+    assert upload_refusal(windowed, last_evening) is None
     next_morning = datetime(2024, 11, 20, 16, 1, tzinfo=UTC)  # 00:01 on the 21st in Shanghai
-    refusal = upload_refusal(WINDOW, next_morning)
+    refusal = upload_refusal(windowed, next_morning)
     assert refusal is not None and refusal.status == 403
     assert refusal.zh == "上传已截止：上传时间为2024年3月1日至2024年11月20日（北京时间）"
     assert "2024-11-20" in refusal.en
 
 
-def test_before_the_window_says_when_it_opens() -> None:
-    refusal = upload_refusal(WINDOW, datetime(2024, 2, 28, 12, tzinfo=UTC))
+def test_before_the_window_says_when_it_opens(windowed: Campaign) -> None:
+    refusal = upload_refusal(windowed, datetime(2024, 2, 28, 12, tzinfo=UTC))
     assert refusal is not None and refusal.zh.startswith("上传尚未开始") and "2024年3月1日" in refusal.zh
-    assert registration_refusal(WINDOW, datetime(2024, 2, 28, 12, tzinfo=UTC)) is None, (
+    assert registration_refusal(windowed, datetime(2024, 2, 28, 12, tzinfo=UTC)) is None, (
         "one may register early"
     )
-    late = registration_refusal(WINDOW, datetime(2024, 12, 1, tzinfo=UTC))
+    late = registration_refusal(windowed, datetime(2024, 12, 1, tzinfo=UTC))
     assert late is not None and late.zh.startswith("报名已截止")
 
 

@@ -40,10 +40,14 @@ def test_a_target_without_a_level_takes_the_last_one() -> None:
     assert not qualifying_targets(spec, reviewed("__other__", "recommended"))
 
 
-def test_publish_at_is_midnight_in_china() -> None:
+def test_publish_at_is_midnight_in_the_campaigns_calendar() -> None:
+    yanbian = load_preset("yanbian-2024")
     target = PublicationTarget(key="p", name="p", publish_at=date(2024, 12, 15))
-    assert not_before(target) == datetime(2024, 12, 14, 16, 0, tzinfo=UTC)
-    assert not_before(PublicationTarget(key="p", name="p")) is None
+    assert not_before(yanbian, target) == datetime(2024, 12, 14, 16, 0, tzinfo=UTC), "Beijing by default"
+    assert not_before(yanbian, PublicationTarget(key="p", name="p")) is None
+    # Xinjiang's schools keep Ürümqi time (UTC+6): the same date begins two hours later.
+    urumqi = yanbian.model_copy(update={"time_zone": "Asia/Urumqi"})
+    assert not_before(urumqi, target) == datetime(2024, 12, 14, 18, 0, tzinfo=UTC)
 
 
 def test_targets_on_one_host_share_a_platform_and_its_circuit() -> None:
