@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from contracts.calendar import DEFAULT_TIME_ZONE, zone_named
+from contracts.naming import placeholders
 
 
 class Strict(BaseModel):
@@ -372,6 +373,13 @@ class Campaign(Strict):
     def _real_zone(cls, name: str) -> str:
         zone_named(name)
         return name
+
+    @field_validator("naming_rule")
+    @classmethod
+    def _rule_of_fields(cls, rule: str | None) -> str | None:
+        if rule is not None:
+            placeholders(rule)
+        return rule
 
     @model_validator(mode="after")
     def _one_primary_work(self) -> "Campaign":

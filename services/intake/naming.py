@@ -10,16 +10,12 @@ from pathlib import PurePosixPath
 from typing import Any, Literal
 
 from contracts.campaign import Campaign, Material, WorkKind
+from contracts.naming import RESERVED, SEPARATORS, fill, follows
 from services.intake.errors import IntakeError
 
 MAX_NAME = 200
-# Characters Windows cannot save in a file name: a school's laptop must be able to download it.
-RESERVED = set(':*?"<>|')
-SEPARATORS = {"/", "\\"}
 # Bidirectional overrides make "exe.mp4" look like "4pm.exe": refused with the other controls.
 BIDI = {chr(c) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C]}
-# The rule's placeholders keep their own text out of these characters when a name is derived.
-_REPLACE: dict[str, str | int | None] = {ch: "_" for ch in [*RESERVED, *SEPARATORS]}
 CHECKED_KINDS = {WorkKind.VIDEO, WorkKind.AUDIO, WorkKind.TEXT}
 
 Mode = Literal["derive", "check"]
@@ -71,21 +67,9 @@ def mode(campaign: Campaign) -> Mode | None:
     return "check" if rule == "{title}" else "derive"
 
 
-def _norm(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).strip()
-
-
 def expected_stem(campaign: Campaign, form: dict[str, Any]) -> str | None:
     """The rule filled in from the form (``红色故事—延吉市第一小学教师1``), or None without a rule."""
-    if not campaign.naming_rule:
-        return None
-    values = {k: _norm(str(v)).translate(str.maketrans(_REPLACE)) for k, v in form.items() if v is not None}
-    return _norm(campaign.naming_rule.format_map(_Blank(values)))
-
-
-class _Blank(dict[str, str]):
-    def __missing__(self, key: str) -> str:
-        return ""
+    return fill(campaign.naming_rule, form) if campaign.naming_rule else None
 
 
 def stored_name(campaign: Campaign, form: dict[str, Any], material: Material, uploaded: str) -> str:
@@ -105,8 +89,7 @@ def name_problem(
     if mode(campaign) != "check" or material.kind not in CHECKED_KINDS:
         return None
     stem = expected_stem(campaign, form) or ""
-    got = _norm(PurePosixPath(uploaded).stem)
-    if got == stem:
+    if follows(PurePosixPath(uploaded).stem, stem):
         return None
     ext = PurePosixPath(uploaded).suffix
     return IntakeError(

@@ -4,42 +4,31 @@ It applies only when the entrant's title, school and name are known (the
 upload form, or ``zhengji validate --title --school --name``)."""
 
 import re
-import string
-import unicodedata
 from pathlib import Path
 
 from contracts.events import Finding, Severity
+from contracts.naming import fill, follows, normalise, placeholders
 
 # Everything a teacher may type for the dash of "{title}—{school}{name}": ASCII hyphens, the
 # en dash, the full-width hyphen and the IME's double em dash "——".
 _DASHES = re.compile(r"[-‐‑–—―－]+")
 
 
-class _Keep(dict[str, str]):
-    """Leaves a placeholder the caller did not supply visible instead of raising KeyError."""
-
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
 def check_name(
     path: Path, naming_rule: str, naming: tuple[str, str, str], labels: dict[str, str]
 ) -> Finding | None:
     """The file's stem must equal the campaign's naming rule filled in with (title, school, name)."""
-    title, school, name = (unicodedata.normalize("NFC", part.strip()) for part in naming)
-    try:
-        expected = naming_rule.format_map(_Keep(title=title, school=school, name=name))
-    except (ValueError, IndexError):
-        return None  # a malformed rule is the preset's fault, caught when presets are validated
-    stem = unicodedata.normalize("NFC", path.stem.strip())
-    if stem == expected:
+    title, school, name = naming
+    # The same filling and comparison as intake's (contracts.naming): a placeholder the self-check
+    # was not given stays visible in the hint rather than silently blank.
+    expected = fill(naming_rule, {"title": title, "school": school, "name": name}, keep_missing=True)
+    if follows(path.stem, expected):
         return None
     # The rule in the words of the form ("作品名称—学校姓名"), as the notice phrases it.
-    fields = {f: labels.get(f, f) for _, f, _, _ in string.Formatter().parse(naming_rule) if f}
-    pattern = naming_rule.format_map(_Keep(fields))
+    pattern = fill(naming_rule, {f: labels.get(f, f) for f in placeholders(naming_rule)})
     wanted = f"{expected}{path.suffix}"
     dash = _DASHES.search(naming_rule)
-    if dash and _DASHES.sub("—", stem) == _DASHES.sub("—", expected):
+    if dash and _DASHES.sub("—", normalise(path.stem)) == _DASHES.sub("—", expected):
         zh = f"文件名中的连接符不对：应为“{dash.group()}”，请将文件重命名为“{wanted}”"
         en = f"The dash in the file name is wrong: use '{dash.group()}'; rename the file '{wanted}'"
     else:
