@@ -264,8 +264,9 @@ class ReviewSettings(Strict):
     )
 
 
-# What a publication target may map to its own field names; nothing personal is among them.
-PUBLIC_FIELDS = (
+# What a publication target may receive; nothing personal is among them. The work's own metadata
+# (the standard body's ``metadata``, chosen by ``fields``) ...
+PUBLIC_METADATA = (
     "title",
     "summary",
     "group",
@@ -275,6 +276,10 @@ PUBLIC_FIELDS = (
     "author",
     "award_tier",
     "level",
+)
+# ... and with the identifiers and links, everything a ``field_map`` may name.
+PUBLIC_FIELDS = (
+    *PUBLIC_METADATA,
     "submission_id",
     "campaign_id",
     "campaign_title",

@@ -9,21 +9,8 @@ is masked (privacy.py) and author names go out only where the campaign allows.""
 from typing import Any
 
 from contracts import Rendition, SubmissionReviewed
-from contracts.campaign import Campaign, PublicationTarget
+from contracts.campaign import PUBLIC_METADATA, Campaign, PublicationTarget
 from services.publisher.privacy import private_names, public_attribution, public_entry
-
-METADATA = (
-    "title",
-    "summary",
-    "group",
-    "category",
-    "subcolumn",
-    "unit_name",
-    "author",
-    "award_tier",
-    "level",
-)
-
 
 PACKAGE_URI = "blob://package/"  # a file inside an HLS package (services/transcoder/packages.py)
 
@@ -42,7 +29,7 @@ def chosen_rendition(target: PublicationTarget, event: SubmissionReviewed) -> Re
 def public_values(
     campaign: Campaign, target: PublicationTarget, event: SubmissionReviewed, base_url: str
 ) -> dict[str, Any]:
-    """Every value a target may ask for, already made safe to publish."""
+    """Every value a target may ask for (``contracts.campaign.PUBLIC_FIELDS``), made safe to publish."""
     entry = public_entry(event.entry, private_names(campaign, event.attribution))
     attribution = public_attribution(campaign, event.attribution)
     media = chosen_rendition(target, event)
@@ -79,7 +66,7 @@ def public_payload(
         "campaign_id": campaign.id,
         "campaign_title": campaign.title,
         "submission_id": event.submission_id,
-        "metadata": {k: values[k] for k in target.fields if k in METADATA},
+        "metadata": {k: values[k] for k in target.fields if k in PUBLIC_METADATA},
         "media": {r.name: blob_url(base_url, r) for r in event.renditions},
     }
 

@@ -7,9 +7,9 @@ from typing import Any
 import httpx
 import pytest
 
+from contracts.campaign import PUBLIC_METADATA
 from services.common.blobs import BlobStore
 from services.common.settings import Settings
-from services.publisher.payload import METADATA
 from tests.conftest import eventually
 from tests.integration.publisher.harness import (
     campaign_with,
@@ -42,7 +42,7 @@ async def test_no_phone_id_number_or_private_name_in_any_payload_or_event(
     monkeypatch.setenv("TEST_PRIVACY_SECRET", SECRET)
     kafka = settings.kafka_bootstrap_servers
     media = await renditions(blobs, tmp_path / "media")
-    everything = list(METADATA)
+    everything = list(PUBLIC_METADATA)
     async with (
         serving(StandIn()) as platform,
         serving(WebhookReceiver(secret=SECRET)) as pushed,

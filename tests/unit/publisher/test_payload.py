@@ -6,9 +6,9 @@ import pytest
 from pydantic import ValidationError
 
 from contracts import Attribution, BlobRef, EntryInfo, Rendition, SubmissionReviewed
-from contracts.campaign import Campaign, PublicationTarget
+from contracts.campaign import PUBLIC_FIELDS, PUBLIC_METADATA, Campaign, PublicationTarget
 from services.intake.presets import load_preset
-from services.publisher.payload import chosen_rendition, public_payload
+from services.publisher.payload import chosen_rendition, public_payload, public_values
 
 BASE = "https://zhengji.example.cn"
 
@@ -100,3 +100,10 @@ def test_auth_and_signed_webhooks_name_the_environment_variable_of_their_secret(
     with pytest.raises(ValidationError):
         mapped(auth="hmac", secret_env="not an env name")
     assert mapped(auth="hmac", secret_env="XUEXI_HMAC_SECRET").secret_env == "XUEXI_HMAC_SECRET"
+
+
+def test_every_public_field_has_a_value_and_the_standard_body_offers_the_metadata(yanbian: Campaign) -> None:
+    target = mapped(fields=list(PUBLIC_FIELDS))
+    assert list(public_values(yanbian, target, event(), BASE)) == list(PUBLIC_FIELDS)
+    body = public_payload(yanbian, target, event(), BASE)
+    assert list(body["metadata"]) == list(PUBLIC_METADATA), "identifiers and links sit outside metadata"
