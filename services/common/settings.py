@@ -2,8 +2,10 @@
 Kafka and MongoDB operator already uses."""
 
 from pathlib import Path
+from typing import Any
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_core import PydanticUseDefault
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -46,6 +48,37 @@ class Settings(BaseSettings):
     validator_concurrency: int = 1  # quality decodes at once per validator process
     transcoder_encoder: str = "auto"
     job_lease_s: float = 60.0
+
+    # Intake: accounts, sessions and tus uploads (docs/api-intake.md). An empty variable, as
+    # compose files write for an unset one (``${ZHENGJI_ADMIN_PASSWORD:-}``), means the default.
+    admin_password: SecretStr | None = None  # the first campaign admin's; None: generated, printed once
+    session_secret: SecretStr | None = None  # signs session cookies; None: one kept in the store
+    token_ttl_s: float = 7 * 24 * 3600
+    tus_expiry_s: float = 24 * 3600
+    tus_sweep_s: float = 300.0
+    tus_max_size: int = 4 * 1024**3
+    # A PATCH writes its bytes to disk and records its offset at least this often, so a crash
+    # mid-request loses at most this much.
+    tus_checkpoint_bytes: int = 32 * 1024 * 1024
+    # The pages' tus PATCH size: lower it behind a proxy with a body limit (nginx: 1 MB by default).
+    upload_chunk_bytes: int = 8 * 1024 * 1024
+
+    @field_validator(
+        "admin_password",
+        "session_secret",
+        "token_ttl_s",
+        "tus_expiry_s",
+        "tus_sweep_s",
+        "tus_max_size",
+        "tus_checkpoint_bytes",
+        "upload_chunk_bytes",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        if value == "":
+            raise PydanticUseDefault()
+        return value
 
     def blobs_path(self) -> Path:
         return self.blob_dir or self.data_dir / "blobs"

@@ -102,8 +102,8 @@ def build_router(svc: "IntakeService") -> APIRouter:
         declared = request.headers.get("content-length")
         declared_type = request.headers.get("content-type", "")
         length = int(declared) if declared and declared.isdigit() else None
-        check_upload(campaign, sub, material, None, declared_type, length, svc.config.tus_max_size)
-        limit = min(size_limit(material) or svc.config.tus_max_size, svc.config.tus_max_size)
+        check_upload(campaign, sub, material, None, declared_type, length, svc.settings.tus_max_size)
+        limit = min(size_limit(material) or svc.settings.tus_max_size, svc.settings.tus_max_size)
 
         async def body() -> AsyncIterator[bytes]:
             async for chunk in request.stream():

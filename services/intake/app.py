@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
+from pydantic import SecretStr
 from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -29,7 +30,6 @@ from services.common.metrics import REDRIVES
 from services.common.service import Service
 from services.intake.accounts import Accounts
 from services.intake.auth import Auth
-from services.intake.config import IntakeConfig
 from services.intake.errors import IntakeError
 from services.intake.status import progress_key, shown_stage, stage_of, timeline_entry
 from services.intake.unit_store import UnitStore
@@ -47,8 +47,7 @@ class IntakeService(Service):
         super().__init__(*args, **kwargs)
         self.campaigns = self.db["campaigns"]
         self.submissions = self.db["submissions"]
-        self.config = IntakeConfig.from_env()
-        self.accounts = Accounts(self.db, self.config.token_ttl_s)
+        self.accounts = Accounts(self.db, self.settings.token_ttl_s)
         self.auth = Auth(self.accounts)
         self.units = UnitStore(self.db)
         self.uploads = UploadStore(self)
@@ -56,7 +55,7 @@ class IntakeService(Service):
         from services.intake.pages import build_pages_router
 
         self.router = build_router(self)
-        self.router.include_router(build_pages_router(self))
+        self.router.include_router(build_pages_router(self, self.settings.upload_chunk_bytes))
 
     def register(self) -> None:
         super().register()
@@ -72,8 +71,8 @@ class IntakeService(Service):
         await self.accounts.setup()
         await self.units.setup()
         await self.uploads.setup()
-        self.auth.use_secret(await self.accounts.session_secret(self.config.session_secret))
-        await self.accounts.bootstrap_admin(self.config.admin_password)
+        self.auth.use_secret(await self.accounts.session_secret(_revealed(self.settings.session_secret)))
+        await self.accounts.bootstrap_admin(_revealed(self.settings.admin_password))
 
     async def start(self) -> None:
         # The embedded broker forgets everything on restart: announce every campaign again
@@ -81,7 +80,7 @@ class IntakeService(Service):
         await self.outbox.collection.update_many({"topic": CAMPAIGN_TOPIC}, {"$set": {"sent": False}})
         await super().start()
         self.spawn(self.reconcile_forever())
-        self.spawn(sweep_forever(self.uploads, self.config.tus_sweep_every_s))
+        self.spawn(sweep_forever(self.uploads, self.settings.tus_sweep_s))
 
     async def find_campaign(self, campaign_id: str) -> Campaign | None:
         doc = await self.campaigns.find_one({"_id": campaign_id})
@@ -293,3 +292,7 @@ def material_refs(submission: dict[str, Any]) -> dict[str, BlobRef]:
         for n, item in enumerate(files, start=1):
             refs[key if len(files) == 1 else f"{key}.{n}"] = BlobRef.model_validate(item["blob"])
     return refs
+
+
+def _revealed(secret: SecretStr | None) -> str | None:
+    return secret.get_secret_value() if secret else None

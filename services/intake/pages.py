@@ -6,7 +6,6 @@ every action and for live status. Access rules therefore live in one place, the 
 only decides whether to show itself or send the visitor to the login page."""
 
 import json
-import os
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
@@ -116,7 +115,7 @@ def _local(target: str) -> str:
 
 
 def build_pages_router(svc: PagesBackend, upload_chunk_bytes: int | None = None) -> APIRouter:
-    chunk_bytes = upload_chunk_bytes or int(os.environ.get("ZHENGJI_UPLOAD_CHUNK_BYTES", UPLOAD_CHUNK_BYTES))
+    chunk_bytes = upload_chunk_bytes or UPLOAD_CHUNK_BYTES
     router = APIRouter(tags=["intake: pages"], include_in_schema=False)
     router.mount(STATIC_URL, StaticFiles(directory=HERE / "static"), name="intake-static")
     env = _environment()

@@ -120,7 +120,7 @@ def build_tus_router(svc: "IntakeService") -> APIRouter:
             headers={
                 "Tus-Version": TUS_VERSION,
                 "Tus-Extension": EXTENSIONS,
-                "Tus-Max-Size": str(svc.config.tus_max_size),
+                "Tus-Max-Size": str(svc.settings.tus_max_size),
             },
         )
 
@@ -149,7 +149,7 @@ def build_tus_router(svc: "IntakeService") -> APIRouter:
         assert campaign is not None
         material = find_material(campaign, sub["form"], meta.get("material"))
         declared_type = meta.get("filetype", "")
-        check_upload(campaign, sub, material, filename, declared_type, length, svc.config.tus_max_size)
+        check_upload(campaign, sub, material, filename, declared_type, length, svc.settings.tus_max_size)
         doc = await store.create(
             submission_id=sid,
             campaign_id=sub["campaign_id"],

@@ -70,7 +70,7 @@ class UploadStore:
             "lease_until": None,
             "created_at": now,
             "updated_at": now,
-            "expires_at": now + timedelta(seconds=self.svc.config.tus_expiry_s),
+            "expires_at": now + timedelta(seconds=self.svc.settings.tus_expiry_s),
         }
         await self.uploads.insert_one(doc)
         await asyncio.to_thread(partials.prepare, self.path(doc["_id"]), 0)
@@ -181,7 +181,7 @@ class UploadStore:
                     await writer.put(bytes(buffer))
                     buffer.clear()
                     due = time.monotonic() - last > CHECKPOINT_EVERY_S
-                    if due or writer.queued - recorded >= self.svc.config.tus_checkpoint_bytes:
+                    if due or writer.queued - recorded >= self.svc.settings.tus_checkpoint_bytes:
                         # Without fdatasync: a crashed process leaves its bytes in the page cache, and
                         # after a machine crash _take() finds the file shorter than the offset.
                         written = await writer.drain()

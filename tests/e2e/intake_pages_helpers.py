@@ -14,6 +14,7 @@ import pytest
 import uvicorn
 import yaml
 from playwright.async_api import Page
+from pydantic import SecretStr
 
 from services.common.mediaproc import run
 from services.common.settings import Settings
@@ -154,10 +155,9 @@ async def log_in_page(
 @pytest.fixture
 async def site(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[httpx.AsyncClient]:
     """The whole system with its pages, prepared (units, campaigns, a county admin); the API client."""
-    monkeypatch.setenv("ZHENGJI_ADMIN_PASSWORD", ADMIN_PASSWORD)
-    monkeypatch.setenv("ZHENGJI_UPLOAD_CHUNK_BYTES", str(CHUNK_BYTES))
+    chosen = {"admin_password": SecretStr(ADMIN_PASSWORD), "upload_chunk_bytes": CHUNK_BYTES}
     async with (
-        serving_with_pages(settings),
+        serving_with_pages(settings.model_copy(update=chosen)),
         httpx.AsyncClient(base_url=settings.base_url(), timeout=30) as api,
     ):
         await prepare(api)

@@ -14,7 +14,7 @@ from tusclient import client as tus
 from services.common.mediaproc import run
 from services.common.settings import Settings
 from services.intake.presets import PRESET_DIR
-from tests.conftest import ADMIN_PASSWORD, OPEN_WINDOW, admin_login, demo_form, import_tree
+from tests.conftest import OPEN_WINDOW, admin_login, demo_form, import_tree
 from zhengji.server import running
 
 
@@ -41,9 +41,7 @@ class Intake:
 
 @pytest.fixture
 async def intake(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Intake]:
-    monkeypatch.setenv("ZHENGJI_ADMIN_PASSWORD", ADMIN_PASSWORD)
-    monkeypatch.setenv("ZHENGJI_TUS_SWEEP_S", "0.3")
-    service = Intake(settings)
+    service = Intake(settings.model_copy(update={"tus_sweep_s": 0.3}))
     await service.start()
     yield service
     await service.stop()
