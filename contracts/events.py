@@ -15,6 +15,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
 from contracts.blobs import BlobRef
 from contracts.campaign import Campaign
+from contracts.topics import key_field
 
 
 def _now() -> datetime:
@@ -34,7 +35,8 @@ class BaseEvent(BaseModel):
     producer: str = Field(description="Service that emitted the event, e.g. validator")
 
     def partition_key(self) -> str:
-        return self.campaign_id
+        """The message's Kafka key, by the one rule in ``contracts.topics.key_field``."""
+        return str(getattr(self, key_field(self.event_type)))
 
 
 class CampaignDefined(BaseEvent):
@@ -50,9 +52,6 @@ class Envelope(BaseEvent):
     submission_id: str
     correlation_id: str = Field(description="The same for every event of one submission version")
     causation_id: UUID | None = Field(default=None, description="event_id of the event that caused this one")
-
-    def partition_key(self) -> str:
-        return self.submission_id
 
 
 class EntryInfo(BaseModel):

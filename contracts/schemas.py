@@ -27,7 +27,7 @@ from pydantic.json_schema import models_json_schema
 from contracts.blobs import BlobRef
 from contracts.campaign import Campaign
 from contracts.events import EVENT_MODELS, BaseEvent
-from contracts.topics import CAMPAIGN_TOPIC, DLQ_SUFFIX, TOPICS, topic_for
+from contracts.topics import CAMPAIGN_TOPIC, DLQ_SUFFIX, TOPICS, key_field, topic_for
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
@@ -54,7 +54,6 @@ CONSUMERS: dict[str, tuple[str, ...]] = {
     "submission.reviewed": ("intake", "publisher"),
     "submission.published": ("intake",),
 }
-KEY_FIELD: dict[str, str] = {"campaign.defined": "campaign_id"}  # every other event: submission_id
 SUMMARY: dict[str, str] = {
     "campaign.defined": "A campaign was created or changed; every service keeps its own copy of the spec.",
     "submission.submitted": "An entrant uploaded a version of a work.",
@@ -141,10 +140,6 @@ def _topic(etype: str) -> str:
     return CAMPAIGN_TOPIC if etype == "campaign.defined" else topic_for(etype)
 
 
-def _key_field(etype: str) -> str:
-    return KEY_FIELD.get(etype, "submission_id")
-
-
 def _component_schemas() -> tuple[dict[str, str], dict[str, Any]]:
     """Every model's schema under ``#/components/schemas``; event type -> its component name."""
     keys, top = models_json_schema(
@@ -197,7 +192,7 @@ def asyncapi() -> dict[str, Any]:
     operations: dict[str, Any] = {}
     for etype, model in EVENT_MODELS.items():
         topic = _topic(etype)
-        key_field = _key_field(etype)
+        keyed_by = key_field(etype)
         message: dict[str, Any] = {
             "name": etype,
             "title": names[etype],
@@ -210,7 +205,7 @@ def asyncapi() -> dict[str, Any]:
             "payload": {"$ref": f"#/components/schemas/{names[etype]}"},
             "bindings": {
                 "kafka": {
-                    "key": {"type": "string", "description": f"The event's `{key_field}`"},
+                    "key": {"type": "string", "description": f"The event's `{keyed_by}`"},
                     "bindingVersion": KAFKA_BINDING_VERSION,
                 }
             },
@@ -225,7 +220,7 @@ def asyncapi() -> dict[str, Any]:
             "address": topic,
             "title": topic,
             "description": (
-                f"`{etype}` events, keyed by `{key_field}`. Dead letters go to `{topic}{DLQ_SUFFIX}`."
+                f"`{etype}` events, keyed by `{keyed_by}`. Dead letters go to `{topic}{DLQ_SUFFIX}`."
             ),
             "messages": {etype: {"$ref": f"#/components/messages/{etype}"}},
             "bindings": {"kafka": {"topic": topic, "bindingVersion": KAFKA_BINDING_VERSION}},

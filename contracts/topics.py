@@ -1,5 +1,10 @@
-"""Kafka topic names. The key of every message is the submission_id, so one
-submission's events stay in order on one partition."""
+"""Kafka topic names and message keys.
+
+A submission's events (``zhengji.submission.<stage>.v1``) are keyed by ``submission_id``, so one
+submission's events stay in order on one partition. Campaign messages (``CAMPAIGN_TOPIC``) are
+keyed by ``campaign_id``, so a campaign's successive definitions stay in order. ``key_field`` is
+the one statement of this rule: the events' ``partition_key`` and the AsyncAPI document follow it.
+"""
 
 from typing import Final
 
@@ -12,6 +17,11 @@ DLQ_SUFFIX: Final = ".dlq"
 def topic_for(event_type: str) -> str:
     """``submission.validated`` -> ``zhengji.submission.validated.v1``."""
     return f"zhengji.{event_type}.v1"
+
+
+def key_field(event_type: str) -> str:
+    """The event field whose value is the message's Kafka key."""
+    return "campaign_id" if event_type.startswith("campaign.") else "submission_id"
 
 
 def dlq_topic(topic: str) -> str:
