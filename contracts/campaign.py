@@ -97,6 +97,8 @@ class AudioSpec(Strict):
     true_peak_max_dbtp: float | None = None
 
 
+# The specs and Material are declarations of optional fields (None: the notice does not say), so
+# runs of ``x: T | None = None`` look alike by shape: data, not repeated logic.
 class ImageSpec(Strict):
     formats: list[str] | None = Field(default=None, description="e.g. [jpeg, png]")
     min_count: int | None = None

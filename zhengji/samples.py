@@ -21,11 +21,6 @@ def _args(
     source: str = "testsrc2",
 ) -> list[str]:
     args = [
-        "ffmpeg",
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        "-y",
         "-f",
         "lavfi",
         "-i",
@@ -49,8 +44,9 @@ def _args(
     return [*args, "-movflags", "+faststart", str(out)]
 
 
-async def _ffmpeg(argv: list[str], timeout_s: float = 300) -> None:
-    done = await run(argv, timeout_s)
+async def _ffmpeg(args: list[str], timeout_s: float = 300) -> None:
+    """ffmpeg with ``args``, quiet but for errors, overwriting ``out``."""
+    done = await run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", *args], timeout_s)
     if done.returncode != 0:
         raise RuntimeError(f"ffmpeg failed: {done.stderr.decode(errors='replace')[-500:]}")
 
@@ -84,11 +80,6 @@ async def too_long(out: Path, minutes: float = 8.5) -> Path:
     listing.write_text("".join(f"file '{segment.name}'\n" for _ in range(repeats)))
     await _ffmpeg(
         [
-            "ffmpeg",
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-y",
             "-f",
             "concat",
             "-safe",

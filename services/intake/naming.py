@@ -23,37 +23,32 @@ Mode = Literal["derive", "check"]
 
 def filename_problem(name: str) -> IntakeError | None:
     """Why ``name`` cannot be a file name (400), or None."""
-    if not name.rsplit(".", 1)[0].strip(". "):  # "", ".", "..", ".mp4": no name before the extension
-        return IntakeError(400, "文件名不能为空", "the file name is empty", field="filename")
-    if any(ch in SEPARATORS for ch in name):
-        return IntakeError(
-            400,
+    refusals = [
+        # "", ".", "..", ".mp4": no name before the extension
+        (not name.rsplit(".", 1)[0].strip(". "), "文件名不能为空", "the file name is empty"),
+        (
+            any(ch in SEPARATORS for ch in name),
             "文件名不能包含路径分隔符（/ 或 \\）",
             "the file name must not contain / or \\",
-            field="filename",
-        )
-    if any(unicodedata.category(ch) == "Cc" or ch in BIDI for ch in name):
-        return IntakeError(
-            400,
+        ),
+        (
+            any(unicodedata.category(ch) == "Cc" or ch in BIDI for ch in name),
             "文件名不能包含控制字符",
             "the file name must not contain control characters",
-            field="filename",
-        )
-    if any(ch in RESERVED for ch in name):
-        return IntakeError(
-            400,
+        ),
+        (
+            any(ch in RESERVED for ch in name),
             '文件名不能包含以下字符：: * ? " < > |',
             'the file name must not contain : * ? " < > |',
-            field="filename",
-        )
-    if len(name) > MAX_NAME:
-        return IntakeError(
-            400,
+        ),
+        (
+            len(name) > MAX_NAME,
             f"文件名不能超过{MAX_NAME}个字符",
             f"the file name exceeds {MAX_NAME} characters",
-            field="filename",
-        )
-    return None
+        ),
+    ]
+    refused = next(((zh, en) for broken, zh, en in refusals if broken), None)
+    return IntakeError(400, *refused, field="filename") if refused else None
 
 
 def extension(name: str) -> str:

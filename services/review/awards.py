@@ -35,16 +35,17 @@ from decimal import Decimal
 from fractions import Fraction
 from itertools import groupby
 
+from services.common.errors import ServiceError
+
 Exact = int | Decimal | Fraction | str | float
 Outcome = dict[str, str | None]
 
 
-class AwardSchemeError(ValueError):
-    """An award scheme that cannot be met (bad ratios, cap, counts, or minimums)."""
+class AwardSchemeError(ServiceError):
+    """An award scheme that cannot be met (bad ratios, cap, counts, or minimums): 422."""
 
     def __init__(self, zh: str, en: str) -> None:
-        self.zh, self.en = zh, en
-        super().__init__(f"{zh} / {en}")
+        super().__init__(422, zh, en)
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,11 +43,12 @@ from services.review.awards import (
     straddling_ties,
 )
 from services.review.pooling import level_unit, pool_key
-from services.review.quotas import Text, additions_allowed, panel_recommends, recommendations
+from services.review.quotas import Text, additions_allowed, panel_recommends, pool_quotas, recommendations
 
-__all__ = ["Decision", "Proposal", "Scored", "decide", "pool_key", "propose"]
+__all__ = ["Decision", "Proposal", "Scored", "pool_key", "propose"]
 
 
+# A record of plain fields: alike in shape to other dataclasses (transcoder's Hardware), sharing no logic.
 @dataclass(frozen=True)
 class Scored:
     submission_id: str
@@ -180,7 +181,8 @@ def propose(
         recommended |= {sid for sid, label in picked.items() if label}
         warnings += short_groups(ranked_in, minimums)
     elif rule.unit_quotas or rule.recommend_top is not None or rule.quota_from_series:
-        auto, notes = recommendations(rule, level.key, by_pool, units, series, series_quotas or {})
+        quotas = pool_quotas(rule, level.key, by_pool, units, series, series_quotas or {})
+        auto, notes = recommendations(rule, by_pool, quotas)
         recommended |= auto
         warnings += notes
     elif not rule.tiers:
@@ -197,18 +199,3 @@ def propose(
     ties = [t for pool in by_pool.values() for t in straddling_ties(pool, labels)]
     pools = {r.submission_id: r.group for r in ranked_in}
     return Proposal(decisions, pools, warnings, pending, ties)
-
-
-def decide(
-    level: ReviewLevel,
-    entries: Sequence[Scored],
-    *,
-    series_quotas: Mapping[str, int] | None = None,
-    chosen: Mapping[str, str] | None = None,
-    added: Collection[str] = (),
-    confirmed: bool = False,
-) -> dict[str, Decision]:
-    """The decisions alone (see ``propose``)."""
-    return propose(
-        level, entries, series_quotas=series_quotas, chosen=chosen, added=added, confirmed=confirmed
-    ).decisions

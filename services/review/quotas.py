@@ -32,7 +32,7 @@ def resolve_unit_quotas(rule: Outcome) -> dict[str, int]:
     return table
 
 
-def _pool_quotas(
+def pool_quotas(
     rule: Outcome,
     level_key: str,
     by_pool: Mapping[str, list["RankedEntry"]],
@@ -40,6 +40,7 @@ def _pool_quotas(
     series: Mapping[str, str | None],
     series_quotas: Mapping[str, int],
 ) -> dict[str, int]:
+    """N for every pool: from the unit quota table, the series' quotas or ``recommend_top``."""
     if rule.unit_quotas:
         if "unit" not in rule.pool_by:
             raise AwardSchemeError(
@@ -77,15 +78,10 @@ def _pool_quotas(
 
 
 def recommendations(
-    rule: Outcome,
-    level_key: str,
-    by_pool: Mapping[str, list["RankedEntry"]],
-    units: Mapping[str, str],
-    series: Mapping[str, str | None],
-    series_quotas: Mapping[str, int],
+    rule: Outcome, by_pool: Mapping[str, list["RankedEntry"]], quotas: Mapping[str, int]
 ) -> tuple[set[str], list[Text]]:
-    """The top N of every pool, and (for floors) a warning for each pool holding fewer than N."""
-    quotas = _pool_quotas(rule, level_key, by_pool, units, series, series_quotas)
+    """The top N of every pool (N from ``pool_quotas``), and (for floors) a warning for each pool
+    holding fewer than N."""
     if any(q < 0 for q in quotas.values()):
         raise AwardSchemeError("推荐名额不能为负数", "recommendation quotas cannot be negative")
     chosen: set[str] = set()

@@ -23,13 +23,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
+from services.common.errors import ServiceError
 
-class RubricError(ValueError):
-    """A rubric definition that cannot be used (bad weights, empty range, duplicate codes)."""
+
+class RubricError(ServiceError):
+    """A rubric definition that cannot be used (bad weights, empty range, duplicate codes): 422."""
 
     def __init__(self, zh: str, en: str) -> None:
-        self.zh, self.en = zh, en
-        super().__init__(f"{zh} / {en}")
+        super().__init__(422, zh, en)
 
 
 class ScoreSheetError(ValueError):

@@ -7,7 +7,7 @@ import pytest
 
 from contracts.campaign import Campaign, ReviewLevel
 from services.intake.presets import load_preset
-from services.review.outcomes import Decision, Scored, decide, pool_key
+from services.review.outcomes import Decision, Scored, pool_key, propose
 
 T0 = datetime(2024, 11, 20, 8, 0, tzinfo=UTC)
 YANJI, LONGJING = "222401", "222405"  # county codes: the third element of a unit path
@@ -61,7 +61,7 @@ def test_county_recommends_its_top_three_of_a_group(county: ReviewLevel) -> None
         scored("S-b", 90.0, school=2),
         scored("S-d", 72.25, school=4),
     ]
-    decisions = decide(county, entries)
+    decisions = propose(county, entries).decisions
     assert {sid: d.outcome for sid, d in decisions.items()} == {
         "S-a": "recommended",
         "S-b": "recommended",
@@ -78,7 +78,7 @@ def test_each_county_and_group_is_its_own_pool(county: ReviewLevel) -> None:
     entries = [scored(f"Y{i}", 90.0 - i, YANJI, school=i) for i in range(5)]
     entries += [scored("L1", 50.0, LONGJING), scored("L2", 40.0, LONGJING, school=2)]
     entries += [scored("M1", 30.0, YANJI, group="中学组")]
-    decisions = decide(county, entries)
+    decisions = propose(county, entries).decisions
     recommended = sorted(sid for sid, d in decisions.items() if d.outcome == "recommended")
     # Longjing's two weaker entries and Yanji's only 中学组 entry go up; Yanji 小学组 sends three
     assert recommended == ["L1", "L2", "M1", "Y0", "Y1", "Y2"]
@@ -92,7 +92,7 @@ def test_equal_scores_the_earlier_submission_goes_up(county: ReviewLevel) -> Non
         scored("late", 80.0, minute=30),
         scored("early", 80.0, minute=5),
     ]
-    decisions = decide(county, entries)
+    decisions = propose(county, entries).decisions
     assert decisions["early"].outcome == "recommended" and decisions["early"].rank == 3
     assert decisions["late"].outcome == "not_recommended" and decisions["late"].rank == 4
 
@@ -105,7 +105,7 @@ def test_prefecture_awards_half_of_a_group(prefecture: ReviewLevel) -> None:
         scored("P3", 79.5, YANJI, 2),
         scored("P4", 91.0, LONGJING, 2),
     ]
-    decisions = decide(prefecture, entries)
+    decisions = propose(prefecture, entries).decisions
     assert {sid: (d.outcome, d.award_tier) for sid, d in decisions.items()} == {
         "P2": ("awarded", "优秀资源奖"),
         "P4": ("awarded", "优秀资源奖"),
@@ -118,7 +118,7 @@ def test_prefecture_awards_half_of_a_group(prefecture: ReviewLevel) -> None:
 def test_prefecture_single_entry_in_a_group_gets_no_award(prefecture: ReviewLevel) -> None:
     entries = [scored(f"P{i}", 90.0 - i, YANJI, i) for i in range(4)]
     entries.append(scored("Z", 99.0, LONGJING, group="中学组"))
-    decisions = decide(prefecture, entries)
+    decisions = propose(prefecture, entries).decisions
     # the cap applies per group: floor(1 x 0.5) = 0, however high the lone entry scored
     assert decisions["Z"] == Decision("not_recommended", None, 1, 99.0)
     assert sum(d.outcome == "awarded" for d in decisions.values()) == 2

@@ -10,7 +10,7 @@ import pytest
 from contracts.campaign import AwardTier, Campaign, Outcome, ReviewLevel
 from services.intake.presets import load_preset
 from services.review.awards import AwardSchemeError
-from services.review.outcomes import Decision, Scored, decide, propose
+from services.review.outcomes import Decision, Scored, propose
 
 T0 = datetime(2022, 7, 1, 8, 0, tzinfo=UTC)
 SECTIONS = ["德育", "劳动教育", "课后服务", "教师研修", "家庭教育", "教改经验"]
@@ -59,7 +59,7 @@ def test_hunan_city_awards_and_recommends_as_two_decisions(hunan: Campaign) -> N
     # 60 go to the province with at least 10 per section -> exactly the top 10 of each.
     city = level_of(hunan, "city")
     entries = [entry(f"{s}{i:02d}", 99.0 - i, category=s, minute=i) for s in SECTIONS for i in range(12)]
-    decisions = decide(city, entries)
+    decisions = propose(city, entries).decisions
     for s in SECTIONS:
         mine = [decisions[f"{s}{i:02d}"] for i in range(12)]
         assert [d.award_tier for d in mine] == ["一等奖"] * 3 + ["二等奖"] * 3 + ["三等奖"] * 3 + [None] * 3
@@ -74,7 +74,9 @@ def test_hunan_city_47_entries_in_one_section(hunan: Campaign) -> None:
     one_section = city.model_copy(
         update={"outcome": city.outcome.model_copy(update={"recommend_total": None})}
     )
-    decisions = decide(one_section, [entry(f"E{i:02d}", 90.0 - i * 0.5, minute=i) for i in range(47)])
+    decisions = propose(
+        one_section, [entry(f"E{i:02d}", 90.0 - i * 0.5, minute=i) for i in range(47)]
+    ).decisions
     assert outcomes(decisions) == {
         ("awarded", "一等奖"): 11,
         ("awarded", "二等奖"): 11,
@@ -108,14 +110,14 @@ def test_hunan_county_quota_by_name_is_a_floor_per_section(hunan: Campaign) -> N
     assert len(p.warnings) == 1 and "仅有 3 件" in p.warnings[0][0] and HUARONG in p.warnings[0][0]
     assert not p.pending
     # a floor: the chair may send more
-    more = decide(county, entries, added=["P5"])
+    more = propose(county, entries, added=["P5"]).decisions
     assert more["P5"].outcome == "recommended" and more["P6"].outcome == "not_recommended"
 
 
 def test_hunan_county_without_a_code_for_its_name_is_refused_not_pooled(hunan: Campaign) -> None:
     county = level_of(hunan, "county")
     with pytest.raises(AwardSchemeError) as info:
-        decide(county, [entry("P", 90.0), entry("N", 80.0, NANHU)])
+        propose(county, [entry("P", 90.0), entry("N", 80.0, NANHU)])
     assert NANHU in info.value.zh and "unit_codes" in info.value.zh
 
 
@@ -123,8 +125,8 @@ def test_ceilings_take_no_additions() -> None:
     yanbian = load_preset("yanbian-2024")
     county = level_of(yanbian, "county")
     entries = [entry(f"Y{i}", 90.0 - i, group="小学组", minute=i) for i in range(5)]
-    with pytest.raises(AwardSchemeError, match="不能另行增加"):
-        decide(county, entries, added=["Y4"])
+    with pytest.raises(AwardSchemeError, match="no additions"):
+        propose(county, entries, added=["Y4"])
 
 
 def test_ganzhou_excellent_is_the_panels_choice() -> None:
@@ -147,7 +149,7 @@ def test_a_panel_choice_past_the_cap_is_refused() -> None:
         key="p", name="省级", unit_level="province", outcome=Outcome(tiers=tiers, award_cap=0.5, pool_by=[])
     )
     entries = [entry(f"E{i}", 90.0 - i, minute=i) for i in range(4)]
-    with pytest.raises(AwardSchemeError, match="超过获奖上限"):
+    with pytest.raises(AwardSchemeError, match="exceed the cap"):
         propose(level, entries, chosen=dict.fromkeys(["E0", "E1", "E2"], "示范微党课"), confirmed=True)
 
 
@@ -165,7 +167,7 @@ def test_score_thresholds_under_a_cap() -> None:
         key="x", name="评审", unit_level="city", outcome=Outcome(tiers=tiers, award_cap=0.6, pool_by=[])
     )
     scores = [95.0, 91.0, 85.0, 81.0, 79.0]
-    decisions = decide(level, [entry(f"E{i}", s, minute=i) for i, s in enumerate(scores)])
+    decisions = propose(level, [entry(f"E{i}", s, minute=i) for i, s in enumerate(scores)]).decisions
     # floor(5 x 0.6) = 3 awards at most: E3 meets 80 but the cap stops it
     assert [decisions[f"E{i}"].award_tier for i in range(5)] == ["一等奖", "一等奖", "二等奖", None, None]
 
@@ -173,8 +175,8 @@ def test_score_thresholds_under_a_cap() -> None:
 def test_mixed_tier_kinds_are_refused() -> None:
     tiers = [AwardTier(key="a", name="一等奖", count=1), AwardTier(key="b", name="二等奖", ratio=1)]
     level = ReviewLevel(key="x", name="评审", unit_level="city", outcome=Outcome(tiers=tiers, pool_by=[]))
-    with pytest.raises(AwardSchemeError, match="混用"):
-        decide(level, [entry("E", 90.0)])
+    with pytest.raises(AwardSchemeError, match="mix kinds"):
+        propose(level, [entry("E", 90.0)])
 
 
 def test_fixed_counts_never_exceed_the_cap() -> None:
@@ -182,7 +184,7 @@ def test_fixed_counts_never_exceed_the_cap() -> None:
     level = ReviewLevel(
         key="x", name="评审", unit_level="city", outcome=Outcome(tiers=tiers, award_cap=0.5, pool_by=[])
     )
-    decisions = decide(level, [entry(f"E{i}", 90.0 - i, minute=i) for i in range(6)])
+    decisions = propose(level, [entry(f"E{i}", 90.0 - i, minute=i) for i in range(6)]).decisions
     assert [decisions[f"E{i}"].award_tier for i in range(6)] == [
         "一等奖",
         "一等奖",
@@ -208,7 +210,7 @@ def test_shanxi_city_sends_each_series_quota() -> None:
     city = level_of(load_preset("shanxi-xuexi-2019"), "city")
     entries = [entry(f"M{i}", 90.0 - i, minute=i, series="mooc") for i in range(4)]
     entries += [entry(f"Q{i}", 90.0 - i, minute=i, series="quiz") for i in range(3)]
-    decisions = decide(city, entries, series_quotas={"mooc": 2, "quiz": 5})
+    decisions = propose(city, entries, series_quotas={"mooc": 2, "quiz": 5}).decisions
     assert sorted(s for s, d in decisions.items() if d.outcome == "recommended") == [
         "M0",
         "M1",
@@ -216,5 +218,5 @@ def test_shanxi_city_sends_each_series_quota() -> None:
         "Q1",
         "Q2",
     ]
-    with pytest.raises(AwardSchemeError, match="没有本级"):
-        decide(city, entries, series_quotas={"mooc": 2})
+    with pytest.raises(AwardSchemeError, match="has no quota at"):
+        propose(city, entries, series_quotas={"mooc": 2})
