@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 STAMP := $(VENV)/.synced
 
-.PHONY: demo test lint bench up deps system-deps schemas clean
+.PHONY: demo test unit lint bench up deps system-deps schemas clean
 
 demo: deps
 	$(VENV)/bin/zhengji demo
@@ -17,6 +17,11 @@ up: deps
 test: deps
 	@bash scripts/system-deps.sh --browser
 	$(VENV)/bin/pytest -q -n 2 --dist loadgroup
+
+# The fast tier: tests/unit only (pure code and fakes: no broker, store, browser or ffmpeg run),
+# under a minute on 2 cores. make test runs these too, with everything else.
+unit: deps
+	$(VENV)/bin/pytest -q -n 2 tests/unit
 
 lint: deps
 	$(VENV)/bin/ruff check .
