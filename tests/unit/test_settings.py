@@ -1,6 +1,9 @@
 """One way to read settings: intake's knobs come from the same ``Settings`` as everyone's."""
 
+from pathlib import Path
+
 import pytest
+from pydantic import AliasChoices
 
 from services.common.settings import Settings
 
@@ -34,3 +37,11 @@ def test_an_empty_variable_means_the_default(monkeypatch: pytest.MonkeyPatch) ->
     settings = Settings()
     assert settings.admin_password is None and settings.session_secret is None
     assert settings.token_ttl_s == 7 * 24 * 3600 and settings.tus_max_size == 4 * 1024**3
+
+
+def test_every_setting_is_documented_in_operations() -> None:
+    documented = (Path(__file__).resolve().parents[2] / "docs" / "operations.md").read_text("utf-8")
+    for name, field in Settings.model_fields.items():
+        alias = field.validation_alias
+        names = list(alias.choices) if isinstance(alias, AliasChoices) else [f"ZHENGJI_{name.upper()}"]
+        assert any(f"`{n}`" in documented for n in names), f"{names[0]} is not in docs/operations.md"
