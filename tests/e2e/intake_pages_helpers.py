@@ -153,7 +153,7 @@ async def log_in_page(
 
 
 @pytest.fixture
-async def site(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[httpx.AsyncClient]:
+async def site(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """The whole system with its pages, prepared (units, campaigns, a county admin); the API client."""
     chosen = {"admin_password": SecretStr(ADMIN_PASSWORD), "upload_chunk_bytes": CHUNK_BYTES}
     async with (

@@ -40,7 +40,7 @@ class Intake:
 
 
 @pytest.fixture
-async def intake(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Intake]:
+async def intake(settings: Settings) -> AsyncIterator[Intake]:
     service = Intake(settings.model_copy(update={"tus_sweep_s": 0.3}))
     await service.start()
     yield service
