@@ -11,7 +11,7 @@ def zh_date(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def window_text(window: Window, campaign: Campaign | None = None) -> tuple[str, str]:
+def window_text(window: Window, campaign: Campaign) -> tuple[str, str]:
     zone_zh, zone_en = zone_label(campaign)
     if window.ends is None:
         return f"{zh_date(window.starts)}起（{zone_zh}）", f"from {window.starts} ({zone_en})"
