@@ -1,6 +1,6 @@
 """The pages' one API helper (services/common/static/api.js) in headless Chromium, through the
 admin page: the server's own message Chinese first, a file sent as it is with its problems by row,
-and a session that ends while the page is open leading to the login page and back."""
+a session that ends while the page is open leading to the login page and back, and logging out."""
 
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -71,3 +71,8 @@ async def test_errors_files_and_an_ended_session_through_the_admin_page(
     await page.wait_for_url(f"{base}/login?next=%2Fadmin")
     await log_in(page, ADMIN_PASSWORD)
     await page.wait_for_url(f"{base}/admin")
+
+    # 退出 in the header ends the session through the API and goes home.
+    await page.click("#logout")
+    await page.wait_for_url(f"{base}/")
+    await expect(page.locator("header .who")).to_contain_text("登录")
