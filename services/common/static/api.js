@@ -3,7 +3,8 @@
 // Errors come back as {"detail": {"message_zh", "message_en", ...}} (services/common/errors.py);
 // the helper throws them as an ApiError whose `detail` keeps every field the server sent (fields,
 // problems, ...), so a page can place each message next to the input it is about. A 401 on a page
-// that says where its login page is (<html data-login="/login">) goes there and comes back.
+// that names its login page (<html data-login="/login">) goes there with ?next= the page (intake's
+// login comes back to it; review's signs in by the link the organisers sent).
 
 export class ApiError extends Error {
   constructor(status, detail) {
