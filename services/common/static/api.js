@@ -15,7 +15,7 @@ export class ApiError extends Error {
 }
 
 // The server's bilingual detail, or words for the answers that carry none.
-export function detailOf(status, body) {
+function detailOf(status, body) {
   const detail = body && body.detail;
   if (detail && typeof detail === "object" && !Array.isArray(detail)) return detail;
   if (Array.isArray(detail)) {
