@@ -1,15 +1,18 @@
-"""In-memory stand-ins for the parts the consumer drives, so the unit tier runs its paths.
+"""In-memory stand-ins for the store and the bus, so the unit tier runs without either.
 
 ``FakeInbox`` keeps its tables in dicts and honours the transaction as Mongo does: a handler's
 writes, the inbox marker and the outbox entries land together or not at all.
-``RecordingBus`` records what was dead-lettered instead of publishing it."""
+``RecordingBus`` records what was dead-lettered instead of publishing it.
+``FakeRoundStore`` is review's ``RoundStore``; ``RecordingAudit`` its audit log."""
 
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from contracts import topic_for
 from services.common.consumer import AlreadyApplied, Effect
+from services.review.round_store import OPEN, Expert, ReviewEntry, Round
 
 Doc = dict[str, Any]
 
@@ -97,3 +100,71 @@ class RecordingSleep:
 
     async def __call__(self, seconds: float) -> None:
         self.waits.append(seconds)
+
+
+class FakeRoundStore:
+    """Review's store in lists and dicts; entries keep the order they were added (their ready order)."""
+
+    def __init__(self, entries: Sequence[ReviewEntry] = (), experts: Sequence[Expert] = ()) -> None:
+        self.rounds: dict[str, Round] = {}
+        self.reports: dict[str, dict[str, Any]] = {}
+        self.all_entries, self.all_experts = list(entries), list(experts)
+        self.scored: set[str] = set()  # rounds with a score
+
+    async def get(self, round_id: str) -> Round | None:
+        rnd = self.rounds.get(round_id)
+        return None if rnd is None else rnd.model_copy(deep=True)
+
+    async def add(self, rnd: Round) -> None:
+        assert rnd.id not in self.rounds, "a round is inserted once (_id)"
+        self.rounds[rnd.id] = rnd.model_copy(deep=True)
+
+    async def ready_entries(self, campaign_id: str, recommended_at: str | None) -> list[ReviewEntry]:
+        def wanted(doc: Doc) -> bool:
+            if doc["campaign_id"] != campaign_id or not doc.get("ready"):
+                return False
+            outcome = (doc.get("levels") or {}).get(recommended_at, {}).get("outcome")
+            return recommended_at is None or outcome == "recommended"
+
+        return [e for e in self.all_entries if wanted(e.document())]
+
+    async def entries(self, submission_ids: list[str]) -> list[ReviewEntry]:
+        return [e for e in self.all_entries if e.id in submission_ids]
+
+    async def experts(self, campaign_id: str, level: str) -> list[Expert]:
+        return [x for x in self.all_experts if (x.campaign_id, x.level) == (campaign_id, level)]
+
+    async def expert(self, expert_id: str, campaign_id: str, level: str) -> Expert | None:
+        return next((x for x in await self.experts(campaign_id, level) if x.id == expert_id), None)
+
+    async def has_experts(self, campaign_id: str, level: str) -> bool:
+        return bool(await self.experts(campaign_id, level))
+
+    async def scoring_began(self, round_id: str) -> bool:
+        return round_id in self.scored
+
+    async def set_assignments(
+        self, round_id: str, assignments: dict[str, list[str]], report: dict[str, Any]
+    ) -> None:
+        rnd = self.rounds[round_id]
+        if rnd.state == OPEN:
+            rnd.assignments, self.reports[round_id] = copy.deepcopy(assignments), report
+
+    async def change_assignment(
+        self, round_id: str, submission_id: str, was: list[str] | None, now: list[str]
+    ) -> bool:
+        rnd = self.rounds[round_id]
+        if rnd.state != OPEN or rnd.assignments.get(submission_id) != was:
+            return False
+        rnd.assignments[submission_id] = list(now)
+        return True
+
+
+@dataclass
+class RecordingAudit:
+    actions: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    async def record(
+        self, who: dict[str, str], action: str, *, campaign_id: str, round_id: str | None = None, **what: Any
+    ) -> None:
+        self.actions.append((action, {"campaign_id": campaign_id, "round_id": round_id, **what}))
