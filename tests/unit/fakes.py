@@ -3,7 +3,8 @@
 ``FakeInbox`` keeps its tables in dicts and honours the transaction as Mongo does: a handler's
 writes, the inbox marker and the outbox entries land together or not at all.
 ``RecordingBus`` records what was dead-lettered instead of publishing it.
-``FakeRoundStore`` is review's ``RoundStore``; ``RecordingAudit`` its audit log."""
+``FakeRoundStore`` is review's ``RoundStore``; ``RecordingAudit`` its audit log.
+``FakeSubmissionStore`` and ``FakeUnitTree`` are what intake registers entries with."""
 
 import copy
 from collections.abc import Sequence
@@ -12,6 +13,8 @@ from typing import Any
 
 from contracts import topic_for
 from services.common.consumer import AlreadyApplied, Effect
+from services.common.errors import ServiceError
+from services.intake.submission_store import Submission
 from services.review.round_store import OPEN, Expert, ReviewEntry, Round
 
 Doc = dict[str, Any]
@@ -168,3 +171,36 @@ class RecordingAudit:
         self, who: dict[str, str], action: str, *, campaign_id: str, round_id: str | None = None, **what: Any
     ) -> None:
         self.actions.append((action, {"campaign_id": campaign_id, "round_id": round_id, **what}))
+
+
+class FakeSubmissionStore:
+    def __init__(self, submissions: Sequence[Submission] = ()) -> None:
+        self.submissions = {s.id: s for s in submissions}
+
+    async def counted_against(self, campaign_id: str, person_keys: list[str]) -> list[Submission]:
+        return [
+            s
+            for s in self.submissions.values()
+            if s.campaign_id == campaign_id and set(s.person_keys) & set(person_keys)
+        ]
+
+    async def add(self, submission: Submission) -> None:
+        assert submission.id not in self.submissions, "a submission is inserted once (_id)"
+        self.submissions[submission.id] = submission.model_copy(deep=True)
+
+
+class FakeUnitTree:
+    """Units by code; each unit's path is its ancestors' codes then its own."""
+
+    def __init__(self, names: dict[str, str], paths: dict[str, list[str]]) -> None:
+        self.unit_names, self.paths = names, paths
+
+    async def require(self, code: str) -> Doc:
+        if code not in self.paths:
+            raise ServiceError(
+                422, f"单位代码 {code} 不存在，请先导入组织机构", f"no unit {code}", field="unit_code"
+            )
+        return {"_id": code, "name": self.unit_names[code], "path": self.paths[code]}
+
+    async def names(self, codes: list[str]) -> list[str]:
+        return [self.unit_names.get(code, code) for code in codes]

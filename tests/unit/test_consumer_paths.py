@@ -53,24 +53,11 @@ def noted(note: str) -> bytes:
     return Noted(campaign_id="c1", producer="test", note=note).model_dump_json().encode()
 
 
-@pytest.fixture
-def desk() -> Desk:
-    return Desk()
-
-
-@pytest.fixture
-def store() -> FakeInbox:
-    return FakeInbox()
-
-
-@pytest.fixture
-def bus() -> RecordingBus:
-    return RecordingBus()
-
-
-@pytest.fixture
-def sleep() -> RecordingSleep:
-    return RecordingSleep()
+# Each test gets fresh parts; the consumer fixture below wires them together.
+desk = pytest.fixture(name="desk")(lambda: Desk())
+store = pytest.fixture(name="store")(lambda: FakeInbox())
+bus = pytest.fixture(name="bus")(lambda: RecordingBus())
+sleep = pytest.fixture(name="sleep")(lambda: RecordingSleep())
 
 
 @pytest.fixture
