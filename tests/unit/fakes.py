@@ -4,7 +4,8 @@
 writes, the inbox marker and the outbox entries land together or not at all.
 ``RecordingBus`` records what was dead-lettered instead of publishing it.
 ``FakeRoundStore`` is review's ``RoundStore``; ``RecordingAudit`` its audit log.
-``FakeSubmissionStore`` and ``FakeUnitTree`` are what intake registers entries with."""
+``FakeSubmissionStore`` and ``FakeUnitTree`` are what intake registers entries with.
+``FakeDeliveryStore`` is the publisher's publications and delivery queue."""
 
 import copy
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from contracts import topic_for
 from services.common.consumer import AlreadyApplied, Effect
 from services.common.errors import ServiceError
 from services.intake.submission_store import Submission
+from services.publisher.publication_store import Delivery, PublicationRecord
 from services.review.round_store import OPEN, Expert, ReviewEntry, Round
 
 Doc = dict[str, Any]
@@ -204,3 +206,19 @@ class FakeUnitTree:
 
     async def names(self, codes: list[str]) -> list[str]:
         return [self.unit_names.get(code, code) for code in codes]
+
+
+class FakeDeliveryStore:
+    def __init__(self) -> None:
+        self.publications: dict[str, PublicationRecord] = {}
+        self.queued: dict[str, Delivery] = {}
+
+    async def publication(self, publication_id: str) -> PublicationRecord | None:
+        return self.publications.get(publication_id)
+
+    async def add(self, publication: PublicationRecord) -> None:
+        assert publication.id not in self.publications, "a publication is inserted once (_id)"
+        self.publications[publication.id] = publication
+
+    async def enqueue(self, delivery: Delivery) -> None:
+        self.queued.setdefault(delivery.job_id, delivery)
