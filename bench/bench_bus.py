@@ -50,6 +50,7 @@ from contracts import (
 )
 from services.common.bus import PARTITIONS, ensure_topics, make_broker, start_broker, subscribe
 from services.common.consumer import Consumer, Effect
+from services.common.consumer_adapters import KafkaDeadLetters, MongoInbox
 from services.common.log import configure_logging
 from services.common.outbox import Outbox
 from services.common.store import connect, service_db
@@ -194,10 +195,10 @@ class CommandTimes(monitoring.CommandListener):
 class TimedConsumer(Consumer[SubmissionSubmitted]):
     """The real Consumer, with timestamps around its steps (parse, inbox lookup, handler, transaction)."""
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, steps: dict[str, list[float]], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.calls: list[tuple[float, float]] = []  # (start, end) of each __call__
-        self.steps: dict[str, list[float]] = defaultdict(list)
+        self.steps = steps
         self._call_start = self._process_start = 0.0
         inner = self.handler
 
@@ -221,9 +222,17 @@ class TimedConsumer(Consumer[SubmissionSubmitted]):
         self.steps["parse (pydantic, model_validate_json)"].append(self._process_start - self._call_start)
         await super()._process(event, raw, where)
 
-    async def _commit(self, event_id: str, effect: Effect) -> None:
+
+class TimedInbox(MongoInbox):
+    """The real inbox transaction, timed into the consumer's steps."""
+
+    def __init__(self, steps: dict[str, list[float]], *args: Any) -> None:
+        super().__init__(*args)
+        self.steps = steps
+
+    async def apply(self, event_id: str, topic: str, effect: Effect) -> None:
         started = time.perf_counter()
-        await super()._commit(event_id, effect)
+        await super().apply(event_id, topic, effect)
         self.steps["transaction (inbox + write + outbox, commit)"].append(time.perf_counter() - started)
 
 
@@ -258,15 +267,15 @@ async def consume_zhengji(
 
         return Effect(writes=writes, emit=[validated])
 
+    steps: dict[str, list[float]] = defaultdict(list)
     consumer = TimedConsumer(
+        steps,
         service="bench",
         topic=TOPIC,
         model=SubmissionSubmitted,
         handler=handle,
-        client=client,
-        db=db,
-        outbox=outbox,
-        broker=broker,
+        store=TimedInbox(steps, client, db, outbox),
+        dead_letters=KafkaDeadLetters(broker),
     )
 
     async def dispatch(topic: str, raw: bytes, where: dict[str, Any]) -> None:

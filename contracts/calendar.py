@@ -54,16 +54,20 @@ def day_starts(day: date, campaign: "Campaign | None" = None) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=campaign_zone(campaign)).astimezone(UTC)
 
 
+def where_in(window: "Window", day: date) -> WindowState:
+    """Where a campaign date stands against an inclusive window of campaign dates."""
+    if day < window.starts:
+        return "before"
+    if window.ends is not None and day > window.ends:
+        return "after"
+    return "open"
+
+
 def window_state(
     window: "Window", campaign: "Campaign | None" = None, now: datetime | None = None
 ) -> WindowState:
-    """Where today stands against an inclusive window of campaign dates."""
-    today = campaign_today(campaign, now)
-    if today < window.starts:
-        return "before"
-    if window.ends is not None and today > window.ends:
-        return "after"
-    return "open"
+    """Where today, in the campaign's calendar, stands against the window."""
+    return where_in(window, campaign_today(campaign, now))
 
 
 def zone_label(campaign: "Campaign | None" = None) -> tuple[str, str]:

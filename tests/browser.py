@@ -33,10 +33,14 @@ async def browser() -> AsyncIterator[Browser]:
 
 @pytest.fixture
 async def page(browser: Browser) -> AsyncIterator[Page]:
+    """A tab whose scripts must not throw: a module that fails to load or run fails the test."""
     context = await browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
     tab = await context.new_page()
+    thrown: list[str] = []
+    tab.on("pageerror", lambda error: thrown.append(f"{tab.url}: {error}"))
     yield tab
     await context.close()
+    assert not thrown, f"the page's scripts threw: {thrown}"
 
 
 async def screenshot(tab: Page, name: str) -> Path:

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from contracts import CAMPAIGN_TOPIC, dlq_topic
+from services.common.assets import mount_shared_assets
 from services.common.blobs import BlobStore
 from services.common.bus import all_topics, ensure_topics, make_broker, start_broker
 from services.common.errors import install_error_handlers
@@ -73,6 +74,7 @@ class Runtime:
 
         app = FastAPI(title="zhengji 征集", lifespan=lifespan)
         install_error_handlers(app)
+        mount_shared_assets(app)  # /static/common/: the JS modules every service's pages import
 
         @app.get("/healthz")
         async def healthz() -> dict[str, object]:

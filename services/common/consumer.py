@@ -9,42 +9,47 @@ Delivery policy (see docs/decisions/0002-delivery.md):
   outage, raises, so it is redelivered rather than dead-lettered;
 - the same ``event_id`` twice has one effect; the duplicate re-arms the outbox
   entries it caused, which heals a broker that lost them.
+
+The policy is here; the parts it drives are two small protocols, ``InboxStore`` and
+``DeadLetters``. Production uses Mongo and Kafka (``consumer_adapters.py``); the unit tier
+uses in-memory fakes (``tests/unit/fakes.py``), so every path above runs without a broker.
 """
 
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol
 
 import structlog
 from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
-from faststream.kafka import KafkaBroker
 from pydantic import BaseModel, ValidationError
-from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
+from pymongo.errors import ConnectionFailure, PyMongoError
+
+# A type variable with a default (PEP 696) so that handlers keep writing plain ``Effect``
+# for a Mongo session; typing_extensions comes with pydantic.
+from typing_extensions import TypeVar
 
 from contracts import BaseEvent, dlq_topic
 from services.common.log import get_logger
 from services.common.metrics import EVENTS_CONSUMED, HANDLER_SECONDS
-from services.common.outbox import Outbox
 
 log = get_logger("consumer")
 E = TypeVar("E", bound=BaseEvent)
-Writes = Callable[[AsyncClientSession], Awaitable[None]]
+# What a handler's writes receive: the store's transaction (a Mongo session in production).
+S = TypeVar("S", default=AsyncClientSession)
 
 
 @dataclass
-class Effect:
+class Effect(Generic[S]):
     """What handling an event decided: writes to apply and events to emit, atomically."""
 
-    writes: Writes | None = None
+    writes: Callable[[S], Awaitable[None]] | None = None
     emit: Sequence[BaseEvent] = field(default_factory=list)
 
 
-Handler = Callable[[E], Awaitable[Effect]]
+Handler = Callable[[E], Awaitable[Effect[S]]]
 
 
 class NotReady(Exception):
@@ -53,26 +58,53 @@ class NotReady(Exception):
     Not an error: the message is neither retried to exhaustion nor dead-lettered."""
 
 
-class Consumer(Generic[E]):
+class AlreadyApplied(Exception):
+    """The inbox already holds this event: another delivery stored its effect first."""
+
+
+class InboxStore(Protocol[S]):
+    """The store the consumer writes to: its inbox, the effect's writes and its outbox."""
+
+    async def seen(self, event_id: str) -> bool:
+        """Whether the inbox holds ``event_id``."""
+        ...
+
+    async def apply(self, event_id: str, topic: str, effect: Effect[S]) -> None:
+        """Store the inbox marker, ``effect.writes`` and ``effect.emit`` in one transaction:
+        all of them or none. Raises ``AlreadyApplied`` when the inbox already holds it."""
+        ...
+
+    async def rearm(self, event_id: str) -> int:
+        """Mark the events ``event_id`` caused as unsent again; how many there were."""
+        ...
+
+
+class DeadLetters(Protocol):
+    """Where a message the consumer gives up on is parked, with why in its headers."""
+
+    async def park(self, raw: bytes, topic: str, headers: dict[str, str]) -> None: ...
+
+
+class Consumer(Generic[E, S]):
     def __init__(
         self,
         *,
         service: str,
         topic: str,
         model: type[E],
-        handler: Handler[E],
-        client: AsyncMongoClient[dict[str, Any]],
-        db: AsyncDatabase[dict[str, Any]],
-        outbox: Outbox,
-        broker: KafkaBroker,
+        handler: Handler[E, S],
+        store: InboxStore[S],
+        dead_letters: DeadLetters,
         attempts: int = 3,
         backoff_s: float = 0.5,
         not_ready_limit: int = 240,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.service, self.topic, self.model, self.handler = service, topic, model, handler
-        self.client, self.inbox, self.outbox, self.broker = client, db["inbox"], outbox, broker
+        self.store, self.dead_letters = store, dead_letters
         self.attempts, self.backoff_s = attempts, backoff_s
         self.not_ready_limit = not_ready_limit
+        self.sleep = sleep  # injectable so the unit tier checks the backoff without waiting it out
         self._not_ready: dict[str, int] = {}
 
     async def __call__(self, raw: bytes, where: dict[str, Any]) -> None:
@@ -90,7 +122,7 @@ class Consumer(Generic[E]):
 
     async def _process(self, event: E, raw: bytes, where: dict[str, Any]) -> None:
         event_id = str(event.event_id)
-        if await self.inbox.find_one({"_id": event_id}, {"_id": 1}):
+        if await self.store.seen(event_id):
             await self._duplicate(event_id)
             return
         error = ""
@@ -98,8 +130,8 @@ class Consumer(Generic[E]):
             started = time.perf_counter()
             try:
                 effect = await self.handler(event)
-                await self._commit(event_id, effect)
-            except DuplicateKeyError:
+                await self.store.apply(event_id, self.topic, effect)
+            except AlreadyApplied:
                 await self._duplicate(event_id)
                 return
             except NotReady as exc:
@@ -111,18 +143,18 @@ class Consumer(Generic[E]):
                     return
                 # Raising makes FastStream nack: the offset is rewound and the event comes again.
                 log.info("event_not_ready", reason=str(exc), waited=waited)
-                await asyncio.sleep(self.backoff_s)
+                await self.sleep(self.backoff_s)
                 raise
             except Exception as exc:
                 if is_outage(exc):
                     # Our infrastructure, not the message: wait and take it again, never dead-letter it.
                     log.warning("store_or_broker_unavailable", error=str(exc))
-                    await asyncio.sleep(self.backoff_s * 4)
+                    await self.sleep(self.backoff_s * 4)
                     raise
                 error = f"{type(exc).__name__}: {exc}"
                 log.warning("handler_failed", attempt=attempt, error=error)
                 if attempt < self.attempts:
-                    await asyncio.sleep(self.backoff_s * 2 ** (attempt - 1))
+                    await self.sleep(self.backoff_s * 2 ** (attempt - 1))
                 continue
             self._not_ready.pop(event_id, None)
             HANDLER_SECONDS.labels(self.service, self.topic).observe(time.perf_counter() - started)
@@ -130,18 +162,8 @@ class Consumer(Generic[E]):
             return
         await self._dead_letter(raw, where, "handler_failed", error, attempts=self.attempts)
 
-    async def _commit(self, event_id: str, effect: Effect) -> None:
-        async def work(session: AsyncClientSession) -> None:
-            await self.inbox.insert_one({"_id": event_id, "topic": self.topic}, session=session)
-            if effect.writes is not None:
-                await effect.writes(session)
-            await self.outbox.add(effect.emit, session, causation=event_id)
-
-        async with self.client.start_session() as session:
-            await session.with_transaction(work)
-
     async def _duplicate(self, event_id: str) -> None:
-        rearmed = await self.outbox.rearm(event_id)
+        rearmed = await self.store.rearm(event_id)
         EVENTS_CONSUMED.labels(self.service, self.topic, "duplicate").inc()
         log.info("duplicate_event", rearmed=rearmed)
 
@@ -159,11 +181,11 @@ class Consumer(Generic[E]):
         }
         while True:
             try:
-                await self.broker.publish(raw, topic=dlq_topic(self.topic), headers=headers)
+                await self.dead_letters.park(raw, dlq_topic(self.topic), headers)
                 break
             except Exception as exc:  # cannot park it: keep it, the offset stays uncommitted
                 log.error("dead_letter_failed", error=str(exc))
-                await asyncio.sleep(self.backoff_s)
+                await self.sleep(self.backoff_s)
         EVENTS_CONSUMED.labels(self.service, self.topic, "dead_lettered").inc()
         log.error("event_dead_lettered", kind=kind, error=error[:500], **where)
 

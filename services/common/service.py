@@ -21,6 +21,7 @@ from services.common.blobs import BlobStore
 from services.common.bus import subscribe as register_subscriber
 from services.common.callers import Callers
 from services.common.consumer import Consumer, Effect, Handler, NotReady
+from services.common.consumer_adapters import KafkaDeadLetters, MongoInbox
 from services.common.log import get_logger
 from services.common.outbox import Outbox
 from services.common.settings import Settings
@@ -57,10 +58,8 @@ class Service:
             topic=topic,
             model=model,
             handler=handler,
-            client=self.deps.client,
-            db=self.db,
-            outbox=self.outbox,
-            broker=self.deps.broker,
+            store=MongoInbox(self.deps.client, self.db, self.outbox),
+            dead_letters=KafkaDeadLetters(self.deps.broker),
             attempts=self.settings.retry_attempts,
             backoff_s=self.settings.retry_backoff_s,
         )

@@ -1,6 +1,5 @@
 """Routes for entries: registering, listing, reading, withdrawing, approving and returning."""
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -12,14 +11,12 @@ from services.intake.approval import approve, return_entry
 from services.intake.auth import require_approve, require_see, submission_scope, wrong_role
 from services.intake.dashboard import summarise
 from services.intake.errors import IntakeError, IntakeRoute
-from services.intake.limits import person_keys
-from services.intake.materials import series_of
 from services.intake.naming import expected_stem
-from services.intake.registration import check_form
+from services.intake.registration import register_entry as register
+from services.intake.submission_store import MongoSubmissionStore
 from services.intake.transcoding import transcode_progress
 from services.intake.tus import PREFIX
 from services.intake.views import row_view, submission_view
-from services.intake.window import registration_refusal
 
 if TYPE_CHECKING:
     from services.intake.app import IntakeService
@@ -64,23 +61,6 @@ def build_entries_router(svc: "IntakeService") -> APIRouter:
             raise IntakeError(404, f"作品 {submission_id} 不存在", f"no submission {submission_id}")
         return sub
 
-    async def unit_for(user: User, body: RegisterEntry) -> dict[str, Any]:
-        code = body.unit_code or (body.unit.code if body.unit else None)
-        if user.role == "entrant":
-            if code not in (None, user.unit_code) or user.unit_code is None:
-                raise IntakeError(
-                    403, "参赛者只能以本人所在单位报名", "entrants register with their own unit"
-                )
-            return await svc.units.require(user.unit_code)
-        if code is None:
-            raise IntakeError(422, "请选择报送单位（unit_code）", "unit_code is required", field="unit_code")
-        unit = await svc.units.require(code)
-        if user.role == "unit_admin" and not user.over(unit["path"]):
-            raise IntakeError(
-                403, "只能为本单位及下级单位报名", "only for your own unit and the units below it"
-            )
-        return unit
-
     @router.post("/api/campaigns/{campaign_id}/entries", status_code=201)
     async def register_entry(
         campaign_id: str, body: RegisterEntry, user: User = Depends(auth.user)
@@ -88,60 +68,17 @@ def build_entries_router(svc: "IntakeService") -> APIRouter:
         if user.role == "reviewer":
             raise wrong_role(user, ("entrant", "unit_admin", "campaign_admin"))
         campaign = await campaign_of(campaign_id)
-        if refusal := registration_refusal(campaign):
-            raise refusal
-        problems = check_form(campaign, body.form)
-        if problems:
-            raise IntakeError(
-                422,
-                "报名表有误",
-                "the registration form has errors",
-                fields=[p.model_dump() for p in problems],
-            )
-        if body.group is not None and campaign.groups and body.group not in campaign.groups:
-            raise IntakeError(422, f"组别须为：{'、'.join(campaign.groups)}", "unknown group", field="group")
-        unit = await unit_for(user, body)
-        owner = user.id if user.role == "entrant" else None
-        keys = person_keys(campaign, body.form, owner)
-        if campaign.per_person_limit is not None and keys:
-            mine = await svc.submissions.find(
-                {"campaign_id": campaign_id, "person_keys": {"$in": keys}}, {"form.title": 1}
-            ).to_list()
-            if len(mine) >= campaign.per_person_limit:
-                titles = "、".join(f"《{d['form'].get('title', '')}》（{d['_id']}）" for d in mine)
-                raise IntakeError(
-                    409,
-                    f"每人限报{campaign.per_person_limit}件作品：已报名{titles}",
-                    f"at most {campaign.per_person_limit} entries per person; already registered: {titles}",
-                    existing=[d["_id"] for d in mine],
-                )
-        sid = svc.new_submission_id()
-        series = series_of(campaign, body.form)
-        await svc.submissions.insert_one(
-            {
-                "_id": sid,
-                "campaign_id": campaign_id,
-                "form": body.form,
-                "group": body.group,
-                "series": series.key if series else None,
-                "attribution": {
-                    "unit_code": unit["_id"],
-                    "unit_name": unit["name"],
-                    "unit_path": unit["path"],
-                    "unit_path_names": await svc.units.names(unit["path"]),
-                    "author": _author(body.form) if campaign.authors_public else None,
-                },
-                "owner": owner,
-                "registered_by": user.id,
-                "person_keys": keys,
-                "stage": "registered",
-                "version": 0,
-                "approval": {"state": "pending"},
-                "timeline": [],
-                "created_at": datetime.now(UTC),
-            }
+        registered = await register(
+            MongoSubmissionStore(svc.db),
+            svc.units,
+            campaign,
+            user,
+            submission_id=svc.new_submission_id(),
+            form=body.form,
+            group=body.group,
+            unit_code=body.unit_code or (body.unit.code if body.unit else None),
         )
-        return {"submission_id": sid, "file_name": expected_stem(campaign, body.form)}
+        return {"submission_id": registered.id, "file_name": expected_stem(campaign, body.form)}
 
     @router.get("/api/campaigns/{campaign_id}/submissions")
     async def list_submissions(
@@ -240,8 +177,3 @@ def build_entries_router(svc: "IntakeService") -> APIRouter:
         return submission_view(await submission_of(submission_id), await campaign_of(sub["campaign_id"]))
 
     return router
-
-
-def _author(form: dict[str, Any]) -> str | None:
-    """The author's name as the form calls it (姓名, 作者姓名, 主讲人姓名); never the contact person."""
-    return next((str(form[k]) for k in ("name", "author_name", "speaker_name") if form.get(k)), None)

@@ -14,12 +14,12 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pymongo.asynchronous.collection import AsyncCollection
 
 from contracts.calendar import to_campaign_time
 from contracts.campaign import Campaign, FieldKind
+from services.common.assets import RevalidatedStaticFiles
 from services.intake.accounts import User
 from services.intake.auth import can_see, submission_scope
 from services.intake.presets import list_presets
@@ -117,7 +117,7 @@ def _local(target: str) -> str:
 def build_pages_router(svc: PagesBackend, upload_chunk_bytes: int | None = None) -> APIRouter:
     chunk_bytes = upload_chunk_bytes or UPLOAD_CHUNK_BYTES
     router = APIRouter(tags=["intake: pages"], include_in_schema=False)
-    router.mount(STATIC_URL, StaticFiles(directory=HERE / "static"), name="intake-static")
+    router.mount(STATIC_URL, RevalidatedStaticFiles(directory=HERE / "static"), name="intake-static")
     env = _environment()
 
     def render(name: str, viewer: Viewer | None, status: int = 200, **context: Any) -> HTMLResponse:

@@ -1,14 +1,26 @@
-"""Checking a registration form against its campaign (pure).
+"""May this entry be registered, and registering it.
 
-Each problem names the field and says what is wrong in Chinese and English,
-so a page can show it next to the field."""
+The rules are pure functions over the campaign, the user and the submission models: the
+window, the form (each problem names its field, Chinese first, so a page shows it next to the
+field), the group, the unit an entry is registered for, and the per-person limit.
+``register_entry`` applies them in that order around a ``SubmissionStore`` and the unit tree,
+so the unit tier checks every refusal with fakes (tests/unit/intake/test_registering.py)."""
 
 import re
-from typing import Any
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 
+from contracts import Attribution
 from contracts.campaign import Campaign, FieldKind
+from services.common.errors import ServiceError
+from services.intake.accounts import User
+from services.intake.limits import person_keys
+from services.intake.materials import series_of
+from services.intake.submission_store import Submission, SubmissionStore
+from services.intake.window import registration_refusal
 
 MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^(0\d{2,3}-?)?\d{7,8}(-\d{1,6})?$")
@@ -88,3 +100,102 @@ def public_form(campaign: Campaign, form: dict[str, Any]) -> dict[str, Any]:
     """The form without personal fields: what may leave intake."""
     personal = {f.key for f in campaign.form if f.personal}
     return {k: v for k, v in form.items() if k not in personal}
+
+
+class UnitTree(Protocol):
+    """The organisation tree (``unit_store.UnitStore``): a unit is ``{_id, name, path, ...}``."""
+
+    async def require(self, code: str) -> dict[str, Any]: ...
+
+    async def names(self, codes: list[str]) -> list[str]: ...
+
+
+def refuse_entry(campaign: Campaign, form: dict[str, Any], group: str | None, now: datetime | None) -> None:
+    """What is wrong with the entry itself, whoever registers it: the window, the form, the group."""
+    if refusal := registration_refusal(campaign, now):
+        raise refusal
+    problems = check_form(campaign, form)
+    if problems:
+        raise ServiceError(
+            422, "报名表有误", "the registration form has errors", fields=[p.model_dump() for p in problems]
+        )
+    if group is not None and campaign.groups and group not in campaign.groups:
+        raise ServiceError(422, f"组别须为：{'、'.join(campaign.groups)}", "unknown group", field="group")
+
+
+def unit_asked(user: User, unit_code: str | None) -> str:
+    """The unit an entry is registered for: an entrant's own, else the one the admin chose."""
+    if user.role == "entrant":
+        if unit_code not in (None, user.unit_code) or user.unit_code is None:
+            raise ServiceError(403, "参赛者只能以本人所在单位报名", "entrants register with their own unit")
+        return user.unit_code
+    if unit_code is None:
+        raise ServiceError(422, "请选择报送单位（unit_code）", "unit_code is required", field="unit_code")
+    return unit_code
+
+
+def refuse_unit(user: User, unit_path: list[str]) -> None:
+    if user.role == "unit_admin" and not user.over(unit_path):
+        raise ServiceError(403, "只能为本单位及下级单位报名", "only for your own unit and the units below it")
+
+
+def refuse_over_limit(campaign: Campaign, counted: Sequence[Submission]) -> None:
+    """Each person's place (每人限报N件): ``counted`` are the entries already held against them."""
+    limit = campaign.per_person_limit
+    if limit is None or len(counted) < limit:
+        return
+    titles = "、".join(f"《{s.title}》（{s.id}）" for s in counted)
+    raise ServiceError(
+        409,
+        f"每人限报{limit}件作品：已报名{titles}",
+        f"at most {limit} entries per person; already registered: {titles}",
+        existing=[s.id for s in counted],
+    )
+
+
+async def register_entry(
+    store: SubmissionStore,
+    units: UnitTree,
+    campaign: Campaign,
+    user: User,
+    *,
+    submission_id: str,
+    form: dict[str, Any],
+    group: str | None = None,
+    unit_code: str | None = None,
+    now: datetime | None = None,
+) -> Submission:
+    """Register an entry (no file yet) for ``user``, or refuse with the first rule it breaks."""
+    refuse_entry(campaign, form, group, now)
+    unit = await units.require(unit_asked(user, unit_code))
+    refuse_unit(user, unit["path"])
+    owner = user.id if user.role == "entrant" else None
+    keys = person_keys(campaign, form, owner)
+    if campaign.per_person_limit is not None and keys:
+        refuse_over_limit(campaign, await store.counted_against(campaign.id, keys))
+    series = series_of(campaign, form)
+    submission = Submission(
+        id=submission_id,
+        campaign_id=campaign.id,
+        form=form,
+        group=group,
+        series=series.key if series else None,
+        attribution=Attribution(
+            unit_code=unit["_id"],
+            unit_name=unit["name"],
+            unit_path=unit["path"],
+            unit_path_names=await units.names(unit["path"]),
+            author=author_of(form) if campaign.authors_public else None,
+        ),
+        owner=owner,
+        registered_by=user.id,
+        person_keys=keys,
+        created_at=now or datetime.now(UTC),
+    )
+    await store.add(submission)
+    return submission
+
+
+def author_of(form: dict[str, Any]) -> str | None:
+    """The author's name as the form calls it (姓名, 作者姓名, 主讲人姓名); never the contact person."""
+    return next((str(form[k]) for k in ("name", "author_name", "speaker_name") if form.get(k)), None)

@@ -25,10 +25,11 @@ from services.publisher.api import build_router
 from services.publisher.circuit import Circuits
 from services.publisher.pages import build_pages
 from services.publisher.policy import DeliveryPolicy
-from services.publisher.publications import PUBLISHED, new_publication, publication_id
+from services.publisher.publication_store import MongoDeliveryStore
+from services.publisher.publications import queue_deliveries
 from services.publisher.publishing import Publishing
 from services.publisher.subscriptions import Subscriptions
-from services.publisher.targets import not_before, qualifying_targets
+from services.publisher.targets import qualifying_targets
 from services.publisher.worker import DeliveryWorker, Finished, Step, parked
 
 SWEEP_EVERY_S = 30.0
@@ -87,41 +88,12 @@ class PublisherService(Service):
 
     async def on_reviewed(self, event: SubmissionReviewed) -> Effect:
         campaign = await self.campaign(event.campaign_id)
-        targets = qualifying_targets(campaign, event)
-        if not targets:
+        if not qualifying_targets(campaign, event):
             return Effect()
 
         async def writes(session: AsyncClientSession) -> None:
-            for target in targets:
-                pid = publication_id(event.submission_id, target.key)
-                existing = await self.publications.find_one({"_id": pid}, session=session)
-                if existing is not None:
-                    if existing["status"] == PUBLISHED and existing.get("review_event_id") != str(
-                        event.event_id
-                    ):
-                        # Qualifying again (e.g. a changed award): update the platform's copy.
-                        update = {
-                            "action": "update",
-                            "publication_id": pid,
-                            "campaign_id": campaign.id,
-                            "event": event.model_dump_json(),
-                            "target_snapshot": target.model_dump(mode="json"),
-                        }
-                        await self.deliveries.enqueue(f"{pid}:update:{event.event_id}", update, 0.0, session)
-                    continue
-                when = not_before(campaign, target)
-                await self.publications.insert_one(
-                    new_publication(campaign, target, event, when), session=session
-                )
-                publish = {
-                    "action": "publish",
-                    "campaign_id": campaign.id,
-                    "submission_id": event.submission_id,
-                    "target": target.key,
-                    "event": event.model_dump_json(),
-                    "target_snapshot": target.model_dump(mode="json"),
-                }
-                await self.deliveries.enqueue(pid, publish, 0.0, session, not_before=when)
+            store = MongoDeliveryStore(self.publications, self.deliveries, session)
+            await queue_deliveries(store, campaign, event)
 
         return Effect(writes=writes)
 

@@ -2,7 +2,8 @@
 
 The publisher keeps what it published (and the public facts it published) so
 that a work can later be updated or retracted, the showcase page can list it,
-and every ``published`` event can be built without the review event at hand."""
+and every ``published`` event can be built without the review event at hand.
+What a ``reviewed`` event delivers is decided here too (``deliveries_for``, pure)."""
 
 from datetime import UTC, datetime
 from typing import Any
@@ -12,7 +13,8 @@ from contracts import Attribution, EntryInfo, SubmissionPublished, SubmissionRev
 from contracts.campaign import Campaign, PublicationTarget
 from services.publisher.payload import blob_url
 from services.publisher.privacy import private_names, public_attribution, public_entry
-from services.publisher.targets import platform_of
+from services.publisher.publication_store import Delivery, DeliveryPlan, DeliveryStore, PublicationRecord
+from services.publisher.targets import not_before, platform_of, qualifying_targets
 
 PENDING, PUBLISHED, FAILED, RETRACTED = "pending", "published", "failed", "retracted"
 Publication = dict[str, Any]
@@ -43,20 +45,64 @@ def public_facts(campaign: Campaign, event: SubmissionReviewed) -> dict[str, Any
 
 def new_publication(
     campaign: Campaign, target: PublicationTarget, event: SubmissionReviewed, not_before: datetime | None
-) -> Publication:
-    return {
-        "_id": publication_id(event.submission_id, target.key),
-        "submission_id": event.submission_id,
-        "campaign_id": campaign.id,
-        "target": target.key,
-        "target_name": target.name,
-        "platform": platform_of(target.url),
-        "correlation_id": event.correlation_id,
-        **public_facts(campaign, event),
-        "status": PENDING,
-        "not_before": not_before,
-        "created_at": datetime.now(UTC),
-    }
+) -> PublicationRecord:
+    return PublicationRecord.model_validate(
+        {
+            "_id": publication_id(event.submission_id, target.key),
+            "submission_id": event.submission_id,
+            "campaign_id": campaign.id,
+            "target": target.key,
+            "target_name": target.name,
+            "platform": platform_of(target.url),
+            "correlation_id": event.correlation_id,
+            **public_facts(campaign, event),
+            "status": PENDING,
+            "not_before": not_before,
+            "created_at": datetime.now(UTC),
+        }
+    )
+
+
+def deliveries_for(
+    campaign: Campaign, event: SubmissionReviewed, existing: dict[str, PublicationRecord | None]
+) -> DeliveryPlan:
+    """What a ``reviewed`` event delivers, given the records of its qualifying targets.
+
+    A target without a record gets one and a publish job (from its ``publish_at``); a work already
+    published there, qualifying again from another review event (e.g. a changed award), gets an
+    update of the platform's copy; anything else (pending, failed, retracted) is left as it is."""
+    plan = DeliveryPlan()
+    for target in qualifying_targets(campaign, event):
+        pid = publication_id(event.submission_id, target.key)
+        common = {"campaign_id": campaign.id, "event": event.model_dump_json()}
+        snapshot = target.model_dump(mode="json")
+        pub = existing.get(pid)
+        if pub is not None:
+            if pub.status == PUBLISHED and pub.review_event_id != str(event.event_id):
+                update = {"action": "update", "publication_id": pid, **common, "target_snapshot": snapshot}
+                plan.deliveries.append(Delivery(f"{pid}:update:{event.event_id}", update))
+            continue
+        when = not_before(campaign, target)
+        plan.publications.append(new_publication(campaign, target, event, when))
+        publish = {
+            "action": "publish",
+            "submission_id": event.submission_id,
+            "target": target.key,
+            **common,
+            "target_snapshot": snapshot,
+        }
+        plan.deliveries.append(Delivery(pid, publish, when))
+    return plan
+
+
+async def queue_deliveries(store: DeliveryStore, campaign: Campaign, event: SubmissionReviewed) -> None:
+    """Store what ``deliveries_for`` decides (in the consumer's transaction, in production)."""
+    pids = [publication_id(event.submission_id, t.key) for t in qualifying_targets(campaign, event)]
+    plan = deliveries_for(campaign, event, {pid: await store.publication(pid) for pid in pids})
+    for publication in plan.publications:
+        await store.add(publication)
+    for delivery in plan.deliveries:
+        await store.enqueue(delivery)
 
 
 def published_event(

@@ -12,7 +12,7 @@ from services.review.access import new_token, token_hash
 from services.review.eligibility import excludes_county
 from services.review.errors import RoundError
 from services.review.experts import ExpertFileError, parse_experts
-from services.review.rounds import level_of
+from services.review.opening import level_of
 
 if TYPE_CHECKING:
     from services.review.app import ReviewService

@@ -9,7 +9,8 @@ from contracts.calendar import campaign_today, day_starts, to_campaign_time, win
 from contracts.campaign import Campaign, ReviewLevel, Window
 from services.intake.presets import load_preset
 from services.intake.window import upload_refusal
-from services.review.rounds import window_warnings
+from services.review.rounds import open_level
+from tests.unit.fakes import FakeRoundStore, RecordingAudit
 
 # 01:00 on 1 March in Beijing is still 28 February in UTC.
 BEIJING_1AM_MARCH_1 = datetime(2026, 2, 28, 17, 0, tzinfo=UTC)
@@ -24,16 +25,25 @@ def opening_on_march_1(level: ReviewLevel) -> ReviewLevel:
     return level.model_copy(update={"window": Window(starts=date(2026, 3, 1), ends=date(2026, 3, 10))})
 
 
-def test_a_review_window_is_open_at_1am_beijing_on_its_first_day(liaoning: Campaign) -> None:
-    level = opening_on_march_1(liaoning.review_levels[0])
+async def opening_warnings(campaign: Campaign, now: datetime) -> list[dict[str, str]]:
+    """The warnings of opening the campaign's first level at ``now``, on a fake store."""
+    level = opening_on_march_1(campaign.review_levels[0])
+    shifted = campaign.model_copy(update={"review_levels": [level, *campaign.review_levels[1:]]})
+    answer = await open_level(
+        FakeRoundStore([]), RecordingAudit(), shifted, level.key, {"role": "chair"}, now
+    )
+    warnings: list[dict[str, str]] = answer["warnings"]
+    return warnings
+
+
+async def test_a_review_window_is_open_at_1am_beijing_on_its_first_day(liaoning: Campaign) -> None:
     assert campaign_today(liaoning, BEIJING_1AM_MARCH_1) == date(2026, 3, 1)
-    assert window_warnings(liaoning, level, BEIJING_1AM_MARCH_1) == []
+    assert await opening_warnings(liaoning, BEIJING_1AM_MARCH_1) == [], "not judged by the UTC date"
 
 
-def test_a_review_window_not_yet_open_is_warned_about(liaoning: Campaign) -> None:
-    level = opening_on_march_1(liaoning.review_levels[0])
+async def test_a_review_window_not_yet_open_is_warned_about(liaoning: Campaign) -> None:
     beijing_11pm_feb_28 = datetime(2026, 2, 28, 15, 0, tzinfo=UTC)
-    (warning,) = window_warnings(liaoning, level, beijing_11pm_feb_28)
+    (warning,) = await opening_warnings(liaoning, beijing_11pm_feb_28)
     assert "2026-03-01" in warning["message_zh"] and warning["message_en"].startswith("today is outside")
 
 

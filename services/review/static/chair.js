@@ -1,108 +1,91 @@
 // The chair's actions: show the proposal, reassign, start the public notice, finalise.
 // Every action calls the JSON API with the chair's cookie and shows its answer in Chinese and English.
-(function () {
-  "use strict";
-  const root = document.getElementById("chair");
-  const round = root.dataset.round;
-  const api = "/api/review/rounds/" + encodeURIComponent(round);
-  const OUTCOME = { recommended: "推荐上一级", awarded: "获奖", not_recommended: "未获推荐" };
-  let proposalId = null;
+import { api } from "/static/common/api.js";
+import { el, showBanner, showError } from "/static/common/dom.js";
 
-  function say(el, detail, ok) {
-    el.textContent = (detail.message_zh || "") + (detail.message_en ? " / " + detail.message_en : "");
-    el.className = ok ? "ok" : "error";
+const root = document.getElementById("chair");
+const roundUrl = `/api/review/rounds/${encodeURIComponent(root.dataset.round)}`;
+const OUTCOME = { recommended: "推荐上一级", awarded: "获奖", not_recommended: "未获推荐" };
+const RELOAD_MS = 700;
+let proposalId = null;
+
+const cell = (text, className = "") => el("td", { text: String(text), className });
+
+function notesOf(proposal) {
+  const notes = [];
+  const missing = proposal.missing || [];
+  if (missing.length) notes.push(`尚缺 ${missing.length} 份评分，补齐后方可定稿 / ${missing.length} scores missing`);
+  for (const w of [...(proposal.warnings || []), ...(proposal.pending || [])]) notes.push(`${w.message_zh} / ${w.message_en}`);
+  const ties = proposal.ties || [];
+  if (ties.length) notes.push(`同分跨越名次线 ${ties.length} 处：按提交时间先后确定 / ties split by submission time`);
+  return notes.map((text) => el("p", { className: "warning", text }));
+}
+
+function proposalTable(decisions) {
+  const titles = {};
+  for (const tr of document.querySelectorAll("#scores tbody tr")) titles[tr.dataset.submission] = tr.cells[0].textContent;
+  const labels = JSON.parse(document.getElementById("scores").dataset.poolLabels || "{}");
+  const order = ([, d]) => d.pool + String(d.rank).padStart(6, "0");
+  const entries = Object.entries(decisions).sort((a, b) => order(a).localeCompare(order(b)));
+  const head = el("tr", {}, ["评审分组", "名次", "作品名称", "得分", "结果", "奖项"].map((h) => el("th", { text: h })));
+  const rows = entries.map(([sid, d]) =>
+    el("tr", { "data-submission": sid }, [
+      cell(labels[d.pool] || d.pool),
+      cell(d.rank),
+      cell(titles[sid] || sid),
+      cell(d.score),
+      cell(OUTCOME[d.outcome] || d.outcome, `outcome ${d.outcome}`),
+      cell(d.tier || ""),
+    ]),
+  );
+  return el("table", { className: "grid", id: "proposal-table" }, [el("thead", {}, [head]), el("tbody", {}, rows)]);
+}
+
+async function loadProposal() {
+  const box = document.getElementById("proposal");
+  let proposal;
+  try {
+    proposal = await api("GET", `${roundUrl}/proposal`);
+  } catch (error) {
+    const p = el("p");
+    showError(p, error);
+    box.replaceChildren(p);
+    return;
   }
+  proposalId = proposal.proposal_id || null;
+  const decisions = proposal.decisions || {};
+  const table = Object.keys(decisions).length ? [proposalTable(decisions)] : [];
+  box.replaceChildren(...notesOf(proposal), ...table);
+}
 
-  async function call(method, url, body) {
-    const response = await fetch(url, {
-      method: method,
-      credentials: "same-origin",
-      headers: { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const answer = await response.json().catch(() => ({}));
-    return { ok: response.ok, answer: answer };
+// An action that changes the round: say so, then reload the page to show the round as it now is.
+async function act(out, path, body, zh, en) {
+  try {
+    await api("POST", roundUrl + path, body);
+  } catch (error) {
+    showError(out, error);
+    return;
   }
+  showBanner(out, "ok", zh, en);
+  setTimeout(() => location.reload(), RELOAD_MS);
+}
 
-  function cell(row, text, cls) {
-    const td = document.createElement("td");
-    td.textContent = text;
-    if (cls) td.className = cls;
-    row.appendChild(td);
-  }
+const reassign = document.getElementById("reassign");
+if (reassign) {
+  reassign.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const out = document.getElementById("reassign-result");
+    act(out, "/reassign", Object.fromEntries(new FormData(reassign)), "已改派", "reassigned");
+  });
+}
 
-  async function loadProposal() {
-    const box = document.getElementById("proposal");
-    const { ok, answer } = await call("GET", api + "/proposal");
-    box.replaceChildren();
-    if (!ok) {
-      const p = document.createElement("p");
-      say(p, answer.detail || {}, false);
-      box.appendChild(p);
-      return;
-    }
-    proposalId = answer.proposal_id || null;
-    const notes = [];
-    if (answer.missing && answer.missing.length)
-      notes.push("尚缺 " + answer.missing.length + " 份评分，补齐后方可定稿 / " + answer.missing.length + " scores missing");
-    for (const w of answer.warnings || []) notes.push(w.message_zh + " / " + w.message_en);
-    for (const w of answer.pending || []) notes.push(w.message_zh + " / " + w.message_en);
-    if (answer.ties && answer.ties.length) notes.push("同分跨越名次线 " + answer.ties.length + " 处：按提交时间先后确定 / ties split by submission time");
-    for (const text of notes) {
-      const p = document.createElement("p");
-      p.className = "warning";
-      p.textContent = text;
-      box.appendChild(p);
-    }
-    const titles = {};
-    for (const row of document.querySelectorAll("#scores tbody tr"))
-      titles[row.dataset.submission] = row.cells[0].textContent;
-    const labels = JSON.parse(document.getElementById("scores").dataset.poolLabels || "{}");
-    const entries = Object.entries(answer.decisions || {});
-    if (!entries.length) return;
-    const table = document.createElement("table");
-    table.className = "grid";
-    table.id = "proposal-table";
-    const head = table.createTHead().insertRow();
-    for (const h of ["评审分组", "名次", "作品名称", "得分", "结果", "奖项"]) cell(head, h);
-    const body = table.createTBody();
-    entries.sort((a, b) => (a[1].pool + String(a[1].rank).padStart(6, "0")).localeCompare(b[1].pool + String(b[1].rank).padStart(6, "0")));
-    for (const [sid, d] of entries) {
-      const row = body.insertRow();
-      row.dataset.submission = sid;
-      cell(row, labels[d.pool] || d.pool);
-      cell(row, d.rank);
-      cell(row, titles[sid] || sid);
-      cell(row, d.score);
-      cell(row, OUTCOME[d.outcome] || d.outcome, "outcome " + d.outcome);
-      cell(row, d.tier || "");
-    }
-    box.appendChild(table);
-  }
+function freeze(path, label) {
+  if (!window.confirm(`确认${label}？结果将按上表冻结。 Freeze the outcome above?`)) return;
+  act(document.getElementById("finalise-result"), path, { proposal_id: proposalId }, `${label}完成`, "done");
+}
 
-  const reassign = document.getElementById("reassign");
-  if (reassign) {
-    reassign.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      const data = Object.fromEntries(new FormData(reassign));
-      const { ok, answer } = await call("POST", api + "/reassign", data);
-      const out = document.getElementById("reassign-result");
-      if (ok) { say(out, { message_zh: "已改派", message_en: "reassigned" }, true); setTimeout(() => location.reload(), 600); }
-      else say(out, answer.detail || {}, false);
-    });
-  }
-
-  async function freeze(path, label) {
-    const out = document.getElementById("finalise-result");
-    if (!confirm("确认" + label + "？结果将按上表冻结。 Freeze the outcome above?")) return;
-    const { ok, answer } = await call("POST", api + path, { proposal_id: proposalId });
-    if (ok) { say(out, { message_zh: label + "完成", message_en: "done" }, true); setTimeout(() => location.reload(), 800); }
-    else say(out, answer.detail || {}, false);
-  }
-
-  const fin = document.getElementById("finalise");
-  if (fin) fin.addEventListener("click", () => freeze("/finalise", "定稿"));
-  const notice = document.getElementById("start-notice");
-  if (notice) notice.addEventListener("click", () => freeze("/notice", "开始公示"));
-  loadProposal();
-})();
+const finalise = document.getElementById("finalise");
+if (finalise) finalise.addEventListener("click", () => freeze("/finalise", "定稿"));
+const notice = document.getElementById("start-notice");
+if (notice) notice.addEventListener("click", () => freeze("/notice", "开始公示"));
+loadProposal();

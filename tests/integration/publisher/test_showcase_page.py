@@ -9,6 +9,7 @@ from playwright.async_api import Page, expect
 
 from services.common.blobs import BlobStore
 from services.common.settings import Settings
+from services.intake.presets import load_preset
 from tests.browser import browser, page, screenshot
 from tests.conftest import admin_client
 from tests.integration.publisher.harness import campaign_with, produce, renditions, reviewed, settled, target
@@ -30,10 +31,14 @@ async def test_the_showcase_lists_plays_and_filters_published_works(
 ) -> None:
     kafka = settings.kafka_bootstrap_servers
     media = await renditions(blobs, tmp_path / "media")
+    names = {t.key: t.name for t in load_preset("yanbian-2024").publication_targets}
     async with serving(StandIn()) as platform:
         cid = await campaign_with(
             kafka,
-            [target("yanbian_platform", platform.url("/a")), target("sizheng_library", platform.url("/b"))],
+            [
+                target(key, platform.url(path), name=names[key])
+                for key, path in (("yanbian_platform", "/a"), ("sizheng_library", "/b"))
+            ],
         )
         works = [
             reviewed(cid, 1, group="小学组", category="英雄故事", media=media),
@@ -64,7 +69,13 @@ async def test_the_showcase_lists_plays_and_filters_published_works(
         assert sorted(await page.locator("article.work h2").all_inner_texts()) == ["红色故事2", "红色故事3"]
         # The campaign's own tiers first, in its order; others after.
         assert await page.locator("article.work .award").all_inner_texts() == ["优秀资源奖", "一等奖"]
-        assert "平台yanbian_platform" in await cards.first.inner_text()
+        # Platforms by the names the campaign gives them, never by their keys.
+        platforms = await page.locator("article.work .platforms").all_inner_texts()
+        assert all(names["yanbian_platform"] in p and names["sizheng_library"] in p for p in platforms)
+        assert "yanbian_platform" not in await page.inner_text("body")
+        # Every player sits in its work's card: nothing stray below the grid.
+        stray = page.locator("video:not(article.work video)")
+        assert await stray.count() == 0 and await page.locator("article.work video").count() == 2
 
         # The player streams the HLS ladder, not the MP4: natively where the browser can (this
         # Chromium does), else through hls.js (Media Source: a blob: URL).
@@ -94,7 +105,10 @@ async def test_the_showcase_lists_plays_and_filters_published_works(
                 await new Promise((done) => hls.on(Hls.Events.MANIFEST_PARSED, done));
                 await video.play();
                 await new Promise((done) => video.addEventListener("timeupdate", done, {once: true}));
-                return {supported: Hls.isSupported(), src: video.currentSrc, width: video.videoWidth};
+                const answer = {supported: Hls.isSupported(), src: video.currentSrc, width: video.videoWidth};
+                hls.destroy();
+                video.remove();  // the probe's player is the test's, not the page's
+                return answer;
             }""",
             played["hls"],
         )
@@ -107,6 +121,7 @@ async def test_the_showcase_lists_plays_and_filters_published_works(
         )
         assert poster_width == 320
         await page.evaluate("document.querySelector('article.work video').pause()")
+        assert await stray.count() == 0
         shot = await screenshot(page, "publisher-showcase")
 
         await page.select_option("select[name=group]", "中学组")

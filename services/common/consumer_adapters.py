@@ -1,0 +1,54 @@
+"""The consumer's production adapters: the inbox transaction in Mongo, dead letters on Kafka.
+
+The policy they serve is in ``consumer.py``; the integration tests
+(``tests/integration/test_delivery.py``) prove these on the real store and broker."""
+
+from typing import Any
+
+from faststream.kafka import KafkaBroker
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from services.common.consumer import AlreadyApplied, Effect
+from services.common.outbox import Outbox
+from services.common.store import in_transaction
+
+
+class MongoInbox:
+    """A service's ``inbox`` collection (``{_id: event_id, topic}``) beside its writes and outbox."""
+
+    def __init__(
+        self, client: AsyncMongoClient[dict[str, Any]], db: AsyncDatabase[dict[str, Any]], outbox: Outbox
+    ) -> None:
+        self.client, self.inbox, self.outbox = client, db["inbox"], outbox
+
+    async def seen(self, event_id: str) -> bool:
+        return await self.inbox.find_one({"_id": event_id}, {"_id": 1}) is not None
+
+    async def apply(self, event_id: str, topic: str, effect: Effect[AsyncClientSession]) -> None:
+        async def work(session: AsyncClientSession) -> None:
+            await self.inbox.insert_one({"_id": event_id, "topic": topic}, session=session)
+            if effect.writes is not None:
+                await effect.writes(session)
+            await self.outbox.add(effect.emit, session, causation=event_id)
+
+        try:
+            await in_transaction(self.client, work)
+        except DuplicateKeyError:
+            # Another delivery of the same event committed first (the inbox marker's _id clashed).
+            if await self.seen(event_id):
+                raise AlreadyApplied(event_id) from None
+            raise
+
+    async def rearm(self, event_id: str) -> int:
+        return await self.outbox.rearm(event_id)
+
+
+class KafkaDeadLetters:
+    def __init__(self, broker: KafkaBroker) -> None:
+        self.broker = broker
+
+    async def park(self, raw: bytes, topic: str, headers: dict[str, str]) -> None:
+        await self.broker.publish(raw, topic=topic, headers=headers)

@@ -1,0 +1,180 @@
+"""What opening a round decides and what it assigns, over the round store's models (pure).
+
+Opening a level's round takes the entries ready for it (every ready entry at the first level,
+those the level below recommended above it), pools them, and refuses while the round exists,
+the level below is not final, or an entry cannot be pooled. Staffing gives every entry the level's
+k conflict-free reviewers (``assignment.assign_reviewers``); the chair may then swap one.
+``rounds.py`` reads and writes the store around these functions."""
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from contracts.calendar import where_in
+from contracts.campaign import Campaign, ReviewLevel
+from services.review.assignment import AssignmentError, AssignmentResult, assign_reviewers, conflict_reason
+from services.review.assignment import reassign as swap
+from services.review.eligibility import assignment_settings, declared, placement, to_review, to_reviewer
+from services.review.errors import RoundError
+from services.review.pooling import pool_key, pool_labels, pool_problems
+from services.review.round_store import FINAL, OPEN, Expert, ReviewEntry, Round, round_id_of
+
+
+def level_of(campaign: Campaign, key: str) -> tuple[int, ReviewLevel]:
+    for i, level in enumerate(campaign.review_levels):
+        if level.key == key:
+            return i, level
+    keys = ", ".join(lv.key for lv in campaign.review_levels)
+    raise RoundError(
+        404, f"本活动没有评审级别“{key}”（可选：{keys}）", f"no review level {key!r}; have {keys}"
+    )
+
+
+def level_below(campaign: Campaign, key: str) -> ReviewLevel | None:
+    index, _ = level_of(campaign, key)
+    return campaign.review_levels[index - 1] if index > 0 else None
+
+
+def check_open(state: str) -> None:
+    if state == FINAL:
+        raise RoundError(409, "本轮评审已定稿，不能再修改", "the round is finalised: nothing can change")
+    if state != OPEN:
+        raise RoundError(
+            409, "本轮评审正在公示，不能修改评分或分配", "the round is in public notice: no changes"
+        )
+
+
+def refuse_opening(
+    level: ReviewLevel, existing: Round | None, below: ReviewLevel | None, below_round: Round | None
+) -> None:
+    """A round opens once, and only after the level below it is final."""
+    if existing is not None:
+        raise RoundError(409, f"{level.name}已开启", f"the {level.key} round is already open")
+    if below is not None and (below_round is None or below_round.state != FINAL):
+        raise RoundError(
+            409, f"{below.name}尚未定稿，不能开启{level.name}", f"the {below.key} round is not final yet"
+        )
+
+
+def new_round(campaign: Campaign, level: ReviewLevel, entries: list[ReviewEntry], now: datetime) -> Round:
+    """The round of ``entries`` (in their order), each in its pool; refused if any cannot be pooled."""
+    placed = [placement(e.document()) for e in entries]
+    problems = pool_problems(campaign, level, placed)
+    if problems:
+        raise RoundError(
+            422,
+            f"有 {len(problems)} 件作品无法确定评审分组，请先在报名信息中补全",
+            f"{len(problems)} entries cannot be pooled: fix their registration first",
+            problems=problems,
+        )
+    pools = {p.submission_id: pool_key(level, p) for p in placed}
+    return Round(
+        id=round_id_of(campaign.id, level.key),
+        campaign_id=campaign.id,
+        level=level.key,
+        submission_ids=list(pools),
+        pools=pools,
+        opened_at=now,
+    )
+
+
+def opening_answer(rnd: Round, level: ReviewLevel, today: date) -> dict[str, Any]:
+    return {
+        "round_id": rnd.id,
+        "level": rnd.level,
+        "entries": len(rnd.pools),
+        "pools": dict(Counter(rnd.pools.values())),
+        "warnings": window_warnings(level, today),
+    }
+
+
+def window_warnings(level: ReviewLevel, today: date) -> list[dict[str, str]]:
+    w = level.window
+    if w is None or where_in(w, today) == "open":
+        return []
+    span = f"{w.starts}—{w.ends or ''}"
+    return [{"message_zh": f"今天不在{level.name}时间（{span}）内", "message_en": f"today is outside {span}"}]
+
+
+@dataclass(frozen=True)
+class Staffing:
+    assignments: dict[str, list[str]]  # submission_id -> reviewer ids
+    report: dict[str, Any]  # what the chair is shown (shortfalls by pool, loads)
+
+    @property
+    def stored_report(self) -> dict[str, Any]:
+        return {k: v for k, v in self.report.items() if k != "loads"}
+
+
+def staff(
+    campaign: Campaign, level: ReviewLevel, rnd: Round, entries: list[ReviewEntry], experts: list[Expert]
+) -> Staffing:
+    """The level's reviewers for every entry of the round (min-cost flow: CPU-bound, run it in a thread)."""
+    docs = [e.document() for e in entries]
+    to_assign = [to_review(level, placement(d)) for d in docs]
+    panels = {e.pool for e in to_assign}
+    expert_docs = [x.document() for x in experts]
+    reviewers = [to_reviewer(x, panels) for x in expert_docs]
+    settings = assignment_settings(campaign, level)
+    result = assign_reviewers(to_assign, reviewers, declared(expert_docs), settings)
+    labels = pool_labels(rnd.pools.values(), docs)
+    report = shortfall_report(result, rnd.pools, labels, settings.reviews_per_entry)
+    return Staffing({s: list(r) for s, r in result.assignments.items()}, report)
+
+
+def shortfall_report(
+    result: AssignmentResult, pools: dict[str, str], labels: dict[str, str], k: int
+) -> dict[str, Any]:
+    """``labels``: each pool as the chair reads it (``延吉市/小学组``; 全部作品 when nothing is pooled)."""
+    by_pool: Counter[str] = Counter()
+    missing: Counter[str] = Counter()
+    for s in result.shortfalls:
+        by_pool[pools[s.submission_id]] += 1
+        missing[pools[s.submission_id]] += s.missing
+    rows = [
+        {"pool": p, "pool_label": labels.get(p, p), "entries_short": n, "reviews_missing": missing[p]}
+        for p, n in sorted(by_pool.items())
+    ]
+    zh = "；".join(
+        f"“{r['pool_label']}”有 {r['entries_short']} 件作品缺 {r['reviews_missing']} 人次" for r in rows
+    )
+    en = "; ".join(
+        f"{r['pool']}: {r['entries_short']} entries short by {r['reviews_missing']} reviews" for r in rows
+    )
+    return {
+        "complete": result.complete,
+        "reviews_per_entry": k,
+        "shortfalls": rows,
+        "entries_short": [
+            {"submission_id": s.submission_id, "missing": s.missing} for s in result.shortfalls
+        ],
+        "message_zh": f"可用评审不足：{zh}（请补充专家或调整回避设置）" if rows else "每件作品均已分配评审",
+        "message_en": f"not enough eligible reviewers: {en}" if rows else "every entry has its reviewers",
+        "loads": result.loads,
+    }
+
+
+def reassigned(
+    campaign: Campaign, level: ReviewLevel, rnd: Round, entry: ReviewEntry, expert: Expert, old: str
+) -> list[str]:
+    """The entry's reviewers once ``old`` is swapped for ``expert`` (or ``expert`` fills a gap:
+    ``old`` empty); refused (422) when the rules forbid it, with the rule's reason."""
+    sid = entry.id
+    to_assign = to_review(level, placement(entry.document()))
+    current = list(rnd.assignments.get(sid, []))
+    expert_doc = expert.document()
+    reviewer = to_reviewer(expert_doc, {to_assign.pool})
+    conflicts, settings = declared([expert_doc]), assignment_settings(campaign, level)
+    try:
+        if old:
+            return list(swap({sid: current}, to_assign, old, reviewer, conflicts, settings)[sid])
+        reason = conflict_reason(reviewer, to_assign, conflicts, settings)
+        if reason is not None or expert.id in current:
+            why = reason or ("该评审已在评此作品", "already reviews this entry")
+            raise AssignmentError(
+                f"不能将作品改派给评审 {expert.id}：{why[0]}", f"cannot give it to {expert.id}: {why[1]}"
+            )
+        return sorted([*current, expert.id])
+    except AssignmentError as exc:
+        raise RoundError(422, exc.zh, exc.en) from exc

@@ -1,0 +1,161 @@
+"""Review rounds and what they are made of, as typed models, and the repository that stores them.
+
+``RoundStore`` is what opening, staffing and reassigning a round need from the store; Mongo
+implements it here (``MongoRoundStore``), the unit tier fakes it (``tests/unit/fakes.py``).
+The decisions over these models are pure and live in ``opening.py``.
+
+The models keep fields they do not name (``extra="allow"``): other modules (notice,
+finalising) add to a round's document, and reading it here must not lose what they wrote."""
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+from pymongo.asynchronous.database import AsyncDatabase
+
+from contracts import Attribution, EntryInfo
+
+OPEN, NOTICE, FINAL = "open", "notice", "finalised"
+
+
+class Stored(BaseModel):
+    """A document of the review store: ``_id`` read as ``id``, unnamed fields kept."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="allow")
+
+    id: str = Field(alias="_id")
+
+    def document(self) -> dict[str, Any]:
+        """As stored, and as the dict-reading helpers (``eligibility``, ``pooling``) read it."""
+        return self.model_dump(by_alias=True)
+
+
+class Round(Stored):
+    """A level's round, ``<campaign>:<level>``: its entries, their pools and reviewers."""
+
+    campaign_id: str
+    level: str
+    state: str = OPEN
+    submission_ids: list[str]
+    pools: dict[str, str]  # submission_id -> pool key
+    assignments: dict[str, list[str]] = Field(default_factory=dict)  # submission_id -> reviewer ids
+    choices: dict[str, Any] = Field(
+        default_factory=lambda: {"awards": {}, "recommend": [], "confirmed": False}
+    )
+    opened_at: datetime
+
+
+class ReviewEntry(Stored):
+    """An entry as review received it (transcoded and approved); ``levels`` holds earlier results."""
+
+    campaign_id: str
+    entry: EntryInfo
+    attribution: Attribution
+
+
+class Expert(Stored):
+    """A reviewer of one level, imported from the expert pool file."""
+
+    campaign_id: str
+    level: str
+    unit_code: str
+    name: str = ""
+
+
+def round_id_of(campaign_id: str, level_key: str) -> str:
+    return f"{campaign_id}:{level_key}"
+
+
+class RoundStore(Protocol):
+    async def get(self, round_id: str) -> Round | None: ...
+
+    async def add(self, rnd: Round) -> None: ...
+
+    async def ready_entries(self, campaign_id: str, recommended_at: str | None) -> list[ReviewEntry]:
+        """Entries ready for review in the order they became ready; with ``recommended_at``,
+        only those that level recommended."""
+        ...
+
+    async def entries(self, submission_ids: list[str]) -> list[ReviewEntry]: ...
+
+    async def experts(self, campaign_id: str, level: str) -> list[Expert]: ...
+
+    async def expert(self, expert_id: str, campaign_id: str, level: str) -> Expert | None: ...
+
+    async def has_experts(self, campaign_id: str, level: str) -> bool: ...
+
+    async def scoring_began(self, round_id: str) -> bool: ...
+
+    async def set_assignments(
+        self, round_id: str, assignments: dict[str, list[str]], report: dict[str, Any]
+    ) -> None:
+        """Replace the assignments of a round that is still open."""
+        ...
+
+    async def change_assignment(
+        self, round_id: str, submission_id: str, was: list[str] | None, now: list[str]
+    ) -> bool:
+        """Set one entry's reviewers if the round is open and they are still ``was``
+        (None: the entry had none); False when someone changed them meanwhile."""
+        ...
+
+
+class MongoRoundStore:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self._rounds, self._entries, self._experts, self._scores = (
+            db["rounds"],
+            db["entries"],
+            db["experts"],
+            db["scores"],
+        )
+
+    async def get(self, round_id: str) -> Round | None:
+        doc = await self._rounds.find_one({"_id": round_id})
+        return None if doc is None else Round.model_validate(doc)
+
+    async def add(self, rnd: Round) -> None:
+        await self._rounds.insert_one(rnd.document())
+
+    async def ready_entries(self, campaign_id: str, recommended_at: str | None) -> list[ReviewEntry]:
+        query: dict[str, Any] = {"campaign_id": campaign_id, "ready": True}
+        if recommended_at is not None:
+            query[f"levels.{recommended_at}.outcome"] = "recommended"
+        cursor = self._entries.find(query).sort([("ready_at", 1), ("_id", 1)])
+        return [ReviewEntry.model_validate(d) async for d in cursor]
+
+    async def entries(self, submission_ids: list[str]) -> list[ReviewEntry]:
+        cursor = self._entries.find({"_id": {"$in": submission_ids}})
+        return [ReviewEntry.model_validate(d) async for d in cursor]
+
+    async def experts(self, campaign_id: str, level: str) -> list[Expert]:
+        cursor = self._experts.find({"campaign_id": campaign_id, "level": level})
+        return [Expert.model_validate(d) async for d in cursor]
+
+    async def expert(self, expert_id: str, campaign_id: str, level: str) -> Expert | None:
+        doc = await self._experts.find_one({"_id": expert_id, "campaign_id": campaign_id, "level": level})
+        return None if doc is None else Expert.model_validate(doc)
+
+    async def has_experts(self, campaign_id: str, level: str) -> bool:
+        found = await self._experts.count_documents({"campaign_id": campaign_id, "level": level}, limit=1)
+        return bool(found)
+
+    async def scoring_began(self, round_id: str) -> bool:
+        return bool(await self._scores.count_documents({"round_id": round_id}, limit=1))
+
+    async def set_assignments(
+        self, round_id: str, assignments: dict[str, list[str]], report: dict[str, Any]
+    ) -> None:
+        await self._rounds.update_one(
+            {"_id": round_id, "state": OPEN},
+            {"$set": {"assignments": assignments, "assignment_report": report}},
+        )
+
+    async def change_assignment(
+        self, round_id: str, submission_id: str, was: list[str] | None, now: list[str]
+    ) -> bool:
+        current: Any = was if was is not None else {"$exists": False}
+        done = await self._rounds.update_one(
+            {"_id": round_id, "state": OPEN, f"assignments.{submission_id}": current},
+            {"$set": {f"assignments.{submission_id}": now}},
+        )
+        return done.modified_count == 1

@@ -1,0 +1,224 @@
+"""In-memory stand-ins for the store and the bus, so the unit tier runs without either.
+
+``FakeInbox`` keeps its tables in dicts and honours the transaction as Mongo does: a handler's
+writes, the inbox marker and the outbox entries land together or not at all.
+``RecordingBus`` records what was dead-lettered instead of publishing it.
+``FakeRoundStore`` is review's ``RoundStore``; ``RecordingAudit`` its audit log.
+``FakeSubmissionStore`` and ``FakeUnitTree`` are what intake registers entries with.
+``FakeDeliveryStore`` is the publisher's publications and delivery queue."""
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from contracts import topic_for
+from services.common.consumer import AlreadyApplied, Effect
+from services.common.errors import ServiceError
+from services.intake.submission_store import Submission
+from services.publisher.publication_store import Delivery, PublicationRecord
+from services.review.round_store import OPEN, Expert, ReviewEntry, Round
+
+Doc = dict[str, Any]
+
+
+class FakeTransaction:
+    """What a handler's writes receive from ``FakeInbox``: a private copy of the tables."""
+
+    def __init__(self, tables: dict[str, dict[str, Doc]]) -> None:
+        self.tables = copy.deepcopy(tables)
+
+    def table(self, name: str) -> dict[str, Doc]:
+        return self.tables.setdefault(name, {})
+
+
+class FakeInbox:
+    def __init__(self) -> None:
+        self.tables: dict[str, dict[str, Doc]] = {"inbox": {}, "outbox": {}}
+        # Raised once between the effect's writes and the outbox insert, as a crash would be.
+        self.crash_before_outbox: Exception | None = None
+
+    def table(self, name: str) -> dict[str, Doc]:
+        return self.tables.get(name, {})
+
+    async def seen(self, event_id: str) -> bool:
+        return event_id in self.tables["inbox"]
+
+    async def apply(self, event_id: str, topic: str, effect: Effect[FakeTransaction]) -> None:
+        txn = FakeTransaction(self.tables)
+        if event_id in txn.table("inbox"):
+            raise AlreadyApplied(event_id)
+        txn.table("inbox")[event_id] = {"_id": event_id, "topic": topic}
+        if effect.writes is not None:
+            await effect.writes(txn)
+        if self.crash_before_outbox is not None:
+            crash, self.crash_before_outbox = self.crash_before_outbox, None
+            raise crash
+        for event in effect.emit:
+            txn.table("outbox")[str(event.event_id)] = {
+                "topic": topic_for(event.event_type),
+                "payload": event.model_dump_json(),
+                "causation": event_id,
+                "sent": False,
+            }
+        self.tables = txn.tables  # the commit: one assignment, so nothing is ever half-written
+
+    async def rearm(self, event_id: str) -> int:
+        caused = [doc for doc in self.tables["outbox"].values() if doc["causation"] == event_id]
+        for doc in caused:
+            doc["sent"] = False
+        return len(caused)
+
+    def relay(self) -> list[str]:
+        """Mark every unsent outbox entry sent, as the relay does; their payloads."""
+        unsent = [doc for doc in self.tables["outbox"].values() if not doc["sent"]]
+        for doc in unsent:
+            doc["sent"] = True
+        return [doc["payload"] for doc in unsent]
+
+
+@dataclass
+class Parked:
+    raw: bytes
+    topic: str
+    headers: dict[str, str]
+
+
+@dataclass
+class RecordingBus:
+    parked: list[Parked] = field(default_factory=list)
+    # How many publishes fail before one goes through (a broker that is away for a moment).
+    failures: int = 0
+
+    async def park(self, raw: bytes, topic: str, headers: dict[str, str]) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("broker away")
+        self.parked.append(Parked(raw, topic, headers))
+
+
+@dataclass
+class RecordingSleep:
+    """Stands in for ``asyncio.sleep``: records the backoff instead of waiting it out."""
+
+    waits: list[float] = field(default_factory=list)
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+class FakeRoundStore:
+    """Review's store in lists and dicts; entries keep the order they were added (their ready order)."""
+
+    def __init__(self, entries: Sequence[ReviewEntry] = (), experts: Sequence[Expert] = ()) -> None:
+        self.rounds: dict[str, Round] = {}
+        self.reports: dict[str, dict[str, Any]] = {}
+        self.all_entries, self.all_experts = list(entries), list(experts)
+        self.scored: set[str] = set()  # rounds with a score
+
+    async def get(self, round_id: str) -> Round | None:
+        rnd = self.rounds.get(round_id)
+        return None if rnd is None else rnd.model_copy(deep=True)
+
+    async def add(self, rnd: Round) -> None:
+        assert rnd.id not in self.rounds, "a round is inserted once (_id)"
+        self.rounds[rnd.id] = rnd.model_copy(deep=True)
+
+    async def ready_entries(self, campaign_id: str, recommended_at: str | None) -> list[ReviewEntry]:
+        def wanted(doc: Doc) -> bool:
+            if doc["campaign_id"] != campaign_id or not doc.get("ready"):
+                return False
+            outcome = (doc.get("levels") or {}).get(recommended_at, {}).get("outcome")
+            return recommended_at is None or outcome == "recommended"
+
+        return [e for e in self.all_entries if wanted(e.document())]
+
+    async def entries(self, submission_ids: list[str]) -> list[ReviewEntry]:
+        return [e for e in self.all_entries if e.id in submission_ids]
+
+    async def experts(self, campaign_id: str, level: str) -> list[Expert]:
+        return [x for x in self.all_experts if (x.campaign_id, x.level) == (campaign_id, level)]
+
+    async def expert(self, expert_id: str, campaign_id: str, level: str) -> Expert | None:
+        return next((x for x in await self.experts(campaign_id, level) if x.id == expert_id), None)
+
+    async def has_experts(self, campaign_id: str, level: str) -> bool:
+        return bool(await self.experts(campaign_id, level))
+
+    async def scoring_began(self, round_id: str) -> bool:
+        return round_id in self.scored
+
+    async def set_assignments(
+        self, round_id: str, assignments: dict[str, list[str]], report: dict[str, Any]
+    ) -> None:
+        rnd = self.rounds[round_id]
+        if rnd.state == OPEN:
+            rnd.assignments, self.reports[round_id] = copy.deepcopy(assignments), report
+
+    async def change_assignment(
+        self, round_id: str, submission_id: str, was: list[str] | None, now: list[str]
+    ) -> bool:
+        rnd = self.rounds[round_id]
+        if rnd.state != OPEN or rnd.assignments.get(submission_id) != was:
+            return False
+        rnd.assignments[submission_id] = list(now)
+        return True
+
+
+@dataclass
+class RecordingAudit:
+    actions: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    async def record(
+        self, who: dict[str, str], action: str, *, campaign_id: str, round_id: str | None = None, **what: Any
+    ) -> None:
+        self.actions.append((action, {"campaign_id": campaign_id, "round_id": round_id, **what}))
+
+
+class FakeSubmissionStore:
+    def __init__(self, submissions: Sequence[Submission] = ()) -> None:
+        self.submissions = {s.id: s for s in submissions}
+
+    async def counted_against(self, campaign_id: str, person_keys: list[str]) -> list[Submission]:
+        return [
+            s
+            for s in self.submissions.values()
+            if s.campaign_id == campaign_id and set(s.person_keys) & set(person_keys)
+        ]
+
+    async def add(self, submission: Submission) -> None:
+        assert submission.id not in self.submissions, "a submission is inserted once (_id)"
+        self.submissions[submission.id] = submission.model_copy(deep=True)
+
+
+class FakeUnitTree:
+    """Units by code; each unit's path is its ancestors' codes then its own."""
+
+    def __init__(self, names: dict[str, str], paths: dict[str, list[str]]) -> None:
+        self.unit_names, self.paths = names, paths
+
+    async def require(self, code: str) -> Doc:
+        if code not in self.paths:
+            raise ServiceError(
+                422, f"单位代码 {code} 不存在，请先导入组织机构", f"no unit {code}", field="unit_code"
+            )
+        return {"_id": code, "name": self.unit_names[code], "path": self.paths[code]}
+
+    async def names(self, codes: list[str]) -> list[str]:
+        return [self.unit_names.get(code, code) for code in codes]
+
+
+class FakeDeliveryStore:
+    def __init__(self) -> None:
+        self.publications: dict[str, PublicationRecord] = {}
+        self.queued: dict[str, Delivery] = {}
+
+    async def publication(self, publication_id: str) -> PublicationRecord | None:
+        return self.publications.get(publication_id)
+
+    async def add(self, publication: PublicationRecord) -> None:
+        assert publication.id not in self.publications, "a publication is inserted once (_id)"
+        self.publications[publication.id] = publication
+
+    async def enqueue(self, delivery: Delivery) -> None:
+        self.queued.setdefault(delivery.job_id, delivery)
