@@ -30,15 +30,15 @@ from services.common.jobs import (
     LeaseLost,
     run_workers,
 )
-from services.common.mediaproc import Completed, run_ffmpeg
 from services.common.metrics import JOB_SECONDS, JOBS_RUNNING
 from services.common.service import Service
+from services.media.probe import ProbeFailed
+from services.media.process import Completed, run_ffmpeg
 from services.transcoder.encoders import EncoderChoice, choose
 from services.transcoder.failures import CANCELLED_REASON, TranscodeFailed, abandoned
 from services.transcoder.hardware import Hardware, detect
 from services.transcoder.pipeline import OnProgress, Transcode
 from services.transcoder.workdirs import make_workdir, sweep_stale
-from services.validator.probe import ProbeFailed
 
 
 class TranscoderService(Service):

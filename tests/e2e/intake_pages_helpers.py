@@ -15,9 +15,9 @@ import uvicorn
 import yaml
 from playwright.async_api import Page
 
-from services.common.mediaproc import run
 from services.common.settings import Settings
 from services.intake.presets import PRESET_DIR
+from services.media.process import run
 from tests.browser import screenshot
 from zhengji.runtime import SERVICES, Runtime
 
