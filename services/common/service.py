@@ -21,6 +21,7 @@ from services.common.blobs import BlobStore
 from services.common.bus import subscribe as register_subscriber
 from services.common.callers import Callers
 from services.common.consumer import Consumer, Effect, Handler, NotReady
+from services.common.job_runner import JobRunner
 from services.common.log import get_logger
 from services.common.outbox import Outbox
 from services.common.settings import Settings
@@ -50,6 +51,7 @@ class Service:
         self.callers = Callers(deps.settings)  # who calls the HTTP API (asks intake)
         self._tasks: list[asyncio.Task[None]] = []
         self._consumers: dict[str, Consumer[Any]] = {}
+        self._runners: list[JobRunner[Any]] = []
 
     def consume(self, topic: str, model: type[E], handler: Handler[E]) -> None:
         consumer = Consumer(
@@ -136,6 +138,12 @@ class Service:
 
         self.spawn(loop())
 
+    def run_jobs(self, runner: JobRunner[Any], sweep_every_s: float, what: str) -> None:
+        """Work through a job table while the service runs, and sweep its abandoned jobs."""
+        self._runners.append(runner)
+        self.spawn(runner.serve())
+        self.spawn_every(sweep_every_s, runner.sweep_once, what)
+
     def _crashed(self, task: asyncio.Task[None]) -> None:
         if not task.cancelled() and task.exception() is not None:
             self.log.error("background_task_crashed", error=repr(task.exception()))
@@ -147,3 +155,7 @@ class Service:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+        # No more claims now: the jobs running here go back to the queue for another worker.
+        for runner in self._runners:
+            await runner.stop()
+        self._runners.clear()
