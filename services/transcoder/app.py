@@ -17,6 +17,7 @@ from services.common.consumer import Effect
 from services.common.job_runner import Ending, JobRunner
 from services.common.jobs import CANCELLED, DONE, FAILED, QUEUED, RUNNING, Job, JobTable
 from services.common.service import Service
+from services.common.store import in_transaction
 from services.media.probe import ProbeFailed
 from services.media.process import Completed, run_ffmpeg
 from services.transcoder.encoders import EncoderChoice, choose
@@ -109,8 +110,7 @@ class TranscoderService(Service):
         async def work(session: AsyncClientSession) -> bool:
             return await self._cancel_in(job, reason, session)
 
-        async with self.deps.client.start_session() as session:
-            cancelled = bool(await session.with_transaction(work))
+        cancelled = await in_transaction(self.deps.client, work)
         if cancelled:
             # Kills its ffmpeg here at once; a worker elsewhere stops at its next renewal.
             self.runner.cancel_here(job["_id"])
