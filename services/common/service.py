@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, ClassVar, TypeVar
 
 from fastapi import APIRouter
@@ -24,6 +25,7 @@ from services.common.consumer import Consumer, Effect, Handler, NotReady
 from services.common.job_runner import JobRunner
 from services.common.log import get_logger
 from services.common.outbox import Outbox
+from services.common.pruning import Pruner
 from services.common.settings import Settings
 from services.common.store import service_db
 
@@ -46,6 +48,7 @@ class Service:
         self.settings = deps.settings
         self.db = service_db(deps.client, deps.settings.db_prefix, self.name)
         self.outbox = Outbox(self.db)
+        self.pruner = Pruner(self.db, timedelta(days=deps.settings.prune_after_days))
         self.log = get_logger(self.name)
         self.router: APIRouter | None = None
         self.callers = Callers(deps.settings)  # who calls the HTTP API (asks intake)
@@ -116,8 +119,10 @@ class Service:
     async def start(self) -> None:
         # Without this index the relay's search reads the whole outbox on every event.
         await self.outbox.collection.create_index([("sent", 1), ("created_at", 1)])
+        await self.pruner.create_indexes()
         await self.setup()
         self.spawn(self.outbox.relay_forever(self.deps.broker, self.settings.outbox_poll_s))
+        self.spawn_every(self.settings.prune_every_s, self.pruner.prune_once, "prune")
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coro)
