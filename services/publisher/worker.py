@@ -62,7 +62,6 @@ def later(seconds: float, **fields: Any) -> Later:
 class DeliveryWorker:
     def __init__(self, svc: "PublisherService") -> None:
         self.svc = svc
-        self.table = svc.deliveries
         self.policy = svc.policy
 
     async def attempt(
