@@ -39,16 +39,16 @@ from aiokafka import AIOKafkaProducer
 from contracts import CAMPAIGN_TOPIC, TOPICS, Attribution, CampaignDefined, EntryInfo, SubmissionValidated
 from services.common.blobs import BlobStore
 from services.common.log import configure_logging
-from services.common.mediaproc import Completed, run_ffmpeg
 from services.common.store import connect
 from services.intake.presets import load_preset
+from services.media.probe import probe
+from services.media.process import Completed, run_ffmpeg
 from services.transcoder.app import TranscoderService
 from services.transcoder.encoders import choose
 from services.transcoder.ladder import LADDER, SEGMENT_S
 from services.transcoder.master import master_args
 from services.transcoder.pipeline import OnProgress
 from services.transcoder.profiles import master_profile, plan_master
-from services.validator.probe import probe
 from zhengji import runtime
 from zhengji.embedded import EmbeddedServers, free_port
 from zhengji.server import embedded_settings

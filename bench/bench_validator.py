@@ -35,9 +35,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from contracts.campaign import VideoSpec
 from contracts.events import Severity
-from services.common.mediaproc import run
 from services.intake.presets import load_preset
-from services.validator.probe import probe
+from services.media.probe import probe
+from services.media.process import run
 from services.validator.qc_graph import CHEAP, EXACT, DecodeSettings
 from services.validator.quality import QualityResult, check_quality
 from services.validator.selfcheck import check_headers, self_check

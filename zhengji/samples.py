@@ -6,7 +6,7 @@ AAC, faststart); every other sample breaks exactly one rule of it."""
 import asyncio
 from pathlib import Path
 
-from services.common.mediaproc import run
+from services.media.process import run
 
 CBR_8M = ["-b:v", "8M", "-minrate", "8M", "-maxrate", "8M", "-bufsize", "8M", "-x264-params", "nal-hrd=cbr"]
 

@@ -3,6 +3,7 @@
 The policy they serve is in ``consumer.py``; the integration tests
 (``tests/integration/test_delivery.py``) prove these on the real store and broker."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 from faststream.kafka import KafkaBroker
@@ -17,7 +18,7 @@ from services.common.store import in_transaction
 
 
 class MongoInbox:
-    """A service's ``inbox`` collection (``{_id: event_id, topic}``) beside its writes and outbox."""
+    """A service's ``inbox`` (``{_id: event_id, topic, received_at}``) beside its writes and outbox."""
 
     def __init__(
         self, client: AsyncMongoClient[dict[str, Any]], db: AsyncDatabase[dict[str, Any]], outbox: Outbox
@@ -29,7 +30,9 @@ class MongoInbox:
 
     async def apply(self, event_id: str, topic: str, effect: Effect[AsyncClientSession]) -> None:
         async def work(session: AsyncClientSession) -> None:
-            await self.inbox.insert_one({"_id": event_id, "topic": topic}, session=session)
+            await self.inbox.insert_one(
+                {"_id": event_id, "topic": topic, "received_at": datetime.now(UTC)}, session=session
+            )
             if effect.writes is not None:
                 await effect.writes(session)
             await self.outbox.add(effect.emit, session, causation=event_id)

@@ -10,11 +10,9 @@ first, so a one-minute clip is not stuck behind an eight-minute encode.
 A job may wait for a time (``not_before``): a publication scheduled for a date,
 or a delivery backing off from a platform that is down. A worker that cannot
 finish a job yet ``release``s it for later instead of sleeping on its lease.
-See docs/decisions/0003-long-jobs.md."""
+The runner that works through the table is ``job_runner.py``; see docs/decisions/0003-long-jobs.md."""
 
 import asyncio
-import contextlib
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -109,26 +107,6 @@ class JobTable:
         if result.matched_count == 0:
             raise LeaseLost(job["_id"])
 
-    async def hold_lease(
-        self,
-        job: Job,
-        work: "asyncio.Task[Any]",
-        log: Any,
-        progress: Callable[[], dict[str, Any]] | None = None,
-    ) -> None:
-        """Renew the lease (with the progress) while ``work`` runs; a lost lease (cancelled, or
-        taken over by another worker) cancels the work. Run it as a task beside the work."""
-        every = min(self.lease.total_seconds() / 3, 2.0)
-        while True:
-            await asyncio.sleep(every)
-            try:
-                await self.renew(job, progress() if progress else None)
-            except LeaseLost:
-                work.cancel()
-                return
-            except Exception as exc:  # the store is away: keep working, the lease may still hold
-                log.warning("lease_renew_failed", job_id=job["_id"], error=str(exc))
-
     async def finish(self, job: Job, state: str, session: AsyncClientSession, **fields: Any) -> None:
         """Close the job inside the caller's transaction; raises LeaseLost if it is not ours any more."""
         result = await self.jobs.update_one(
@@ -186,30 +164,3 @@ class JobTable:
 
     async def get(self, job_id: str) -> Job | None:
         return await self.jobs.find_one({"_id": job_id})
-
-
-async def run_workers(
-    table: JobTable, worker: str, concurrency: int, run: Callable[[Job], Awaitable[None]], poll_s: float = 1.0
-) -> None:
-    """Keep up to ``concurrency`` jobs running; wake early when a job is enqueued here."""
-    slots = asyncio.Semaphore(concurrency)
-    running: set[asyncio.Task[None]] = set()
-
-    async def one(job: Job) -> None:
-        try:
-            await run(job)
-        finally:
-            slots.release()
-
-    while True:
-        await slots.acquire()
-        job = await table.claim(worker)
-        if job is None:
-            slots.release()
-            table.wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(table.wake.wait(), timeout=poll_s)
-            continue
-        task = asyncio.create_task(one(job))
-        running.add(task)
-        task.add_done_callback(running.discard)

@@ -5,9 +5,9 @@ from prometheus_client import Counter, Gauge, Histogram
 EVENTS_CONSUMED = Counter("zhengji_events_consumed_total", "Events consumed", ["service", "topic", "result"])
 EVENTS_PUBLISHED = Counter("zhengji_events_published_total", "Events published by outbox relays", ["topic"])
 HANDLER_SECONDS = Histogram("zhengji_handler_seconds", "Time to handle one event", ["service", "topic"])
-JOBS_RUNNING = Gauge("zhengji_jobs_running", "Media jobs running in this process", ["kind"])
+JOBS_RUNNING = Gauge("zhengji_jobs_running", "Leased jobs running in this process", ["kind"])
 JOB_SECONDS = Histogram(
-    "zhengji_job_seconds", "Media job duration", ["kind", "result"], buckets=(1, 5, 15, 60, 300, 900, 3600)
+    "zhengji_job_seconds", "Leased job duration", ["kind", "result"], buckets=(1, 5, 15, 60, 300, 900, 3600)
 )
 UPLOAD_BYTES = Counter("zhengji_upload_bytes_total", "Bytes received by intake uploads")
 REDRIVES = Counter("zhengji_redrives_total", "Submissions re-driven by the reconciler", ["stage"])

@@ -70,7 +70,8 @@ class Outbox:
             )
             EVENTS_PUBLISHED.labels(topic=doc["topic"]).inc()
         if docs:
-            # Kept after sending (with sent_at, for pruning): a duplicate delivery may re-arm them.
+            # Kept after sending (with sent_at): a duplicate delivery may re-arm them until pruning.py
+            # deletes them.
             await self.collection.update_many(
                 {"_id": {"$in": [d["_id"] for d in docs]}},
                 {"$set": {"sent": True, "sent_at": datetime.now(UTC)}},

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, ClassVar, TypeVar
 
 from fastapi import APIRouter
@@ -22,8 +23,10 @@ from services.common.bus import subscribe as register_subscriber
 from services.common.callers import Callers
 from services.common.consumer import Consumer, Effect, Handler, NotReady
 from services.common.consumer_adapters import KafkaDeadLetters, MongoInbox
+from services.common.job_runner import JobRunner
 from services.common.log import get_logger
 from services.common.outbox import Outbox
+from services.common.pruning import Pruner
 from services.common.settings import Settings
 from services.common.store import service_db
 
@@ -46,11 +49,13 @@ class Service:
         self.settings = deps.settings
         self.db = service_db(deps.client, deps.settings.db_prefix, self.name)
         self.outbox = Outbox(self.db)
+        self.pruner = Pruner(self.db, timedelta(days=deps.settings.prune_after_days))
         self.log = get_logger(self.name)
         self.router: APIRouter | None = None
         self.callers = Callers(deps.settings)  # who calls the HTTP API (asks intake)
         self._tasks: list[asyncio.Task[None]] = []
         self._consumers: dict[str, Consumer[Any]] = {}
+        self._runners: list[JobRunner[Any]] = []
 
     def consume(self, topic: str, model: type[E], handler: Handler[E]) -> None:
         consumer = Consumer(
@@ -113,8 +118,10 @@ class Service:
     async def start(self) -> None:
         # Without this index the relay's search reads the whole outbox on every event.
         await self.outbox.collection.create_index([("sent", 1), ("created_at", 1)])
+        await self.pruner.create_indexes()
         await self.setup()
         self.spawn(self.outbox.relay_forever(self.deps.broker, self.settings.outbox_poll_s))
+        self.spawn_every(self.settings.prune_every_s, self.pruner.prune_once, "prune")
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coro)
@@ -135,6 +142,12 @@ class Service:
 
         self.spawn(loop())
 
+    def run_jobs(self, runner: JobRunner[Any], sweep_every_s: float, what: str) -> None:
+        """Work through a job table while the service runs, and sweep its abandoned jobs."""
+        self._runners.append(runner)
+        self.spawn(runner.serve())
+        self.spawn_every(sweep_every_s, runner.sweep_once, what)
+
     def _crashed(self, task: asyncio.Task[None]) -> None:
         if not task.cancelled() and task.exception() is not None:
             self.log.error("background_task_crashed", error=repr(task.exception()))
@@ -146,3 +159,7 @@ class Service:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+        # No more claims now: the jobs running here go back to the queue for another worker.
+        for runner in self._runners:
+            await runner.stop()
+        self._runners.clear()

@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     # consumer after it): the embedded runtime and tests shorten it to start in seconds.
     kafka_session_timeout_ms: int = 10_000
     reconcile_every_s: float = 30.0
+    # Sent outbox rows and inbox markers are kept this long (beyond the topics' retention), then
+    # pruned every prune_every_s.
+    prune_after_days: float = 7.0
+    prune_every_s: float = 3600.0
     stage_deadline_s: float = 300.0
 
     # Media work: every subprocess is bounded in time.

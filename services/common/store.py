@@ -4,8 +4,7 @@ Each service owns one database, ``<prefix>_<service>``; no service reads
 another's. ``in_transaction`` is how a state change and its outbox entry are
 written atomically."""
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from pymongo import AsyncMongoClient
@@ -22,12 +21,6 @@ def connect(uri: str) -> AsyncMongoClient[Doc]:
 
 def service_db(client: AsyncMongoClient[Doc], prefix: str, service: str) -> AsyncDatabase[Doc]:
     return client[f"{prefix}_{service}"]
-
-
-@asynccontextmanager
-async def transaction(client: AsyncMongoClient[Doc]) -> AsyncIterator[AsyncClientSession]:
-    async with client.start_session() as session, await session.start_transaction():
-        yield session
 
 
 async def in_transaction(

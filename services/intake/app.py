@@ -28,6 +28,7 @@ from contracts.campaign import Campaign
 from services.common.consumer import Effect
 from services.common.metrics import REDRIVES
 from services.common.service import Service
+from services.common.store import in_transaction
 from services.intake.accounts import Accounts
 from services.intake.auth import Auth
 from services.intake.errors import IntakeError
@@ -103,8 +104,7 @@ class IntakeService(Service):
             )
             await self.outbox.add([event], session)
 
-        async with self.deps.client.start_session() as session:
-            await session.with_transaction(work)
+        await in_transaction(self.deps.client, work)
 
     def moved_to(self, event: AnyEvent) -> dict[str, Any]:
         """The status fields for a submission whose latest step is ``event``."""
@@ -224,8 +224,7 @@ class IntakeService(Service):
                 await also(session)
             await self.outbox.add([event], session)
 
-        async with self.deps.client.start_session() as session:
-            await session.with_transaction(work)
+        await in_transaction(self.deps.client, work)
         return event
 
     def new_submission_id(self) -> str:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from contracts import Attribution, SubmissionApproved
+from services.common.store import in_transaction
 from services.intake.accounts import User
 from services.intake.errors import IntakeError
 from services.intake.limits import Quota, quota_refusal, quotas_for
@@ -130,8 +131,7 @@ async def approve(
             raise _not_waiting({"stage": "changed"})
         await svc.outbox.add([event], session)
 
-    async with svc.deps.client.start_session() as session:
-        await session.with_transaction(work)
+    await in_transaction(svc.deps.client, work)
     return event
 
 

@@ -11,6 +11,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from contracts import BlobRef
 from contracts.campaign import WorkKind
+from services.common.store import in_transaction
 from services.intake.errors import IntakeError
 from services.intake.materials import find_material
 from services.intake.status import STAGE_LABELS
@@ -96,6 +97,5 @@ async def attach(
             )
         await mark_done(session)
 
-    async with svc.deps.client.start_session() as session:
-        await session.with_transaction(work)
+    await in_transaction(svc.deps.client, work)
     return None

@@ -6,7 +6,6 @@ deliver through an adapter per platform (adapters/), retract on request, and
 push every ``published`` event to webhook subscribers. The showcase page
 (pages.py) lists what is published. See docs/decisions/0005-publication.md."""
 
-import socket
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,7 +15,8 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from contracts import TOPICS, SubmissionPublished, SubmissionReviewed
 from services.common.consumer import Effect
-from services.common.jobs import FAILED, Job, JobTable, run_workers
+from services.common.job_runner import JobRunner
+from services.common.jobs import FAILED, Job, JobTable
 from services.common.service import Service
 from services.publisher.adapters.base import Adapter
 from services.publisher.adapters.http import HttpAdapter
@@ -44,7 +44,6 @@ class PublisherService(Service):
         self.deliveries = JobTable(self.db, "deliveries", lease_s=self.settings.job_lease_s)
         self.publications = self.db["publications"]
         self.circuits = Circuits(self.db, self.policy.circuit_failures, self.policy.circuit_cooldown_s)
-        self.worker_id = f"{socket.gethostname()}:{id(self):x}"
         # Per-request time-outs come from each target; this is only the fallback.
         self.http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=10.0))
         self.adapters: dict[str, Adapter] = {
@@ -52,6 +51,16 @@ class PublisherService(Service):
             "webhook": WebhookAdapter(self.http),
         }
         self.worker = DeliveryWorker(self)
+        self.runner = JobRunner[Step](
+            self.deliveries,
+            self.deps.client,
+            kind=lambda job: str(job["payload"].get("action", "publish")),
+            work=self.step,
+            conclude=self.worker.conclude,
+            on_abandoned=self.worker.abandoned,
+            concurrency=self.policy.workers,
+            poll_s=self.policy.worker_poll_s,
+        )
         self.publishing = Publishing(self, self.worker)
         self.subscriptions = Subscriptions(self)
         self.router = APIRouter()
@@ -71,16 +80,7 @@ class PublisherService(Service):
 
     async def start(self) -> None:
         await super().start()
-        self.spawn(
-            run_workers(
-                self.deliveries,
-                self.worker_id,
-                self.policy.workers,
-                self.worker.run,
-                self.policy.worker_poll_s,
-            )
-        )
-        self.spawn_every(SWEEP_EVERY_S, self._sweep_once, "delivery_sweep")
+        self.run_jobs(self.runner, SWEEP_EVERY_S, "delivery_sweep")
 
     async def stop(self) -> None:
         await super().stop()
@@ -142,8 +142,3 @@ class PublisherService(Service):
             await self.deliveries.requeue(job_id, from_states=(FAILED,), payload=payload, round_tries=0)
             queued.append({"target": pub["target"], "delivery_id": job_id, "status": pub["status"]})
         return queued
-
-    async def _sweep_once(self) -> None:
-        swept = await self.worker.sweep_abandoned()
-        if swept:
-            self.log.warning("deliveries_abandoned", count=swept)

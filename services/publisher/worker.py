@@ -4,13 +4,11 @@ A job that must wait (a backoff, a platform's Retry-After, an open circuit, an
 asynchronous platform still working, a publication date) is released with a
 ``not_before``, so no worker sleeps on a lease and one slow platform holds up
 no other. What a try decides (``Later`` or ``Finished``) is applied at the
-end: a release, or, in one transaction, the job's end, the publication record
-and the ``published`` events (with their webhook fan-out)."""
+end by the job runner (``services.common.job_runner``): a release, or, in one
+transaction, the job's end, the publication record and the ``published``
+events (with their webhook fan-out)."""
 
-import asyncio
-import contextlib
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -18,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from contracts import SubmissionPublished
-from services.common.jobs import FAILED, Job, LeaseLost
-from services.common.metrics import JOB_SECONDS
+from services.common.job_runner import Ending, Release
+from services.common.jobs import FAILED, Job
 from services.publisher.adapters.base import Answer, RemoteFailed
 from services.publisher.delivery import Attempt, Permanent, Retryable, backoff_s
 
@@ -29,12 +27,8 @@ if TYPE_CHECKING:
 MAX_TRIES_KEPT = 50
 
 
-@dataclass
-class Later:
-    """Give the job back until ``at``; ``fields`` are stored on it (tries so far, poll state)."""
-
-    at: datetime | None
-    fields: dict[str, Any] = field(default_factory=dict)
+# Give the job back until ``at``; ``fields`` are stored on it (tries so far, poll state).
+Later = Release
 
 
 @dataclass
@@ -68,26 +62,7 @@ def later(seconds: float, **fields: Any) -> Later:
 class DeliveryWorker:
     def __init__(self, svc: "PublisherService") -> None:
         self.svc = svc
-        self.table = svc.deliveries
         self.policy = svc.policy
-
-    async def run(self, job: Job) -> None:
-        action = job["payload"].get("action", "publish")
-        started = time.perf_counter()
-        try:
-            async with self._renewing(job):
-                step = await self.svc.step(job)
-            await self.apply(job, step)
-        except LeaseLost:
-            self.svc.log.warning("delivery_lease_lost", job_id=job["_id"])
-            return
-        except Exception as exc:  # the store away, or a bug: the lease runs out and the job is tried again
-            self.svc.log.error(
-                "delivery_step_failed", job_id=job["_id"], error=f"{type(exc).__name__}: {exc}"
-            )
-            return
-        outcome = "later" if isinstance(step, Later) else step.state
-        JOB_SECONDS.labels(action, outcome).observe(time.perf_counter() - started)
 
     async def attempt(
         self,
@@ -136,53 +111,24 @@ class DeliveryWorker:
         job["tries"], job["total_tries"], job["round_tries"] = tries, total, failures
         return {"tries": tries, "total_tries": total, "round_tries": failures, "last_error": error}
 
-    async def apply(self, job: Job, step: Step) -> None:
-        if isinstance(step, Later):
-            await self.table.release(job, step.at, **step.fields)
-            return
+    def conclude(self, job: Job, step: Step) -> Ending | Release:
+        """What the job runner applies: a release, or the job's end with its record and events."""
+        return step if isinstance(step, Later) else self._ending(step)
 
-        async def work(session: AsyncClientSession) -> None:
-            await self.table.finish(job, step.state, session, **step.fields)
+    async def abandoned(self, job: Job) -> Ending:
+        """Jobs whose every claim died (a worker killed each time) are parked, not retried forever."""
+        reason = "工作进程多次中断 / the worker died on every try"
+        return self._ending(await self.svc.abandoned_step(job, reason))
+
+    def _ending(self, step: Finished) -> Ending:
+        async def writes(session: AsyncClientSession) -> None:
             if step.publication_id and step.publication:
                 await self.svc.publications.update_one(
                     {"_id": step.publication_id}, {"$set": step.publication}, session=session
                 )
             await self.svc.emit(step.events, session, step.causation)
 
-        async with self.svc.deps.client.start_session() as session:
-            await session.with_transaction(work)
-
-    @contextlib.asynccontextmanager
-    async def _renewing(self, job: Job) -> AsyncIterator[None]:
-        """Keep the lease while a request is out: a slow answer must not hand the job to a second worker."""
-
-        async def beat() -> None:
-            every = self.table.lease.total_seconds() / 3
-            while True:
-                await asyncio.sleep(every)
-                try:
-                    await self.table.renew(job)
-                except LeaseLost:
-                    return
-
-        task = asyncio.create_task(beat())
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    async def sweep_abandoned(self) -> int:
-        """Jobs whose every claim died (a worker killed each time) are parked, not retried forever."""
-        swept = 0
-        for job in await self.table.abandoned():
-            reason = "工作进程多次中断 / the worker died on every try"
-            step = await self.svc.abandoned_step(job, reason)
-            with contextlib.suppress(LeaseLost):
-                await self.apply(job, step)
-                swept += 1
-        return swept
+        return Ending(step.state, step.fields, writes)
 
 
 def parked(reason: str, fields: dict[str, Any]) -> Finished:

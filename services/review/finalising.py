@@ -17,6 +17,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from contracts import Attribution, EntryInfo, Rendition, SubmissionReviewed
 from contracts.campaign import Campaign, ReviewLevel
+from services.common.store import in_transaction
 from services.review.awards import AwardSchemeError
 from services.review.eligibility import placement
 from services.review.errors import RoundError
@@ -200,8 +201,7 @@ async def finalise(
             proposal_id=p["proposal_id"], entries=len(events), session=session,
         )  # fmt: skip
 
-    async with svc.deps.client.start_session() as session:
-        await session.with_transaction(work)
+    await in_transaction(svc.deps.client, work)
     return {
         "round_id": round_id,
         "state": FINAL,

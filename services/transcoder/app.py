@@ -5,12 +5,7 @@ The Kafka handler only enqueues a job; workers run it under a lease from the job
 one transaction with the ``transcoded`` event. What a job makes is in pipeline.py; the
 decisions behind the outputs are in docs/decisions/0004-transcoder-outputs.md."""
 
-import asyncio
-import contextlib
-import os
 import shutil
-import socket
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,26 +14,20 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from contracts import TOPICS, Rendition, SubmissionTranscoded, SubmissionValidated
 from contracts.campaign import VideoSpec, WorkKind
 from services.common.consumer import Effect
-from services.common.jobs import (
-    CANCELLED,
-    DONE,
-    FAILED,
-    QUEUED,
-    RUNNING,
-    Job,
-    JobTable,
-    LeaseLost,
-    run_workers,
-)
-from services.common.mediaproc import Completed, run_ffmpeg
-from services.common.metrics import JOB_SECONDS, JOBS_RUNNING
+from services.common.job_runner import Ending, JobRunner
+from services.common.jobs import CANCELLED, DONE, FAILED, QUEUED, RUNNING, Job, JobTable
 from services.common.service import Service
+from services.common.store import in_transaction
+from services.media.probe import ProbeFailed
+from services.media.process import Completed, run_ffmpeg
 from services.transcoder.encoders import EncoderChoice, choose
 from services.transcoder.failures import CANCELLED_REASON, TranscodeFailed, abandoned
 from services.transcoder.hardware import Hardware, detect
 from services.transcoder.pipeline import OnProgress, Transcode
 from services.transcoder.workdirs import make_workdir, sweep_stale
-from services.validator.probe import ProbeFailed
+
+# What a job's work gives: its outcome, and what the job row keeps (plan, timings), even on failure.
+Transcoded = tuple[SubmissionTranscoded, dict[str, Any]]
 
 
 class TranscoderService(Service):
@@ -47,11 +36,19 @@ class TranscoderService(Service):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.jobs = JobTable(self.db, "jobs", lease_s=self.settings.job_lease_s)
-        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.runner = JobRunner[Transcoded](
+            self.jobs,
+            self.deps.client,
+            kind="transcode",
+            work=self.transcode,
+            conclude=self.concluded,
+            on_abandoned=self.abandoned,
+            progress=self.progress,
+            concurrency=self.settings.transcoder_concurrency,
+        )
         self.hardware: Hardware | None = None
         self.encoder: EncoderChoice | None = None
-        self.running: dict[str, asyncio.Task[Any]] = {}  # job id -> its work, to cancel it here
-        self._jobs: set[asyncio.Task[Any]] = set()  # the run_job tasks, to stop them with the service
+        self.transcodes: dict[str, Transcode] = {}  # job id -> the transcode running here
         from services.transcoder.api import build_router
 
         self.router = build_router(self)
@@ -75,8 +72,9 @@ class TranscoderService(Service):
 
     async def start(self) -> None:
         await super().start()
-        self.spawn(run_workers(self.jobs, self.worker_id, self.settings.transcoder_concurrency, self.run_job))
-        self.spawn_every(max(0.5, self.settings.job_lease_s / 2), self.sweep_once, "sweep")
+        sweep_every_s = max(0.5, self.settings.job_lease_s / 2)
+        self.run_jobs(self.runner, sweep_every_s, "sweep")
+        self.spawn_every(sweep_every_s, self.sweep_workdirs, "workdir_sweep")
 
     async def on_validated(self, event: SubmissionValidated) -> Effect:
         if not event.passed:
@@ -112,11 +110,10 @@ class TranscoderService(Service):
         async def work(session: AsyncClientSession) -> bool:
             return await self._cancel_in(job, reason, session)
 
-        async with self.deps.client.start_session() as session:
-            cancelled = bool(await session.with_transaction(work))
-        task = self.running.get(job["_id"])
-        if cancelled and task is not None:
-            task.cancel()  # kills its ffmpeg at once; a worker elsewhere stops at its next renewal
+        cancelled = await in_transaction(self.deps.client, work)
+        if cancelled:
+            # Kills its ffmpeg here at once; a worker elsewhere stops at its next renewal.
+            self.runner.cancel_here(job["_id"])
         return cancelled
 
     async def _cancel_in(self, job: Job, reason: str, session: AsyncClientSession) -> bool:
@@ -136,7 +133,8 @@ class TranscoderService(Service):
         """Every ffmpeg run of a job goes through here (one place to bound or observe them)."""
         return await run_ffmpeg(args, timeout_s, on_progress)
 
-    async def run_job(self, job: Job) -> None:
+    async def transcode(self, job: Job) -> Transcoded:
+        """One job's transcode (the long part, under the job's lease); its work dir goes when it ends."""
         assert self.encoder is not None, "setup() chooses the encoder before workers start"
         event = SubmissionValidated.model_validate_json(job["payload"]["event"])
         spec_doc = job["payload"].get("spec")
@@ -152,80 +150,44 @@ class TranscoderService(Service):
             probe_timeout_s=self.settings.probe_timeout_s,
             duration_hint_s=event.duration_s,
         )
-        work = asyncio.create_task(transcode.run())
-        self.running[job["_id"]] = work
-        me = asyncio.current_task()
-        if me is not None:
-            self._jobs.add(me)
-        heartbeat = asyncio.create_task(
-            self.jobs.hold_lease(
-                job,
-                work,
-                self.log,
-                lambda: {**transcode.progress.snapshot(), "plan": transcode.record.get("plan")},
-            )
-        )
-        started, result = time.perf_counter(), "failed"
-        JOBS_RUNNING.labels("transcode").inc()
+        self.transcodes[job["_id"]] = transcode
         try:
-            try:
-                done = await work
-                outcome = self.outcome(event, succeeded=True, renditions=done.renditions)
-                result = "done"
-            except (TranscodeFailed, ProbeFailed) as exc:
-                outcome = self.outcome(event, succeeded=False, reason=str(exc))
-                self.log.info("transcode_failed", reason=str(exc), detail=getattr(exc, "detail", ""))
-            heartbeat.cancel()
-            await self._finish(job, outcome, result=transcode.record)
-        except asyncio.CancelledError:
-            current = asyncio.current_task()
-            if current is not None and current.cancelling():
-                raise  # the service is stopping: the lease runs out and another worker redoes the job
-            result = "cancelled"  # cancelled here, or the lease went to another worker: no effects
-            self.log.info("job_stopped", job_id=job["_id"])
-        except LeaseLost:
-            result = "lease_lost"
-            self.log.warning("job_lease_lost", job_id=job["_id"])
-        except Exception as exc:  # ours, not the file's (ffmpeg missing, store away): retried after the lease
-            self.log.error("job_crashed", job_id=job["_id"], error=repr(exc))
+            done = await transcode.run()
+            return self.outcome(event, succeeded=True, renditions=done.renditions), transcode.record
+        except (TranscodeFailed, ProbeFailed) as exc:
+            self.log.info("transcode_failed", reason=str(exc), detail=getattr(exc, "detail", ""))
+            return self.outcome(event, succeeded=False, reason=str(exc)), transcode.record
         finally:
-            heartbeat.cancel()
-            work.cancel()
-            self.running.pop(job["_id"], None)
-            if me is not None:
-                self._jobs.discard(me)
-            JOBS_RUNNING.labels("transcode").dec()
-            JOB_SECONDS.labels("transcode", result).observe(time.perf_counter() - started)
+            self.transcodes.pop(job["_id"], None)
             shutil.rmtree(workdir, ignore_errors=True)
 
-    async def stop(self) -> None:
-        """Stop the jobs running here with the service: their ffmpeg is killed and their work dirs
-        removed; their rows stay claimed until the lease runs out, then another worker redoes them."""
-        jobs = list(self._jobs)
-        for task in jobs:
-            task.cancel()
-        await asyncio.gather(*jobs, return_exceptions=True)
-        await super().stop()
+    def progress(self, job: Job) -> dict[str, Any] | None:
+        transcode = self.transcodes.get(job["_id"])
+        if transcode is None:
+            return None
+        return {**transcode.progress.snapshot(), "plan": transcode.record.get("plan")}
 
-    async def _finish(self, job: Job, outcome: SubmissionTranscoded, **fields: Any) -> None:
-        state = DONE if outcome.succeeded else FAILED
+    def concluded(self, job: Job, transcoded: Transcoded) -> Ending:
+        outcome, record = transcoded
+        self.log.info("transcoded", succeeded=outcome.succeeded, reason=outcome.reason)
+        return self._ending(outcome, result=record)
 
-        async def work(session: AsyncClientSession) -> None:
-            await self.jobs.finish(job, state, session, reason=outcome.reason, **fields)
+    async def abandoned(self, job: Job) -> Ending:
+        """A job whose every attempt died ends failed, with a reason."""
+        event = SubmissionValidated.model_validate_json(job["payload"]["event"])
+        return self._ending(
+            self.outcome(event, succeeded=False, reason=abandoned(int(job.get("attempts", 0))))
+        )
+
+    def _ending(self, outcome: SubmissionTranscoded, **fields: Any) -> Ending:
+        async def writes(session: AsyncClientSession) -> None:
             await self.outbox.add([outcome], session, causation=str(outcome.causation_id))
 
-        async with self.deps.client.start_session() as session:
-            await session.with_transaction(work)
-        self.log.info("transcoded", succeeded=outcome.succeeded, reason=outcome.reason)
+        state = DONE if outcome.succeeded else FAILED
+        return Ending(state, {"reason": outcome.reason, **fields}, writes)
 
-    async def sweep_once(self) -> None:
-        """Jobs whose every attempt died end failed, with a reason; stale work dirs go."""
-        for job in await self.jobs.abandoned():
-            event = SubmissionValidated.model_validate_json(job["payload"]["event"])
-            outcome = self.outcome(event, succeeded=False, reason=abandoned(int(job.get("attempts", 0))))
-            # LeaseLost: its worker finished after all, or another sweeper got there first.
-            with contextlib.suppress(LeaseLost):
-                await self._finish(job, outcome)
+    async def sweep_workdirs(self) -> None:
+        """Work dirs of attempts that are over (a worker killed mid-encode leaves its own behind)."""
         await sweep_stale(self.deps.blobs.tmp, self.jobs.get)
 
     def outcome(self, event: SubmissionValidated, **fields: Any) -> SubmissionTranscoded:

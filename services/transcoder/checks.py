@@ -3,9 +3,9 @@
 Each function takes ffprobe's view of an output and returns what is wrong with it, in short
 technical words (empty: it conforms). A non-empty answer fails the job with those words."""
 
+from services.media.probe import Probe
 from services.transcoder.ladder import Rung, SpriteGrid
 from services.transcoder.profiles import MasterPlan, MasterProfile, is_variable_rate
-from services.validator.probe import Probe
 
 DURATION_SLACK_S = 0.5  # AAC priming and the last frame's duration move the end a little
 RATE_EPSILON = 0.01

@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from services.common.mediaproc import ToolMissing, ToolTimedOut, run
+from services.media.process import ToolMissing, ToolTimedOut, run
 from services.transcoder.failures import last_lines
 
 BASE = ["-hide_banner", "-nostdin", "-v", "error", "-y"]

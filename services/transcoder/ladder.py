@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from services.media.inputs import input_args
 from services.transcoder.encoders import EncoderChoice
 
 SEGMENT_S = 4.0
@@ -133,7 +134,7 @@ def streaming_args(
     graph.append(f"[p]trim=start={poster_s:g},thumbnail=25,scale=-2:{poster_h}[poster]")
     graph.append(f"[s]fps=1/{grid.interval_s:g},scale={grid.tile_w}:{grid.tile_h}[thumbs]")
     # -xerror: a damaged stretch of the file stops the pass instead of being papered over.
-    args = ["-xerror", *encoder.decode_args(), "-protocol_whitelist", "file", "-i", f"file:{source}"]
+    args = ["-xerror", *encoder.decode_args(), *input_args(source)]
     args += ["-filter_complex", ";".join(graph)]
     for i in range(n):
         args += ["-map", f"[v{i}]"]

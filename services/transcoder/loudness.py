@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from services.media.inputs import input_args
+
 TRUE_PEAK_DBTP = -1.5
 LOUDNESS_RANGE_LU = 11.0
 SILENCE_LUFS = -70.0  # R128's absolute gate: at or below it there is nothing to normalise
@@ -42,10 +44,7 @@ def measure_args(source: Path, audio_index: int) -> list[str]:
     """ffmpeg arguments (after the runner's own) for the measuring pass."""
     return [
         "-xerror",  # damaged audio stops here, with a reason, rather than being measured around
-        "-protocol_whitelist",
-        "file",
-        "-i",
-        f"file:{source}",
+        *input_args(source),
         "-map",
         f"0:{audio_index}",
         "-vn",

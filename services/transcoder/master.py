@@ -7,6 +7,7 @@ carried over: a phone's recording location or an author tag must not reach a pub
 
 from pathlib import Path
 
+from services.media.inputs import input_args
 from services.transcoder.encoders import EncoderChoice
 from services.transcoder.profiles import MasterPlan, MasterProfile
 
@@ -30,7 +31,7 @@ def master_args(
     decode = encoder.decode_args() if plan.video == "encode" else []
     # -xerror: when anything is decoded, a damaged stretch stops the encode instead of being concealed.
     strict = ["-xerror"] if not plan.remux else []
-    args = [*strict, *decode, "-protocol_whitelist", "file", "-i", f"file:{source}"]
+    args = [*strict, *decode, *input_args(source)]
     args += ["-map", f"0:{plan.video_index}"]
     if plan.video == "copy":
         args += ["-c:v", "copy"]

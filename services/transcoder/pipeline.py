@@ -14,7 +14,8 @@ from typing import Any
 from contracts import Rendition
 from contracts.campaign import VideoSpec
 from services.common.blobs import BlobStore
-from services.common.mediaproc import Completed, Progress, ToolTimedOut
+from services.media.probe import Probe, ProbeFailed, probe
+from services.media.process import Completed, Progress, ToolTimedOut
 from services.transcoder import failures
 from services.transcoder.checks import check_image, check_ladder, check_master, check_sprite
 from services.transcoder.encoders import EncoderChoice
@@ -31,7 +32,6 @@ from services.transcoder.master import master_args
 from services.transcoder.packages import store_package
 from services.transcoder.profiles import MasterPlan, master_profile, plan_master, with_loudness
 from services.transcoder.progress import JobProgress
-from services.validator.probe import Probe, ProbeFailed, probe
 
 OnProgress = Callable[[Progress], Awaitable[None]]
 Runner = Callable[[list[str], float, OnProgress | None], Awaitable[Completed]]

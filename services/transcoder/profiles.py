@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from contracts.campaign import VideoSpec
+from services.media.probe import Probe, Stream
 from services.transcoder.failures import TranscodeFailed
-from services.validator.probe import Probe, Stream
 
 # A High-profile decoder plays all three, so re-encoding them to "High" would only lose quality.
 HIGH_DECODABLE = frozenset({"constrained baseline", "main", "high"})

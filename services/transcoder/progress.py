@@ -8,7 +8,7 @@ current pass's speed (media seconds per wall second, times its weight) into an E
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.common.mediaproc import Progress
+from services.media.process import Progress
 
 # Cost of a pass per media second, relative to a full encode of the master (measured on the CPU
 # path; bench/bench_transcoder.py). Only the ratios matter.

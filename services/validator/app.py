@@ -15,10 +15,6 @@ verdict and a ``quality.incomplete`` warning: the entrant is not left waiting.
 """
 
 import asyncio
-import contextlib
-import os
-import socket
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,12 +25,13 @@ from contracts import TOPICS, SubmissionSubmitted, SubmissionValidated
 from contracts.campaign import Campaign, WorkKind
 from contracts.events import Finding, Severity
 from services.common.consumer import Effect
-from services.common.jobs import DONE, FAILED, Job, JobTable, LeaseLost, run_workers
-from services.common.metrics import JOB_SECONDS, JOBS_RUNNING
+from services.common.job_runner import Ending, JobRunner
+from services.common.jobs import DONE, FAILED, Job, JobTable
 from services.common.service import Service
 from services.validator.images import check_images
 from services.validator.kinds import check_material, subject_of
 from services.validator.material_choice import guess_material
+from services.validator.quality import QualityResult
 from services.validator.report import verdict
 from services.validator.selfcheck import (
     HeaderStage,
@@ -70,7 +67,15 @@ class ValidatorService(Service):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.jobs = JobTable(self.db, "jobs", lease_s=self.settings.job_lease_s)
-        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.runner = JobRunner[QualityResult | str | None](
+            self.jobs,
+            self.deps.client,
+            kind="validate",
+            work=self.check_quality,
+            conclude=self.concluded,
+            on_abandoned=self.abandoned,
+            concurrency=self.settings.validator_concurrency,
+        )
 
     def register(self) -> None:
         super().register()
@@ -81,8 +86,7 @@ class ValidatorService(Service):
 
     async def start(self) -> None:
         await super().start()
-        self.spawn(run_workers(self.jobs, self.worker_id, self.settings.validator_concurrency, self.run_job))
-        self.spawn_every(max(0.5, self.settings.job_lease_s / 2), self.sweep_once, "sweep")
+        self.run_jobs(self.runner, max(0.5, self.settings.job_lease_s / 2), "sweep")
 
     async def on_submitted(self, event: SubmissionSubmitted) -> Effect:
         campaign = await self.campaign(event.campaign_id)
@@ -171,62 +175,41 @@ class ValidatorService(Service):
 
         return Effect(writes=writes, emit=[validated])
 
-    async def run_job(self, job: Job) -> None:
+    def _job_parts(self, job: Job) -> tuple[SubmissionSubmitted, HeaderStage, list[Finding]]:
         event = SubmissionSubmitted.model_validate_json(job["payload"]["event"])
         stage = HeaderStage.model_validate_json(job["payload"]["stage"])
+        others = [Finding.model_validate(f) for f in job["payload"].get("others", [])]
+        return event, stage, others
+
+    async def check_quality(self, job: Job) -> QualityResult | str | None:
+        """The one decode pass of a quality job (the long part, under the job's lease)."""
+        event, stage, _ = self._job_parts(job)
         # The blob's path on this worker (a shared volume may be mounted elsewhere than the handler's).
         stage = stage.model_copy(update={"path": str(self.deps.blobs.path_of(event.media))})
-        others = [Finding.model_validate(f) for f in job["payload"].get("others", [])]
-        work = asyncio.create_task(check_quality_stage(stage, base_timeout_s=self.settings.probe_timeout_s))
-        heartbeat = asyncio.create_task(self.jobs.hold_lease(job, work, self.log))
-        started, outcome = time.perf_counter(), "failed"
-        JOBS_RUNNING.labels("validate").inc()
-        try:
-            quality = await work
-            if isinstance(quality, str):
-                raise RuntimeError(f"quality check could not run: {quality}")
-            heartbeat.cancel()
-            await self._finish(job, DONE, event, finish(stage, quality), others)
-            outcome = "done"
-        except asyncio.CancelledError:
-            current = asyncio.current_task()
-            if current is not None and current.cancelling():
-                raise  # the service is stopping: the lease runs out and another worker redoes the job
-            outcome = "lease_lost"  # the heartbeat lost the lease and stopped the work: no effects
-        except LeaseLost:
-            outcome = "lease_lost"
-            self.log.warning("job_lease_lost", job_id=job["_id"])
-        except Exception as exc:  # ours, not the file's (ffmpeg missing, store away): retried after the lease
-            self.log.error("job_crashed", job_id=job["_id"], error=repr(exc))
-        finally:
-            heartbeat.cancel()
-            work.cancel()
-            JOBS_RUNNING.labels("validate").dec()
-            JOB_SECONDS.labels("validate", outcome).observe(time.perf_counter() - started)
+        return await check_quality_stage(stage, base_timeout_s=self.settings.probe_timeout_s)
 
-    async def _finish(
-        self, job: Job, state: str, event: SubmissionSubmitted, result: SelfCheckResult, others: list[Finding]
-    ) -> None:
+    def concluded(self, job: Job, quality: QualityResult | str | None) -> Ending:
+        if isinstance(quality, str):  # ours, not the file's: the job is tried again after its lease
+            raise RuntimeError(f"quality check could not run: {quality}")
+        event, stage, others = self._job_parts(job)
+        return self._ending(DONE, event, finish(stage, quality), others)
+
+    async def abandoned(self, job: Job) -> Ending:
+        """A job whose every attempt died ends with the header verdict and a warning."""
+        event, stage, others = self._job_parts(job)
+        result = finish(stage, None)
+        warned = result.model_copy(
+            update={"findings": [*result.findings, abandoned_finding(int(job.get("attempts", 0)))]}
+        )
+        return self._ending(FAILED, event, warned, others)
+
+    def _ending(
+        self, state: str, event: SubmissionSubmitted, result: SelfCheckResult, others: list[Finding]
+    ) -> Ending:
         validated, report = self._validated(event, result, others)
 
-        async def work(session: AsyncClientSession) -> None:
-            await self.jobs.finish(job, state, session)
+        async def writes(session: AsyncClientSession) -> None:
             await self.db["reports"].replace_one({"_id": report["_id"]}, report, upsert=True, session=session)
             await self.outbox.add([validated], session, causation=str(event.event_id))
 
-        async with self.deps.client.start_session() as session:
-            await session.with_transaction(work)
-
-    async def sweep_once(self) -> None:
-        """Jobs whose every attempt died end with the header verdict and a warning."""
-        for job in await self.jobs.abandoned():
-            event = SubmissionSubmitted.model_validate_json(job["payload"]["event"])
-            stage = HeaderStage.model_validate_json(job["payload"]["stage"])
-            others = [Finding.model_validate(f) for f in job["payload"].get("others", [])]
-            result = finish(stage, None)
-            warned = result.model_copy(
-                update={"findings": [*result.findings, abandoned_finding(int(job.get("attempts", 0)))]}
-            )
-            # LeaseLost: its worker finished after all, or another sweeper got there first.
-            with contextlib.suppress(LeaseLost):
-                await self._finish(job, FAILED, event, warned, others)
+        return Ending(state, writes=writes)

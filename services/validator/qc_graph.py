@@ -26,6 +26,8 @@ Cost is what decides the shape (numbers in docs/performance.md, "Validator"):
 
 from dataclasses import dataclass
 
+from services.media.inputs import input_args
+
 PROXY = (480, 270)
 FLASH_GRID = 4  # cells per side of the flash thumbnail
 FLASH_FRAME_BYTES = FLASH_GRID * FLASH_GRID * 3
@@ -152,10 +154,7 @@ def ffmpeg_args(path: str, plan: QualityPlan, settings: DecodeSettings, pipes: P
         "level+info",  # each line says its level: errors are counted by level (qc_log.py)
         *decode,
         "-noautorotate",
-        "-protocol_whitelist",
-        "file",
-        "-i",
-        f"file:{path}",
+        *input_args(path),
         "-filter_complex",
         ";".join(chains),
     ]

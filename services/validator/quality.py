@@ -26,10 +26,10 @@ from pydantic import BaseModel, ConfigDict
 from contracts.campaign import AudioSpec, VideoSpec
 from contracts.events import Finding
 from services.common.log import get_logger
-from services.common.mediaproc import ToolMissing, ToolTimedOut, run_ffmpeg
+from services.media.probe import Probe
+from services.media.process import ToolMissing, ToolTimedOut, run_ffmpeg
 from services.validator.flashes import find_flashes
 from services.validator.framepipe import FramePipe
-from services.validator.probe import Probe
 from services.validator.qc_graph import (
     CHEAP,
     FLASH_FRAME_BYTES,

@@ -26,7 +26,7 @@ from typing import TypeVar
 
 from contracts.campaign import AudioSpec, DurationRange, VideoSpec
 from contracts.events import Finding, Severity
-from services.validator.probe import Probe
+from services.media.probe import Probe
 
 DURATION_GRACE_S = 0.5
 FRAME_RATE_EPSILON = 0.01

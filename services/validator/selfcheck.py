@@ -25,10 +25,10 @@ from pydantic import BaseModel, ConfigDict
 
 from contracts.campaign import AudioSpec, Campaign, Material, VideoSpec, WorkKind
 from contracts.events import Finding, Severity
+from services.media.probe import Probe, ProbeFailed, ProbeUnavailable, probe
 from services.validator.kinds import check_material
 from services.validator.material_choice import NoSuchMaterial, choose_material
 from services.validator.naming import check_name
-from services.validator.probe import Probe, ProbeFailed, ProbeUnavailable, probe
 from services.validator.qc_graph import CHEAP, DecodeSettings
 from services.validator.quality import (
     QualityResult,

@@ -16,15 +16,14 @@ and 34 ms. Decode order (DTS) must strictly increase.
 """
 
 import itertools
-import signal
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from services.common.mediaproc import ToolMissing, ToolTimedOut, run
+from services.media.ffprobe import over_limits, run_ffprobe
+from services.media.process import ToolMissing, ToolTimedOut
 
 MAX_PACKETS = 400_000  # 4.4 hours at 25 fps; bounds ffprobe's output and our memory
-ADDRESS_SPACE_LIMIT = 2 * 1024**3
 REL_TOLERANCE = 0.05
 ABS_TOLERANCE_S = 0.0015
 VFR_IRREGULAR_SHARE = 0.005
@@ -134,12 +133,7 @@ def analyse(packets: list[Packet], capped: bool = False) -> Timing:
 async def read_timing(
     path: Path, stream_index: int, timeout_s: float, ffprobe_bin: str = "ffprobe"
 ) -> Timing:
-    argv = [
-        ffprobe_bin,
-        "-v",
-        "error",
-        "-protocol_whitelist",
-        "file",
+    args = [
         "-select_streams",
         str(stream_index),
         "-read_intervals",
@@ -148,13 +142,12 @@ async def read_timing(
         "packet=pts_time,dts_time,duration_time,flags",
         "-of",
         "compact=p=0",
-        f"file:{path.absolute()}",
     ]
     try:
-        done = await run(argv, timeout_s, address_space=ADDRESS_SPACE_LIMIT)
+        done = await run_ffprobe(args, path, timeout_s, ffprobe_bin)
     except (ToolMissing, ToolTimedOut) as exc:
         raise TimestampsUnavailable(str(exc)) from exc
-    if done.returncode in (-signal.SIGKILL, -signal.SIGXCPU) or (done.returncode != 0 and not done.stdout):
+    if over_limits(done) or (done.returncode != 0 and not done.stdout):
         raise TimestampsUnavailable(done.stderr.decode(errors="replace").strip()[-300:] or "ffprobe failed")
     packets = parse_packets(done.stdout.decode(errors="replace"))
     return analyse(packets, capped=len(packets) >= MAX_PACKETS)

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from services.common.mediaproc import run
+from services.media.process import run
 from tests.conftest import OPEN_WINDOW, eventually
 from zhengji.standin import StandIn
 

@@ -16,9 +16,9 @@ import yaml
 from playwright.async_api import Page
 from pydantic import SecretStr
 
-from services.common.mediaproc import run
 from services.common.settings import Settings
 from services.intake.presets import PRESET_DIR
+from services.media.process import run
 from tests.browser import screenshot
 from zhengji.runtime import SERVICES, Runtime
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-from services.common.mediaproc import run
+from services.media.process import run
 from tests.conftest import eventually, import_tree
 from tests.e2e.campaign_play import (
     CSV,

@@ -9,8 +9,8 @@ import pytest
 
 from contracts import Attribution, BlobRef, EntryInfo, Rendition, SubmissionReviewed
 from contracts.campaign import Campaign, PublicationTarget
-from services.common.mediaproc import parse_progress_block
 from services.intake.presets import load_preset
+from services.media.process import parse_progress_block
 from services.publisher.delivery import retry_after_s
 from services.publisher.payload import public_payload
 

@@ -11,9 +11,9 @@ import pytest
 import yaml
 from tusclient import client as tus
 
-from services.common.mediaproc import run
 from services.common.settings import Settings
 from services.intake.presets import PRESET_DIR
+from services.media.process import run
 from tests.conftest import OPEN_WINDOW, admin_login, demo_form, import_tree
 from zhengji.server import running
 

@@ -24,8 +24,8 @@ from contracts import (
 )
 from contracts.campaign import Campaign
 from services.common.blobs import BlobStore
-from services.common.mediaproc import run
 from services.intake.presets import load_preset
+from services.media.process import run
 from services.transcoder.packages import store_package
 from tests.conftest import eventually
 

@@ -11,9 +11,9 @@ from playwright.async_api import Dialog, Page, expect
 
 from contracts import BlobRef
 from services.common.blobs import BlobStore
-from services.common.mediaproc import run
 from services.common.settings import Settings
 from services.intake.presets import load_preset
+from services.media.process import run
 from tests.browser import screenshot
 from tests.conftest import admin_client, eventually
 from tests.integration.review.feed import TUMEN, YANJI, Work, bearer, feed, import_experts, until_ready

@@ -6,7 +6,7 @@ the long one (for cancelling a job while it runs) is made by stream-copying one 
 import random
 from pathlib import Path
 
-from services.common.mediaproc import run
+from services.media.process import run
 
 BASE = ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y"]
 

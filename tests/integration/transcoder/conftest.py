@@ -21,8 +21,8 @@ import yaml
 from aiokafka import AIOKafkaProducer
 
 from contracts import TOPICS, Attribution, BlobRef, EntryInfo, SubmissionValidated
-from services.common.mediaproc import Completed, Progress
 from services.common.settings import Settings
+from services.media.process import Completed, Progress
 from services.transcoder.app import TranscoderService
 from services.transcoder.pipeline import OnProgress
 from tests.conftest import ADMIN_PASSWORD, OPEN_WINDOW, UNIT, admin_login, demo_form, eventually, import_tree

@@ -1,4 +1,4 @@
-"""Long jobs on the real broker and store: progress, cancelling, a worker killed mid-encode,
+"""Long jobs on the real broker and store: progress, cancelling, a worker stopped mid-encode,
 attempts exhausted, short jobs first. Each job ends in exactly one ``transcoded`` event."""
 
 import asyncio
@@ -8,7 +8,8 @@ from typing import Any
 import httpx
 
 from contracts import TOPICS
-from services.common.jobs import JobTable, run_workers
+from services.common.job_runner import run_workers
+from services.common.jobs import JobTable
 from services.common.settings import Settings
 from services.common.store import Doc, connect
 from services.transcoder.app import TranscoderService
@@ -116,7 +117,7 @@ async def test_progress_shows_and_a_queued_or_running_job_can_be_cancelled(
         assert transcoded(await ended(api, third))["succeeded"] is True
 
 
-async def test_a_worker_killed_mid_encode_leaves_a_job_another_worker_redoes_once(
+async def test_a_worker_stopped_mid_encode_hands_its_job_back_and_another_worker_does_it_once(
     start: Start, settings: Settings, tmp_path: Path
 ) -> None:
     one_minute = await long_clip(tmp_path / "long.mp4", minutes=1)
@@ -128,25 +129,26 @@ async def test_a_worker_killed_mid_encode_leaves_a_job_another_worker_redoes_onc
         await asyncio.wait_for(dying.reached.wait(), 60)  # the first worker is encoding
 
         assert is_alive(dying.frozen[0])
-        await dying.stop()  # dies mid-encode: its ffmpeg is killed, the job row stays claimed
+        await dying.stop()  # stopped mid-encode: its ffmpeg is killed, the job goes back to the queue
         assert dying.interrupted == 1 and not is_alive(dying.frozen[0]) and work_dirs(settings) == []
         row = await job_row(settings, sid)
         assert row is not None
-        assert (row["state"], row["worker"], row["attempts"]) == ("running", dying.worker_id, 1)
+        # Given back, not left to time out; a clean hand-back is not a crash, so no attempt is counted.
+        assert (row["state"], row["worker"], row["attempts"]) == ("queued", dying.runner.worker, 0)
 
         # Another worker on the same job table (and store, and broker) takes it over.
         other = TranscoderService(dying.deps)
         await other.start()
         try:
-            status = await ended(api, sid)  # once the dead worker's lease has run out
+            status = await ended(api, sid)
         finally:
             await other.stop()
         assert transcoded(status)["succeeded"] is True  # exactly one transcoded event in the timeline
         row = await job_row(settings, sid)
         assert row is not None and (row["state"], row["attempts"], row["worker"]) == (
             "done",
-            2,
-            other.worker_id,
+            1,
+            other.runner.worker,
         )
         assert await events_emitted(settings, sid) == 1
 

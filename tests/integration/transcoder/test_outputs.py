@@ -6,7 +6,7 @@ from pathlib import Path
 import yaml
 
 from services.common.settings import Settings
-from services.validator.probe import probe
+from services.media.probe import probe
 from tests.integration.transcoder.clips import clip, conforming_1080p, integrated_loudness, video_packets
 from tests.integration.transcoder.conftest import (
     Start,

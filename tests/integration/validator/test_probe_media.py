@@ -7,7 +7,7 @@ import pytest
 
 from contracts.campaign import Campaign, VideoSpec
 from contracts.events import Finding, Severity
-from services.validator.probe import ProbeFailed, ProbeUnavailable, probe
+from services.media.probe import ProbeFailed, ProbeUnavailable, probe
 from services.validator.report import render_text
 from services.validator.rules import check_video
 from services.validator.selfcheck import exit_code, self_check

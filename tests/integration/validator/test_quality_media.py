@@ -11,7 +11,7 @@ import pytest
 
 from contracts.campaign import AudioSpec, VideoSpec
 from contracts.events import Finding, Severity
-from services.validator.probe import probe
+from services.media.probe import probe
 from services.validator.qc_graph import CHEAP, EXACT, DecodeSettings
 from services.validator.quality import QualityResult, check_quality
 from tests.integration.validator import defects

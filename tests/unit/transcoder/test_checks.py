@@ -2,11 +2,11 @@
 
 from typing import Any
 
+from services.media.probe import Probe, Stream
 from services.transcoder.checks import check_image, check_ladder, check_master
 from services.transcoder.failures import ffmpeg_failed, output_mismatch
 from services.transcoder.ladder import LADDER
 from services.transcoder.profiles import MasterPlan, MasterProfile
-from services.validator.probe import Probe, Stream
 
 PROFILE = MasterProfile(width=1920, height=1080, frame_rate=25, bit_rate_kbps=8000)
 PLAN = MasterPlan("encode", "encode", 0, 1, 1920, 1080, 25.0)

@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 
 from contracts.campaign import VideoSpec
+from services.media.probe import Probe, Stream
 from services.transcoder.failures import TranscodeFailed
 from services.transcoder.profiles import (
     DEFAULT_LOUDNESS_LUFS,
@@ -13,7 +14,6 @@ from services.transcoder.profiles import (
     plan_master,
     with_loudness,
 )
-from services.validator.probe import Probe, Stream
 
 YANBIAN = VideoSpec(
     containers=["mp4"],

@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.common.mediaproc import Progress
+from services.media.process import Progress
 from services.transcoder.progress import PASS_COST, JobProgress
 
 

@@ -1,7 +1,7 @@
 """What the quality pass decodes, and with which arguments, from the spec and the headers."""
 
 from contracts.campaign import AudioSpec, VideoSpec
-from services.validator.probe import Probe, Stream
+from services.media.probe import Probe, Stream
 from services.validator.qc_graph import CHEAP, EXACT, MAX_QR_PIXELS, Pipes, ffmpeg_args, qr_frame_size
 from services.validator.qrcodes import merge_sightings
 from services.validator.quality import plan_for, quality_timeout_s

@@ -7,7 +7,8 @@ import yaml
 
 from contracts.campaign import AudioSpec, Campaign, DurationRange, VideoSpec
 from contracts.events import Finding, Severity
-from services.validator.probe import BoxLayout, Probe, Stream, parse_probe
+from services.media.boxes import BoxLayout
+from services.media.probe import Probe, Stream, parse_probe
 from services.validator.report import render_text, verdict
 from services.validator.rules import VIDEO_RULES, check_audio, check_integrity, check_video
 from services.validator.selfcheck import check_name

@@ -1,86 +1,26 @@
 """ffprobe adapter: what a media file's headers say, as a pydantic ``Probe``.
 
-ffprobe runs through ``services.common.mediaproc``: its own process group, a
+ffprobe runs through ``services.media.ffprobe``: its own process group, a
 wall-clock timeout that kills the group, address-space and CPU limits. So a
 hostile or broken upload costs a bounded amount and never hangs a consumer.
 Whatever ffprobe cannot read raises ``ProbeFailed`` with a reason a teacher
 understands; a missing ffprobe raises ``ProbeUnavailable`` (a tool error, not
-the teacher's fault).
-
-Two facts ffprobe does not give are read from the top-level MP4 box headers
-in pure Python (a handful of small reads): whether ``moov`` precedes ``mdat``
-(faststart) and whether a box runs past the end of the file (a truncated
-upload, which ffprobe happily reads when the index is at the front).
+the teacher's fault). Faststart and truncation come from the box layout
+(``boxes.py``), which ffprobe does not report.
 """
 
 import asyncio
 import json
 import math
-import signal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from services.common.mediaproc import ToolMissing, ToolTimedOut, run
-
-# ffprobe needs well under 500 MiB even for 4K HEVC headers; 2 GiB leaves room
-# for odd files while keeping a decompression bomb from eating the host.
-ADDRESS_SPACE_LIMIT = 2 * 1024**3
-
-
-# Top-level ISO-BMFF box types; a file whose first box is not one of these is not MP4/MOV.
-_TOP_LEVEL_BOXES = {"ftyp", "moov", "mdat", "free", "skip", "wide", "pnot", "uuid", "styp", "sidx", "moof"}
-_MAX_BOXES = 4096  # a real file has a dozen; bounds the walk over a crafted one
-
-
-class BoxLayout(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    is_iso: bool = False
-    major_brand: str | None = None
-    moov_offset: int | None = None
-    mdat_offset: int | None = None
-    truncated: bool = False
-
-    @property
-    def faststart(self) -> bool | None:
-        if self.moov_offset is None:
-            return None
-        return self.mdat_offset is None or self.moov_offset < self.mdat_offset
-
-
-def read_box_layout(path: Path) -> BoxLayout:
-    """Walk the top-level box headers (8 or 16 bytes each) without reading the payloads."""
-    size = path.stat().st_size
-    layout: dict[str, Any] = {}
-    offset = 0
-    with path.open("rb") as f:
-        for _ in range(_MAX_BOXES):
-            if offset >= size:
-                break
-            f.seek(offset)
-            header = f.read(16)
-            kind = header[4:8].decode("latin-1")
-            if offset == 0 and (len(header) < 8 or kind not in _TOP_LEVEL_BOXES):
-                return BoxLayout()  # not MP4/MOV: the other facts do not apply
-            box_size, header_len = int.from_bytes(header[:4], "big"), 8
-            if box_size == 1:  # a 64-bit "largesize" follows the type
-                box_size, header_len = int.from_bytes(header[8:16], "big"), 16
-            elif box_size == 0:  # the box runs to the end of the file
-                box_size = size - offset
-            if len(header) < header_len or offset + box_size > size:
-                layout["truncated"] = True
-                break
-            if box_size < header_len:
-                break  # garbage after the last box: what we have is what there is
-            if kind == "ftyp" and box_size >= 12:
-                layout.setdefault("major_brand", header[8:12].decode("latin-1"))
-            if kind in ("moov", "mdat"):
-                layout.setdefault(f"{kind}_offset", offset)
-            offset += box_size
-    return BoxLayout(is_iso=True, **layout)
+from services.media.boxes import BoxLayout, read_box_layout
+from services.media.ffprobe import over_limits, run_ffprobe
+from services.media.process import ToolMissing, ToolTimedOut
 
 
 class ProbeFailed(Exception):
@@ -323,22 +263,10 @@ async def probe(path: Path, timeout_s: float = 30, ffprobe_bin: str = "ffprobe")
             "The file is empty (0 bytes): export or upload it again",
         )
     layout = await asyncio.to_thread(read_box_layout, path)
-    # "file:" keeps ffprobe from reading a name like "concat:..." or "-x" as a protocol or option;
-    # the whitelist keeps a playlist disguised as a video from fetching URLs.
-    argv = [
-        ffprobe_bin,
-        "-v",
-        "error",
-        "-protocol_whitelist",
-        "file",
-        "-print_format",
-        "json",
-        "-show_format",
-        "-show_streams",
-        f"file:{absolute}",
-    ]
     try:
-        done = await run(argv, timeout_s, address_space=ADDRESS_SPACE_LIMIT)
+        done = await run_ffprobe(
+            ["-print_format", "json", "-show_format", "-show_streams"], absolute, timeout_s, ffprobe_bin
+        )
     except ToolMissing as exc:
         raise ProbeUnavailable(str(exc)) from exc
     except ToolTimedOut as exc:
@@ -347,7 +275,7 @@ async def probe(path: Path, timeout_s: float = 30, ffprobe_bin: str = "ffprobe")
             f"Reading the file timed out (over {timeout_s:g} s); it may be damaged: export it again",
         ) from exc
     detail = done.stderr.decode(errors="replace").strip()[-500:]
-    if done.returncode in (-signal.SIGKILL, -signal.SIGXCPU):
+    if over_limits(done):
         raise ProbeFailed(
             "读取文件超出资源限制，文件可能已损坏",
             "Reading the file exceeded the resource limits; it may be damaged",

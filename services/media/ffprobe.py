@@ -1,0 +1,27 @@
+"""One ffprobe run over an uploaded file: quiet, bounded, opened through the input allow-list.
+
+Headers (``probe.py``) and packet timestamps (the validator's ``timestamps.py``) both ask ffprobe
+about an untrusted file; this is the one way they do it."""
+
+import signal
+from pathlib import Path
+
+from services.media.inputs import input_args
+from services.media.process import Completed, run
+
+# ffprobe needs well under 500 MiB even for 4K HEVC headers; 2 GiB leaves room
+# for odd files while keeping a decompression bomb from eating the host.
+ADDRESS_SPACE_LIMIT = 2 * 1024**3
+
+
+async def run_ffprobe(
+    args: list[str], path: Path, timeout_s: float, ffprobe_bin: str = "ffprobe"
+) -> Completed:
+    """ffprobe ``args`` on ``path``; raises ToolMissing or ToolTimedOut (``services.media.process``)."""
+    argv = [ffprobe_bin, "-v", "error", *args, *input_args(path.absolute())]
+    return await run(argv, timeout_s, address_space=ADDRESS_SPACE_LIMIT)
+
+
+def over_limits(done: Completed) -> bool:
+    """Killed for its memory or CPU (rlimits), not ended by what it read."""
+    return done.returncode in (-signal.SIGKILL, -signal.SIGXCPU)
