@@ -12,6 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from contracts import CAMPAIGN_TOPIC, dlq_topic
 from services.common.blobs import BlobStore
 from services.common.bus import all_topics, ensure_topics, make_broker, start_broker
+from services.common.callers import Callers
 from services.common.errors import install_error_handlers
 from services.common.service import Deps, Service
 from services.common.settings import Settings
@@ -73,6 +74,9 @@ class Runtime:
 
         app = FastAPI(title="zhengji 征集", lifespan=lifespan)
         install_error_handlers(app)
+        # What the module-level routers' dependencies read (services/common/{web,callers}.py).
+        app.state.services = self.services
+        app.state.callers = Callers(self.settings)
 
         @app.get("/healthz")
         async def healthz() -> dict[str, object]:

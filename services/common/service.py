@@ -19,7 +19,6 @@ from contracts import CAMPAIGN_TOPIC, BaseEvent, CampaignDefined
 from contracts.campaign import Campaign
 from services.common.blobs import BlobStore
 from services.common.bus import subscribe as register_subscriber
-from services.common.callers import Callers
 from services.common.consumer import Consumer, Effect, Handler, NotReady
 from services.common.log import get_logger
 from services.common.outbox import Outbox
@@ -47,7 +46,6 @@ class Service:
         self.outbox = Outbox(self.db)
         self.log = get_logger(self.name)
         self.router: APIRouter | None = None
-        self.callers = Callers(deps.settings)  # who calls the HTTP API (asks intake)
         self._tasks: list[asyncio.Task[None]] = []
         self._consumers: dict[str, Consumer[Any]] = {}
 

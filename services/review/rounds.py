@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from contracts.campaign import Campaign, ReviewLevel
+from services.common.errors import ServiceError
 from services.review.assignment import AssignmentError, AssignmentResult, assign_reviewers, conflict_reason
 from services.review.assignment import reassign as swap
 from services.review.eligibility import (
@@ -20,7 +21,6 @@ from services.review.eligibility import (
     to_review,
     to_reviewer,
 )
-from services.review.errors import RoundError
 from services.review.pooling import pool_key, pool_labels, pool_problems
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ def level_of(campaign: Campaign, key: str) -> tuple[int, ReviewLevel]:
         if level.key == key:
             return i, level
     keys = ", ".join(lv.key for lv in campaign.review_levels)
-    raise RoundError(
+    raise ServiceError(
         404, f"本活动没有评审级别“{key}”（可选：{keys}）", f"no review level {key!r}; have {keys}"
     )
 
@@ -42,7 +42,7 @@ def level_of(campaign: Campaign, key: str) -> tuple[int, ReviewLevel]:
 async def context(svc: "ReviewService", round_id: str) -> tuple[dict[str, Any], Campaign, int, ReviewLevel]:
     rnd = await svc.rounds.find_one({"_id": round_id})
     if rnd is None:
-        raise RoundError(404, "评审轮次不存在", f"no round {round_id}")
+        raise ServiceError(404, "评审轮次不存在", f"no round {round_id}")
     campaign = await svc.campaign(rnd["campaign_id"])
     index, level = level_of(campaign, rnd["level"])
     return rnd, campaign, index, level
@@ -50,9 +50,9 @@ async def context(svc: "ReviewService", round_id: str) -> tuple[dict[str, Any], 
 
 def require_open(rnd: dict[str, Any]) -> None:
     if rnd["state"] == FINAL:
-        raise RoundError(409, "本轮评审已定稿，不能再修改", "the round is finalised: nothing can change")
+        raise ServiceError(409, "本轮评审已定稿，不能再修改", "the round is finalised: nothing can change")
     if rnd["state"] != OPEN:
-        raise RoundError(
+        raise ServiceError(
             409, "本轮评审正在公示，不能修改评分或分配", "the round is in public notice: no changes"
         )
 
@@ -96,20 +96,20 @@ async def open_round(
     index, level = level_of(campaign, level_key)
     round_id = f"{campaign_id}:{level_key}"
     if await svc.rounds.find_one({"_id": round_id}, {"_id": 1}):
-        raise RoundError(409, f"{level.name}已开启", f"the {level_key} round is already open")
+        raise ServiceError(409, f"{level.name}已开启", f"the {level_key} round is already open")
     query: dict[str, Any] = {"campaign_id": campaign_id, "ready": True}
     if index > 0:
         below = campaign.review_levels[index - 1]
         previous = await svc.rounds.find_one({"_id": f"{campaign_id}:{below.key}"}, {"state": 1})
         if previous is None or previous["state"] != FINAL:
-            raise RoundError(
+            raise ServiceError(
                 409, f"{below.name}尚未定稿，不能开启{level.name}", f"the {below.key} round is not final yet"
             )
         query[f"levels.{below.key}.outcome"] = "recommended"
     docs = [d async for d in svc.entries.find(query).sort([("ready_at", 1), ("_id", 1)])]
     problems = pool_problems(campaign, level, [placement(d) for d in docs])
     if problems:
-        raise RoundError(
+        raise ServiceError(
             422,
             f"有 {len(problems)} 件作品无法确定评审分组，请先在报名信息中补全",
             f"{len(problems)} entries cannot be pooled: fix their registration first",
@@ -158,7 +158,7 @@ async def assign(svc: "ReviewService", round_id: str, who: dict[str, str]) -> di
     rnd, campaign, _, level = await context(svc, round_id)
     require_open(rnd)
     if await svc.scores.count_documents({"round_id": round_id}, limit=1):
-        raise RoundError(
+        raise ServiceError(
             409, "已有评审开始打分，不能重新自动分配；请由组长人工改派", "scoring has begun: use reassignment"
         )
     experts = [x async for x in svc.experts.find({"campaign_id": rnd["campaign_id"], "level": rnd["level"]})]
@@ -194,12 +194,12 @@ async def reassign(
     rnd, campaign, _, level = await context(svc, round_id)
     require_open(rnd)
     if submission_id not in rnd["pools"]:
-        raise RoundError(404, "该作品不在本轮评审中", "the entry is not in this round")
+        raise ServiceError(404, "该作品不在本轮评审中", "the entry is not in this round")
     expert = await svc.experts.find_one(
         {"_id": new, "campaign_id": rnd["campaign_id"], "level": rnd["level"]}
     )
     if expert is None:
-        raise RoundError(404, f"本级没有评审专家 {new}", f"no expert {new} at this level")
+        raise ServiceError(404, f"本级没有评审专家 {new}", f"no expert {new} at this level")
     doc = await svc.entries.find_one({"_id": submission_id})
     assert doc is not None
     entry = to_review(level, placement(doc))
@@ -222,14 +222,14 @@ async def reassign(
                 )
             updated = sorted([*current, new])
     except AssignmentError as exc:
-        raise RoundError(422, exc.zh, exc.en) from exc
+        raise ServiceError(422, exc.zh, exc.en) from exc
     was: Any = current if submission_id in rnd["assignments"] else {"$exists": False}
     done = await svc.rounds.update_one(
         {"_id": round_id, "state": OPEN, f"assignments.{submission_id}": was},
         {"$set": {f"assignments.{submission_id}": updated}},
     )
     if done.modified_count != 1:
-        raise RoundError(
+        raise ServiceError(
             409, "分配已被他人修改，请刷新后重试", "the assignment changed meanwhile: reload and retry"
         )
     await svc.audit.record(

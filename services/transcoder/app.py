@@ -52,9 +52,9 @@ class TranscoderService(Service):
         self.encoder: EncoderChoice | None = None
         self.running: dict[str, asyncio.Task[Any]] = {}  # job id -> its work, to cancel it here
         self._jobs: set[asyncio.Task[Any]] = set()  # the run_job tasks, to stop them with the service
-        from services.transcoder.api import build_router
+        from services.transcoder.api import router  # the routes import this module
 
-        self.router = build_router(self)
+        self.router = router
 
     def register(self) -> None:
         super().register()
