@@ -3,12 +3,11 @@
 The chair is not blind: the score table and exports name units. Public answers (the notice) show
 what a 公示 shows: title, unit, author where the campaign makes authors public, and the result."""
 
-from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from services.common.errors import ServiceError, responses
 from services.review.chair_answers import (
@@ -54,7 +53,9 @@ class Freeze(BaseModel):
     proposal_id: str | None = Field(
         default=None, description="The proposal the chair saw; refused if changed"
     )
-    ends_at: datetime | None = Field(default=None, description="公示 end; default: the level's notice days")
+    ends_at: AwareDatetime | None = Field(
+        default=None, description="公示 end; default: the level's notice days"
+    )
 
 
 class Appeal(BaseModel):

@@ -5,6 +5,7 @@ the same JSON API as any client. A reviewer signs in by opening ``/review/login?
 link the organisers send with the token); the token then lives in an HttpOnly cookie. Reviewer
 pages are built from the same blind views as the API, so they can name no entrant, school or unit."""
 
+import mimetypes
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,6 +14,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.common.errors import ServiceError
+from services.common.web import page_responses
 from services.review.access import COOKIE, Identity, presented_token
 from services.review.dependencies import Review
 from services.review.rounds import context
@@ -36,7 +38,17 @@ def message(title: str, zh: str, en: str, status: int) -> HTMLResponse:
     return render("message.html", status, title=title, message_zh=zh, message_en=en, who=None)
 
 
-router = APIRouter(include_in_schema=False)
+def _html(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
+
+
+# A page answers with a page, a page that says why not, or the way to the login page.
+Responses = dict[int | str, dict[str, Any]]
+TO_LOGIN: Responses = {303: {"description": "未登录：转到登录页 / not signed in: to the login page"}}
+REFUSED: Responses = {403: _html("无权查看 / not allowed"), 404: _html("不存在 / not found")}
+STATIC_TYPES = sorted({mimetypes.guess_type(name)[0] or "application/octet-stream" for name in STATIC_FILES})
+
+router = APIRouter(tags=["review: pages"])
 
 
 async def signed_in(svc: Review, request: Request) -> Identity | None:
@@ -46,14 +58,29 @@ async def signed_in(svc: Review, request: Request) -> Identity | None:
 SignedIn = Annotated[Identity | None, Depends(signed_in)]
 
 
-@router.get("/review/static/{name}", response_class=FileResponse)
+@router.get(
+    "/review/static/{name}",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {t: {"schema": {"type": "string"}} for t in STATIC_TYPES}},
+        **page_responses(404),
+    },
+)
 async def static(name: str) -> FileResponse:
     if name not in STATIC_FILES:
         raise ServiceError(404, "文件不存在", "no such file")
     return FileResponse(STATIC / name)
 
 
-@router.get("/review/login", response_class=HTMLResponse, response_model=None)
+@router.get(
+    "/review/login",
+    response_class=HTMLResponse,
+    response_model=None,
+    responses={
+        303: {"description": "已登录：转到评审页 / signed in: to the reviewer's or chair's page"},
+        401: _html("令牌无效 / the token is not valid"),
+    },
+)
 async def login(svc: Review, token: str = "") -> Response:
     who = await svc.access.identify(token) if token else None
     if who is None:
@@ -64,14 +91,14 @@ async def login(svc: Review, token: str = "") -> Response:
     return answer
 
 
-@router.get("/review/logout", response_class=RedirectResponse)
+@router.get("/review/logout", response_class=RedirectResponse, status_code=303)
 async def logout() -> RedirectResponse:
     answer = RedirectResponse("/review/login", status_code=303)
     answer.delete_cookie(COOKIE)
     return answer
 
 
-@router.get("/review/", response_class=HTMLResponse, response_model=None)
+@router.get("/review/", response_class=HTMLResponse, response_model=None, responses=TO_LOGIN)
 async def mine(svc: Review, who: SignedIn) -> Response:
     if who is None:
         return RedirectResponse("/review/login", status_code=303)
@@ -81,7 +108,10 @@ async def mine(svc: Review, who: SignedIn) -> Response:
 
 
 @router.get(
-    "/review/rounds/{round_id}/entries/{submission_id}", response_class=HTMLResponse, response_model=None
+    "/review/rounds/{round_id}/entries/{submission_id}",
+    response_class=HTMLResponse,
+    response_model=None,
+    responses={**TO_LOGIN, **REFUSED},
 )
 async def score_page(svc: Review, who: SignedIn, round_id: str, submission_id: str) -> Response:
     if who is None:
@@ -93,7 +123,12 @@ async def score_page(svc: Review, who: SignedIn, round_id: str, submission_id: s
     return render("score.html", who=who, **view)
 
 
-@router.get("/review/chair/rounds/{round_id}", response_class=HTMLResponse, response_model=None)
+@router.get(
+    "/review/chair/rounds/{round_id}",
+    response_class=HTMLResponse,
+    response_model=None,
+    responses={**TO_LOGIN, **REFUSED},
+)
 async def chair_page(svc: Review, who: SignedIn, round_id: str) -> Response:
     if who is None:
         return RedirectResponse("/review/login", status_code=303)
