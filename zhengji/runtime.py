@@ -22,6 +22,10 @@ from services.review.app import ReviewService
 from services.transcoder.app import TranscoderService
 from services.validator.app import ValidatorService
 
+PROMETHEUS_TEXT = {
+    "description": "Prometheus 指标 / metrics",
+    "content": {"text/plain": {"schema": {"type": "string"}}},
+}
 SERVICES: dict[str, type[Service]] = {
     "intake": IntakeService,
     "validator": ValidatorService,
@@ -73,12 +77,13 @@ class Runtime:
 
         app = FastAPI(title="zhengji 征集", lifespan=lifespan)
         install_error_handlers(app)
+        app.state.services = self.services  # what routes' dependencies read the service from
 
         @app.get("/healthz")
         async def healthz() -> dict[str, object]:
             return {"ok": True, "services": self.names}
 
-        @app.get("/metrics")
+        @app.get("/metrics", response_class=Response, responses={200: PROMETHEUS_TEXT})
         async def metrics() -> Response:
             return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
