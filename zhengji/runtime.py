@@ -23,6 +23,10 @@ from services.review.app import ReviewService
 from services.transcoder.app import TranscoderService
 from services.validator.app import ValidatorService
 
+PROMETHEUS_TEXT = {
+    "description": "Prometheus 指标 / metrics",
+    "content": {"text/plain": {"schema": {"type": "string"}}},
+}
 SERVICES: dict[str, type[Service]] = {
     "intake": IntakeService,
     "validator": ValidatorService,
@@ -82,7 +86,7 @@ class Runtime:
         async def healthz() -> dict[str, object]:
             return {"ok": True, "services": self.names}
 
-        @app.get("/metrics")
+        @app.get("/metrics", response_class=Response, responses={200: PROMETHEUS_TEXT})
         async def metrics() -> Response:
             return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

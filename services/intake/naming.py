@@ -10,7 +10,7 @@ from pathlib import PurePosixPath
 from typing import Any, Literal
 
 from contracts.campaign import Campaign, Material, WorkKind
-from services.intake.errors import IntakeError
+from services.common.errors import ServiceError as IntakeError  # old name, kept until its owner renames it
 
 MAX_NAME = 200
 # Characters Windows cannot save in a file name: a school's laptop must be able to download it.

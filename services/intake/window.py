@@ -4,7 +4,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from contracts.campaign import Window
-from services.intake.errors import IntakeError
+from services.common.errors import ServiceError as IntakeError  # old name, kept until its owner renames it
 
 CAMPAIGN_TZ = ZoneInfo("Asia/Shanghai")
 

@@ -93,6 +93,8 @@ def passes_validation(
     return True
 
 
+# tus sends a file's bytes as application/offset+octet-stream: bytes as they are.
+schemathesis.serializer.alias("application/offset+octet-stream", "application/octet-stream")
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
