@@ -16,8 +16,7 @@ from services.common.blobs import BlobTooLarge
 from services.common.errors import ServiceError, responses
 from services.common.metrics import UPLOAD_BYTES
 from services.intake.api_models import CampaignRef, CampaignSummary, CreateCampaign, MediaStored
-from services.intake.auth import require_see
-from services.intake.dependencies import CampaignAdmin, CampaignInPath, CurrentUser, Intake, SubmissionInPath
+from services.intake.dependencies import CampaignAdmin, CampaignInPath, Intake, VisibleSubmission
 from services.intake.materials import find_material, media_type_for, size_limit
 from services.intake.presets import InvalidCampaign, UnknownPreset, load_campaign_yaml, load_preset
 from services.intake.upload_rules import check_upload, too_large
@@ -92,9 +91,8 @@ async def get_campaign(campaign: CampaignInPath) -> Campaign:
     openapi_extra=MEDIA_BODY,
 )
 async def upload_media(
-    submission_id: str, request: Request, svc: Intake, user: CurrentUser, sub: SubmissionInPath
+    submission_id: str, request: Request, svc: Intake, sub: VisibleSubmission
 ) -> MediaStored:
-    require_see(user, sub)
     campaign = await svc.find_campaign(sub["campaign_id"])
     assert campaign is not None
     material = find_material(campaign, sub["form"], None)

@@ -1,4 +1,4 @@
-"""Who is asking, and what they may see: FastAPI dependencies and the access rules.
+"""Who is asking, and what they may see: the login a request carries, and the access rules.
 
 A login is carried either as ``Authorization: Bearer <token>`` (API clients) or as the
 ``zhengji_session`` cookie (web pages), which holds the same token signed with itsdangerous.

@@ -14,7 +14,7 @@ from contracts.campaign import Campaign
 from services.common.errors import ServiceError
 from services.intake.accounts import Role, User
 from services.intake.app import IntakeService
-from services.intake.auth import wrong_role
+from services.intake.auth import require_approve, require_see, wrong_role
 
 
 def intake_service(request: Request) -> IntakeService:
@@ -70,8 +70,9 @@ CampaignInPath = Annotated[Campaign, Depends(campaign_of)]
 
 
 async def submission_of(submission_id: str, svc: Intake) -> dict[str, Any]:
-    """The stored entry a path names; 404 when there is none. Declare it after the caller, so
-    a stranger without a login learns nothing about which entries exist."""
+    """The stored entry a path names; 404 when there is none. Routes take it through
+    ``VisibleSubmission`` or ``ApprovableSubmission``, which ask for the login first: a stranger
+    without one learns nothing about which entries exist."""
     sub = await svc.submissions.find_one({"_id": submission_id})
     if sub is None:
         raise ServiceError(404, f"作品 {submission_id} 不存在", f"no submission {submission_id}")
@@ -79,3 +80,21 @@ async def submission_of(submission_id: str, svc: Intake) -> dict[str, Any]:
 
 
 SubmissionInPath = Annotated[dict[str, Any], Depends(submission_of)]
+
+
+async def visible_submission(user: CurrentUser, sub: SubmissionInPath) -> dict[str, Any]:
+    """The entry a path names, which the caller may read, upload to and withdraw."""
+    require_see(user, sub)
+    return sub
+
+
+VisibleSubmission = Annotated[dict[str, Any], Depends(visible_submission)]
+
+
+async def approvable_submission(user: CurrentUser, sub: SubmissionInPath) -> dict[str, Any]:
+    """The entry a path names, which the caller may approve or return."""
+    require_approve(user, sub)
+    return sub
+
+
+ApprovableSubmission = Annotated[dict[str, Any], Depends(approvable_submission)]

@@ -19,9 +19,16 @@ from services.intake.api_models import (
 )
 from services.intake.app import IntakeService
 from services.intake.approval import approve, return_entry
-from services.intake.auth import require_approve, require_see, submission_scope, wrong_role
+from services.intake.auth import submission_scope, wrong_role
 from services.intake.dashboard import summarise
-from services.intake.dependencies import Admin, CampaignInPath, CurrentUser, Intake, SubmissionInPath
+from services.intake.dependencies import (
+    Admin,
+    ApprovableSubmission,
+    CampaignInPath,
+    CurrentUser,
+    Intake,
+    VisibleSubmission,
+)
 from services.intake.limits import person_keys
 from services.intake.materials import series_of
 from services.intake.naming import expected_stem
@@ -33,6 +40,11 @@ from services.intake.window import registration_refusal
 
 router = APIRouter(tags=["intake: entries"])
 Filter = Annotated[str | None, Query()]
+# A unit's decision on an entry answers with the entry as it now is.
+DECISION: dict[str, Any] = {
+    "response_model": SubmissionView,
+    "responses": responses(400, 401, 403, 404, 409, 422),
+}
 
 
 async def unit_for(svc: IntakeService, user: User, body: RegisterEntry) -> dict[str, Any]:
@@ -172,9 +184,8 @@ async def summary(
     responses=responses(401, 403, 404),
 )
 async def get_submission(
-    submission_id: str, request: Request, svc: Intake, user: CurrentUser, sub: SubmissionInPath
+    submission_id: str, request: Request, svc: Intake, sub: VisibleSubmission
 ) -> SubmissionView:
-    require_see(user, sub)
     campaign = await svc.find_campaign(sub["campaign_id"])
     assert campaign is not None
     view = SubmissionView.model_validate(submission_view(sub, campaign))
@@ -189,8 +200,7 @@ async def get_submission(
     response_class=Response,
     responses=responses(401, 403, 404, 409),
 )
-async def withdraw(submission_id: str, svc: Intake, user: CurrentUser, sub: SubmissionInPath) -> Response:
-    require_see(user, sub)
+async def withdraw(submission_id: str, svc: Intake, _: VisibleSubmission) -> Response:
     gone = await svc.submissions.delete_one({"_id": submission_id, "version": 0})
     if gone.deleted_count != 1:
         raise ServiceError(
@@ -206,38 +216,26 @@ async def withdraw(submission_id: str, svc: Intake, user: CurrentUser, sub: Subm
     response_model=list[UnfinishedUpload],
     responses=responses(401, 403, 404),
 )
-async def uploads(
-    submission_id: str, svc: Intake, user: CurrentUser, sub: SubmissionInPath
-) -> list[UnfinishedUpload]:
-    require_see(user, sub)
+async def uploads(submission_id: str, svc: Intake, _: VisibleSubmission) -> list[UnfinishedUpload]:
     return [
         UnfinishedUpload.model_validate({**d, "upload_id": d["_id"], "upload_url": f"{PREFIX}/{d['_id']}"})
         for d in await svc.uploads.unfinished(submission_id)
     ]
 
 
-@router.post(
-    "/api/submissions/{submission_id}/approve",
-    response_model=SubmissionView,
-    responses=responses(400, 401, 403, 404, 409, 422),
-)
+# Approving and returning: two decisions of the same shape, each its own operation.
+@router.post("/api/submissions/{submission_id}/approve", **DECISION)
 async def approve_entry(
-    submission_id: str, body: Approve, svc: Intake, user: CurrentUser, sub: SubmissionInPath
+    submission_id: str, body: Approve, svc: Intake, user: CurrentUser, sub: ApprovableSubmission
 ) -> SubmissionView:
-    require_approve(user, sub)
     await approve(svc, sub, user, body.note)
     return await fresh_view(svc, submission_id)
 
 
-@router.post(
-    "/api/submissions/{submission_id}/return",
-    response_model=SubmissionView,
-    responses=responses(400, 401, 403, 404, 409, 422),
-)
+@router.post("/api/submissions/{submission_id}/return", **DECISION)
 async def return_to_entrant(
-    submission_id: str, body: Return, svc: Intake, user: CurrentUser, sub: SubmissionInPath
+    submission_id: str, body: Return, svc: Intake, user: CurrentUser, sub: ApprovableSubmission
 ) -> SubmissionView:
-    require_approve(user, sub)
     await return_entry(svc, sub, user, body.reason)
     return await fresh_view(svc, submission_id)
 

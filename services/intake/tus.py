@@ -141,6 +141,18 @@ def _tus_answer(description: str, *headers: str) -> dict[str, Any]:
     return {"description": description, "headers": shown}
 
 
+def tus_route(status: int, description: str, headers: list[str], refusals: list[int]) -> dict[str, Any]:
+    """A tus route's status and documented answers: its own with the headers it sets, and
+    its refusals besides those every tus route may give (login, access, version, bad input)."""
+    return {
+        "status_code": status,
+        "responses": {
+            status: _tus_answer(description, *headers),
+            **responses(401, 403, 404, 412, 422, *refusals),
+        },
+    }
+
+
 async def upload_for(svc: IntakeService, upload_id: str, user: User) -> dict[str, Any]:
     doc = await svc.uploads.get(upload_id)
     sub = await svc.submissions.find_one({"_id": doc["submission_id"]}, {"owner": 1, "attribution": 1})
@@ -148,14 +160,16 @@ async def upload_for(svc: IntakeService, upload_id: str, user: User) -> dict[str
     return doc
 
 
-@router.options(
-    PREFIX + "/",
-    status_code=204,
-    response_class=Response,
-    responses={
+DISCOVERY: dict[str, Any] = {
+    "status_code": 204,
+    "response_class": Response,
+    "responses": {
         204: _tus_answer("服务器支持的 tus 协议 / what the server speaks", "Tus-Version", "Tus-Extension")
     },
-)
+}
+
+
+@router.options(PREFIX + "/", **DISCOVERY)
 async def discover(svc: Intake) -> Response:
     return Response(
         status_code=204,
@@ -167,14 +181,7 @@ async def discover(svc: Intake) -> Response:
     )
 
 
-@router.options(
-    PREFIX + "/{upload_id}",
-    status_code=204,
-    response_class=Response,
-    responses={
-        204: _tus_answer("服务器支持的 tus 协议 / what the server speaks", "Tus-Version", "Tus-Extension")
-    },
-)
+@router.options(PREFIX + "/{upload_id}", **DISCOVERY)
 async def discover_at(upload_id: UploadId, svc: Intake) -> Response:
     """The same answer at an upload's own URL (tus clients may ask there)."""
     return await discover(svc)
@@ -182,12 +189,8 @@ async def discover_at(upload_id: UploadId, svc: Intake) -> Response:
 
 @router.post(
     PREFIX + "/",
-    status_code=201,
     response_model=TusCreated,
-    responses={
-        201: _tus_answer("已创建上传任务 / upload created", "Location", "Upload-Expires"),
-        **responses(400, 401, 403, 404, 409, 412, 413, 415, 422),
-    },
+    **tus_route(201, "已创建上传任务 / upload created", ["Location", "Upload-Expires"], [400, 409, 413, 415]),
     openapi_extra={"parameters": [VERSION_HEADER, LENGTH_HEADER, METADATA_HEADER]},
 )
 @router.post(PREFIX, status_code=201, response_model=TusCreated, include_in_schema=False)
@@ -237,12 +240,8 @@ async def create(request: Request, svc: Intake, user: CurrentUser) -> Response:
 
 @router.head(
     PREFIX + "/{upload_id}",
-    status_code=200,
     response_class=Response,
-    responses={
-        200: _tus_answer("已收到的字节数 / how much has arrived", "Upload-Offset", "Upload-Length"),
-        **responses(401, 403, 404, 410, 412, 422),
-    },
+    **tus_route(200, "已收到的字节数 / how much has arrived", ["Upload-Offset", "Upload-Length"], [410]),
     openapi_extra={"parameters": [VERSION_HEADER]},
 )
 async def head(upload_id: UploadId, request: Request, svc: Intake, user: CurrentUser) -> Response:
@@ -262,12 +261,8 @@ async def head(upload_id: UploadId, request: Request, svc: Intake, user: Current
 
 @router.patch(
     PREFIX + "/{upload_id}",
-    status_code=204,
     response_class=Response,
-    responses={
-        204: _tus_answer("已写入 / stored", "Upload-Offset"),
-        **responses(400, 401, 403, 404, 409, 410, 412, 413, 415, 422, 460),
-    },
+    **tus_route(204, "已写入 / stored", ["Upload-Offset"], [400, 409, 410, 413, 415, 460]),
     openapi_extra=PATCH_REQUEST,
 )
 async def patch(upload_id: UploadId, request: Request, svc: Intake, user: CurrentUser) -> Response:
@@ -290,9 +285,8 @@ async def patch(upload_id: UploadId, request: Request, svc: Intake, user: Curren
 
 @router.delete(
     PREFIX + "/{upload_id}",
-    status_code=204,
     response_class=Response,
-    responses={204: _tus_answer("已删除 / terminated"), **responses(401, 403, 404, 410, 412, 422)},
+    **tus_route(204, "已删除 / terminated", [], [410]),
     openapi_extra={"parameters": [VERSION_HEADER]},
 )
 async def terminate(upload_id: UploadId, request: Request, svc: Intake, user: CurrentUser) -> Response:
