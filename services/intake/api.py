@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import FileResponse
+from pydantic import ValidationError
 
 from contracts.campaign import Campaign
 from services.common.blobs import BlobTooLarge
@@ -147,6 +148,11 @@ def _definition(body: CreateCampaign) -> Campaign:
                 422, "请指定预设 preset 或提供 YAML 定义", "give a preset or a YAML definition"
             )
         return _customise(campaign, body)
+    except ValidationError as exc:  # the request's changes make the campaign invalid
+        problems = InvalidCampaign.from_validation_error(exc)
+        raise ServiceError(
+            422, "活动定义有误", "invalid campaign definition", problems=str(problems)
+        ) from exc
     except (InvalidCampaign, UnknownPreset) as exc:
         raise ServiceError(422, "活动定义有误", "invalid campaign definition", problems=str(exc)) from exc
 
@@ -156,7 +162,7 @@ def _customise(campaign: Campaign, body: CreateCampaign) -> Campaign:
     if body.id:
         changes["id"] = body.id
     if body.upload_window:
-        changes["upload_window"] = body.upload_window
+        changes["upload_window"] = body.upload_window.model_dump()
     if body.publication_urls:
         changes["publication_targets"] = [
             t.model_copy(update={"url": body.publication_urls.get(t.key, t.url)})

@@ -3,7 +3,7 @@
 Answers that carry a stored document's own fields (a submission's form, its timeline) keep
 them open (``extra="allow"``, ``dict[str, Any]``): the campaign, not this module, decides them."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -12,11 +12,21 @@ from contracts.campaign import Window
 from services.intake.accounts import Role, User
 
 
+class UploadWindow(BaseModel):
+    """The upload window a request asks for. That it ends after it starts is checked with the
+    rest of the campaign (JSON Schema cannot say it), and refused with a message."""
+
+    starts: date
+    ends: date | None = Field(default=None, description="None: open-ended")
+
+
 class CreateCampaign(BaseModel):
     preset: str | None = Field(default=None, description="Preset id, e.g. yanbian-2024")
     definition_yaml: str | None = Field(default=None, description="A whole campaign definition in YAML")
-    id: str | None = Field(default=None, description="Campaign id; defaults to the preset's")
-    upload_window: Window | None = None
+    id: str | None = Field(
+        default=None, pattern=r"^[a-z0-9][a-z0-9-]*$", description="Campaign id; defaults to the preset's"
+    )
+    upload_window: UploadWindow | None = None
     publication_urls: dict[str, str] = Field(default_factory=dict, description="Target key -> platform URL")
 
 
