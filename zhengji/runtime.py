@@ -13,6 +13,7 @@ from contracts import CAMPAIGN_TOPIC, dlq_topic
 from services.common.assets import mount_shared_assets
 from services.common.blobs import BlobStore
 from services.common.bus import all_topics, ensure_topics, make_broker, start_broker
+from services.common.callers import Callers
 from services.common.errors import install_error_handlers
 from services.common.service import Deps, Service
 from services.common.settings import Settings
@@ -23,6 +24,10 @@ from services.review.app import ReviewService
 from services.transcoder.app import TranscoderService
 from services.validator.app import ValidatorService
 
+PROMETHEUS_TEXT = {
+    "description": "Prometheus 指标 / metrics",
+    "content": {"text/plain": {"schema": {"type": "string"}}},
+}
 SERVICES: dict[str, type[Service]] = {
     "intake": IntakeService,
     "validator": ValidatorService,
@@ -75,12 +80,15 @@ class Runtime:
         app = FastAPI(title="zhengji 征集", lifespan=lifespan)
         install_error_handlers(app)
         mount_shared_assets(app)  # /static/common/: the JS modules every service's pages import
+        # What the module-level routers' dependencies read (services/common/{web,callers}.py).
+        app.state.services = self.services
+        app.state.callers = Callers(self.settings)
 
         @app.get("/healthz")
         async def healthz() -> dict[str, object]:
             return {"ok": True, "services": self.names}
 
-        @app.get("/metrics")
+        @app.get("/metrics", response_class=Response, responses={200: PROMETHEUS_TEXT})
         async def metrics() -> Response:
             return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

@@ -11,11 +11,12 @@ import hashlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
-from fastapi import HTTPException, Request
+from fastapi import Depends, Request
 
+from services.common.errors import ServiceError
 from services.common.settings import Settings
 
 CACHE_S = 30.0
@@ -28,11 +29,6 @@ class Caller:
     username: str
     role: str
     unit_code: str | None
-
-
-def _refuse(status: int, zh: str, en: str) -> HTTPException:
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return HTTPException(status, detail={"message_zh": zh, "message_en": en}, headers=headers)
 
 
 def credentials(request: Request) -> dict[str, str]:
@@ -62,7 +58,7 @@ class Callers:
             async with httpx.AsyncClient(timeout=10) as client:
                 answer = await client.get(self.url, headers=sent)
         except httpx.HTTPError as exc:
-            raise _refuse(
+            raise ServiceError(
                 503, "无法核实登录身份（账户服务暂不可用），请稍后重试", f"cannot check the login: {exc!r}"
             ) from exc
         caller = None
@@ -70,25 +66,32 @@ class Callers:
             body: dict[str, Any] = answer.json()
             caller = Caller(body["id"], body["username"], body["role"], body.get("unit_code"))
         elif answer.status_code != 401:
-            raise _refuse(503, "无法核实登录身份，请稍后重试", f"intake answered {answer.status_code}")
+            raise ServiceError(503, "无法核实登录身份，请稍后重试", f"intake answered {answer.status_code}")
         if len(self._cache) > 10_000:
             self._cache.clear()
         self._cache[key] = (time.monotonic() + CACHE_S, caller)
         return caller
 
-    def role(self, *roles: str) -> Callable[[Request], Awaitable[Caller]]:
-        """A FastAPI dependency: the logged-in caller, who must have one of ``roles``."""
 
-        async def dependency(request: Request) -> Caller:
-            caller = await self.identify(request)
-            if caller is None:
-                raise _refuse(401, "请先登录", "log in first")
-            if caller.role not in roles:
-                raise _refuse(
-                    403,
-                    "无权操作：需要活动管理员权限",
-                    f"not allowed: needs the role {' or '.join(roles)} (you are {caller.role})",
-                )
-            return caller
+def role(*roles: str) -> Callable[[Request], Awaitable[Caller]]:
+    """A FastAPI dependency: the logged-in caller, who must have one of ``roles``. The app's one
+    ``Callers`` (and its cache) is on ``app.state.callers`` (``zhengji/runtime.py``)."""
 
-        return dependency
+    async def dependency(request: Request) -> Caller:
+        callers: Callers = request.app.state.callers
+        caller = await callers.identify(request)
+        if caller is None:
+            raise ServiceError(401, "请先登录", "log in first")
+        if caller.role not in roles:
+            raise ServiceError(
+                403,
+                "无权操作：需要活动管理员权限",
+                f"not allowed: needs the role {' or '.join(roles)} (you are {caller.role})",
+            )
+        return caller
+
+    return dependency
+
+
+CampaignAdmin = Annotated[Caller, Depends(role("campaign_admin"))]
+"""The caller, who must be a campaign admin: ``async def route(admin: CampaignAdmin)``."""

@@ -20,7 +20,6 @@ from contracts import CAMPAIGN_TOPIC, BaseEvent, CampaignDefined
 from contracts.campaign import Campaign
 from services.common.blobs import BlobStore
 from services.common.bus import subscribe as register_subscriber
-from services.common.callers import Callers
 from services.common.consumer import Consumer, Effect, Handler, NotReady
 from services.common.consumer_adapters import KafkaDeadLetters, MongoInbox
 from services.common.job_runner import JobRunner
@@ -52,7 +51,6 @@ class Service:
         self.pruner = Pruner(self.db, timedelta(days=deps.settings.prune_after_days))
         self.log = get_logger(self.name)
         self.router: APIRouter | None = None
-        self.callers = Callers(deps.settings)  # who calls the HTTP API (asks intake)
         self._tasks: list[asyncio.Task[None]] = []
         self._consumers: dict[str, Consumer[Any]] = {}
         self._runners: list[JobRunner[Any]] = []

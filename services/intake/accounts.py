@@ -20,7 +20,7 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from services.intake.errors import IntakeError
+from services.common.errors import ServiceError
 
 Role = Literal["campaign_admin", "unit_admin", "reviewer", "entrant"]
 ROLES: tuple[Role, ...] = ("campaign_admin", "unit_admin", "reviewer", "entrant")
@@ -61,14 +61,14 @@ def _digest(token: str) -> str:
 
 def check_new_credentials(username: str, password: str) -> None:
     if not USERNAME.match(username):
-        raise IntakeError(
+        raise ServiceError(
             422,
             "用户名须为2至64位汉字、字母、数字或 _ . @ -",
             "user names are 2-64 letters, digits or _ . @ -",
             field="username",
         )
     if len(password) < MIN_PASSWORD:
-        raise IntakeError(
+        raise ServiceError(
             422,
             f"密码至少{MIN_PASSWORD}位",
             f"passwords have at least {MIN_PASSWORD} characters",
@@ -111,7 +111,9 @@ class Accounts:
         try:
             await self.users.insert_one(doc)
         except DuplicateKeyError as exc:
-            raise IntakeError(409, f"用户名“{username}”已被使用", f"user name {username!r} is taken") from exc
+            raise ServiceError(
+                409, f"用户名“{username}”已被使用", f"user name {username!r} is taken"
+            ) from exc
         return _user(doc)
 
     async def authenticate(self, username: str, password: str) -> User | None:
@@ -191,7 +193,7 @@ class Accounts:
     async def _create_admin(self, password: str) -> bool:
         try:
             await self.create_user(ADMIN_USERNAME, password, "campaign_admin", "活动管理员")
-        except IntakeError as exc:
+        except ServiceError as exc:
             if exc.status == 409:
                 return False
             raise

@@ -1,147 +1,148 @@
 """Routes for logging in, accounts and the organisation tree."""
 
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel
+from fastapi import APIRouter, Query, Request, Response
 
-from services.intake.accounts import Role, User
+from services.common.errors import ServiceError, responses
+from services.intake.accounts import User
+from services.intake.api_models import LoggedIn, Login, NewUser, Signup, UnitView
+from services.intake.app import IntakeService
 from services.intake.auth import COOKIE, wrong_role
-from services.intake.errors import IntakeError, IntakeRoute, http_error
+from services.intake.dependencies import Admin, CampaignAdmin, CurrentUser, Intake
 from services.intake.unit_store import unit_view
 from services.intake.units import XLSX_TYPE, parse_tree, read_rows
 
-if TYPE_CHECKING:
-    from services.intake.app import IntakeService
-
-
-class Login(BaseModel):
-    username: str
-    password: str
-
-
-class Signup(BaseModel):
-    username: str
-    password: str
-    display_name: str
-    unit_code: str
-
-
-class NewUser(Signup):
-    role: Role
-
-
-class LoggedIn(BaseModel):
-    token: str
-    expires_at: datetime
-    user: User
-
+router = APIRouter(tags=["intake: accounts"])
 
 CSV_TYPES = {"text/csv", "application/csv", "text/plain", "application/vnd.ms-excel"}
+# The tree arrives as the file itself, or as the field ``file`` of a form (the admin page).
+TREE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "required": ["file"],
+                }
+            },
+        },
+    }
+}
 
 
-def build_accounts_router(svc: "IntakeService") -> APIRouter:
-    router = APIRouter(tags=["intake: accounts"], route_class=IntakeRoute)
-    auth = svc.auth
+async def logged_in(svc: IntakeService, user: User, response: Response) -> LoggedIn:
+    token, expires = await svc.accounts.issue_token(user)
+    svc.auth.set_cookie(response, token)
+    return LoggedIn(token=token, expires_at=expires, user=user)
 
-    async def logged_in(user: User, response: Response) -> LoggedIn:
-        token, expires = await svc.accounts.issue_token(user)
-        auth.set_cookie(response, token)
-        return LoggedIn(token=token, expires_at=expires, user=user)
 
-    @router.post("/api/auth/login")
-    async def login(body: Login, response: Response) -> LoggedIn:
-        user = await svc.accounts.authenticate(body.username, body.password)
-        if user is None:
-            raise http_error(401, "用户名或密码错误", "wrong user name or password")
-        return await logged_in(user, response)
+@router.post("/api/auth/login", response_model=LoggedIn, responses=responses(400, 401, 422))
+async def login(body: Login, response: Response, svc: Intake) -> LoggedIn:
+    user = await svc.accounts.authenticate(body.username, body.password)
+    if user is None:
+        raise ServiceError(401, "用户名或密码错误", "wrong user name or password")
+    return await logged_in(svc, user, response)
 
-    @router.post("/api/auth/logout", status_code=204)
-    async def logout(request: Request, response: Response, _: User = Depends(auth.user)) -> None:
-        if request.state.token:
-            await svc.accounts.revoke(request.state.token)
-        response.delete_cookie(COOKIE, path="/")
 
-    @router.get("/api/auth/me")
-    async def me(user: User = Depends(auth.user)) -> User:
-        return user
+@router.post("/api/auth/logout", status_code=204, response_class=Response, responses=responses(401))
+async def logout(request: Request, svc: Intake, _: CurrentUser) -> Response:
+    if request.state.token:
+        await svc.accounts.revoke(request.state.token)
+    response = Response(status_code=204)
+    response.delete_cookie(COOKIE, path="/")
+    return response
 
-    @router.post("/api/auth/signup", status_code=201)
-    async def signup(body: Signup, response: Response) -> LoggedIn:
-        unit = await svc.units.require(body.unit_code)
-        user = await svc.accounts.create_user(
-            body.username, body.password, "entrant", body.display_name, unit
-        )
-        return await logged_in(user, response)
 
-    @router.post("/api/users", status_code=201)
-    async def create_user(
-        body: NewUser, by: User = Depends(auth.role("campaign_admin", "unit_admin"))
-    ) -> User:
-        unit = await svc.units.require(body.unit_code)
-        if by.role == "unit_admin":
-            if body.role not in ("entrant", "unit_admin"):
-                raise wrong_role(by, ("campaign_admin",))
-            if not by.over(unit["path"]):
-                raise IntakeError(
-                    403, "只能为本单位及下级单位创建账号", "only for your own unit and the units below it"
-                )
-        return await svc.accounts.create_user(
-            body.username, body.password, body.role, body.display_name, unit
-        )
+@router.get("/api/auth/me", response_model=User, responses=responses(401))
+async def me(user: CurrentUser) -> User:
+    return user
 
-    @router.get("/api/users")
-    async def list_users(
-        unit: str | None = None, by: User = Depends(auth.role("campaign_admin", "unit_admin"))
-    ) -> list[User]:
-        if by.role == "unit_admin":
-            if unit is not None:
-                doc = await svc.units.get(unit)
-                if doc is None or not by.over(doc.get("path", [])):
-                    raise http_error(403, "只能查看本单位及下级单位的账号", "only your own unit's accounts")
-            unit = unit or by.unit_code
-        return await svc.accounts.list_users(unit)
 
-    @router.post("/api/units/import")
-    async def import_units(
-        request: Request, _: User = Depends(auth.role("campaign_admin"))
-    ) -> dict[str, int]:
-        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if media_type == "multipart/form-data":
-            form = await request.form()
-            upload = form.get("file")
-            if upload is None or isinstance(upload, str):
-                raise http_error(400, "请选择要导入的文件（字段 file）", "send the file in the field 'file'")
-            data, media_type = await upload.read(), (upload.content_type or "").lower()
-        else:
-            data = await request.body()
-        if media_type not in CSV_TYPES | {XLSX_TYPE, "application/octet-stream", ""}:
-            raise http_error(
-                415,
-                "请上传 CSV 或 XLSX 文件",
-                f"send a CSV or XLSX file, not {media_type}",
-                media_type=media_type,
+@router.post(
+    "/api/auth/signup", status_code=201, response_model=LoggedIn, responses=responses(400, 404, 409, 422)
+)
+async def signup(body: Signup, response: Response, svc: Intake) -> LoggedIn:
+    unit = await svc.units.require(body.unit_code)
+    user = await svc.accounts.create_user(body.username, body.password, "entrant", body.display_name, unit)
+    return await logged_in(svc, user, response)
+
+
+@router.post(
+    "/api/users", status_code=201, response_model=User, responses=responses(400, 401, 403, 404, 409, 422)
+)
+async def create_user(body: NewUser, svc: Intake, by: Admin) -> User:
+    unit = await svc.units.require(body.unit_code)
+    if by.role == "unit_admin":
+        if body.role not in ("entrant", "unit_admin"):
+            raise wrong_role(by, ("campaign_admin",))
+        if not by.over(unit["path"]):
+            raise ServiceError(
+                403, "只能为本单位及下级单位创建账号", "only for your own unit and the units below it"
             )
-        try:
-            rows = read_rows(data, media_type)
-        except (UnicodeDecodeError, ValueError, KeyError, OSError) as exc:
-            raise http_error(
-                415,
-                "无法读取文件：请上传 UTF-8 编码的 CSV 或 XLSX 文件",
-                "cannot read the file as CSV or XLSX",
-            ) from exc
-        return await svc.units.import_units(parse_tree(rows))
+    return await svc.accounts.create_user(body.username, body.password, body.role, body.display_name, unit)
 
-    @router.get("/api/units")
-    async def list_units(under: str | None = None, level: str | None = None) -> list[dict[str, Any]]:
-        return [unit_view(d) for d in await svc.units.list(under, level)]
 
-    @router.get("/api/units/{code}")
-    async def get_unit(code: str) -> dict[str, Any]:
-        doc = await svc.units.get(code)
-        if doc is None:
-            raise http_error(404, f"单位 {code} 不存在", f"no unit {code}")
-        return unit_view(doc)
+@router.get("/api/users", response_model=list[User], responses=responses(401, 403, 422))
+async def list_users(svc: Intake, by: Admin, unit: str | None = None) -> list[User]:
+    if by.role == "unit_admin":
+        if unit is not None:
+            doc = await svc.units.get(unit)
+            if doc is None or not by.over(doc.get("path", [])):
+                raise ServiceError(403, "只能查看本单位及下级单位的账号", "only your own unit's accounts")
+        unit = unit or by.unit_code
+    return await svc.accounts.list_users(unit)
 
-    return router
+
+@router.post(
+    "/api/units/import",
+    response_model=dict[str, int],
+    responses=responses(400, 401, 403, 415, 422),
+    openapi_extra=TREE_BODY,
+)
+async def import_units(request: Request, svc: Intake, _: CampaignAdmin) -> dict[str, int]:
+    """Import the organisation tree (CSV or XLSX: code, name, level, parent); all or nothing."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type == "multipart/form-data":
+        form = await request.form()
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise ServiceError(400, "请选择要导入的文件（字段 file）", "send the file in the field 'file'")
+        data, media_type = await upload.read(), (upload.content_type or "").lower()
+    else:
+        data = await request.body()
+    if media_type not in CSV_TYPES | {XLSX_TYPE, "application/octet-stream", ""}:
+        raise ServiceError(
+            415,
+            "请上传 CSV 或 XLSX 文件",
+            f"send a CSV or XLSX file, not {media_type}",
+            media_type=media_type,
+        )
+    try:
+        rows = read_rows(data, media_type)
+    except (UnicodeDecodeError, ValueError, KeyError, OSError) as exc:
+        raise ServiceError(
+            415, "无法读取文件：请上传 UTF-8 编码的 CSV 或 XLSX 文件", "cannot read the file as CSV or XLSX"
+        ) from exc
+    return await svc.units.import_units(parse_tree(rows))
+
+
+@router.get("/api/units", response_model=list[UnitView], responses=responses(422))
+async def list_units(
+    svc: Intake,
+    under: Annotated[str | None, Query(description="Only this unit and the units below it")] = None,
+    level: Annotated[str | None, Query(description="Only units of this level, e.g. county")] = None,
+) -> list[UnitView]:
+    return [UnitView.model_validate(unit_view(d)) for d in await svc.units.list(under, level)]
+
+
+@router.get("/api/units/{code}", response_model=UnitView, responses=responses(404))
+async def get_unit(code: str, svc: Intake) -> UnitView:
+    doc = await svc.units.get(code)
+    if doc is None:
+        raise ServiceError(404, f"单位 {code} 不存在", f"no unit {code}")
+    return UnitView.model_validate(unit_view(doc))

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
+from fastapi import APIRouter
 from pydantic import SecretStr
 from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -26,12 +27,12 @@ from contracts import (
 )
 from contracts.campaign import Campaign
 from services.common.consumer import Effect
+from services.common.errors import ServiceError
 from services.common.metrics import REDRIVES
 from services.common.service import Service
 from services.common.store import in_transaction
 from services.intake.accounts import Accounts
 from services.intake.auth import Auth
-from services.intake.errors import IntakeError
 from services.intake.status import progress_key, shown_stage, stage_of, timeline_entry
 from services.intake.unit_store import UnitStore
 from services.intake.upload_rules import UPLOAD_STAGES
@@ -52,11 +53,7 @@ class IntakeService(Service):
         self.auth = Auth(self.accounts)
         self.units = UnitStore(self.db)
         self.uploads = UploadStore(self)
-        from services.intake.api import build_router
-        from services.intake.pages import build_pages_router
-
-        self.router = build_router(self)
-        self.router.include_router(build_pages_router(self, self.settings.upload_chunk_bytes))
+        self.router = routes()
 
     def register(self) -> None:
         super().register()
@@ -215,7 +212,7 @@ class IntakeService(Service):
                 session=session,
             )
             if done.matched_count != 1:
-                raise IntakeError(
+                raise ServiceError(
                     409,
                     "作品已有新的版本或正在处理中，本次上传未计入，请刷新后重试",
                     "the entry changed meanwhile (a newer version, or being processed); refresh and retry",
@@ -276,6 +273,17 @@ class IntakeService(Service):
                 await self.reconcile_once()
             except Exception as exc:
                 self.log.warning("reconcile_failed", error=str(exc))
+
+
+def routes() -> APIRouter:
+    """Intake's routers, as the app mounts them. Imported here, not at the top: the routes'
+    dependencies import this module for ``IntakeService``."""
+    from services.intake import accounts_api, api, entries_api, pages, tus
+
+    router = APIRouter()
+    for module in (api, accounts_api, entries_api, tus, pages):
+        router.include_router(module.router)
+    return router
 
 
 # Stages after which a service (not a person) must act next.

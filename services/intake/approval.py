@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from contracts import Attribution, SubmissionApproved
+from services.common.errors import ServiceError
 from services.common.store import in_transaction
 from services.intake.accounts import User
-from services.intake.errors import IntakeError
 from services.intake.limits import Quota, quota_refusal, quotas_for
 from services.intake.materials import materials_of, series_of
 from services.intake.status import STAGE_LABELS, progress_key
@@ -24,9 +24,9 @@ if TYPE_CHECKING:
 WAITING = "awaiting_approval"
 
 
-def _not_waiting(sub: dict[str, Any]) -> IntakeError:
+def _not_waiting(sub: dict[str, Any]) -> ServiceError:
     zh, en = STAGE_LABELS.get(sub.get("stage") or "", (sub.get("stage"), sub.get("stage")))
-    return IntakeError(
+    return ServiceError(
         409,
         f"只有技术检测通过、待审核的作品可以审核或退回（当前状态：{zh}）",
         f"only entries that passed the checks and await approval can be approved or returned (now: {en})",
@@ -70,7 +70,7 @@ async def approve(
     assert campaign is not None
     missing = missing_materials(sub, materials_of(campaign, sub["form"]))
     if missing:
-        raise IntakeError(
+        raise ServiceError(
             409,
             "尚缺必交材料：" + "、".join(m.label for m in missing) + "，请参赛者补交后再审核",
             "required materials are missing: " + ", ".join(m.key for m in missing),
@@ -121,7 +121,7 @@ async def approve(
             if room.matched_count != 1:
                 doc = await counters.find_one({"_id": _counter_id(sub, quota)}, session=session)
                 zh, en = quota_refusal(quota, int(doc["used"]) if doc else quota.limit) or ("", "")
-                raise IntakeError(409, zh, en, quota=quota.__dict__)
+                raise ServiceError(409, zh, en, quota=quota.__dict__)
         done = await svc.submissions.update_one(
             {"_id": sub["_id"], "stage": WAITING, "version": version},
             {"$set": {**moved, "approval": record}, "$push": {"approvals": record}},
@@ -138,7 +138,7 @@ async def approve(
 async def return_entry(svc: "IntakeService", sub: dict[str, Any], user: User, reason: str) -> None:
     reason = reason.strip()
     if not reason:
-        raise IntakeError(422, "请填写退回原因", "give the reason for returning the entry", field="reason")
+        raise ServiceError(422, "请填写退回原因", "give the reason for returning the entry", field="reason")
     if sub.get("stage") != WAITING:
         raise _not_waiting(sub)
     now = datetime.now(UTC)

@@ -11,8 +11,8 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from contracts import BlobRef
 from contracts.campaign import WorkKind
+from services.common.errors import ServiceError
 from services.common.store import in_transaction
-from services.intake.errors import IntakeError
 from services.intake.materials import find_material
 from services.intake.status import STAGE_LABELS
 from services.intake.upload_rules import stage_refusal
@@ -33,7 +33,7 @@ async def attach(
     sub = await svc.submissions.find_one({"_id": upload["submission_id"]})
     campaign = await svc.find_campaign(upload["campaign_id"])
     if sub is None or campaign is None:
-        raise IntakeError(
+        raise ServiceError(
             404, "作品已撤回，文件未保存到作品中", "the entry was withdrawn; the file was not attached"
         )
     material = find_material(campaign, sub["form"], upload["material"])
@@ -61,7 +61,7 @@ async def attach(
     if material.kind == WorkKind.IMAGES:
         cap = (material.images.max_count if material.images else None) or MAX_IMAGES
         if len(((sub.get("materials") or {}).get(material.key) or {}).get("files", [])) >= cap:
-            raise IntakeError(
+            raise ServiceError(
                 409, f"“{material.label}”最多{cap}张", f"{material.key} holds at most {cap} files"
             )
         update = {"$push": {key: item}}
@@ -92,7 +92,7 @@ async def attach(
     async def work(session: AsyncClientSession) -> None:
         done = await svc.submissions.update_one(guard, update, session=session)
         if done.matched_count != 1:
-            raise IntakeError(
+            raise ServiceError(
                 409, "作品状态已变化，请刷新后重试", "the entry changed meanwhile; refresh and retry"
             )
         await mark_done(session)

@@ -1,21 +1,20 @@
-"""Who is asking, and what they may see: FastAPI dependencies and the access rules.
+"""Who is asking, and what they may see: the login a request carries, and the access rules.
 
 A login is carried either as ``Authorization: Bearer <token>`` (API clients) or as the
 ``zhengji_session`` cookie (web pages), which holds the same token signed with itsdangerous.
-No middleware is needed: the dependencies read both.
+No middleware is needed: the dependencies (``dependencies.py``) read both.
 
 Access follows the organisation tree: a unit admin acts on its own unit and everything under it
 (its code is in the entry's ``unit_path``); an entrant on its own entries only; a campaign admin
 on everything; a reviewer on nothing in intake (reviews are blind, in the review service)."""
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from services.common.errors import ServiceError
 from services.intake.accounts import ROLE_NAMES_ZH, Accounts, Role, User
-from services.intake.errors import IntakeError, http_error
 
 COOKIE = "zhengji_session"
 
@@ -63,28 +62,10 @@ class Auth:
         request.state.token = token if user else None
         return user
 
-    async def user(self, request: Request) -> User:
-        """The logged-in user; 401 otherwise."""
-        user = await self.optional_user(request)
-        if user is None:
-            raise http_error(401, "请先登录", "log in first", headers={"WWW-Authenticate": "Bearer"})
-        return user
 
-    def role(self, *roles: Role) -> Callable[[Request], Awaitable[User]]:
-        """A dependency: the logged-in user, who must have one of ``roles`` (403 otherwise)."""
-
-        async def dependency(request: Request) -> User:
-            user = await self.user(request)
-            if user.role not in roles:
-                raise wrong_role(user, roles).http()
-            return user
-
-        return dependency
-
-
-def wrong_role(user: User, roles: tuple[Role, ...]) -> IntakeError:
+def wrong_role(user: User, roles: tuple[Role, ...]) -> ServiceError:
     wanted = "、".join(ROLE_NAMES_ZH[r] for r in roles)
-    return IntakeError(
+    return ServiceError(
         403,
         f"无权操作：需要{wanted}权限（当前为{ROLE_NAMES_ZH[user.role]}）",
         f"not allowed: needs the role {' or '.join(roles)} (you are {user.role})",
@@ -110,7 +91,7 @@ def can_approve(user: User, submission: dict[str, Any]) -> bool:
 
 def require_see(user: User, submission: dict[str, Any]) -> None:
     if not can_see(user, submission):
-        raise IntakeError(
+        raise ServiceError(
             403,
             "无权查看或修改该作品：只能操作本人或本单位（含下级单位）的作品",
             "not allowed: only your own entries or your unit's (and its sub-units')",
@@ -119,7 +100,7 @@ def require_see(user: User, submission: dict[str, Any]) -> None:
 
 def require_approve(user: User, submission: dict[str, Any]) -> None:
     if not can_approve(user, submission):
-        raise IntakeError(
+        raise ServiceError(
             403,
             "无权审核该作品：只有作品所属单位（或其上级单位）的管理员可以审核",
             "not allowed: only an admin of the entry's unit (or a unit above it) may approve it",

@@ -54,7 +54,9 @@ def _unit_row(
         for quota in quotas_for(campaign, series, [unit]):
             mine = [r for r in rows if _approved(r) and (series is None or r.get("series") == series.key)]
             used: Any = (
-                len(mine) if quota.kind == "max" else dict(Counter(r["form"].get("category") for r in mine))
+                len(mine)
+                if quota.kind == "max"
+                else dict(Counter(r["form"].get("category") or "" for r in mine))
             )
             quotas.append(
                 {

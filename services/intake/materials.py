@@ -6,7 +6,7 @@ import mimetypes
 from typing import Any
 
 from contracts.campaign import Campaign, Material, Series, WorkKind
-from services.intake.errors import IntakeError
+from services.common.errors import ServiceError
 from services.intake.naming import extension
 
 # What each kind of work may arrive as: media types (prefix "video/" means any video) and
@@ -80,7 +80,7 @@ def find_material(campaign: Campaign, form: dict[str, Any], key: str | None) -> 
     found = next((m for m in materials if (m.key == key if key else m.primary)), None)
     if found is None:
         names = "、".join(f"{m.key}（{m.label}）" for m in materials) or "（无）"
-        raise IntakeError(
+        raise ServiceError(
             422,
             f"本作品没有材料“{key}”，可上传：{names}",
             f"no material {key!r} for this entry; choose one of {[m.key for m in materials]}",
@@ -107,7 +107,7 @@ def _allowed(material: Material) -> tuple[set[str], set[str]]:
     return types, exts
 
 
-def type_problem(material: Material, filename: str | None, media_type: str) -> IntakeError | None:
+def type_problem(material: Material, filename: str | None, media_type: str) -> ServiceError | None:
     """Why a file of this name and declared type cannot be this material (415), or None.
 
     Without a name (a plain PUT) only the declared type is checked."""
@@ -120,7 +120,7 @@ def type_problem(material: Material, filename: str | None, media_type: str) -> I
         return None
     wanted = "、".join(sorted(exts))
     kind = KIND_NAMES_ZH[material.kind]
-    return IntakeError(
+    return ServiceError(
         415,
         f"“{material.label}”须为{kind}文件（{wanted}），收到“{filename or ''}”（{media_type or '未知类型'}）",
         f"{material.key} must be a {material.kind} file ({wanted}); "

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from contracts.campaign import Campaign, Material, WorkKind
 from contracts.naming import RESERVED, SEPARATORS, fill, follows
-from services.intake.errors import IntakeError
+from services.common.errors import ServiceError
 
 MAX_NAME = 200
 # Bidirectional overrides make "exe.mp4" look like "4pm.exe": refused with the other controls.
@@ -21,7 +21,7 @@ CHECKED_KINDS = {WorkKind.VIDEO, WorkKind.AUDIO, WorkKind.TEXT}
 Mode = Literal["derive", "check"]
 
 
-def filename_problem(name: str) -> IntakeError | None:
+def filename_problem(name: str) -> ServiceError | None:
     """Why ``name`` cannot be a file name (400), or None."""
     refusals = [
         # "", ".", "..", ".mp4": no name before the extension
@@ -48,7 +48,7 @@ def filename_problem(name: str) -> IntakeError | None:
         ),
     ]
     refused = next(((zh, en) for broken, zh, en in refusals if broken), None)
-    return IntakeError(400, *refused, field="filename") if refused else None
+    return ServiceError(400, *refused, field="filename") if refused else None
 
 
 def extension(name: str) -> str:
@@ -79,7 +79,7 @@ def stored_name(campaign: Campaign, form: dict[str, Any], material: Material, up
 
 def name_problem(
     campaign: Campaign, form: dict[str, Any], material: Material, uploaded: str
-) -> IntakeError | None:
+) -> ServiceError | None:
     """Where the name is checked (Hunan), why ``uploaded`` does not follow the rule (422)."""
     if mode(campaign) != "check" or material.kind not in CHECKED_KINDS:
         return None
@@ -87,7 +87,7 @@ def name_problem(
     if follows(PurePosixPath(uploaded).stem, stem):
         return None
     ext = PurePosixPath(uploaded).suffix
-    return IntakeError(
+    return ServiceError(
         422,
         f"文件名须与资源标题一致：应为“{stem}{ext}”，收到“{uploaded}”。请将文件重命名后再上传",
         f"the file name must equal the title: expected {stem + ext!r}, got {uploaded!r}",

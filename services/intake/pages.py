@@ -9,19 +9,20 @@ import json
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from pymongo.asynchronous.collection import AsyncCollection
 
 from contracts.calendar import to_campaign_time
 from contracts.campaign import Campaign, FieldKind
 from services.common.assets import RevalidatedStaticFiles
 from services.intake.accounts import User
+from services.intake.app import IntakeService
 from services.intake.auth import can_see, submission_scope
+from services.intake.dependencies import Intake, MaybeUser
 from services.intake.presets import list_presets
 from services.intake.status import STAGE_LABELS
 
@@ -40,23 +41,6 @@ ROLE_LABELS = {
     "reviewer": ("评审专家", "reviewer"),
     "entrant": ("参赛者", "entrant"),
 }
-
-
-class UserLookup(Protocol):
-    async def optional_user(self, request: Request) -> User | None: ...
-
-
-class PagesBackend(Protocol):
-    """What the pages need of the intake service (``IntakeService`` has it all)."""
-
-    @property
-    def campaigns(self) -> AsyncCollection[dict[str, Any]]: ...
-    @property
-    def submissions(self) -> AsyncCollection[dict[str, Any]]: ...
-    @property
-    def auth(self) -> UserLookup: ...
-
-    async def find_campaign(self, campaign_id: str) -> Campaign | None: ...
 
 
 class Viewer:
@@ -114,132 +98,176 @@ def _local(target: str) -> str:
     return target if local and "\\" not in target and target.isprintable() else "/"
 
 
-def build_pages_router(svc: PagesBackend, upload_chunk_bytes: int | None = None) -> APIRouter:
-    chunk_bytes = upload_chunk_bytes or UPLOAD_CHUNK_BYTES
-    router = APIRouter(tags=["intake: pages"], include_in_schema=False)
-    router.mount(STATIC_URL, RevalidatedStaticFiles(directory=HERE / "static"), name="intake-static")
-    env = _environment()
+ENV = _environment()
+router = APIRouter(tags=["intake: pages"])
+router.mount(STATIC_URL, RevalidatedStaticFiles(directory=HERE / "static"), name="intake-static")
 
-    def render(name: str, viewer: Viewer | None, status: int = 200, **context: Any) -> HTMLResponse:
-        html = env.get_template(name).render(user=viewer, **context)
-        return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
 
-    def refuse(viewer: Viewer | None, status: int, zh: str, en: str) -> HTMLResponse:
-        return render("message.html", viewer, status=status, title_zh=zh, title_en=en)
+def _html(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
 
-    async def viewer_of(request: Request) -> Viewer | None:
-        user = await svc.auth.optional_user(request)
-        return Viewer(user) if user else None
 
-    def to_login(request: Request) -> RedirectResponse:
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+# What a page answers: the page, the login page for a visitor without a login, or a page that
+# says why not. Its scripts then speak the JSON API.
+Responses = dict[int | str, dict[str, Any]]
+PAGE: Responses = {200: _html("页面 / the page")}
+LOGGED_IN_PAGE: Responses = {
+    **PAGE,
+    303: {"description": "未登录：转到登录页 / not logged in: to the login page"},
+    403: _html("无权查看 / not allowed"),
+}
+CAMPAIGN_PAGE: Responses = {**LOGGED_IN_PAGE, 404: _html("活动不存在 / no such campaign")}
 
-    PageFn = Callable[[Request, Viewer], Awaitable[Response]]
 
-    async def logged_in(request: Request, roles: Iterable[str], page: PageFn) -> Response:
-        viewer = await viewer_of(request)
-        if viewer is None:
-            return to_login(request)
-        if viewer.user.role not in roles:
-            wanted = "或".join(ROLE_LABELS[r][0] for r in roles)
-            zh = f"此页面需要{wanted}权限（当前为{viewer.role_zh}）"
-            en = f"this page needs the role {' or '.join(roles)} (you are {viewer.user.role})"
-            return refuse(viewer, 403, zh, en)
-        return await page(request, viewer)
+def render(name: str, viewer: Viewer | None, status: int = 200, **context: Any) -> HTMLResponse:
+    html = ENV.get_template(name).render(user=viewer, **context)
+    return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
 
-    async def campaign_list() -> list[Campaign]:
-        return [
-            Campaign.model_validate(doc["spec"])
-            async for doc in svc.campaigns.find({}, {"spec": 1}).sort("created_at", -1)
-        ]
 
-    async def of_campaign(
-        request: Request, campaign_id: str, roles: Iterable[str], template: str, **extra: Any
-    ) -> Response:
-        """A logged-in page about one campaign; 404 page when there is no such campaign."""
+def refuse(viewer: Viewer | None, status: int, zh: str, en: str) -> HTMLResponse:
+    return render("message.html", viewer, status=status, title_zh=zh, title_en=en)
 
-        async def page(_: Request, viewer: Viewer) -> Response:
-            campaign = await svc.find_campaign(campaign_id)
-            if campaign is None:
-                return refuse(viewer, 404, f"活动 {campaign_id} 不存在", "no such campaign")
-            return render(template, viewer, campaign=campaign, **extra)
 
-        return await logged_in(request, roles, page)
+def to_login(request: Request) -> RedirectResponse:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
 
-    @router.get("/", response_class=HTMLResponse)
-    async def home(request: Request) -> Response:
-        return render("home.html", await viewer_of(request), campaigns=await campaign_list())
 
-    @router.get("/login", response_class=HTMLResponse)
-    async def login(request: Request, next: str = "/") -> Response:
-        return render("login.html", await viewer_of(request), next=_local(next))
+PageFn = Callable[[Viewer], Awaitable[Response]]
 
-    @router.get("/signup", response_class=HTMLResponse)
-    async def signup(request: Request, next: str = "/") -> Response:
-        return render("signup.html", await viewer_of(request), next=_local(next))
 
-    @router.get("/campaigns/{campaign_id}", response_class=HTMLResponse)
-    async def campaign_page(request: Request, campaign_id: str) -> Response:
-        viewer = await viewer_of(request)
+async def logged_in(request: Request, user: User | None, roles: Iterable[str], page: PageFn) -> Response:
+    if user is None:
+        return to_login(request)
+    viewer = Viewer(user)
+    if user.role not in roles:
+        wanted = "或".join(ROLE_LABELS[r][0] for r in roles)
+        zh = f"此页面需要{wanted}权限（当前为{viewer.role_zh}）"
+        en = f"this page needs the role {' or '.join(roles)} (you are {user.role})"
+        return refuse(viewer, 403, zh, en)
+    return await page(viewer)
+
+
+def viewer_of(user: User | None) -> Viewer | None:
+    return Viewer(user) if user else None
+
+
+async def campaign_list(svc: IntakeService) -> list[Campaign]:
+    return [
+        Campaign.model_validate(doc["spec"])
+        async for doc in svc.campaigns.find({}, {"spec": 1}).sort("created_at", -1)
+    ]
+
+
+async def of_campaign(
+    request: Request,
+    svc: IntakeService,
+    user: User | None,
+    campaign_id: str,
+    roles: Iterable[str],
+    template: str,
+    **extra: Any,
+) -> Response:
+    """A logged-in page about one campaign; 404 page when there is no such campaign."""
+
+    async def page(viewer: Viewer) -> Response:
         campaign = await svc.find_campaign(campaign_id)
         if campaign is None:
             return refuse(viewer, 404, f"活动 {campaign_id} 不存在", "no such campaign")
-        return render("campaign.html", viewer, campaign=campaign)
+        return render(template, viewer, campaign=campaign, **extra)
 
-    @router.get("/campaigns/{campaign_id}/enter", response_class=HTMLResponse)
-    async def entry_form(request: Request, campaign_id: str) -> Response:
-        return await of_campaign(request, campaign_id, ENTERING, "enter.html", kinds=FieldKind)
+    return await logged_in(request, user, roles, page)
 
-    @router.get("/campaigns/{campaign_id}/unit", response_class=HTMLResponse)
-    async def unit_page(request: Request, campaign_id: str) -> Response:
-        return await of_campaign(request, campaign_id, ADMINS, "unit.html")
 
-    @router.get("/campaigns/{campaign_id}/dashboard", response_class=HTMLResponse)
-    async def dashboard(request: Request, campaign_id: str) -> Response:
-        return await of_campaign(request, campaign_id, ADMINS, "dashboard.html")
+@router.get("/", response_class=HTMLResponse, responses=PAGE)
+async def home(svc: Intake, user: MaybeUser) -> Response:
+    return render("home.html", viewer_of(user), campaigns=await campaign_list(svc))
 
-    @router.get("/my", response_class=HTMLResponse)
-    async def my_entries(request: Request) -> Response:
-        async def page(_: Request, viewer: Viewer) -> Response:
-            fields = {"form.title": 1, "campaign_id": 1, "stage": 1, "version": 1, "created_at": 1}
-            found = svc.submissions.find(submission_scope(viewer.user), fields)
-            rows = [doc async for doc in found.sort("created_at", -1).limit(MY_ROWS)]
-            ids = list({r["campaign_id"] for r in rows})
-            titles = {
-                doc["_id"]: doc["spec"]["title"]
-                async for doc in svc.campaigns.find({"_id": {"$in": ids}}, {"spec.title": 1})
-            }
-            return render("my.html", viewer, rows=rows, titles=titles)
 
-        return await logged_in(request, ENTERING, page)
+@router.get("/login", response_class=HTMLResponse, responses=PAGE)
+async def login(user: MaybeUser, next: str = "/") -> Response:
+    return render("login.html", viewer_of(user), next=_local(next))
 
-    @router.get("/submissions/{submission_id}", response_class=HTMLResponse)
-    async def submission_page(request: Request, submission_id: str) -> Response:
-        async def page(_: Request, viewer: Viewer) -> Response:
-            sub = await svc.submissions.find_one(
-                {"_id": submission_id}, {"campaign_id": 1, "owner": 1, "attribution": 1, "form.title": 1}
-            )
-            if sub is None or not can_see(viewer.user, sub):
-                # One answer for both: a stranger learns nothing about which ids exist.
-                return refuse(viewer, 404, "作品不存在或无权查看", "no such entry, or not yours")
-            campaign = await svc.find_campaign(sub["campaign_id"])
-            return render("submission.html", viewer, sub=sub, campaign=campaign, chunk_bytes=chunk_bytes)
 
-        return await logged_in(request, ENTERING, page)
+@router.get("/signup", response_class=HTMLResponse, responses=PAGE)
+async def signup(user: MaybeUser, next: str = "/") -> Response:
+    return render("signup.html", viewer_of(user), next=_local(next))
 
-    @router.get("/unit", response_class=HTMLResponse)
-    async def unit_home(request: Request) -> Response:
-        async def page(_: Request, viewer: Viewer) -> Response:
-            return render("choose.html", viewer, campaigns=await campaign_list(), target="unit")
 
-        return await logged_in(request, ADMINS, page)
+@router.get(
+    "/campaigns/{campaign_id}",
+    response_class=HTMLResponse,
+    responses={**PAGE, 404: CAMPAIGN_PAGE[404]},
+)
+async def campaign_page(campaign_id: str, svc: Intake, user: MaybeUser) -> Response:
+    campaign = await svc.find_campaign(campaign_id)
+    if campaign is None:
+        return refuse(viewer_of(user), 404, f"活动 {campaign_id} 不存在", "no such campaign")
+    return render("campaign.html", viewer_of(user), campaign=campaign)
 
-    @router.get("/admin", response_class=HTMLResponse)
-    async def admin_home(request: Request) -> Response:
-        async def page(_: Request, viewer: Viewer) -> Response:
-            return render("admin.html", viewer, campaigns=await campaign_list(), presets=list_presets())
 
-        return await logged_in(request, ("campaign_admin",), page)
+@router.get("/campaigns/{campaign_id}/enter", response_class=HTMLResponse, responses=CAMPAIGN_PAGE)
+async def entry_form(request: Request, campaign_id: str, svc: Intake, user: MaybeUser) -> Response:
+    return await of_campaign(request, svc, user, campaign_id, ENTERING, "enter.html", kinds=FieldKind)
 
-    return router
+
+@router.get("/campaigns/{campaign_id}/unit", response_class=HTMLResponse, responses=CAMPAIGN_PAGE)
+async def unit_page(request: Request, campaign_id: str, svc: Intake, user: MaybeUser) -> Response:
+    return await of_campaign(request, svc, user, campaign_id, ADMINS, "unit.html")
+
+
+@router.get("/campaigns/{campaign_id}/dashboard", response_class=HTMLResponse, responses=CAMPAIGN_PAGE)
+async def dashboard(request: Request, campaign_id: str, svc: Intake, user: MaybeUser) -> Response:
+    return await of_campaign(request, svc, user, campaign_id, ADMINS, "dashboard.html")
+
+
+@router.get("/my", response_class=HTMLResponse, responses=LOGGED_IN_PAGE)
+async def my_entries(request: Request, svc: Intake, user: MaybeUser) -> Response:
+    async def page(viewer: Viewer) -> Response:
+        fields = {"form.title": 1, "campaign_id": 1, "stage": 1, "version": 1, "created_at": 1}
+        found = svc.submissions.find(submission_scope(viewer.user), fields)
+        rows = [doc async for doc in found.sort("created_at", -1).limit(MY_ROWS)]
+        ids = list({r["campaign_id"] for r in rows})
+        titles = {
+            doc["_id"]: doc["spec"]["title"]
+            async for doc in svc.campaigns.find({"_id": {"$in": ids}}, {"spec.title": 1})
+        }
+        return render("my.html", viewer, rows=rows, titles=titles)
+
+    return await logged_in(request, user, ENTERING, page)
+
+
+@router.get(
+    "/submissions/{submission_id}",
+    response_class=HTMLResponse,
+    responses={**LOGGED_IN_PAGE, 404: _html("作品不存在或无权查看 / no such entry, or not yours")},
+)
+async def submission_page(request: Request, submission_id: str, svc: Intake, user: MaybeUser) -> Response:
+    async def page(viewer: Viewer) -> Response:
+        sub = await svc.submissions.find_one(
+            {"_id": submission_id}, {"campaign_id": 1, "owner": 1, "attribution": 1, "form.title": 1}
+        )
+        if sub is None or not can_see(viewer.user, sub):
+            # One answer for both: a stranger learns nothing about which ids exist.
+            return refuse(viewer, 404, "作品不存在或无权查看", "no such entry, or not yours")
+        campaign = await svc.find_campaign(sub["campaign_id"])
+        chunk_bytes = svc.settings.upload_chunk_bytes
+        return render("submission.html", viewer, sub=sub, campaign=campaign, chunk_bytes=chunk_bytes)
+
+    return await logged_in(request, user, ENTERING, page)
+
+
+@router.get("/unit", response_class=HTMLResponse, responses=LOGGED_IN_PAGE)
+async def unit_home(request: Request, svc: Intake, user: MaybeUser) -> Response:
+    async def page(viewer: Viewer) -> Response:
+        return render("choose.html", viewer, campaigns=await campaign_list(svc), target="unit")
+
+    return await logged_in(request, user, ADMINS, page)
+
+
+@router.get("/admin", response_class=HTMLResponse, responses=LOGGED_IN_PAGE)
+async def admin_home(request: Request, svc: Intake, user: MaybeUser) -> Response:
+    async def page(viewer: Viewer) -> Response:
+        return render("admin.html", viewer, campaigns=await campaign_list(svc), presets=list_presets())
+
+    return await logged_in(request, user, ("campaign_admin",), page)

@@ -10,31 +10,33 @@ import re
 from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import UTC
 from email.utils import format_datetime
-from typing import TYPE_CHECKING, Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from starlette.requests import ClientDisconnect
 
+from services.common.errors import ServiceError, responses
 from services.intake.accounts import User
+from services.intake.api_models import TusCreated
+from services.intake.app import IntakeService
 from services.intake.auth import require_see
-from services.intake.errors import IntakeError, IntakeRoute
+from services.intake.dependencies import CurrentUser, Intake
 from services.intake.materials import find_material, media_type_for
 from services.intake.naming import stored_name
 from services.intake.upload_rules import check_upload
-
-if TYPE_CHECKING:
-    from services.intake.app import IntakeService
 
 TUS_VERSION = "1.0.0"
 EXTENSIONS = "creation,termination,expiration"
 PREFIX = "/api/tus"
 UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
 OCTETS = "application/offset+octet-stream"
+TUS_HEADERS = {"Tus-Resumable": TUS_VERSION, "Cache-Control": "no-store"}
 
 
-class TusRoute(IntakeRoute):
-    """Every answer, errors included, says which protocol version it speaks."""
+class TusRoute(APIRoute):
+    """Every answer, refusals included, says which protocol version it speaks."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -42,12 +44,10 @@ class TusRoute(IntakeRoute):
         async def route(request: Request) -> Response:
             try:
                 response = await handler(request)
-            except HTTPException as exc:  # from the login dependency
-                response = JSONResponse(
-                    {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
-                )
-            response.headers["Tus-Resumable"] = TUS_VERSION
-            response.headers["Cache-Control"] = "no-store"
+            except ServiceError as exc:  # the app's handler renders it, with these headers
+                exc.headers = {**(exc.headers or {}), **TUS_HEADERS}
+                raise
+            response.headers.update(TUS_HEADERS)
             return response
 
         return route
@@ -61,8 +61,8 @@ def parse_metadata(header: str) -> dict[str, str]:
         try:
             out[key] = base64.b64decode(value.strip(), validate=True).decode("utf-8") if value else ""
         except (binascii.Error, UnicodeDecodeError) as exc:
-            raise IntakeError(
-                400,
+            raise ServiceError(
+                422,
                 f"Upload-Metadata 中“{key}”的值不是有效的 base64",
                 f"Upload-Metadata {key!r} is not base64",
             ) from exc
@@ -72,13 +72,13 @@ def parse_metadata(header: str) -> dict[str, str]:
 def _int_header(request: Request, name: str) -> int:
     raw = request.headers.get(name)
     if raw is None or not raw.isdigit():
-        raise IntakeError(400, f"缺少或无效的 {name} 请求头", f"missing or invalid {name} header")
+        raise ServiceError(400, f"缺少或无效的 {name} 请求头", f"missing or invalid {name} header")
     return int(raw)
 
 
 def _check_version(request: Request) -> None:
     if request.headers.get("tus-resumable") != TUS_VERSION:
-        raise IntakeError(
+        raise ServiceError(
             412,
             f"不支持的 tus 协议版本，请使用 {TUS_VERSION}",
             f"unsupported tus version; use {TUS_VERSION}",
@@ -100,115 +100,196 @@ def _expires(doc: dict[str, Any]) -> str:
     return format_datetime(doc["expires_at"].astimezone(UTC), usegmt=True)
 
 
-def build_tus_router(svc: "IntakeService") -> APIRouter:
-    router = APIRouter(tags=["intake: tus uploads"], route_class=TusRoute)
-    store = svc.uploads
+router = APIRouter(tags=["intake: tus uploads"], route_class=TusRoute)
 
-    async def upload_for(upload_id: str, user: User) -> dict[str, Any]:
-        if not UPLOAD_ID.match(upload_id):
-            raise IntakeError(404, "上传任务不存在", "no such upload")
-        doc = await store.get(upload_id)
-        sub = await svc.submissions.find_one({"_id": doc["submission_id"]}, {"owner": 1, "attribution": 1})
-        require_see(user, sub or {})
-        return doc
 
-    @router.options(PREFIX + "/")
-    @router.options(PREFIX + "/{upload_id}")
-    async def discover() -> Response:
-        return Response(
-            status_code=204,
-            headers={
-                "Tus-Version": TUS_VERSION,
-                "Tus-Extension": EXTENSIONS,
-                "Tus-Max-Size": str(svc.settings.tus_max_size),
-            },
+# The protocol's request headers, as the document shows them. The routes read and check them
+# themselves, for the refusals tus prescribes (412 for another version, 400 for a missing or
+# malformed number); metadata that cannot be used (not base64, no submission or file name) is
+# a well-formed header with unusable content: 422.
+def _header(name: str, description: str, **schema: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "header",
+        "required": True,
+        "description": description,
+        "schema": {"type": "string", **schema},
+    }
+
+
+VERSION_HEADER = _header("Tus-Resumable", "The tus version", enum=[TUS_VERSION])
+LENGTH_HEADER = _header(
+    "Upload-Length", "The file's size in bytes (an empty file is refused)", pattern="^[1-9][0-9]*$"
+)
+METADATA_HEADER = _header(
+    "Upload-Metadata",
+    "key base64(value) pairs, comma-separated: submission_id, filename, optionally material and filetype",
+)
+OFFSET_HEADER = _header("Upload-Offset", "Where these bytes go in the file", pattern="^[0-9]+$")
+UploadId = Annotated[str, Path(pattern=UPLOAD_ID.pattern, description="The upload's id (32 hex digits)")]
+PATCH_REQUEST = {
+    "parameters": [VERSION_HEADER, OFFSET_HEADER],
+    "requestBody": {
+        "required": True,
+        "content": {OCTETS: {"schema": {"type": "string", "format": "binary"}}},
+    },
+}
+
+
+def _tus_answer(description: str, *headers: str) -> dict[str, Any]:
+    shown = {name: {"schema": {"type": "string"}} for name in ("Tus-Resumable", *headers)}
+    return {"description": description, "headers": shown}
+
+
+def tus_route(status: int, description: str, headers: list[str], refusals: list[int]) -> dict[str, Any]:
+    """A tus route's status and documented answers: its own with the headers it sets, and
+    its refusals besides those every tus route may give (login, access, version, bad input)."""
+    return {
+        "status_code": status,
+        "responses": {
+            status: _tus_answer(description, *headers),
+            **responses(401, 403, 404, 412, 422, *refusals),
+        },
+    }
+
+
+async def upload_for(svc: IntakeService, upload_id: str, user: User) -> dict[str, Any]:
+    doc = await svc.uploads.get(upload_id)
+    sub = await svc.submissions.find_one({"_id": doc["submission_id"]}, {"owner": 1, "attribution": 1})
+    require_see(user, sub or {})
+    return doc
+
+
+DISCOVERY: dict[str, Any] = {
+    "status_code": 204,
+    "response_class": Response,
+    "responses": {
+        204: _tus_answer("服务器支持的 tus 协议 / what the server speaks", "Tus-Version", "Tus-Extension")
+    },
+}
+
+
+@router.options(PREFIX + "/", **DISCOVERY)
+async def discover(svc: Intake) -> Response:
+    return Response(
+        status_code=204,
+        headers={
+            "Tus-Version": TUS_VERSION,
+            "Tus-Extension": EXTENSIONS,
+            "Tus-Max-Size": str(svc.settings.tus_max_size),
+        },
+    )
+
+
+@router.options(PREFIX + "/{upload_id}", **DISCOVERY)
+async def discover_at(upload_id: UploadId, svc: Intake) -> Response:
+    """The same answer at an upload's own URL (tus clients may ask there)."""
+    return await discover(svc)
+
+
+@router.post(
+    PREFIX + "/",
+    response_model=TusCreated,
+    **tus_route(201, "已创建上传任务 / upload created", ["Location", "Upload-Expires"], [400, 409, 413, 415]),
+    openapi_extra={"parameters": [VERSION_HEADER, LENGTH_HEADER, METADATA_HEADER]},
+)
+@router.post(PREFIX, status_code=201, response_model=TusCreated, include_in_schema=False)
+async def create(request: Request, svc: Intake, user: CurrentUser) -> Response:
+    _check_version(request)
+    if "upload-defer-length" in request.headers:
+        raise ServiceError(
+            400, "须在开始时声明文件大小（Upload-Length）", "Upload-Defer-Length is not supported"
         )
-
-    @router.post(PREFIX + "/")
-    @router.post(PREFIX)
-    async def create(request: Request, user: User = Depends(svc.auth.user)) -> Response:
-        _check_version(request)
-        if "upload-defer-length" in request.headers:
-            raise IntakeError(
-                400, "须在开始时声明文件大小（Upload-Length）", "Upload-Defer-Length is not supported"
-            )
-        length = _int_header(request, "upload-length")
-        meta = parse_metadata(request.headers.get("upload-metadata", ""))
-        sid, filename = meta.get("submission_id"), meta.get("filename")
-        if not sid or filename is None:
-            raise IntakeError(
-                400,
-                "Upload-Metadata 须包含 submission_id 和 filename",
-                "Upload-Metadata needs submission_id and filename",
-            )
-        sub = await svc.submissions.find_one({"_id": sid})
-        if sub is None:
-            raise IntakeError(404, f"作品 {sid} 不存在", f"no submission {sid}")
-        require_see(user, sub)
-        campaign = await svc.find_campaign(sub["campaign_id"])
-        assert campaign is not None
-        material = find_material(campaign, sub["form"], meta.get("material"))
-        declared_type = meta.get("filetype", "")
-        check_upload(campaign, sub, material, filename, declared_type, length, svc.settings.tus_max_size)
-        doc = await store.create(
-            submission_id=sid,
-            campaign_id=sub["campaign_id"],
-            material=material.key,
-            primary=material.primary,
-            filename=stored_name(campaign, sub["form"], material, filename),
-            original_filename=filename,
-            media_type=media_type_for(material, filename, declared_type),
-            length=length,
-            metadata=request.headers.get("upload-metadata", ""),
-            created_by=user.id,
+    length = _int_header(request, "upload-length")
+    meta = parse_metadata(request.headers.get("upload-metadata", ""))
+    sid, filename = meta.get("submission_id"), meta.get("filename")
+    if not sid or filename is None:
+        raise ServiceError(
+            422,
+            "Upload-Metadata 须包含 submission_id 和 filename",
+            "Upload-Metadata needs submission_id and filename",
         )
-        return JSONResponse(
-            {
-                "upload_id": doc["_id"],
-                "filename": doc["filename"],
-                "expires_at": doc["expires_at"].isoformat(),
-            },
-            status_code=201,
-            headers={"Location": f"{PREFIX}/{doc['_id']}", "Upload-Expires": _expires(doc)},
+    sub = await svc.submissions.find_one({"_id": sid})
+    if sub is None:
+        raise ServiceError(404, f"作品 {sid} 不存在", f"no submission {sid}")
+    require_see(user, sub)
+    campaign = await svc.find_campaign(sub["campaign_id"])
+    assert campaign is not None
+    material = find_material(campaign, sub["form"], meta.get("material"))
+    declared_type = meta.get("filetype", "")
+    check_upload(campaign, sub, material, filename, declared_type, length, svc.settings.tus_max_size)
+    doc = await svc.uploads.create(
+        submission_id=sid,
+        campaign_id=sub["campaign_id"],
+        material=material.key,
+        primary=material.primary,
+        filename=stored_name(campaign, sub["form"], material, filename),
+        original_filename=filename,
+        media_type=media_type_for(material, filename, declared_type),
+        length=length,
+        metadata=request.headers.get("upload-metadata", ""),
+        created_by=user.id,
+    )
+    created = TusCreated(upload_id=doc["_id"], filename=doc["filename"], expires_at=doc["expires_at"])
+    return JSONResponse(
+        created.model_dump(mode="json"),
+        status_code=201,
+        headers={"Location": f"{PREFIX}/{doc['_id']}", "Upload-Expires": _expires(doc)},
+    )
+
+
+@router.head(
+    PREFIX + "/{upload_id}",
+    response_class=Response,
+    **tus_route(200, "已收到的字节数 / how much has arrived", ["Upload-Offset", "Upload-Length"], [410]),
+    openapi_extra={"parameters": [VERSION_HEADER]},
+)
+async def head(upload_id: UploadId, request: Request, svc: Intake, user: CurrentUser) -> Response:
+    _check_version(request)
+    doc = await upload_for(svc, upload_id, user)
+    offset = await svc.uploads.offset_of(doc)
+    return Response(
+        status_code=200,
+        headers={
+            "Upload-Offset": str(offset),
+            "Upload-Length": str(doc["length"]),
+            "Upload-Metadata": doc.get("metadata", ""),
+            "Upload-Expires": _expires(doc),
+        },
+    )
+
+
+@router.patch(
+    PREFIX + "/{upload_id}",
+    response_class=Response,
+    **tus_route(204, "已写入 / stored", ["Upload-Offset"], [400, 409, 410, 413, 415, 460]),
+    openapi_extra=PATCH_REQUEST,
+)
+async def patch(upload_id: UploadId, request: Request, svc: Intake, user: CurrentUser) -> Response:
+    _check_version(request)
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != OCTETS:
+        raise ServiceError(
+            415, f"PATCH 请求的 Content-Type 须为 {OCTETS}", f"a PATCH must have Content-Type {OCTETS}"
         )
+    offset = _int_header(request, "upload-offset")
+    declared = request.headers.get("content-length")
+    doc = await upload_for(svc, upload_id, user)
+    done = await svc.uploads.receive(doc, offset, _body(request), int(declared) if declared else None)
+    headers = {"Upload-Offset": str(done["offset"]), "Upload-Expires": _expires(doc)}
+    if done.get("state") == "done" and done.get("blob"):
+        headers["Zhengji-Sha256"] = done["blob"]["sha256"]
+        if done.get("version"):
+            headers["Zhengji-Version"] = str(done["version"])
+    return Response(status_code=204, headers=headers)
 
-    @router.head(PREFIX + "/{upload_id}")
-    async def head(upload_id: str, request: Request, user: User = Depends(svc.auth.user)) -> Response:
-        _check_version(request)
-        doc = await upload_for(upload_id, user)
-        offset = await store.offset_of(doc)
-        return Response(
-            status_code=200,
-            headers={
-                "Upload-Offset": str(offset),
-                "Upload-Length": str(doc["length"]),
-                "Upload-Metadata": doc.get("metadata", ""),
-                "Upload-Expires": _expires(doc),
-            },
-        )
 
-    @router.patch(PREFIX + "/{upload_id}")
-    async def patch(upload_id: str, request: Request, user: User = Depends(svc.auth.user)) -> Response:
-        _check_version(request)
-        if request.headers.get("content-type", "").split(";")[0].strip().lower() != OCTETS:
-            raise IntakeError(
-                415, f"PATCH 请求的 Content-Type 须为 {OCTETS}", f"a PATCH must have Content-Type {OCTETS}"
-            )
-        offset = _int_header(request, "upload-offset")
-        declared = request.headers.get("content-length")
-        doc = await upload_for(upload_id, user)
-        done = await store.receive(doc, offset, _body(request), int(declared) if declared else None)
-        headers = {"Upload-Offset": str(done["offset"]), "Upload-Expires": _expires(doc)}
-        if done.get("state") == "done" and done.get("blob"):
-            headers["Zhengji-Sha256"] = done["blob"]["sha256"]
-            if done.get("version"):
-                headers["Zhengji-Version"] = str(done["version"])
-        return Response(status_code=204, headers=headers)
-
-    @router.delete(PREFIX + "/{upload_id}")
-    async def terminate(upload_id: str, request: Request, user: User = Depends(svc.auth.user)) -> Response:
-        _check_version(request)
-        await store.terminate(await upload_for(upload_id, user))
-        return Response(status_code=204)
-
-    return router
+@router.delete(
+    PREFIX + "/{upload_id}",
+    response_class=Response,
+    **tus_route(204, "已删除 / terminated", [], [410]),
+    openapi_extra={"parameters": [VERSION_HEADER]},
+)
+async def terminate(upload_id: UploadId, request: Request, svc: Intake, user: CurrentUser) -> Response:
+    _check_version(request)
+    await svc.uploads.terminate(await upload_for(svc, upload_id, user))
+    return Response(status_code=204)

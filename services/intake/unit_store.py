@@ -6,7 +6,7 @@ from typing import Any
 from pymongo import ASCENDING, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.intake.errors import IntakeError
+from services.common.errors import ServiceError
 from services.intake.units import LEVELS, Parsed, Unit, check_tree, paths
 
 
@@ -38,7 +38,7 @@ class UnitStore:
     async def require(self, code: str) -> dict[str, Any]:
         doc = await self.get(code)
         if doc is None:
-            raise IntakeError(
+            raise ServiceError(
                 422,
                 f"单位代码 {code} 不存在，请先导入组织机构",
                 f"no unit with code {code}",
@@ -61,7 +61,7 @@ class UnitStore:
         incoming = {u.code: u for u in parsed.units}
         problems = parsed.problems + check_tree(parsed.units, known=stored)
         if problems:
-            raise IntakeError(
+            raise ServiceError(
                 422,
                 f"组织机构表有{len(problems)}处错误，未导入任何单位",
                 f"the organisation file has {len(problems)} problem(s); nothing was imported",

@@ -23,10 +23,11 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from contracts import BlobRef
 from services.common.blobs import URI_PREFIX
+from services.common.errors import ServiceError
 from services.common.metrics import UPLOAD_BYTES
 from services.intake import partials
 from services.intake.block_writer import BlockWriter
-from services.intake.errors import IntakeError, too_large
+from services.intake.upload_rules import too_large
 
 if TYPE_CHECKING:
     from services.intake.app import IntakeService
@@ -40,8 +41,8 @@ class AlreadyFinished(Exception):
     """Another request (or the sweeper) finished this upload first."""
 
 
-def offset_error(status: int, zh: str, en: str, offset: int) -> IntakeError:
-    return IntakeError(status, zh, en, headers={"Upload-Offset": str(offset)}, offset=offset)
+def offset_error(status: int, zh: str, en: str, offset: int) -> ServiceError:
+    return ServiceError(status, zh, en, headers={"Upload-Offset": str(offset)}, offset=offset)
 
 
 class UploadStore:
@@ -79,11 +80,11 @@ class UploadStore:
     async def get(self, upload_id: str) -> dict[str, Any]:
         doc = await self.uploads.find_one({"_id": upload_id})
         if doc is None:
-            raise IntakeError(
+            raise ServiceError(
                 404, "上传任务不存在或已被清理，请重新上传", "no such upload (it may have expired)"
             )
         if doc["state"] == "receiving" and doc["expires_at"] < datetime.now(UTC):
-            raise IntakeError(410, "上传任务已过期，请重新上传", "the upload has expired; start again")
+            raise ServiceError(410, "上传任务已过期，请重新上传", "the upload has expired; start again")
         return doc
 
     async def offset_of(self, doc: dict[str, Any]) -> int:
@@ -228,7 +229,7 @@ class UploadStore:
         final = self.svc.deps.blobs.path(doc["sha256"])
         if not await asyncio.to_thread(partials.commit, self.path(uid), final):
             await self._done(uid, None, error="文件数据丢失，请重新上传 / the file's bytes were lost")
-            raise IntakeError(410, "文件数据丢失，请重新上传", "the file's bytes were lost; upload it again")
+            raise ServiceError(410, "文件数据丢失，请重新上传", "the file's bytes were lost; upload it again")
         ref = BlobRef(
             uri=URI_PREFIX + doc["sha256"],
             sha256=doc["sha256"],
@@ -241,7 +242,7 @@ class UploadStore:
             version = await attach(self.svc, doc, ref, self._mark_done(uid, ref))
         except AlreadyFinished:
             return await self.uploads.find_one({"_id": uid}) or {}
-        except IntakeError as exc:
+        except ServiceError as exc:
             await self._done(uid, ref, error=f"{exc.zh} / {exc.en}")
             raise
         return {

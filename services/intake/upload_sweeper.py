@@ -12,7 +12,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from services.intake.errors import IntakeError
+from services.common.errors import ServiceError
 from services.intake.upload_store import UploadStore
 
 STUCK_FINISHING_S = 60.0
@@ -29,7 +29,7 @@ async def sweep_once(store: UploadStore) -> dict[str, int]:
         counts["expired" if doc["state"] == "receiving" else "forgotten"] += 1
     stuck = {"state": "finishing", "updated_at": {"$lt": now - timedelta(seconds=STUCK_FINISHING_S)}}
     async for doc in store.uploads.find(stuck):
-        with contextlib.suppress(IntakeError):
+        with contextlib.suppress(ServiceError):
             await store.finish(doc["_id"])
             counts["finished"] += 1
     known = {d["_id"] async for d in store.uploads.find({"state": {"$ne": "done"}}, {"_id": 1})}

@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 from contracts.calendar import window_state, zone_label
 from contracts.campaign import Campaign, Window
-from services.intake.errors import IntakeError
+from services.common.errors import ServiceError
 
 
 def zh_date(day: date) -> str:
@@ -21,7 +21,7 @@ def window_text(window: Window, campaign: Campaign) -> tuple[str, str]:
     )
 
 
-def upload_refusal(campaign: Campaign, now: datetime | None = None) -> IntakeError | None:
+def upload_refusal(campaign: Campaign, now: datetime | None = None) -> ServiceError | None:
     """Why an upload cannot happen now, or None when it can."""
     window = campaign.upload_window
     if window is None:
@@ -30,26 +30,26 @@ def upload_refusal(campaign: Campaign, now: datetime | None = None) -> IntakeErr
     zh, en = window_text(window, campaign)
     shown = {"starts": str(window.starts), "ends": str(window.ends) if window.ends else None}
     if state == "before":
-        return IntakeError(
+        return ServiceError(
             403,
             f"上传尚未开始：上传时间为{zh}",
             f"uploads have not opened yet: they are open {en}",
             window=shown,
         )
     if state == "after":
-        return IntakeError(
+        return ServiceError(
             403, f"上传已截止：上传时间为{zh}", f"uploads have closed: they were open {en}", window=shown
         )
     return None
 
 
-def registration_refusal(campaign: Campaign, now: datetime | None = None) -> IntakeError | None:
+def registration_refusal(campaign: Campaign, now: datetime | None = None) -> ServiceError | None:
     """Registering is possible before the window opens (to prepare), but not after it closed."""
     window = campaign.upload_window
     if window is None or window_state(window, campaign, now) != "after":
         return None
     closed = upload_refusal(campaign, now)
     assert closed is not None
-    return IntakeError(
+    return ServiceError(
         403, closed.zh.replace("上传已截止", "报名已截止"), closed.en, window=closed.extra["window"]
     )

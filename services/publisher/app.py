@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import httpx
-from fastapi import APIRouter
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from contracts import TOPICS, SubmissionPublished, SubmissionReviewed
@@ -21,9 +20,7 @@ from services.common.service import Service
 from services.publisher.adapters.base import Adapter
 from services.publisher.adapters.http import HttpAdapter
 from services.publisher.adapters.webhook import WebhookAdapter
-from services.publisher.api import build_router
 from services.publisher.circuit import Circuits
-from services.publisher.pages import build_pages
 from services.publisher.policy import DeliveryPolicy
 from services.publisher.publication_store import MongoDeliveryStore
 from services.publisher.publications import queue_deliveries
@@ -63,9 +60,10 @@ class PublisherService(Service):
         )
         self.publishing = Publishing(self, self.worker)
         self.subscriptions = Subscriptions(self)
-        self.router = APIRouter()
-        self.router.include_router(build_router(self))
-        self.router.include_router(build_pages(self))
+        # The routes import this module for their service type, hence imported here.
+        from services.publisher.routes import router
+
+        self.router = router
 
     def register(self) -> None:
         super().register()

@@ -7,18 +7,18 @@ faststart MP4 master where neither can play it."""
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, Depends
 from fastapi.responses import FileResponse, HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import BaseModel
 
 from contracts.campaign import Campaign
-from services.common.consumer import NotReady
+from services.common.errors import ServiceError, responses
+from services.common.web import campaign_of, page_responses, service
+from services.publisher.app import PublisherService
 from services.publisher.publications import PUBLISHED
-
-if TYPE_CHECKING:
-    from services.publisher.app import PublisherService
 
 HERE = Path(__file__).parent
 STATIC = {
@@ -96,52 +96,83 @@ def award_names(campaign: Campaign, works: list[dict[str, Any]]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def build_pages(svc: "PublisherService") -> APIRouter:
-    router = APIRouter(tags=["showcase"])
+class Platform(BaseModel):
+    target: str
+    name: str
+    url: str | None
 
-    async def load(campaign_id: str) -> tuple[Campaign, list[dict[str, Any]]]:
-        try:
-            campaign = await svc.campaign(campaign_id)
-        except NotReady as exc:
-            raise HTTPException(
-                404, detail={"message_zh": f"活动 {campaign_id} 不存在", "message_en": str(exc)}
-            ) from exc
-        cursor = svc.publications.find({"campaign_id": campaign_id, "status": PUBLISHED}).sort(
-            "published_at", 1
-        )
-        keys = [t.key for t in campaign.publication_targets]
-        works = showcase_works([p async for p in cursor], svc.settings.base_url(), keys)
-        order = {name: i for i, name in enumerate(award_names(campaign, works))}
-        return campaign, sorted(works, key=lambda w: (order.get(w["award_tier"], len(order)), w["title"]))
 
-    @router.get("/api/publisher/campaigns/{campaign_id}/showcase")
-    async def showcase_json(
-        campaign_id: str, group: str | None = None, category: str | None = None, award: str | None = None
-    ) -> list[dict[str, Any]]:
-        _, works = await load(campaign_id)
-        return filtered(works, group, category, award)
+class ShowcaseWork(BaseModel):
+    submission_id: str
+    title: str
+    summary: str | None
+    group: str | None
+    category: str | None
+    unit_name: str
+    author: str | None
+    award_tier: str | None
+    poster_url: str | None
+    hls_url: str | None
+    video_url: str | None
+    audio_url: str | None
+    image_url: str | None
+    file_url: str | None
+    platforms: list[Platform]
 
-    @router.get("/showcase/{campaign_id}", response_class=HTMLResponse)
-    async def showcase(
-        campaign_id: str, group: str | None = None, category: str | None = None, award: str | None = None
-    ) -> HTMLResponse:
-        campaign, works = await load(campaign_id)
-        shown = filtered(works, group or None, category or None, award or None)
-        html = templates.get_template("showcase.html").render(
-            campaign=campaign,
-            works=shown,
-            total=len(works),
-            groups=campaign.groups,
-            categories=[c.name for c in campaign.categories],
-            awards=award_names(campaign, works),
-            chosen={"group": group or "", "category": category or "", "award": award or ""},
-        )
-        return HTMLResponse(html)
 
-    @router.get("/showcase/static/{name}")
-    async def static(name: str) -> FileResponse:
-        if name not in STATIC:
-            raise HTTPException(404, detail={"message_zh": "文件不存在", "message_en": "no such file"})
-        return FileResponse(HERE / "static" / STATIC_PATHS.get(name, name), media_type=STATIC[name])
+async def published(
+    svc: Annotated[PublisherService, Depends(service(PublisherService))], campaign_id: str
+) -> tuple[Campaign, list[dict[str, Any]]]:
+    """The campaign and its published works, in the order of its awards."""
+    campaign = await campaign_of(svc, campaign_id)
+    cursor = svc.publications.find({"campaign_id": campaign_id, "status": PUBLISHED}).sort("published_at", 1)
+    keys = [t.key for t in campaign.publication_targets]
+    works = showcase_works([p async for p in cursor], svc.settings.base_url(), keys)
+    order = {name: i for i, name in enumerate(award_names(campaign, works))}
+    return campaign, sorted(works, key=lambda w: (order.get(w["award_tier"], len(order)), w["title"]))
 
-    return router
+
+Published = Annotated[tuple[Campaign, list[dict[str, Any]]], Depends(published)]
+router = APIRouter(tags=["showcase"])
+
+
+@router.get(
+    "/api/publisher/campaigns/{campaign_id}/showcase",
+    response_model=list[ShowcaseWork],
+    responses=responses(404),
+)
+async def showcase_json(
+    shown: Published, group: str | None = None, category: str | None = None, award: str | None = None
+) -> list[dict[str, Any]]:
+    return filtered(shown[1], group, category, award)
+
+
+@router.get("/showcase/{campaign_id}", response_class=HTMLResponse, responses=page_responses(404))
+async def showcase(
+    shown: Published, group: str | None = None, category: str | None = None, award: str | None = None
+) -> HTMLResponse:
+    campaign, works = shown
+    html = templates.get_template("showcase.html").render(
+        campaign=campaign,
+        works=filtered(works, group or None, category or None, award or None),
+        total=len(works),
+        groups=campaign.groups,
+        categories=[c.name for c in campaign.categories],
+        awards=award_names(campaign, works),
+        chosen={"group": group or "", "category": category or "", "award": award or ""},
+    )
+    return HTMLResponse(html)
+
+
+@router.get(
+    "/showcase/static/{name}",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {t: {"schema": {"type": "string"}} for t in sorted(set(STATIC.values()))}},
+        **responses(404),
+    },
+)
+async def static(name: str) -> FileResponse:
+    if name not in STATIC:
+        raise ServiceError(404, "文件不存在", "no such file")
+    return FileResponse(HERE / "static" / STATIC_PATHS.get(name, name), media_type=STATIC[name])

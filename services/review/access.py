@@ -13,8 +13,10 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import HTTPException, Request
+from fastapi import Request
 from pymongo.asynchronous.collection import AsyncCollection
+
+from services.common.errors import ServiceError
 
 COOKIE = "zhengji_review"
 
@@ -41,10 +43,6 @@ class Identity:
         return {"id": self.reviewer_id, "name": self.name, "role": self.role}
 
 
-def _err(status: int, zh: str, en: str) -> HTTPException:
-    return HTTPException(status, detail={"message_zh": zh, "message_en": en})
-
-
 def presented_token(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
@@ -69,11 +67,13 @@ class Access:
     async def reviewer(self, request: Request) -> Identity:
         found = await self.identify(presented_token(request))
         if found is None:
-            raise _err(401, "请使用评审令牌登录", "sign in with your reviewer access token")
+            raise ServiceError(401, "请使用评审令牌登录", "sign in with your reviewer access token")
         return found
 
     async def chair(self, request: Request, campaign_id: str, level: str) -> Identity:
         who = await self.reviewer(request)
         if who.role != "chair" or who.campaign_id != campaign_id or who.level != level:
-            raise _err(403, "仅本级评审组长可以执行此操作", "only this level's panel chair may do this")
+            raise ServiceError(
+                403, "仅本级评审组长可以执行此操作", "only this level's panel chair may do this"
+            )
         return who

@@ -9,7 +9,6 @@ entry in the same transaction. The modules beside this one hold the parts; this 
 
 from typing import Any
 
-from fastapi import APIRouter
 from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -32,12 +31,10 @@ class ReviewService(Service):
         self.appeals = self.db["appeals"]
         self.audit = AuditLog(self.db["audit"])
         self.access = Access(self.experts)
-        from services.review.api import build_router
-        from services.review.pages import build_pages
+        # The routes import this module for their service type, hence imported here.
+        from services.review.routes import router
 
-        self.router = APIRouter()
-        self.router.include_router(build_router(self))
-        self.router.include_router(build_pages(self))
+        self.router = router
 
     def register(self) -> None:
         super().register()

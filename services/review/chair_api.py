@@ -3,25 +3,37 @@
 The chair is not blind: the score table and exports name units. Public answers (the notice) show
 what a 公示 shows: title, unit, author where the campaign makes authors public, and the result."""
 
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, HTTPException, Request, Response
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Response
+from pydantic import AwareDatetime, BaseModel, Field
 
-from services.review.access import Identity
-from services.review.errors import RoundError
+from services.common.errors import ServiceError, responses
+from services.review.chair_answers import (
+    AppealFiled,
+    AppealResolved,
+    AuditRecord,
+    ChoicesView,
+    Finalised,
+    NoticeStarted,
+    Progress,
+    Proposal,
+    PublicNotice,
+    Reassigned,
+    ScoreTable,
+)
+from services.review.dependencies import Chair, Review
 from services.review.finalising import finalise, proposal, set_choices
 from services.review.notice import appeal, resolve_appeal, start_notice
 from services.review.report_rows import EXPORTS, export
 from services.review.rounds import NOTICE, context, reassign
 from services.review.tables import progress, score_table
 
-if TYPE_CHECKING:
-    from services.review.app import ReviewService
-
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CHAIR = (401, 403, 404)  # not signed in; not this level's chair; no such round
+
+router = APIRouter()
 
 
 class Reassign(BaseModel):
@@ -41,7 +53,9 @@ class Freeze(BaseModel):
     proposal_id: str | None = Field(
         default=None, description="The proposal the chair saw; refused if changed"
     )
-    ends_at: datetime | None = Field(default=None, description="公示 end; default: the level's notice days")
+    ends_at: AwareDatetime | None = Field(
+        default=None, description="公示 end; default: the level's notice days"
+    )
 
 
 class Appeal(BaseModel):
@@ -54,132 +68,104 @@ class Resolution(BaseModel):
     note: str = ""
 
 
-def build_chair_router(svc: "ReviewService") -> APIRouter:
-    router = APIRouter()
+@router.get("/rounds/{round_id}/progress", response_model=Progress, responses=responses(*CHAIR))
+async def progress_(svc: Review, _chair: Chair, round_id: str) -> dict[str, Any]:
+    rnd, _, _, _ = await context(svc, round_id)
+    return {"round_id": round_id, "state": rnd["state"], "reviewers": await progress(svc, rnd)}
 
-    def fail(exc: RoundError) -> HTTPException:
-        return HTTPException(exc.status, detail=exc.detail())
 
-    async def chair(request: Request, round_id: str) -> Identity:
-        try:
-            rnd, _, _, _ = await context(svc, round_id)
-        except RoundError as exc:
-            raise fail(exc) from exc
-        return await svc.access.chair(request, rnd["campaign_id"], rnd["level"])
+@router.get("/rounds/{round_id}/table", response_model=ScoreTable, responses=responses(*CHAIR))
+async def table(svc: Review, _chair: Chair, round_id: str) -> dict[str, Any]:
+    rnd, campaign, _, _ = await context(svc, round_id)
+    return await score_table(svc, rnd, campaign)
 
-    @router.get("/rounds/{round_id}/progress")
-    async def progress_(round_id: str, request: Request) -> dict[str, Any]:
-        await chair(request, round_id)
-        rnd, _, _, _ = await context(svc, round_id)
-        return {"round_id": round_id, "state": rnd["state"], "reviewers": await progress(svc, rnd)}
 
-    @router.get("/rounds/{round_id}/table")
-    async def table(round_id: str, request: Request) -> dict[str, Any]:
-        await chair(request, round_id)
-        rnd, campaign, _, _ = await context(svc, round_id)
-        return await score_table(svc, rnd, campaign)
+@router.post("/rounds/{round_id}/reassign", response_model=Reassigned, responses=responses(*CHAIR, 400, 409))
+async def reassign_(svc: Review, who: Chair, round_id: str, body: Reassign) -> dict[str, Any]:
+    got = await reassign(svc, round_id, body.submission_id, body.old_reviewer, body.new_reviewer, who.who)
+    return {"submission_id": body.submission_id, "reviewers": got}
 
-    @router.post("/rounds/{round_id}/reassign")
-    async def reassign_(round_id: str, body: Reassign, request: Request) -> dict[str, Any]:
-        who = await chair(request, round_id)
-        try:
-            got = await reassign(
-                svc, round_id, body.submission_id, body.old_reviewer, body.new_reviewer, who.who
-            )
-        except RoundError as exc:
-            raise fail(exc) from exc
-        return {"submission_id": body.submission_id, "reviewers": got}
 
-    @router.put("/rounds/{round_id}/choices")
-    async def choices(round_id: str, body: Choices, request: Request) -> dict[str, Any]:
-        who = await chair(request, round_id)
-        try:
-            return await set_choices(svc, round_id, body.awards, body.recommend, who.who)
-        except RoundError as exc:
-            raise fail(exc) from exc
+@router.put("/rounds/{round_id}/choices", response_model=ChoicesView, responses=responses(*CHAIR, 400, 409))
+async def choices(svc: Review, who: Chair, round_id: str, body: Choices) -> dict[str, Any]:
+    return await set_choices(svc, round_id, body.awards, body.recommend, who.who)
 
-    @router.get("/rounds/{round_id}/proposal")
-    async def proposal_(round_id: str, request: Request) -> dict[str, Any]:
-        await chair(request, round_id)
-        try:
-            return await proposal(svc, round_id)
-        except RoundError as exc:
-            raise fail(exc) from exc
 
-    @router.post("/rounds/{round_id}/notice")
-    async def notice(round_id: str, request: Request, body: Freeze | None = None) -> dict[str, Any]:
-        who = await chair(request, round_id)
-        body = body or Freeze()
-        try:
-            return await start_notice(svc, round_id, who.who, body.ends_at, body.proposal_id)
-        except RoundError as exc:
-            raise fail(exc) from exc
+@router.get("/rounds/{round_id}/proposal", response_model=Proposal, responses=responses(*CHAIR))
+async def proposal_(svc: Review, _chair: Chair, round_id: str) -> dict[str, Any]:
+    return await proposal(svc, round_id)
 
-    @router.post("/rounds/{round_id}/finalise")
-    async def finalise_(round_id: str, request: Request, body: Freeze | None = None) -> dict[str, Any]:
-        who = await chair(request, round_id)
-        try:
-            return await finalise(svc, round_id, who.who, (body or Freeze()).proposal_id)
-        except RoundError as exc:
-            raise fail(exc) from exc
 
-    @router.get("/rounds/{round_id}/audit")
-    async def audit(round_id: str, request: Request) -> list[dict[str, Any]]:
-        await chair(request, round_id)
-        return await svc.audit.of_round(round_id)
+@router.post("/rounds/{round_id}/notice", response_model=NoticeStarted, responses=responses(*CHAIR, 400, 409))
+async def notice(svc: Review, who: Chair, round_id: str, body: Freeze | None = None) -> dict[str, Any]:
+    body = body or Freeze()
+    return await start_notice(svc, round_id, who.who, body.ends_at, body.proposal_id)
 
-    @router.post("/rounds/{round_id}/appeals/{appeal_id}/resolve")
-    async def resolve(round_id: str, appeal_id: str, body: Resolution, request: Request) -> dict[str, Any]:
-        who = await chair(request, round_id)
-        try:
-            return await resolve_appeal(svc, round_id, appeal_id, body.upheld, body.note, who.who)
-        except RoundError as exc:
-            raise fail(exc) from exc
 
-    @router.get("/rounds/{round_id}/exports/{kind}.xlsx")
-    async def export_(round_id: str, kind: str, request: Request) -> Response:
-        await chair(request, round_id)
-        if kind not in EXPORTS:
-            raise HTTPException(
-                404, detail={"message_zh": "没有这种导出表", "message_en": f"exports: {EXPORTS}"}
-            )
-        try:
-            name, data = await export(svc, round_id, kind)
-        except RoundError as exc:
-            raise fail(exc) from exc
-        disposition = f"attachment; filename=\"{kind}.xlsx\"; filename*=UTF-8''{quote(name)}"
-        return Response(data, media_type=XLSX, headers={"content-disposition": disposition})
+@router.post("/rounds/{round_id}/finalise", response_model=Finalised, responses=responses(*CHAIR, 400, 409))
+async def finalise_(svc: Review, who: Chair, round_id: str, body: Freeze | None = None) -> dict[str, Any]:
+    return await finalise(svc, round_id, who.who, (body or Freeze()).proposal_id)
 
-    # -- public: the 公示 and appeals ------------------------------------------------------------
 
-    @router.get("/rounds/{round_id}/notice")
-    async def public_notice(round_id: str) -> dict[str, Any]:
-        try:
-            rnd, campaign, _, level = await context(svc, round_id)
-        except RoundError as exc:
-            raise fail(exc) from exc
-        if rnd["state"] != NOTICE:
-            raise fail(RoundError(404, "本轮评审当前没有公示", "the round is not in public notice"))
-        docs = {d["_id"]: d async for d in svc.entries.find({"_id": {"$in": rnd["submission_ids"]}})}
-        rows = [
-            {
-                "submission_id": sid,
-                "title": docs[sid]["entry"]["title"],
-                "unit_name": docs[sid]["attribution"]["unit_name"],
-                "author": docs[sid]["attribution"].get("author") if campaign.authors_public else None,
-                "outcome": d["outcome"],
-                "tier": d["tier"],
-            }
-            for sid, d in rnd["frozen"]["decisions"].items()
-            if d["outcome"] != "not_recommended"
-        ]
-        return {"round_id": round_id, "level": level.name, **rnd["notice"], "entries": rows}
+@router.get("/rounds/{round_id}/audit", response_model=list[AuditRecord], responses=responses(*CHAIR))
+async def audit(svc: Review, _chair: Chair, round_id: str) -> list[dict[str, Any]]:
+    return await svc.audit.of_round(round_id)
 
-    @router.post("/rounds/{round_id}/appeals", status_code=201)
-    async def appeal_(round_id: str, body: Appeal) -> dict[str, Any]:
-        try:
-            return await appeal(svc, round_id, body.submission_id, body.reason)
-        except RoundError as exc:
-            raise fail(exc) from exc
 
-    return router
+@router.post(
+    "/rounds/{round_id}/appeals/{appeal_id}/resolve",
+    response_model=AppealResolved,
+    responses=responses(*CHAIR, 400, 409),
+)
+async def resolve(svc: Review, who: Chair, round_id: str, appeal_id: str, body: Resolution) -> dict[str, Any]:
+    return await resolve_appeal(svc, round_id, appeal_id, body.upheld, body.note, who.who)
+
+
+@router.get(
+    "/rounds/{round_id}/exports/{kind}.xlsx",
+    response_class=Response,
+    responses={
+        200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}},
+        **responses(*CHAIR, 409),
+    },
+)
+async def export_(svc: Review, _chair: Chair, round_id: str, kind: str) -> Response:
+    if kind not in EXPORTS:
+        raise ServiceError(404, "没有这种导出表", f"exports: {EXPORTS}")
+    name, data = await export(svc, round_id, kind)
+    disposition = f"attachment; filename=\"{kind}.xlsx\"; filename*=UTF-8''{quote(name)}"
+    return Response(data, media_type=XLSX, headers={"content-disposition": disposition})
+
+
+# -- public: the 公示 and appeals ----------------------------------------------------------------
+
+
+@router.get("/rounds/{round_id}/notice", response_model=PublicNotice, responses=responses(404))
+async def public_notice(svc: Review, round_id: str) -> dict[str, Any]:
+    rnd, campaign, _, level = await context(svc, round_id)
+    if rnd["state"] != NOTICE:
+        raise ServiceError(404, "本轮评审当前没有公示", "the round is not in public notice")
+    docs = {d["_id"]: d async for d in svc.entries.find({"_id": {"$in": rnd["submission_ids"]}})}
+    rows = [
+        {
+            "submission_id": sid,
+            "title": docs[sid]["entry"]["title"],
+            "unit_name": docs[sid]["attribution"]["unit_name"],
+            "author": docs[sid]["attribution"].get("author") if campaign.authors_public else None,
+            "outcome": d["outcome"],
+            "tier": d["tier"],
+        }
+        for sid, d in rnd["frozen"]["decisions"].items()
+        if d["outcome"] != "not_recommended"
+    ]
+    return {"round_id": round_id, "level": level.name, **rnd["notice"], "entries": rows}
+
+
+@router.post(
+    "/rounds/{round_id}/appeals",
+    status_code=201,
+    response_model=AppealFiled,
+    responses=responses(400, 404, 409),
+)
+async def appeal_(svc: Review, round_id: str, body: Appeal) -> dict[str, Any]:
+    return await appeal(svc, round_id, body.submission_id, body.reason)

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from pymongo import UpdateOne
 
+from services.common.errors import ServiceError
 from services.review.access import new_token, token_hash
 from services.review.eligibility import excludes_county
-from services.review.errors import RoundError
 from services.review.experts import ExpertFileError, parse_experts
 from services.review.opening import level_of
 
@@ -28,11 +28,11 @@ async def import_experts(
     try:
         rows = parse_experts(data)
     except ExpertFileError as exc:
-        raise RoundError(422, f"专家名单有误：{exc.zh}", f"the expert list has errors: {exc.en}") from exc
+        raise ServiceError(422, f"专家名单有误：{exc.zh}", f"the expert list has errors: {exc.en}") from exc
     if excludes_county(campaign, level):
         lacking = [r.name for r in rows if not r.county_code]
         if lacking:
-            raise RoundError(
+            raise ServiceError(
                 422,
                 f"本活动在{level.name}回避本县区，以下专家须填写县区编码：{'、'.join(lacking)}",
                 f"this level excludes reviewers' own counties: give county_code for {lacking}",
@@ -95,6 +95,6 @@ async def reissue_token(
         {"$set": {"token_sha256": token_hash(token)}},
     )
     if done.matched_count != 1:
-        raise RoundError(404, f"本级没有评审专家 {reviewer_id}", f"no expert {reviewer_id} at this level")
+        raise ServiceError(404, f"本级没有评审专家 {reviewer_id}", f"no expert {reviewer_id} at this level")
     await svc.audit.record(who, "token.reissued", campaign_id=campaign_id, reviewer_id=reviewer_id)
     return {"reviewer_id": reviewer_id, "token": token}

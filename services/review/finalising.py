@@ -17,10 +17,10 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from contracts import Attribution, EntryInfo, Rendition, SubmissionReviewed
 from contracts.campaign import Campaign, ReviewLevel
+from services.common.errors import ServiceError
 from services.common.store import in_transaction
 from services.review.awards import AwardSchemeError
 from services.review.eligibility import placement
-from services.review.errors import RoundError
 from services.review.outcomes import Scored, propose
 from services.review.rounds import FINAL, OPEN, context, require_open
 from services.review.tables import aggregate_round, counted, missing_scores, sheets_of
@@ -80,7 +80,7 @@ async def compute(
             confirmed=bool(choices.get("confirmed")),
         )
     except AwardSchemeError as exc:
-        raise RoundError(
+        raise ServiceError(
             422, f"奖项或推荐方案无法执行：{exc.zh}", f"the award scheme cannot be met: {exc.en}"
         ) from exc
     decisions = {
@@ -116,18 +116,18 @@ async def proposal(svc: "ReviewService", round_id: str) -> dict[str, Any]:
 
 def ready(p: dict[str, Any], proposal_id: str | None) -> None:
     if p["missing"]:
-        raise RoundError(
+        raise ServiceError(
             409,
             f"尚有 {len(p['missing'])} 份评分未完成",
             f"{len(p['missing'])} scores are missing",
             missing=p["missing"],
         )
     if p["pending"]:
-        raise RoundError(
+        raise ServiceError(
             409, p["pending"][0]["message_zh"], p["pending"][0]["message_en"], pending=p["pending"]
         )
     if proposal_id and proposal_id != p["proposal_id"]:
-        raise RoundError(
+        raise ServiceError(
             409,
             "评审结果已变化，请重新查看拟定结果后再确认",
             "the proposal changed since you saw it: review it again",
@@ -142,7 +142,7 @@ async def set_choices(
     require_open(rnd)
     unknown = sorted((set(awards) | set(recommend)) - set(rnd["pools"]))
     if unknown:
-        raise RoundError(404, "以下作品不在本轮评审中", "entries not in this round", submission_ids=unknown)
+        raise ServiceError(404, "以下作品不在本轮评审中", "entries not in this round", submission_ids=unknown)
     choices = {"awards": awards, "recommend": sorted(set(recommend)), "confirmed": True}
     trial = {**rnd, "choices": choices}
     await compute(svc, trial, campaign, level)  # refuses (422) a choice the rules do not allow
@@ -163,10 +163,10 @@ async def finalise(
 ) -> dict[str, Any]:
     rnd, campaign, _, level = await context(svc, round_id)
     if rnd["state"] == FINAL:
-        raise RoundError(409, "本轮评审已定稿，不能重复定稿", "the round is already finalised")
+        raise ServiceError(409, "本轮评审已定稿，不能重复定稿", "the round is already finalised")
     if rnd["state"] == OPEN:
         if level.public_notice_days is not None:
-            raise RoundError(
+            raise ServiceError(
                 409, "本级须先公示，公示期满后方可定稿", "this level needs its public notice first"
             )
         p = await compute(svc, rnd, campaign, level)
@@ -174,9 +174,9 @@ async def finalise(
     else:
         p = rnd["frozen"]
         if datetime.now(UTC) < rnd["notice"]["ends_at"]:
-            raise RoundError(409, "公示期未满，不能定稿", "the public notice has not ended yet")
+            raise ServiceError(409, "公示期未满，不能定稿", "the public notice has not ended yet")
         if await svc.appeals.count_documents({"round_id": round_id, "state": "open"}):
-            raise RoundError(409, "尚有未处理的异议", "appeals are still open")
+            raise ServiceError(409, "尚有未处理的异议", "appeals are still open")
     docs = {d["_id"]: d async for d in svc.entries.find({"_id": {"$in": rnd["submission_ids"]}})}
     events = [_reviewed(svc.name, docs[sid], level, d) for sid, d in p["decisions"].items()]
     now = datetime.now(UTC)
@@ -188,7 +188,7 @@ async def finalise(
             session=session,
         )
         if done.modified_count != 1:
-            raise RoundError(409, "本轮评审已定稿，不能重复定稿", "the round is already finalised")
+            raise ServiceError(409, "本轮评审已定稿，不能重复定稿", "the round is already finalised")
         for sid, d in p["decisions"].items():
             result = {**d, "score": float(d["score"]), "round_id": round_id, "at": now}
             await svc.entries.update_one(

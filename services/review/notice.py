@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
+from services.common.errors import ServiceError
 from services.review.audit import PUBLIC
-from services.review.errors import RoundError
 from services.review.finalising import compute, ready
 from services.review.rounds import NOTICE, OPEN, context, require_open
 
@@ -29,19 +29,19 @@ async def start_notice(
     rnd, campaign, _, level = await context(svc, round_id)
     require_open(rnd)
     if level.public_notice_days is None:
-        raise RoundError(409, f"{level.name}不设公示", f"the {level.key} level has no public notice")
+        raise ServiceError(409, f"{level.name}不设公示", f"the {level.key} level has no public notice")
     p = await compute(svc, rnd, campaign, level)
     ready(p, proposal_id)
     now = datetime.now(UTC)
     ends = ends_at or now + timedelta(days=level.public_notice_days)
     if ends < now:
-        raise RoundError(422, "公示结束时间不能早于现在", "the notice cannot end in the past")
+        raise ServiceError(422, "公示结束时间不能早于现在", "the notice cannot end in the past")
     notice = {"starts_at": now, "ends_at": ends}
     done = await svc.rounds.update_one(
         {"_id": round_id, "state": OPEN}, {"$set": {"state": NOTICE, "frozen": p, "notice": notice}}
     )
     if done.modified_count != 1:
-        raise RoundError(409, "本轮状态已变化，请刷新", "the round changed meanwhile")
+        raise ServiceError(409, "本轮状态已变化，请刷新", "the round changed meanwhile")
     await svc.audit.record(
         who, "notice.started", campaign_id=rnd["campaign_id"], round_id=round_id,
         proposal_id=p["proposal_id"], ends_at=ends.isoformat(),
@@ -52,13 +52,13 @@ async def start_notice(
 async def appeal(svc: "ReviewService", round_id: str, submission_id: str, reason: str) -> dict[str, Any]:
     rnd, _, _, _ = await context(svc, round_id)
     if rnd["state"] != NOTICE or datetime.now(UTC) > rnd["notice"]["ends_at"]:
-        raise RoundError(
+        raise ServiceError(
             409, "当前不在公示期内，不能提出异议", "appeals are taken only during the public notice"
         )
     if submission_id not in rnd["pools"]:
-        raise RoundError(404, "该作品不在本轮评审中", "the entry is not in this round")
+        raise ServiceError(404, "该作品不在本轮评审中", "the entry is not in this round")
     if not reason.strip():
-        raise RoundError(422, "请写明异议理由", "give the reason for the appeal")
+        raise ServiceError(422, "请写明异议理由", "give the reason for the appeal")
     doc = {
         "_id": "A" + uuid4().hex[:12].upper(),
         "round_id": round_id,
@@ -80,14 +80,14 @@ async def resolve_appeal(
 ) -> dict[str, Any]:
     rnd, _, _, _ = await context(svc, round_id)
     if rnd["state"] != NOTICE:
-        raise RoundError(409, "当前不在公示期内", "the round is not in public notice")
+        raise ServiceError(409, "当前不在公示期内", "the round is not in public notice")
     state = "upheld" if upheld else "dismissed"
     done = await svc.appeals.update_one(
         {"_id": appeal_id, "round_id": round_id, "state": "open"},
         {"$set": {"state": state, "note": note, "resolved_at": datetime.now(UTC), "resolved_by": who}},
     )
     if done.modified_count != 1:
-        raise RoundError(404, "没有待处理的该项异议", f"no open appeal {appeal_id}")
+        raise ServiceError(404, "没有待处理的该项异议", f"no open appeal {appeal_id}")
     if upheld:  # back to scoring; the frozen proposal is void and a new notice is needed
         await svc.rounds.update_one(
             {"_id": round_id, "state": NOTICE},

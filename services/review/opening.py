@@ -13,10 +13,10 @@ from typing import Any
 
 from contracts.calendar import where_in
 from contracts.campaign import Campaign, ReviewLevel
+from services.common.errors import ServiceError
 from services.review.assignment import AssignmentError, AssignmentResult, assign_reviewers, conflict_reason
 from services.review.assignment import reassign as swap
 from services.review.eligibility import assignment_settings, declared, placement, to_review, to_reviewer
-from services.review.errors import RoundError
 from services.review.pooling import pool_key, pool_labels, pool_problems
 from services.review.round_store import FINAL, OPEN, Expert, ReviewEntry, Round, round_id_of
 
@@ -26,7 +26,7 @@ def level_of(campaign: Campaign, key: str) -> tuple[int, ReviewLevel]:
         if level.key == key:
             return i, level
     keys = ", ".join(lv.key for lv in campaign.review_levels)
-    raise RoundError(
+    raise ServiceError(
         404, f"本活动没有评审级别“{key}”（可选：{keys}）", f"no review level {key!r}; have {keys}"
     )
 
@@ -38,9 +38,9 @@ def level_below(campaign: Campaign, key: str) -> ReviewLevel | None:
 
 def check_open(state: str) -> None:
     if state == FINAL:
-        raise RoundError(409, "本轮评审已定稿，不能再修改", "the round is finalised: nothing can change")
+        raise ServiceError(409, "本轮评审已定稿，不能再修改", "the round is finalised: nothing can change")
     if state != OPEN:
-        raise RoundError(
+        raise ServiceError(
             409, "本轮评审正在公示，不能修改评分或分配", "the round is in public notice: no changes"
         )
 
@@ -50,9 +50,9 @@ def refuse_opening(
 ) -> None:
     """A round opens once, and only after the level below it is final."""
     if existing is not None:
-        raise RoundError(409, f"{level.name}已开启", f"the {level.key} round is already open")
+        raise ServiceError(409, f"{level.name}已开启", f"the {level.key} round is already open")
     if below is not None and (below_round is None or below_round.state != FINAL):
-        raise RoundError(
+        raise ServiceError(
             409, f"{below.name}尚未定稿，不能开启{level.name}", f"the {below.key} round is not final yet"
         )
 
@@ -62,7 +62,7 @@ def new_round(campaign: Campaign, level: ReviewLevel, entries: list[ReviewEntry]
     placed = [placement(e.document()) for e in entries]
     problems = pool_problems(campaign, level, placed)
     if problems:
-        raise RoundError(
+        raise ServiceError(
             422,
             f"有 {len(problems)} 件作品无法确定评审分组，请先在报名信息中补全",
             f"{len(problems)} entries cannot be pooled: fix their registration first",
@@ -177,4 +177,4 @@ def reassigned(
             )
         return sorted([*current, expert.id])
     except AssignmentError as exc:
-        raise RoundError(422, exc.zh, exc.en) from exc
+        raise ServiceError(422, exc.zh, exc.en) from exc

@@ -5,21 +5,21 @@ the same JSON API as any client. A reviewer signs in by opening ``/review/login?
 link the organisers send with the token); the token then lives in an HttpOnly cookie. Reviewer
 pages are built from the same blind views as the API, so they can name no entrant, school or unit."""
 
+import mimetypes
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from services.common.errors import ServiceError
+from services.common.web import page_responses
 from services.review.access import COOKIE, Identity, presented_token
-from services.review.errors import RoundError
+from services.review.dependencies import Review
 from services.review.rounds import context
 from services.review.sheets import my_assignments, open_entry
 from services.review.tables import progress, score_table
-
-if TYPE_CHECKING:
-    from services.review.app import ReviewService
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -38,80 +38,119 @@ def message(title: str, zh: str, en: str, status: int) -> HTMLResponse:
     return render("message.html", status, title=title, message_zh=zh, message_en=en, who=None)
 
 
-def build_pages(svc: "ReviewService") -> APIRouter:
-    router = APIRouter(include_in_schema=False)
+def _html(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
 
-    async def signed_in(request: Request) -> Identity | None:
-        return await svc.access.identify(presented_token(request))
 
-    @router.get("/review/static/{name}")
-    async def static(name: str) -> FileResponse:
-        if name not in STATIC_FILES:
-            raise HTTPException(404)
-        return FileResponse(STATIC / name)
+# A page answers with a page, a page that says why not, or the way to the login page.
+Responses = dict[int | str, dict[str, Any]]
+TO_LOGIN: Responses = {303: {"description": "未登录：转到登录页 / not signed in: to the login page"}}
+REFUSED: Responses = {403: _html("无权查看 / not allowed"), 404: _html("不存在 / not found")}
+STATIC_TYPES = sorted({mimetypes.guess_type(name)[0] or "application/octet-stream" for name in STATIC_FILES})
 
-    @router.get("/review/login", response_model=None)
-    async def login(request: Request, token: str = "") -> Response:
-        who = await svc.access.identify(token) if token else None
-        if who is None:
-            return render("login.html", 401 if token else 200, failed=bool(token), who=None)
-        to = "/review/" if who.role != "chair" else f"/review/chair/rounds/{who.campaign_id}:{who.level}"
-        answer = RedirectResponse(to, status_code=303)
-        answer.set_cookie(COOKIE, token, httponly=True, samesite="lax", max_age=60 * 60 * 24 * 30)
-        return answer
+router = APIRouter(tags=["review: pages"])
 
-    @router.get("/review/logout")
-    async def logout() -> RedirectResponse:
-        answer = RedirectResponse("/review/login", status_code=303)
-        answer.delete_cookie(COOKIE)
-        return answer
 
-    @router.get("/review/", response_model=None)
-    async def mine(request: Request) -> Response:
-        who = await signed_in(request)
-        if who is None:
-            return RedirectResponse("/review/login", status_code=303)
-        items = await my_assignments(svc, who)
-        done = sum(i["sheet"]["status"] == "complete" for i in items)
-        return render("my.html", who=who, items=items, done=done)
+async def signed_in(svc: Review, request: Request) -> Identity | None:
+    return await svc.access.identify(presented_token(request))
 
-    @router.get("/review/rounds/{round_id}/entries/{submission_id}", response_model=None)
-    async def score_page(round_id: str, submission_id: str, request: Request) -> Response:
-        who = await signed_in(request)
-        if who is None:
-            return RedirectResponse("/review/login", status_code=303)
-        try:
-            view = await open_entry(svc, who, round_id, submission_id)
-        except RoundError as exc:
-            return message("无法评审 Cannot review", exc.zh, exc.en, exc.status)
-        return render("score.html", who=who, **view)
 
-    @router.get("/review/chair/rounds/{round_id}", response_model=None)
-    async def chair_page(round_id: str, request: Request) -> Response:
-        who = await signed_in(request)
-        if who is None:
-            return RedirectResponse("/review/login", status_code=303)
-        try:
-            rnd, campaign, _, level = await context(svc, round_id)
-        except RoundError as exc:
-            return message("评审轮次 Round", exc.zh, exc.en, exc.status)
-        if who.role != "chair" or (who.campaign_id, who.level) != (rnd["campaign_id"], rnd["level"]):
-            return message(
-                "仅限组长 Chair only", "仅本级评审组长可以查看", "only this level's chair may see this", 403
-            )
-        table = await score_table(svc, rnd, campaign)
-        reviewers = await progress(svc, rnd)
-        names = {r["reviewer_id"]: r["name"] for r in reviewers}
-        return render(
-            "chair.html",
-            who=who,
-            round=rnd,
-            campaign=campaign,
-            level=level,
-            table=table,
-            reviewers=reviewers,
-            names=names,
-            report=rnd.get("assignment_report") or {},
+SignedIn = Annotated[Identity | None, Depends(signed_in)]
+
+
+@router.get(
+    "/review/static/{name}",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {t: {"schema": {"type": "string"}} for t in STATIC_TYPES}},
+        **page_responses(404),
+    },
+)
+async def static(name: str) -> FileResponse:
+    if name not in STATIC_FILES:
+        raise ServiceError(404, "文件不存在", "no such file")
+    return FileResponse(STATIC / name)
+
+
+@router.get(
+    "/review/login",
+    response_class=HTMLResponse,
+    response_model=None,
+    responses={
+        303: {"description": "已登录：转到评审页 / signed in: to the reviewer's or chair's page"},
+        401: _html("令牌无效 / the token is not valid"),
+    },
+)
+async def login(svc: Review, token: str = "") -> Response:
+    who = await svc.access.identify(token) if token else None
+    if who is None:
+        return render("login.html", 401 if token else 200, failed=bool(token), who=None)
+    to = "/review/" if who.role != "chair" else f"/review/chair/rounds/{who.campaign_id}:{who.level}"
+    answer = RedirectResponse(to, status_code=303)
+    answer.set_cookie(COOKIE, token, httponly=True, samesite="lax", max_age=60 * 60 * 24 * 30)
+    return answer
+
+
+@router.get("/review/logout", response_class=RedirectResponse, status_code=303)
+async def logout() -> RedirectResponse:
+    answer = RedirectResponse("/review/login", status_code=303)
+    answer.delete_cookie(COOKIE)
+    return answer
+
+
+@router.get("/review/", response_class=HTMLResponse, response_model=None, responses=TO_LOGIN)
+async def mine(svc: Review, who: SignedIn) -> Response:
+    if who is None:
+        return RedirectResponse("/review/login", status_code=303)
+    items = await my_assignments(svc, who)
+    done = sum(i["sheet"]["status"] == "complete" for i in items)
+    return render("my.html", who=who, items=items, done=done)
+
+
+@router.get(
+    "/review/rounds/{round_id}/entries/{submission_id}",
+    response_class=HTMLResponse,
+    response_model=None,
+    responses={**TO_LOGIN, **REFUSED},
+)
+async def score_page(svc: Review, who: SignedIn, round_id: str, submission_id: str) -> Response:
+    if who is None:
+        return RedirectResponse("/review/login", status_code=303)
+    try:
+        view = await open_entry(svc, who, round_id, submission_id)
+    except ServiceError as exc:  # a page answers with a page, not the API's JSON
+        return message("无法评审 Cannot review", exc.zh, exc.en, exc.status)
+    return render("score.html", who=who, **view)
+
+
+@router.get(
+    "/review/chair/rounds/{round_id}",
+    response_class=HTMLResponse,
+    response_model=None,
+    responses={**TO_LOGIN, **REFUSED},
+)
+async def chair_page(svc: Review, who: SignedIn, round_id: str) -> Response:
+    if who is None:
+        return RedirectResponse("/review/login", status_code=303)
+    try:
+        rnd, campaign, _, level = await context(svc, round_id)
+    except ServiceError as exc:
+        return message("评审轮次 Round", exc.zh, exc.en, exc.status)
+    if who.role != "chair" or (who.campaign_id, who.level) != (rnd["campaign_id"], rnd["level"]):
+        return message(
+            "仅限组长 Chair only", "仅本级评审组长可以查看", "only this level's chair may see this", 403
         )
-
-    return router
+    table = await score_table(svc, rnd, campaign)
+    reviewers = await progress(svc, rnd)
+    names = {r["reviewer_id"]: r["name"] for r in reviewers}
+    return render(
+        "chair.html",
+        who=who,
+        round=rnd,
+        campaign=campaign,
+        level=level,
+        table=table,
+        reviewers=reviewers,
+        names=names,
+        report=rnd.get("assignment_report") or {},
+    )

@@ -4,7 +4,7 @@ proposal) and the entries it holds. Public registration fields (资源制作方,
 
 from typing import TYPE_CHECKING, Any
 
-from services.review.errors import RoundError
+from services.common.errors import ServiceError
 from services.review.exports import award_list, recommendation_form, remuneration, unit_statistics
 from services.review.finalising import proposal
 from services.review.rounds import context
@@ -24,7 +24,7 @@ TITLES = {
 async def rows_of(svc: "ReviewService", round_id: str) -> list[dict[str, Any]]:
     p = await proposal(svc, round_id)
     if not p.get("decisions"):
-        raise RoundError(
+        raise ServiceError(
             409,
             "尚无评审结果可导出（评分未完成）",
             "nothing to export yet: scores are missing",
@@ -69,7 +69,7 @@ async def export(svc: "ReviewService", round_id: str, kind: str) -> tuple[str, b
         return name, unit_statistics(f"{caption} 单位统计", rows, [t.name for t in level.outcome.tiers])
     per_minute = campaign.review_settings.pay_per_minute_yuan
     if per_minute is None:
-        raise RoundError(
+        raise ServiceError(
             404,
             "本活动未设置按分钟奖补标准",
             "this campaign sets no remuneration per minute (pay_per_minute_yuan)",

@@ -1,16 +1,18 @@
 """The reviewer's API (bearer token or the page's cookie). Every answer is blind: built from
 ``blind.blind_entry`` and the reviewer's own sheet, never from the stored entry as a whole."""
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-from services.review.errors import RoundError
+from services.common.errors import ServiceError, responses
+from services.review.answers import Assignment, EntryView, Me, SheetView
+from services.review.dependencies import Review, Reviewer
 from services.review.sheets import declare_conflict, my_assignments, open_entry, save_sheet
 
-if TYPE_CHECKING:
-    from services.review.app import ReviewService
+router = APIRouter()
+ENTRY = (401, 403, 404)  # not signed in; not assigned or in conflict; not in the round
 
 
 class SheetBody(BaseModel):
@@ -28,62 +30,53 @@ class ConflictBody(BaseModel):
     reason: str = ""
 
 
-def build_reviewer_router(svc: "ReviewService") -> APIRouter:
-    router = APIRouter()
+@router.get("/me", response_model=Me, responses=responses(401))
+async def me(who: Reviewer) -> Me:
+    return Me(reviewer_id=who.reviewer_id, name=who.name, role=who.role, level=who.level)
 
-    def fail(exc: RoundError) -> HTTPException:
-        return HTTPException(exc.status, detail=exc.detail())
 
-    @router.get("/me")
-    async def me(request: Request) -> dict[str, Any]:
-        who = await svc.access.reviewer(request)
-        return {"reviewer_id": who.reviewer_id, "name": who.name, "role": who.role, "level": who.level}
+@router.get("/me/assignments", response_model=list[Assignment], responses=responses(401))
+async def assignments(svc: Review, who: Reviewer) -> list[dict[str, Any]]:
+    return await my_assignments(svc, who)
 
-    @router.get("/me/assignments")
-    async def assignments(request: Request) -> list[dict[str, Any]]:
-        return await my_assignments(svc, await svc.access.reviewer(request))
 
-    @router.get("/rounds/{round_id}/entries/{submission_id}")
-    async def entry(round_id: str, submission_id: str, request: Request) -> dict[str, Any]:
-        who = await svc.access.reviewer(request)
-        try:
-            return await open_entry(svc, who, round_id, submission_id)
-        except RoundError as exc:
-            raise fail(exc) from exc
+@router.get(
+    "/rounds/{round_id}/entries/{submission_id}", response_model=EntryView, responses=responses(*ENTRY)
+)
+async def entry(svc: Review, who: Reviewer, round_id: str, submission_id: str) -> dict[str, Any]:
+    return await open_entry(svc, who, round_id, submission_id)
 
-    @router.put("/rounds/{round_id}/entries/{submission_id}/sheet")
-    async def put_sheet(
-        round_id: str, submission_id: str, body: SheetBody, request: Request
-    ) -> dict[str, Any]:
-        """Autosave: idempotent; a partial sheet is kept as a draft."""
-        who = await svc.access.reviewer(request)
-        try:
-            return await save_sheet(svc, who, round_id, submission_id, body.model_dump())
-        except RoundError as exc:
-            raise fail(exc) from exc
 
-    @router.post("/rounds/{round_id}/scores", status_code=204)
-    async def score(round_id: str, body: ScoreBody, request: Request) -> Response:
-        """The older one-call form: the same as the PUT above."""
-        who = await svc.access.reviewer(request)
-        if body.reviewer not in (None, who.reviewer_id, who.name):
-            raise HTTPException(
-                403,
-                detail={"message_zh": "只能提交本人的评分", "message_en": "you can only score as yourself"},
-            )
-        try:
-            await save_sheet(svc, who, round_id, body.submission_id, body.model_dump())
-        except RoundError as exc:
-            raise fail(exc) from exc
-        return Response(status_code=204)
+@router.put(
+    "/rounds/{round_id}/entries/{submission_id}/sheet",
+    response_model=SheetView,
+    responses=responses(*ENTRY, 400, 409),
+)
+async def put_sheet(
+    svc: Review, who: Reviewer, round_id: str, submission_id: str, body: SheetBody
+) -> dict[str, Any]:
+    """Autosave: idempotent; a partial sheet is kept as a draft."""
+    return await save_sheet(svc, who, round_id, submission_id, body.model_dump())
 
-    @router.post("/rounds/{round_id}/entries/{submission_id}/conflict", status_code=204)
-    async def conflict(round_id: str, submission_id: str, body: ConflictBody, request: Request) -> Response:
-        who = await svc.access.reviewer(request)
-        try:
-            await declare_conflict(svc, who, round_id, submission_id, body.reason)
-        except RoundError as exc:
-            raise fail(exc) from exc
-        return Response(status_code=204)
 
-    return router
+@router.post(
+    "/rounds/{round_id}/scores",
+    status_code=204,
+    response_class=Response,
+    responses=responses(*ENTRY, 400, 409),
+)
+async def score(svc: Review, who: Reviewer, round_id: str, body: ScoreBody) -> None:
+    """The older one-call form: the same as the PUT above."""
+    if body.reviewer not in (None, who.reviewer_id, who.name):
+        raise ServiceError(403, "只能提交本人的评分", "you can only score as yourself")
+    await save_sheet(svc, who, round_id, body.submission_id, body.model_dump())
+
+
+@router.post(
+    "/rounds/{round_id}/entries/{submission_id}/conflict",
+    status_code=204,
+    response_class=Response,
+    responses=responses(*ENTRY, 400, 409),
+)
+async def conflict(svc: Review, who: Reviewer, round_id: str, submission_id: str, body: ConflictBody) -> None:
+    await declare_conflict(svc, who, round_id, submission_id, body.reason)

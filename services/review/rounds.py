@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from contracts.calendar import campaign_today
 from contracts.campaign import Campaign, ReviewLevel
-from services.review.errors import RoundError
+from services.common.errors import ServiceError
 from services.review.opening import (
     check_open,
     level_below,
@@ -109,7 +109,7 @@ async def staff_round(
     _, level = level_of(campaign, rnd.level)
     check_open(rnd.state)
     if await store.scoring_began(rnd.id):
-        raise RoundError(
+        raise ServiceError(
             409, "已有评审开始打分，不能重新自动分配；请由组长人工改派", "scoring has begun: use reassignment"
         )
     experts = await store.experts(rnd.campaign_id, rnd.level)
@@ -136,14 +136,14 @@ async def change_reviewer(
     _, level = level_of(campaign, rnd.level)
     check_open(rnd.state)
     if submission_id not in rnd.pools:
-        raise RoundError(404, "该作品不在本轮评审中", "the entry is not in this round")
+        raise ServiceError(404, "该作品不在本轮评审中", "the entry is not in this round")
     expert = await store.expert(new, rnd.campaign_id, rnd.level)
     if expert is None:
-        raise RoundError(404, f"本级没有评审专家 {new}", f"no expert {new} at this level")
+        raise ServiceError(404, f"本级没有评审专家 {new}", f"no expert {new} at this level")
     [entry] = await store.entries([submission_id])
     updated = reassigned(campaign, level, rnd, entry, expert, old)
     if not await store.change_assignment(rnd.id, submission_id, rnd.assignments.get(submission_id), updated):
-        raise RoundError(
+        raise ServiceError(
             409, "分配已被他人修改，请刷新后重试", "the assignment changed meanwhile: reload and retry"
         )
     await audit.record(
@@ -160,5 +160,5 @@ async def _round(store: RoundStore, round_id: str) -> Round:
     return rnd
 
 
-def _no_round(round_id: str) -> RoundError:
-    return RoundError(404, "评审轮次不存在", f"no round {round_id}")
+def _no_round(round_id: str) -> ServiceError:
+    return ServiceError(404, "评审轮次不存在", f"no round {round_id}")

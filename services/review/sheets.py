@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from contracts.campaign import Campaign
+from services.common.errors import ServiceError
 from services.review.access import Identity
 from services.review.assignment import conflict_reason
 from services.review.blind import blind_entry
 from services.review.eligibility import assignment_settings, declared, placement, to_review, to_reviewer
-from services.review.errors import RoundError
 from services.review.rounds import context, require_open
 from services.review.rubric import ScoreSheetError
 from services.review.scoring import campaign_rubric, holistic, read_sheet, rubric_view
@@ -33,18 +33,20 @@ async def _allowed(
 ) -> tuple[dict[str, Any], Any, dict[str, Any]]:
     rnd, campaign, _, level = await context(svc, round_id)
     if (who.campaign_id, who.level) != (rnd["campaign_id"], rnd["level"]):
-        raise RoundError(403, "您不是本级评审专家", "you are not a reviewer of this level")
+        raise ServiceError(403, "您不是本级评审专家", "you are not a reviewer of this level")
     if submission_id not in rnd["pools"]:
-        raise RoundError(404, "该作品不在本轮评审中", "the entry is not in this round")
+        raise ServiceError(404, "该作品不在本轮评审中", "the entry is not in this round")
     doc = await svc.entries.find_one({"_id": submission_id})
     expert = await svc.experts.find_one({"_id": who.reviewer_id})
     assert doc is not None and expert is not None
     entry = to_review(level, placement(doc))
     reviewer = to_reviewer(expert, {entry.pool})
     if conflict_reason(reviewer, entry, declared([expert]), assignment_settings(campaign, level)) is not None:
-        raise RoundError(403, "您与该作品存在回避关系，不能查看或评分", "you are in conflict with this entry")
+        raise ServiceError(
+            403, "您与该作品存在回避关系，不能查看或评分", "you are in conflict with this entry"
+        )
     if who.reviewer_id not in rnd["assignments"].get(submission_id, []):
-        raise RoundError(403, "该作品未分配给您评审", "this entry is not assigned to you")
+        raise ServiceError(403, "该作品未分配给您评审", "this entry is not assigned to you")
     return rnd, campaign, doc
 
 
@@ -84,11 +86,13 @@ async def save_sheet(
             raise ScoreSheetError([("请填写评分表", "send a score sheet")])
         sheet = read_sheet(rubric, raw)
     except ScoreSheetError as exc:
-        raise RoundError(
+        raise ServiceError(
             422, f"评分无效：{exc.zh}", f"invalid score: {exc.en}", problems=exc.problems
         ) from exc
     if len(comment) > MAX_COMMENT:
-        raise RoundError(422, f"评语不能超过{MAX_COMMENT}字", f"the comment exceeds {MAX_COMMENT} characters")
+        raise ServiceError(
+            422, f"评语不能超过{MAX_COMMENT}字", f"the comment exceeds {MAX_COMMENT} characters"
+        )
     key = sheet_id(round_id, submission_id, who.reviewer_id)
     status = "complete" if sheet.complete else "draft"
     total = str(sheet.total) if sheet.total is not None else None

@@ -49,9 +49,9 @@ class TranscoderService(Service):
         self.hardware: Hardware | None = None
         self.encoder: EncoderChoice | None = None
         self.transcodes: dict[str, Transcode] = {}  # job id -> the transcode running here
-        from services.transcoder.api import build_router
+        from services.transcoder.api import router  # the routes import this module
 
-        self.router = build_router(self)
+        self.router = router
 
     def register(self) -> None:
         super().register()

@@ -77,7 +77,7 @@ async def test_bad_uploads_are_refused_before_any_byte(
     empty = await create(admin, 0, **ok)
     assert empty.status_code == 400 and "为空" in zh(empty)
     no_id = await create(admin, MB, filename="clip.mp4")
-    assert no_id.status_code == 400 and "submission_id" in zh(no_id)
+    assert no_id.status_code == 422 and "submission_id" in zh(no_id)
     unknown = await create(admin, MB, **{**ok, "material": "poster"})
     assert unknown.status_code == 422 and "没有材料" in zh(unknown)
     old = await admin.post("/api/tus/", headers={"Tus-Resumable": "0.2.2", "Upload-Length": "10"})

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from contracts.campaign import Campaign, Window
-from services.intake.errors import IntakeError
+from services.common.errors import ServiceError
 from services.intake.materials import find_material, materials_of, media_type_for, size_limit, type_problem
 from services.intake.presets import load_preset
 from services.intake.upload_rules import check_upload
@@ -58,7 +58,7 @@ def test_a_declared_size_over_the_material_limit_is_413_in_chinese(yanbian: Camp
     video = yanbian.materials[0]
     assert size_limit(video) == 500 * 1024 * 1024
     inside = datetime(2024, 6, 1, tzinfo=UTC)
-    with pytest.raises(IntakeError) as caught:
+    with pytest.raises(ServiceError) as caught:
         check_upload(yanbian, sub(), video, "a.mp4", "video/mp4", 600 * 1024 * 1024, MAX, inside)
     assert caught.value.status == 413 and "500 MB" in caught.value.zh and "超过" in caught.value.zh
 
@@ -91,18 +91,18 @@ def test_a_new_version_only_from_the_stages_that_allow_it(yanbian: Campaign) -> 
     video, form = yanbian.materials[0], yanbian.materials[2]
     for stage in ("registered", "failed_validation", "transcode_failed", "awaiting_approval", "returned"):
         check_upload(yanbian, sub(stage), video, "a.mp4", "video/mp4", 10, MAX, inside)
-    with pytest.raises(IntakeError) as caught:
+    with pytest.raises(ServiceError) as caught:
         check_upload(yanbian, sub("validating"), video, "a.mp4", "video/mp4", 10, MAX, inside)
     assert caught.value.status == 409 and "处理中" in caught.value.zh
     # other materials may still change while the work is being checked, but not once approved
     check_upload(yanbian, sub("validating"), form, "f.pdf", "application/pdf", 10, MAX, inside)
-    with pytest.raises(IntakeError) as caught:
+    with pytest.raises(ServiceError) as caught:
         check_upload(yanbian, sub("in_review", "approved"), form, "f.pdf", "", 10, MAX, inside)
     assert caught.value.status == 409 and "审核" in caught.value.zh
 
 
 def test_the_window_is_checked_first(yanbian: Campaign) -> None:
-    with pytest.raises(IntakeError) as caught:
+    with pytest.raises(ServiceError) as caught:
         check_upload(
             yanbian,
             sub(),
@@ -120,7 +120,7 @@ def test_shanxi_materials_come_from_the_chosen_series() -> None:
     shanxi = load_preset("shanxi-xuexi-2019")
     text = materials_of(shanxi, {"series": "来自脱贫攻坚一线的报告"})
     assert [m.key for m in text][:2] == ["text", "photos"]
-    with pytest.raises(IntakeError) as caught:
+    with pytest.raises(ServiceError) as caught:
         find_material(shanxi, {"series": "优质慕课"}, "photos")
     assert caught.value.status == 422 and "video" in caught.value.zh
 

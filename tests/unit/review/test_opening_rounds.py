@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from contracts import Attribution, EntryInfo
+from services.common.errors import ServiceError
 from services.intake.presets import load_preset
-from services.review.errors import RoundError
 from services.review.round_store import FINAL, NOTICE, Expert, ReviewEntry
 from services.review.rounds import change_reviewer, open_level, staff_round
 from tests.unit.fakes import FakeRoundStore, RecordingAudit
@@ -56,8 +56,8 @@ def audit() -> RecordingAudit:
     return RecordingAudit()
 
 
-async def refused(call: Any) -> RoundError:
-    with pytest.raises(RoundError) as caught:
+async def refused(call: Any) -> ServiceError:
+    with pytest.raises(ServiceError) as caught:
         await call
     return caught.value
 
