@@ -34,7 +34,7 @@ from services.intake.materials import series_of
 from services.intake.naming import expected_stem
 from services.intake.registration import check_form
 from services.intake.transcoding import transcode_progress
-from services.intake.tus import PREFIX
+from services.intake.tus_protocol import PREFIX
 from services.intake.views import row_view, submission_view
 from services.intake.window import registration_refusal
 
