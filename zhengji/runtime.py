@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 
 from contracts import CAMPAIGN_TOPIC, dlq_topic
 from services.common.assets import mount_shared_assets
@@ -28,6 +29,13 @@ PROMETHEUS_TEXT = {
     "description": "Prometheus 指标 / metrics",
     "content": {"text/plain": {"schema": {"type": "string"}}},
 }
+
+
+class Health(BaseModel):
+    ok: bool
+    services: list[str]
+
+
 SERVICES: dict[str, type[Service]] = {
     "intake": IntakeService,
     "validator": ValidatorService,
@@ -84,9 +92,9 @@ class Runtime:
         app.state.services = self.services
         app.state.callers = Callers(self.settings)
 
-        @app.get("/healthz")
-        async def healthz() -> dict[str, object]:
-            return {"ok": True, "services": self.names}
+        @app.get("/healthz", response_model=Health)
+        async def healthz() -> Health:
+            return Health(ok=True, services=self.names)
 
         @app.get("/metrics", response_class=Response, responses={200: PROMETHEUS_TEXT})
         async def metrics() -> Response:

@@ -31,7 +31,7 @@ from services.intake.naming import expected_stem
 from services.intake.registration import register_entry as register
 from services.intake.submission_store import MongoSubmissionStore
 from services.intake.transcoding import transcode_progress
-from services.intake.tus import PREFIX
+from services.intake.tus_protocol import PREFIX
 from services.intake.views import row_view, submission_view
 
 router = APIRouter(tags=["intake: entries"])

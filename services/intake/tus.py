@@ -6,33 +6,37 @@ runs at creation, before a byte is accepted. https://tus.io/protocols/resumable-
 
 import base64
 import binascii
-import re
 from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import UTC
 from email.utils import format_datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.requests import ClientDisconnect
 
-from services.common.errors import ServiceError, responses
-from services.intake.accounts import User
+from services.common.errors import ServiceError
 from services.intake.api_models import TusCreated
-from services.intake.app import IntakeService
 from services.intake.auth import require_see
 from services.intake.dependencies import CurrentUser, Intake
 from services.intake.materials import find_material, media_type_for
 from services.intake.naming import stored_name
+from services.intake.tus_protocol import (
+    DISCOVERY,
+    EXTENSIONS,
+    LENGTH_HEADER,
+    METADATA_HEADER,
+    OCTETS,
+    PATCH_REQUEST,
+    PREFIX,
+    TUS_HEADERS,
+    TUS_VERSION,
+    UPLOAD_ID,
+    VERSION_HEADER,
+    tus_route,
+)
 from services.intake.upload_rules import check_upload
-
-TUS_VERSION = "1.0.0"
-EXTENSIONS = "creation,termination,expiration"
-PREFIX = "/api/tus"
-UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
-OCTETS = "application/offset+octet-stream"
-TUS_HEADERS = {"Tus-Resumable": TUS_VERSION, "Cache-Control": "no-store"}
 
 
 class TusRoute(APIRoute):
@@ -76,16 +80,6 @@ def _int_header(request: Request, name: str) -> int:
     return int(raw)
 
 
-def _check_version(request: Request) -> None:
-    if request.headers.get("tus-resumable") != TUS_VERSION:
-        raise ServiceError(
-            412,
-            f"不支持的 tus 协议版本，请使用 {TUS_VERSION}",
-            f"unsupported tus version; use {TUS_VERSION}",
-            headers={"Tus-Version": TUS_VERSION},
-        )
-
-
 async def _body(request: Request) -> AsyncIterator[bytes]:
     """The request body; a dropped connection simply ends it (what arrived is kept)."""
     try:
@@ -101,72 +95,32 @@ def _expires(doc: dict[str, Any]) -> str:
 
 
 router = APIRouter(tags=["intake: tus uploads"], route_class=TusRoute)
-
-
-# The protocol's request headers, as the document shows them. The routes read and check them
-# themselves, for the refusals tus prescribes (412 for another version, 400 for a missing or
-# malformed number); metadata that cannot be used (not base64, no submission or file name) is
-# a well-formed header with unusable content: 422.
-def _header(name: str, description: str, **schema: Any) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "header",
-        "required": True,
-        "description": description,
-        "schema": {"type": "string", **schema},
-    }
-
-
-VERSION_HEADER = _header("Tus-Resumable", "The tus version", enum=[TUS_VERSION])
-LENGTH_HEADER = _header(
-    "Upload-Length", "The file's size in bytes (an empty file is refused)", pattern="^[1-9][0-9]*$"
-)
-METADATA_HEADER = _header(
-    "Upload-Metadata",
-    "key base64(value) pairs, comma-separated: submission_id, filename, optionally material and filetype",
-)
-OFFSET_HEADER = _header("Upload-Offset", "Where these bytes go in the file", pattern="^[0-9]+$")
 UploadId = Annotated[str, Path(pattern=UPLOAD_ID.pattern, description="The upload's id (32 hex digits)")]
-PATCH_REQUEST = {
-    "parameters": [VERSION_HEADER, OFFSET_HEADER],
-    "requestBody": {
-        "required": True,
-        "content": {OCTETS: {"schema": {"type": "string", "format": "binary"}}},
-    },
-}
 
 
-def _tus_answer(description: str, *headers: str) -> dict[str, Any]:
-    shown = {name: {"schema": {"type": "string"}} for name in ("Tus-Resumable", *headers)}
-    return {"description": description, "headers": shown}
+async def tus_version(request: Request) -> None:
+    """Every tus request but OPTIONS names the version it speaks."""
+    if request.headers.get("tus-resumable") != TUS_VERSION:
+        raise ServiceError(
+            412,
+            f"不支持的 tus 协议版本，请使用 {TUS_VERSION}",
+            f"unsupported tus version; use {TUS_VERSION}",
+            headers={"Tus-Version": TUS_VERSION},
+        )
 
 
-def tus_route(status: int, description: str, headers: list[str], refusals: list[int]) -> dict[str, Any]:
-    """A tus route's status and documented answers: its own with the headers it sets, and
-    its refusals besides those every tus route may give (login, access, version, bad input)."""
-    return {
-        "status_code": status,
-        "responses": {
-            status: _tus_answer(description, *headers),
-            **responses(401, 403, 404, 412, 422, *refusals),
-        },
-    }
+Versioned = Annotated[None, Depends(tus_version)]
 
 
-async def upload_for(svc: IntakeService, upload_id: str, user: User) -> dict[str, Any]:
+async def visible_upload(upload_id: UploadId, svc: Intake, user: CurrentUser, _: Versioned) -> dict[str, Any]:
+    """The upload a path names, of an entry the caller may see (after the login and version)."""
     doc = await svc.uploads.get(upload_id)
     sub = await svc.submissions.find_one({"_id": doc["submission_id"]}, {"owner": 1, "attribution": 1})
     require_see(user, sub or {})
     return doc
 
 
-DISCOVERY: dict[str, Any] = {
-    "status_code": 204,
-    "response_class": Response,
-    "responses": {
-        204: _tus_answer("服务器支持的 tus 协议 / what the server speaks", "Tus-Version", "Tus-Extension")
-    },
-}
+VisibleUpload = Annotated[dict[str, Any], Depends(visible_upload)]
 
 
 @router.options(PREFIX + "/", **DISCOVERY)
@@ -190,12 +144,17 @@ async def discover_at(upload_id: UploadId, svc: Intake) -> Response:
 @router.post(
     PREFIX + "/",
     response_model=TusCreated,
-    **tus_route(201, "已创建上传任务 / upload created", ["Location", "Upload-Expires"], [400, 409, 413, 415]),
-    openapi_extra={"parameters": [VERSION_HEADER, LENGTH_HEADER, METADATA_HEADER]},
+    **tus_route(
+        201,
+        "已创建上传任务 / upload created",
+        ["Location", "Upload-Expires"],
+        [400, 409, 413, 415],
+        request={"parameters": [VERSION_HEADER, LENGTH_HEADER, METADATA_HEADER]},
+        response_class=JSONResponse,
+    ),
 )
 @router.post(PREFIX, status_code=201, response_model=TusCreated, include_in_schema=False)
-async def create(request: Request, svc: Intake, user: CurrentUser) -> Response:
-    _check_version(request)
+async def create(request: Request, svc: Intake, user: CurrentUser, _: Versioned) -> Response:
     if "upload-defer-length" in request.headers:
         raise ServiceError(
             400, "须在开始时声明文件大小（Upload-Length）", "Upload-Defer-Length is not supported"
@@ -240,13 +199,9 @@ async def create(request: Request, svc: Intake, user: CurrentUser) -> Response:
 
 @router.head(
     PREFIX + "/{upload_id}",
-    response_class=Response,
     **tus_route(200, "已收到的字节数 / how much has arrived", ["Upload-Offset", "Upload-Length"], [410]),
-    openapi_extra={"parameters": [VERSION_HEADER]},
 )
-async def head(upload_id: UploadId, request: Request, svc: Intake, user: CurrentUser) -> Response:
-    _check_version(request)
-    doc = await upload_for(svc, upload_id, user)
+async def head(svc: Intake, doc: VisibleUpload) -> Response:
     offset = await svc.uploads.offset_of(doc)
     return Response(
         status_code=200,
@@ -261,19 +216,15 @@ async def head(upload_id: UploadId, request: Request, svc: Intake, user: Current
 
 @router.patch(
     PREFIX + "/{upload_id}",
-    response_class=Response,
-    **tus_route(204, "已写入 / stored", ["Upload-Offset"], [400, 409, 410, 413, 415, 460]),
-    openapi_extra=PATCH_REQUEST,
+    **tus_route(204, "已写入 / stored", ["Upload-Offset"], [400, 409, 410, 413, 415, 460], PATCH_REQUEST),
 )
-async def patch(upload_id: UploadId, request: Request, svc: Intake, user: CurrentUser) -> Response:
-    _check_version(request)
+async def patch(request: Request, svc: Intake, doc: VisibleUpload) -> Response:
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != OCTETS:
         raise ServiceError(
             415, f"PATCH 请求的 Content-Type 须为 {OCTETS}", f"a PATCH must have Content-Type {OCTETS}"
         )
     offset = _int_header(request, "upload-offset")
     declared = request.headers.get("content-length")
-    doc = await upload_for(svc, upload_id, user)
     done = await svc.uploads.receive(doc, offset, _body(request), int(declared) if declared else None)
     headers = {"Upload-Offset": str(done["offset"]), "Upload-Expires": _expires(doc)}
     if done.get("state") == "done" and done.get("blob"):
@@ -283,13 +234,7 @@ async def patch(upload_id: UploadId, request: Request, svc: Intake, user: Curren
     return Response(status_code=204, headers=headers)
 
 
-@router.delete(
-    PREFIX + "/{upload_id}",
-    response_class=Response,
-    **tus_route(204, "已删除 / terminated", [], [410]),
-    openapi_extra={"parameters": [VERSION_HEADER]},
-)
-async def terminate(upload_id: UploadId, request: Request, svc: Intake, user: CurrentUser) -> Response:
-    _check_version(request)
-    await svc.uploads.terminate(await upload_for(svc, upload_id, user))
+@router.delete(PREFIX + "/{upload_id}", **tus_route(204, "已删除 / terminated", [], [410]))
+async def terminate(svc: Intake, doc: VisibleUpload) -> Response:
+    await svc.uploads.terminate(doc)
     return Response(status_code=204)

@@ -14,7 +14,6 @@ import asyncio
 import base64
 import json
 import os
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -42,7 +41,8 @@ from tests.conftest import admin_login, create_campaign, demo_form, import_tree
 from zhengji.runtime import SERVICES
 from zhengji.server import running
 
-# The paths each service answers on; a path belongs to the first service whose prefix it has.
+# The paths each service answers on; a path belongs to the service with its longest prefix.
+# Another service's routes join by adding their prefixes here.
 SERVICE_PREFIXES: dict[str, tuple[str, ...]] = {
     "intake": (
         "/api/campaigns",
@@ -225,7 +225,8 @@ async def test_openapi_document_is_true(settings: Settings, service: str, caller
         for operation in operations:
             headers = await headers_for()
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-                found = await _in_thread(exercise, operation, mode, base_url, headers, known)
+                # Schemathesis calls with blocking requests: off the loop that serves them.
+                found = await asyncio.to_thread(exercise, operation, mode, base_url, headers, known)
                 if found:
                     failures.append(found)
         report = json.dumps(
@@ -233,8 +234,3 @@ async def test_openapi_document_is_true(settings: Settings, service: str, caller
         )
         print(report)  # the numbers, for the log of a passing run too
         assert not failures, report + "\n\n" + "\n\n".join(failures)
-
-
-async def _in_thread(fn: Callable[..., str | None], *args: Any) -> str | None:
-    """Schemathesis calls the server with blocking requests: off the loop that serves them."""
-    return await asyncio.to_thread(fn, *args)
