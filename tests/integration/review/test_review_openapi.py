@@ -5,6 +5,7 @@ The whole-app test (``tests/integration/test_openapi.py``) calls as nobody and a
 admin, so the reviewer's and chair's routes only refuse it (401, 404); here they answer with
 score sheets, tables and proposals, whose bodies must match the document."""
 
+import asyncio
 import json
 
 import httpx
@@ -15,7 +16,7 @@ from schemathesis.core.result import Err
 from services.common.settings import Settings
 from tests.integration.review.feed import bearer, feed, import_experts, until_ready
 from tests.integration.review.test_review_flow import EXPERTS, WORKS, yanbian
-from tests.integration.test_openapi import CONFIG, _in_thread, exercise, run_order, service_of
+from tests.integration.test_openapi import CONFIG, exercise, run_order, service_of
 
 
 async def test_review_document_is_true_for_chair_and_reviewer(
@@ -47,7 +48,7 @@ async def test_review_document_is_true_for_chair_and_reviewer(
     for name, headers in callers.items():
         for operation in operations:
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-                found = await _in_thread(exercise, operation, mode, settings.base_url(), headers, known)
+                found = await asyncio.to_thread(exercise, operation, mode, settings.base_url(), headers, known)
                 if found:
                     failures.append(f"[{name}] {found}")
     report = json.dumps({"service": "review", "callers": list(callers), "operations": len(operations)})
