@@ -48,7 +48,9 @@ async def test_review_document_is_true_for_chair_and_reviewer(
     for name, headers in callers.items():
         for operation in operations:
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-                found = await asyncio.to_thread(exercise, operation, mode, settings.base_url(), headers, known)
+                found = await asyncio.to_thread(
+                    exercise, operation, mode, settings.base_url(), headers, known
+                )
                 if found:
                     failures.append(f"[{name}] {found}")
     report = json.dumps({"service": "review", "callers": list(callers), "operations": len(operations)})
