@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     # plus a decoder, so two cores each.
     transcoder_concurrency: int = Field(default_factory=lambda: max(1, cpu_quota.whole_cpus() // 4))
     validator_concurrency: int = Field(default_factory=lambda: max(1, cpu_quota.whole_cpus() // 2))
+    # How often each service reads its job queues' backlog for /metrics (services/common/backlog.py).
+    backlog_every_s: float = 10.0
     transcoder_encoder: str = "auto"
     job_lease_s: float = 60.0
 

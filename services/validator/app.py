@@ -25,6 +25,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from contracts import TOPICS, SubmissionSubmitted, SubmissionValidated
 from contracts.campaign import Campaign, WorkKind
 from contracts.events import Finding, Severity
+from services.common.backlog import QueueBacklog
 from services.common.consumer import Effect
 from services.common.cpu_quota import threads_per_job
 from services.common.job_runner import Ending, JobRunner
@@ -92,6 +93,8 @@ class ValidatorService(Service):
     async def start(self) -> None:
         await super().start()
         self.run_jobs(self.runner, max(0.5, self.settings.job_lease_s / 2), "sweep")
+        backlog = QueueBacklog({"quality_check": (self.jobs, {})})
+        self.spawn_every(self.settings.backlog_every_s, backlog.refresh, "backlog")
 
     async def on_submitted(self, event: SubmissionSubmitted) -> Effect:
         campaign = await self.campaign(event.campaign_id)
