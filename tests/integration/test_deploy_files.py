@@ -2,7 +2,8 @@
 
 Kubernetes manifests are rendered with ``kubectl kustomize`` when kubectl is on PATH, and always also
 with a small PyYAML renderer below that implements the kustomize features these files use
-(resources, configMapGenerator, patches, labels, images); where both run, their outputs must agree.
+(resources, components, configMapGenerator, patches, labels, images); where both run, their outputs
+must agree.
 The same checks run on every renderer, so a machine without kubectl still checks the same facts.
 
 docker-compose.yml is validated against the Compose Specification JSON schema in
@@ -15,6 +16,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import math
 import re
 import shutil
 import subprocess
@@ -25,6 +27,9 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+
+from services.common import cpu_quota, metrics
+from services.common.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "k8s"
@@ -91,13 +96,47 @@ def _containers(doc: Doc) -> list[Doc]:
     return containers
 
 
-def render_pyyaml(directory: Path) -> list[Doc]:
-    kust = yaml.safe_load((directory / "kustomization.yaml").read_text(encoding="utf-8"))
-    assert kust["kind"] == "Kustomization"
+def _kustomization(directory: Path, kind: str) -> Doc:
+    kust: Doc = yaml.safe_load((directory / "kustomization.yaml").read_text(encoding="utf-8"))
+    assert kust["kind"] == kind, directory
+    return kust
+
+
+def _resources(directory: Path, kust: Doc) -> list[Doc]:
     docs: list[Doc] = []
     for entry in kust.get("resources", []):
         target = (directory / entry).resolve()
         docs += render_pyyaml(target) if target.is_dir() else _load_docs(target)
+    return docs
+
+
+def _apply_patches(directory: Path, specs: list[Doc], docs: list[Doc]) -> None:
+    for spec in specs:
+        (patch,) = _load_docs(directory / spec["path"])
+        target = spec.get("target", {"kind": patch["kind"], "name": patch["metadata"]["name"]})
+        hits = 0
+        for i, doc in enumerate(docs):
+            if doc["kind"] == target["kind"] and target.get("name", key(doc)[1]) == key(doc)[1]:
+                body = {k: v for k, v in patch.items() if k not in ("apiVersion", "kind", "metadata")}
+                docs[i] = _smp(doc, body)
+                hits += 1
+        assert hits, f"patch {spec['path']} matched nothing"
+
+
+def _apply_component(directory: Path, docs: list[Doc]) -> None:
+    """A kustomize Component: its resources join, its patches apply to everything gathered so far."""
+    component = _kustomization(directory, "Component")
+    assert set(component) <= {"apiVersion", "kind", "resources", "patches"}, "a feature this renderer lacks"
+    docs += _resources(directory, component)
+    _apply_patches(directory, component.get("patches", []), docs)
+
+
+def render_pyyaml(directory: Path) -> list[Doc]:
+    kust = _kustomization(directory, "Kustomization")
+    docs = _resources(directory, kust)
+    # kustomize's order: resources, then components, then this kustomization's generators and patches.
+    for component in kust.get("components", []):
+        _apply_component((directory / component).resolve(), docs)
 
     for gen in kust.get("configMapGenerator", []):
         data: dict[str, str] = {}
@@ -114,16 +153,7 @@ def render_pyyaml(directory: Path) -> list[Doc]:
             meta = {"name": gen["name"], **({"labels": labels} if labels else {})}
             docs.append({"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": data})
 
-    for spec in kust.get("patches", []):
-        (patch,) = _load_docs(directory / spec["path"])
-        target = spec.get("target", {"kind": patch["kind"], "name": patch["metadata"]["name"]})
-        hits = 0
-        for i, doc in enumerate(docs):
-            if doc["kind"] == target["kind"] and target.get("name", key(doc)[1]) == key(doc)[1]:
-                body = {k: v for k, v in patch.items() if k not in ("apiVersion", "kind", "metadata")}
-                docs[i] = _smp(doc, body)
-                hits += 1
-        assert hits, f"patch {spec['path']} matched nothing"
+    _apply_patches(directory, kust.get("patches", []), docs)
 
     for rule in kust.get("labels", []):
         for doc in docs:
@@ -262,33 +292,293 @@ def test_k8s_transcoder_is_the_big_one(renderer: str) -> None:
         assert _qty(req["cpu"]) < _qty(big["cpu"]) and _qty(req["memory"]) < _qty(big["memory"]), svc
 
 
-@pytest.mark.parametrize("renderer", sorted(RENDERERS))
-def test_k8s_gpu_overlay_only_changes_the_transcoder(renderer: str) -> None:
-    base, gpu = rendered(renderer, "base"), rendered(renderer, "overlays/gpu")
-    assert "nvidia.com/gpu" not in json.dumps(base)
+NVENC_PRODUCTS = {"NVIDIA-L4", "NVIDIA-L40S", "Tesla-T4", "NVIDIA-A10"}  # at least these
 
-    deploy = _find(gpu, "Deployment", "transcoder")
-    pod = deploy["spec"]["template"]["spec"]
+
+def _gpu_products(pod: Doc) -> set[str]:
+    terms = pod["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][
+        "nodeSelectorTerms"
+    ]
+    (term,) = terms
+    (expression,) = term["matchExpressions"]
+    assert (expression["key"], expression["operator"]) == ("nvidia.com/gpu.product", "In")
+    return set(expression["values"])
+
+
+def _assert_gpu_pod(pod: Doc) -> Doc:
     (container,) = pod["containers"]
     assert str(container["resources"]["limits"]["nvidia.com/gpu"]) == "1"
     assert str(container["resources"]["requests"].get("nvidia.com/gpu", 1)) == "1"
-    # CPU/memory from the base survive the patch (NVDEC + libx264 on GPUs without NVENC needs them).
-    base_container = _containers(_find(base, "Deployment", "transcoder"))[0]
-    assert base_container["resources"]["requests"].items() <= container["resources"]["requests"].items()
-    assert pod["nodeSelector"]
     assert any(t["key"] == "nvidia.com/gpu" for t in pod["tolerations"])
     env = {e["name"]: e["value"] for e in container.get("env", [])}
+    # "video" mounts the NVENC/NVDEC libraries, "compute" libcuda, which both need.
     assert {"video", "compute"} <= set(env["NVIDIA_DRIVER_CAPABILITIES"].split(","))
+    return dict(container)
+
+
+@pytest.mark.parametrize("renderer", sorted(RENDERERS))
+def test_k8s_gpu_overlay_pins_an_nvenc_pool_and_an_nvdec_pool(renderer: str) -> None:
+    base, gpu = rendered(renderer, "base"), rendered(renderer, "overlays/gpu")
+    assert "nvidia.com/gpu" not in json.dumps(base)
+
+    # The NVENC pool: the base transcoder on GPUs that encode (L4, L40S, T4, A10 ...).
+    nvenc_pod = _find(gpu, "Deployment", "transcoder")["spec"]["template"]["spec"]
+    container = _assert_gpu_pod(nvenc_pod)
+    nvenc = _gpu_products(nvenc_pod)
+    assert nvenc >= NVENC_PRODUCTS
+    assert not any(re.search(r"H100|A100", product) for product in nvenc), "no NVENC on H100/A100"
+    # CPU/memory from the base survive the patch: filters and audio run on the CPU.
+    base_container = _containers(_find(base, "Deployment", "transcoder"))[0]
+    assert base_container["resources"]["requests"].items() <= container["resources"]["requests"].items()
+
+    # The NVDEC pool beside it: H100/A100 decode on the GPU and encode with libx264, so more CPU.
+    nvdec = _find(gpu, "Deployment", "transcoder-nvdec")
+    nvdec_pod = nvdec["spec"]["template"]["spec"]
+    nvdec_container = _assert_gpu_pod(nvdec_pod)
+    assert all(re.fullmatch(r"NVIDIA-(H100|A100)-.+", product) for product in _gpu_products(nvdec_pod))
+    cpu = {
+        name: _qty(c["resources"]["requests"]["cpu"])
+        for name, c in (("nvenc", container), ("nvdec", nvdec_container))
+    }
+    assert cpu["nvdec"] > cpu["nvenc"]
+    # Same program, settings and queue; the pod defaults (image, probes, volume, user) reach it too.
+    assert nvdec_container["args"] == ["serve", "transcoder"]
+    assert nvdec_container["envFrom"] == container["envFrom"]
+    assert nvdec_container["image"] == container["image"]
+    assert nvdec_container["readinessProbe"] == container["readinessProbe"]
+    assert nvdec_container["volumeMounts"] == container["volumeMounts"]
+    assert nvdec_pod["securityContext"] == nvenc_pod["securityContext"]
+    assert nvdec["metadata"]["labels"][PART_OF] == "zhengji"
+    template_labels = nvdec["spec"]["template"]["metadata"]["labels"]
+    assert nvdec["spec"]["selector"]["matchLabels"].items() <= template_labels.items()
+    for service in (d for d in gpu if d["kind"] == "Service"):
+        assert not service["spec"]["selector"].items() <= template_labels.items(), (
+            "selectors must not overlap"
+        )
 
     encoder = {
         tree: _find(docs, "ConfigMap", "transcoder-config")["data"]["ZHENGJI_TRANSCODER_ENCODER"]
         for tree, docs in (("base", base), ("gpu", gpu))
     }
-    assert encoder == {"base": "x264", "gpu": "auto"}
+    assert encoder == {"base": "x264", "gpu": "auto"}  # auto: NVENC, or NVDEC + libx264, as found
 
-    for svc in SERVICES:
-        if svc != "transcoder":
-            assert _find(gpu, "Deployment", svc) == _find(base, "Deployment", svc), svc
+    added = {key(d) for d in gpu} - {key(d) for d in base}
+    assert added == {("Deployment", "transcoder-nvdec"), ("ScaledObject", "transcoder-nvdec")}
+    for doc in base:
+        if key(doc) not in {("Deployment", "transcoder"), ("ConfigMap", "transcoder-config")}:
+            assert _find(gpu, *key(doc)) == doc, key(doc)
+
+
+# --------------------------------------------------------------------------- autoscaling
+#
+# No Kubernetes or KEDA schema can be had offline here (kubectl validates against a live API
+# server), so the autoscalers are checked field by field: the required fields and value types of
+# autoscaling/v2 HorizontalPodAutoscaler and of KEDA's ScaledObject (keda.sh/v1alpha1, KEDA 2.x),
+# and their known fields, so a misspelt or misplaced one fails as a schema check would.
+
+SCALED_OBJECT_SPEC = {
+    "scaleTargetRef", "pollingInterval", "cooldownPeriod", "initialCooldownPeriod", "idleReplicaCount",
+    "minReplicaCount", "maxReplicaCount", "fallback", "advanced", "triggers",
+}  # fmt: skip
+HPA_SPEC = {"scaleTargetRef", "minReplicas", "maxReplicas", "metrics", "behavior"}
+# A typical job's length (s) per queue: the scale-in waits longer, so a burst is not cut mid-way.
+TYPICAL_JOB_S = {"transcode": 600, "quality_check": 120}
+QUEUE_OF = {"transcoder": "transcode", "transcoder-nvdec": "transcode", "validator": "quality_check"}
+
+
+def _int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _behavior_errors(behavior: Doc, where: str) -> list[str]:
+    errors = []
+    for direction, rules in behavior.items():
+        if direction not in ("scaleUp", "scaleDown"):
+            errors.append(f"{where}: unknown {direction}")
+            continue
+        if not 0 <= rules.get("stabilizationWindowSeconds", 0) <= 3600:
+            errors.append(f"{where}.{direction}.stabilizationWindowSeconds must be 0..3600")
+        for policy in rules.get("policies", []):
+            if policy.get("type") not in ("Pods", "Percent") or not _int(policy.get("value")):
+                errors.append(f"{where}.{direction}.policies: type Pods|Percent and an integer value")
+            if not (_int(policy.get("periodSeconds")) and 0 < policy["periodSeconds"] <= 1800):
+                errors.append(f"{where}.{direction}.policies: periodSeconds must be 1..1800")
+    return errors
+
+
+def scaled_object_errors(doc: Doc) -> list[str]:
+    errors = [] if doc["apiVersion"] == "keda.sh/v1alpha1" else ["apiVersion must be keda.sh/v1alpha1"]
+    spec = doc["spec"]
+    errors += [f"spec.{k}: unknown field" for k in sorted(set(spec) - SCALED_OBJECT_SPEC)]
+    if not isinstance(spec.get("scaleTargetRef", {}).get("name"), str):
+        errors.append("spec.scaleTargetRef.name is required")
+    for field in ("pollingInterval", "cooldownPeriod", "minReplicaCount", "maxReplicaCount"):
+        if field in spec and not (_int(spec[field]) and spec[field] >= 0):
+            errors.append(f"spec.{field} must be a non-negative integer")
+    if spec.get("minReplicaCount", 0) > spec.get("maxReplicaCount", 100):
+        errors.append("spec.minReplicaCount exceeds maxReplicaCount")
+    fallback = spec.get("fallback")
+    if fallback is not None and not (
+        _int(fallback.get("failureThreshold")) and _int(fallback.get("replicas"))
+    ):
+        errors.append("spec.fallback needs integer failureThreshold and replicas")
+    hpa = spec.get("advanced", {}).get("horizontalPodAutoscalerConfig", {})
+    errors += _behavior_errors(
+        hpa.get("behavior", {}), "spec.advanced.horizontalPodAutoscalerConfig.behavior"
+    )
+    triggers = spec.get("triggers")
+    if not triggers:
+        errors.append("spec.triggers is required")
+    for n, trigger in enumerate(triggers or []):
+        if not isinstance(trigger.get("type"), str) or not isinstance(trigger.get("metadata"), dict):
+            errors.append(f"spec.triggers[{n}] needs type and metadata")
+            continue
+        errors += [
+            f"spec.triggers[{n}].metadata.{k} must be a string"
+            for k, v in trigger["metadata"].items()
+            if not isinstance(v, str)
+        ]
+        if trigger["type"] == "prometheus":
+            missing = {"serverAddress", "query", "threshold"} - set(trigger["metadata"])
+            errors += [f"spec.triggers[{n}].metadata.{k} is required" for k in sorted(missing)]
+    return errors
+
+
+def hpa_errors(doc: Doc) -> list[str]:
+    errors = [] if doc["apiVersion"] == "autoscaling/v2" else ["apiVersion must be autoscaling/v2"]
+    spec = doc["spec"]
+    errors += [f"spec.{k}: unknown field" for k in sorted(set(spec) - HPA_SPEC)]
+    ref = spec.get("scaleTargetRef", {})
+    if not all(isinstance(ref.get(k), str) for k in ("apiVersion", "kind", "name")):
+        errors.append("spec.scaleTargetRef needs apiVersion, kind and name")
+    if not (_int(spec.get("maxReplicas")) and spec["maxReplicas"] >= spec.get("minReplicas", 1) >= 1):
+        errors.append("spec.maxReplicas is required, at least minReplicas (at least 1)")
+    for n, metric in enumerate(spec.get("metrics", [])):
+        resource = metric.get("resource", {})
+        target = resource.get("target", {})
+        if metric.get("type") != "Resource" or resource.get("name") not in ("cpu", "memory"):
+            errors.append(f"spec.metrics[{n}]: a Resource metric on cpu or memory")
+        elif target.get("type") != "Utilization" or not _int(target.get("averageUtilization")):
+            errors.append(f"spec.metrics[{n}].resource.target: Utilization with integer averageUtilization")
+    errors += _behavior_errors(spec.get("behavior", {}), "spec.behavior")
+    return errors
+
+
+def _scalers(docs: list[Doc]) -> dict[str, Doc]:
+    """Deployment name -> the one autoscaler (HPA or ScaledObject) that targets it."""
+    found: dict[str, Doc] = {}
+    for doc in docs:
+        if doc["kind"] in ("HorizontalPodAutoscaler", "ScaledObject"):
+            target = doc["spec"]["scaleTargetRef"]["name"]
+            assert target not in found, f"two autoscalers fight over {target}"
+            found[target] = doc
+    return found
+
+
+@pytest.mark.parametrize("renderer", sorted(RENDERERS))
+@pytest.mark.parametrize("tree", ["base", "overlays/gpu"])
+def test_k8s_every_deployment_has_one_autoscaler_of_the_right_kind(renderer: str, tree: str) -> None:
+    docs = rendered(renderer, tree)
+    scalers = _scalers(docs)
+    deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
+    assert set(scalers) == set(deployments)
+    for name, scaler in scalers.items():
+        assert "replicas" not in deployments[name]["spec"], f"{name}: the autoscaler owns replicas"
+        if scaler["kind"] == "HorizontalPodAutoscaler":
+            assert hpa_errors(scaler) == [], name
+            assert scaler["spec"]["scaleTargetRef"]["kind"] == "Deployment"
+            assert [m["resource"]["name"] for m in scaler["spec"]["metrics"]] == ["cpu"]
+        else:
+            assert scaled_object_errors(scaler) == [], name
+    kinds = {name: scalers[name]["kind"] for name in SERVICES}
+    assert kinds == {
+        "intake": "HorizontalPodAutoscaler",
+        "review": "HorizontalPodAutoscaler",
+        "publisher": "HorizontalPodAutoscaler",
+        "transcoder": "ScaledObject",
+        "validator": "ScaledObject",
+    }
+
+
+def _pod_concurrency(deployment: Doc, setting: str, monkeypatch: pytest.MonkeyPatch) -> int:
+    """The jobs one pod runs at once by default: the settings' rule applied to its CPU limit."""
+    limit = _qty(_containers(deployment)[0]["resources"]["limits"]["cpu"])
+    monkeypatch.setattr(cpu_quota, "whole_cpus", lambda: max(1, math.floor(limit)))
+    value: int = getattr(Settings(), setting)
+    return value
+
+
+@pytest.mark.parametrize("renderer", sorted(RENDERERS))
+@pytest.mark.parametrize("tree", ["base", "overlays/gpu"])
+def test_k8s_queue_scalers_read_the_backlog_the_services_export(
+    renderer: str, tree: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = rendered(renderer, tree)
+    monkeypatch.delenv("ZHENGJI_TRANSCODER_CONCURRENCY", raising=False)
+    monkeypatch.delenv("ZHENGJI_VALIDATOR_CONCURRENCY", raising=False)
+    gauge = next(iter(metrics.QUEUE_JOBS.describe())).name
+    objects = {d["metadata"]["name"]: d for d in docs if d["kind"] == "ScaledObject"}
+    for name, scaled in objects.items():
+        spec = scaled["spec"]
+        queue = QUEUE_OF[name]
+        (trigger,) = spec["triggers"]
+        meta = trigger["metadata"]
+        assert trigger["type"] == "prometheus"
+        # The gauge the code exports, the owner's queue, and max() over replicas (each exports it all).
+        assert f'{gauge}{{queue="{queue}", state=~"queued|running"}}' in meta["query"], name
+        assert "max by (state)" in meta["query"] and meta["query"].count("(") == meta["query"].count(")")
+        assert meta["ignoreNullValues"] == "false", "missing data must not read as an empty queue"
+        # One replica per `threshold` jobs: what one pod runs at once, from its CPU limit.
+        setting = "validator_concurrency" if queue == "quality_check" else "transcoder_concurrency"
+        assert int(meta["threshold"]) == _pod_concurrency(
+            _find(docs, "Deployment", name), setting, monkeypatch
+        )
+        # No scale-in between two jobs of a burst: KEDA's cooldown (to zero) and the HPA's window (N to M).
+        window = spec["advanced"]["horizontalPodAutoscalerConfig"]["behavior"]["scaleDown"]
+        assert spec["cooldownPeriod"] > TYPICAL_JOB_S[queue], name
+        assert window["stabilizationWindowSeconds"] > TYPICAL_JOB_S[queue], name
+        assert spec["maxReplicaCount"] > spec["minReplicaCount"]
+    # A queue's owner keeps one pod up: that pod is what exports the number scaled on.
+    assert objects["transcoder"]["spec"]["minReplicaCount"] >= 1
+    assert objects["validator"]["spec"]["minReplicaCount"] >= 1
+    if "transcoder-nvdec" in objects:
+        # The H100/A100 pool takes only what the NVENC pool cannot: the backlog beyond its maximum.
+        nvenc = objects["transcoder"]["spec"]
+        capacity = nvenc["maxReplicaCount"] * int(nvenc["triggers"][0]["metadata"]["threshold"])
+        query = objects["transcoder-nvdec"]["spec"]["triggers"][0]["metadata"]["query"]
+        assert re.fullmatch(rf"clamp_min\(.*\) - {capacity}, 0\)", query), query
+
+
+def test_autoscaler_checks_catch_the_usual_mistakes() -> None:
+    docs = rendered("pyyaml", "base")
+    scaled = copy.deepcopy(_find(docs, "ScaledObject", "transcoder"))
+    scaled["spec"]["minReplicas"] = 1  # the HPA's spelling
+    scaled["spec"]["triggers"][0]["metadata"]["threshold"] = 1  # KEDA wants strings
+    del scaled["spec"]["scaleTargetRef"]["name"]
+    errors = scaled_object_errors(scaled)
+    assert "spec.minReplicas: unknown field" in errors
+    assert "spec.triggers[0].metadata.threshold must be a string" in errors
+    assert "spec.scaleTargetRef.name is required" in errors
+
+    hpa = copy.deepcopy(_find(docs, "HorizontalPodAutoscaler", "intake"))
+    hpa["apiVersion"] = "autoscaling/v1"
+    hpa["spec"]["maxReplicaCount"] = hpa["spec"].pop("maxReplicas")  # KEDA's spelling
+    hpa["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"] = "70%"
+    errors = hpa_errors(hpa)
+    assert "apiVersion must be autoscaling/v2" in errors
+    assert "spec.maxReplicaCount: unknown field" in errors
+    assert any(e.startswith("spec.maxReplicas is required") for e in errors)
+    assert any("averageUtilization" in e for e in errors)
+
+
+@pytest.mark.parametrize("renderer", sorted(RENDERERS))
+def test_k8s_transcoder_grace_period_fits_its_hand_back(renderer: str) -> None:
+    # On SIGTERM the job runner hands its jobs back at once (no waiting for the encode): the grace
+    # covers that and the consumer leaving its group, and keeps no pod that has nothing left to do.
+    docs = rendered(renderer, "overlays/gpu")
+    for name in ("transcoder", "transcoder-nvdec"):
+        grace = _find(docs, "Deployment", name)["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
+        assert 20 <= grace <= 60, (name, grace)
 
 
 # --------------------------------------------------------------------------- docker compose
