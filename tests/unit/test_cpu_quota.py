@@ -61,26 +61,24 @@ def test_v2_parent_quota_limits_a_child_without_one(tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("node_of_64")
-def test_v1_cfs_quota_and_period(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("mount", "quota", "self_cgroup", "limit", "cpus"),
+    [
+        # Inside a container /proc/self/cgroup names the host's path; the mount is the container's own.
+        ("cpu,cpuacct", "400000\n", "12:cpu,cpuacct:/kubepods/burstable/pod1/abc\n0::/\n", 4.0, 4),
+        ("cpu", "-1", "3:cpu:/\n", None, 64),  # -1: no quota
+    ],
+)
+def test_v1_cfs_quota_and_period(
+    tmp_path: Path, mount: str, quota: str, self_cgroup: str, limit: float | None, cpus: int
+) -> None:
     root = tmp_path / "cgroup"
-    _write(root / "cpu,cpuacct" / "cpu.cfs_quota_us", "400000\n")
-    _write(root / "cpu,cpuacct" / "cpu.cfs_period_us", "100000\n")
+    _write(root / mount / "cpu.cfs_quota_us", quota)
+    _write(root / mount / "cpu.cfs_period_us", "100000\n")
     proc = tmp_path / "self_cgroup"
-    # Inside a container /proc/self/cgroup names the host's path; the mount is the container's own.
-    _write(proc, "12:cpu,cpuacct:/kubepods/burstable/pod1/abc\n0::/\n")
-    assert cpu_limit(root, proc) == 4.0
-    assert whole_cpus(root, proc) == 4
-
-
-@pytest.mark.usefixtures("node_of_64")
-def test_v1_minus_one_means_no_quota(tmp_path: Path) -> None:
-    root = tmp_path / "cgroup"
-    _write(root / "cpu" / "cpu.cfs_quota_us", "-1")
-    _write(root / "cpu" / "cpu.cfs_period_us", "100000")
-    proc = tmp_path / "self_cgroup"
-    _write(proc, "3:cpu:/\n")
-    assert cpu_limit(root, proc) is None
-    assert whole_cpus(root, proc) == 64
+    _write(proc, self_cgroup)
+    assert cpu_limit(root, proc) == limit
+    assert whole_cpus(root, proc) == cpus
 
 
 def test_a_cpuset_smaller_than_the_quota_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
