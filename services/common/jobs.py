@@ -13,6 +13,7 @@ finish a job yet ``release``s it for later instead of sleeping on its lease.
 The runner that works through the table is ``job_runner.py``; see docs/decisions/0003-long-jobs.md."""
 
 import asyncio
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -30,6 +31,16 @@ def _now() -> datetime:
 
 class LeaseLost(Exception):
     """The job was cancelled or claimed by another worker; stop without effects."""
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """How much work waits in a queue (see ``JobTable.backlog``)."""
+
+    queued: int  # claimable now
+    scheduled: int  # queued, but not before a time still ahead (a publish date, a back-off)
+    running: int
+    oldest_queued_at: datetime | None  # created_at of the oldest claimable job
 
 
 class JobTable:
@@ -164,3 +175,20 @@ class JobTable:
 
     async def get(self, job_id: str) -> Job | None:
         return await self.jobs.find_one({"_id": job_id})
+
+    async def backlog(self, match: dict[str, Any] | None = None) -> Backlog:
+        """The queue's size for scaling and alerts, over the jobs ``match`` selects (all: None).
+        A job waiting for its ``not_before`` is not backlog yet: more workers would not start it."""
+        now = _now()
+        where = match or {}
+        due = {"$or": [{"not_before": None}, {"not_before": {"$lte": now}}]}
+        queued = {"$and": [where, {"state": QUEUED}, due]}
+        oldest = await self.jobs.find_one(queued, {"created_at": 1}, sort=[("created_at", ASCENDING)])
+        return Backlog(
+            queued=await self.jobs.count_documents(queued),
+            scheduled=await self.jobs.count_documents(
+                {"$and": [where, {"state": QUEUED, "not_before": {"$gt": now}}]}
+            ),
+            running=await self.jobs.count_documents({"$and": [where, {"state": RUNNING}]}),
+            oldest_queued_at=oldest["created_at"] if oldest else None,
+        )

@@ -11,3 +11,12 @@ JOB_SECONDS = Histogram(
 )
 UPLOAD_BYTES = Counter("zhengji_upload_bytes_total", "Bytes received by intake uploads")
 REDRIVES = Counter("zhengji_redrives_total", "Submissions re-driven by the reconciler", ["stage"])
+# Each job queue's backlog, from its job table (services/common/backlog.py); every replica of the
+# owning service exports the same queue-wide numbers, so aggregate them with max(), not sum().
+QUEUE_JOBS = Gauge("zhengji_queue_jobs", "Jobs in a job queue by state", ["queue", "state"])
+QUEUE_OLDEST_AGE = Gauge(
+    "zhengji_queue_oldest_queued_age_seconds", "Age of the oldest claimable job (0: none)", ["queue"]
+)
+QUEUE_REFRESHED = Gauge(
+    "zhengji_queue_refreshed_timestamp_seconds", "When the queue's numbers were last read", ["queue"]
+)

@@ -8,6 +8,8 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_core import PydanticUseDefault
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.common import cpu_quota
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ZHENGJI_", extra="ignore")
@@ -48,8 +50,14 @@ class Settings(BaseSettings):
     # Media work: every subprocess is bounded in time.
     probe_timeout_s: float = 60.0
     transcode_timeout_s: float = 3600.0
-    transcoder_concurrency: int = 1
-    validator_concurrency: int = 1  # quality decodes at once per validator process
+    # Scaling (docs/operations.md "Scaling"): jobs at once per process, from the container's CPU
+    # quota (cgroup cpu.max), not the node's cores. An x264 encode uses about four cores well,
+    # so more jobs side by side only pay off beyond that; a quality pass is one filter thread
+    # plus a decoder, so two cores each.
+    transcoder_concurrency: int = Field(default_factory=lambda: max(1, cpu_quota.whole_cpus() // 4))
+    validator_concurrency: int = Field(default_factory=lambda: max(1, cpu_quota.whole_cpus() // 2))
+    # How often each service reads its job queues' backlog for /metrics (services/common/backlog.py).
+    backlog_every_s: float = 10.0
     transcoder_encoder: str = "auto"
     job_lease_s: float = 60.0
 

@@ -13,6 +13,7 @@ import httpx
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from contracts import TOPICS, SubmissionPublished, SubmissionReviewed
+from services.common.backlog import QueueBacklog
 from services.common.consumer import Effect
 from services.common.job_runner import JobRunner
 from services.common.jobs import FAILED, Job, JobTable
@@ -79,6 +80,14 @@ class PublisherService(Service):
     async def start(self) -> None:
         await super().start()
         self.run_jobs(self.runner, SWEEP_EVERY_S, "delivery_sweep")
+        # One table, two queues: deliveries to platforms and pushes to webhook subscribers.
+        backlog = QueueBacklog(
+            {
+                "delivery": (self.deliveries, {"payload.action": {"$ne": "webhook"}}),
+                "webhook": (self.deliveries, {"payload.action": "webhook"}),
+            }
+        )
+        self.spawn_every(self.settings.backlog_every_s, backlog.refresh, "backlog")
 
     async def stop(self) -> None:
         await super().stop()

@@ -13,6 +13,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from contracts import TOPICS, Rendition, SubmissionTranscoded, SubmissionValidated
 from contracts.campaign import VideoSpec, WorkKind
+from services.common.backlog import QueueBacklog
 from services.common.consumer import Effect
 from services.common.job_runner import Ending, JobRunner
 from services.common.jobs import CANCELLED, DONE, FAILED, QUEUED, RUNNING, Job, JobTable
@@ -75,6 +76,8 @@ class TranscoderService(Service):
         sweep_every_s = max(0.5, self.settings.job_lease_s / 2)
         self.run_jobs(self.runner, sweep_every_s, "sweep")
         self.spawn_every(sweep_every_s, self.sweep_workdirs, "workdir_sweep")
+        backlog = QueueBacklog({"transcode": (self.jobs, {})})
+        self.spawn_every(self.settings.backlog_every_s, backlog.refresh, "backlog")
 
     async def on_validated(self, event: SubmissionValidated) -> Effect:
         if not event.passed:

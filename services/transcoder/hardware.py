@@ -6,12 +6,12 @@ one H.264 frame with ``-hwaccel cuda`` into GPU memory. Both fail in well under 
 machine without a driver. L4, L40S and T4 pass both; H100 and A100 have no NVENC and pass
 only the decode test, so there the transcoder decodes on the GPU and encodes with libx264."""
 
-import os
 import resource
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from services.common.cpu_quota import whole_cpus
 from services.media.process import ToolMissing, ToolTimedOut, run
 from services.transcoder.failures import last_lines
 
@@ -45,13 +45,6 @@ def nvdec_test_args(sample: Path) -> list[str]:
     return [*BASE, *hw, "-frames:v", "1", "-vf", "hwdownload,format=nv12", "-f", "null", "-"]
 
 
-def cpu_count() -> int:
-    try:
-        return len(os.sched_getaffinity(0))  # what this container may use, not what the host has
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
 async def _works(argv: list[str], timeout_s: float) -> tuple[bool, str | None]:
     try:
         # No address-space limit here: the CUDA driver reserves far more virtual memory than the
@@ -72,4 +65,4 @@ async def detect(ffmpeg_bin: str = "ffmpeg", timeout_s: float = 30.0) -> Hardwar
         nvdec, nvdec_error = (
             await _works([ffmpeg_bin, *nvdec_test_args(sample)], timeout_s) if made else (False, error)
         )
-    return Hardware(nvenc, nvdec, cpu_count(), nvenc_error, nvdec_error)
+    return Hardware(nvenc, nvdec, whole_cpus(), nvenc_error, nvdec_error)  # the quota, not the node's

@@ -15,6 +15,7 @@ verdict and a ``quality.incomplete`` warning: the entrant is not left waiting.
 """
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,13 +25,16 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from contracts import TOPICS, SubmissionSubmitted, SubmissionValidated
 from contracts.campaign import Campaign, WorkKind
 from contracts.events import Finding, Severity
+from services.common.backlog import QueueBacklog
 from services.common.consumer import Effect
+from services.common.cpu_quota import threads_per_job
 from services.common.job_runner import Ending, JobRunner
 from services.common.jobs import DONE, FAILED, Job, JobTable
 from services.common.service import Service
 from services.validator.images import check_images
 from services.validator.kinds import check_material, subject_of
 from services.validator.material_choice import guess_material
+from services.validator.qc_graph import CHEAP
 from services.validator.quality import QualityResult
 from services.validator.report import verdict
 from services.validator.selfcheck import (
@@ -76,6 +80,8 @@ class ValidatorService(Service):
             on_abandoned=self.abandoned,
             concurrency=self.settings.validator_concurrency,
         )
+        # ffmpeg's own thread choice counts the node's cores; share the container's quota instead.
+        self.decode = replace(CHEAP, threads=threads_per_job(self.settings.validator_concurrency))
 
     def register(self) -> None:
         super().register()
@@ -87,6 +93,8 @@ class ValidatorService(Service):
     async def start(self) -> None:
         await super().start()
         self.run_jobs(self.runner, max(0.5, self.settings.job_lease_s / 2), "sweep")
+        backlog = QueueBacklog({"quality_check": (self.jobs, {})})
+        self.spawn_every(self.settings.backlog_every_s, backlog.refresh, "backlog")
 
     async def on_submitted(self, event: SubmissionSubmitted) -> Effect:
         campaign = await self.campaign(event.campaign_id)
@@ -186,7 +194,9 @@ class ValidatorService(Service):
         event, stage, _ = self._job_parts(job)
         # The blob's path on this worker (a shared volume may be mounted elsewhere than the handler's).
         stage = stage.model_copy(update={"path": str(self.deps.blobs.path_of(event.media))})
-        return await check_quality_stage(stage, base_timeout_s=self.settings.probe_timeout_s)
+        return await check_quality_stage(
+            stage, base_timeout_s=self.settings.probe_timeout_s, settings=self.decode
+        )
 
     def concluded(self, job: Job, quality: QualityResult | str | None) -> Ending:
         if isinstance(quality, str):  # ours, not the file's: the job is tried again after its lease

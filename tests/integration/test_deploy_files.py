@@ -1,9 +1,6 @@
-"""The deployment files: Dockerfile, docker-compose.yml and the kustomize trees under k8s/.
-
-Kubernetes manifests are rendered with ``kubectl kustomize`` when kubectl is on PATH, and always also
-with a small PyYAML renderer below that implements the kustomize features these files use
-(resources, configMapGenerator, patches, labels, images); where both run, their outputs must agree.
-The same checks run on every renderer, so a machine without kubectl still checks the same facts.
+"""The deployment files: Dockerfile, docker-compose.yml and the kustomize trees under k8s/
+(rendered by tests/integration/kustomize_render.py; the autoscalers and GPU pools are checked in
+test_deploy_scaling.py).
 
 docker-compose.yml is validated against the Compose Specification JSON schema in
 data/compose-spec.json: the official schema as shipped in the docker-compose 1.29.2 wheel
@@ -12,186 +9,38 @@ data/compose-spec.json: the official schema as shipped in the docker-compose 1.2
 
 from __future__ import annotations
 
-import copy
-import functools
 import json
 import re
-import shutil
-import subprocess
 import tomllib
 from pathlib import Path
-from typing import Any
 
 import jsonschema
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-K8S = ROOT / "k8s"
+from tests.integration.kustomize_render import (
+    NAME,
+    PART_OF,
+    RENDERERS,
+    ROOT,
+    SERVICES,
+    Doc,
+    containers,
+    find_doc,
+    key,
+    quantity,
+    rendered,
+)
+
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 COMPOSE_SCHEMA = Path(__file__).parent / "data" / "compose-spec.json"
 
-SERVICES = ("intake", "validator", "transcoder", "review", "publisher")
 SERVICE_ENV = {
     "KAFKA_BOOTSTRAP_SERVERS": "kafka:9092",
     "MONGODB_URI": "mongodb://mongo:27017/?replicaSet=rs0",
     "ZHENGJI_BLOB_DIR": "/data/blobs",
     "ZHENGJI_HTTP_PORT": "8000",
 }
-NAME = "app.kubernetes.io/name"
-PART_OF = "app.kubernetes.io/part-of"
-
-Doc = dict[str, Any]
-
-
-# --------------------------------------------------------------------------- kustomize rendering
-
-
-def _load_docs(path: Path) -> list[Doc]:
-    return [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d]
-
-
-def _smp(base: Any, patch: Any) -> Any:
-    """Strategic merge as far as these files need it: maps merge, lists of named maps merge by name,
-    other lists are replaced."""
-    if isinstance(base, dict) and isinstance(patch, dict):
-        out = dict(base)
-        for key, value in patch.items():
-            out[key] = _smp(base[key], value) if key in base else copy.deepcopy(value)
-        return out
-    named = isinstance(base, list) and isinstance(patch, list)
-    if named and all(isinstance(i, dict) and "name" in i for i in base + patch):
-        merged = [copy.deepcopy(i) for i in base]
-        for item in patch:
-            idx = next((n for n, b in enumerate(merged) if b["name"] == item["name"]), None)
-            if idx is None:
-                merged.append(copy.deepcopy(item))
-            else:
-                merged[idx] = _smp(merged[idx], item)
-        return merged
-    return copy.deepcopy(patch)
-
-
-def _env_file(path: Path) -> dict[str, str]:
-    data = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            key, _, value = line.partition("=")
-            data[key] = value
-    return data
-
-
-def key(doc: Doc) -> tuple[str, str]:
-    return doc["kind"], doc["metadata"]["name"]
-
-
-def _containers(doc: Doc) -> list[Doc]:
-    containers: list[Doc] = doc.get("spec", {}).get("template", {}).get("spec", {}).get("containers", [])
-    return containers
-
-
-def render_pyyaml(directory: Path) -> list[Doc]:
-    kust = yaml.safe_load((directory / "kustomization.yaml").read_text(encoding="utf-8"))
-    assert kust["kind"] == "Kustomization"
-    docs: list[Doc] = []
-    for entry in kust.get("resources", []):
-        target = (directory / entry).resolve()
-        docs += render_pyyaml(target) if target.is_dir() else _load_docs(target)
-
-    for gen in kust.get("configMapGenerator", []):
-        data: dict[str, str] = {}
-        for env in gen.get("envs", []):
-            data |= _env_file(directory / env)
-        data |= dict(lit.split("=", 1) for lit in gen.get("literals", []))
-        behavior = gen.get("behavior", "create")
-        if behavior == "merge":
-            (existing,) = [d for d in docs if key(d) == ("ConfigMap", gen["name"])]
-            existing["data"] |= data
-        else:
-            assert behavior == "create", behavior
-            labels = dict(gen.get("options", {}).get("labels", {}))
-            meta = {"name": gen["name"], **({"labels": labels} if labels else {})}
-            docs.append({"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": data})
-
-    for spec in kust.get("patches", []):
-        (patch,) = _load_docs(directory / spec["path"])
-        target = spec.get("target", {"kind": patch["kind"], "name": patch["metadata"]["name"]})
-        hits = 0
-        for i, doc in enumerate(docs):
-            if doc["kind"] == target["kind"] and target.get("name", key(doc)[1]) == key(doc)[1]:
-                body = {k: v for k, v in patch.items() if k not in ("apiVersion", "kind", "metadata")}
-                docs[i] = _smp(doc, body)
-                hits += 1
-        assert hits, f"patch {spec['path']} matched nothing"
-
-    for rule in kust.get("labels", []):
-        for doc in docs:
-            doc["metadata"].setdefault("labels", {}).update(rule["pairs"])
-            template = doc.get("spec", {}).get("template")
-            if rule.get("includeTemplates") and template is not None:
-                template.setdefault("metadata", {}).setdefault("labels", {}).update(rule["pairs"])
-
-    for image in kust.get("images", []):
-        for doc in docs:
-            for container in _containers(doc):
-                name, _, tag = container["image"].partition(":")
-                if name == image["name"]:
-                    new_tag = image.get("newTag", tag)
-                    container["image"] = image.get("newName", name) + (f":{new_tag}" if new_tag else "")
-    return docs
-
-
-def render_kubectl(directory: Path) -> list[Doc]:
-    proc = subprocess.run(
-        ["kubectl", "kustomize", str(directory)], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert proc.returncode == 0, proc.stderr
-    return [d for d in yaml.safe_load_all(proc.stdout) if d]
-
-
-def _unhash(docs: list[Doc]) -> list[Doc]:
-    """Drop kustomize's content-hash suffix from generated ConfigMap names and references to them."""
-    renames = {}
-    for doc in docs:
-        if doc["kind"] == "ConfigMap":
-            name = doc["metadata"]["name"]
-            renames[name] = re.sub(r"-[a-z0-9]{10}$", "", name)
-    text = json.dumps(docs)
-    for old, new in renames.items():
-        text = text.replace(f'"{old}"', f'"{new}"')
-    unhashed: list[Doc] = json.loads(text)
-    return unhashed
-
-
-RENDERERS = {"pyyaml": render_pyyaml}
-if shutil.which("kubectl"):
-    RENDERERS["kubectl"] = render_kubectl
-
-
-@functools.cache
-def _rendered(renderer: str, tree: str) -> str:
-    return json.dumps(_unhash(RENDERERS[renderer](K8S / tree)))
-
-
-def rendered(renderer: str, tree: str) -> list[Doc]:
-    docs: list[Doc] = json.loads(_rendered(renderer, tree))
-    return docs
-
-
-def _find(docs: list[Doc], kind: str, name: str) -> Doc:
-    found = [d for d in docs if d["kind"] == kind and d["metadata"]["name"] == name]
-    assert len(found) == 1, f"expected one {kind}/{name}, found {len(found)}"
-    return found[0]
-
-
-_UNITS = {"m": 1e-3, "": 1, "k": 1e3, "M": 1e6, "G": 1e9, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30}
-
-
-def _qty(value: str | int) -> float:
-    match = re.fullmatch(r"([0-9.]+)([A-Za-z]*)", str(value))
-    assert match, value
-    return float(match[1]) * _UNITS[match[2]]
 
 
 # --------------------------------------------------------------------------- kubernetes checks
@@ -214,12 +63,12 @@ def test_k8s_every_service_has_deployment_service_configmap(renderer: str, tree:
     for doc in docs:
         assert doc["metadata"]["labels"][PART_OF] == "zhengji", doc["metadata"]["name"]
 
-    pvc = _find(docs, "PersistentVolumeClaim", "zhengji-blobs")
+    pvc = find_doc(docs, "PersistentVolumeClaim", "zhengji-blobs")
     assert pvc["spec"]["accessModes"] == ["ReadWriteMany"]
 
     for svc in SERVICES:
-        deploy = _find(docs, "Deployment", svc)
-        service = _find(docs, "Service", svc)
+        deploy = find_doc(docs, "Deployment", svc)
+        service = find_doc(docs, "Service", svc)
         pod = deploy["spec"]["template"]
         assert deploy["metadata"]["labels"][NAME] == svc
         assert pod["metadata"]["labels"][NAME] == svc
@@ -240,7 +89,7 @@ def test_k8s_every_service_has_deployment_service_configmap(renderer: str, tree:
             assert {"cpu", "memory"} <= container["resources"][kind].keys(), (svc, kind)
 
         (env_from,) = container["envFrom"]
-        config = _find(docs, "ConfigMap", env_from["configMapRef"]["name"])
+        config = find_doc(docs, "ConfigMap", env_from["configMapRef"]["name"])
         assert config["metadata"]["labels"][NAME] == svc
         assert SERVICE_ENV.items() <= config["data"].items(), svc
 
@@ -254,41 +103,14 @@ def test_k8s_every_service_has_deployment_service_configmap(renderer: str, tree:
 def test_k8s_transcoder_is_the_big_one(renderer: str) -> None:
     docs = rendered(renderer, "base")
     requests = {
-        svc: _containers(_find(docs, "Deployment", svc))[0]["resources"]["requests"] for svc in SERVICES
+        svc: containers(find_doc(docs, "Deployment", svc))[0]["resources"]["requests"] for svc in SERVICES
     }
     big = requests.pop("transcoder")
-    assert _qty(big["cpu"]) >= 2 and _qty(big["memory"]) >= _qty("4Gi")
+    assert quantity(big["cpu"]) >= 2 and quantity(big["memory"]) >= quantity("4Gi")
     for svc, req in requests.items():
-        assert _qty(req["cpu"]) < _qty(big["cpu"]) and _qty(req["memory"]) < _qty(big["memory"]), svc
-
-
-@pytest.mark.parametrize("renderer", sorted(RENDERERS))
-def test_k8s_gpu_overlay_only_changes_the_transcoder(renderer: str) -> None:
-    base, gpu = rendered(renderer, "base"), rendered(renderer, "overlays/gpu")
-    assert "nvidia.com/gpu" not in json.dumps(base)
-
-    deploy = _find(gpu, "Deployment", "transcoder")
-    pod = deploy["spec"]["template"]["spec"]
-    (container,) = pod["containers"]
-    assert str(container["resources"]["limits"]["nvidia.com/gpu"]) == "1"
-    assert str(container["resources"]["requests"].get("nvidia.com/gpu", 1)) == "1"
-    # CPU/memory from the base survive the patch (NVDEC + libx264 on GPUs without NVENC needs them).
-    base_container = _containers(_find(base, "Deployment", "transcoder"))[0]
-    assert base_container["resources"]["requests"].items() <= container["resources"]["requests"].items()
-    assert pod["nodeSelector"]
-    assert any(t["key"] == "nvidia.com/gpu" for t in pod["tolerations"])
-    env = {e["name"]: e["value"] for e in container.get("env", [])}
-    assert {"video", "compute"} <= set(env["NVIDIA_DRIVER_CAPABILITIES"].split(","))
-
-    encoder = {
-        tree: _find(docs, "ConfigMap", "transcoder-config")["data"]["ZHENGJI_TRANSCODER_ENCODER"]
-        for tree, docs in (("base", base), ("gpu", gpu))
-    }
-    assert encoder == {"base": "x264", "gpu": "auto"}
-
-    for svc in SERVICES:
-        if svc != "transcoder":
-            assert _find(gpu, "Deployment", svc) == _find(base, "Deployment", svc), svc
+        assert quantity(req["cpu"]) < quantity(big["cpu"]) and quantity(req["memory"]) < quantity(
+            big["memory"]
+        ), svc
 
 
 # --------------------------------------------------------------------------- docker compose
@@ -384,7 +206,7 @@ def test_compose_services_kafka_and_mongo() -> None:
 
 def test_compose_and_k8s_give_services_the_same_settings() -> None:
     compose_keys = set(_compose()["services"]["intake"]["environment"])
-    config = _find(rendered("pyyaml", "base"), "ConfigMap", "intake-config")
+    config = find_doc(rendered("pyyaml", "base"), "ConfigMap", "intake-config")
     assert compose_keys == set(config["data"])
 
 
