@@ -24,6 +24,7 @@ from services.common.operator_secrets import OperatorSecrets
 from services.publisher.adapters.base import Answer, RemoteFailed, Work, auth_headers
 from services.publisher.delivery import Permanent, body_of, check, send
 from services.publisher.payload import chosen_rendition, public_payload
+from services.publisher.targets import platform_of
 
 DONE = {"done", "published", "succeeded", "success", "online"}
 FAILED = {"failed", "rejected", "error"}
@@ -117,9 +118,14 @@ class HttpAdapter:
         remote_id = _remote_id(target, body)
         poll_url = body.get(target.poll_url_field) if target.poll_url_field else None
         if poll_url and str(body.get("status", "")).lower() not in DONE:
-            return Answer(
-                response.status_code, remote_id, body.get("url"), urljoin(_url(target), str(poll_url)), True
-            )
+            status_url = urljoin(_url(target), str(poll_url))
+            if platform_of(status_url) != platform_of(target.url):
+                # It would be asked with the target's token: only the platform itself may be.
+                raise Permanent(
+                    f"平台给出的状态地址 {status_url} 不在平台 {platform_of(target.url)} 上，不予查询"
+                    f" / the status URL {status_url!r} is not on the target's host; not polled"
+                )
+            return Answer(response.status_code, remote_id, body.get("url"), status_url, True)
         return Answer(response.status_code, remote_id, body.get("url"))
 
 
