@@ -3,6 +3,7 @@ without end, or send a secret the operator did not name."""
 
 import json
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -12,6 +13,14 @@ from services.intake.presets import load_preset
 from tests.conftest import admin_client
 from tests.integration.publisher.harness import campaign_with, delivery, produce, reviewed, settled, target
 from zhengji.standin import STANDINS_ALLOW, StandIn, serving
+
+
+async def one_work(api: httpx.AsyncClient, kafka: str, spec: dict[str, Any], status: str) -> tuple[str, Any]:
+    """A campaign with the one target ``spec``, one awarded work, and its publication once ``status``."""
+    work = reviewed(await campaign_with(kafka, [spec]), 1)
+    await produce(kafka, work)
+    pubs = await settled(api, work.submission_id, {spec["key"]: status})
+    return work.submission_id, pubs[spec["key"]]
 
 
 @pytest.fixture
@@ -26,15 +35,12 @@ async def test_a_target_on_loopback_is_parked_unsent_unless_the_operator_allows_
 ) -> None:
     kafka = settings.kafka_bootstrap_servers
     async with serving(StandIn()) as platform:
-        cid = await campaign_with(kafka, [target("alpha", platform.url("/alpha"))])
-        work = reviewed(cid, 1)
-        await produce(kafka, work)
-        pubs = await settled(strict_api, work.submission_id, {"alpha": "failed"})
+        sid, pub = await one_work(strict_api, kafka, target("alpha", platform.url("/alpha")), "failed")
 
     assert platform.requests == 0
-    reason = pubs["alpha"]["reason"]
+    reason = pub["reason"]
     assert "127.0.0.1" in reason and "loopback" in reason and "ZHENGJI_OUTBOUND_ALLOW" in reason
-    tries = (await delivery(strict_api, f"{work.submission_id}:alpha"))["tries"]
+    tries = (await delivery(strict_api, f"{sid}:alpha"))["tries"]
     assert len(tries) == 1 and tries[0]["status"] is None  # parked at once: no retry can help
 
 
@@ -44,10 +50,7 @@ async def test_the_same_target_is_delivered_when_the_operator_allows_loopback(
     assert settings.outbound_allow == STANDINS_ALLOW
     kafka = settings.kafka_bootstrap_servers
     async with serving(StandIn()) as platform:
-        cid = await campaign_with(kafka, [target("alpha", platform.url("/alpha"))])
-        work = reviewed(cid, 1)
-        await produce(kafka, work)
-        await settled(api, work.submission_id, {"alpha": "published"})
+        await one_work(api, kafka, target("alpha", platform.url("/alpha")), "published")
     assert len(platform.received) == 1
 
 
@@ -57,13 +60,11 @@ async def test_an_oversized_answer_is_cut_and_parks_the_delivery(
     capped = settings.model_copy(update={"outbound_max_response_bytes": 4096})
     kafka = settings.kafka_bootstrap_servers
     async with admin_client(capped, ["publisher"]) as api, serving(StandIn(padding=200_000)) as platform:
-        cid = await campaign_with(kafka, [target("alpha", platform.url("/alpha"), max_attempts=2)])
-        work = reviewed(cid, 1)
-        await produce(kafka, work)
-        pubs = await settled(api, work.submission_id, {"alpha": "failed"})
-        tries = (await delivery(api, f"{work.submission_id}:alpha"))["tries"]
+        spec = target("alpha", platform.url("/alpha"), max_attempts=2)
+        sid, pub = await one_work(api, kafka, spec, "failed")
+        tries = (await delivery(api, f"{sid}:alpha"))["tries"]
 
-    assert "4096" in pubs["alpha"]["reason"] and "cut" in pubs["alpha"]["reason"]
+    assert "4096" in pub["reason"] and "cut" in pub["reason"]
     assert len(tries) == 1 and platform.requests == 1
 
 
@@ -84,12 +85,8 @@ async def test_a_campaign_naming_mongodb_uri_as_its_secret_is_refused_and_never_
         assert (await api.get("/api/campaigns/stealing")).status_code == 404
 
         # A campaign that reaches the publisher some other way (stored before the rule) gets no further.
-        cid = await campaign_with(kafka, [stealing])
-        work = reviewed(cid, 1)
-        await produce(kafka, work)
-        pubs = await settled(api, work.submission_id, {"alpha": "failed"})
+        _, pub = await one_work(api, kafka, stealing, "failed")
 
     assert platform.requests == 0
-    reason = pubs["alpha"]["reason"]
-    assert "MONGODB_URI" in reason and "not one the operator allows" in reason
-    assert settings.mongodb_uri not in json.dumps(pubs)
+    assert "MONGODB_URI" in pub["reason"] and "not one the operator allows" in pub["reason"]
+    assert settings.mongodb_uri not in json.dumps(pub)
