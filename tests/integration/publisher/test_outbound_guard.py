@@ -1,13 +1,14 @@
 """The outbound client against real local HTTP servers: redirects, endless answers, dripping answers."""
 
 import asyncio
+import gzip
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
 from fastapi.responses import RedirectResponse, StreamingResponse
 
 from services.common.outbound import (
@@ -15,6 +16,7 @@ from services.common.outbound import (
     AllowList,
     DeadlineExceeded,
     OutboundPolicy,
+    Refused,
     ResponseTooLarge,
     outbound_client,
 )
@@ -55,6 +57,11 @@ class Misbehaving:
 
             return StreamingResponse(bytes_slowly(), media_type="application/json")
 
+        @api.get("/gzipped")
+        async def gzipped() -> Response:
+            bomb = gzip.compress(b" " * 10_000_000)  # 10 MB of answer in about 10 KB
+            return Response(bomb, headers={"Content-Encoding": "gzip"}, media_type="application/json")
+
         @api.get("/{anything}")
         async def anything(anything: str) -> dict[str, str]:
             self.hits.append(anything)
@@ -79,11 +86,13 @@ async def test_a_redirect_from_an_allowed_host_to_loopback_is_refused() -> None:
     assert inner.hits == []
 
 
-async def test_an_endless_answer_is_cut_at_the_cap() -> None:
+async def test_an_endless_or_compressed_answer_is_cut_at_the_cap() -> None:
     policy = OutboundPolicy(AllowList.parse("127.0.0.1"), max_response_bytes=256 * 1024)
     async with serving(Misbehaving()) as server, outbound_client(policy) as client:
         with pytest.raises(ResponseTooLarge, match="262144"):
             await client.get(f"http://127.0.0.1:{server.port}/endless")
+        with pytest.raises(Refused, match="compressed"):
+            await client.get(f"http://127.0.0.1:{server.port}/gzipped")  # the cap would count 10 KB
         assert (await client.get(f"http://127.0.0.1:{server.port}/small")).json() == {"ok": "small"}
 
 
