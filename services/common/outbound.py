@@ -224,11 +224,11 @@ class _Bounded(httpx.AsyncByteStream):
 
 class OutboundTransport(httpx.AsyncHTTPTransport):
     def __init__(self, policy: OutboundPolicy) -> None:
-        super().__init__(trust_env=False)
+        super().__init__()
         self.policy = policy
         # httpx takes no network backend: the pool it built is replaced by one like it that uses ours.
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            ssl_context=httpx.create_ssl_context(),  # SSL_CERT_FILE / SSL_CERT_DIR still apply
             max_connections=100,
             max_keepalive_connections=20,
             keepalive_expiry=5.0,
