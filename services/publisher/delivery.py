@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from services.common.outbound import Refused
+from services.common.outbound import DeadlineExceeded, Refused
 
 RETRYABLE = {408, 425, 429, 500, 502, 503, 504}
 
@@ -75,7 +75,8 @@ async def send(client: httpx.AsyncClient, request: httpx.Request) -> httpx.Respo
     except Refused as exc:  # a private address, an answer too large: the same next time
         raise Permanent(str(exc)) from exc
     except httpx.TimeoutException as exc:
-        raise Retryable(f"超时 timed out: {type(exc).__name__}", None) from exc
+        said = f": {exc}" if isinstance(exc, DeadlineExceeded) else ""  # which deadline, and where to set it
+        raise Retryable(f"超时 timed out: {type(exc).__name__}{said}", None) from exc
     except httpx.HTTPError as exc:
         raise Retryable(f"连接失败 cannot connect: {type(exc).__name__}: {exc}", None) from exc
 
