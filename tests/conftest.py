@@ -21,6 +21,7 @@ from services.common.settings import Settings
 from zhengji.embedded import EmbeddedServers, free_port
 from zhengji.runtime import SERVICES
 from zhengji.server import embedded_settings, running
+from zhengji.standin import STANDINS_ALLOW
 
 _stopping: list[EmbeddedServers] = []
 
@@ -57,6 +58,7 @@ def settings(servers: EmbeddedServers, tmp_path: Path) -> Settings:
         outbox_poll_s=0.2,
         job_lease_s=3.0,
         kafka_session_timeout_ms=3000,
+        outbound_allow=STANDINS_ALLOW,  # the stand-in platforms listen on loopback
     )
 
 

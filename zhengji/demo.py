@@ -26,7 +26,7 @@ from contracts.calendar import campaign_today
 from zhengji import samples
 from zhengji.embedded import free_port
 from zhengji.server import embedded
-from zhengji.standin import StandIn, serving
+from zhengji.standin import STANDINS_ALLOW, StandIn, serving
 
 SETTLED = {
     "failed_validation",
@@ -344,7 +344,8 @@ async def run_demo(data_dir: Path, port: int = 0) -> bool:
     # The first admin's password (intake reads it at start); a fresh one per run unless given.
     password = os.environ.setdefault("ZHENGJI_ADMIN_PASSWORD", secrets.token_urlsafe(12))
     async with (
-        embedded(data_dir / "data", "127.0.0.1", port) as settings,
+        # The stand-in platform is on loopback: the one non-public address the demo lets it call.
+        embedded(data_dir / "data", "127.0.0.1", port, outbound_allow=STANDINS_ALLOW) as settings,
         serving(StandIn(fail_first=2)) as platform,
         httpx.AsyncClient(base_url=settings.base_url(), timeout=60) as api,
     ):

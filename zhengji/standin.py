@@ -25,6 +25,10 @@ from starlette.datastructures import UploadFile
 
 from zhengji.embedded import free_port
 
+# Stand-ins listen on loopback, which the publisher never calls unless the operator allows it:
+# the demo and the tests set ZHENGJI_OUTBOUND_ALLOW to this, and nothing wider.
+STANDINS_ALLOW = "127.0.0.1"
+
 
 def signature_ok(header: str, body: bytes, secret: str, tolerance_s: int = 300) -> bool:
     """``t=<unix>,v1=<hex>``: HMAC-SHA256 over "<t>.<body>", recent, compared in constant time."""
@@ -47,6 +51,7 @@ class StandIn:
     async_result: str = "done"  # then "done" or "failed"
     token: str | None = None  # require "Authorization: Bearer <token>"
     hmac_secret: str | None = None  # require a valid Zhengji-Signature
+    padding: int = 0  # > 0: a publish answer carries this many bytes more (an oversized answer)
     received: list[dict[str, Any]] = field(default_factory=list)
     works: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: int = 0
@@ -105,6 +110,8 @@ class StandIn:
             }
             if self.async_polls:
                 answer |= {"status": "processing", "status_url": f"/status/{remote_id}", "_status": 202}
+            if self.padding:
+                answer["padding"] = "x" * self.padding
             self.works[key] = answer
             self.received.append(
                 {"channel": channel, "key": key, "body": body, "headers": dict(request.headers)}

@@ -75,6 +75,18 @@ class Settings(BaseSettings):
     # The pages' tus PATCH size: lower it behind a proxy with a body limit (nginx: 1 MB by default).
     upload_chunk_bytes: int = 8 * 1024 * 1024
 
+    # Publisher: which secrets campaign data may name and where its calls may go (docs/operations.md,
+    # "Outbound calls"). Secret names a target's ``secret_env`` may use (comma list); each is read
+    # from the file of that name in ``publisher_secrets_dir`` (a mounted Kubernetes Secret) when
+    # there is one, else from the environment variable.
+    publisher_secrets: str = ""
+    publisher_secrets_dir: Path | None = None
+    # CIDRs and host names (``*.suffix`` for a domain) that outbound calls may reach although
+    # they are not public; empty: public addresses only.
+    outbound_allow: str = ""
+    outbound_deadline_s: float = 300.0  # connect, send and answer of one call, in all
+    outbound_max_response_bytes: int = 1024 * 1024
+
     @field_validator(
         "admin_password",
         "session_secret",
@@ -88,6 +100,15 @@ class Settings(BaseSettings):
     )
     @classmethod
     def _empty_is_unset(cls, value: Any) -> Any:
+        if value == "":
+            raise PydanticUseDefault()
+        return value
+
+    @field_validator(
+        "publisher_secrets_dir", "outbound_deadline_s", "outbound_max_response_bytes", mode="before"
+    )
+    @classmethod
+    def _publisher_empty_is_unset(cls, value: Any) -> Any:
         if value == "":
             raise PydanticUseDefault()
         return value

@@ -29,6 +29,7 @@ from contracts.campaign import Campaign
 from services.common.consumer import Effect
 from services.common.errors import ServiceError
 from services.common.metrics import REDRIVES
+from services.common.operator_secrets import OperatorSecrets
 from services.common.service import Service
 from services.common.store import in_transaction
 from services.intake.accounts import Accounts
@@ -53,6 +54,7 @@ class IntakeService(Service):
         self.auth = Auth(self.accounts)
         self.units = UnitStore(self.db)
         self.uploads = UploadStore(self)
+        self.secrets = OperatorSecrets.from_settings(self.settings)
         self.router = routes()
 
     def register(self) -> None:
@@ -86,6 +88,7 @@ class IntakeService(Service):
 
     async def define_campaign(self, campaign: Campaign) -> None:
         """Store the campaign and announce it to the other services, atomically."""
+        self.secrets.check(campaign)  # names only secrets the operator allows, or nothing is stored
         event = CampaignDefined(campaign_id=campaign.id, producer=self.name, spec=campaign)
 
         async def work(session: AsyncClientSession) -> None:

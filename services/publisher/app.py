@@ -9,7 +9,6 @@ push every ``published`` event to webhook subscribers. The showcase page
 from collections.abc import Sequence
 from typing import Any
 
-import httpx
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from contracts import TOPICS, SubmissionPublished, SubmissionReviewed
@@ -17,6 +16,8 @@ from services.common.backlog import QueueBacklog
 from services.common.consumer import Effect
 from services.common.job_runner import JobRunner
 from services.common.jobs import FAILED, Job, JobTable
+from services.common.operator_secrets import OperatorSecrets
+from services.common.outbound import OutboundPolicy, outbound_client
 from services.common.service import Service
 from services.publisher.adapters.base import Adapter
 from services.publisher.adapters.http import HttpAdapter
@@ -42,11 +43,12 @@ class PublisherService(Service):
         self.deliveries = JobTable(self.db, "deliveries", lease_s=self.settings.job_lease_s)
         self.publications = self.db["publications"]
         self.circuits = Circuits(self.db, self.policy.circuit_failures, self.policy.circuit_cooldown_s)
-        # Per-request time-outs come from each target; this is only the fallback.
-        self.http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=10.0))
+        # Every call to a platform or subscriber: public addresses only, bounded in time and size.
+        self.http = outbound_client(OutboundPolicy.from_settings(self.settings))
+        secrets = OperatorSecrets.from_settings(self.settings)
         self.adapters: dict[str, Adapter] = {
-            "http": HttpAdapter(self.http, self.deps.blobs),
-            "webhook": WebhookAdapter(self.http),
+            "http": HttpAdapter(self.http, self.deps.blobs, secrets),
+            "webhook": WebhookAdapter(self.http, secrets),
         }
         self.worker = DeliveryWorker(self)
         self.runner = JobRunner[Step](

@@ -14,6 +14,8 @@ from typing import Any
 
 import httpx
 
+from services.common.outbound import DeadlineExceeded, Refused
+
 RETRYABLE = {408, 425, 429, 500, 502, 503, 504}
 
 
@@ -70,8 +72,11 @@ async def send(client: httpx.AsyncClient, request: httpx.Request) -> httpx.Respo
     """One try; a failure to talk to the platform at all is Retryable, like a 5xx."""
     try:
         return await client.send(request)
+    except Refused as exc:  # a private address, an answer too large: the same next time
+        raise Permanent(str(exc)) from exc
     except httpx.TimeoutException as exc:
-        raise Retryable(f"超时 timed out: {type(exc).__name__}", None) from exc
+        said = f": {exc}" if isinstance(exc, DeadlineExceeded) else ""  # which deadline, and where to set it
+        raise Retryable(f"超时 timed out: {type(exc).__name__}{said}", None) from exc
     except httpx.HTTPError as exc:
         raise Retryable(f"连接失败 cannot connect: {type(exc).__name__}: {exc}", None) from exc
 
@@ -81,6 +86,13 @@ def check(response: httpx.Response) -> httpx.Response:
     if response.is_success:
         return response
     text = response.text[:200]
+    if response.is_redirect:
+        # Not followed: a platform's API that moved is fixed in the campaign, where it is checked.
+        raise Permanent(
+            f"HTTP {response.status_code}：平台要求重定向到 {response.headers.get('location')}，未跟随"
+            f" / redirect to {response.headers.get('location')!r} not followed",
+            response.status_code,
+        )
     if response.status_code in RETRYABLE:
         raise Retryable(
             f"HTTP {response.status_code}: {text}",

@@ -1,11 +1,11 @@
 """What every adapter offers the delivery worker, and what it hands back."""
 
-import os
 from dataclasses import dataclass
 from typing import Protocol
 
 from contracts import SubmissionReviewed
 from contracts.campaign import Campaign, PublicationTarget
+from services.common.operator_secrets import OperatorSecrets, SecretNotAllowed
 from services.publisher.delivery import Permanent
 from services.publisher.signing import SIGNATURE_HEADER, sign
 
@@ -48,21 +48,24 @@ class Adapter(Protocol):
         """Take the work down; a platform that no longer has it counts as done."""
 
 
-def secret_for(target: PublicationTarget) -> str:
-    """The token or HMAC secret, from the environment variable the target names."""
-    name = target.secret_env or ""
-    value = os.environ.get(name) if name else None
+def secret_for(secrets: OperatorSecrets, target: PublicationTarget) -> str:
+    """The token or HMAC secret the target names, if the operator allows that name and it is set."""
+    try:
+        value = secrets.value(target)
+    except SecretNotAllowed as exc:
+        raise Permanent(str(exc)) from exc
     if not value:
+        name = target.secret_env
         raise Permanent(
-            f"目标 {target.key} 的密钥环境变量 {name or '(未指定)'} 未设置"
-            f" / the secret's environment variable {name!r} is not set"
+            f"目标 {target.key} 的密钥 {name or '(未指定)'} 未设置"
+            f" / the secret {name!r} is not set (environment or ZHENGJI_PUBLISHER_SECRETS_DIR)"
         )
     return value
 
 
-def auth_headers(target: PublicationTarget, signed_body: bytes) -> dict[str, str]:
+def auth_headers(secrets: OperatorSecrets, target: PublicationTarget, signed_body: bytes) -> dict[str, str]:
     if target.auth == "bearer":
-        return {"Authorization": f"Bearer {secret_for(target)}"}
+        return {"Authorization": f"Bearer {secret_for(secrets, target)}"}
     if target.auth == "hmac":
-        return {SIGNATURE_HEADER: sign(secret_for(target), signed_body)}
+        return {SIGNATURE_HEADER: sign(secret_for(secrets, target), signed_body)}
     return {}

@@ -20,25 +20,28 @@ import httpx
 
 from contracts.campaign import PublicationTarget
 from services.common.blobs import BlobStore
+from services.common.operator_secrets import OperatorSecrets
 from services.publisher.adapters.base import Answer, RemoteFailed, Work, auth_headers
 from services.publisher.delivery import Permanent, body_of, check, send
 from services.publisher.payload import chosen_rendition, public_payload
+from services.publisher.targets import platform_of
 
 DONE = {"done", "published", "succeeded", "success", "online"}
 FAILED = {"failed", "rejected", "error"}
 
 
 class HttpAdapter:
-    def __init__(self, client: httpx.AsyncClient, blobs: BlobStore) -> None:
+    def __init__(self, client: httpx.AsyncClient, blobs: BlobStore, secrets: OperatorSecrets) -> None:
         self.client = client
         self.blobs = blobs
+        self.secrets = secrets
 
     async def publish(self, work: Work) -> Answer:
         target = work.target
         url = _url(target)
         payload = public_payload(work.campaign, target, work.event, work.base_url)
         metadata = json.dumps(payload, ensure_ascii=False).encode()
-        headers = {"Idempotency-Key": work.idempotency_key, **auth_headers(target, metadata)}
+        headers = {"Idempotency-Key": work.idempotency_key, **auth_headers(self.secrets, target, metadata)}
         if target.media == "multipart":
             rendition = chosen_rendition(target, work.event)
             if rendition is None:
@@ -69,7 +72,7 @@ class HttpAdapter:
     async def poll(self, work: Work, poll_url: str) -> Answer:
         target = work.target
         request = self.client.build_request(
-            "GET", poll_url, headers=auth_headers(target, b""), timeout=target.timeout_s
+            "GET", poll_url, headers=auth_headers(self.secrets, target, b""), timeout=target.timeout_s
         )
         response = check(await send(self.client, request))
         body = body_of(response)
@@ -87,7 +90,7 @@ class HttpAdapter:
         target = work.target
         payload = public_payload(work.campaign, target, work.event, work.base_url)
         body = json.dumps(payload, ensure_ascii=False).encode()
-        headers = {"Content-Type": "application/json", **auth_headers(target, body)}
+        headers = {"Content-Type": "application/json", **auth_headers(self.secrets, target, body)}
         request = self.client.build_request(
             "PUT", _item_url(target, remote_id), content=body, headers=headers, timeout=target.timeout_s
         )
@@ -97,7 +100,11 @@ class HttpAdapter:
 
     async def retract(self, target: PublicationTarget, remote_id: str, reason: str, key: str) -> Answer:
         body = json.dumps({"reason": reason}, ensure_ascii=False).encode()
-        headers = {"Content-Type": "application/json", "Idempotency-Key": key, **auth_headers(target, body)}
+        headers = {
+            "Content-Type": "application/json",
+            "Idempotency-Key": key,
+            **auth_headers(self.secrets, target, body),
+        }
         request = self.client.build_request(
             "DELETE", _item_url(target, remote_id), content=body, headers=headers, timeout=target.timeout_s
         )
@@ -111,9 +118,14 @@ class HttpAdapter:
         remote_id = _remote_id(target, body)
         poll_url = body.get(target.poll_url_field) if target.poll_url_field else None
         if poll_url and str(body.get("status", "")).lower() not in DONE:
-            return Answer(
-                response.status_code, remote_id, body.get("url"), urljoin(_url(target), str(poll_url)), True
-            )
+            status_url = urljoin(_url(target), str(poll_url))
+            if platform_of(status_url) != platform_of(target.url):
+                # It would be asked with the target's token: only the platform itself may be.
+                raise Permanent(
+                    f"平台给出的状态地址 {status_url} 不在平台 {platform_of(target.url)} 上，不予查询"
+                    f" / the status URL {status_url!r} is not on the target's host; not polled"
+                )
+            return Answer(response.status_code, remote_id, body.get("url"), status_url, True)
         return Answer(response.status_code, remote_id, body.get("url"))
 
 

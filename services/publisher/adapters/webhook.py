@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from contracts.campaign import PublicationTarget
+from services.common.operator_secrets import OperatorSecrets
 from services.publisher.adapters.base import Answer, Work, secret_for
 from services.publisher.delivery import Permanent, body_of, check, send
 from services.publisher.payload import public_payload
@@ -38,8 +39,9 @@ async def post_signed(
 
 
 class WebhookAdapter:
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    def __init__(self, client: httpx.AsyncClient, secrets: OperatorSecrets) -> None:
         self.client = client
+        self.secrets = secrets
 
     async def publish(self, work: Work) -> Answer:
         return await self._push(work.target, work.idempotency_key, "work.published", self._work(work))
@@ -64,7 +66,12 @@ class WebhookAdapter:
             raise Permanent(f"目标 {target.key} 未配置平台地址 / the target has no URL configured")
         body = json.dumps({"type": kind, "id": key, **fields}, ensure_ascii=False).encode()
         response = await post_signed(
-            self.client, target.url, secret_for(target), body, {"Idempotency-Key": key}, target.timeout_s
+            self.client,
+            target.url,
+            secret_for(self.secrets, target),
+            body,
+            {"Idempotency-Key": key},
+            target.timeout_s,
         )
         answer = body_of(response)
         remote_id = answer.get("id")

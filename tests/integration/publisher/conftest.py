@@ -22,12 +22,23 @@ FAST = {
     "ZHENGJI_PUBLISHER_WEBHOOK_MAX_ATTEMPTS": "4",
     "ZHENGJI_PUBLISHER_WEBHOOK_TIMEOUT_S": "2",
 }
+# The secrets the tests' campaigns name, as an operator would allow them (values set per test).
+ALLOWED_SECRETS = ",".join(
+    [
+        "TEST_PLATFORM_TOKEN",
+        "TEST_PLATFORM_SECRET",
+        "TEST_UNSET_TOKEN",
+        "TEST_WEBHOOK_SECRET",
+        "TEST_PRIVACY_SECRET",
+    ]
+)
 
 
 @pytest.fixture(autouse=True)
 def fast_policy(monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in FAST.items():
         monkeypatch.setenv(name, value)
+    monkeypatch.setenv("ZHENGJI_PUBLISHER_SECRETS", ALLOWED_SECRETS)
 
 
 @pytest.fixture
