@@ -14,6 +14,8 @@ from services.common.assets import mount_shared_assets
 from services.common.blobs import BlobStore
 from services.common.bus import all_topics, ensure_topics, make_broker, start_broker
 from services.common.errors import install_error_handlers
+from services.common.health import health_router
+from services.common.loops import LoopState
 from services.common.service import Deps, Service
 from services.common.settings import Settings
 from services.common.store import connect
@@ -63,6 +65,10 @@ class Runtime:
         await self.broker.stop()
         await self.client.close()
 
+    def loops(self) -> list[LoopState]:
+        """Every background loop of the services served here (what /healthz and /readyz judge)."""
+        return [state for service in self.services.values() for state in service.loops.states.values()]
+
     def web_app(self) -> FastAPI:
         @asynccontextmanager
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -75,10 +81,7 @@ class Runtime:
         app = FastAPI(title="zhengji 征集", lifespan=lifespan)
         install_error_handlers(app)
         mount_shared_assets(app)  # /static/common/: the JS modules every service's pages import
-
-        @app.get("/healthz")
-        async def healthz() -> dict[str, object]:
-            return {"ok": True, "services": self.names}
+        app.include_router(health_router(self.settings, self.names, self.loops, self.client, self.broker))
 
         @app.get("/metrics")
         async def metrics() -> Response:
