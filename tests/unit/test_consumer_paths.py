@@ -3,6 +3,7 @@
 The same policy runs on the real broker and store in tests/integration/test_delivery.py."""
 
 import asyncio
+import copy
 from typing import Literal
 
 import pytest
@@ -76,6 +77,13 @@ def consumer(
         not_ready_limit=3,
         sleep=sleep,
     )
+
+
+def restarted(consumer: Consumer[Noted, FakeTransaction]) -> Consumer[Noted, FakeTransaction]:
+    """A fresh consumer (a restarted process) on the same store: nothing in memory survives."""
+    fresh = copy.copy(consumer)
+    fresh._not_ready = {}
+    return fresh
 
 
 def count(store: FakeInbox, note: str) -> int:
@@ -250,21 +258,6 @@ async def test_a_dead_letter_waits_for_the_broker_rather_than_being_lost(
 
 class Killed(BaseException):
     """What the process dying mid-handling looks like from inside: nothing of ours catches it."""
-
-
-def restarted(consumer: Consumer[Noted, FakeTransaction]) -> Consumer[Noted, FakeTransaction]:
-    """A fresh consumer (a restarted process) on the same store: nothing in memory survives."""
-    return Consumer(
-        service="test",
-        topic=TOPIC,
-        model=Noted,
-        handler=consumer.handler,
-        store=consumer.store,
-        dead_letters=consumer.dead_letters,
-        attempts=consumer.attempts,
-        backoff_s=consumer.backoff_s,
-        sleep=consumer.sleep,
-    )
 
 
 async def test_a_message_that_kills_its_consumer_is_parked_after_the_attempts_and_the_next_goes_through(
