@@ -141,10 +141,13 @@ class Consumer(Generic[E, S]):
         if await self.store.seen(event_id):
             await self._duplicate(event_id)
             return
+        here = 0  # attempts in this process: the stored count includes them, unless it failed
         while True:
             started = time.perf_counter()
+            here += 1
+            attempt, counted = here, False
             try:
-                attempt = await self.store.count_attempt(event_id, self.topic)
+                attempt, counted = max(here, await self.store.count_attempt(event_id, self.topic)), True
                 if attempt > self.attempts:
                     # Earlier attempts never finished: each took its process down with it.
                     why = "处理时进程中断（崩溃或内存耗尽）/ the consumer died while handling it"
@@ -164,14 +167,14 @@ class Consumer(Generic[E, S]):
                     return
                 # Raising makes FastStream nack: the offset is rewound and the event comes again.
                 log.info("event_not_ready", reason=str(exc), waited=waited)
-                await self._uncount(event_id)
+                await self._uncount(event_id, counted)
                 await self.sleep(self.backoff_s)
                 raise
             except Exception as exc:
                 if is_outage(exc):
                     # Our infrastructure, not the message: wait and take it again, never dead-letter it.
                     log.warning("store_or_broker_unavailable", error=str(exc))
-                    await self._uncount(event_id)
+                    await self._uncount(event_id, counted)
                     await self.sleep(self.backoff_s * 4)
                     raise
                 error = f"{type(exc).__name__}: {exc}"
@@ -186,7 +189,9 @@ class Consumer(Generic[E, S]):
             EVENTS_CONSUMED.labels(self.service, self.topic, "ok").inc()
             return
 
-    async def _uncount(self, event_id: str) -> None:
+    async def _uncount(self, event_id: str, counted: bool) -> None:
+        if not counted:
+            return
         try:
             await self.store.uncount_attempt(event_id)
         except Exception as exc:  # the store is away: the attempt stays spent, one of several

@@ -7,7 +7,7 @@ import copy
 from typing import Literal
 
 import pytest
-from pymongo.errors import AutoReconnect
+from pymongo.errors import AutoReconnect, OperationFailure
 
 from contracts import BaseEvent, dlq_topic
 from services.common.consumer import Consumer, Effect, NotReady
@@ -315,3 +315,22 @@ async def test_waiting_and_outages_spend_no_attempts(
     assert desk.calls == ["a"] * 7
     assert count(store, "a") == 1
     assert bus.parked == []
+
+
+class UncountableInbox(FakeInbox):
+    """A store that refuses the count (not an outage: e.g. a missing permission)."""
+
+    async def count_attempt(self, event_id: str, topic: str) -> int:
+        raise OperationFailure("not authorized on attempts", code=13)
+
+
+async def test_a_store_that_cannot_count_still_gives_up_after_the_attempts(
+    consumer: Consumer[Noted, FakeTransaction], desk: Desk, bus: RecordingBus
+) -> None:
+    consumer.store = UncountableInbox()
+    await consumer(noted("a"), WHERE)
+
+    assert desk.calls == []
+    [letter] = bus.parked
+    assert (letter.headers["x-error-kind"], letter.headers["x-attempts"]) == ("handler_failed", "4")
+    assert letter.headers["x-error"].startswith("OperationFailure: not authorized")
