@@ -126,18 +126,21 @@ class Store:
 
 
 class Broker:
+    def __init__(self) -> None:
+        self.up = True
+
     async def ping(self, timeout: float) -> bool:  # noqa: ASYNC109 (FastStream's signature)
-        return True
+        return self.up
 
 
 async def test_readiness_and_liveness_name_what_is_wrong() -> None:
     loops = Loops(Backoff())
     relay, jobs = loops.state("svc.outbox_relay"), loops.state("svc.jobs")
-    store = Store()
+    store, broker = Store(), Broker()
     settings = Settings(ready_failing_s=5.0, health_timeout_s=0.2)
     app = FastAPI()
     app.include_router(
-        health_router(settings, ["svc"], lambda: loops.states.values(), cast(Any, store), cast(Any, Broker()))
+        health_router(settings, ["svc"], lambda: loops.states.values(), cast(Any, store), cast(Any, broker))
     )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://svc") as api:
@@ -158,6 +161,10 @@ async def test_readiness_and_liveness_name_what_is_wrong() -> None:
         assert status == 503 and ready["store"] is False and ready["broker"] is True
         assert ready["svc.jobs"] is False and ready["svc.outbox_relay"] is True
         assert await checks("/healthz") == (200, {"svc.outbox_relay": True, "svc.jobs": True})
+
+        store.up, broker.up = True, False
+        status, ready = await checks("/readyz")
+        assert status == 503 and ready["store"] is True and ready["broker"] is False
 
         relay.dead = True
         assert await checks("/healthz") == (503, {"svc.outbox_relay": False, "svc.jobs": True})
