@@ -112,6 +112,9 @@ class EmbeddedServers:
             ],
             logs / "tansu.log",
         )
+        self._spawn_store()
+
+    def _spawn_store(self) -> None:
         secantusd = Path(sys.executable).with_name("secantusd-py")
         self._spawn(
             [
@@ -125,7 +128,7 @@ class EmbeddedServers:
                 "--log-level",
                 "WARNING",
             ],
-            logs / "secantusdb.log",
+            self.data_dir / "logs" / "secantusdb.log",
         )
         self.pidfile.write_text("".join(f"{p.pid}\n" for p in self.procs))
 
@@ -184,6 +187,21 @@ class EmbeddedServers:
         while not (_port_open(self.kafka_port) and await asyncio.to_thread(self._mongo_ready)):
             if time.monotonic() > deadline or any(p.poll() is not None for p in self.procs):
                 self._wait(lambda: False, 0, "Tansu/SecantusDB", self.data_dir / "logs" / "secantusdb.log")
+            await asyncio.sleep(0.1)
+
+    async def stop_store(self, timeout_s: float = 15.0) -> None:
+        """Stop SecantusDB alone (an outage of the store); ``start_store`` brings it back."""
+        store = self.procs.pop()  # spawned last
+        store.terminate()
+        await asyncio.to_thread(store.wait, timeout_s)
+
+    async def start_store(self, timeout_s: float = 60.0) -> None:
+        """SecantusDB again on the same port and data dir."""
+        self._spawn_store()
+        deadline = time.monotonic() + timeout_s
+        while not await asyncio.to_thread(self._mongo_ready):
+            if time.monotonic() > deadline or self.procs[-1].poll() is not None:
+                self._wait(lambda: False, 0, "SecantusDB", self.data_dir / "logs" / "secantusdb.log")
             await asyncio.sleep(0.1)
 
     async def astop(self) -> None:

@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel
 
 from contracts import CAMPAIGN_TOPIC, dlq_topic
 from services.common.assets import mount_shared_assets
@@ -16,6 +15,8 @@ from services.common.blobs import BlobStore
 from services.common.bus import all_topics, ensure_topics, make_broker, start_broker
 from services.common.callers import Callers
 from services.common.errors import install_error_handlers
+from services.common.health import health_router
+from services.common.loops import LoopState
 from services.common.service import Deps, Service
 from services.common.settings import Settings
 from services.common.store import connect
@@ -29,11 +30,6 @@ PROMETHEUS_TEXT = {
     "description": "Prometheus 指标 / metrics",
     "content": {"text/plain": {"schema": {"type": "string"}}},
 }
-
-
-class Health(BaseModel):
-    ok: bool
-    services: list[str]
 
 
 SERVICES: dict[str, type[Service]] = {
@@ -76,6 +72,10 @@ class Runtime:
         await self.broker.stop()
         await self.client.close()
 
+    def loops(self) -> list[LoopState]:
+        """Every background loop of the services served here (what /healthz and /readyz judge)."""
+        return [state for service in self.services.values() for state in service.loops.states.values()]
+
     def web_app(self) -> FastAPI:
         @asynccontextmanager
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -91,10 +91,7 @@ class Runtime:
         # What the module-level routers' dependencies read (services/common/{web,callers}.py).
         app.state.services = self.services
         app.state.callers = Callers(self.settings)
-
-        @app.get("/healthz", response_model=Health)
-        async def healthz() -> Health:
-            return Health(ok=True, services=self.names)
+        app.include_router(health_router(self.settings, self.names, self.loops, self.client, self.broker))
 
         @app.get("/metrics", response_class=Response, responses={200: PROMETHEUS_TEXT})
         async def metrics() -> Response:

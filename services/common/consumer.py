@@ -5,6 +5,9 @@ Delivery policy (see docs/decisions/0002-delivery.md):
 - a payload that is not a valid event goes straight to ``<topic>.dlq``: retrying cannot fix it;
 - a handler error is retried ``attempts`` times with exponential backoff, then the
   event goes to the DLQ with the error, and the consumer moves on;
+- each attempt is counted in the store before the handler runs (not in the effect's
+  transaction), so an event whose handling kills the process (a crash, the OOM killer) spends
+  its attempts across restarts too, and the next delivery past them parks it in the DLQ;
 - an event that comes before what it needs (``NotReady``), or that meets a store or broker
   outage, raises, so it is redelivered rather than dead-lettered;
 - the same ``event_id`` twice has one effect; the duplicate re-arms the outbox
@@ -78,6 +81,19 @@ class InboxStore(Protocol[S]):
         """Mark the events ``event_id`` caused as unsent again; how many there were."""
         ...
 
+    async def count_attempt(self, event_id: str, topic: str) -> int:
+        """Count one more attempt at ``event_id`` at once (it outlives a crash of this process);
+        how many there have been, this one included."""
+        ...
+
+    async def uncount_attempt(self, event_id: str) -> None:
+        """Take back an attempt that was not the event's fault (not ready, an outage)."""
+        ...
+
+    async def forget_attempts(self, event_id: str) -> None:
+        """Drop the count of a parked event, so that a redrive from the DLQ starts afresh."""
+        ...
+
 
 class DeadLetters(Protocol):
     """Where a message the consumer gives up on is parked, with why in its headers."""
@@ -111,7 +127,7 @@ class Consumer(Generic[E, S]):
         try:
             event = self.model.model_validate_json(raw)
         except ValidationError as exc:
-            await self._dead_letter(raw, where, "invalid_event", _short(exc), attempts=0)
+            await self._dead_letter(raw, where, "invalid_event", _short(exc), 0)
             return
         with structlog.contextvars.bound_contextvars(
             submission_id=getattr(event, "submission_id", None),
@@ -125,10 +141,18 @@ class Consumer(Generic[E, S]):
         if await self.store.seen(event_id):
             await self._duplicate(event_id)
             return
-        error = ""
-        for attempt in range(1, self.attempts + 1):
+        here = 0  # attempts in this process: the stored count includes them, unless it failed
+        while True:
             started = time.perf_counter()
+            here += 1
+            attempt, counted = here, False
             try:
+                attempt, counted = max(here, await self.store.count_attempt(event_id, self.topic)), True
+                if attempt > self.attempts:
+                    # Earlier attempts never finished: each took its process down with it.
+                    why = "处理时进程中断（崩溃或内存耗尽）/ the consumer died while handling it"
+                    await self._dead_letter(raw, where, "attempts_exhausted", why, attempt - 1, event_id)
+                    return
                 effect = await self.handler(event)
                 await self.store.apply(event_id, self.topic, effect)
             except AlreadyApplied:
@@ -139,28 +163,39 @@ class Consumer(Generic[E, S]):
                 if waited >= self.not_ready_limit:
                     # What it waits for is not coming: park it rather than block the partition forever.
                     self._not_ready.pop(event_id, None)
-                    await self._dead_letter(raw, where, "not_ready", str(exc), attempts=waited)
+                    await self._dead_letter(raw, where, "not_ready", str(exc), waited, event_id)
                     return
                 # Raising makes FastStream nack: the offset is rewound and the event comes again.
                 log.info("event_not_ready", reason=str(exc), waited=waited)
+                await self._uncount(event_id, counted)
                 await self.sleep(self.backoff_s)
                 raise
             except Exception as exc:
                 if is_outage(exc):
                     # Our infrastructure, not the message: wait and take it again, never dead-letter it.
                     log.warning("store_or_broker_unavailable", error=str(exc))
+                    await self._uncount(event_id, counted)
                     await self.sleep(self.backoff_s * 4)
                     raise
                 error = f"{type(exc).__name__}: {exc}"
                 log.warning("handler_failed", attempt=attempt, error=error)
-                if attempt < self.attempts:
-                    await self.sleep(self.backoff_s * 2 ** (attempt - 1))
+                if attempt >= self.attempts:
+                    await self._dead_letter(raw, where, "handler_failed", error, attempt, event_id)
+                    return
+                await self.sleep(self.backoff_s * 2 ** (attempt - 1))
                 continue
             self._not_ready.pop(event_id, None)
             HANDLER_SECONDS.labels(self.service, self.topic).observe(time.perf_counter() - started)
             EVENTS_CONSUMED.labels(self.service, self.topic, "ok").inc()
             return
-        await self._dead_letter(raw, where, "handler_failed", error, attempts=self.attempts)
+
+    async def _uncount(self, event_id: str, counted: bool) -> None:
+        if not counted:
+            return
+        try:
+            await self.store.uncount_attempt(event_id)
+        except Exception as exc:  # the store is away: the attempt stays spent, one of several
+            log.warning("attempt_uncount_failed", error=str(exc))
 
     async def _duplicate(self, event_id: str) -> None:
         rearmed = await self.store.rearm(event_id)
@@ -168,7 +203,13 @@ class Consumer(Generic[E, S]):
         log.info("duplicate_event", rearmed=rearmed)
 
     async def _dead_letter(
-        self, raw: bytes, where: dict[str, Any], kind: str, error: str, attempts: int
+        self,
+        raw: bytes,
+        where: dict[str, Any],
+        kind: str,
+        error: str,
+        attempts: int,
+        event_id: str | None = None,
     ) -> None:
         headers = {
             "x-error-kind": kind,
@@ -188,6 +229,11 @@ class Consumer(Generic[E, S]):
                 await self.sleep(self.backoff_s)
         EVENTS_CONSUMED.labels(self.service, self.topic, "dead_lettered").inc()
         log.error("event_dead_lettered", kind=kind, error=error[:500], **where)
+        if event_id is not None:
+            try:
+                await self.store.forget_attempts(event_id)
+            except Exception as exc:  # a redrive would be parked again at once; pruning drops it later
+                log.warning("attempts_forget_failed", error=str(exc))
 
 
 def is_outage(exc: BaseException) -> bool:

@@ -7,23 +7,26 @@ from datetime import UTC, datetime
 from typing import Any
 
 from faststream.kafka import KafkaBroker
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from services.common.consumer import AlreadyApplied, Effect
 from services.common.outbox import Outbox
+from services.common.pruning import RECEIVED_AT
 from services.common.store import in_transaction
 
 
 class MongoInbox:
-    """A service's ``inbox`` (``{_id: event_id, topic, received_at}``) beside its writes and outbox."""
+    """A service's ``inbox`` (``{_id: event_id, topic, received_at}``) beside its writes and outbox,
+    and its ``attempts`` (``{_id: event_id, topic, count, received_at}``: the latest attempt's time)."""
 
     def __init__(
         self, client: AsyncMongoClient[dict[str, Any]], db: AsyncDatabase[dict[str, Any]], outbox: Outbox
     ) -> None:
         self.client, self.inbox, self.outbox = client, db["inbox"], outbox
+        self.attempts = db["attempts"]
 
     async def seen(self, event_id: str) -> bool:
         return await self.inbox.find_one({"_id": event_id}, {"_id": 1}) is not None
@@ -31,7 +34,7 @@ class MongoInbox:
     async def apply(self, event_id: str, topic: str, effect: Effect[AsyncClientSession]) -> None:
         async def work(session: AsyncClientSession) -> None:
             await self.inbox.insert_one(
-                {"_id": event_id, "topic": topic, "received_at": datetime.now(UTC)}, session=session
+                {"_id": event_id, "topic": topic, RECEIVED_AT: datetime.now(UTC)}, session=session
             )
             if effect.writes is not None:
                 await effect.writes(session)
@@ -47,6 +50,21 @@ class MongoInbox:
 
     async def rearm(self, event_id: str) -> int:
         return await self.outbox.rearm(event_id)
+
+    async def count_attempt(self, event_id: str, topic: str) -> int:
+        counted = await self.attempts.find_one_and_update(
+            {"_id": event_id},
+            {"$inc": {"count": 1}, "$set": {"topic": topic, RECEIVED_AT: datetime.now(UTC)}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        return int(counted["count"]) if counted else 1  # an upsert with AFTER always returns one
+
+    async def uncount_attempt(self, event_id: str) -> None:
+        await self.attempts.update_one({"_id": event_id, "count": {"$gt": 0}}, {"$inc": {"count": -1}})
+
+    async def forget_attempts(self, event_id: str) -> None:
+        await self.attempts.delete_one({"_id": event_id})
 
 
 class KafkaDeadLetters:

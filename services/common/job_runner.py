@@ -28,6 +28,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.common.jobs import Job, JobTable, LeaseLost
 from services.common.log import get_logger
+from services.common.loops import LoopState
 from services.common.metrics import JOB_SECONDS, JOBS_RUNNING
 from services.common.store import in_transaction
 
@@ -79,9 +80,18 @@ async def hold_lease(
 
 
 async def run_workers(
-    table: JobTable, worker: str, concurrency: int, run: Callable[[Job], Awaitable[None]], poll_s: float = 1.0
+    table: JobTable,
+    worker: str,
+    concurrency: int,
+    run: Callable[[Job], Awaitable[None]],
+    poll_s: float = 1.0,
+    state: LoopState | None = None,
 ) -> None:
-    """Keep up to ``concurrency`` jobs running; wake early when a job is enqueued here."""
+    """Keep up to ``concurrency`` jobs running; wake early when a job is enqueued here.
+
+    A claim that fails (the store away) is recorded in ``state`` and tried again after its
+    backoff; the jobs already running go on meanwhile."""
+    state = state or LoopState("jobs")
     slots = asyncio.Semaphore(concurrency)
     running: set[asyncio.Task[None]] = set()
 
@@ -93,7 +103,13 @@ async def run_workers(
 
     while True:
         await slots.acquire()
-        job = await table.claim(worker)
+        try:
+            job = await table.claim(worker)
+        except Exception as exc:
+            slots.release()
+            await state.failed(exc)
+            continue
+        state.ok()
         if job is None:
             slots.release()
             table.wake.clear()
@@ -128,9 +144,9 @@ class JobRunner(Generic[R]):
         self._runs: dict[str, asyncio.Task[None]] = {}  # job id -> run(), to hand it back on stop
         self._works: dict[str, asyncio.Task[R]] = {}  # job id -> its work, to cancel it here
 
-    async def serve(self) -> None:
-        """Claim and run jobs until cancelled (run it as one of the service's tasks)."""
-        await run_workers(self.table, self.worker, self.concurrency, self.run, self.poll_s)
+    async def serve(self, state: LoopState | None = None) -> None:
+        """Claim and run jobs until cancelled (run it as one of the service's loops)."""
+        await run_workers(self.table, self.worker, self.concurrency, self.run, self.poll_s, state)
 
     async def run(self, job: Job) -> None:
         kind = self.kind(job)

@@ -17,10 +17,8 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import BaseEvent, topic_for
-from services.common.log import get_logger
+from services.common.loops import LoopState
 from services.common.metrics import EVENTS_PUBLISHED
-
-log = get_logger("outbox")
 
 
 class Outbox:
@@ -78,14 +76,20 @@ class Outbox:
             )
         return len(docs)
 
-    async def relay_forever(self, broker: KafkaBroker, poll_s: float) -> None:
-        """Publish as soon as something is added; poll too, for entries other processes wrote."""
+    async def relay_forever(self, broker: KafkaBroker, poll_s: float, state: LoopState | None = None) -> None:
+        """Publish as soon as something is added; poll too, for entries other processes wrote.
+
+        The broker or store away: the entries stay, and the relay tries again after the backoff."""
+        state = state or LoopState("outbox_relay")
         while True:
             self._wake.clear()
             try:
-                if await self.relay_once(broker) == 100:
-                    continue
-            except Exception as exc:  # the broker or store is away: keep the entries, try again
-                log.warning("outbox_relay_failed", error=str(exc))
+                relayed = await self.relay_once(broker)
+            except Exception as exc:
+                await state.failed(exc)
+                continue
+            state.ok()
+            if relayed == 100:
+                continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=poll_s)

@@ -24,6 +24,7 @@ from services.common.consumer import Consumer, Effect, Handler, NotReady
 from services.common.consumer_adapters import KafkaDeadLetters, MongoInbox
 from services.common.job_runner import JobRunner
 from services.common.log import get_logger
+from services.common.loops import Backoff, Loops, LoopState, every, supervise
 from services.common.outbox import Outbox
 from services.common.pruning import Pruner
 from services.common.settings import Settings
@@ -51,6 +52,7 @@ class Service:
         self.pruner = Pruner(self.db, timedelta(days=deps.settings.prune_after_days))
         self.log = get_logger(self.name)
         self.router: APIRouter | None = None
+        self.loops = Loops(Backoff(deps.settings.loop_backoff_s, deps.settings.loop_backoff_cap_s))
         self._tasks: list[asyncio.Task[None]] = []
         self._consumers: dict[str, Consumer[Any]] = {}
         self._runners: list[JobRunner[Any]] = []
@@ -118,37 +120,25 @@ class Service:
         await self.outbox.collection.create_index([("sent", 1), ("created_at", 1)])
         await self.pruner.create_indexes()
         await self.setup()
-        self.spawn(self.outbox.relay_forever(self.deps.broker, self.settings.outbox_poll_s))
+        relay, poll_s = self.outbox.relay_forever, self.settings.outbox_poll_s
+        self.spawn("outbox_relay", lambda state: relay(self.deps.broker, poll_s, state))
         self.spawn_every(self.settings.prune_every_s, self.pruner.prune_once, "prune")
 
-    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(coro)
-        task.add_done_callback(self._crashed)
-        self._tasks.append(task)
+    def spawn(self, what: str, run: Callable[[LoopState], Coroutine[Any, Any, None]]) -> None:
+        """Run ``run(state)`` in the background while the service runs, restarted (after a
+        backoff) whenever it raises; it reports how it does in ``state`` (loops.py)."""
+        self._tasks.append(self.loops.start(f"{self.name}.{what}", lambda state: supervise(state, run)))
 
     def spawn_every(self, every_s: float, step: Callable[[], Awaitable[object]], what: str) -> None:
         """Run ``step`` every ``every_s`` seconds while the service runs; a failed run is logged
-        and the next one comes (a sweeper must outlive a store that is away for a while)."""
-
-        async def loop() -> None:
-            while True:
-                try:
-                    await step()
-                except Exception as exc:
-                    self.log.warning(f"{what}_failed", error=repr(exc))
-                await asyncio.sleep(every_s)
-
-        self.spawn(loop())
+        and tried again after a backoff (a sweeper must outlive a store that is away for a while)."""
+        self._tasks.append(self.loops.start(f"{self.name}.{what}", lambda state: every(state, every_s, step)))
 
     def run_jobs(self, runner: JobRunner[Any], sweep_every_s: float, what: str) -> None:
         """Work through a job table while the service runs, and sweep its abandoned jobs."""
         self._runners.append(runner)
-        self.spawn(runner.serve())
+        self.spawn(f"jobs:{runner.table.jobs.name}", runner.serve)
         self.spawn_every(sweep_every_s, runner.sweep_once, what)
-
-    def _crashed(self, task: asyncio.Task[None]) -> None:
-        if not task.cancelled() and task.exception() is not None:
-            self.log.error("background_task_crashed", error=repr(task.exception()))
 
     async def stop(self) -> None:
         for task in self._tasks:

@@ -47,6 +47,15 @@ class Settings(BaseSettings):
     prune_every_s: float = 3600.0
     stage_deadline_s: float = 300.0
 
+    # Background loops and health (docs/operations.md, "Health and readiness"): a failing loop
+    # tries again after a backoff from loop_backoff_s doubling up to loop_backoff_cap_s; /readyz
+    # says 503 once a loop has failed for ready_failing_s, or the store or broker does not answer
+    # within health_timeout_s.
+    loop_backoff_s: float = 0.5
+    loop_backoff_cap_s: float = 30.0
+    ready_failing_s: float = 30.0
+    health_timeout_s: float = 2.0
+
     # Media work: every subprocess is bounded in time.
     probe_timeout_s: float = 60.0
     transcode_timeout_s: float = 3600.0

@@ -1,6 +1,5 @@
 """Intake: campaigns, entries, uploads, and the status view of every submission."""
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -38,7 +37,7 @@ from services.intake.status import progress_key, shown_stage, stage_of, timeline
 from services.intake.unit_store import UnitStore
 from services.intake.upload_rules import UPLOAD_STAGES
 from services.intake.upload_store import UploadStore
-from services.intake.upload_sweeper import sweep_forever
+from services.intake.upload_sweeper import sweep_and_log
 
 Writes = Callable[[AsyncClientSession], Awaitable[None]]
 
@@ -79,8 +78,8 @@ class IntakeService(Service):
         # (same event ids, so services that have them skip them as duplicates).
         await self.outbox.collection.update_many({"topic": CAMPAIGN_TOPIC}, {"$set": {"sent": False}})
         await super().start()
-        self.spawn(self.reconcile_forever())
-        self.spawn(sweep_forever(self.uploads, self.settings.tus_sweep_s))
+        self.spawn_every(self.settings.reconcile_every_s, self.reconcile_once, "reconcile")
+        self.spawn_every(self.settings.tus_sweep_s, lambda: sweep_and_log(self.uploads), "upload_sweep")
 
     async def find_campaign(self, campaign_id: str) -> Campaign | None:
         doc = await self.campaigns.find_one({"_id": campaign_id})
@@ -268,14 +267,6 @@ class IntakeService(Service):
             self.log.warning("submission_redriven", submission_id=doc["_id"], stage=doc["stage"])
             count += 1
         return count
-
-    async def reconcile_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self.settings.reconcile_every_s)
-            try:
-                await self.reconcile_once()
-            except Exception as exc:
-                self.log.warning("reconcile_failed", error=str(exc))
 
 
 def routes() -> APIRouter:

@@ -37,15 +37,11 @@ async def sweep_once(store: UploadStore) -> dict[str, int]:
     return counts
 
 
-async def sweep_forever(store: UploadStore, every_s: float) -> None:
-    while True:
-        await asyncio.sleep(every_s)
-        try:
-            counts = await sweep_once(store)
-            if any(counts.values()):
-                store.svc.log.info("uploads_swept", **counts)
-        except Exception as exc:
-            store.svc.log.warning("upload_sweep_failed", error=str(exc))
+async def sweep_and_log(store: UploadStore) -> None:
+    """One sweep, logged when it did something (the service runs it every ``tus_sweep_s``)."""
+    counts = await sweep_once(store)
+    if any(counts.values()):
+        store.svc.log.info("uploads_swept", **counts)
 
 
 def _remove_orphans(folder: Path, known: set[str]) -> int:

@@ -1,5 +1,6 @@
-"""Pruning the outbox and the inbox by age, on the real store: old sent rows and old markers go;
-unsent rows (however old) and recent ones stay; a running service prunes by itself."""
+"""Pruning the outbox, the inbox and the counts of attempts by age, on the real store: old sent
+rows, old markers and old counts go; unsent rows (however old) and recent ones stay; a running
+service prunes by itself."""
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -38,11 +39,23 @@ async def test_old_sent_rows_and_old_markers_go_unsent_and_recent_ones_stay(sett
         )
         # As the consumer writes them: an event id and its topic, no time.
         await db["inbox"].insert_many([{"_id": "seen-a", "topic": "t"}, {"_id": "seen-b", "topic": "t"}])
+        # Counts of attempts, stamped at their latest attempt.
+        await db["attempts"].insert_many(
+            [
+                {"_id": "tried-old", "count": 1, "received_at": NOW - timedelta(days=10)},
+                {"_id": "tried-new", "count": 2, "received_at": NOW - timedelta(hours=1)},
+            ]
+        )
         pruner = Pruner(db, AGE)
         await pruner.create_indexes()
 
         pruned = await pruner.prune_once(NOW)
-        assert (pruned.outbox, pruned.inbox) == (1, 0)  # a marker is kept at least the age
+        assert (pruned.outbox, pruned.inbox, pruned.attempts) == (
+            1,
+            0,
+            1,
+        )  # a marker is kept at least the age
+        assert await remaining(db, "attempts") == ["tried-new"]
         assert await remaining(db, "outbox") == ["new-sent", "old-unsent"]
         assert await remaining(db, "inbox") == ["seen-a", "seen-b"]
 

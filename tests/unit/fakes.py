@@ -37,6 +37,8 @@ class FakeInbox:
         self.tables: dict[str, dict[str, Doc]] = {"inbox": {}, "outbox": {}}
         # Raised once between the effect's writes and the outbox insert, as a crash would be.
         self.crash_before_outbox: Exception | None = None
+        # Attempts per event id, outside any transaction: they survive a crash, as in Mongo.
+        self.attempts: dict[str, int] = {}
 
     def table(self, name: str) -> dict[str, Doc]:
         return self.tables.get(name, {})
@@ -68,6 +70,16 @@ class FakeInbox:
         for doc in caused:
             doc["sent"] = False
         return len(caused)
+
+    async def count_attempt(self, event_id: str, topic: str) -> int:
+        self.attempts[event_id] = self.attempts.get(event_id, 0) + 1
+        return self.attempts[event_id]
+
+    async def uncount_attempt(self, event_id: str) -> None:
+        self.attempts[event_id] = max(0, self.attempts.get(event_id, 0) - 1)
+
+    async def forget_attempts(self, event_id: str) -> None:
+        self.attempts.pop(event_id, None)
 
     def relay(self) -> list[str]:
         """Mark every unsent outbox entry sent, as the relay does; their payloads."""

@@ -3,10 +3,11 @@
 The same policy runs on the real broker and store in tests/integration/test_delivery.py."""
 
 import asyncio
+import copy
 from typing import Literal
 
 import pytest
-from pymongo.errors import AutoReconnect
+from pymongo.errors import AutoReconnect, OperationFailure
 
 from contracts import BaseEvent, dlq_topic
 from services.common.consumer import Consumer, Effect, NotReady
@@ -33,7 +34,7 @@ class Desk:
 
     def __init__(self) -> None:
         self.calls: list[str] = []
-        self.failures: dict[str, list[Exception]] = {}
+        self.failures: dict[str, list[BaseException]] = {}
 
     async def handle(self, event: Noted) -> Effect[FakeTransaction]:
         self.calls.append(event.note)
@@ -76,6 +77,13 @@ def consumer(
         not_ready_limit=3,
         sleep=sleep,
     )
+
+
+def restarted(consumer: Consumer[Noted, FakeTransaction]) -> Consumer[Noted, FakeTransaction]:
+    """A fresh consumer (a restarted process) on the same store: nothing in memory survives."""
+    fresh = copy.copy(consumer)
+    fresh._not_ready = {}
+    return fresh
 
 
 def count(store: FakeInbox, note: str) -> int:
@@ -246,3 +254,83 @@ async def test_a_dead_letter_waits_for_the_broker_rather_than_being_lost(
 
     assert [letter.raw for letter in bus.parked] == [b"{not json"]
     assert sleep.waits == [0.5, 0.5]
+
+
+class Killed(BaseException):
+    """What the process dying mid-handling looks like from inside: nothing of ours catches it."""
+
+
+async def test_a_message_that_kills_its_consumer_is_parked_after_the_attempts_and_the_next_goes_through(
+    consumer: Consumer[Noted, FakeTransaction], store: FakeInbox, desk: Desk, bus: RecordingBus
+) -> None:
+    desk.failures["poison"] = [Killed()] * 10
+    poison = noted("poison")
+    for _ in range(4):  # each delivery takes the process down; the broker redelivers after a restart
+        with pytest.raises(Killed):
+            await consumer(poison, WHERE)
+        consumer = restarted(consumer)
+    await consumer(poison, WHERE)
+    await consumer(noted("b"), {**WHERE, "offset": 8})
+
+    assert desk.calls == ["poison"] * 4 + ["b"]
+    [letter] = bus.parked
+    assert (letter.raw, letter.topic) == (poison, dlq_topic(TOPIC))
+    assert (letter.headers["x-error-kind"], letter.headers["x-attempts"]) == ("attempts_exhausted", "4")
+    assert "died while handling" in letter.headers["x-error"]
+    assert count(store, "b") == 1
+    # The count went with the letter: a redrive from the DLQ is handled afresh.
+    desk.failures["poison"] = []
+    await consumer(poison, WHERE)
+    assert count(store, "poison") == 1
+
+
+async def test_attempts_spent_before_a_crash_count_against_the_retries_after_it(
+    consumer: Consumer[Noted, FakeTransaction], desk: Desk, bus: RecordingBus
+) -> None:
+    desk.failures["a"] = [Killed(), Killed(), ValueError("bad rubric"), ValueError("bad rubric")]
+    raw = noted("a")
+    for _ in range(2):
+        with pytest.raises(Killed):
+            await consumer(raw, WHERE)
+        consumer = restarted(consumer)
+    await consumer(raw, WHERE)
+
+    assert desk.calls == ["a"] * 4
+    [letter] = bus.parked
+    assert (letter.headers["x-error-kind"], letter.headers["x-attempts"]) == ("handler_failed", "4")
+    assert letter.headers["x-error"] == "ValueError: bad rubric"
+
+
+async def test_waiting_and_outages_spend_no_attempts(
+    consumer: Consumer[Noted, FakeTransaction], store: FakeInbox, desk: Desk, bus: RecordingBus
+) -> None:
+    desk.failures["a"] = [NotReady("campaign c1 not known yet"), AutoReconnect("reset")] * 3
+    raw = noted("a")
+    for _ in range(6):
+        with pytest.raises((NotReady, AutoReconnect)):
+            await consumer(raw, WHERE)
+        consumer = restarted(consumer)
+    await consumer(raw, WHERE)
+
+    assert desk.calls == ["a"] * 7
+    assert count(store, "a") == 1
+    assert bus.parked == []
+
+
+class UncountableInbox(FakeInbox):
+    """A store that refuses the count (not an outage: e.g. a missing permission)."""
+
+    async def count_attempt(self, event_id: str, topic: str) -> int:
+        raise OperationFailure("not authorized on attempts", code=13)
+
+
+async def test_a_store_that_cannot_count_still_gives_up_after_the_attempts(
+    consumer: Consumer[Noted, FakeTransaction], desk: Desk, bus: RecordingBus
+) -> None:
+    consumer.store = UncountableInbox()
+    await consumer(noted("a"), WHERE)
+
+    assert desk.calls == []
+    [letter] = bus.parked
+    assert (letter.headers["x-error-kind"], letter.headers["x-attempts"]) == ("handler_failed", "4")
+    assert letter.headers["x-error"].startswith("OperationFailure: not authorized")
