@@ -83,8 +83,9 @@ def test_k8s_every_service_has_deployment_service_configmap(renderer: str, tree:
         port_names = {p["name"]: p["containerPort"] for p in container["ports"]}
         assert port_names == {"http": 8000}
         assert [p["targetPort"] for p in service["spec"]["ports"]] == ["http"]
-        for probe in ("readinessProbe", "livenessProbe"):
-            assert container[probe]["httpGet"] == {"path": "/healthz", "port": "http"}, (svc, probe)
+        # Liveness must not fail on a store outage (a restart would not help); readiness does.
+        for probe, path in (("readinessProbe", "/readyz"), ("livenessProbe", "/healthz")):
+            assert container[probe]["httpGet"] == {"path": path, "port": "http"}, (svc, probe)
         for kind in ("requests", "limits"):
             assert {"cpu", "memory"} <= container["resources"][kind].keys(), (svc, kind)
 
