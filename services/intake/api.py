@@ -9,11 +9,12 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from contracts.calendar import campaign_today
 from contracts.campaign import Campaign, Window
+from services.common.blob_http import blob_response
 from services.common.blobs import BlobTooLarge
 from services.common.metrics import UPLOAD_BYTES
 from services.intake.accounts import User
@@ -127,14 +128,14 @@ def build_router(svc: "IntakeService") -> APIRouter:
         }
 
     @router.get("/blobs/{sha256}")
-    async def get_blob(sha256: str) -> FileResponse:
+    async def get_blob(sha256: str) -> Response:
         if (
             len(sha256) != 64
             or not all(c in "0123456789abcdef" for c in sha256)
-            or not svc.deps.blobs.exists(sha256)
+            or not await svc.deps.blobs.exists(sha256)
         ):
             raise IntakeError(404, "文件不存在", "no such blob")
-        return FileResponse(svc.deps.blobs.path(sha256))
+        return await blob_response(svc.deps.blobs, sha256)
 
     router.include_router(build_accounts_router(svc))
     router.include_router(build_entries_router(svc))
