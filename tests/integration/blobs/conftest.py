@@ -69,7 +69,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def settings(
+def blob_settings(
     backend: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> Settings:
     if backend == "file":
@@ -79,5 +79,5 @@ def settings(
 
 
 @pytest.fixture
-def blobs(settings: Settings) -> BlobStore:
-    return open_blob_store(settings)
+def blobs(blob_settings: Settings) -> BlobStore:
+    return open_blob_store(blob_settings)

@@ -141,7 +141,7 @@ async def test_a_missing_blob_is_unavailable_not_a_bad_file(blobs: BlobStore) ->
 
 @pytest.fixture
 def take_down(
-    backend: str, settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    backend: str, blob_settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> Callable[[BlobStore], BlobStore]:
     """The same store once it cannot be reached: the volume gone, or nothing on the S3 port."""
 
@@ -150,7 +150,7 @@ def take_down(
             shutil.rmtree(blobs.root)
             return blobs
         dead = f"http://127.0.0.1:{free_port()}"
-        bucket = (settings.blob_url or "").removeprefix("s3://").split("/")[0]
+        bucket = (blob_settings.blob_url or "").removeprefix("s3://").split("/")[0]
         return open_blob_store(s3_settings(monkeypatch, tmp_path, dead, bucket))
 
     return down
