@@ -65,7 +65,7 @@ class FileBlobStore:
             os.replace(tmp, final)
         return BlobRef(uri=URI_PREFIX + sha256, sha256=sha256, size=size, media_type=media_type)
 
-    async def adopt(self, source: Path, sha256: str) -> bool:
+    async def adopt(self, source: Path, sha256: str, media_type: str) -> bool:
         def move() -> bool:
             final = self.path(sha256)
             if final.exists():  # the same bytes already stored serve both

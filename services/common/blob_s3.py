@@ -72,11 +72,11 @@ class S3BlobStore:
         sha256 = await asyncio.to_thread(file_sha256, source)
         return await self._upload(source, sha256, source.stat().st_size, media_type, consume=move)
 
-    async def adopt(self, source: Path, sha256: str) -> bool:
+    async def adopt(self, source: Path, sha256: str, media_type: str) -> bool:
         if not await self.exists(sha256):
             if not source.exists():
                 return False
-            await self._upload(source, sha256, source.stat().st_size, "application/octet-stream", False)
+            await self._upload(source, sha256, source.stat().st_size, media_type, False)
         source.unlink(missing_ok=True)
         return True
 

@@ -87,7 +87,7 @@ class BlobStore(Protocol):
         """Store a file written elsewhere (a transcoder output); ``move`` consumes it."""
         ...
 
-    async def adopt(self, source: Path, sha256: str) -> bool:
+    async def adopt(self, source: Path, sha256: str, media_type: str) -> bool:
         """Store (moving) a file whose sha256 the caller computed while receiving it (a tus
         upload); False when neither it nor a stored copy of those bytes exists."""
         ...

@@ -225,7 +225,7 @@ class UploadStore:
         doc = await self.uploads.find_one({"_id": uid})
         if doc is None or doc["state"] == "done":
             return doc or {}
-        if not await self.svc.deps.blobs.adopt(self.path(uid), doc["sha256"]):
+        if not await self.svc.deps.blobs.adopt(self.path(uid), doc["sha256"], doc["media_type"]):
             await self._done(uid, None, error="文件数据丢失，请重新上传 / the file's bytes were lost")
             raise IntakeError(410, "文件数据丢失，请重新上传", "the file's bytes were lost; upload it again")
         ref = BlobRef(

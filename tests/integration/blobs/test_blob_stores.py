@@ -8,8 +8,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from starlette.responses import FileResponse
 
 from services.common.blob_files import FileBlobStore
+from services.common.blob_http import blob_response
 from services.common.blob_stores import open_blob_store
 from services.common.blobs import BlobStore, BlobTooLarge, BlobUnavailable, blob_key
 from services.common.settings import Settings
@@ -98,11 +100,11 @@ async def test_a_finished_upload_is_adopted_under_the_hash_it_was_received_with(
     partial.write_bytes(DATA)
     sha256 = hashlib.sha256(DATA).hexdigest()
 
-    assert await blobs.adopt(partial, sha256)
+    assert await blobs.adopt(partial, sha256, "video/mp4")
     assert not partial.exists()
     assert await blobs.read(sha256) == DATA
-    assert await blobs.adopt(partial, sha256)  # again (a retried finish): the stored copy serves
-    assert not await blobs.adopt(partial, hashlib.sha256(b"lost").hexdigest())
+    assert await blobs.adopt(partial, sha256, "video/mp4")  # again (a retried finish): the stored copy serves
+    assert not await blobs.adopt(partial, hashlib.sha256(b"lost").hexdigest(), "video/mp4")
 
 
 async def test_a_package_is_stored_under_its_prefix(blobs: BlobStore, tmp_path: Path) -> None:
@@ -178,3 +180,15 @@ async def test_a_wrong_bucket_is_unavailable(
         await blobs.put_stream(chunks(b"x"), "text/plain")
     with pytest.raises(BlobUnavailable):
         await blobs.read(hashlib.sha256(b"x").hexdigest())
+
+
+async def test_a_download_is_the_file_itself_or_a_redirect_to_the_store(blobs: BlobStore) -> None:
+    ref = await blobs.put_stream(chunks(DATA), "video/mp4")
+
+    response = await blob_response(blobs, ref.sha256)
+
+    if isinstance(response, FileResponse):  # Starlette answers range requests on it: a video seeks
+        assert Path(response.path).read_bytes() == DATA
+    else:
+        assert response.status_code == 307
+        assert await fetch(response.headers["location"]) == DATA
