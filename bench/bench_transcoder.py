@@ -37,6 +37,7 @@ from typing import Any, ClassVar
 from aiokafka import AIOKafkaProducer
 
 from contracts import CAMPAIGN_TOPIC, TOPICS, Attribution, CampaignDefined, EntryInfo, SubmissionValidated
+from services.common.blob_files import FileBlobStore
 from services.common.blobs import BlobStore
 from services.common.log import configure_logging
 from services.common.store import connect
@@ -98,7 +99,7 @@ async def make_inputs(folder: Path, seconds: float) -> tuple[Path, Path]:
 
 async def run_job(settings: Any, blobs: BlobStore, media: Path, sid: str, seconds: float) -> dict[str, Any]:
     """One upload through the service: its job row once done, with the wall time around it."""
-    ref = blobs.put_file(media, "video/mp4")
+    ref = await blobs.put_file(media, "video/mp4")
     event = SubmissionValidated(
         submission_id=sid,
         campaign_id="yanbian-2024",
@@ -201,7 +202,7 @@ async def through_service(settings: Any, heavy: Path, conforming: Path, seconds:
             CAMPAIGN_TOPIC, defined.model_dump_json().encode(), key=campaign.id.encode()
         )
         await producer.stop()
-        blobs = BlobStore(settings.blobs_path())
+        blobs = FileBlobStore(settings.blobs_path())
         runs: dict[str, Any] = {}
         for name, media in (("heavy", heavy), ("light", conforming)):
             Recording.commands.clear()

@@ -11,7 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from contracts import CAMPAIGN_TOPIC, dlq_topic
 from services.common.assets import mount_shared_assets
-from services.common.blobs import BlobStore
+from services.common.blob_stores import open_blob_store
 from services.common.bus import all_topics, ensure_topics, make_broker, start_broker
 from services.common.callers import Callers
 from services.common.errors import install_error_handlers
@@ -51,7 +51,7 @@ class Runtime:
         # Clients connect lazily: building them here lets routers exist before the app starts.
         self.client = connect(s.mongodb_uri)
         self.broker = make_broker(s.kafka_bootstrap_servers, client_id="zhengji-" + "-".join(names))
-        deps = Deps(settings=s, client=self.client, broker=self.broker, blobs=BlobStore(s.blobs_path()))
+        deps = Deps(settings=s, client=self.client, broker=self.broker, blobs=open_blob_store(s))
         self.services: dict[str, Service] = {name: SERVICES[name](deps) for name in names}
         for service in self.services.values():
             service.register()

@@ -105,6 +105,9 @@ class Settings(BaseSettings):
         "tus_max_size",
         "tus_checkpoint_bytes",
         "upload_chunk_bytes",
+        "publisher_secrets_dir",
+        "outbound_deadline_s",
+        "outbound_max_response_bytes",
         mode="before",
     )
     @classmethod
@@ -113,14 +116,19 @@ class Settings(BaseSettings):
             raise PydanticUseDefault()
         return value
 
-    @field_validator(
-        "publisher_secrets_dir", "outbound_deadline_s", "outbound_max_response_bytes", mode="before"
-    )
-    @classmethod
-    def _publisher_empty_is_unset(cls, value: Any) -> Any:
-        if value == "":
-            raise PydanticUseDefault()
-        return value
+    # Object storage (docs/decisions/0011-object-storage.md): file:///path (default: blobs_path())
+    # or s3://bucket/prefix, with AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
+    # AWS_REGION from the environment as every S3 client reads them.
+    blob_url: str | None = None
+    # Virtual-host addressing (bucket.endpoint) instead of path-style (endpoint/bucket): Aliyun OSS
+    # needs it, most MinIO and Ceph set-ups need path-style.
+    blob_s3_virtual_hosted: bool = False
+    # A CDN or public base URL readers get blobs from instead of presigned URLs.
+    blob_public_url: str | None = None
+    # The largest blob copied to local scratch for a tool that must seek (S3 only).
+    blob_scratch_max_bytes: int = 8 << 30
+    blob_connect_timeout_s: float = 5.0
+    blob_retry_timeout_s: float = 15.0
 
     def blobs_path(self) -> Path:
         return self.blob_dir or self.data_dir / "blobs"

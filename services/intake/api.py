@@ -9,11 +9,12 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import Response
 from pydantic import ValidationError
 
 from contracts.calendar import campaign_today
 from contracts.campaign import Campaign
+from services.common.blob_http import blob_response
 from services.common.blobs import BlobTooLarge
 from services.common.errors import ServiceError, responses
 from services.common.metrics import UPLOAD_BYTES
@@ -124,16 +125,17 @@ async def upload_media(
 
 @router.get(
     "/blobs/{sha256}",
-    response_class=FileResponse,
+    response_class=Response,
     responses={
         200: {"description": "文件内容 / the file's bytes", "content": {"application/octet-stream": {}}},
+        307: {"description": "对象存储中的地址 / the object store's URL for it"},
         **responses(404, 422),
     },
 )
-async def get_blob(sha256: Sha256, svc: Intake) -> FileResponse:
-    if not svc.deps.blobs.exists(sha256):
+async def get_blob(sha256: Sha256, svc: Intake) -> Response:
+    if not await svc.deps.blobs.exists(sha256):
         raise ServiceError(404, "文件不存在", "no such blob")
-    return FileResponse(svc.deps.blobs.path(sha256))
+    return await blob_response(svc.deps.blobs, sha256)
 
 
 def _definition(body: CreateCampaign) -> Campaign:

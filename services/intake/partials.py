@@ -64,17 +64,3 @@ def open_at(path: Path, offset: int) -> BinaryIO:
     f = path.open("r+b")
     f.seek(offset)
     return f
-
-
-def commit(partial: Path, final: Path) -> bool:
-    """Move a finished upload to its content-addressed place; False when its bytes are nowhere.
-
-    Same bytes already stored: the partial file is dropped and the stored copy serves both."""
-    if final.exists():
-        partial.unlink(missing_ok=True)
-        return True
-    if not partial.exists():
-        return False
-    final.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(partial, final)
-    return True

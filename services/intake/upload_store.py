@@ -49,7 +49,7 @@ class UploadStore:
     def __init__(self, svc: "IntakeService") -> None:
         self.svc = svc
         self.uploads = svc.db["uploads"]
-        self.dir = svc.deps.blobs.root / "tus"
+        self.dir = svc.deps.blobs.work_dir("tus")
         # upload id -> (offset, sha256 state): valid only while it matches the recorded offset.
         self._digests: dict[str, tuple[int, hashlib._Hash]] = {}
 
@@ -226,8 +226,7 @@ class UploadStore:
         doc = await self.uploads.find_one({"_id": uid})
         if doc is None or doc["state"] == "done":
             return doc or {}
-        final = self.svc.deps.blobs.path(doc["sha256"])
-        if not await asyncio.to_thread(partials.commit, self.path(uid), final):
+        if not await self.svc.deps.blobs.adopt(self.path(uid), doc["sha256"], doc["media_type"]):
             await self._done(uid, None, error="文件数据丢失，请重新上传 / the file's bytes were lost")
             raise ServiceError(410, "文件数据丢失，请重新上传", "the file's bytes were lost; upload it again")
         ref = BlobRef(

@@ -7,6 +7,7 @@ decisions behind the outputs are in docs/decisions/0004-transcoder-outputs.md.""
 
 import shutil
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -138,12 +139,17 @@ class TranscoderService(Service):
 
     async def transcode(self, job: Job) -> Transcoded:
         """One job's transcode (the long part, under the job's lease); its work dir goes when it ends."""
-        assert self.encoder is not None, "setup() chooses the encoder before workers start"
         event = SubmissionValidated.model_validate_json(job["payload"]["event"])
+        # ffmpeg seeks its input (probe, then encode): a local file (the blob itself on a directory).
+        async with self.deps.blobs.local_copy(event.media) as source:
+            return await self._transcode(job, event, source)
+
+    async def _transcode(self, job: Job, event: SubmissionValidated, source: Path) -> Transcoded:
+        assert self.encoder is not None, "setup() chooses the encoder before workers start"
         spec_doc = job["payload"].get("spec")
-        workdir = make_workdir(self.deps.blobs.tmp, job)
+        workdir = make_workdir(self.deps.blobs.work_dir("tmp"), job)
         transcode = Transcode(
-            self.deps.blobs.path_of(event.media),
+            source,
             workdir,
             blobs=self.deps.blobs,
             spec=VideoSpec.model_validate(spec_doc) if spec_doc else None,
@@ -191,7 +197,7 @@ class TranscoderService(Service):
 
     async def sweep_workdirs(self) -> None:
         """Work dirs of attempts that are over (a worker killed mid-encode leaves its own behind)."""
-        await sweep_stale(self.deps.blobs.tmp, self.jobs.get)
+        await sweep_stale(self.deps.blobs.work_dir("tmp"), self.jobs.get)
 
     def outcome(self, event: SubmissionValidated, **fields: Any) -> SubmissionTranscoded:
         return SubmissionTranscoded(

@@ -4,19 +4,18 @@ HLS playlists name their segments by relative paths, so a ladder only works as a
 The package is named by a sha256 over its file list (each file's sha256, size and path,
 sorted), so the name pins every byte below it, the same package made twice is stored once,
 and nothing in it can change without its name changing. It is written in the job's work
-directory and renamed into ``<blobs>/packages/<sha256>/`` in one step, so a reader never
+directory and stored under ``packages/<sha256>/`` (on a directory, renamed in one step), so a reader never
 sees half a package. Events reference a file in it as ``blob://package/<sha256>/<path>``
 with that file's own sha256; the HTTP route serves ``/api/transcoder/packages/<sha256>/<path>``.
 See docs/decisions/0004-transcoder-outputs.md."""
 
+import asyncio
 import hashlib
-import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from contracts import BlobRef
-from services.common.blobs import BlobStore
+from services.common.blobs import BlobStore, file_sha256
 
 URI_PREFIX = "blob://package/"
 MEDIA_TYPES = {
@@ -47,47 +46,40 @@ class Package:
         return BlobRef(uri=uri, sha256=m.sha256, size=m.size, media_type=media_type)
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while block := f.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def package_hash(members: list[Member]) -> str:
     listing = "".join(f"{m.sha256} {m.size} {m.path}\n" for m in sorted(members, key=lambda m: m.path))
     return hashlib.sha256(listing.encode()).hexdigest()
 
 
-def packages_root(blobs: BlobStore) -> Path:
-    return blobs.root / "packages"
+def package_key(sha256: str) -> str:
+    return f"packages/{sha256}"
 
 
-def store_package(blobs: BlobStore, directory: Path) -> Package:
-    """Hash every file, then move the directory into place (or drop it when already stored)."""
-    members = [
-        Member(p.relative_to(directory).as_posix(), _file_sha256(p), p.stat().st_size)
+def _members(directory: Path) -> list[Member]:
+    return [
+        Member(p.relative_to(directory).as_posix(), file_sha256(p), p.stat().st_size)
         for p in sorted(directory.rglob("*"))
         if p.is_file()
     ]
+
+
+async def store_package(blobs: BlobStore, directory: Path) -> Package:
+    """Hash every file, then store the directory under its name (dropped when already stored)."""
+    members = await asyncio.to_thread(_members, directory)
     sha = package_hash(members)
-    final = packages_root(blobs) / sha
-    final.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.rename(directory, final)  # same filesystem (work dirs live under the blob root): atomic
-    except OSError:
-        if not final.is_dir():
-            raise
-        shutil.rmtree(directory, ignore_errors=True)  # the same package is already there
+    await blobs.put_tree(directory, package_key(sha))
     return Package(sha, {m.path: m for m in members})
 
 
 def member_path(blobs: BlobStore, sha256: str, path: str) -> Path | None:
-    """The file for an HTTP request, or None; never a path outside the package."""
+    """The file for an HTTP request, or None; never a path outside the package. None on a
+    backend without local files: readers there get packages by ``blobs.url``."""
     if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
         return None
-    root = (packages_root(blobs) / sha256).resolve()
+    local = blobs.file_path(package_key(sha256))
+    if local is None:
+        return None
+    root = local.resolve()
     parts = PurePosixPath(path).parts
     if not parts or any(p in ("..", "") or p.startswith("/") for p in parts):
         return None

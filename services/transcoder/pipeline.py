@@ -4,7 +4,6 @@ Every output is probed after it is written and checked against its profile befor
 is stored; a mismatch fails the job with the reason. Time is bounded per job (the setting
 ``transcode_timeout_s`` covers all its ffmpeg runs together)."""
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -99,7 +98,7 @@ class Transcode:
         if problems:
             raise failures.output_mismatch("delivery master / 交付母版", problems)
         renditions = await self._streaming(master, plan, duration)
-        master_ref = await asyncio.to_thread(self.blobs.put_file, master, "video/mp4", True)
+        master_ref = await self.blobs.put_file(master, "video/mp4", move=True)
         v = master_probe.video
         assert v is not None
         bps = v.bit_rate or master_probe.bit_rate
@@ -152,8 +151,8 @@ class Transcode:
         problems += check_image(poster, "poster", height=poster_h) + check_sprite(sprite, grid)
         if problems:
             raise failures.output_mismatch("streaming renditions / 流媒体版本", problems)
-        poster_ref = await asyncio.to_thread(self.blobs.put_file, out.poster, "image/jpeg", True)
-        package = await asyncio.to_thread(store_package, self.blobs, out.package)
+        poster_ref = await self.blobs.put_file(out.poster, "image/jpeg", move=True)
+        package = await store_package(self.blobs, out.package)
         top = out.rungs[0]
         pv = poster.video
         return [

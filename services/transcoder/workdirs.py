@@ -1,9 +1,10 @@
 """Each job attempt's scratch directory, and sweeping the ones their workers left behind.
 
-A job works in ``<blobs>/tmp/tx-...`` (the blob store's filesystem, so outputs are moved into
-place, not copied) and removes it when it ends, however it ends. A worker killed mid-encode
-cannot; its directory names the job, worker and attempt (``owner.json``), so any worker can
-tell it is stale once the job row says that attempt is over, and remove it."""
+A job works in ``tx-...`` under the blob store's ``tmp`` work dir (on a directory store, the
+store's own volume, so outputs move into place, not copied) and removes it when it ends,
+however it ends. A worker killed mid-encode cannot; its directory names the job, worker and
+attempt (``owner.json``), so any worker can tell it is stale once the job row says that attempt
+is over, and remove it."""
 
 import json
 import re

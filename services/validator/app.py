@@ -15,6 +15,7 @@ verdict and a ``quality.incomplete`` warning: the entrant is not left waiting.
 """
 
 import asyncio
+from contextlib import AsyncExitStack
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +24,7 @@ from typing import Any
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from contracts import TOPICS, SubmissionSubmitted, SubmissionValidated
-from contracts.campaign import Campaign, WorkKind
+from contracts.campaign import Campaign, Material, WorkKind
 from contracts.events import Finding, Severity
 from services.common.backlog import QueueBacklog
 from services.common.consumer import Effect
@@ -98,17 +99,17 @@ class ValidatorService(Service):
 
     async def on_submitted(self, event: SubmissionSubmitted) -> Effect:
         campaign = await self.campaign(event.campaign_id)
-        path = self.deps.blobs.path_of(event.media)
         work = campaign.work_material(event.entry.series, event.entry.work)
         if work is None:  # a series' entry from before entries carried their series: guess it
             work = guess_material(campaign, event.media.media_type, {_base_key(k) for k in event.materials})
-        stage = await check_headers(
-            path, campaign, naming=None, material=work, timeout_s=self.settings.probe_timeout_s
-        )
+        async with self.deps.blobs.local_copy(event.media) as path:  # ffprobe seeks
+            stage = await check_headers(
+                path, campaign, naming=None, material=work, timeout_s=self.settings.probe_timeout_s
+            )
         if stage.tool_error:
             # Our fault, not the entrant's: retry, then the dead-letter topic; never a false "failed".
             raise RuntimeError(f"validation could not run: {stage.tool_error}")
-        others = await asyncio.to_thread(self._other_materials, event, campaign)
+        others = await self._other_materials(event, campaign)
         if stage.wants_quality:
             payload = {
                 "event": event.model_dump_json(),
@@ -125,18 +126,26 @@ class ValidatorService(Service):
             return Effect(writes=enqueue)
         return self._effect(event, finish(stage, None), others)
 
-    def _other_materials(self, event: SubmissionSubmitted, campaign: Campaign) -> list[Finding]:
+    async def _other_materials(self, event: SubmissionSubmitted, campaign: Campaign) -> list[Finding]:
         """The entry's other files (courseware, the stamped form, a set of photos), by their kind."""
-        found: list[Finding] = []
         by_key = {m.key: m for m in campaign.materials}
         by_key |= {m.key: m for s in campaign.series for m in s.materials if m.key not in by_key}
-        files: dict[str, list[Path]] = {}
-        for key, ref in sorted(event.materials.items()):  # "photos.1", "photos.2": one set
-            files.setdefault(_base_key(key), []).append(self.deps.blobs.path_of(ref))
-        for key, paths in files.items():
-            material = by_key.get(key)
-            if material is None or material.primary or material.kind in _MEDIA or key == event.entry.work:
-                continue
+        async with AsyncExitStack() as copies:  # readers seek: local files, gone when checked
+            files: dict[str, tuple[Material, list[Path]]] = {}
+            for key, ref in sorted(event.materials.items()):  # "photos.1", "photos.2": one set
+                material = by_key.get(_base_key(key))
+                if material is None or material.primary or material.kind in _MEDIA:
+                    continue
+                if material.key == event.entry.work:
+                    continue
+                path = await copies.enter_async_context(self.deps.blobs.local_copy(ref))
+                files.setdefault(material.key, (material, []))[1].append(path)
+            return await asyncio.to_thread(self._check_materials, list(files.values()))
+
+    @staticmethod
+    def _check_materials(files: list[tuple[Material, list[Path]]]) -> list[Finding]:
+        found: list[Finding] = []
+        for material, paths in files:
             if material.kind is WorkKind.IMAGES:
                 found += check_images(paths, material.images, subject_of(material))
             else:
@@ -192,11 +201,12 @@ class ValidatorService(Service):
     async def check_quality(self, job: Job) -> QualityResult | str | None:
         """The one decode pass of a quality job (the long part, under the job's lease)."""
         event, stage, _ = self._job_parts(job)
-        # The blob's path on this worker (a shared volume may be mounted elsewhere than the handler's).
-        stage = stage.model_copy(update={"path": str(self.deps.blobs.path_of(event.media))})
-        return await check_quality_stage(
-            stage, base_timeout_s=self.settings.probe_timeout_s, settings=self.decode
-        )
+        # The blob as a file on this worker (a copy on object storage; on a shared volume, its path here).
+        async with self.deps.blobs.local_copy(event.media) as path:
+            stage = stage.model_copy(update={"path": str(path)})
+            return await check_quality_stage(
+                stage, base_timeout_s=self.settings.probe_timeout_s, settings=self.decode
+            )
 
     def concluded(self, job: Job, quality: QualityResult | str | None) -> Ending:
         if isinstance(quality, str):  # ours, not the file's: the job is tried again after its lease

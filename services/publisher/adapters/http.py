@@ -13,13 +13,17 @@ counts as a success: the work is there, once."""
 
 import json
 import mimetypes
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urljoin
 
 import httpx
 
+from contracts import BlobRef
 from contracts.campaign import PublicationTarget
-from services.common.blobs import BlobStore
+from services.common.blobs import BlobStore, BlobUnavailable
 from services.common.operator_secrets import OperatorSecrets
 from services.publisher.adapters.base import Answer, RemoteFailed, Work, auth_headers
 from services.publisher.delivery import Permanent, body_of, check, send
@@ -48,19 +52,17 @@ class HttpAdapter:
                 raise Permanent(
                     f"作品没有 {target.rendition} 版本 / no {target.rendition} rendition to upload"
                 )
-            path = self.blobs.path_of(rendition.blob)
-            if not path.exists():
-                raise Permanent(f"媒体文件缺失 / the {target.rendition} file is missing from the blob store")
             extension = mimetypes.guess_extension(rendition.blob.media_type) or ""
-            with path.open("rb") as media:
-                files: dict[str, tuple[str | None, IO[bytes] | bytes, str]] = {
-                    "metadata": (None, metadata, "application/json"),
-                    "file": (f"{work.event.submission_id}{extension}", media, rendition.blob.media_type),
-                }
-                request = self.client.build_request(
-                    "POST", url, files=files, headers=headers, timeout=target.timeout_s
-                )
-                response = await send(self.client, request)
+            async with self._local_copy(rendition.blob, target.rendition) as path:
+                with path.open("rb") as media:
+                    files: dict[str, tuple[str | None, IO[bytes] | bytes, str]] = {
+                        "metadata": (None, metadata, "application/json"),
+                        "file": (f"{work.event.submission_id}{extension}", media, rendition.blob.media_type),
+                    }
+                    request = self.client.build_request(
+                        "POST", url, files=files, headers=headers, timeout=target.timeout_s
+                    )
+                    response = await send(self.client, request)
         else:
             headers["Content-Type"] = "application/json"
             request = self.client.build_request(
@@ -68,6 +70,14 @@ class HttpAdapter:
             )
             response = await send(self.client, request)
         return self._answer(target, _accept_conflict(response, target))
+
+    @asynccontextmanager
+    async def _local_copy(self, blob: BlobRef, rendition: str) -> AsyncIterator[Path]:
+        try:
+            async with self.blobs.local_copy(blob) as path:
+                yield path
+        except BlobUnavailable as exc:
+            raise Permanent(f"媒体文件缺失 / the {rendition} file is missing from the blob store") from exc
 
     async def poll(self, work: Work, poll_url: str) -> Answer:
         target = work.target

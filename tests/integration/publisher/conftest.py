@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from services.common.blobs import BlobStore
+from services.common.blob_files import FileBlobStore
 from services.common.settings import Settings
 from tests.conftest import admin_client
 
@@ -49,5 +49,5 @@ async def api(settings: Settings, fast_policy: None) -> AsyncIterator[httpx.Asyn
 
 
 @pytest.fixture
-def blobs(settings: Settings) -> BlobStore:
-    return BlobStore(settings.blobs_path())
+def blobs(settings: Settings) -> FileBlobStore:
+    return FileBlobStore(settings.blobs_path())

@@ -23,7 +23,7 @@ from contracts import (
     SubmissionReviewed,
 )
 from contracts.campaign import Campaign
-from services.common.blobs import BlobStore
+from services.common.blob_files import FileBlobStore
 from services.intake.presets import load_preset
 from services.media.process import run
 from services.transcoder.packages import store_package
@@ -60,7 +60,7 @@ def target(key: str, url: str, **fields: Any) -> dict[str, Any]:
     }
 
 
-async def renditions(store: BlobStore, folder: Path) -> list[Rendition]:
+async def renditions(store: FileBlobStore, folder: Path) -> list[Rendition]:
     """A real (tiny) MP4 master, an HLS package of it (fMP4 segments) and a JPEG poster."""
     folder.mkdir(parents=True, exist_ok=True)
     video, poster = folder / "preview.mp4", folder / "poster.jpg"
@@ -77,13 +77,13 @@ async def renditions(store: BlobStore, folder: Path) -> list[Rendition]:
     ):  # fmt: skip
         done = await run(argv, 60)
         assert done.returncode == 0, done.stderr
-    package = store_package(store, ladder)
+    package = await store_package(store, ladder)
     return [
-        Rendition(name="master", blob=store.put_file(video, "video/mp4"), width=320, height=180),
+        Rendition(name="master", blob=await store.put_file(video, "video/mp4"), width=320, height=180),
         Rendition(
             name="hls", kind="hls", blob=package.ref("master.m3u8"), package_sha256=package.sha256, height=180
         ),
-        Rendition(name="poster", blob=store.put_file(poster, "image/jpeg"), width=320, height=180),
+        Rendition(name="poster", blob=await store.put_file(poster, "image/jpeg"), width=320, height=180),
     ]
 
 

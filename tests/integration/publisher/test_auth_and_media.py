@@ -5,7 +5,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from services.common.blobs import BlobStore
+from services.common.blob_files import FileBlobStore
 from services.common.settings import Settings
 from tests.integration.publisher.harness import (
     campaign_with,
@@ -26,7 +26,7 @@ SECRET = "platform-hmac-secret-0123456789"
 async def test_multipart_upload_of_the_rendition_with_a_bearer_token(
     api: httpx.AsyncClient,
     settings: Settings,
-    blobs: BlobStore,
+    blobs: FileBlobStore,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

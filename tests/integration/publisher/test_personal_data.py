@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from contracts.campaign import PUBLIC_METADATA
-from services.common.blobs import BlobStore
+from services.common.blob_files import FileBlobStore
 from services.common.settings import Settings
 from tests.conftest import eventually
 from tests.integration.publisher.harness import (
@@ -35,7 +35,7 @@ def leaks(things: list[Any]) -> list[str]:
 async def test_no_phone_id_number_or_private_name_in_any_payload_or_event(
     api: httpx.AsyncClient,
     settings: Settings,
-    blobs: BlobStore,
+    blobs: FileBlobStore,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -7,7 +7,7 @@ import httpx
 import pytest
 from playwright.async_api import Page, expect
 
-from services.common.blobs import BlobStore
+from services.common.blob_files import FileBlobStore
 from services.common.settings import Settings
 from services.intake.presets import load_preset
 from tests.browser import browser, page, screenshot
@@ -27,7 +27,7 @@ async def site(settings: Settings, fast_policy: None) -> AsyncIterator[httpx.Asy
 
 
 async def test_the_showcase_lists_plays_and_filters_published_works(
-    site: httpx.AsyncClient, settings: Settings, blobs: BlobStore, tmp_path: Path, page: Page
+    site: httpx.AsyncClient, settings: Settings, blobs: FileBlobStore, tmp_path: Path, page: Page
 ) -> None:
     kafka = settings.kafka_bootstrap_servers
     media = await renditions(blobs, tmp_path / "media")

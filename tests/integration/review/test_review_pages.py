@@ -10,7 +10,7 @@ import pytest
 from playwright.async_api import Dialog, Page, expect
 
 from contracts import BlobRef
-from services.common.blobs import BlobStore
+from services.common.blob_files import FileBlobStore
 from services.common.settings import Settings
 from services.intake.presets import load_preset
 from services.media.process import run
@@ -39,7 +39,7 @@ async def tiny_preview(settings: Settings, tmp_path: Path) -> BlobRef:
     ]  # fmt: skip
     done = await run(argv, 60)
     assert done.returncode == 0, done.stderr
-    return BlobStore(settings.blobs_path()).put_file(out, "video/mp4")
+    return await FileBlobStore(settings.blobs_path()).put_file(out, "video/mp4")
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from aiokafka import AIOKafkaProducer
 from contracts import CampaignDefined, SubmissionSubmitted, SubmissionValidated, topic_for
 from contracts.blobs import BlobRef
 from contracts.events import Attribution, BaseEvent, EntryInfo
-from services.common.blobs import BlobStore
+from services.common.blob_files import FileBlobStore
 from services.common.settings import Settings
 from services.common.store import connect
 from services.intake.presets import load_preset
@@ -54,20 +54,20 @@ def submitted(sid: str, media: BlobRef, materials: dict[str, BlobRef] | None = N
 async def test_quality_pass_runs_as_a_job_and_the_report_carries_it(
     settings: Settings, tmp_path: Path
 ) -> None:
-    blobs = BlobStore(settings.blobs_path())
+    blobs = FileBlobStore(settings.blobs_path())
     good_headers = as_yanbian_export(defects.short_audio(tmp_path / "short.mp4", size="1920x1080", seconds=4))
     small = defects.conforming(tmp_path / "small.mp4")
-    needs_decode = submitted("s-decode", blobs.put_file(good_headers, "video/mp4"))
+    needs_decode = submitted("s-decode", await blobs.put_file(good_headers, "video/mp4"))
     courseware = tmp_path / "课件.pdf"
     courseware.write_bytes(handmade.pdf(3))
     form = tmp_path / "报名表.docx"
     form.write_bytes(handmade.office("docx"))
     headers_fail = submitted(
         "s-headers",
-        blobs.put_file(small, "video/mp4"),
+        await blobs.put_file(small, "video/mp4"),
         {
-            "courseware": blobs.put_file(courseware, "application/pdf"),
-            "registration_form": blobs.put_file(form, "application/pdf"),
+            "courseware": await blobs.put_file(courseware, "application/pdf"),
+            "registration_form": await blobs.put_file(form, "application/pdf"),
         },
     )
     client = connect(settings.mongodb_uri)
@@ -106,10 +106,10 @@ async def test_quality_pass_runs_as_a_job_and_the_report_carries_it(
 
 
 async def test_a_job_whose_every_attempt_died_ends_with_a_warning(settings: Settings, tmp_path: Path) -> None:
-    blobs = BlobStore(settings.blobs_path())
+    blobs = FileBlobStore(settings.blobs_path())
     path = as_yanbian_export(defects.conforming(tmp_path / "ok.mp4", size="1920x1080", seconds=2))
-    event = submitted("s-dead", blobs.put_file(path, "video/mp4"))
-    stage = await check_headers(blobs.path_of(event.media), YANBIAN, None)
+    event = submitted("s-dead", await blobs.put_file(path, "video/mp4"))
+    stage = await check_headers(blobs.path(event.media.sha256), YANBIAN, None)
     assert stage.wants_quality
     now = datetime.now(UTC)
     client = connect(settings.mongodb_uri)

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from contracts.campaign import PublicationTarget
-from services.common.blobs import BlobStore
+from services.common.blob_files import FileBlobStore
 from services.common.operator_secrets import OperatorSecrets
 from services.intake.presets import load_preset
 from services.publisher.adapters.base import Work
@@ -17,7 +17,7 @@ from tests.unit.publisher.test_payload import event
 
 def adapter_answering(tmp_path: Path, status: int, body: dict[str, str]) -> HttpAdapter:
     client = httpx.AsyncClient(transport=httpx.MockTransport(lambda _: httpx.Response(status, json=body)))
-    return HttpAdapter(client, BlobStore(tmp_path), OperatorSecrets.parse("XUEXI_TOKEN"))
+    return HttpAdapter(client, FileBlobStore(tmp_path), OperatorSecrets.parse("XUEXI_TOKEN"))
 
 
 def work() -> Work:

@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from services.common.blobs import BlobStore
+from services.common.blob_files import FileBlobStore
 from services.common.jobs import RUNNING
 from services.transcoder.packages import member_path, store_package
 from services.transcoder.workdirs import make_workdir, sweep_stale
@@ -18,11 +18,11 @@ def package_dir(root: Path, name: str, segment: bytes = b"segment") -> Path:
     return folder
 
 
-def test_a_package_is_content_addressed_and_stored_once(tmp_path: Path) -> None:
-    blobs = BlobStore(tmp_path / "blobs")
-    first = store_package(blobs, package_dir(blobs.tmp, "a"))
-    again = store_package(blobs, package_dir(blobs.tmp, "b"))
-    other = store_package(blobs, package_dir(blobs.tmp, "c", segment=b"other"))
+async def test_a_package_is_content_addressed_and_stored_once(tmp_path: Path) -> None:
+    blobs = FileBlobStore(tmp_path / "blobs")
+    first = await store_package(blobs, package_dir(blobs.tmp, "a"))
+    again = await store_package(blobs, package_dir(blobs.tmp, "b"))
+    other = await store_package(blobs, package_dir(blobs.tmp, "c", segment=b"other"))
     assert first.sha256 == again.sha256 != other.sha256
     assert not (blobs.tmp / "a").exists() and not (blobs.tmp / "b").exists()
     assert sorted(first.members) == ["720p/index.m3u8", "720p/seg_00000.m4s", "master.m3u8"]
@@ -32,9 +32,9 @@ def test_a_package_is_content_addressed_and_stored_once(tmp_path: Path) -> None:
     assert first.ref("720p/seg_00000.m4s").media_type == "video/iso.segment"
 
 
-def test_only_files_inside_a_package_are_served(tmp_path: Path) -> None:
-    blobs = BlobStore(tmp_path / "blobs")
-    sha = store_package(blobs, package_dir(blobs.tmp, "a")).sha256
+async def test_only_files_inside_a_package_are_served(tmp_path: Path) -> None:
+    blobs = FileBlobStore(tmp_path / "blobs")
+    sha = (await store_package(blobs, package_dir(blobs.tmp, "a"))).sha256
     (blobs.root / "secret.txt").write_text("no")
     assert member_path(blobs, sha, "720p/seg_00000.m4s") is not None
     for bad in ("../../secret.txt", "720p/../../../secret.txt", "/etc/passwd", "", "720p"):
