@@ -149,14 +149,9 @@ class ValidatorService(Service):
     ) -> tuple[SubmissionValidated, dict[str, Any]]:
         findings = [*result.findings, *others]
         passed = verdict(findings)
-        validated = SubmissionValidated(
-            submission_id=event.submission_id,
-            campaign_id=event.campaign_id,
-            correlation_id=event.correlation_id,
-            causation_id=event.event_id,
-            producer=self.name,
-            entry=event.entry,
-            attribution=event.attribution,
+        validated = SubmissionValidated.follow_on(
+            event,
+            self.name,
             media=event.media,
             passed=passed,
             findings=findings,
