@@ -71,6 +71,7 @@ class ValidatorService(Service):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.jobs = JobTable(self.db, "jobs", lease_s=self.settings.job_lease_s)
+        # Configured like the transcoder's runner in shape only: the one JobRunner, its own work.
         self.runner = JobRunner[QualityResult | str | None](
             self.jobs,
             self.deps.client,
