@@ -8,7 +8,7 @@ ID numbers, the names of minors) never appears here: it stays in intake.
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Self
 from uuid import UUID, uuid4
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
@@ -52,6 +52,21 @@ class Envelope(BaseEvent):
     submission_id: str
     correlation_id: str = Field(description="The same for every event of one submission version")
     causation_id: UUID | None = Field(default=None, description="event_id of the event that caused this one")
+
+    @classmethod
+    def follow_on(cls, event: "SubmissionEvent", producer: str, **fields: Any) -> Self:
+        """The next event of ``event``'s submission version, caused by it: the same submission,
+        campaign and correlation, and the entry and attribution carried forward unchanged."""
+        return cls(
+            submission_id=event.submission_id,
+            campaign_id=event.campaign_id,
+            correlation_id=event.correlation_id,
+            causation_id=event.event_id,
+            producer=producer,
+            entry=event.entry,
+            attribution=event.attribution,
+            **fields,
+        )
 
 
 class EntryInfo(BaseModel):
@@ -212,15 +227,15 @@ class SubmissionPublished(Envelope):
     attempts: int | None = Field(default=None, ge=0, description="Requests it took (published, failed)")
 
 
-AnyEvent = Annotated[
+SubmissionEvent = (
     SubmissionSubmitted
     | SubmissionValidated
     | SubmissionTranscoded
     | SubmissionApproved
     | SubmissionReviewed
-    | SubmissionPublished,
-    Field(discriminator="event_type"),
-]
+    | SubmissionPublished
+)
+AnyEvent = Annotated[SubmissionEvent, Field(discriminator="event_type")]
 EVENT_MODELS: dict[str, type[BaseEvent]] = {
     "campaign.defined": CampaignDefined,
     "submission.submitted": SubmissionSubmitted,

@@ -98,6 +98,7 @@ def require_see(user: User, submission: dict[str, Any]) -> None:
         )
 
 
+# Like require_see in shape only: another permission, refused in its own words.
 def require_approve(user: User, submission: dict[str, Any]) -> None:
     if not can_approve(user, submission):
         raise ServiceError(

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 from contracts import Attribution
-from contracts.campaign import Campaign, FieldKind
+from contracts.campaign import Campaign, FieldKind, FormField
 from services.common.errors import ServiceError
 from services.intake.accounts import User
 from services.intake.limits import person_keys
@@ -44,56 +44,33 @@ def check_form(campaign: Campaign, form: dict[str, Any]) -> list[FieldProblem]:
             )
     for spec in campaign.form:
         value = str(form.get(spec.key) or "").strip()
-        label = spec.label
-        if not value:
-            if spec.required:
-                problems.append(
-                    FieldProblem(
-                        field=spec.key, message_zh=f"请填写“{label}”", message_en=f"{spec.key} is required"
-                    )
-                )
-            continue
-        if spec.max_length is not None and len(value) > spec.max_length:
-            problems.append(
-                FieldProblem(
-                    field=spec.key,
-                    message_zh=f"“{label}”不能超过{spec.max_length}字",
-                    message_en=f"{spec.key} exceeds {spec.max_length} characters",
-                )
-            )
-        if spec.kind == FieldKind.CHOICE and spec.choices and value not in spec.choices:
-            problems.append(
-                FieldProblem(
-                    field=spec.key,
-                    message_zh=f"“{label}”须为：{'、'.join(spec.choices)}",
-                    message_en=f"{spec.key} must be one of {spec.choices}",
-                )
-            )
-        if spec.kind == FieldKind.PHONE and not (MAINLAND_MOBILE.match(value) or LANDLINE.match(value)):
-            problems.append(
-                FieldProblem(
-                    field=spec.key,
-                    message_zh=f"“{label}”格式不正确：请填写11位手机号或带区号的固定电话",
-                    message_en=f"{spec.key} is not a valid mobile or landline number",
-                )
-            )
-        if spec.kind == FieldKind.ID_NUMBER and not ID_NUMBER.match(value):
-            problems.append(
-                FieldProblem(
-                    field=spec.key,
-                    message_zh=f"“{label}”须为18位身份证号",
-                    message_en=f"{spec.key} must be an 18-character ID number",
-                )
-            )
-        if spec.kind == FieldKind.EMAIL and not EMAIL.match(value):
-            problems.append(
-                FieldProblem(
-                    field=spec.key,
-                    message_zh=f"“{label}”格式不正确",
-                    message_en=f"{spec.key} is not a valid e-mail address",
-                )
-            )
+        for zh, en in _value_problems(spec, value):
+            problems.append(FieldProblem(field=spec.key, message_zh=zh, message_en=en))
     return problems
+
+
+def _value_problems(spec: FormField, value: str) -> list[tuple[str, str]]:
+    """What is wrong with one field's (stripped) value, Chinese then English."""
+    label, key = spec.label, spec.key
+    if not value:
+        return [(f"请填写“{label}”", f"{key} is required")] if spec.required else []
+    found: list[tuple[str, str]] = []
+    if spec.max_length is not None and len(value) > spec.max_length:
+        found.append((f"“{label}”不能超过{spec.max_length}字", f"{key} exceeds {spec.max_length} characters"))
+    if spec.kind == FieldKind.CHOICE and spec.choices and value not in spec.choices:
+        found.append((f"“{label}”须为：{'、'.join(spec.choices)}", f"{key} must be one of {spec.choices}"))
+    if spec.kind == FieldKind.PHONE and not (MAINLAND_MOBILE.match(value) or LANDLINE.match(value)):
+        found.append(
+            (
+                f"“{label}”格式不正确：请填写11位手机号或带区号的固定电话",
+                f"{key} is not a valid mobile or landline number",
+            )
+        )
+    if spec.kind == FieldKind.ID_NUMBER and not ID_NUMBER.match(value):
+        found.append((f"“{label}”须为18位身份证号", f"{key} must be an 18-character ID number"))
+    if spec.kind == FieldKind.EMAIL and not EMAIL.match(value):
+        found.append((f"“{label}”格式不正确", f"{key} is not a valid e-mail address"))
+    return found
 
 
 def public_form(campaign: Campaign, form: dict[str, Any]) -> dict[str, Any]:

@@ -29,6 +29,7 @@ RANK = {
     "published": 5,
 }
 
+# A table of bilingual labels: like validator's RULE_LABELS in shape only.
 STAGE_LABELS: dict[str, tuple[str, str]] = {
     "registered": ("已报名，待上传", "registered, awaiting upload"),
     "validating": ("已上传，检测中", "uploaded, being checked"),

@@ -10,6 +10,7 @@ from services.common.errors import ServiceError
 from services.intake.units import LEVELS, Parsed, Unit, check_tree, paths
 
 
+# A stored document as the API shows it: like publisher's public_view in shape only.
 def unit_view(doc: dict[str, Any]) -> dict[str, Any]:
     return {
         "code": doc["_id"],

@@ -37,6 +37,7 @@ class ProbeUnavailable(Exception):
     """ffprobe itself could not be started: an operator problem, not a bad file."""
 
 
+# Optional measured fields: like QualitySummary, ProbeSummary and SubmissionRow in shape only.
 class Stream(BaseModel):
     model_config = ConfigDict(frozen=True)
 

@@ -262,6 +262,7 @@ async def subscription_deliveries(svc: Publisher, sub_id: str) -> list[dict[str,
     return await svc.subscriptions.deliveries(sub_id)
 
 
+# Like retract_all's decorator in shape only: each route documents its own status and model.
 @router.post(
     "/subscriptions/{sub_id}/replay",
     status_code=202,

@@ -68,6 +68,7 @@ class PublisherService(Service):
 
         self.router = router
 
+    # register and setup: the Service hooks, alike in shape in every service, each its own topics and indexes.
     def register(self) -> None:
         super().register()
         self.consume(TOPICS["reviewed"], SubmissionReviewed, self.on_reviewed)

@@ -19,6 +19,7 @@ from services.review.access import Access
 from services.review.audit import AuditLog
 
 
+# Like IntakeService in shape only: each service names its own collections.
 class ReviewService(Service):
     name = "review"
 

@@ -143,6 +143,7 @@ async def chair_page(svc: Review, who: SignedIn, round_id: str) -> Response:
     table = await score_table(svc, rnd, campaign)
     reviewers = await progress(svc, rnd)
     names = {r["reviewer_id"]: r["name"] for r in reviewers}
+    # A template's keyword arguments: like other keyword calls (measured_rules.finding) in shape only.
     return render(
         "chair.html",
         who=who,

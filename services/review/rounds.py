@@ -80,6 +80,7 @@ async def reassign(
     return await change_reviewer(store, svc.audit, campaign, rnd, submission_id, old, new, who)
 
 
+# Like intake's register_entry in shape only: a use case's signature (store, campaign, who, now).
 async def open_level(
     store: RoundStore,
     audit: Recorder,

@@ -200,14 +200,4 @@ class TranscoderService(Service):
         await sweep_stale(self.deps.blobs.work_dir("tmp"), self.jobs.get)
 
     def outcome(self, event: SubmissionValidated, **fields: Any) -> SubmissionTranscoded:
-        return SubmissionTranscoded(
-            submission_id=event.submission_id,
-            campaign_id=event.campaign_id,
-            correlation_id=event.correlation_id,
-            causation_id=event.event_id,
-            producer=self.name,
-            entry=event.entry,
-            attribution=event.attribution,
-            duration_s=event.duration_s,
-            **fields,
-        )
+        return SubmissionTranscoded.follow_on(event, self.name, duration_s=event.duration_s, **fields)

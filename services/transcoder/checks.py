@@ -5,7 +5,13 @@ technical words (empty: it conforms). A non-empty answer fails the job with thos
 
 from services.media.probe import Probe
 from services.transcoder.ladder import Rung, SpriteGrid
-from services.transcoder.profiles import MasterPlan, MasterProfile, is_variable_rate
+from services.transcoder.profiles import (
+    MasterPlan,
+    MasterProfile,
+    audio_differences,
+    coding_differences,
+    is_variable_rate,
+)
 
 DURATION_SLACK_S = 0.5  # AAC priming and the last frame's duration move the end a little
 RATE_EPSILON = 0.01
@@ -28,12 +34,7 @@ def check_master(out: Probe, profile: MasterProfile, plan: MasterPlan, source: P
     v = out.video
     if v is None:
         return [*problems, "no video stream"]
-    if v.codec_name not in profile.video_codecs:
-        problems.append(f"video codec {v.codec_name}, expected {'/'.join(sorted(profile.video_codecs))}")
-    elif v.codec_name == "h264" and (v.profile or "").lower() not in profile.h264_profiles:
-        problems.append(f"H.264 profile {v.profile}, expected one of {sorted(profile.h264_profiles)}")
-    if v.pix_fmt not in profile.pixel_formats:
-        problems.append(f"pixel format {v.pix_fmt}")
+    problems += coding_differences(v, profile)
     if v.display_size != (plan.width, plan.height):
         problems.append(f"size {v.display_size}, expected {plan.width}x{plan.height}")
     if v.frame_rate is None or abs(v.frame_rate - plan.frame_rate) > RATE_EPSILON:
@@ -53,13 +54,7 @@ def _master_audio(out: Probe, profile: MasterProfile, plan: MasterPlan) -> list[
         return [] if a is None else ["audio stream where the upload had none"]
     if a is None:
         return ["no audio stream (the upload has one)"]
-    problems = []
-    if a.codec_name not in profile.audio_codecs:
-        problems.append(f"audio codec {a.codec_name}")
-    if a.sample_rate not in profile.sample_rates:
-        problems.append(f"audio sample rate {a.sample_rate}")
-    if a.channels not in profile.channels:
-        problems.append(f"{a.channels} audio channels")
+    problems = audio_differences(a, profile)
     if a.duration_s is not None and a.duration_s <= 0:
         problems.append("audio stream is empty")
     return problems

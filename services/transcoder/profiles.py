@@ -124,7 +124,7 @@ def plan_master(source: Probe, profile: MasterProfile) -> MasterPlan:
     a = source.audio
     if a is None and profile.audio_required:
         raise TranscodeFailed("视频没有声音（无音频轨道）", "The video has no sound (no audio track)")
-    audio_why = _audio_differences(a, profile) if a is not None else []
+    audio_why = audio_differences(a, profile) if a is not None else []
     return MasterPlan(
         video="encode" if why else "copy",
         audio=None if a is None else "encode" if audio_why else "copy",
@@ -162,14 +162,21 @@ def _same_geometry(width: int, height: int, profile: MasterProfile) -> None:
     )
 
 
-def _video_differences(source: Probe, v: Stream, profile: MasterProfile) -> list[str]:
+def coding_differences(v: Stream, profile: MasterProfile) -> list[str]:
+    """How a video stream's coding (codec, H.264 profile, pixel format) is off the profile: why an
+    upload's picture is encoded, and what is wrong with a master's (checks.py)."""
     why = []
     if v.codec_name not in profile.video_codecs:
-        why.append(f"video codec {v.codec_name}")
+        why.append(f"video codec {v.codec_name}, expected {'/'.join(sorted(profile.video_codecs))}")
     elif v.codec_name == "h264" and (v.profile or "").lower() not in profile.h264_profiles:
-        why.append(f"H.264 profile {v.profile}")
+        why.append(f"H.264 profile {v.profile}, expected one of {sorted(profile.h264_profiles)}")
     if v.pix_fmt not in profile.pixel_formats:
         why.append(f"pixel format {v.pix_fmt}")
+    return why
+
+
+def _video_differences(source: Probe, v: Stream, profile: MasterProfile) -> list[str]:
+    why = coding_differences(v, profile)
     if profile.progressive and (v.field_order or "") in INTERLACED:
         why.append(f"interlaced ({v.field_order})")
     if profile.constant_frame_rate and is_variable_rate(v):
@@ -183,12 +190,14 @@ def _video_differences(source: Probe, v: Stream, profile: MasterProfile) -> list
     return why
 
 
-def _audio_differences(a: Stream, profile: MasterProfile) -> list[str]:
+def audio_differences(a: Stream, profile: MasterProfile) -> list[str]:
+    """How an audio stream is off the profile: why an upload's audio is encoded, and what is wrong
+    with a master's (checks.py)."""
     why = []
     if a.codec_name not in profile.audio_codecs:
         why.append(f"audio codec {a.codec_name}")
     if a.sample_rate not in profile.sample_rates:
-        why.append(f"sample rate {a.sample_rate}")
+        why.append(f"audio sample rate {a.sample_rate}")
     if a.channels not in profile.channels:
         why.append(f"{a.channels} audio channels")
     return why

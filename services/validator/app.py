@@ -72,6 +72,7 @@ class ValidatorService(Service):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.jobs = JobTable(self.db, "jobs", lease_s=self.settings.job_lease_s)
+        # Configured like the transcoder's runner in shape only: the one JobRunner, its own work.
         self.runner = JobRunner[QualityResult | str | None](
             self.jobs,
             self.deps.client,
@@ -158,14 +159,9 @@ class ValidatorService(Service):
     ) -> tuple[SubmissionValidated, dict[str, Any]]:
         findings = [*result.findings, *others]
         passed = verdict(findings)
-        validated = SubmissionValidated(
-            submission_id=event.submission_id,
-            campaign_id=event.campaign_id,
-            correlation_id=event.correlation_id,
-            causation_id=event.event_id,
-            producer=self.name,
-            entry=event.entry,
-            attribution=event.attribution,
+        validated = SubmissionValidated.follow_on(
+            event,
+            self.name,
             media=event.media,
             passed=passed,
             findings=findings,

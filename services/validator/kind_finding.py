@@ -8,6 +8,7 @@ the English one with its key, to say which file is meant.
 from dataclasses import dataclass
 
 from contracts.events import Finding, Severity
+from services.validator.measured_rules import finding
 
 MIB = 1024 * 1024
 
@@ -29,14 +30,7 @@ class Subject:
         en: str,
         severity: Severity = Severity.ERROR,
     ) -> Finding:
-        return Finding(
-            rule_id=rule_id,
-            severity=severity,
-            expected=expected,
-            measured=measured,
-            message_zh=f"{self.label}：{zh}",
-            message_en=f"{self.key}: {en}",
-        )
+        return finding(rule_id, severity, expected, measured, f"{self.label}：{zh}", f"{self.key}: {en}")
 
     def too_big(self, size: int, limit: int | None) -> Finding | None:
         if limit is None or size <= limit:

@@ -55,6 +55,7 @@ class QualityUnavailable(Exception):
     """ffmpeg could not be started: an operator problem."""
 
 
+# Declarations of optional fields: like ProbeSummary and intake's SubmissionRow in shape only.
 class QualitySummary(BaseModel):
     """What the pass measured, for ``--json`` and the stored report."""
 

@@ -159,6 +159,7 @@ def _container(probe: Probe, spec: VideoSpec) -> Finding | None:
     )
 
 
+# The rules that are a choice from a list are one _choice call each: alike in shape, each its own rule.
 def _codec_rule(probe: Probe, spec: VideoSpec) -> Finding | None:
     v = probe.video
     return _choice(

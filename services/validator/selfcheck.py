@@ -250,6 +250,7 @@ def finish(stage: HeaderStage, quality: QualityResult | str | None) -> SelfCheck
     )
 
 
+# Takes check_headers' parameters (it runs that stage first) and ffmpeg's: a signature, not logic.
 async def self_check(
     path: Path,
     campaign: Campaign,

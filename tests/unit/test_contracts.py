@@ -262,6 +262,25 @@ def test_parse_event_returns_the_right_model(etype: str) -> None:
     assert parse_event(event.model_dump_json().encode()) == event
 
 
+def test_a_follow_on_event_names_the_same_submission_and_the_event_that_caused_it() -> None:
+    submitted = examples()["submission.submitted"]
+    assert isinstance(submitted, SubmissionSubmitted)
+    validated = SubmissionValidated.follow_on(
+        submitted, "validator", media=submitted.media, passed=True, findings=[]
+    )
+    assert (validated.submission_id, validated.campaign_id, validated.correlation_id) == (
+        submitted.submission_id,
+        submitted.campaign_id,
+        submitted.correlation_id,
+    )
+    assert validated.causation_id == submitted.event_id != validated.event_id
+    assert (validated.entry, validated.attribution, validated.producer) == (
+        submitted.entry,
+        submitted.attribution,
+        "validator",
+    )
+
+
 def test_occurred_at_must_carry_a_timezone() -> None:
     raw = json.loads(published().model_dump_json())
     raw["occurred_at"] = "2024-11-18T09:30:00"
