@@ -235,6 +235,13 @@ def parse_probe(output: dict[str, Any], size: int, layout: BoxLayout) -> Probe:
 
 
 def _unreadable(layout: BoxLayout, detail: str) -> ProbeFailed:
+    if "not on whitelist" in detail:  # a demuxer inputs.py refuses: a playlist or list posing as media
+        return ProbeFailed(
+            "这是播放列表或拼接列表（如HLS、ffconcat），不是音视频文件本身：请上传剪辑软件导出的视频文件",
+            "This is a playlist or concat list (such as HLS or ffconcat), not an audio or video file "
+            "itself: upload the video file your editing software exports",
+            detail,
+        )
     if layout.is_iso and (layout.truncated or layout.faststart is None):
         return ProbeFailed(
             "文件不完整（缺少索引或被截断），可能是导出、录制或上传中断：请重新导出并上传完整文件",
