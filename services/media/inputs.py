@@ -17,15 +17,18 @@ ALLOWED_PROTOCOLS = "file"
 VIDEO_DEMUXERS = ("mov", "matroska", "avi", "flv", "mpegts", "mpeg", "asf", "mxf", "dv", "ogg")
 AUDIO_DEMUXERS = ("mp3", "wav", "w64", "aac", "flac", "aiff", "caf", "amr")
 ALLOWED_DEMUXERS = ",".join((*VIDEO_DEMUXERS, *AUDIO_DEMUXERS))
+# The transcoder's own outputs (HLS playlist and segments, master, poster, sprite), which it wrote
+# itself: never an upload.
+OWN_PACKAGE_DEMUXERS = "hls,mpegts,mov,image2,jpeg_pipe,png_pipe"
 
 
-def input_args(path: Path | str) -> list[str]:
+def input_args(path: Path | str, demuxers: str = ALLOWED_DEMUXERS) -> list[str]:
     """The arguments that open ``path`` as the tool's input, and nothing it might point to."""
     return [
         "-protocol_whitelist",
         ALLOWED_PROTOCOLS,
         "-format_whitelist",
-        ALLOWED_DEMUXERS,
+        demuxers,
         "-i",
         f"file:{path}",
     ]

@@ -14,7 +14,6 @@ whose every attempt died (a crash, the worker killed) ends with the header
 verdict and a ``quality.incomplete`` warning: the entrant is not left waiting.
 """
 
-import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,8 +27,7 @@ from services.common.consumer import Effect
 from services.common.job_runner import Ending, JobRunner
 from services.common.jobs import DONE, FAILED, Job, JobTable
 from services.common.service import Service
-from services.validator.images import check_images
-from services.validator.kinds import check_material, subject_of
+from services.validator.bounded_check import check_material_bounded
 from services.validator.material_choice import guess_material
 from services.validator.quality import QualityResult
 from services.validator.report import verdict
@@ -100,7 +98,7 @@ class ValidatorService(Service):
         if stage.tool_error:
             # Our fault, not the entrant's: retry, then the dead-letter topic; never a false "failed".
             raise RuntimeError(f"validation could not run: {stage.tool_error}")
-        others = await asyncio.to_thread(self._other_materials, event, campaign)
+        others = await self._other_materials(event, campaign)
         if stage.wants_quality:
             payload = {
                 "event": event.model_dump_json(),
@@ -117,8 +115,9 @@ class ValidatorService(Service):
             return Effect(writes=enqueue)
         return self._effect(event, finish(stage, None), others)
 
-    def _other_materials(self, event: SubmissionSubmitted, campaign: Campaign) -> list[Finding]:
-        """The entry's other files (courseware, the stamped form, a set of photos), by their kind."""
+    async def _other_materials(self, event: SubmissionSubmitted, campaign: Campaign) -> list[Finding]:
+        """The entry's other files (courseware, the stamped form, a set of photos), by their kind, each
+        material parsed in a bounded child (``bounded_check``): a hostile file becomes a finding."""
         found: list[Finding] = []
         by_key = {m.key: m for m in campaign.materials}
         by_key |= {m.key: m for s in campaign.series for m in s.materials if m.key not in by_key}
@@ -129,11 +128,7 @@ class ValidatorService(Service):
             material = by_key.get(key)
             if material is None or material.primary or material.kind in _MEDIA or key == event.entry.work:
                 continue
-            if material.kind is WorkKind.IMAGES:
-                found += check_images(paths, material.images, subject_of(material))
-            else:
-                for path in paths:
-                    found += check_material(path, material)
+            found += await check_material_bounded(paths, material, self.settings.probe_timeout_s)
         return found
 
     def _validated(
