@@ -105,10 +105,11 @@ def jpeg(width: int, height: int) -> bytes:
     return b"\xff\xd8" + app0 + sof0 + b"\x00" * 64 + b"\xff\xd9"
 
 
-def xlsx(rows: list[list[str]], dimension: str | None = None) -> bytes:
+def xlsx(rows: list[list[str]], dimension: str | None = None, last_row: int | None = None) -> bytes:
     """An XLSX written by hand (inline strings), with the sheet's ``<dimension ref=...>`` as given.
 
-    Excel and openpyxl trust the dimension; a hostile file declares a million rows it does not have."""
+    Excel and openpyxl trust the dimension; a hostile file declares a million rows it does not have.
+    ``last_row``: the last of ``rows`` is placed at that row number, far below the others."""
     ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
     rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
     cells = "".join(
@@ -118,7 +119,7 @@ def xlsx(rows: list[list[str]], dimension: str | None = None) -> bytes:
             for c, v in enumerate(row)
         )
         + "</row>"
-        for r, row in enumerate(rows, start=1)
+        for r, row in zip([*range(1, len(rows)), last_row or len(rows)], rows, strict=True)
     )
     declared = f'<dimension ref="{dimension}"/>' if dimension else ""
     parts = {
