@@ -8,36 +8,26 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from contracts import CampaignDefined, SubmissionSubmitted
+from contracts import SubmissionSubmitted
 from contracts.blobs import BlobRef
 from contracts.campaign import DocumentSpec, Material, WorkKind
-from contracts.events import Attribution, EntryInfo
+from contracts.events import EntryInfo
 from services.common.blobs import BlobStore
 from services.common.settings import Settings
-from services.common.store import connect
 from services.intake.presets import load_preset
 from services.validator.bounded_check import check_material_bounded
 from tests.conftest import eventually
-from tests.integration.validator.test_validator_service import publish
+from tests.integration.validator.test_validator_service import submitted, validator_alone
 from tests.unit.validator import handmade
 from tests.unit.validator.test_kinds import PHOTOS
 from tests.unit.validator.test_quiz import FIELDS, GOOD
-from zhengji.server import running
 
 SHANXI = load_preset("shanxi-xuexi-2019")
 COURSEWARE = Material(key="courseware", label="课件", kind=WorkKind.COURSEWARE, document=DocumentSpec())
 
 
 def quiz_entry(sid: str, sheet: BlobRef) -> SubmissionSubmitted:
-    return SubmissionSubmitted(
-        submission_id=sid,
-        campaign_id=SHANXI.id,
-        correlation_id=f"{sid}:v1",
-        producer="intake",
-        entry=EntryInfo(title="强国问答", series="quiz"),
-        attribution=Attribution(unit_code="140100", unit_name="太原市委宣传部"),
-        media=sheet,
-    )
+    return submitted(sid, sheet, campaign=SHANXI, entry=EntryInfo(title="强国问答", series="quiz"))
 
 
 async def test_a_sheet_declaring_a_million_rows_is_a_finding_and_the_next_entry_is_checked(
@@ -50,20 +40,13 @@ async def test_a_sheet_declaring_a_million_rows_is_a_finding_and_the_next_entry_
     normal.write_bytes(handmade.xlsx([FIELDS, *GOOD]))
     first = quiz_entry("s-sheet", blobs.put_file(hostile, "application/vnd.ms-excel"))
     second = quiz_entry("s-next", blobs.put_file(normal, "application/vnd.ms-excel"))
-    client = connect(settings.mongodb_uri)
-    db = client[f"{settings.db_prefix}_validator"]
-    try:
-        async with running(settings, ["validator"]):
-            await publish(settings, CampaignDefined(campaign_id=SHANXI.id, producer="intake", spec=SHANXI))
-            await publish(settings, first, second)
+    async with validator_alone(settings, SHANXI, first, second) as db:
 
-            async def report(rid: str) -> dict[str, Any] | None:
-                return await db["reports"].find_one({"_id": rid})
+        async def report(rid: str) -> dict[str, Any] | None:
+            return await db["reports"].find_one({"_id": rid})
 
-            hostile_report = await eventually(lambda: report("s-sheet:v1"), 60, "the hostile sheet's report")
-            next_report = await eventually(lambda: report("s-next:v1"), 60, "the next entry's report")
-    finally:
-        await client.close()
+        hostile_report = await eventually(lambda: report("s-sheet:v1"), 60, "the hostile sheet's report")
+        next_report = await eventually(lambda: report("s-next:v1"), 60, "the next entry's report")
     [finding] = hostile_report["findings"]
     assert finding["rule_id"] == "quiz.readable" and "超过40000行" in finding["message_zh"]
     assert hostile_report["passed"] is False
