@@ -8,6 +8,8 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from contracts import SubmissionSubmitted
 from contracts.blobs import BlobRef
 from contracts.campaign import DocumentSpec, Material, WorkKind
@@ -15,7 +17,7 @@ from contracts.events import EntryInfo
 from services.common.blobs import BlobStore
 from services.common.settings import Settings
 from services.intake.presets import load_preset
-from services.validator.bounded_check import check_material_bounded
+from services.validator.bounded_check import CheckUnavailable, check_material_bounded
 from tests.conftest import eventually
 from tests.integration.validator.test_validator_service import submitted, validator_alone
 from tests.unit.validator import handmade
@@ -118,3 +120,10 @@ async def test_a_truncated_pdf_is_unreadable(tmp_path: Path) -> None:
     cut.write_bytes(whole[: len(whole) // 2])
     [finding] = await check_material_bounded([cut], COURSEWARE, timeout_s=10)
     assert finding.rule_id == "document.readable" and "不完整" in finding.message_zh
+
+
+async def test_a_child_that_cannot_start_is_our_problem_not_a_finding(tmp_path: Path) -> None:
+    form = tmp_path / "报名表.pdf"
+    form.write_bytes(handmade.pdf(1))
+    with pytest.raises(CheckUnavailable):
+        await check_material_bounded([form], COURSEWARE, timeout_s=10, python_bin=str(tmp_path / "no-python"))
