@@ -6,7 +6,7 @@ about an untrusted file; this is the one way they do it."""
 import signal
 from pathlib import Path
 
-from services.media.inputs import input_args
+from services.media.inputs import ALLOWED_DEMUXERS, input_args
 from services.media.process import Completed, run
 
 # ffprobe needs well under 500 MiB even for 4K HEVC headers; 2 GiB leaves room
@@ -15,10 +15,14 @@ ADDRESS_SPACE_LIMIT = 2 * 1024**3
 
 
 async def run_ffprobe(
-    args: list[str], path: Path, timeout_s: float, ffprobe_bin: str = "ffprobe"
+    args: list[str],
+    path: Path,
+    timeout_s: float,
+    ffprobe_bin: str = "ffprobe",
+    demuxers: str = ALLOWED_DEMUXERS,
 ) -> Completed:
     """ffprobe ``args`` on ``path``; raises ToolMissing or ToolTimedOut (``services.media.process``)."""
-    argv = [ffprobe_bin, "-v", "error", *args, *input_args(path.absolute())]
+    argv = [ffprobe_bin, "-v", "error", *args, *input_args(path.absolute(), demuxers)]
     return await run(argv, timeout_s, address_space=ADDRESS_SPACE_LIMIT)
 
 

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict
 
 from services.media.boxes import BoxLayout, read_box_layout
 from services.media.ffprobe import over_limits, run_ffprobe
+from services.media.inputs import ALLOWED_DEMUXERS
 from services.media.process import ToolMissing, ToolTimedOut
 
 
@@ -236,6 +237,13 @@ def parse_probe(output: dict[str, Any], size: int, layout: BoxLayout) -> Probe:
 
 
 def _unreadable(layout: BoxLayout, detail: str) -> ProbeFailed:
+    if "not on whitelist" in detail:  # a demuxer inputs.py refuses: a playlist, a list, a picture
+        return ProbeFailed(
+            "这不是音视频文件本身（可能是播放列表、拼接列表或图片）：请上传剪辑软件导出的视频文件",
+            "This is not an audio or video file itself (perhaps a playlist, a concat list or a picture): "
+            "upload the video file your editing software exports",
+            detail,
+        )
     if layout.is_iso and (layout.truncated or layout.faststart is None):
         return ProbeFailed(
             "文件不完整（缺少索引或被截断），可能是导出、录制或上传中断：请重新导出并上传完整文件",
@@ -251,8 +259,13 @@ def _unreadable(layout: BoxLayout, detail: str) -> ProbeFailed:
     )
 
 
-async def probe(path: Path, timeout_s: float = 30, ffprobe_bin: str = "ffprobe") -> Probe:
-    """Read a media file's headers; raises ProbeFailed (bad file, timeout) or ProbeUnavailable."""
+async def probe(
+    path: Path, timeout_s: float = 30, ffprobe_bin: str = "ffprobe", demuxers: str = ALLOWED_DEMUXERS
+) -> Probe:
+    """Read a media file's headers; raises ProbeFailed (bad file, timeout) or ProbeUnavailable.
+
+    ``demuxers``: what ffprobe may open (``services.media.inputs``); only the transcoder's own
+    package is read with more than an upload may use."""
     size, is_file, absolute = await asyncio.to_thread(_stat, path)
     if size is None:
         raise ProbeFailed("找不到文件或无法打开", "The file cannot be found or opened")
@@ -265,9 +278,8 @@ async def probe(path: Path, timeout_s: float = 30, ffprobe_bin: str = "ffprobe")
         )
     layout = await asyncio.to_thread(read_box_layout, path)
     try:
-        done = await run_ffprobe(
-            ["-print_format", "json", "-show_format", "-show_streams"], absolute, timeout_s, ffprobe_bin
-        )
+        shown = ["-print_format", "json", "-show_format", "-show_streams"]
+        done = await run_ffprobe(shown, absolute, timeout_s, ffprobe_bin, demuxers)
     except ToolMissing as exc:
         raise ProbeUnavailable(str(exc)) from exc
     except ToolTimedOut as exc:

@@ -13,6 +13,7 @@ from typing import Any
 from contracts import Rendition
 from contracts.campaign import VideoSpec
 from services.common.blobs import BlobStore
+from services.media.inputs import OWN_PACKAGE_DEMUXERS
 from services.media.probe import Probe, ProbeFailed, probe
 from services.media.process import Completed, Progress, ToolTimedOut
 from services.transcoder import failures
@@ -192,7 +193,7 @@ class Transcode:
     async def _probe_output(self, path: Path, what: str) -> Probe:
         """An output that cannot even be probed is ours to explain, not the teacher's."""
         try:
-            return await probe(path, timeout_s=self.probe_timeout_s)
+            return await probe(path, timeout_s=self.probe_timeout_s, demuxers=OWN_PACKAGE_DEMUXERS)
         except ProbeFailed as exc:
             raise failures.output_mismatch(what, [exc.reason_en, exc.detail[-200:]]) from exc
 

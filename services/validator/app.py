@@ -14,7 +14,6 @@ whose every attempt died (a crash, the worker killed) ends with the header
 verdict and a ``quality.incomplete`` warning: the entrant is not left waiting.
 """
 
-import asyncio
 from contextlib import AsyncExitStack
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -32,8 +31,7 @@ from services.common.cpu_quota import threads_per_job
 from services.common.job_runner import Ending, JobRunner
 from services.common.jobs import DONE, FAILED, Job, JobTable
 from services.common.service import Service
-from services.validator.images import check_images
-from services.validator.kinds import check_material, subject_of
+from services.validator.bounded_check import check_material_bounded
 from services.validator.material_choice import guess_material
 from services.validator.qc_graph import CHEAP
 from services.validator.quality import QualityResult
@@ -128,7 +126,9 @@ class ValidatorService(Service):
         return self._effect(event, finish(stage, None), others)
 
     async def _other_materials(self, event: SubmissionSubmitted, campaign: Campaign) -> list[Finding]:
-        """The entry's other files (courseware, the stamped form, a set of photos), by their kind."""
+        """The entry's other files (courseware, the stamped form, a set of photos), by their kind, each
+        material parsed in a bounded child (``bounded_check``): a hostile file becomes a finding."""
+        found: list[Finding] = []
         by_key = {m.key: m for m in campaign.materials}
         by_key |= {m.key: m for s in campaign.series for m in s.materials if m.key not in by_key}
         async with AsyncExitStack() as copies:  # readers seek: local files, gone when checked
@@ -141,17 +141,8 @@ class ValidatorService(Service):
                     continue
                 path = await copies.enter_async_context(self.deps.blobs.local_copy(ref))
                 files.setdefault(material.key, (material, []))[1].append(path)
-            return await asyncio.to_thread(self._check_materials, list(files.values()))
-
-    @staticmethod
-    def _check_materials(files: list[tuple[Material, list[Path]]]) -> list[Finding]:
-        found: list[Finding] = []
-        for material, paths in files:
-            if material.kind is WorkKind.IMAGES:
-                found += check_images(paths, material.images, subject_of(material))
-            else:
-                for path in paths:
-                    found += check_material(path, material)
+            for material, paths in files.values():
+                found += await check_material_bounded(paths, material, self.settings.probe_timeout_s)
         return found
 
     def _validated(

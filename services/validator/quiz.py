@@ -1,6 +1,6 @@
 """Quiz sets (Shanxi's 强国问答): the notice's columns, one correct answer per question, no duplicates.
 
-A set is a spreadsheet: XLSX (read with openpyxl, read-only) or CSV (UTF-8,
+A set is a spreadsheet: XLSX (its sheet XML streamed, ``sheet_xml``) or CSV (UTF-8,
 or GB18030 as Excel on a Chinese Windows saves it). The header is the first
 of the top ten rows that names most of the required columns, so a title row
 above it is fine. Columns may carry common variants of their names (答案选项
@@ -15,13 +15,16 @@ punctuation are ignored. Row numbers in messages are the sheet's own.
 import csv
 import io
 import zipfile
+import zlib
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 
 from contracts.campaign import QuizSpec
 from contracts.events import Finding
 from services.validator.kind_finding import Subject, listed
 from services.validator.quiz_options import answer_letters, normalise
-from services.validator.quiz_table import QuizTable, Unreadable, read_table
+from services.validator.quiz_table import QuizTable, read_table
+from services.validator.sheet_xml import Unreadable
 
 
 def _problem(
@@ -143,7 +146,16 @@ def check_quiz(path: Path, spec: QuizSpec | None, who: Subject) -> list[Finding]
         return [who.empty()]
     try:
         table = read_table(path, spec.fields)
-    except (Unreadable, OSError, zipfile.BadZipFile, csv.Error, io.UnsupportedOperation) as exc:
+    except (
+        Unreadable,
+        OSError,
+        EOFError,
+        zipfile.BadZipFile,
+        zlib.error,
+        ParseError,
+        csv.Error,
+        io.UnsupportedOperation,
+    ) as exc:
         zh, en = (exc.zh, exc.en) if isinstance(exc, Unreadable) else ("文件无法读取", "it cannot be read")
         return [
             who.finding(

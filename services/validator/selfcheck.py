@@ -5,7 +5,8 @@ so both see the same findings. Two stages:
 
 1. Headers (``check_headers``): ffprobe and the header rules, or, for works
    that are not audio or video (quiz sets, courseware, forms), the checks of
-   their kind. Cheap; the service runs it in its Kafka handler.
+   their kind, in a child process with hard limits (``bounded_check``).
+   Cheap; the service runs it in its Kafka handler.
 2. Quality (``check_quality_stage``): one decode pass, only for a media file
    that passed stage 1 without an error, and only when the notice states a
    rule that needs it. A file that already fails is not decoded: the teacher
@@ -18,7 +19,6 @@ an ffprobe or ffmpeg that cannot be started is a tool error (the operator's
 problem, exit code 2).
 """
 
-import asyncio
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict
 from contracts.campaign import AudioSpec, Campaign, Material, VideoSpec, WorkKind
 from contracts.events import Finding, Severity
 from services.media.probe import Probe, ProbeFailed, ProbeUnavailable, probe
-from services.validator.kinds import check_material
+from services.validator.bounded_check import CheckUnavailable, check_material_bounded
 from services.validator.material_choice import NoSuchMaterial, choose_material
 from services.validator.naming import check_name
 from services.validator.qc_graph import CHEAP, DecodeSettings
@@ -179,10 +179,12 @@ async def check_headers(
         named = [name_finding] if name_finding else []
     base = {"path": str(path), "campaign_id": campaign.id}
     if material is not None and material.kind not in _MEDIA:
-        # Documents, quiz sets, images, text: small files read in Python, bounded by size caps.
-        return HeaderStage(
-            **base, findings=[*await asyncio.to_thread(check_material, path, material), *named]
-        )
+        # Documents, quiz sets, images, text: parsed in Python, in a child with hard limits.
+        try:
+            found = await check_material_bounded([path], material, timeout_s)
+        except CheckUnavailable as exc:
+            return HeaderStage(**base, findings=named, tool_error=str(exc))
+        return HeaderStage(**base, findings=[*found, *named])
     spec = _media_spec(material)
     try:
         p = await probe(path, timeout_s=timeout_s, ffprobe_bin=ffprobe_bin)

@@ -6,6 +6,7 @@ from pathlib import Path
 import yaml
 
 from services.common.settings import Settings
+from services.media.inputs import OWN_PACKAGE_DEMUXERS
 from services.media.probe import probe
 from tests.integration.transcoder.clips import clip, conforming_1080p, integrated_loudness, video_packets
 from tests.integration.transcoder.conftest import (
@@ -79,7 +80,7 @@ async def test_a_conforming_upload_is_remuxed_never_encoded(
         folder = variant.rsplit("/", 1)[0]
         assert (await api.get(f"{base}/{folder}/{segment}")).status_code == 200
 
-        poster = await probe(blob_path(settings, by_name["poster"]))
+        poster = await probe(blob_path(settings, by_name["poster"]), demuxers=OWN_PACKAGE_DEMUXERS)
         assert poster.video is not None and (poster.video.width, poster.video.height) == (1280, 720)
         vtt = (await api.get(f"{base}/thumbnails.vtt")).text
         assert vtt.startswith("WEBVTT") and vtt.count("sprite.jpg#xywh=") == 2  # one per second of a 2 s clip

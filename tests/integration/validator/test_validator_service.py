@@ -3,14 +3,18 @@
 Events go in with a plain Kafka producer (as intake would send them) and the
 validator's own collections are read back: the report, the job, the outbox."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import CampaignDefined, SubmissionSubmitted, SubmissionValidated, topic_for
 from contracts.blobs import BlobRef
+from contracts.campaign import Campaign
 from contracts.events import Attribution, BaseEvent, EntryInfo
 from services.common.blob_files import FileBlobStore
 from services.common.settings import Settings
@@ -38,14 +42,36 @@ async def publish(settings: Settings, *events: BaseEvent) -> None:
         await producer.stop()
 
 
-def submitted(sid: str, media: BlobRef, materials: dict[str, BlobRef] | None = None) -> SubmissionSubmitted:
+@asynccontextmanager
+async def validator_alone(
+    settings: Settings, campaign: Campaign, *events: BaseEvent
+) -> AsyncIterator[AsyncDatabase[dict[str, Any]]]:
+    """The validator running alone with ``campaign`` defined and ``events`` sent; yields its database."""
+    client = connect(settings.mongodb_uri)
+    try:
+        async with running(settings, ["validator"]):
+            defined = CampaignDefined(campaign_id=campaign.id, producer="intake", spec=campaign)
+            await publish(settings, defined)
+            await publish(settings, *events)
+            yield client[f"{settings.db_prefix}_validator"]
+    finally:
+        await client.close()
+
+
+def submitted(
+    sid: str,
+    media: BlobRef,
+    materials: dict[str, BlobRef] | None = None,
+    campaign: Campaign = YANBIAN,
+    entry: EntryInfo | None = None,
+) -> SubmissionSubmitted:
     return SubmissionSubmitted(
         materials=materials or {},
         submission_id=sid,
-        campaign_id=YANBIAN.id,
+        campaign_id=campaign.id,
         correlation_id=f"{sid}:v1",
         producer="intake",
-        entry=EntryInfo(title="红色记忆"),
+        entry=entry or EntryInfo(title="红色记忆"),
         attribution=Attribution(unit_code="222401001", unit_name="延吉市第一小学"),
         media=media,
     )
@@ -70,27 +96,20 @@ async def test_quality_pass_runs_as_a_job_and_the_report_carries_it(
             "registration_form": await blobs.put_file(form, "application/pdf"),
         },
     )
-    client = connect(settings.mongodb_uri)
-    db = client[f"{settings.db_prefix}_validator"]
-    try:
-        async with running(settings, ["validator"]):
-            await publish(settings, CampaignDefined(campaign_id=YANBIAN.id, producer="intake", spec=YANBIAN))
-            await publish(settings, needs_decode, headers_fail)
+    async with validator_alone(settings, YANBIAN, needs_decode, headers_fail) as db:
 
-            async def report(rid: str) -> dict[str, Any] | None:
-                return await db["reports"].find_one({"_id": rid})
+        async def report(rid: str) -> dict[str, Any] | None:
+            return await db["reports"].find_one({"_id": rid})
 
-            decoded = await eventually(lambda: report("s-decode:v1"), 120, "the decoded file's report")
-            checked = await eventually(lambda: report("s-headers:v1"), 60, "the header-only report")
-            out = await eventually(
-                lambda: db["outbox"].find_one({"causation": str(needs_decode.event_id)}),
-                30,
-                "validated event",
-            )
-            job = await db["jobs"].find_one({"_id": "s-decode:v1"})
-            other_job = await db["jobs"].find_one({"_id": "s-headers:v1"})
-    finally:
-        await client.close()
+        decoded = await eventually(lambda: report("s-decode:v1"), 120, "the decoded file's report")
+        checked = await eventually(lambda: report("s-headers:v1"), 60, "the header-only report")
+        out = await eventually(
+            lambda: db["outbox"].find_one({"causation": str(needs_decode.event_id)}),
+            30,
+            "validated event",
+        )
+        job = await db["jobs"].find_one({"_id": "s-decode:v1"})
+        other_job = await db["jobs"].find_one({"_id": "s-headers:v1"})
     assert job is not None and job["state"] == "done" and other_job is None
     assert decoded["passed"] is False and decoded["quality"]["video_frames"] == 100
     assert checked["quality"] is None  # failed at the headers: never decoded

@@ -11,6 +11,7 @@ from contracts.campaign import Material, QuizSpec, WorkKind
 from contracts.events import Severity
 from services.validator.kinds import check_material
 from services.validator.quiz_options import answer_letters, split_options
+from tests.unit.validator import handmade
 from tests.unit.validator.handmade import ole
 
 FIELDS = ["题目", "题干", "选项", "标准答案", "出题单位", "推荐单位"]
@@ -152,3 +153,17 @@ def test_files_that_are_no_sheet(tmp_path: Path) -> None:
     binary.write_bytes(bytes(range(256)) * 4)
     assert ids(binary) == [("quiz.readable", Severity.ERROR)]
     assert "文字编码" in check_material(binary, QUIZ)[0].message_zh
+
+
+def test_a_sheet_declaring_a_million_rows_is_read_for_the_rows_it_has(tmp_path: Path) -> None:
+    path = tmp_path / "questions.xlsx"
+    path.write_bytes(handmade.xlsx([FIELDS, *GOOD], dimension="A1:XFD1048576"))
+    assert ids(path) == []
+
+
+def test_a_cell_a_million_rows_down_ends_in_a_finding(tmp_path: Path) -> None:
+    # openpyxl padded every row up to it to the declared 16,384 columns: hours for a 1.8 KB file.
+    path = tmp_path / "questions.xlsx"
+    path.write_bytes(handmade.xlsx([FIELDS, *GOOD, ["x"]], dimension="A1:XFD1048576", last_row=1048576))
+    [finding] = check_material(path, QUIZ)
+    assert finding.rule_id == "quiz.readable" and "超过40000行" in finding.message_zh
