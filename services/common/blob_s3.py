@@ -44,6 +44,7 @@ class S3BlobStore:
         self.public_url = public_url.rstrip("/") if public_url else None
         self.tmp = self.work_dir("tmp")
 
+    # Like FileBlobStore.work_dir in shape only: here scratch is local disk beside the bucket.
     def work_dir(self, name: str) -> Path:
         path = self.scratch / name
         path.mkdir(parents=True, exist_ok=True)
