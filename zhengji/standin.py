@@ -52,6 +52,7 @@ class StandIn:
     token: str | None = None  # require "Authorization: Bearer <token>"
     hmac_secret: str | None = None  # require a valid Zhengji-Signature
     padding: int = 0  # > 0: a publish answer carries this many bytes more (an oversized answer)
+    work_url: str | None = None  # the work's address to answer with instead of its own (e.g. javascript:)
     received: list[dict[str, Any]] = field(default_factory=list)
     works: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: int = 0
@@ -105,7 +106,7 @@ class StandIn:
             remote_id = f"{channel}-{len(self.works) + 1}"
             answer: dict[str, Any] = {
                 "id": remote_id,
-                "url": self.url(f"/{channel}/{remote_id}"),
+                "url": self.work_url or self.url(f"/{channel}/{remote_id}"),
                 "_status": 201,
             }
             if self.async_polls:

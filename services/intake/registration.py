@@ -117,16 +117,15 @@ def refuse_unit(user: User, unit_path: list[str]) -> None:
 
 
 def refuse_over_limit(campaign: Campaign, counted: Sequence[Submission]) -> None:
-    """Each person's place (每人限报N件): ``counted`` are the entries already held against them."""
+    """Each person's place (每人限报N件): ``counted`` are the entries already held against them.
+
+    The refusal names no entry: whoever types a name and phone would otherwise learn that person's
+    titles and ids. The entrant sees their own entries on their dashboard."""
     limit = campaign.per_person_limit
     if limit is None or len(counted) < limit:
         return
-    titles = "、".join(f"《{s.title}》（{s.id}）" for s in counted)
     raise ServiceError(
-        409,
-        f"每人限报{limit}件作品：已报名{titles}",
-        f"at most {limit} entries per person; already registered: {titles}",
-        existing=[s.id for s in counted],
+        409, f"每人限报{limit}件作品，已达上限", f"at most {limit} entries per person; the limit is reached"
     )
 
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from contracts.campaign import Campaign
 from services.common.errors import ServiceError, responses
+from services.common.links import web_link
 from services.common.web import campaign_of, page_responses, service
 from services.publisher.app import PublisherService
 from services.publisher.publications import PUBLISHED
@@ -56,7 +57,11 @@ def showcase_works(
                 "platforms": [],
             }
         work["platforms"].append(
-            {"target": pub["target"], "name": pub.get("target_name") or pub["target"], "url": pub.get("url")}
+            {
+                "target": pub["target"],
+                "name": pub.get("target_name") or pub["target"],
+                "url": web_link(pub.get("url")),
+            }
         )
     for work in works.values():  # in the campaign's order of targets
         work["platforms"].sort(

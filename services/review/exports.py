@@ -10,7 +10,12 @@
   and a remark, never silently left out.
 
 A row is a dict: submission_id, title, group, category, subcolumn, summary, unit_code, unit_name,
-author, outcome, tier, rank, score, pool, duration_s, details (public registration fields by key)."""
+author, outcome, tier, rank, score, pool, duration_s, details (public registration fields by key).
+
+Every text cell is written as text (``as_text``): titles, names and summaries are typed by entrants,
+and one beginning with ``= + - @`` (or a tab or carriage return before one) would otherwise open in
+the chair's spreadsheet program as a live formula (``=HYPERLINK(...)``, DDE). The text is kept as
+typed, no quote prepended: an XLSX string cell is never evaluated."""
 
 import io
 from collections.abc import Sequence
@@ -57,7 +62,26 @@ def _sheet(title: str, caption: str, header: list[str], widths: list[int]) -> tu
     return book, sheet
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(book: Workbook) -> None:
+    """Mark every cell that a spreadsheet program could take for a formula as a plain string.
+
+    openpyxl stores a str beginning with ``=`` as a formula; the exports write none of their own
+    (totals are computed here), so every such cell is an entrant's text."""
+    for sheet in book.worksheets:
+        for line in sheet.iter_rows():
+            for cell in line:
+                if isinstance(cell.value, str) and (
+                    cell.data_type == "f" or cell.value.startswith(FORMULA_STARTS)
+                ):
+                    cell.data_type = "s"
+
+
 def _bytes(book: Workbook) -> bytes:
+    """Every export ends here, so none can skip ``as_text``."""
+    as_text(book)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -5,6 +5,7 @@ from typing import Protocol
 
 from contracts import SubmissionReviewed
 from contracts.campaign import Campaign, PublicationTarget
+from services.common.links import web_link
 from services.common.operator_secrets import OperatorSecrets, SecretNotAllowed
 from services.publisher.delivery import Permanent
 from services.publisher.signing import SIGNATURE_HEADER, sign
@@ -28,6 +29,10 @@ class Answer:
     url: str | None = None
     poll_url: str | None = None
     pending: bool = False
+
+    def __post_init__(self) -> None:
+        # The platform's address for the work is shown as a link on the showcase: http(s) only.
+        object.__setattr__(self, "url", web_link(self.url))
 
 
 class RemoteFailed(Permanent):

@@ -12,7 +12,15 @@ from services.common.settings import Settings
 from services.intake.presets import load_preset
 from tests.browser import browser, page, screenshot
 from tests.conftest import admin_client
-from tests.integration.publisher.harness import campaign_with, produce, renditions, reviewed, settled, target
+from tests.integration.publisher.harness import (
+    campaign_with,
+    produce,
+    publications,
+    renditions,
+    reviewed,
+    settled,
+    target,
+)
 from zhengji.standin import StandIn, serving
 
 __all__ = ["browser", "page"]
@@ -139,3 +147,32 @@ async def test_the_showcase_lists_plays_and_filters_published_works(
     assert shot.exists()
     assert (await site.get("/showcase/no-such-campaign")).status_code == 404
     assert (await site.get("/showcase/static/../app.py")).status_code == 404
+
+
+async def test_a_platform_answering_a_javascript_address_gets_no_link(
+    api: httpx.AsyncClient, settings: Settings
+) -> None:
+    """The platform's address for the work becomes a link only if it is http(s): a hostile or broken
+    platform cannot put script on the public showcase."""
+    kafka = settings.kafka_bootstrap_servers
+    async with (
+        serving(StandIn(work_url="javascript:alert(1)")) as scripted,
+        serving(StandIn(work_url="data:text/html,<script>alert(1)</script>")) as data,
+    ):
+        cid = await campaign_with(
+            kafka,
+            [target("yanbian_platform", scripted.url("/a")), target("sizheng_library", data.url("/b"))],
+        )
+        work = reviewed(cid, 1)
+        await produce(kafka, work)
+        await settled(
+            api, work.submission_id, {"yanbian_platform": "published", "sizheng_library": "published"}
+        )
+        stored = await publications(api, work.submission_id)
+        assert [stored[t]["url"] for t in ("yanbian_platform", "sizheng_library")] == [None, None]
+
+        page = await api.get(f"/showcase/{cid}")
+        assert page.status_code == 200 and "红色故事1" in page.text
+        assert "平台yanbian_platform" in page.text and "平台sizheng_library" in page.text  # named, not linked
+        assert "javascript:" not in page.text.lower() and "data:text" not in page.text
+        assert 'rel="noopener"' not in page.text

@@ -115,8 +115,10 @@ async def test_a_person_has_one_place_whoever_registers_them(store: FakeSubmissi
     )
 
     assert (second.status, by_admin.status) == (409, 409)
-    assert "每人限报1件作品" in second.zh and "《长白山的故事》（S1）" in second.zh
-    assert second.extra["existing"] == ["S1"]
+    # Only that the limit is reached: whoever typed a name and phone learns no titles, no ids.
+    assert second.zh == "每人限报1件作品，已达上限"
+    assert second.en == "at most 1 entries per person; the limit is reached"
+    assert second.extra == {} and by_admin.zh == second.zh
     assert someone_else.id == "S3"
 
 
@@ -126,4 +128,5 @@ async def test_a_campaign_with_two_places_each_takes_a_second_entry(store: FakeS
     await register(store, LI, sid="S2", campaign=two, form=form(title="第二件"))
 
     third = await refused(store, LI, campaign=two, form=form(title="第三件"))
-    assert third.status == 409 and third.extra["existing"] == ["S1", "S2"]
+    assert third.status == 409 and third.zh == "每人限报2件作品，已达上限"
+    assert "第二件" not in third.en + third.zh and "S2" not in third.en and third.extra == {}

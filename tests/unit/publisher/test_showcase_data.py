@@ -72,3 +72,22 @@ def test_each_kind_of_work_is_shown_as_it_can_be() -> None:
         "马邑古城": (m, None, None, None),
         "亲子共读": (None, None, m, None),
     }
+
+
+def test_a_stored_address_that_is_not_http_is_no_link() -> None:
+    """Records stored before the publisher checked its platforms' answers show the name, no link."""
+    hostile = [
+        "javascript:alert(1)",
+        " JavaScript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "//x/1",
+    ]
+    works = showcase_works(
+        [
+            pub(f"S{i}", "a", f"作品{i}", "小学组", None, url)
+            for i, url in enumerate([*hostile, "HTTPS://a/1"])
+        ],
+        "http://z/",
+    )
+    links = {w["title"]: w["platforms"][0]["url"] for w in works}
+    assert links == {"作品0": None, "作品1": None, "作品2": None, "作品3": None, "作品4": "HTTPS://a/1"}

@@ -134,3 +134,41 @@ def test_ganzhou_pays_100_yuan_a_minute_pro_rata_to_the_second() -> None:
     assert table[2] == [1, "作品A", "学校u1", "优秀等次", "5:30", 5.5, 100, 550, None]
     assert table[3][-1] == "时长未知，请核实" and table[3][-2] == 0
     assert table[-1][0] == "合计" and table[-1][7] == 550
+
+
+HOSTILE = {
+    "title": '=HYPERLINK("http://evil","x")',
+    "unit_name": "+1+cmd|' /C calc'!A0",
+    "author": "@SUM(1+1)",
+    "summary": "-2+3",
+    "group": "\t=1+1",
+    "category": "\r=1+1",
+}
+
+
+def test_entrant_text_that_looks_like_a_formula_is_written_as_text_in_every_export() -> None:
+    """A title such as =HYPERLINK(...) is shown as the entrant typed it, never run as a formula."""
+    rows = [
+        row("A", "91", "u1", "recommended", "一等奖", 1, duration_s=60.0, **HOSTILE),
+        row("B", "88", "u2", "awarded", "二等奖", 2, duration_s=None, **HOSTILE),
+    ]
+    made = {
+        "award_list": award_list("结果", rows, authors=True),
+        "recommendation_form": recommendation_form("=1+1", rows),
+        "unit_statistics": unit_statistics("统计", rows, ["一等奖", "二等奖"]),
+        "remuneration": remuneration("奖补", rows, 100.0),
+    }
+    for name, data in made.items():
+        sheet = load_workbook(io.BytesIO(data)).active
+        assert sheet is not None
+        written = [c for r in sheet.iter_rows() for c in r if isinstance(c.value, str)]
+        assert all(c.data_type == "s" for c in written), (
+            name,
+            [c.value for c in written if c.data_type != "s"],
+        )
+        # Kept as typed: no quote prepended, nothing dropped.
+        values = {c.value for c in written}
+        if name != "unit_statistics":
+            assert HOSTILE["title"] in values, name
+        if name != "recommendation_form":
+            assert HOSTILE["unit_name"] in values, name
