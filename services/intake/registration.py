@@ -125,7 +125,7 @@ def refuse_over_limit(campaign: Campaign, counted: Sequence[Submission]) -> None
     if limit is None or len(counted) < limit:
         return
     raise ServiceError(
-        409, f"每人限报{limit}件作品，已达上限", f"at most {limit} entries per person; the limit is reached"
+        409, f"每人限报{limit}件作品，已达上限", f"the limit of {limit} per person is reached"
     )
 
 

@@ -117,7 +117,7 @@ async def test_a_person_has_one_place_whoever_registers_them(store: FakeSubmissi
     assert (second.status, by_admin.status) == (409, 409)
     # Only that the limit is reached: whoever typed a name and phone learns no titles, no ids.
     assert second.zh == "每人限报1件作品，已达上限"
-    assert second.en == "at most 1 entries per person; the limit is reached"
+    assert second.en == "the limit of 1 per person is reached"
     assert second.extra == {} and by_admin.zh == second.zh
     assert someone_else.id == "S3"
 
