@@ -6,10 +6,13 @@ import httpx
 import pytest
 from openpyxl import Workbook
 
+from services.common.errors import ServiceError
 from services.common.settings import Settings
 from services.common.store import connect, service_db
+from services.intake import accounts as accounts_module
 from services.intake.accounts import Accounts
 from services.intake.auth import COOKIE
+from services.intake.login_throttle import LoginThrottle
 from tests.conftest import ADMIN_PASSWORD, client_as, login
 from tests.integration.intake.conftest import Intake
 
@@ -174,3 +177,47 @@ async def test_login_works_across_a_restart_of_the_service(admin: httpx.AsyncCli
     await intake.start()
     r = await admin.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 200 and r.json()["role"] == "campaign_admin"
+
+
+async def test_failed_logins_are_throttled_per_account_and_address_without_checking_the_password(
+    admin: httpx.AsyncClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with client_as(admin, "teacher", "entrant"):
+        pass
+    checks: list[str] = []
+    real = accounts_module._hasher
+
+    class CountingHasher:
+        def hash(self, password: str) -> str:
+            return real.hash(password)
+
+        def verify(self, password_hash: str, password: str) -> bool:
+            checks.append(password)
+            return real.verify(password_hash, password)
+
+    monkeypatch.setattr(accounts_module, "_hasher", CountingHasher())
+    async with httpx.AsyncClient(base_url=str(admin.base_url)) as browser:
+        for i in range(5):
+            guess = {"username": "teacher", "password": f"guess-{i}"}
+            wrong = await browser.post("/api/auth/login", json=guess)
+            assert wrong.status_code == 401
+        assert len(checks) == 5
+        right = {"username": "teacher", "password": "pw-teacher-2024"}
+        refused = await browser.post("/api/auth/login", json=right)
+        assert refused.status_code == 429, "even the right password waits"
+        assert "登录失败次数过多" in refused.json()["detail"]["message_zh"]
+        assert "分钟后再试" in refused.json()["detail"]["message_zh"]
+        assert 0 < int(refused.headers["retry-after"]) <= 15 * 60
+        other = await browser.post("/api/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD})
+        assert other.status_code == 429, "the same address is refused for every account"
+        assert len(checks) == 5, "a refused try runs no argon2"
+    # What another replica sees for the same account, asked from another address.
+    client = connect(settings.mongodb_uri)
+    try:
+        elsewhere = LoginThrottle(service_db(client, settings.db_prefix, "intake"), 5, 15 * 60)
+        with pytest.raises(ServiceError) as refusal:
+            await elsewhere.check("teacher", "203.0.113.9")
+        assert refusal.value.status == 429
+        await elsewhere.check("nobody-failed", "203.0.113.9")
+    finally:
+        await client.close()
