@@ -1,10 +1,12 @@
 """Logins, sessions, tokens, the first admin, and the organisation tree imported over the API."""
 
 import io
+import logging
 
 import httpx
 import pytest
 from openpyxl import Workbook
+from structlog.testing import capture_logs
 
 from services.common.errors import ServiceError
 from services.common.settings import Settings
@@ -151,15 +153,20 @@ async def test_the_tree_imports_from_csv_and_xlsx_with_stable_codes_and_refuses_
 
 @pytest.mark.parametrize("given", [None, "s3cret-from-env"])
 async def test_the_first_admin_comes_from_the_environment_or_is_printed_once(
-    settings: Settings, given: str | None, capsys: pytest.CaptureFixture[str]
+    settings: Settings,
+    given: str | None,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     client = connect(settings.mongodb_uri)
     try:
         accounts = Accounts(service_db(client, settings.db_prefix, "intake"), 3600)
         await accounts.setup()
-        generated = await accounts.bootstrap_admin(given)
+        with capture_logs() as logged, caplog.at_level(logging.DEBUG):
+            generated = await accounts.bootstrap_admin(given)
         password = given or generated
         assert password is not None
+        assert password not in repr(logged) + caplog.text, "never in the log, structlog or stdlib"
         assert (given is None) == (password in capsys.readouterr().err), "printed only when generated"
         assert await accounts.bootstrap_admin(given) is None, "once only"
         assert (await accounts.authenticate("admin", password)) is not None
