@@ -79,6 +79,8 @@ class Settings(BaseSettings):
     # until the oldest leaves the window.
     login_max_failures: int = 5
     login_window_s: float = 15 * 60
+    # Session cookies (intake's and review's) only over HTTPS: turn on when the site is served so.
+    cookie_secure: bool = False
     tus_expiry_s: float = 24 * 3600
     tus_sweep_s: float = 300.0
     tus_max_size: int = 4 * 1024**3

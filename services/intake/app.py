@@ -51,7 +51,7 @@ class IntakeService(Service):
         self.campaigns = self.db["campaigns"]
         self.submissions = self.db["submissions"]
         self.accounts = Accounts(self.db, self.settings.token_ttl_s)
-        self.auth = Auth(self.accounts)
+        self.auth = Auth(self.accounts, self.settings.cookie_secure)
         self.login_throttle = LoginThrottle(
             self.db, self.settings.login_max_failures, self.settings.login_window_s
         )

@@ -33,6 +33,7 @@ async def test_login_gives_a_token_and_a_session_cookie_and_logout_ends_both(
         r = await browser.post("/api/auth/login", json={"username": "teacher", "password": "pw-teacher-2024"})
         assert r.status_code == 200 and COOKIE in browser.cookies
         assert "HttpOnly" in r.headers["set-cookie"] and "SameSite=lax" in r.headers["set-cookie"]
+        assert "secure" not in r.headers["set-cookie"].lower(), "plain HTTP unless the site says HTTPS"
         assert (await browser.get("/api/auth/me")).json()["username"] == "teacher", "the cookie alone logs in"
         assert (await browser.post("/api/auth/logout")).status_code == 204
         assert (await browser.get("/api/auth/me")).status_code == 401
@@ -228,3 +229,15 @@ async def test_failed_logins_are_throttled_per_account_and_address_without_check
         await elsewhere.check("nobody-failed", "203.0.113.9")
     finally:
         await client.close()
+
+
+async def test_session_cookies_are_secure_when_the_site_is_served_over_https(settings: Settings) -> None:
+    intake = Intake(settings.model_copy(update={"cookie_secure": True}))
+    await intake.start()
+    try:
+        async with httpx.AsyncClient(base_url=intake.url, timeout=30) as api:
+            r = await api.post("/api/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD})
+        assert r.status_code == 200
+        assert "; secure" in r.headers["set-cookie"].lower()
+    finally:
+        await intake.stop()
