@@ -33,11 +33,20 @@ async def browser() -> AsyncIterator[Browser]:
 
 @pytest.fixture
 async def page(browser: Browser) -> AsyncIterator[Page]:
-    """A tab whose scripts must not throw: a module that fails to load or run fails the test."""
+    """A tab whose scripts must not throw nor be refused by the CSP: either fails the test."""
     context = await browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
     tab = await context.new_page()
     thrown: list[str] = []
     tab.on("pageerror", lambda error: thrown.append(f"{tab.url}: {error}"))
+    # A script, style or fetch the Content-Security-Policy refuses is only a console error.
+    tab.on(
+        "console",
+        lambda message: (
+            thrown.append(f"{tab.url}: {message.text}")
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
     yield tab
     await context.close()
     assert not thrown, f"the page's scripts threw: {thrown}"

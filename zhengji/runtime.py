@@ -17,6 +17,7 @@ from services.common.callers import Callers
 from services.common.errors import install_error_handlers
 from services.common.health import health_router
 from services.common.loops import LoopState
+from services.common.security_headers import install_security_headers
 from services.common.service import Deps, Service
 from services.common.settings import Settings
 from services.common.store import connect
@@ -87,6 +88,7 @@ class Runtime:
 
         app = FastAPI(title="zhengji 征集", lifespan=lifespan)
         install_error_handlers(app)
+        install_security_headers(app)
         mount_shared_assets(app)  # /static/common/: the JS modules every service's pages import
         # What the module-level routers' dependencies read (services/common/{web,callers}.py).
         app.state.services = self.services

@@ -75,6 +75,12 @@ class Settings(BaseSettings):
     admin_password: SecretStr | None = None  # the first campaign admin's; None: generated, printed once
     session_secret: SecretStr | None = None  # signs session cookies; None: one kept in the store
     token_ttl_s: float = 7 * 24 * 3600
+    # Failed logins per account and per client address before further tries are refused (429)
+    # until the oldest leaves the window.
+    login_max_failures: int = 5
+    login_window_s: float = 15 * 60
+    # Session cookies (intake's and review's) only over HTTPS: turn on when the site is served so.
+    cookie_secure: bool = False
     tus_expiry_s: float = 24 * 3600
     tus_sweep_s: float = 300.0
     tus_max_size: int = 4 * 1024**3
@@ -100,6 +106,8 @@ class Settings(BaseSettings):
         "admin_password",
         "session_secret",
         "token_ttl_s",
+        "login_max_failures",
+        "login_window_s",
         "tus_expiry_s",
         "tus_sweep_s",
         "tus_max_size",

@@ -41,11 +41,15 @@ async def logged_in(svc: IntakeService, user: User, response: Response) -> Logge
     return LoggedIn(token=token, expires_at=expires, user=user)
 
 
-@router.post("/api/auth/login", response_model=LoggedIn, responses=responses(400, 401, 422))
-async def login(body: Login, response: Response, svc: Intake) -> LoggedIn:
+@router.post("/api/auth/login", response_model=LoggedIn, responses=responses(400, 401, 422, 429))
+async def login(body: Login, request: Request, response: Response, svc: Intake) -> LoggedIn:
+    address = request.client.host if request.client else None
+    await svc.login_throttle.check(body.username, address)
     user = await svc.accounts.authenticate(body.username, body.password)
     if user is None:
+        await svc.login_throttle.failed(body.username, address)
         raise ServiceError(401, "用户名或密码错误", "wrong user name or password")
+    await svc.login_throttle.succeeded(body.username)
     return await logged_in(svc, user, response)
 
 

@@ -33,6 +33,7 @@ from services.common.service import Service
 from services.common.store import in_transaction
 from services.intake.accounts import Accounts
 from services.intake.auth import Auth
+from services.intake.login_throttle import LoginThrottle
 from services.intake.status import progress_key, shown_stage, stage_of, timeline_entry
 from services.intake.unit_store import UnitStore
 from services.intake.upload_rules import UPLOAD_STAGES
@@ -50,7 +51,10 @@ class IntakeService(Service):
         self.campaigns = self.db["campaigns"]
         self.submissions = self.db["submissions"]
         self.accounts = Accounts(self.db, self.settings.token_ttl_s)
-        self.auth = Auth(self.accounts)
+        self.auth = Auth(self.accounts, self.settings.cookie_secure)
+        self.login_throttle = LoginThrottle(
+            self.db, self.settings.login_max_failures, self.settings.login_window_s
+        )
         self.units = UnitStore(self.db)
         self.uploads = UploadStore(self)
         self.secrets = OperatorSecrets.from_settings(self.settings)
@@ -68,6 +72,7 @@ class IntakeService(Service):
         await self.submissions.create_index([("attribution.unit_path", ASCENDING)])
         await self.submissions.create_index([("owner", ASCENDING)])
         await self.accounts.setup()
+        await self.login_throttle.setup()
         await self.units.setup()
         await self.uploads.setup()
         self.auth.use_secret(await self.accounts.session_secret(_revealed(self.settings.session_secret)))

@@ -20,8 +20,9 @@ COOKIE = "zhengji_session"
 
 
 class Auth:
-    def __init__(self, accounts: Accounts) -> None:
+    def __init__(self, accounts: Accounts, secure_cookie: bool = False) -> None:
         self.accounts = accounts
+        self.secure_cookie = secure_cookie
         self._signer: URLSafeTimedSerializer | None = None
 
     def use_secret(self, secret: str) -> None:
@@ -40,6 +41,7 @@ class Auth:
             max_age=int(self.accounts.token_ttl_s),
             httponly=True,
             samesite="lax",
+            secure=self.secure_cookie,
             path="/",
         )
 

@@ -87,7 +87,14 @@ async def login(svc: Review, token: str = "") -> Response:
         return render("login.html", 401 if token else 200, failed=bool(token), who=None)
     to = "/review/" if who.role != "chair" else f"/review/chair/rounds/{who.campaign_id}:{who.level}"
     answer = RedirectResponse(to, status_code=303)
-    answer.set_cookie(COOKIE, token, httponly=True, samesite="lax", max_age=60 * 60 * 24 * 30)
+    answer.set_cookie(
+        COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=svc.settings.cookie_secure,
+        max_age=60 * 60 * 24 * 30,
+    )
     return answer
 
 

@@ -1,15 +1,20 @@
 """Logins, sessions, tokens, the first admin, and the organisation tree imported over the API."""
 
 import io
+import logging
 
 import httpx
 import pytest
 from openpyxl import Workbook
+from structlog.testing import capture_logs
 
+from services.common.errors import ServiceError
 from services.common.settings import Settings
 from services.common.store import connect, service_db
+from services.intake import accounts as accounts_module
 from services.intake.accounts import Accounts
 from services.intake.auth import COOKIE
+from services.intake.login_throttle import LoginThrottle
 from tests.conftest import ADMIN_PASSWORD, client_as, login
 from tests.integration.intake.conftest import Intake
 
@@ -28,6 +33,7 @@ async def test_login_gives_a_token_and_a_session_cookie_and_logout_ends_both(
         r = await browser.post("/api/auth/login", json={"username": "teacher", "password": "pw-teacher-2024"})
         assert r.status_code == 200 and COOKIE in browser.cookies
         assert "HttpOnly" in r.headers["set-cookie"] and "SameSite=lax" in r.headers["set-cookie"]
+        assert "secure" not in r.headers["set-cookie"].lower(), "plain HTTP unless the site says HTTPS"
         assert (await browser.get("/api/auth/me")).json()["username"] == "teacher", "the cookie alone logs in"
         assert (await browser.post("/api/auth/logout")).status_code == 204
         assert (await browser.get("/api/auth/me")).status_code == 401
@@ -148,15 +154,20 @@ async def test_the_tree_imports_from_csv_and_xlsx_with_stable_codes_and_refuses_
 
 @pytest.mark.parametrize("given", [None, "s3cret-from-env"])
 async def test_the_first_admin_comes_from_the_environment_or_is_printed_once(
-    settings: Settings, given: str | None, capsys: pytest.CaptureFixture[str]
+    settings: Settings,
+    given: str | None,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     client = connect(settings.mongodb_uri)
     try:
         accounts = Accounts(service_db(client, settings.db_prefix, "intake"), 3600)
         await accounts.setup()
-        generated = await accounts.bootstrap_admin(given)
+        with capture_logs() as logged, caplog.at_level(logging.DEBUG):
+            generated = await accounts.bootstrap_admin(given)
         password = given or generated
         assert password is not None
+        assert password not in repr(logged) + caplog.text, "never in the log, structlog or stdlib"
         assert (given is None) == (password in capsys.readouterr().err), "printed only when generated"
         assert await accounts.bootstrap_admin(given) is None, "once only"
         assert (await accounts.authenticate("admin", password)) is not None
@@ -174,3 +185,59 @@ async def test_login_works_across_a_restart_of_the_service(admin: httpx.AsyncCli
     await intake.start()
     r = await admin.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 200 and r.json()["role"] == "campaign_admin"
+
+
+async def test_failed_logins_are_throttled_per_account_and_address_without_checking_the_password(
+    admin: httpx.AsyncClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with client_as(admin, "teacher", "entrant"):
+        pass
+    checks: list[str] = []
+    real = accounts_module._hasher
+
+    class CountingHasher:
+        def hash(self, password: str) -> str:
+            return real.hash(password)
+
+        def verify(self, password_hash: str, password: str) -> bool:
+            checks.append(password)
+            return real.verify(password_hash, password)
+
+    monkeypatch.setattr(accounts_module, "_hasher", CountingHasher())
+    async with httpx.AsyncClient(base_url=str(admin.base_url)) as browser:
+        for i in range(5):
+            guess = {"username": "teacher", "password": f"guess-{i}"}
+            wrong = await browser.post("/api/auth/login", json=guess)
+            assert wrong.status_code == 401
+        assert len(checks) == 5
+        right = {"username": "teacher", "password": "pw-teacher-2024"}
+        refused = await browser.post("/api/auth/login", json=right)
+        assert refused.status_code == 429, "even the right password waits"
+        assert "登录失败次数过多" in refused.json()["detail"]["message_zh"]
+        assert "分钟后再试" in refused.json()["detail"]["message_zh"]
+        assert 0 < int(refused.headers["retry-after"]) <= 15 * 60
+        other = await browser.post("/api/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD})
+        assert other.status_code == 429, "the same address is refused for every account"
+        assert len(checks) == 5, "a refused try runs no argon2"
+    # What another replica sees for the same account, asked from another address.
+    client = connect(settings.mongodb_uri)
+    try:
+        elsewhere = LoginThrottle(service_db(client, settings.db_prefix, "intake"), 5, 15 * 60)
+        with pytest.raises(ServiceError) as refusal:
+            await elsewhere.check("teacher", "203.0.113.9")
+        assert refusal.value.status == 429
+        await elsewhere.check("nobody-failed", "203.0.113.9")
+    finally:
+        await client.close()
+
+
+async def test_session_cookies_are_secure_when_the_site_is_served_over_https(settings: Settings) -> None:
+    intake = Intake(settings.model_copy(update={"cookie_secure": True}))
+    await intake.start()
+    try:
+        async with httpx.AsyncClient(base_url=intake.url, timeout=30) as api:
+            r = await api.post("/api/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD})
+        assert r.status_code == 200
+        assert "; secure" in r.headers["set-cookie"].lower()
+    finally:
+        await intake.stop()
