@@ -124,9 +124,7 @@ def refuse_over_limit(campaign: Campaign, counted: Sequence[Submission]) -> None
     limit = campaign.per_person_limit
     if limit is None or len(counted) < limit:
         return
-    raise ServiceError(
-        409, f"每人限报{limit}件作品，已达上限", f"the limit of {limit} per person is reached"
-    )
+    raise ServiceError(409, f"每人限报{limit}件作品，已达上限", f"the limit of {limit} per person is reached")
 
 
 async def register_entry(
