@@ -184,11 +184,13 @@ class JobTable:
         due = {"$or": [{"not_before": None}, {"not_before": {"$lte": now}}]}
         queued = {"$and": [where, {"state": QUEUED}, due]}
         oldest = await self.jobs.find_one(queued, {"created_at": 1}, sort=[("created_at", ASCENDING)])
+        count = await self.jobs.count_documents(queued)
+        # The reads are not one snapshot: a queue drained between them reads 0 queued, no age.
         return Backlog(
-            queued=await self.jobs.count_documents(queued),
+            queued=count,
             scheduled=await self.jobs.count_documents(
                 {"$and": [where, {"state": QUEUED, "not_before": {"$gt": now}}]}
             ),
             running=await self.jobs.count_documents({"$and": [where, {"state": RUNNING}]}),
-            oldest_queued_at=oldest["created_at"] if oldest else None,
+            oldest_queued_at=oldest["created_at"] if oldest and count else None,
         )
