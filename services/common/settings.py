@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     # mid-request loses at most this much.
     tus_checkpoint_bytes: int = 32 * 1024 * 1024
     # The pages' tus PATCH size: lower it behind a proxy with a body limit (nginx: 1 MB by default).
+    # The pages' tus PATCH size: small enough that a dropped connection costs little, large enough
+    # that a 500 MB video is ~60 requests; lower it behind a proxy with a body limit (nginx: 1 MB).
     upload_chunk_bytes: int = 8 * 1024 * 1024
 
     # Publisher: which secrets campaign data may name and where its calls may go (docs/operations.md,

@@ -28,10 +28,6 @@ from services.intake.status import STAGE_LABELS
 
 HERE = Path(__file__).parent
 STATIC_URL = "/static/intake"
-# tus PATCH size: small enough that a dropped connection costs little, large enough that a
-# 500 MB video is ~60 requests (the server also checkpoints every 32 MiB inside a PATCH).
-# ZHENGJI_UPLOAD_CHUNK_BYTES lowers it behind a proxy with a body limit (nginx: 1 MB by default).
-UPLOAD_CHUNK_BYTES = 8 * 1024 * 1024
 ENTERING = ("entrant", "unit_admin", "campaign_admin")
 ADMINS = ("unit_admin", "campaign_admin")
 MY_ROWS = 200
