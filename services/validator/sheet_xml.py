@@ -22,7 +22,7 @@ _PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationsh
 
 
 class Unreadable(Exception):
-    """A sheet that cannot be read, with the reason in words a teacher understands."""
+    """A sheet or text file that cannot be read, with the reason in words a teacher understands."""
 
     def __init__(self, zh: str, en: str) -> None:
         super().__init__(en)

@@ -18,16 +18,11 @@ from contracts.campaign import TextSpec
 from contracts.events import Finding, Severity
 from services.validator.documents import inspect_document
 from services.validator.kind_finding import Subject
+from services.validator.sheet_xml import Unreadable
 
 MAX_TEXT_BYTES = 20 * 1024 * 1024
 _WORD_TEXT = re.compile(r"<w:t(?:\s[^>]*)?>([^<]*)</w:t>|<w:(?:p|br|tab)[\s/>]")
 _UNCOUNTED = (b"%PDF-", b"\xd0\xcf\x11\xe0", b"{\\rtf")  # PDF, old Word (OLE2), RTF
-
-
-class Unreadable(Exception):
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.zh, self.en = zh, en
 
 
 def _docx_text(path: Path) -> str:
