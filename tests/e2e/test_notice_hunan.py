@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 
 from services.media.process import run
-from tests.conftest import import_tree
+from tests.conftest import eventually, import_tree
 from tests.e2e.campaign_play import (
     CSV,
     approve_when_checked,
@@ -119,8 +119,14 @@ async def test_hunan_resources_from_county_quotas_to_city_awards_and_the_provinc
         async with httpx.AsyncClient() as fetch:
             sent_picture = await fetch.get(picture_work["body"]["media"]["master"])
         assert sent_picture.content == (tmp_path / "亲子共读一本书.png").read_bytes()
-        showcase = (await api.get(f"/showcase/{cid}")).text
-        assert showcase.count("<video") == 5 and 'alt="亲子共读一本书"' in showcase
+
+        async def showcase_lists_all() -> str | None:
+            # The platform holds a work a moment before the publisher records its answer.
+            page = (await api.get(f"/showcase/{cid}")).text
+            return page if page.count("<video") == 5 else None
+
+        showcase = await eventually(showcase_lists_all, 60, "five videos on the showcase")
+        assert 'alt="亲子共读一本书"' in showcase
     assert len(platform.received) == len(sids)
 
 
