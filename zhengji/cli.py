@@ -1,4 +1,4 @@
-"""The ``zhengji`` command line: up, demo, serve, validate."""
+"""The ``zhengji`` command line: up, demo, serve, validate, admin."""
 
 import asyncio
 import json
@@ -9,12 +9,14 @@ import typer
 
 from services.common.log import configure_logging
 from services.common.settings import Settings
+from zhengji.admin_cli import admin
 
 app = typer.Typer(
     help="征集 zhengji: call-for-submissions campaigns, from upload to showcase.",
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(admin, name="admin")
 
 
 @app.command()

@@ -8,12 +8,20 @@ import os
 import shutil
 import tempfile
 from collections.abc import AsyncIterable, AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
 from contracts import BlobRef
-from services.common.blobs import URI_PREFIX, BlobUnavailable, blob_key, file_sha256, spool
+from services.common.blobs import (
+    URI_PREFIX,
+    BlobUnavailable,
+    StoredObject,
+    blob_key,
+    file_sha256,
+    spool,
+)
 
 CHUNK = 1 << 20
 
@@ -110,6 +118,37 @@ class FileBlobStore:
 
     async def delete(self, sha256: str) -> None:
         self.path(sha256).unlink(missing_ok=True)
+
+    async def objects(self, prefix: str) -> AsyncIterator[StoredObject]:
+        def listing() -> list[StoredObject]:
+            top = self.root / prefix
+            found = []
+            for path in sorted(top.rglob("*")) if top.is_dir() else []:
+                with suppress(FileNotFoundError):  # removed while listed
+                    info = path.stat()
+                    if path.is_file():
+                        modified = datetime.fromtimestamp(info.st_mtime, UTC)
+                        key = path.relative_to(self.root).as_posix()
+                        found.append(StoredObject(key, info.st_size, modified))
+            return found
+
+        for item in await asyncio.to_thread(listing):
+            yield item
+
+    async def delete_object(self, key: str) -> None:
+        def remove() -> None:
+            path = self.root / key
+            path.unlink(missing_ok=True)
+            # Empty directories left behind (a whole package removed) go too, up to the root.
+            for parent in path.parents:
+                if parent == self.root or not parent.is_relative_to(self.root):
+                    break
+                try:
+                    parent.rmdir()
+                except OSError:
+                    break
+
+        await asyncio.to_thread(remove)
 
     async def url(self, key: str, expires_s: int = 3600) -> str:
         if self.public_url:

@@ -20,7 +20,14 @@ from obstore.exceptions import BaseError, NotFoundError
 from obstore.store import S3Store
 
 from contracts import BlobRef
-from services.common.blobs import URI_PREFIX, BlobUnavailable, blob_key, file_sha256, spool
+from services.common.blobs import (
+    URI_PREFIX,
+    BlobUnavailable,
+    StoredObject,
+    blob_key,
+    file_sha256,
+    spool,
+)
 
 PART_BYTES = 8 << 20  # S3 parts are at least 5 MiB; 8 MiB keeps a 1 GB file under 128 parts
 
@@ -124,6 +131,16 @@ class S3BlobStore:
 
     async def delete(self, sha256: str) -> None:
         key = blob_key(sha256)
+        with unavailable_on_error(key):
+            await obstore.delete_async(self.store, key)
+
+    async def objects(self, prefix: str) -> AsyncIterator[StoredObject]:
+        with unavailable_on_error(prefix):
+            async for batch in obstore.list(self.store, prefix=prefix):
+                for meta in batch:
+                    yield StoredObject(meta["path"], meta["size"], meta["last_modified"])
+
+    async def delete_object(self, key: str) -> None:
         with unavailable_on_error(key):
             await obstore.delete_async(self.store, key)
 

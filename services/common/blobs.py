@@ -12,6 +12,8 @@ import os
 import tempfile
 from collections.abc import AsyncIterable, AsyncIterator
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -76,6 +78,15 @@ async def spool(
     return Path(tmp_name), digest.hexdigest(), size
 
 
+@dataclass(frozen=True)
+class StoredObject:
+    """One object of the store, as a listing shows it (for garbage collection and audits)."""
+
+    key: str  # below the store's root: ``sha256/ab/cdef...`` or ``packages/<sha256>/<path>``
+    size: int
+    modified: datetime
+
+
 class BlobStore(Protocol):
     async def put_stream(
         self, chunks: AsyncIterable[bytes], media_type: str, max_bytes: int | None = None
@@ -108,6 +119,14 @@ class BlobStore(Protocol):
 
     async def delete(self, sha256: str) -> None:
         """Remove a blob; removing one that is not there is not an error."""
+        ...
+
+    def objects(self, prefix: str) -> AsyncIterator[StoredObject]:
+        """Every stored object whose key starts with ``prefix`` (``sha256/``, ``packages/``)."""
+        ...
+
+    async def delete_object(self, key: str) -> None:
+        """Remove one object by key (a package member); a missing one is not an error."""
         ...
 
     async def url(self, key: str, expires_s: int = 3600) -> str:

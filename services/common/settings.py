@@ -84,6 +84,10 @@ class Settings(BaseSettings):
     tus_expiry_s: float = 24 * 3600
     tus_sweep_s: float = 300.0
     tus_max_size: int = 4 * 1024**3
+    # What one entrant's entries may hold in a campaign, all versions and unfinished uploads
+    # counted (services/intake/storage_quota.py): a 500 MB work replaced a few times, with its
+    # courseware, fits; a hundred parallel 4 GB uploads do not.
+    entrant_storage_max_bytes: int = 8 * 1024**3
     # A PATCH writes its bytes to disk and records its offset at least this often, so a crash
     # mid-request loses at most this much.
     tus_checkpoint_bytes: int = 32 * 1024 * 1024
@@ -113,6 +117,7 @@ class Settings(BaseSettings):
         "tus_expiry_s",
         "tus_sweep_s",
         "tus_max_size",
+        "entrant_storage_max_bytes",
         "tus_checkpoint_bytes",
         "upload_chunk_bytes",
         "publisher_secrets_dir",

@@ -22,6 +22,7 @@ from services.intake.api_models import CampaignRef, CampaignSummary, CreateCampa
 from services.intake.dependencies import CampaignAdmin, CampaignInPath, Intake, VisibleSubmission
 from services.intake.materials import find_material, media_type_for, size_limit
 from services.intake.presets import InvalidCampaign, UnknownPreset, load_campaign_yaml, load_preset
+from services.intake.storage_quota import check_storage
 from services.intake.upload_rules import check_upload, too_large
 
 router = APIRouter(tags=["intake"])
@@ -102,6 +103,7 @@ async def upload_media(
     declared_type = request.headers.get("content-type", "")
     length = int(declared) if declared and declared.isdigit() else None
     check_upload(campaign, sub, material, None, declared_type, length, svc.settings.tus_max_size)
+    await check_storage(svc, sub, length)
     limit = min(size_limit(material) or svc.settings.tus_max_size, svc.settings.tus_max_size)
 
     async def body() -> AsyncIterator[bytes]:

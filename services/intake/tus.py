@@ -22,6 +22,7 @@ from services.intake.auth import require_see
 from services.intake.dependencies import CurrentUser, Intake
 from services.intake.materials import find_material, media_type_for
 from services.intake.naming import stored_name
+from services.intake.storage_quota import check_storage
 from services.intake.tus_protocol import (
     DISCOVERY,
     EXTENSIONS,
@@ -177,6 +178,7 @@ async def create(request: Request, svc: Intake, user: CurrentUser, _: Versioned)
     material = find_material(campaign, sub["form"], meta.get("material"))
     declared_type = meta.get("filetype", "")
     check_upload(campaign, sub, material, filename, declared_type, length, svc.settings.tus_max_size)
+    await check_storage(svc, sub, length)
     doc = await svc.uploads.create(
         submission_id=sid,
         campaign_id=sub["campaign_id"],
