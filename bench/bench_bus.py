@@ -48,17 +48,20 @@ from contracts import (
     SubmissionValidated,
     dlq_topic,
 )
-from services.common.bus import PARTITIONS, ensure_topics, make_broker, start_broker, subscribe
+from services.common.bus import make_broker, start_broker, subscribe
 from services.common.consumer import Consumer, Effect
 from services.common.consumer_adapters import KafkaDeadLetters, MongoInbox
 from services.common.log import configure_logging
 from services.common.outbox import Outbox
 from services.common.store import connect, service_db
+from services.common.topic_admin import apply
+from services.common.topic_plan import TopicSpec
 from zhengji.embedded import EmbeddedServers
 
 TOPIC = TOPICS["submitted"]
 EMIT_TOPIC = TOPICS["validated"]
 DEADLINE_S = 90.0
+PARTITIONS = 6  # as the services' topics (ZHENGJI_KAFKA_PARTITIONS)
 
 
 def make_events(n: int) -> list[SubmissionSubmitted]:
@@ -340,9 +343,8 @@ async def main(n: int, outbox_index: bool) -> None:
         started = time.perf_counter()
         await servers.astart()
         boot = time.perf_counter() - started
-        await ensure_topics(
-            servers.kafka_bootstrap, [TOPIC, EMIT_TOPIC, dlq_topic(TOPIC), dlq_topic(EMIT_TOPIC)]
-        )
+        names = [TOPIC, EMIT_TOPIC, dlq_topic(TOPIC), dlq_topic(EMIT_TOPIC)]
+        await apply(servers.kafka_bootstrap, [TopicSpec(t, PARTITIONS, 1) for t in names], create_only=True)
         print(
             f"bench_bus: {n} SubmissionSubmitted events, JSON {statistics.mean(sizes):.0f} B mean, "
             f"on {TOPIC} ({PARTITIONS} partitions); embedded Tansu + SecantusDB up in {boot:.1f} s"

@@ -37,3 +37,52 @@ def gc_blobs(
 
     summary = asyncio.run(run())
     typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+
+
+topics = typer.Typer(help="Kafka 主题 / the topics, from one declaration", no_args_is_help=True)
+admin.add_typer(topics, name="topics")
+
+
+@topics.command("plan")
+def topics_plan() -> None:
+    """列出需要的改动 / What apply would change (KAFKA_BOOTSTRAP_SERVERS, ZHENGJI_KAFKA_*)."""
+    from services.common.topic_admin import topics_of, topics_plan
+
+    settings = Settings()
+    changes = asyncio.run(topics_plan(settings.kafka_bootstrap_servers, topics_of(settings)))
+    for change in changes:
+        typer.echo(change.describe())
+    typer.echo(
+        f"{len(changes)} 项改动 / changes" if changes else "主题与声明一致 / topics match the declaration"
+    )
+    raise typer.Exit(1 if any(c.action == "refused" for c in changes) else 0)
+
+
+@topics.command("apply")
+def topics_apply() -> None:
+    """创建或更新全部主题 / Create or update every topic and its dead-letter topic."""
+    from services.common.topic_admin import TopicsNotApplied, apply, topics_of
+
+    settings = Settings()
+    try:
+        changes = asyncio.run(apply(settings.kafka_bootstrap_servers, topics_of(settings)))
+    except TopicsNotApplied as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    for change in changes:
+        typer.echo(change.describe())
+    typer.echo(f"已应用 {len(changes)} 项改动 / applied {len(changes)} changes")
+
+
+@topics.command("strimzi")
+def topics_strimzi(
+    cluster: str = typer.Option("zhengji", help="Strimzi Kafka 集群名 / the Kafka resource's name"),
+) -> None:
+    """输出 Strimzi KafkaTopic 清单 / Print the topics as Strimzi KafkaTopic resources."""
+    import yaml
+
+    from services.common.topic_admin import topics_of
+    from services.common.topic_plan import strimzi_topics
+
+    docs = strimzi_topics(topics_of(Settings()), cluster)
+    typer.echo(yaml.safe_dump_all(docs, sort_keys=False, allow_unicode=True), nl=False)

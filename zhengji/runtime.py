@@ -9,10 +9,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from contracts import CAMPAIGN_TOPIC, dlq_topic
 from services.common.assets import mount_shared_assets
 from services.common.blob_stores import open_blob_store
-from services.common.bus import all_topics, ensure_topics, make_broker, start_broker
+from services.common.bus import make_broker, start_broker
 from services.common.callers import Callers
 from services.common.errors import install_error_handlers
 from services.common.health import health_router
@@ -21,6 +20,7 @@ from services.common.security_headers import install_security_headers
 from services.common.service import Deps, Service
 from services.common.settings import Settings
 from services.common.store import connect
+from services.common.topic_admin import apply, topics_of, wait_for_topics
 from services.intake.app import IntakeService
 from services.publisher.app import PublisherService
 from services.review.app import ReviewService
@@ -51,7 +51,9 @@ class Runtime:
         self.names = names
         # Clients connect lazily: building them here lets routers exist before the app starts.
         self.client = connect(s.mongodb_uri)
-        self.broker = make_broker(s.kafka_bootstrap_servers, client_id="zhengji-" + "-".join(names))
+        self.broker = make_broker(
+            s.kafka_bootstrap_servers, client_id="zhengji-" + "-".join(names), idempotent=s.kafka_idempotent
+        )
         deps = Deps(settings=s, client=self.client, broker=self.broker, blobs=open_blob_store(s))
         self.services: dict[str, Service] = {name: SERVICES[name](deps) for name in names}
         for service in self.services.values():
@@ -60,9 +62,11 @@ class Runtime:
 
     async def start(self) -> None:
         s = self.settings
-        await ensure_topics(
-            s.kafka_bootstrap_servers, [*all_topics(), CAMPAIGN_TOPIC, dlq_topic(CAMPAIGN_TOPIC)]
-        )
+        topics = topics_of(s)
+        if s.kafka_create_topics:
+            await apply(s.kafka_bootstrap_servers, topics, create_only=True)
+        else:
+            await wait_for_topics(s.kafka_bootstrap_servers, [t.name for t in topics])
         await start_broker(self.broker)
         for service in self.services.values():
             await service.start()

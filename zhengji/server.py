@@ -24,6 +24,7 @@ def embedded_settings(
             "http_port": port,
             # One process holds every consumer: a short session makes start-up quick.
             "kafka_session_timeout_ms": 4000,
+            "kafka_create_topics": True,  # the embedded broker is ours to set up
             **extra,
         }
     )

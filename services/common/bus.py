@@ -1,55 +1,32 @@
-"""The Kafka side: the broker factory, topic creation and publishing.
+"""The Kafka side: the broker factory and subscribing (topics: ``topic_plan``, ``topic_admin``).
 
 Every subscriber is created through ``subscribe`` so the delivery policy is
 set in one place (see ``consumer.py`` for why it is NACK_ON_ERROR)."""
 
 import asyncio
-import contextlib
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
-from contracts import TOPICS, dlq_topic
-
-PARTITIONS = 6
 # A handler never holds the poll loop for long: media work runs in the job
 # table (jobs.py), so a generous poll interval only covers a slow store.
 MAX_POLL_INTERVAL_MS = 300_000
 
 
-def make_broker(bootstrap: str, client_id: str) -> KafkaBroker:
+def make_broker(bootstrap: str, client_id: str, idempotent: bool = False) -> KafkaBroker:
     return KafkaBroker(
         bootstrap,
         client_id=client_id,
-        # No idempotent producer: Tansu does not implement InitProducerId, and consumers
-        # deduplicate by event_id anyway, which also covers outbox re-sends.
+        # Consumers deduplicate by event_id (which also covers outbox re-sends); the idempotent
+        # producer adds no duplicates from the producer's own retries where the broker has it.
         acks="all",
+        enable_idempotence=idempotent,
         logger=None,
         request_timeout_ms=15_000,
     )
-
-
-def all_topics() -> list[str]:
-    return [t for topic in TOPICS.values() for t in (topic, dlq_topic(topic))]
-
-
-async def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int = PARTITIONS) -> None:
-    """Create the topics if they are missing; a wiped broker gets them back at start-up."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="zhengji-admin")
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        wanted = [NewTopic(t, partitions, 1) for t in topics if t not in existing]
-        if wanted:
-            with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics(wanted)
-    finally:
-        await admin.close()
 
 
 def subscribe(

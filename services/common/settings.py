@@ -41,6 +41,17 @@ class Settings(BaseSettings):
     # consumer after it): the embedded runtime and tests shorten it to start in seconds.
     kafka_session_timeout_ms: int = 10_000
     reconcile_every_s: float = 30.0
+    # Kafka topics, declared in services/common/topic_plan.py and made by `zhengji admin topics
+    # apply`; only the embedded runtime creates them itself. Keep the retention no longer than
+    # prune_after_days: an event redelivered after its inbox marker is pruned is handled again.
+    kafka_partitions: int = 6
+    kafka_replication_factor: int = 1
+    kafka_retention_days: float = 7.0
+    kafka_dlq_retention_days: float = 365.0
+    kafka_create_topics: bool = False
+    # The idempotent producer (Apache Kafka, Redpanda, managed Kafka): on in compose and k8s.
+    # Tansu, the embedded broker, does not implement InitProducerId.
+    kafka_idempotent: bool = False
     # Sent outbox rows and inbox markers are kept this long (beyond the topics' retention), then
     # pruned every prune_every_s.
     prune_after_days: float = 7.0

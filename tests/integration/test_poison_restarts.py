@@ -11,9 +11,10 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from contracts import dlq_topic
-from services.common.bus import ensure_topics
 from services.common.settings import Settings
 from services.common.store import connect
+from services.common.topic_admin import apply
+from services.common.topic_plan import TopicSpec
 from tests.conftest import eventually
 from tests.integration.poison_consumer import DB, TOPIC, Noted
 from tests.integration.test_delivery import _read_dlq
@@ -40,7 +41,7 @@ async def test_a_message_that_kills_its_consumer_ends_in_the_dlq_and_the_next_is
     settings: Settings, procs: list[subprocess.Popen[bytes]], tmp_path: Path
 ) -> None:
     bootstrap = settings.kafka_bootstrap_servers
-    await ensure_topics(bootstrap, [TOPIC, dlq_topic(TOPIC)])
+    await apply(bootstrap, [TopicSpec(t, 6, 1) for t in (TOPIC, dlq_topic(TOPIC))], create_only=True)
     poison = Noted(campaign_id="c1", producer="test", note="poison")
     after = Noted(campaign_id="c1", producer="test", note="after")
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
