@@ -263,7 +263,12 @@ def asyncapi() -> dict[str, Any]:
                 "host": "127.0.0.1:{port}",
                 "protocol": "kafka",
                 "title": "Embedded broker (zhengji up, zhengji demo, tests)",
-                "description": "Tansu, a Kafka-compatible broker, on a free loopback port.",
+                "description": (
+                    "Tansu, a Kafka-compatible broker, on loopback: `zhengji up` prints its address, "
+                    "and `zhengji up --kafka-port 9092` fixes it. Tried with aiokafka "
+                    "(tests/e2e/test_up_for_developers.py); a client that needs neither "
+                    "transactions nor an idempotent producer should work."
+                ),
                 "variables": {"port": {"description": "The port chosen at start-up", "default": "9092"}},
             },
         },

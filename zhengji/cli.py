@@ -24,16 +24,23 @@ def up(
     data_dir: Path = typer.Option(Path(".zhengji"), help="数据目录 / where data lives"),
     host: str = typer.Option("127.0.0.1"),
     port: int = typer.Option(8000),
+    kafka_port: int = typer.Option(0, help="内嵌 Kafka 端口，0 = 任一空闲端口 / embedded broker port"),
+    mongo_port: int = typer.Option(0, help="内嵌存储端口，0 = 任一空闲端口 / embedded store port"),
 ) -> None:
     """运行全部服务（内嵌模式）/ Run all five services on the embedded broker and store."""
-    from zhengji.embedded import EmbeddedServers
+    from zhengji.embedded import EmbeddedServers, free_port
     from zhengji.runtime import SERVICES
     from zhengji.server import embedded_settings, serve_until_stopped
 
     configure_logging(json=False)
-    servers = EmbeddedServers(data_dir)
+    servers = EmbeddedServers(
+        data_dir, kafka_port=kafka_port or free_port(), mongo_port=mongo_port or free_port()
+    )
     servers.start()
     typer.echo(f"zhengji 已启动 / running: http://{host}:{port}  (数据 / data: {data_dir.resolve()})")
+    # Where a downstream developer subscribes to the events (docs/asyncapi.yaml) or reads the store.
+    typer.echo(f"  Kafka (Tansu):   {servers.kafka_bootstrap}")
+    typer.echo(f"  MongoDB (SecantusDB): {servers.mongodb_uri}")
     try:
         asyncio.run(serve_until_stopped(embedded_settings(data_dir, servers, host, port), list(SERVICES)))
     except KeyboardInterrupt:
