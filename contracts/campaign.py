@@ -14,8 +14,32 @@ from contracts.calendar import DEFAULT_TIME_ZONE, zone_named
 from contracts.naming import placeholders
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class Spec(BaseModel):
+    """A part of a campaign definition.
+
+    Readers tolerate fields they do not know (``extra="allow"``): during a rolling upgrade an
+    older service receives definitions a newer intake wrote, and must not dead-letter them.
+    Authors do not get that tolerance: intake refuses a definition with a field no model
+    declares (``unknown_fields``, a typo caught where it is typed), and the published JSON
+    schema says ``additionalProperties: false`` for the same reason."""
+
+    model_config = ConfigDict(extra="allow", frozen=True, json_schema_extra={"additionalProperties": False})
+
+
+def unknown_fields(value: object, path: str = "") -> list[str]:
+    """Where a validated definition carries fields no model declares, as dotted paths."""
+    found: list[str] = []
+    if isinstance(value, BaseModel):
+        found += [f"{path}{key}" for key in value.model_extra or {}]
+        for name in type(value).model_fields:
+            found += unknown_fields(getattr(value, name), f"{path}{name}.")
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            found += unknown_fields(item, f"{path.rstrip('.')}[{i}].")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            found += unknown_fields(item, f"{path}{key}.")
+    return found
 
 
 class WorkKind(StrEnum):
@@ -32,7 +56,7 @@ class WorkKind(StrEnum):
 WORK_KINDS = frozenset({WorkKind.VIDEO, WorkKind.AUDIO, WorkKind.IMAGES, WorkKind.TEXT})
 
 
-class Window(Strict):
+class Window(Spec):
     """An inclusive date range in the campaign's own calendar (``Campaign.time_zone``)."""
 
     starts: date
@@ -45,12 +69,12 @@ class Window(Strict):
         return self
 
 
-class DurationRange(Strict):
+class DurationRange(Spec):
     min_s: float | None = None
     max_s: float | None = None
 
 
-class VideoSpec(Strict):
+class VideoSpec(Spec):
     containers: list[str] | None = Field(
         default=None, description="e.g. [mp4]; MP4 means MP4, not MOV renamed"
     )
@@ -87,7 +111,7 @@ class VideoSpec(Strict):
     )
 
 
-class AudioSpec(Strict):
+class AudioSpec(Spec):
     containers: list[str] | None = None
     audio_codecs: list[str] | None = None
     duration: DurationRange | None = None
@@ -99,7 +123,7 @@ class AudioSpec(Strict):
 
 # The specs and Material are declarations of optional fields (None: the notice does not say), so
 # runs of ``x: T | None = None`` look alike by shape: data, not repeated logic.
-class ImageSpec(Strict):
+class ImageSpec(Spec):
     formats: list[str] | None = Field(default=None, description="e.g. [jpeg, png]")
     min_count: int | None = None
     max_count: int | None = None
@@ -108,25 +132,25 @@ class ImageSpec(Strict):
     max_size_bytes: int | None = None
 
 
-class TextSpec(Strict):
+class TextSpec(Spec):
     max_chars: int | None = None
     min_chars: int | None = None
 
 
-class DocumentSpec(Strict):
+class DocumentSpec(Spec):
     formats: list[str] | None = Field(default=None, description="e.g. [pdf, ppt, pptx, jpeg, png]")
     max_pages: int | None = None
     max_size_bytes: int | None = None
     stamped: bool | None = Field(default=None, description="Must carry the unit's seal (盖章)")
 
 
-class QuizSpec(Strict):
+class QuizSpec(Spec):
     fields: list[str] = Field(description="Column names, e.g. 题目, 题干, 选项, 标准答案, 出题单位, 推荐单位")
     min_questions: int | None = None
     max_questions: int | None = None
 
 
-class Material(Strict):
+class Material(Spec):
     """One file (or set) an entry must or may include."""
 
     key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
@@ -152,7 +176,7 @@ class FieldKind(StrEnum):
     ID_NUMBER = "id_number"
 
 
-class FormField(Strict):
+class FormField(Spec):
     key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     label: str
     kind: FieldKind = FieldKind.TEXT
@@ -162,12 +186,12 @@ class FormField(Strict):
     personal: bool = Field(default=False, description="Personal data: never leaves intake")
 
 
-class Category(Strict):
+class Category(Spec):
     name: str
     subcolumns: list[str] = Field(default_factory=list)
 
 
-class Series(Strict):
+class Series(Spec):
     """A collection series with its own kind of work and limits (Shanxi has ten)."""
 
     key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
@@ -179,7 +203,7 @@ class Series(Strict):
     notes: str | None = None
 
 
-class AwardTier(Strict):
+class AwardTier(Spec):
     key: str
     name: str
     ratio: int | None = Field(default=None, ge=0, description="Share in a ratio scheme, e.g. 3 of 3:3:4")
@@ -199,7 +223,7 @@ def _unit_and_group() -> list[PoolKey]:
     return ["unit", "group"]
 
 
-class Outcome(Strict):
+class Outcome(Spec):
     """What finalising a level decides, as the notice states it."""
 
     recommend_top: int | None = Field(default=None, description="Top N of each pool go up a level")
@@ -230,7 +254,7 @@ class Outcome(Strict):
     )
 
 
-class ReviewLevel(Strict):
+class ReviewLevel(Spec):
     key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name: str
     unit_level: Literal["school", "county", "city", "province", "national"]
@@ -242,7 +266,7 @@ class ReviewLevel(Strict):
     )
 
 
-class Criterion(Strict):
+class Criterion(Spec):
     key: str
     name: str
     weight: float = Field(gt=0)
@@ -250,7 +274,7 @@ class Criterion(Strict):
     min_score: float = 0
 
 
-class ReviewSettings(Strict):
+class ReviewSettings(Spec):
     """How a campaign's review is run (not stated by notices: the organisers' choices)."""
 
     aggregation: Literal["mean", "trimmed_mean", "standardised"] = "mean"
@@ -291,7 +315,7 @@ PUBLIC_FIELDS = (
 )
 
 
-class PublicationTarget(Strict):
+class PublicationTarget(Spec):
     key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name: str
     adapter: Literal["http", "webhook"] = "http"
@@ -346,7 +370,7 @@ class PublicationTarget(Strict):
         return self
 
 
-class Campaign(Strict):
+class Campaign(Spec):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str
     issuer: str

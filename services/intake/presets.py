@@ -7,7 +7,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from contracts.campaign import Campaign
+from contracts.campaign import Campaign, unknown_fields
 
 PRESET_DIR: Path = Path(__file__).resolve().parents[2] / "campaigns"
 
@@ -80,9 +80,12 @@ def load_campaign_yaml(text: str, source: str = "campaign") -> Campaign:
     if not isinstance(data, dict):
         raise InvalidCampaign(["(campaign): 顶层须为映射 / the top level must be a mapping"], source)
     try:
-        return Campaign.model_validate(data)
+        campaign = Campaign.model_validate(data)
     except ValidationError as exc:
         raise InvalidCampaign.from_validation_error(exc, source) from exc
+    if unknown := unknown_fields(campaign):
+        raise InvalidCampaign([f"{p}: 未知字段 / unknown field" for p in unknown], source)
+    return campaign
 
 
 def load_preset(campaign_id: str) -> Campaign:
