@@ -82,7 +82,11 @@ def load_campaign_yaml(text: str, source: str = "campaign") -> Campaign:
     try:
         campaign = Campaign.model_validate(data)
     except ValidationError as exc:
-        raise InvalidCampaign.from_validation_error(exc, source) from exc
+        # A typo at the top ("titel") is named beside the "title missing" it causes; unknown
+        # fields deeper in are named once the rest validates.
+        invalid = InvalidCampaign.from_validation_error(exc, source)
+        top = [f"{key}: 未知字段 / unknown field" for key in data if key not in Campaign.model_fields]
+        raise InvalidCampaign([*invalid.problems, *top], source) from exc
     if unknown := unknown_fields(campaign):
         raise InvalidCampaign([f"{p}: 未知字段 / unknown field" for p in unknown], source)
     return campaign

@@ -370,7 +370,7 @@ def test_invalid_yaml_missing_and_unknown_fields():
         load_campaign_yaml(MINIMAL.replace("title: ", "titel: "))
     problems = info.value.problems
     assert any(p.startswith("title: 缺少必填项 / ") for p in problems)
-    assert any(p.startswith("titel: 不允许的字段 / ") for p in problems)
+    assert any(p.startswith("titel: 未知字段 / ") for p in problems)
 
 
 def test_invalid_yaml_window_order_and_syntax():
@@ -425,3 +425,9 @@ def test_unknown_preset_lists_the_available_ids(bad_id):
     assert set(FIVE) <= set(info.value.available)
     for campaign_id in FIVE:
         assert campaign_id in str(info.value)
+
+
+def test_an_unknown_field_deep_in_a_valid_definition_is_named_by_its_path():
+    with pytest.raises(InvalidCampaign) as info:
+        load_campaign_yaml(MINIMAL.replace("primary: true", "primary: true\n    colour: red"))
+    assert info.value.problems == ["materials[0].colour: 未知字段 / unknown field"]
