@@ -9,6 +9,9 @@ import re
 import struct
 import zipfile
 import zlib
+from pathlib import Path
+
+from services.media.process import run
 
 ARTIST = "ZhangSan-Artist"
 AUTHOR = "LiSi-Author"
@@ -138,3 +141,12 @@ def docx_text(data: bytes) -> str:
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         xml = z.read("word/document.xml").decode()
     return "".join(re.findall(r"<w:t>([^<]*)</w:t>", xml))
+
+
+async def pixels(path: Path) -> bytes:
+    """A picture's decoded pixels (RGB), as a browser draws them: equal pixels, the same picture."""
+    out = path.with_name(path.name + ".rgb")
+    argv = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i", str(path)]
+    done = await run([*argv, "-f", "rawvideo", "-pix_fmt", "rgb24", str(out)], 60)
+    assert done.returncode == 0, done.stderr
+    return out.read_bytes()

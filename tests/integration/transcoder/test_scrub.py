@@ -27,7 +27,7 @@ from tests.integration.transcoder.conftest import (
     transcoded,
 )
 from tests.integration.transcoder.test_outputs import blob_path
-from tests.metadata_samples import ARTIST, AUTHOR, COMPANY, docx, docx_text, with_camera_metadata
+from tests.metadata_samples import ARTIST, AUTHOR, COMPANY, docx, docx_text, pixels, with_camera_metadata
 
 
 def campaign_of(kind: str, campaign_id: str) -> str:
@@ -56,13 +56,6 @@ async def master_of(
     return blob_path(settings, master).read_bytes(), answer
 
 
-async def decoded(path: Path) -> bytes:
-    """The picture's pixels (RGB), as a browser would draw them before orientation."""
-    out = path.with_suffix(".rgb")
-    await ffmpeg("-i", str(path), "-f", "rawvideo", "-pix_fmt", "rgb24", str(out))
-    return out.read_bytes()
-
-
 async def test_a_photo_loses_its_gps_artist_and_comments_and_keeps_every_pixel(
     start: Start, settings: Settings, tmp_path: Path
 ) -> None:
@@ -79,7 +72,7 @@ async def test_a_photo_loses_its_gps_artist_and_comments_and_keeps_every_pixel(
     shown.write_bytes(master)
     info = await probe(shown, demuxers="image2,jpeg_pipe")
     assert info.video is not None and (info.video.width, info.video.height) == (640, 360)
-    assert await decoded(shown) == await decoded(plain)
+    assert await pixels(shown) == await pixels(plain)
 
 
 async def test_tagged_audio_loses_artist_title_and_cover_art_and_keeps_its_sound(
