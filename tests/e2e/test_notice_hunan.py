@@ -3,6 +3,7 @@ it stands: entries registered and uploaded, checked against the notice's own rul
 by their unit, reviewed at every level the notice names, and what qualifies delivered to every platform
 it names (local stand-ins). Yanbian's is tests/e2e/test_review_yanbian.py."""
 
+import hashlib
 from pathlib import Path
 
 import httpx
@@ -129,6 +130,12 @@ async def test_hunan_resources_from_county_quotas_to_city_awards_and_the_provinc
         shown = await probe(received, demuxers="image2,png_pipe")
         assert shown.video is not None and (shown.video.width, shown.video.height) == (1280, 720)
         assert await pixels(received) == await pixels(uploaded)
+        # Reviewers were shown that same copy, never the upload.
+        picture_sid = sids[-1]
+        for level in (county, city):
+            preview = level["seen"][picture_sid]["preview_url"]
+            assert hashlib.sha256(sent_picture.content).hexdigest() in preview
+            assert hashlib.sha256(uploaded.read_bytes()).hexdigest() not in preview
 
         async def showcase_lists_all() -> str | None:
             # The platform holds a work a moment before the publisher records its answer.
