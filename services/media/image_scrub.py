@@ -4,7 +4,8 @@ The picture's coded data is copied byte for byte (never decoded or re-encoded, s
 and a hostile picture is never decoded here); what goes is every segment or chunk that carries
 words or numbers about the picture rather than the picture itself: EXIF (GPS position, camera
 serial, owner name, time), XMP (author, editing history), IPTC (byline), comments and text chunks,
-and anything after the end of the image (phones append second pictures with their own EXIF).
+and anything after the end of the image (phones append second pictures with their own EXIF);
+for a GIF, comment extensions and application extensions other than looping and ICC (XMP).
 
 Kept, because the picture would look different without them and they name no person:
 - ICC colour profiles (JPEG APP2 ``ICC_PROFILE``, PNG ``iCCP``, WebP ``ICCP``): a wide-gamut phone
@@ -165,3 +166,66 @@ def scrub_webp(data: bytes) -> bytes:
         pos = end
     body = b"WEBP" + b"".join(chunks)
     return b"RIFF" + len(body).to_bytes(4, "little") + body
+
+
+# Application extensions a GIF needs to play as drawn: looping (Netscape, AnimExts) and its ICC
+# profile. Others (XMP DataXMP, editors' own) are metadata.
+_GIF_KEPT_APPS = (b"NETSCAPE2.0", b"ANIMEXTS1.0", b"ICCRGBG1012")
+
+
+def _gif_blocks_end(data: bytes, pos: int) -> int:
+    """Where a run of GIF sub-blocks (size byte, bytes, ..., a zero size) ends."""
+    while True:
+        if pos >= len(data):
+            raise MalformedImage("sub-blocks run past the end")
+        size = data[pos]
+        pos += 1 + size
+        if size == 0:
+            return pos
+
+
+def _colour_table(packed: int) -> int:
+    return 3 * 2 ** ((packed & 7) + 1) if packed & 0x80 else 0
+
+
+def scrub_gif(data: bytes) -> bytes:
+    """The GIF without comment extensions and application extensions other than looping and ICC."""
+    if data[:6] not in (b"GIF87a", b"GIF89a") or len(data) < 13:
+        raise MalformedImage("not a GIF")
+    pos = 13 + _colour_table(data[10])
+    out = [data[:pos]]
+    for _ in range(MAX_SEGMENTS):
+        if pos >= len(data):
+            raise MalformedImage("no trailer")
+        start, introducer = pos, data[pos]
+        if introducer == 0x3B:
+            out.append(b"\x3b")
+            return b"".join(out)
+        if introducer == 0x2C:  # image: descriptor, local colour table, LZW code size, data
+            if start + 10 > len(data):
+                raise MalformedImage("image descriptor cut short")
+            pos = _gif_blocks_end(data, start + 10 + _colour_table(data[start + 9]) + 1)
+            out.append(data[start:pos])
+        elif introducer == 0x21:
+            label = data[start + 1] if start + 1 < len(data) else None
+            pos = _gif_blocks_end(data, start + 2)
+            app = data[start + 3 : start + 14] if label == 0xFF else None
+            if label != 0xFE and (app is None or app in _GIF_KEPT_APPS):
+                out.append(data[start:pos])
+        else:
+            raise MalformedImage(f"unknown block {introducer:02X}")
+    raise MalformedImage("too many blocks")
+
+
+SCRUBBERS = {"jpeg": scrub_jpeg, "png": scrub_png, "webp": scrub_webp, "gif": scrub_gif}
+
+
+def picture_format(head: bytes) -> str | None:
+    """Which of ``SCRUBBERS`` reads a file starting with ``head`` (16 bytes suffice), or None."""
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(PNG_SIGNATURE):
+        return "png"
+    return "gif" if head[:6] in (b"GIF87a", b"GIF89a") else None

@@ -25,7 +25,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from services.media.image_scrub import MalformedImage, scrub_jpeg, scrub_png, scrub_webp
+from services.media.image_scrub import SCRUBBERS, MalformedImage, picture_format
 
 MAX_ENTRIES = 10_000
 MAX_PART_BYTES = 100 * 1024 * 1024  # declared uncompressed size of one part that is edited in memory
@@ -53,7 +53,6 @@ _ATTR = re.compile(rb'\b(Target|TargetMode|PartName)="([^"]*)"')
 _COMMENT_ANCHOR = re.compile(rb"<(?:\w+:)?comment(?:RangeStart|RangeEnd|Reference)\b[^>]*/>")
 _PERSON_ATTR = re.compile(rb'\b((?:\w+:)?(?:author|initials))="[^"]*"')
 _LOCAL_FILE = re.compile(rb"^(file:|[A-Za-z]:[\\/]|\\\\)", re.IGNORECASE)
-_PICTURES = {b"\xff\xd8\xff": scrub_jpeg, b"\x89PNG": scrub_png, b"RIFF": scrub_webp}
 
 
 class MalformedPackage(Exception):
@@ -104,11 +103,11 @@ def clean_xml_part(name: str, xml: bytes) -> bytes:
 
 
 def clean_picture(data: bytes) -> bytes:
-    scrub = next((f for magic, f in _PICTURES.items() if data.startswith(magic)), None)
-    if scrub is None:
+    fmt = picture_format(data[:16])
+    if fmt is None:
         return data
     try:
-        return scrub(data)
+        return SCRUBBERS[fmt](data)
     except MalformedImage:
         return data  # Office shows a broken picture as a box; the rest of the file is still the work
 

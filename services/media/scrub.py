@@ -17,24 +17,20 @@ import sys
 from pathlib import Path
 
 from services.media.ffprobe import over_limits
-from services.media.image_scrub import scrub_jpeg, scrub_png, scrub_webp
+from services.media.image_scrub import SCRUBBERS, picture_format
 from services.media.inputs import input_args
 from services.media.ooxml_scrub import scrub_ooxml
 from services.media.process import ToolTimedOut, run
 
 ADDRESS_SPACE_LIMIT = 1024**3  # as the validator's bounded checks: a picture or a part in memory
 FILE_FAULT = 3
-PICTURES = {"jpeg": scrub_jpeg, "png": scrub_png, "webp": scrub_webp}
-REWRITTEN = frozenset({*PICTURES, "ooxml"})
+REWRITTEN = frozenset({*SCRUBBERS, "ooxml"})
 # Formats that hold no metadata worth the name (plain text, CSV, BMP): passed on as uploaded.
 PLAIN = frozenset({"text", "bmp"})
 _MAGIC = {
-    b"\xff\xd8\xff": "jpeg",
-    b"\x89PNG\r\n\x1a\n": "png",
     b"PK\x03\x04": "ooxml",
     b"%PDF": "pdf",
     b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": "ole",
-    b"GIF8": "gif",
     b"BM": "bmp",
     b"II*\x00": "tiff",
     b"MM\x00*": "tiff",
@@ -46,10 +42,9 @@ class ScrubFailed(Exception):
 
 
 def sniff(head: bytes) -> str:
-    """What the file is, from its first 16 bytes: a key of ``_MAGIC``, ``webp``, ``text`` or ``unknown``."""
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "webp"
-    found = next((fmt for magic, fmt in _MAGIC.items() if head.startswith(magic)), None)
+    """What the file is, from its first 16 bytes: a picture format, a value of ``_MAGIC``, ``text``
+    or ``unknown``."""
+    found = picture_format(head) or next((f for magic, f in _MAGIC.items() if head.startswith(magic)), None)
     if found:
         return found
     try:
@@ -115,7 +110,7 @@ async def scrub_file_bounded(
 def rewrite(fmt: str, source: Path, target: Path) -> list[str]:
     if fmt == "ooxml":
         return scrub_ooxml(source, target)
-    target.write_bytes(PICTURES[fmt](source.read_bytes()))
+    target.write_bytes(SCRUBBERS[fmt](source.read_bytes()))
     return []
 
 

@@ -8,6 +8,7 @@ from services.media.image_scrub import (
     MalformedImage,
     exif_orientation,
     orientation_segment,
+    scrub_gif,
     scrub_jpeg,
     scrub_png,
     scrub_webp,
@@ -103,3 +104,28 @@ def test_a_webp_loses_exif_and_xmp_and_stops_announcing_them() -> None:
     marked = riff(vp8x, icc, image, webp_chunk(b"EXIF", exif_tiff()), webp_chunk(b"XMP ", AUTHOR.encode()))
     clean = scrub_webp(marked)
     assert clean == riff(webp_chunk(b"VP8X", bytes([0x20]) + bytes(9)), icc, image)
+
+
+def gif_extension(label: int, *blocks: bytes) -> bytes:
+    return bytes([0x21, label]) + b"".join(bytes([len(b)]) + b for b in blocks) + b"\0"
+
+
+def test_a_gif_loses_comments_and_xmp_and_keeps_its_frames_and_looping() -> None:
+    screen = b"GIF89a" + struct.pack("<HH", 2, 2) + bytes([0x80, 0, 0]) + bytes(6)  # 2-colour table
+    looping = gif_extension(0xFF, b"NETSCAPE2.0", b"\x01\x00\x00")
+    timing = gif_extension(0xF9, b"\x04\x0a\x00\x00")  # 0.1 s a frame
+    frame = b"\x2c" + struct.pack("<HHHH", 0, 0, 2, 2) + b"\0" + b"\x02" + b"\x02\x4c\x01" + b"\0"
+    comment = gif_extension(0xFE, f"made by {AUTHOR}".encode())
+    xmp = gif_extension(0xFF, b"XMP DataXMP", f"<dc:creator>{AUTHOR}</dc:creator>".encode())
+    clean = scrub_gif(screen + looping + comment + timing + frame + xmp + timing + frame + b"\x3b")
+    assert clean == screen + looping + timing + frame + timing + frame + b"\x3b"
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [b"GIF89a\x02\0\x02\0\0\0\0", b"GIF89a\x02\0\x02\0\0\0\0\x21\xfe\x05ab", b"GIF89a\x02\0\x02\0\0\0\0\x99"],
+    ids=["no-trailer", "sub-blocks-past-end", "unknown-block"],
+)
+def test_a_gif_that_cannot_be_walked_is_refused(broken: bytes) -> None:
+    with pytest.raises(MalformedImage):
+        scrub_gif(broken)

@@ -83,6 +83,7 @@ def test_a_package_over_its_limits_or_not_a_zip_is_refused(tmp_path: Path, monke
         (b"\xff\xd8\xff\xe0\0\x10JFIF", "jpeg"),
         (b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "png"),
         (b"RIFF\0\0\0\0WEBPVP8X", "webp"),
+        (b"GIF89a\x02\0\x02\0", "gif"),
         (b"PK\x03\x04\x14\0\x06\0", "ooxml"),
         (b"%PDF-1.7\n", "pdf"),
         ("第一题，答案\n".encode()[:16], "text"),
