@@ -51,7 +51,10 @@ _RELATIONSHIP = re.compile(rb"<Relationship\b[^>]*?(?:/>|>\s*</Relationship>)")
 _OVERRIDE = re.compile(rb"<Override\b[^>]*?/>")
 _ATTR = re.compile(rb'\b(Target|TargetMode|PartName)="([^"]*)"')
 _COMMENT_ANCHOR = re.compile(rb"<(?:\w+:)?comment(?:RangeStart|RangeEnd|Reference)\b[^>]*/>")
-_PERSON_ATTR = re.compile(rb'\b((?:\w+:)?(?:author|initials))="[^"]*"')
+# Inside a start tag only: a cell or paragraph may hold the text author="..." (quotes need no escaping
+# in XML text, "<" does, so text never matches a tag).
+_TAG_NAMING_PERSON = re.compile(rb'<[A-Za-z][^<>]*\s(?:\w+:)?(?:author|initials)="[^<>]*>')
+_PERSON_ATTR = re.compile(rb'(\s(?:\w+:)?(?:author|initials))="[^"]*"')
 _LOCAL_FILE = re.compile(rb"^(file:|[A-Za-z]:[\\/]|\\\\)", re.IGNORECASE)
 
 
@@ -99,7 +102,7 @@ def clean_xml_part(name: str, xml: bytes) -> bytes:
     """A content part with its people's names emptied (and Word's comment anchors removed)."""
     if name.startswith("word/"):
         xml = _COMMENT_ANCHOR.sub(b"", xml)
-    return _PERSON_ATTR.sub(rb'\1=""', xml)
+    return _TAG_NAMING_PERSON.sub(lambda tag: _PERSON_ATTR.sub(rb'\1=""', tag.group(0)), xml)
 
 
 def clean_picture(data: bytes) -> bytes:

@@ -11,6 +11,7 @@ from services.media.ooxml_scrub import (
     MalformedPackage,
     clean_content_types,
     clean_relationships,
+    clean_xml_part,
     scrub_ooxml,
 )
 from services.media.scrub import audio_scrub_args, sniff
@@ -64,6 +65,17 @@ def test_relationships_resolve_targets_relative_to_their_source_part() -> None:
     types = b'<Types><Override PartName="/ppt/authors.xml" ContentType="a"/>'
     types += b'<Default Extension="xml"/></Types>'
     assert clean_content_types(types, {"ppt/authors.xml"}) == b'<Types><Default Extension="xml"/></Types>'
+
+
+def test_names_are_emptied_in_tags_never_in_the_text() -> None:
+    xml = (
+        b'<w:p><w:ins w:id="1" w:author="Li Si" w:initials="LS" w:date="2024"><w:t>author="Li Si"</w:t>'
+        b'</w:ins><p:cm authorId="0"/></w:p>'
+    )
+    assert clean_xml_part("word/document.xml", xml) == (
+        b'<w:p><w:ins w:id="1" w:author="" w:initials="" w:date="2024"><w:t>author="Li Si"</w:t>'
+        b'</w:ins><p:cm authorId="0"/></w:p>'
+    )
 
 
 def test_a_package_over_its_limits_or_not_a_zip_is_refused(tmp_path: Path, monkeypatch) -> None:
