@@ -12,10 +12,12 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from services.common.settings import Settings
 from services.media.probe import probe
+from services.media.scrub import ScrubFailed, scrub_file_bounded
 from tests.integration.transcoder.clips import ffmpeg
 from tests.integration.transcoder.conftest import (
     Start,
@@ -120,3 +122,31 @@ async def test_a_document_loses_its_author_company_and_comments_and_keeps_its_te
 def unzipped(data: bytes) -> dict[str, bytes]:
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         return {i.filename: z.read(i) for i in z.infolist()}
+
+
+async def test_a_picture_that_cannot_be_rewritten_is_never_shown_as_uploaded(
+    start: Start, settings: Settings, tmp_path: Path
+) -> None:
+    # A JPEG whose EXIF segment says it runs past the end of the file: the structure cannot be walked.
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8\xff\xe1\xff\xf0Exif\0\0" + ARTIST.encode())
+    async with start(["intake", "transcoder"]) as api:
+        cid = await define(api, campaign_of("images", "scrub-broken"))
+        sid, answer = await submit(api, cid, broken)
+        await pass_validation(settings, cid, sid, answer, 0.0, media_type="image/jpeg")
+        status = await ended(api, sid)
+    event = transcoded(status)
+    assert event["succeeded"] is False and event["renditions"] == []
+    assert event["reason"].startswith("作品文件无法去除元数据") and "cannot be stripped" in event["reason"]
+    assert status["stage"] == "transcode_failed"
+
+
+async def test_an_office_file_over_the_limits_ends_in_the_child_not_the_transcoder(tmp_path: Path) -> None:
+    # 200 MB of zeros in one part inflate from a few hundred KB: over the 100 MB an edited part may declare.
+    bomb = tmp_path / "bomb.docx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z, z.open("word/document.xml", "w") as part:
+        for _ in range(200):
+            part.write(bytes(1024 * 1024))
+    assert bomb.stat().st_size < 1024 * 1024
+    with pytest.raises(ScrubFailed, match="too large to edit"):
+        await scrub_file_bounded("ooxml", bomb, tmp_path / "out.docx", timeout_s=60)
