@@ -3,7 +3,7 @@
 # and says clearly what to do where it cannot.
 set -euo pipefail
 
-# --browser: also Chromium and a CJK font, for the page tests (make test).
+# --browser: also Chromium and a CJK font, for the page tests, and nginx (make test).
 # --bench: also MediaConch, the baseline bench_validator compares with (make bench).
 missing=()
 if [ "${1:-}" = "--bench" ]; then
@@ -11,6 +11,7 @@ if [ "${1:-}" = "--bench" ]; then
 fi
 if [ "${1:-}" = "--browser" ]; then
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  command -v nginx >/dev/null 2>&1 || missing+=(nginx-light)  # nginx -t of deploy/nginx (~1 MB)
   fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || missing+=(fonts-wqy-microhei)
 fi
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
