@@ -111,8 +111,8 @@ class FileBlobStore:
     async def delete(self, sha256: str) -> None:
         self.path(sha256).unlink(missing_ok=True)
 
-    async def url(self, key: str, expires_s: int = 3600) -> str:
-        if self.public_url:
+    async def url(self, key: str, expires_s: int = 3600, public: bool = True) -> str:
+        if public and self.public_url:
             return f"{self.public_url}/{key}"
         return (self.root / key).resolve().as_uri()
 

@@ -166,6 +166,13 @@ def yanbian() -> Campaign:
     return load_preset("yanbian-2024")
 
 
+# The publisher's signed links for the event's renditions (payload.media_links).
+LINKS = {
+    "preview-720p": "https://zhengji.example.cn/blobs/" + "a" * 64 + "?expires=9&sig=x",
+    "poster": "https://zhengji.example.cn/blobs/" + "b" * 64 + "?expires=9&sig=y",
+}
+
+
 def greedy_target() -> PublicationTarget:
     return PublicationTarget(
         key="yanbian_platform",
@@ -176,7 +183,7 @@ def greedy_target() -> PublicationTarget:
 
 def test_payload_never_carries_personal_fields(yanbian: Campaign) -> None:
     assert yanbian.authors_public is False
-    payload = public_payload(yanbian, greedy_target(), reviewed_event(), "https://zhengji.example.cn")
+    payload = public_payload(yanbian, greedy_target(), reviewed_event(), LINKS)
     metadata = payload["metadata"]
     assert "name" not in metadata and "phone" not in metadata
     assert metadata.get("author") is None
@@ -189,17 +196,14 @@ def test_payload_never_carries_personal_fields(yanbian: Campaign) -> None:
 
 def test_payload_names_the_author_where_the_campaign_allows(yanbian: Campaign) -> None:
     public = yanbian.model_copy(update={"authors_public": True})
-    payload = public_payload(public, greedy_target(), reviewed_event(), "https://zhengji.example.cn")
+    payload = public_payload(public, greedy_target(), reviewed_event(), LINKS)
     assert payload["metadata"]["author"] == "金英姬"
     assert "phone" not in payload["metadata"]
 
 
 def test_payload_has_only_the_fields_the_target_asks_for_and_media_links(yanbian: Campaign) -> None:
     target = yanbian.publication_targets[0]
-    payload = public_payload(yanbian, target, reviewed_event(), "https://zhengji.example.cn")
+    payload = public_payload(yanbian, target, reviewed_event(), LINKS)
     assert list(payload["metadata"]) == target.fields
     assert payload["submission_id"] == "S1" and payload["campaign_id"] == "yanbian-2024"
-    assert payload["media"] == {
-        "preview-720p": "https://zhengji.example.cn/blobs/" + "a" * 64,
-        "poster": "https://zhengji.example.cn/blobs/" + "b" * 64,
-    }
+    assert payload["media"] == LINKS
