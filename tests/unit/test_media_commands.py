@@ -10,6 +10,7 @@ import pytest
 from contracts import Attribution, BlobRef, EntryInfo, Rendition, SubmissionReviewed
 from contracts.campaign import Campaign, PublicationTarget
 from services.intake.presets import load_preset
+from services.media.inputs import url_input_args
 from services.media.process import parse_progress_block
 from services.publisher.delivery import retry_after_s
 from services.publisher.payload import public_payload
@@ -207,3 +208,12 @@ def test_payload_has_only_the_fields_the_target_asks_for_and_media_links(yanbian
     assert list(payload["metadata"]) == target.fields
     assert payload["submission_id"] == "S1" and payload["campaign_id"] == "yanbian-2024"
     assert payload["media"] == LINKS
+
+
+def test_a_presigned_url_is_read_with_only_the_protocols_its_scheme_needs() -> None:
+    secure = url_input_args("https://oss.example.cn/b/sha256/ab/cd?X-Amz-Signature=1")
+    assert secure[:2] == ["-protocol_whitelist", "https,tls,tcp"] and secure[-2:] == ["-i", secure[-1]]
+    assert url_input_args("http://127.0.0.1:9000/b/k")[1] == "http,tcp"
+    for other in ("file:///etc/passwd", "concat:a|b", "rtmp://x/y", "/blobs/sha256/ab/cd"):
+        with pytest.raises(ValueError):
+            url_input_args(other)
