@@ -13,18 +13,24 @@ from services.common.blob_stores import open_blob_store
 from services.common.settings import Settings
 from tests.conftest import admin_login, client_as, demo_form, import_tree
 from tests.integration.blobs.conftest import new_bucket, s3_endpoint, s3_settings  # noqa: F401
-from tests.integration.intake.conftest import Intake, create_tiny, fake_pdf, tus_upload
+from tests.integration.intake.conftest import Intake, create_tiny, fake_pdf, tiny_video, tus_upload
 
 MISSING = "0" * 64
 
 
-async def entrant_with_form(admin: httpx.AsyncClient, entrant: httpx.AsyncClient, pdf: Path) -> str:
-    """The entrant registers and uploads its stamped form; the form's sha256."""
+async def entrant_with_form(
+    admin: httpx.AsyncClient, entrant: httpx.AsyncClient, pdf: Path, video: Path | None = None
+) -> str:
+    """The entrant registers, uploads its stamped form (and its work); the form's sha256."""
     cid = await create_tiny(admin)
     made = await entrant.post(f"/api/campaigns/{cid}/entries", json={"form": demo_form(1), "group": "小学组"})
     assert made.status_code == 201, made.text
+    sid = made.json()["submission_id"]
+    if video is not None:
+        put = await entrant.put(f"/api/submissions/{sid}/media", content=video.read_bytes())
+        assert put.status_code == 202, put.text
     meta = {
-        "submission_id": made.json()["submission_id"],
+        "submission_id": sid,
         "filename": pdf.name,
         "material": "registration_form",
         "filetype": "application/pdf",
@@ -41,6 +47,8 @@ async def test_a_form_is_served_to_its_entrant_and_admins_above_and_to_no_one_el
     admin: httpx.AsyncClient, tmp_path: Path
 ) -> None:
     pdf = fake_pdf(tmp_path / "报名表.pdf", "身份证号 220102199001011234")
+    video = await tiny_video(tmp_path / "work.mp4")
+    work = hashlib.sha256(video.read_bytes()).hexdigest()
     async with (
         client_as(admin, "wang", "entrant", "222401001") as wang,
         client_as(admin, "zhao", "entrant", "222401001") as zhao,
@@ -48,16 +56,18 @@ async def test_a_form_is_served_to_its_entrant_and_admins_above_and_to_no_one_el
         client_as(admin, "tumen-admin", "unit_admin", "222402") as tumen,
         httpx.AsyncClient(base_url=str(admin.base_url), timeout=30) as anonymous,
     ):
-        sha = await entrant_with_form(admin, wang, pdf)
+        sha = await entrant_with_form(admin, wang, pdf, video)
         for allowed in (wang, yanji, admin):
             got = await allowed.get(f"/blobs/{sha}")
             assert got.status_code == 200 and got.content == pdf.read_bytes()
+            assert (await allowed.get(f"/blobs/{work}")).content == video.read_bytes()
 
         # A stranger is refused, and told the same for a file that is not there.
         refused, absent = await anonymous.get(f"/blobs/{sha}"), await anonymous.get(f"/blobs/{MISSING}")
         assert refused.status_code == absent.status_code == 403
         assert refused.json() == absent.json() and message_zh(refused).startswith("无权查看该文件")
         for other in (zhao, tumen):
+            assert (await other.get(f"/blobs/{work}")).status_code == 404
             refused, absent = await other.get(f"/blobs/{sha}"), await other.get(f"/blobs/{MISSING}")
             assert refused.status_code == absent.status_code == 404
             assert refused.json() == absent.json() and "无权查看" in message_zh(refused)
