@@ -16,6 +16,7 @@ from tests.integration.blobs.conftest import new_bucket, s3_endpoint, s3_setting
 from tests.integration.intake.conftest import Intake, create_tiny, fake_pdf, tiny_video, tus_upload
 
 MISSING = "0" * 64
+STAMPED_FORM = {"material": "registration_form", "filetype": "application/pdf"}  # tus metadata
 
 
 async def entrant_with_form(
@@ -29,12 +30,7 @@ async def entrant_with_form(
     if video is not None:
         put = await entrant.put(f"/api/submissions/{sid}/media", content=video.read_bytes())
         assert put.status_code == 202, put.text
-    meta = {
-        "submission_id": sid,
-        "filename": pdf.name,
-        "material": "registration_form",
-        "filetype": "application/pdf",
-    }
+    meta = {"submission_id": sid, "filename": pdf.name, **STAMPED_FORM}
     await tus_upload(entrant, pdf, meta)
     return hashlib.sha256(pdf.read_bytes()).hexdigest()
 
