@@ -150,8 +150,8 @@ class FileBlobStore:
 
         await asyncio.to_thread(remove)
 
-    async def url(self, key: str, expires_s: int = 3600) -> str:
-        if self.public_url:
+    async def url(self, key: str, expires_s: int = 3600, public: bool = True) -> str:
+        if public and self.public_url:
             return f"{self.public_url}/{key}"
         return (self.root / key).resolve().as_uri()
 

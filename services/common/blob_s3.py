@@ -144,8 +144,8 @@ class S3BlobStore:
         with unavailable_on_error(key):
             await obstore.delete_async(self.store, key)
 
-    async def url(self, key: str, expires_s: int = 3600) -> str:
-        if self.public_url:
+    async def url(self, key: str, expires_s: int = 3600, public: bool = True) -> str:
+        if public and self.public_url:
             return f"{self.public_url}/{key}"
         with unavailable_on_error(key):
             return await obstore.sign_async(self.store, "GET", key, timedelta(seconds=expires_s))

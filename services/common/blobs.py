@@ -129,9 +129,10 @@ class BlobStore(Protocol):
         """Remove one object by key (a package member); a missing one is not an error."""
         ...
 
-    async def url(self, key: str, expires_s: int = 3600) -> str:
+    async def url(self, key: str, expires_s: int = 3600, public: bool = True) -> str:
         """Where a reader outside the services gets ``key``: the public (CDN) base URL when one is
-        set, else a presigned URL (S3) or a file URI (a directory)."""
+        set and ``public`` (a published rendition), else a presigned URL (S3) or a file URI (a
+        directory). Who may have which link: ``blob_links.py``."""
         ...
 
     def local_copy(self, ref: BlobRef) -> AbstractAsyncContextManager[Path]:

@@ -170,6 +170,14 @@ class Settings(BaseSettings):
     blob_scratch_max_bytes: int = 8 << 30
     blob_connect_timeout_s: float = 5.0
     blob_retry_timeout_s: float = 15.0
+    # Links to stored files (services/common/blob_links.py, docs/decisions/0015-blob-links.md):
+    # how long a link given to a page (the review player, the showcase, a download) and to a
+    # platform (the publisher's payload) stays valid; the key that signs links on a directory
+    # store (None: made once and kept in the store's keys/blob-links.key, shared by every
+    # service on that store). S3 presigns with its credentials instead, at most 7 days.
+    blob_link_ttl_s: float = 6 * 3600
+    blob_link_platform_ttl_s: float = 7 * 24 * 3600
+    blob_link_secret: SecretStr | None = None
 
     def blobs_path(self) -> Path:
         return self.blob_dir or self.data_dir / "blobs"

@@ -8,7 +8,7 @@ with 413 before a byte is read. Pages and clients that may be interrupted use tu
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
@@ -19,6 +19,7 @@ from services.common.blobs import BlobTooLarge
 from services.common.errors import ServiceError, responses
 from services.common.metrics import UPLOAD_BYTES
 from services.intake.api_models import CampaignRef, CampaignSummary, CreateCampaign, MediaStored
+from services.intake.blob_access import NOT_FOUND, refused, require_fetch
 from services.intake.dependencies import CampaignAdmin, CampaignInPath, Intake, VisibleSubmission
 from services.intake.materials import find_material, media_type_for, size_limit
 from services.intake.presets import InvalidCampaign, UnknownPreset, load_campaign_yaml, load_preset
@@ -131,13 +132,21 @@ async def upload_media(
     responses={
         200: {"description": "文件内容 / the file's bytes", "content": {"application/octet-stream": {}}},
         307: {"description": "对象存储中的地址 / the object store's URL for it"},
-        **responses(404, 422),
+        **responses(403, 404, 422),
     },
 )
-async def get_blob(sha256: Sha256, svc: Intake) -> Response:
+async def get_blob(
+    sha256: Sha256,
+    svc: Intake,
+    request: Request,
+    expires: Annotated[int | None, Query(description="链接的有效期限（Unix 秒）/ the link's expiry")] = None,
+    sig: Annotated[str | None, Query(description="链接的签名 / the link's signature")] = None,
+) -> Response:
+    """A stored file, for a login that may see its submission or a signed link (blob_access.py)."""
+    await require_fetch(svc, request, sha256, expires, sig)
     if not await svc.deps.blobs.exists(sha256):
-        raise ServiceError(404, "文件不存在", "no such blob")
-    return await blob_response(svc.deps.blobs, sha256)
+        raise refused(404, NOT_FOUND)
+    return await blob_response(svc.deps.blobs, sha256, svc.settings.blob_link_ttl_s)
 
 
 def _definition(body: CreateCampaign) -> Campaign:

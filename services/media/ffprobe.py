@@ -6,7 +6,7 @@ about an untrusted file; this is the one way they do it."""
 import signal
 from pathlib import Path
 
-from services.media.inputs import ALLOWED_DEMUXERS, input_args
+from services.media.inputs import ALLOWED_DEMUXERS, input_args, url_input_args
 from services.media.process import Completed, run
 
 # ffprobe needs well under 500 MiB even for 4K HEVC headers; 2 GiB leaves room
@@ -16,13 +16,17 @@ ADDRESS_SPACE_LIMIT = 2 * 1024**3
 
 async def run_ffprobe(
     args: list[str],
-    path: Path,
+    path: Path | str,
     timeout_s: float,
     ffprobe_bin: str = "ffprobe",
     demuxers: str = ALLOWED_DEMUXERS,
 ) -> Completed:
-    """ffprobe ``args`` on ``path``; raises ToolMissing or ToolTimedOut (``services.media.process``)."""
-    argv = [ffprobe_bin, "-v", "error", *args, *input_args(path.absolute(), demuxers)]
+    """ffprobe ``args`` on ``path``, a local file or (a ``str``) a presigned object-store URL read
+    in place; raises ToolMissing or ToolTimedOut (``services.media.process``)."""
+    source = (
+        url_input_args(path, demuxers) if isinstance(path, str) else input_args(path.absolute(), demuxers)
+    )
+    argv = [ffprobe_bin, "-v", "error", *args, *source]
     return await run(argv, timeout_s, address_space=ADDRESS_SPACE_LIMIT)
 
 

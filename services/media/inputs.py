@@ -11,8 +11,12 @@ validator must still name a wrong container (an MKV where MP4 is asked) rather t
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ALLOWED_PROTOCOLS = "file"
+# A presigned object-store URL needs exactly these: ffmpeg's https is tls over tcp; plain http (a
+# loopback MinIO or moto) is http over tcp. Never crypto, data, concat, subfile or file.
+URL_PROTOCOLS = {"https": "https,tls,tcp", "http": "http,tcp"}
 # ffmpeg demuxer names. mov reads mp4/m4a/3gp; matroska reads webm; asf reads wmv/wma.
 VIDEO_DEMUXERS = ("mov", "matroska", "avi", "flv", "mpegts", "mpeg", "asf", "mxf", "dv", "ogg")
 AUDIO_DEMUXERS = ("mp3", "wav", "w64", "aac", "flac", "aiff", "caf", "amr")
@@ -32,3 +36,12 @@ def input_args(path: Path | str, demuxers: str = ALLOWED_DEMUXERS) -> list[str]:
         "-i",
         f"file:{path}",
     ]
+
+
+def url_input_args(url: str, demuxers: str = ALLOWED_DEMUXERS) -> list[str]:
+    """The arguments that read ``url`` (a presigned object-store URL) and nothing else: the
+    protocols its own scheme needs, and the same demuxers as a file."""
+    protocols = URL_PROTOCOLS.get(urlsplit(url).scheme)
+    if protocols is None:
+        raise ValueError(f"not an http(s) URL: {url}")
+    return ["-protocol_whitelist", protocols, "-format_whitelist", demuxers, "-i", url]

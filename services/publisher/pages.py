@@ -3,7 +3,9 @@
 A work is shown once it is published on at least one platform and until it
 is retracted. The player streams the HLS ladder (natively in Safari, with the
 vendored hls.js elsewhere, ``static/vendor/hls.js``) and falls back to the
-faststart MP4 master where neither can play it."""
+faststart MP4 master where neither can play it. Its media links are made per page view
+(``blob_links``): the CDN base for published renditions when one is set, else signed links
+that expire (docs/decisions/0015-blob-links.md)."""
 
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel
 
 from contracts.campaign import Campaign
+from services.common.blob_links import BlobLinks
 from services.common.errors import ServiceError, responses
 from services.common.links import web_link
 from services.common.web import campaign_of, page_responses, service
@@ -132,7 +135,17 @@ async def published(
     campaign = await campaign_of(svc, campaign_id)
     cursor = svc.publications.find({"campaign_id": campaign_id, "status": PUBLISHED}).sort("published_at", 1)
     keys = [t.key for t in campaign.publication_targets]
-    works = showcase_works([p async for p in cursor], svc.settings.base_url(), keys)
+    links = BlobLinks(svc.deps.blobs, svc.settings)
+    publications = [
+        {
+            **p,
+            "renditions": {
+                n: await links.path(path, public=True) for n, path in p.get("renditions", {}).items()
+            },
+        }
+        async for p in cursor
+    ]
+    works = showcase_works(publications, "", keys)  # the links are whole URLs
     order = {name: i for i, name in enumerate(award_names(campaign, works))}
     return campaign, sorted(works, key=lambda w: (order.get(w["award_tier"], len(order)), w["title"]))
 

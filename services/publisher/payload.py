@@ -4,22 +4,35 @@ Without a field mapping a platform gets zhengji's standard body (metadata
 limited to the fields the target asks for, and links to the renditions). With
 ``field_map`` the target declares the platform's own field names (dotted
 paths for nesting) for any of ``contracts.campaign.PUBLIC_FIELDS``. Free text
-is masked (privacy.py) and author names go out only where the campaign allows."""
+is masked (privacy.py) and author names go out only where the campaign allows.
 
+The renditions go out as links a platform can fetch without a login for
+``ZHENGJI_BLOB_LINK_PLATFORM_TTL_S`` (seven days): signed, or presigned by the
+object store (``services/common/blob_links.py``); never a file's plain address."""
+
+from collections.abc import Mapping
 from typing import Any
 
 from contracts import Rendition, SubmissionReviewed
 from contracts.campaign import PUBLIC_METADATA, Campaign, PublicationTarget
+from services.common.blob_links import BLOB_ROUTE, PACKAGE_ROUTE, PACKAGE_URI, BlobLinks
 from services.publisher.privacy import private_names, public_attribution, public_entry
 
-PACKAGE_URI = "blob://package/"  # a file inside an HLS package (services/transcoder/packages.py)
+MediaLinks = Mapping[str, str]  # each rendition's link, by rendition name
 
 
 def blob_url(base_url: str, rendition: Rendition) -> str:
+    """A rendition's path on zhengji's own address, as publication records keep it; readers get
+    a link for it from ``BlobLinks.path``."""
     base = base_url.rstrip("/")
     if rendition.blob.uri.startswith(PACKAGE_URI):
-        return f"{base}/api/transcoder/packages/{rendition.blob.uri.removeprefix(PACKAGE_URI)}"
-    return f"{base}/blobs/{rendition.blob.sha256}"
+        return f"{base}{PACKAGE_ROUTE}{rendition.blob.uri.removeprefix(PACKAGE_URI)}"
+    return f"{base}{BLOB_ROUTE}{rendition.blob.sha256}"
+
+
+async def media_links(links: BlobLinks, event: SubmissionReviewed) -> dict[str, str]:
+    """Links a platform fetches the renditions by, valid for the platform TTL."""
+    return {r.name: await links.rendition(r.blob, links.platform_ttl_s) for r in event.renditions}
 
 
 def chosen_rendition(target: PublicationTarget, event: SubmissionReviewed) -> Rendition | None:
@@ -27,13 +40,12 @@ def chosen_rendition(target: PublicationTarget, event: SubmissionReviewed) -> Re
 
 
 def public_values(
-    campaign: Campaign, target: PublicationTarget, event: SubmissionReviewed, base_url: str
+    campaign: Campaign, target: PublicationTarget, event: SubmissionReviewed, media: MediaLinks
 ) -> dict[str, Any]:
     """Every value a target may ask for (``contracts.campaign.PUBLIC_FIELDS``), made safe to publish."""
     entry = public_entry(event.entry, private_names(campaign, event.attribution))
     attribution = public_attribution(campaign, event.attribution)
-    media = chosen_rendition(target, event)
-    poster = next((r for r in event.renditions if r.name == "poster"), None)
+    chosen = chosen_rendition(target, event)
     return {
         "title": entry.title,
         "summary": entry.summary,
@@ -47,16 +59,16 @@ def public_values(
         "submission_id": event.submission_id,
         "campaign_id": campaign.id,
         "campaign_title": campaign.title,
-        "media_url": blob_url(base_url, media) if media else None,
-        "poster_url": blob_url(base_url, poster) if poster else None,
-        "media_sha256": media.blob.sha256 if media else None,
+        "media_url": media.get(chosen.name) if chosen else None,
+        "poster_url": media.get("poster"),
+        "media_sha256": chosen.blob.sha256 if chosen else None,
     }
 
 
 def public_payload(
-    campaign: Campaign, target: PublicationTarget, event: SubmissionReviewed, base_url: str
+    campaign: Campaign, target: PublicationTarget, event: SubmissionReviewed, media: MediaLinks
 ) -> dict[str, Any]:
-    values = public_values(campaign, target, event, base_url)
+    values = public_values(campaign, target, event, media)
     if target.field_map:
         body: dict[str, Any] = {}
         for source, path in target.field_map.items():
@@ -67,7 +79,7 @@ def public_payload(
         "campaign_title": campaign.title,
         "submission_id": event.submission_id,
         "metadata": {k: values[k] for k in target.fields if k in PUBLIC_METADATA},
-        "media": {r.name: blob_url(base_url, r) for r in event.renditions},
+        "media": {r.name: media[r.name] for r in event.renditions if r.name in media},
     }
 
 

@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 from contracts import SubmissionReviewed
 from contracts.campaign import Campaign, PublicationTarget
+from services.common.blob_links import BlobLinks
 from services.common.consumer import NotReady
 from services.common.jobs import CANCELLED, DONE, FAILED, QUEUED, RUNNING, Job
 from services.publisher.adapters.base import Adapter, Work
+from services.publisher.payload import media_links
 from services.publisher.publications import FAILED as PUB_FAILED
 from services.publisher.publications import PUBLISHED, RETRACTED, Publication, public_facts, published_event
 from services.publisher.targets import platform_of, target_of
@@ -47,6 +49,9 @@ class Publishing:
         target = target or PublicationTarget.model_validate(snapshot)
         return campaign, target, self.svc.adapters[target.adapter]
 
+    async def _media(self, event: SubmissionReviewed) -> dict[str, str]:
+        return await media_links(BlobLinks(self.svc.deps.blobs, self.svc.settings), event)
+
     async def publish(self, job: Job) -> Step:
         pub = await self.svc.publications.find_one({"_id": job["_id"]})
         if pub is None or pub["status"] == RETRACTED:
@@ -70,7 +75,7 @@ class Publishing:
         if not isinstance(context, tuple):
             return context
         campaign, target, adapter = context
-        work = Work(campaign, target, event, self.svc.settings.base_url(), idempotency_key(job))
+        work = Work(campaign, target, event, await self._media(event), idempotency_key(job))
 
         platform, timeout = platform_of(target.url), target.timeout_s
         if job.get("poll_url"):
@@ -135,7 +140,7 @@ class Publishing:
             return context
         campaign, target, adapter = context
         event = SubmissionReviewed.model_validate_json(job["payload"]["event"])
-        work = Work(campaign, target, event, self.svc.settings.base_url(), str(job["_id"]))
+        work = Work(campaign, target, event, await self._media(event), str(job["_id"]))
         remote_id = str(pub["remote_id"])
         tried = await self.worker.attempt(
             job,

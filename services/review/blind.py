@@ -1,11 +1,15 @@
-"""What a reviewer may see of an entry: its public work facts, never who made it (pure).
+"""What a reviewer may see of an entry: its public work facts, never who made it.
 
 Built field by field from an allow-list (never by removing fields from the stored document), so a
 field added later cannot leak by default. Title and summary are free text that an entrant may have
-signed; any attribution value found in them (unit name, unit codes, author) is masked."""
+signed; any attribution value found in them (unit name, unit codes, author) is masked. The
+media are reached by expiring links (``player_links``), never by a file's plain address."""
 
 from collections.abc import Mapping
 from typing import Any
+
+from contracts import BlobRef
+from services.common.blob_links import BlobLinks
 
 MASK = "＊＊＊"
 PREVIEW = "master"  # the faststart MP4 master plays in any browser; HLS needs a player
@@ -31,19 +35,26 @@ def masked(text: str | None, secrets: list[str]) -> str | None:
     return text
 
 
-def blob_url(doc: Mapping[str, Any], name: str) -> str | None:
+async def player_links(links: BlobLinks, doc: Mapping[str, Any]) -> dict[str, str]:
+    """Links the reviewer's player fetches the preview and poster by: made only after the
+    reviewer was found assigned to the entry, and expiring (``ZHENGJI_BLOB_LINK_TTL_S``)."""
+    found = {}
     for rendition in doc.get("renditions") or ():
-        if rendition.get("name") == name:
-            return f"/blobs/{rendition['blob']['sha256']}"
-    return None
+        if rendition.get("name") in (PREVIEW, POSTER):
+            found[rendition["name"]] = await links.rendition(BlobRef.model_validate(rendition["blob"]))
+    return found
 
 
-def blind_entry(doc: Mapping[str, Any], slate_s: float | None = None) -> dict[str, Any]:
+def blind_entry(
+    doc: Mapping[str, Any], slate_s: float | None = None, media: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """The entry as a reviewer sees it. ``slate_s``: where the player starts, past the intro slate
-    that shows title, name and school (Yanbian: <= 5 s); the reviewer can still seek back."""
+    that shows title, name and school (Yanbian: <= 5 s); the reviewer can still seek back.
+    ``media``: the player's links (``player_links``); without them the entry shows no media."""
     entry = doc.get("entry") or {}
     secrets = _attribution_values(doc)
-    preview = blob_url(doc, PREVIEW) or blob_url(doc, "master")
+    media = media or {}
+    preview = media.get(PREVIEW)
     if preview and slate_s:
         preview += f"#t={slate_s:g}"
     return {
@@ -55,5 +66,5 @@ def blind_entry(doc: Mapping[str, Any], slate_s: float | None = None) -> dict[st
         "summary": masked(entry.get("summary"), secrets),
         "duration_s": doc.get("duration_s"),
         "preview_url": preview,
-        "poster_url": blob_url(doc, POSTER),
+        "poster_url": media.get(POSTER),
     }

@@ -9,11 +9,13 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from contracts.campaign import Campaign
+from services.common.blob_links import BlobLinks
 from services.common.errors import ServiceError
 from services.review.access import Identity
 from services.review.assignment import conflict_reason
-from services.review.blind import blind_entry
+from services.review.blind import blind_entry, player_links
 from services.review.eligibility import assignment_settings, declared, placement, to_review, to_reviewer
+from services.review.round_store import OPEN
 from services.review.rounds import context, require_open
 from services.review.rubric import ScoreSheetError
 from services.review.scoring import campaign_rubric, holistic, read_sheet, rubric_view
@@ -59,7 +61,7 @@ async def open_entry(
         "round_id": round_id,
         "level": rnd["level"],
         "state": rnd["state"],
-        "entry": blind_entry(doc, _slate_s(campaign, doc)),
+        "entry": blind_entry(doc, _slate_s(campaign, doc), await _media(svc, rnd, doc)),
         "rubric": rubric_view(campaign_rubric(campaign)),
         "sheet": _sheet_answer(mine),
     }
@@ -129,15 +131,23 @@ async def my_assignments(svc: "ReviewService", who: Identity) -> list[dict[str, 
         async for d in svc.scores.find({"round_id": round_id, "reviewer_id": who.reviewer_id})
     }
     docs = {d["_id"]: d async for d in svc.entries.find({"_id": {"$in": mine}})}
+    media = {sid: await _media(svc, rnd, docs[sid]) for sid in mine}
     return [
         {
             "round_id": round_id,
             "state": rnd["state"],
-            "entry": blind_entry(docs[sid], _slate_s(campaign, docs[sid])),
+            "entry": blind_entry(docs[sid], _slate_s(campaign, docs[sid]), media[sid]),
             "sheet": _sheet_answer(sheets.get(sid)),
         }
         for sid in mine
     ]
+
+
+async def _media(svc: "ReviewService", rnd: dict[str, Any], doc: dict[str, Any]) -> dict[str, str]:
+    """The player's links, while the round is open: a finalised round's reviewers see no media."""
+    if rnd["state"] != OPEN:
+        return {}
+    return await player_links(BlobLinks(svc.deps.blobs, svc.settings), doc)
 
 
 def _slate_s(campaign: Campaign, doc: dict[str, Any]) -> float | None:

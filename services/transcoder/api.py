@@ -4,15 +4,15 @@ Progress comes from the job row, which the worker running the job updates with e
 renewal (every two seconds at most), so any replica answers for any job. Cancelling
 (``TranscoderService.cancel``) moves the row to ``cancelled`` and stores the failed
 ``transcoded`` event in one transaction; the worker running the job stops at once when it is
-this replica, else at its next renewal. The package route serves HLS packages in embedded mode;
-a deployment serves ``<blobs>/packages/`` from its object store or CDN instead."""
+this replica, else at its next renewal. The package route serves HLS packages: the files
+themselves from a directory store, through the object store's presigned URLs on S3."""
 
 from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel
 
 from services.common.callers import CampaignAdmin, role
@@ -20,7 +20,8 @@ from services.common.errors import ServiceError, responses
 from services.common.jobs import CANCELLED, DONE, QUEUED, RUNNING, Job
 from services.common.web import service
 from services.transcoder.app import TranscoderService
-from services.transcoder.packages import MEDIA_TYPES, media_type_of, member_path
+from services.transcoder.packages import MEDIA_TYPES, media_type_of, member_key, member_path
+from services.transcoder.stored_packages import no_such_file, stored_member
 
 Transcoder = Annotated[TranscoderService, Depends(service(TranscoderService))]
 # Progress is no secret (an entrant's page shows it); changing a job is an admin's.
@@ -153,11 +154,18 @@ async def hardware(svc: Transcoder, _: CampaignAdmin) -> dict[str, Any]:
                 for t in sorted(set(MEDIA_TYPES.values()))
             }
         },
-        **responses(404),
+        307: {"description": "对象存储中的地址 / the object store's URL for the file"},
+        **responses(404, 503),
     },
 )
-async def package_file(svc: Transcoder, sha256: str, path: str) -> FileResponse:
+async def package_file(svc: Transcoder, sha256: str, path: str) -> Response:
+    """A file of an HLS package: from the directory store, or through object storage
+    (``stored_packages.py``: playlists answered here, other files redirected)."""
     found = member_path(svc.deps.blobs, sha256, path)
-    if found is None:
-        raise ServiceError(404, "文件不存在", "no such file")
-    return FileResponse(found, media_type=media_type_of(found))
+    if found is not None:
+        return FileResponse(found, media_type=media_type_of(found))
+    key = member_key(sha256, path)
+    if key is None or svc.deps.blobs.file_path(key) is not None:
+        raise no_such_file()
+    settings = svc.settings
+    return await stored_member(svc.deps.blobs, key, settings.blob_link_ttl_s, settings.blob_retry_timeout_s)

@@ -71,23 +71,29 @@ async def store_package(blobs: BlobStore, directory: Path) -> Package:
     return Package(sha, {m.path: m for m in members})
 
 
-def member_path(blobs: BlobStore, sha256: str, path: str) -> Path | None:
-    """The file for an HTTP request, or None; never a path outside the package. None on a
-    backend without local files: readers there get packages by ``blobs.url``."""
+def member_key(sha256: str, path: str) -> str | None:
+    """The store key of a file in a package, or None for a name that could leave the package."""
     if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
         return None
-    local = blobs.file_path(package_key(sha256))
-    if local is None:
-        return None
-    root = local.resolve()
     parts = PurePosixPath(path).parts
     if not parts or any(p in ("..", "") or p.startswith("/") for p in parts):
         return None
-    candidate = root.joinpath(*parts).resolve()
+    return f"{package_key(sha256)}/{'/'.join(parts)}"
+
+
+def member_path(blobs: BlobStore, sha256: str, path: str) -> Path | None:
+    """The file for an HTTP request, or None; never a path outside the package. None on a
+    backend without local files: ``stored_member`` answers there."""
+    key = member_key(sha256, path)
+    local = blobs.file_path(package_key(sha256))
+    if key is None or local is None:
+        return None
+    root = local.resolve()
+    candidate = root.joinpath(*PurePosixPath(path).parts).resolve()
     if root not in candidate.parents or not candidate.is_file():
         return None
     return candidate
 
 
-def media_type_of(path: Path) -> str:
-    return MEDIA_TYPES.get(path.suffix, "application/octet-stream")
+def media_type_of(path: Path | str) -> str:
+    return MEDIA_TYPES.get(PurePosixPath(str(path)).suffix, "application/octet-stream")

@@ -4,6 +4,7 @@ by their unit, reviewed at every level the notice names, and what qualifies deli
 it names (local stand-ins). Yanbian's is tests/e2e/test_review_yanbian.py."""
 
 import hashlib
+import re
 from pathlib import Path
 
 import httpx
@@ -140,10 +141,11 @@ async def test_hunan_resources_from_county_quotas_to_city_awards_and_the_provinc
         async def showcase_lists_all() -> str | None:
             # The platform holds a work a moment before the publisher records its answer.
             page = (await api.get(f"/showcase/{cid}")).text
-            return page if page.count("<video") == 5 else None
+            return page if page.count("<video") == 5 and 'alt="亲子共读一本书"' in page else None
 
-        showcase = await eventually(showcase_lists_all, 60, "five videos on the showcase")
-        assert 'alt="亲子共读一本书"' in showcase
+        showcase = await eventually(showcase_lists_all, 60, "five videos and the picture on the showcase")
+        # Its media by links that expire (or the CDN), never a file's plain address.
+        assert re.search(r'<img src="[^"]*/blobs/[0-9a-f]{64}\?expires=\d+&amp;sig=[0-9a-f]{64}"', showcase)
     assert len(platform.received) == len(sids)
 
 

@@ -10,6 +10,7 @@ import pytest
 from contracts import Attribution, BlobRef, EntryInfo, Rendition, SubmissionReviewed
 from contracts.campaign import Campaign, PublicationTarget
 from services.intake.presets import load_preset
+from services.media.inputs import url_input_args
 from services.media.process import parse_progress_block
 from services.publisher.delivery import retry_after_s
 from services.publisher.payload import public_payload
@@ -166,6 +167,13 @@ def yanbian() -> Campaign:
     return load_preset("yanbian-2024")
 
 
+# The publisher's signed links for the event's renditions (payload.media_links).
+LINKS = {
+    "preview-720p": "https://zhengji.example.cn/blobs/" + "a" * 64 + "?expires=9&sig=x",
+    "poster": "https://zhengji.example.cn/blobs/" + "b" * 64 + "?expires=9&sig=y",
+}
+
+
 def greedy_target() -> PublicationTarget:
     return PublicationTarget(
         key="yanbian_platform",
@@ -176,7 +184,7 @@ def greedy_target() -> PublicationTarget:
 
 def test_payload_never_carries_personal_fields(yanbian: Campaign) -> None:
     assert yanbian.authors_public is False
-    payload = public_payload(yanbian, greedy_target(), reviewed_event(), "https://zhengji.example.cn")
+    payload = public_payload(yanbian, greedy_target(), reviewed_event(), LINKS)
     metadata = payload["metadata"]
     assert "name" not in metadata and "phone" not in metadata
     assert metadata.get("author") is None
@@ -189,17 +197,23 @@ def test_payload_never_carries_personal_fields(yanbian: Campaign) -> None:
 
 def test_payload_names_the_author_where_the_campaign_allows(yanbian: Campaign) -> None:
     public = yanbian.model_copy(update={"authors_public": True})
-    payload = public_payload(public, greedy_target(), reviewed_event(), "https://zhengji.example.cn")
+    payload = public_payload(public, greedy_target(), reviewed_event(), LINKS)
     assert payload["metadata"]["author"] == "金英姬"
     assert "phone" not in payload["metadata"]
 
 
 def test_payload_has_only_the_fields_the_target_asks_for_and_media_links(yanbian: Campaign) -> None:
     target = yanbian.publication_targets[0]
-    payload = public_payload(yanbian, target, reviewed_event(), "https://zhengji.example.cn")
+    payload = public_payload(yanbian, target, reviewed_event(), LINKS)
     assert list(payload["metadata"]) == target.fields
     assert payload["submission_id"] == "S1" and payload["campaign_id"] == "yanbian-2024"
-    assert payload["media"] == {
-        "preview-720p": "https://zhengji.example.cn/blobs/" + "a" * 64,
-        "poster": "https://zhengji.example.cn/blobs/" + "b" * 64,
-    }
+    assert payload["media"] == LINKS
+
+
+def test_a_presigned_url_is_read_with_only_the_protocols_its_scheme_needs() -> None:
+    secure = url_input_args("https://oss.example.cn/b/sha256/ab/cd?X-Amz-Signature=1")
+    assert secure[:2] == ["-protocol_whitelist", "https,tls,tcp"] and secure[-2:] == ["-i", secure[-1]]
+    assert url_input_args("http://127.0.0.1:9000/b/k")[1] == "http,tcp"
+    for other in ("file:///etc/passwd", "concat:a|b", "rtmp://x/y", "/blobs/sha256/ab/cd"):
+        with pytest.raises(ValueError):
+            url_input_args(other)

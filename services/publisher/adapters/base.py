@@ -1,5 +1,6 @@
 """What every adapter offers the delivery worker, and what it hands back."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -18,7 +19,7 @@ class Work:
     campaign: Campaign
     target: PublicationTarget
     event: SubmissionReviewed
-    base_url: str
+    media: Mapping[str, str]  # each rendition's link for the platform (payload.media_links)
     idempotency_key: str
 
 

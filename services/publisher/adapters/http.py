@@ -43,7 +43,7 @@ class HttpAdapter:
     async def publish(self, work: Work) -> Answer:
         target = work.target
         url = _url(target)
-        payload = public_payload(work.campaign, target, work.event, work.base_url)
+        payload = public_payload(work.campaign, target, work.event, work.media)
         metadata = json.dumps(payload, ensure_ascii=False).encode()
         headers = {"Idempotency-Key": work.idempotency_key, **auth_headers(self.secrets, target, metadata)}
         if target.media == "multipart":
@@ -98,7 +98,7 @@ class HttpAdapter:
 
     async def update(self, work: Work, remote_id: str) -> Answer:
         target = work.target
-        payload = public_payload(work.campaign, target, work.event, work.base_url)
+        payload = public_payload(work.campaign, target, work.event, work.media)
         body = json.dumps(payload, ensure_ascii=False).encode()
         headers = {"Content-Type": "application/json", **auth_headers(self.secrets, target, body)}
         request = self.client.build_request(

@@ -59,7 +59,7 @@ class WebhookAdapter:
         return await self._push(target, key, "work.retracted", {"remote_id": remote_id, "reason": reason})
 
     def _work(self, work: Work) -> dict[str, Any]:
-        return {"work": public_payload(work.campaign, work.target, work.event, work.base_url)}
+        return {"work": public_payload(work.campaign, work.target, work.event, work.media)}
 
     async def _push(self, target: PublicationTarget, key: str, kind: str, fields: dict[str, Any]) -> Answer:
         if not target.url:

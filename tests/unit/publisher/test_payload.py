@@ -11,6 +11,11 @@ from services.intake.presets import load_preset
 from services.publisher.payload import chosen_rendition, public_payload, public_values
 
 BASE = "https://zhengji.example.cn"
+# The links the publisher made for the renditions (payload.media_links): signed, with an expiry.
+MEDIA = {
+    name: f"{BASE}/blobs/{seed * 64}?expires=1&sig=s{seed}"
+    for name, seed in [("master", "a"), ("mezzanine", "c"), ("poster", "b")]
+}
 
 
 @pytest.fixture
@@ -57,12 +62,12 @@ def test_a_field_map_names_the_platforms_fields_with_nesting(yanbian: Campaign) 
             "submission_id": "externalId",
         }
     )
-    body = public_payload(yanbian, target, event(), BASE)
+    body = public_payload(yanbian, target, event(), MEDIA)
     assert body == {
         "resourceTitle": "杨靖宇将军的故事",
         "producer": {"name": "延吉市第一小学"},
         "extra": {"award": "优秀资源奖"},
-        "video": {"url": f"{BASE}/blobs/{'a' * 64}", "cover": f"{BASE}/blobs/{'b' * 64}"},
+        "video": {"url": MEDIA["master"], "cover": MEDIA["poster"]},
         "externalId": "S1",
     }
 
@@ -70,19 +75,19 @@ def test_a_field_map_names_the_platforms_fields_with_nesting(yanbian: Campaign) 
 def test_the_target_chooses_the_rendition(yanbian: Campaign) -> None:
     target = mapped(rendition="mezzanine", field_map={"media_url": "url", "media_sha256": "sha256"})
     assert chosen_rendition(target, event()) is not None
-    assert public_payload(yanbian, target, event(), BASE) == {
-        "url": f"{BASE}/blobs/{'c' * 64}",
+    assert public_payload(yanbian, target, event(), MEDIA) == {
+        "url": MEDIA["mezzanine"],
         "sha256": "c" * 64,
     }
 
 
 def test_a_mapped_author_stays_empty_where_names_are_private(yanbian: Campaign) -> None:
     target = mapped(field_map={"author": "authorName", "summary": "intro"})
-    body = public_payload(yanbian, target, event(summary="联系电话13904330001"), BASE)
+    body = public_payload(yanbian, target, event(summary="联系电话13904330001"), MEDIA)
     assert body["authorName"] is None
     assert "13904330001" not in json.dumps(body, ensure_ascii=False)
     public = yanbian.model_copy(update={"authors_public": True})
-    assert public_payload(public, target, event(), BASE)["authorName"] == "金英姬"
+    assert public_payload(public, target, event(), MEDIA)["authorName"] == "金英姬"
 
 
 def test_personal_or_unknown_fields_cannot_be_mapped() -> None:
@@ -104,6 +109,6 @@ def test_auth_and_signed_webhooks_name_the_environment_variable_of_their_secret(
 
 def test_every_public_field_has_a_value_and_the_standard_body_offers_the_metadata(yanbian: Campaign) -> None:
     target = mapped(fields=list(PUBLIC_FIELDS))
-    assert list(public_values(yanbian, target, event(), BASE)) == list(PUBLIC_FIELDS)
-    body = public_payload(yanbian, target, event(), BASE)
+    assert list(public_values(yanbian, target, event(), MEDIA)) == list(PUBLIC_FIELDS)
+    body = public_payload(yanbian, target, event(), MEDIA)
     assert list(body["metadata"]) == list(PUBLIC_METADATA), "identifiers and links sit outside metadata"

@@ -12,7 +12,7 @@ from services.intake.presets import load_preset
 from services.publisher.adapters.base import Work
 from services.publisher.adapters.http import HttpAdapter
 from services.publisher.delivery import Permanent, check
-from tests.unit.publisher.test_payload import event
+from tests.unit.publisher.test_payload import MEDIA, event
 
 
 def adapter_answering(tmp_path: Path, status: int, body: dict[str, str]) -> HttpAdapter:
@@ -24,7 +24,7 @@ def work() -> Work:
     target = PublicationTarget(
         key="xuexi", name="学习强国", url="https://x.example/api/works", poll_url_field="status_url"
     )
-    return Work(load_preset("yanbian-2024"), target, event(), "https://zhengji.example.cn", "S1:xuexi")
+    return Work(load_preset("yanbian-2024"), target, event(), MEDIA, "S1:xuexi")
 
 
 async def test_a_status_url_on_the_platform_is_polled_later(tmp_path: Path) -> None:
