@@ -29,6 +29,7 @@ class Caller:
     username: str
     role: str
     unit_code: str | None
+    must_change_password: bool = False  # a temporary password: intake lets it do nothing else
 
 
 def credentials(request: Request) -> dict[str, str]:
@@ -64,13 +65,30 @@ class Callers:
         caller = None
         if answer.status_code == 200:
             body: dict[str, Any] = answer.json()
-            caller = Caller(body["id"], body["username"], body["role"], body.get("unit_code"))
+            caller = Caller(
+                body["id"],
+                body["username"],
+                body["role"],
+                body.get("unit_code"),
+                bool(body.get("must_change_password")),
+            )
         elif answer.status_code != 401:
             raise ServiceError(503, "无法核实登录身份，请稍后重试", f"intake answered {answer.status_code}")
         if len(self._cache) > 10_000:
             self._cache.clear()
         self._cache[key] = (time.monotonic() + CACHE_S, caller)
         return caller
+
+
+def must_change_password() -> ServiceError:
+    """The refusal of everything but ``me``, logout and the change itself, for an account on a
+    temporary password (intake's own routes and every other service's)."""
+    return ServiceError(
+        403,
+        "请先修改密码：当前密码为临时密码（管理员重置或首次启动生成），修改后方可继续",
+        "change your password first: it is a temporary one (an admin's reset or the first start's)",
+        reason="must_change_password",
+    )
 
 
 def role(*roles: str) -> Callable[[Request], Awaitable[Caller]]:
@@ -82,6 +100,8 @@ def role(*roles: str) -> Callable[[Request], Awaitable[Caller]]:
         caller = await callers.identify(request)
         if caller is None:
             raise ServiceError(401, "请先登录", "log in first")
+        if caller.must_change_password:
+            raise must_change_password()
         if caller.role not in roles:
             raise ServiceError(
                 403,
