@@ -31,7 +31,7 @@ class ReviewService(Service):
         self.experts = self.db["experts"]
         self.appeals = self.db["appeals"]
         self.audit = AuditLog(self.db["audit"])
-        self.access = Access(self.experts)
+        self.access = Access(self.experts, self.settings.review_token_ttl_s)
         # The routes import this module for their service type, hence imported here.
         from services.review.routes import router
 

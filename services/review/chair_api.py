@@ -86,6 +86,29 @@ async def reassign_(svc: Review, who: Chair, round_id: str, body: Reassign) -> d
     return {"submission_id": body.submission_id, "reviewers": got}
 
 
+class TokenRevoked(BaseModel):
+    reviewer_id: str
+    revoked: bool = True
+
+
+@router.post(
+    "/rounds/{round_id}/reviewers/{reviewer_id}/revoke",
+    response_model=TokenRevoked,
+    responses=responses(*CHAIR, 409),
+)
+async def revoke_token(svc: Review, who: Chair, round_id: str, reviewer_id: str) -> TokenRevoked:
+    """The reviewer's access token (and every page signed in with it) stops working at once; the
+    campaign admin can issue a new one."""
+    if reviewer_id == who.reviewer_id:
+        raise ServiceError(409, "不能收回自己的评审令牌", "a chair cannot revoke their own token")
+    if not await svc.access.revoke(who.campaign_id, who.level, reviewer_id):
+        raise ServiceError(404, f"本级没有评审专家 {reviewer_id}", f"no expert {reviewer_id} at this level")
+    await svc.audit.record(
+        who.who, "token.revoked", campaign_id=who.campaign_id, round_id=round_id, reviewer_id=reviewer_id
+    )
+    return TokenRevoked(reviewer_id=reviewer_id)
+
+
 @router.put("/rounds/{round_id}/choices", response_model=ChoicesView, responses=responses(*CHAIR, 400, 409))
 async def choices(svc: Review, who: Chair, round_id: str, body: Choices) -> dict[str, Any]:
     return await set_choices(svc, round_id, body.awards, body.recommend, who.who)
