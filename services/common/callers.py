@@ -92,7 +92,7 @@ def must_change_password() -> ServiceError:
 
 
 def role(*roles: str) -> Callable[[Request], Awaitable[Caller]]:
-    """A FastAPI dependency: the logged-in caller, who must have one of ``roles``. The app's one
+    """A FastAPI dependency: the logged-in caller, who must have one of ``roles`` (none: any). The app's one
     ``Callers`` (and its cache) is on ``app.state.callers`` (``zhengji/runtime.py``)."""
 
     async def dependency(request: Request) -> Caller:
@@ -102,7 +102,7 @@ def role(*roles: str) -> Callable[[Request], Awaitable[Caller]]:
             raise ServiceError(401, "请先登录", "log in first")
         if caller.must_change_password:
             raise must_change_password()
-        if caller.role not in roles:
+        if roles and caller.role not in roles:
             raise ServiceError(
                 403,
                 "无权操作：需要活动管理员权限",
@@ -115,3 +115,5 @@ def role(*roles: str) -> Callable[[Request], Awaitable[Caller]]:
 
 CampaignAdmin = Annotated[Caller, Depends(role("campaign_admin"))]
 """The caller, who must be a campaign admin: ``async def route(admin: CampaignAdmin)``."""
+LoggedInCaller = Annotated[Caller, Depends(role())]
+"""Any logged-in account, whatever its role."""
