@@ -10,22 +10,8 @@ from services.common.settings import Settings
 from services.common.store import connect, service_db
 from services.intake.presets import load_preset
 from tests.conftest import admin_client, client_as
-from tests.integration.review.feed import (
-    YANJI,
-    Work,
-    bearer,
-    feed,
-    import_experts,
-    score_everything,
-    until_ready,
-)
+from tests.integration.review.feed import PANEL, YANJI, Work, bearer, round_of, score_everything
 
-EXPERTS = """姓名,单位编码,角色
-金老师,222400001,组长
-朴老师,222401900,评审
-李老师,222402900,评审
-崔老师,222403900,评审
-"""
 WORKS = [Work(f"SA{i}", f"红色故事{i}", YANJI, i) for i in range(1, 5)]
 MARKS = {"SA1": 95, "SA2": 90, "SA3": 85, "SA4": 80}
 
@@ -38,11 +24,8 @@ async def test_appeals_need_a_login_are_bounded_and_limited_per_account_and_addr
     level = base.review_levels[1].model_copy(update={"public_notice_days": 5})
     campaign = base.model_copy(update={"id": "appeals", "review_levels": [level]})
     async with admin_client(limited, ["review"]) as api:
-        await feed(limited.kafka_bootstrap_servers, campaign, WORKS)
-        await until_ready(api, campaign.id, len(WORKS))
-        tokens = await import_experts(api, campaign.id, "prefecture", EXPERTS)
-        opened = await api.post(f"/api/review/campaigns/{campaign.id}/rounds", json={"level": "prefecture"})
-        rid = opened.json()["round_id"]
+        bootstrap = limited.kafka_bootstrap_servers
+        rid, tokens = await round_of(api, bootstrap, campaign, WORKS, "prefecture", PANEL)
         await score_everything(api, rid, tokens, MARKS)
         chair = bearer(tokens["金老师"])
         assert (await api.post(f"/api/review/rounds/{rid}/notice", headers=chair, json={})).status_code == 200

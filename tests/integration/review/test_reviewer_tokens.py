@@ -10,13 +10,18 @@ from contracts.campaign import Window
 from services.common.settings import Settings
 from services.intake.presets import load_preset
 from tests.conftest import admin_client
-from tests.integration.review.feed import TUMEN, YANJI, Work, bearer, feed, import_experts, until_ready
+from tests.integration.review.feed import (
+    PANEL,
+    TUMEN,
+    YANJI,
+    Work,
+    bearer,
+    feed,
+    import_experts,
+    round_of,
+    until_ready,
+)
 
-EXPERTS = """姓名,单位编码,角色
-金老师,222400001,组长
-朴老师,222401900,评审
-李老师,222402900,评审
-"""
 WORKS = [Work("STOKEN01", "杨靖宇将军的故事", YANJI, 1), Work("STOKEN02", "图们江畔的记忆", TUMEN, 2)]
 
 
@@ -29,11 +34,9 @@ async def test_a_link_signs_in_once_and_the_token_leaves_the_address(
     review_api: httpx.AsyncClient, settings: Settings
 ) -> None:
     campaign = load_preset("yanbian-2024").model_copy(update={"id": "tokens"})
-    await feed(settings.kafka_bootstrap_servers, campaign, WORKS)
-    await until_ready(review_api, campaign.id, len(WORKS))
-    tokens = await import_experts(review_api, campaign.id, "county", EXPERTS)
-    opened = await review_api.post(f"/api/review/campaigns/{campaign.id}/rounds", json={"level": "county"})
-    rid = opened.json()["round_id"]
+    rid, tokens = await round_of(
+        review_api, settings.kafka_bootstrap_servers, campaign, WORKS, "county", PANEL
+    )
     async with httpx.AsyncClient(base_url=str(review_api.base_url), timeout=30) as browser:
         link = f"/review/rounds/{rid}/entries/STOKEN01"
         r = await browser.get(link, params={"token": tokens["朴老师"], "tab": "sheet"})
@@ -84,8 +87,8 @@ async def test_tokens_expire_after_the_setting_unless_the_review_window_runs_lon
         for campaign in (past, running):
             await feed(expiring.kafka_bootstrap_servers, campaign, WORKS[:1])
             await until_ready(api, campaign.id, 1)
-        stale = await import_experts(api, past.id, "county", EXPERTS)
-        live = await import_experts(api, running.id, "county", EXPERTS)
+        stale = await import_experts(api, past.id, "county", PANEL)
+        live = await import_experts(api, running.id, "county", PANEL)
         assert (await api.get("/api/review/me", headers=bearer(stale["朴老师"]))).status_code == 401
         assert (await api.get("/api/review/me", headers=bearer(live["朴老师"]))).status_code == 200
         async with httpx.AsyncClient(base_url=str(api.base_url), timeout=30) as browser:
