@@ -85,7 +85,7 @@ class PasswordWasReset(BaseModel):
     must_change_password: bool = True
 
 
-@router.post("/api/auth/password", response_model=LoggedIn, responses=responses(401, 403, 422, 429))
+@router.post("/api/auth/password", response_model=LoggedIn, responses=responses(400, 401, 403, 422, 429))
 async def change_password(
     body: PasswordChange, request: Request, response: Response, svc: Intake, user: SessionUser
 ) -> LoggedIn:
@@ -106,7 +106,7 @@ async def change_password(
 @router.post(
     "/api/users/{username}/password",
     response_model=PasswordWasReset,
-    responses=responses(401, 403, 404, 422),
+    responses=responses(400, 401, 403, 404, 422),
 )
 async def reset_password(username: str, body: PasswordReset, svc: Intake, by: Admin) -> PasswordWasReset:
     """An admin sets a temporary password for an account below them (a campaign admin: every
