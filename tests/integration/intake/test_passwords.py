@@ -3,9 +3,13 @@ for an account below it, which must be changed at the next login; either way the
 sessions end."""
 
 import httpx
+from playwright.async_api import Page, expect
 
-from tests.conftest import client_as, login
+from tests.browser import browser, page
+from tests.conftest import ADMIN_PASSWORD, client_as, login
 from tests.integration.intake.conftest import Intake
+
+__all__ = ["browser", "page"]
 
 NOT_A_SUBMISSION = "/api/submissions/SNOSUCHENTRY"  # 404 for anyone logged in, before the 404: the login
 
@@ -86,3 +90,39 @@ async def test_an_admin_resets_a_password_below_it_and_the_owner_must_change_it_
         assert r.status_code == 200 and r.json()["user"]["must_change_password"] is False
         assert (await browser.get(NOT_A_SUBMISSION)).status_code == 404, "everything else opens again"
         assert (await browser.get("/my", follow_redirects=False)).status_code == 200
+
+
+async def test_the_pages_take_a_temporary_password_to_a_new_one_and_an_admin_resets_on_them(
+    admin: httpx.AsyncClient, intake: Intake, page: Page
+) -> None:
+    async with client_as(admin, "teacher", "entrant"):
+        pass
+    temporary = (await admin.post("/api/users/teacher/password", json={})).json()["temporary_password"]
+    base = intake.url
+    await page.goto(f"{base}/login?next=/my")
+    await page.fill("#username", "teacher")
+    await page.fill("#password", temporary)
+    await page.click("#login-form button[type=submit]")
+    await page.wait_for_url(f"{base}/account?next=%2Fmy")
+    await expect(page.locator("#must-change")).to_be_visible()
+    await page.fill("#old_password", temporary)
+    await page.fill("#new_password", "teacher-own-2025")
+    await page.fill("#new_password2", "teacher-own-2025")
+    await page.click("#password-form button[type=submit]")
+    await page.wait_for_url(f"{base}/my")
+    await login(admin, "teacher", "teacher-own-2025")
+
+    await page.click("#logout")
+    await page.wait_for_url(f"{base}/")
+    await page.goto(f"{base}/login?next=/account")
+    await page.fill("#username", "admin")
+    await page.fill("#password", ADMIN_PASSWORD)
+    await page.click("#login-form button[type=submit]")
+    await page.wait_for_url(f"{base}/account")
+    await page.fill("#reset-username", "teacher")
+    await page.click("#reset-form button[type=submit]")
+    done = page.locator("#reset-done")
+    await expect(done).to_contain_text("临时密码")
+    shown = (await done.inner_text()).split("临时密码：")[1].split("（")[0]
+    again = await admin.post("/api/auth/login", json={"username": "teacher", "password": shown})
+    assert again.status_code == 200 and again.json()["user"]["must_change_password"] is True
