@@ -4,6 +4,7 @@ revoke one: its API calls and its signed-in pages stop working at once."""
 from datetime import timedelta
 
 import httpx
+from playwright.async_api import Dialog, Page, expect
 
 from contracts.calendar import campaign_today
 from contracts.campaign import Window
@@ -93,3 +94,25 @@ async def test_tokens_expire_after_the_setting_unless_the_review_window_runs_lon
         assert (await api.get("/api/review/me", headers=bearer(live["朴老师"]))).status_code == 200
         async with httpx.AsyncClient(base_url=str(api.base_url), timeout=30) as browser:
             assert (await browser.get("/review/login", params={"token": stale["朴老师"]})).status_code == 401
+
+
+async def test_the_chair_revokes_a_token_from_the_chair_page(
+    review_api: httpx.AsyncClient, settings: Settings, page: Page
+) -> None:
+    campaign = load_preset("yanbian-2024").model_copy(update={"id": "revoke-page"})
+    bootstrap = settings.kafka_bootstrap_servers
+    rid, tokens = await round_of(review_api, bootstrap, campaign, WORKS, "county", PANEL)
+    base = str(review_api.base_url).rstrip("/")
+
+    async def accept(dialog: Dialog) -> None:
+        await dialog.accept()
+
+    page.on("dialog", accept)
+    await page.goto(f"{base}/review/chair/rounds/{rid}?token={tokens['金老师']}")
+    assert page.url == f"{base}/review/chair/rounds/{rid}", "the token left the address"
+    assert await page.locator("button.revoke").count() == 3, "every reviewer but the chair"
+    await page.click("#progress tr:has-text('朴老师') button.revoke")
+    await expect(page.locator("#revoke-result")).to_contain_text("已收回朴老师的评审令牌")
+    await expect(page.locator("#progress tr:has-text('朴老师') button.revoke")).to_be_disabled()
+    assert (await review_api.get("/api/review/me", headers=bearer(tokens["朴老师"]))).status_code == 401
+    assert (await review_api.get("/api/review/me", headers=bearer(tokens["李老师"]))).status_code == 200
