@@ -13,6 +13,7 @@ from services.common.assets import mount_shared_assets
 from services.common.blob_stores import open_blob_store
 from services.common.bus import make_broker, start_broker
 from services.common.callers import Callers
+from services.common.csrf import install_origin_check
 from services.common.errors import install_error_handlers
 from services.common.health import health_router
 from services.common.kafka_security import broker_security, client_options
@@ -96,6 +97,7 @@ class Runtime:
 
         app = FastAPI(title="zhengji 征集", lifespan=lifespan)
         install_error_handlers(app)
+        install_origin_check(app, self.settings)  # before the headers: its refusals carry them too
         install_security_headers(app)
         mount_shared_assets(app)  # /static/common/: the JS modules every service's pages import
         # What the module-level routers' dependencies read (services/common/{web,callers}.py).

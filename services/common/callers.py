@@ -29,6 +29,7 @@ class Caller:
     username: str
     role: str
     unit_code: str | None
+    must_change_password: bool = False  # a temporary password: intake lets it do nothing else
 
 
 def credentials(request: Request) -> dict[str, str]:
@@ -64,7 +65,13 @@ class Callers:
         caller = None
         if answer.status_code == 200:
             body: dict[str, Any] = answer.json()
-            caller = Caller(body["id"], body["username"], body["role"], body.get("unit_code"))
+            caller = Caller(
+                body["id"],
+                body["username"],
+                body["role"],
+                body.get("unit_code"),
+                bool(body.get("must_change_password")),
+            )
         elif answer.status_code != 401:
             raise ServiceError(503, "无法核实登录身份，请稍后重试", f"intake answered {answer.status_code}")
         if len(self._cache) > 10_000:
@@ -73,8 +80,19 @@ class Callers:
         return caller
 
 
+def must_change_password() -> ServiceError:
+    """The refusal of everything but ``me``, logout and the change itself, for an account on a
+    temporary password (intake's own routes and every other service's)."""
+    return ServiceError(
+        403,
+        "请先修改密码：当前密码为临时密码（管理员重置或首次启动生成），修改后方可继续",
+        "change your password first: it is a temporary one (an admin's reset or the first start's)",
+        reason="must_change_password",
+    )
+
+
 def role(*roles: str) -> Callable[[Request], Awaitable[Caller]]:
-    """A FastAPI dependency: the logged-in caller, who must have one of ``roles``. The app's one
+    """A FastAPI dependency: the logged-in caller, who must have one of ``roles`` (none: any). The app's one
     ``Callers`` (and its cache) is on ``app.state.callers`` (``zhengji/runtime.py``)."""
 
     async def dependency(request: Request) -> Caller:
@@ -82,7 +100,9 @@ def role(*roles: str) -> Callable[[Request], Awaitable[Caller]]:
         caller = await callers.identify(request)
         if caller is None:
             raise ServiceError(401, "请先登录", "log in first")
-        if caller.role not in roles:
+        if caller.must_change_password:
+            raise must_change_password()
+        if roles and caller.role not in roles:
             raise ServiceError(
                 403,
                 "无权操作：需要活动管理员权限",
@@ -95,3 +115,5 @@ def role(*roles: str) -> Callable[[Request], Awaitable[Caller]]:
 
 CampaignAdmin = Annotated[Caller, Depends(role("campaign_admin"))]
 """The caller, who must be a campaign admin: ``async def route(admin: CampaignAdmin)``."""
+LoggedInCaller = Annotated[Caller, Depends(role())]
+"""Any logged-in account, whatever its role."""

@@ -129,6 +129,17 @@ class Settings(BaseSettings):
     outbound_deadline_s: float = 300.0  # connect, send and answer of one call, in all
     outbound_max_response_bytes: int = 1024 * 1024
 
+    # Accounts and sessions (docs/operations.md, "Accounts and sessions"). Origins besides this
+    # site's own and the public base URL whose pages may send state-changing requests with its
+    # cookies (comma list, e.g. ``https://admin.example.edu.cn``).
+    csrf_trusted_origins: str = ""
+    # A reviewer's access token lasts this long from when it is issued, or to the end of its
+    # level's review window when that is later.
+    review_token_ttl_s: float = 30 * 24 * 3600
+    # Appeals (公示 异议) per account and per client address in the window.
+    appeal_max_per_window: int = 5
+    appeal_window_s: float = 24 * 3600
+
     @field_validator(
         "admin_password",
         "session_secret",

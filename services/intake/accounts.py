@@ -45,6 +45,9 @@ class User(BaseModel):
     unit_code: str | None = None
     unit_name: str | None = None
     unit_path: list[str] = Field(default_factory=list)
+    must_change_password: bool = Field(
+        default=False, description="Set by an admin's reset or a generated first password: change it first"
+    )
 
     def over(self, unit_path: list[str]) -> bool:
         """Whether a unit with this path is this user's own unit or below it."""
@@ -67,12 +70,16 @@ def check_new_credentials(username: str, password: str) -> None:
             "user names are 2-64 letters, digits or _ . @ -",
             field="username",
         )
+    check_password(password)
+
+
+def check_password(password: str, field: str = "password") -> None:
     if len(password) < MIN_PASSWORD:
         raise ServiceError(
             422,
             f"密码至少{MIN_PASSWORD}位",
             f"passwords have at least {MIN_PASSWORD} characters",
-            field="password",
+            field=field,
         )
 
 
@@ -95,6 +102,7 @@ class Accounts:
         role: Role,
         display_name: str = "",
         unit: dict[str, Any] | None = None,
+        must_change_password: bool = False,
     ) -> User:
         check_new_credentials(username, password)
         doc = {
@@ -106,6 +114,7 @@ class Accounts:
             "unit_name": unit["name"] if unit else None,
             "unit_path": unit["path"] if unit else [],
             "password_hash": await asyncio.to_thread(_hasher.hash, password),
+            "must_change_password": must_change_password,
             "created_at": datetime.now(UTC),
         }
         try:
@@ -127,6 +136,25 @@ class Accounts:
         except (VerificationError, InvalidHashError):
             return None
         return _user(doc)
+
+    async def user_named(self, username: str) -> User | None:
+        doc = await self.users.find_one({"username": username})
+        return _user(doc) if doc else None
+
+    async def password_is(self, user: User, password: str) -> bool:
+        doc = await self.users.find_one({"_id": user.id}, {"password_hash": 1})
+        return doc is not None and await asyncio.to_thread(_verifies, doc["password_hash"], password)
+
+    async def set_password(self, user: User, password: str, must_change: bool, field: str) -> None:
+        """A new password (the owner's own, or an admin's temporary one, which must be changed at
+        the next login); every session of the account ends, wherever it was opened."""
+        check_password(password, field)
+        new_hash = await asyncio.to_thread(_hasher.hash, password)
+        await self.users.update_one(
+            {"_id": user.id},
+            {"$set": {"password_hash": new_hash, "must_change_password": must_change}},
+        )
+        await self.tokens.delete_many({"user_id": user.id})
 
     async def issue_token(self, user: User) -> tuple[str, datetime]:
         token = secrets.token_urlsafe(32)
@@ -174,30 +202,37 @@ class Accounts:
                 await self._create_admin(password)
             elif not await asyncio.to_thread(_verifies, existing["password_hash"], password):
                 new_hash = await asyncio.to_thread(_hasher.hash, password)
-                await self.users.update_one({"_id": existing["_id"]}, {"$set": {"password_hash": new_hash}})
+                changed = {"password_hash": new_hash, "must_change_password": False}
+                await self.users.update_one({"_id": existing["_id"]}, {"$set": changed})
             return None
         if existing is not None or await self.users.find_one({"role": "campaign_admin"}):
             return None
-        generated = secrets.token_urlsafe(12)
-        if not await self._create_admin(generated):
+        generated = temporary_password()
+        if not await self._create_admin(generated, must_change=True):
             return None  # another replica made it first
         print(
-            f"首次启动：已创建管理员 {ADMIN_USERNAME}，初始密码 {generated}（仅显示一次，请登录后妥善保存）\n"
+            f"首次启动：已创建管理员 {ADMIN_USERNAME}，初始密码 {generated}（仅显示一次，首次登录后须修改）\n"
             f"first start: created the administrator {ADMIN_USERNAME!r} with the password {generated} "
-            "(shown once only)",
+            "(shown once only; it must be changed at the first login)",
             file=sys.stderr,
             flush=True,
         )
         return generated
 
-    async def _create_admin(self, password: str) -> bool:
+    async def _create_admin(self, password: str, must_change: bool = False) -> bool:
         try:
-            await self.create_user(ADMIN_USERNAME, password, "campaign_admin", "活动管理员")
+            await self.create_user(
+                ADMIN_USERNAME, password, "campaign_admin", "活动管理员", must_change_password=must_change
+            )
         except ServiceError as exc:
             if exc.status == 409:
                 return False
             raise
         return True
+
+
+def temporary_password() -> str:
+    return secrets.token_urlsafe(12)
 
 
 def _verifies(password_hash: str, password: str) -> bool:

@@ -3,13 +3,14 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, Field
 
 from services.common.errors import ServiceError, responses
-from services.intake.accounts import User
+from services.intake.accounts import ROLE_NAMES_ZH, User, temporary_password
 from services.intake.api_models import LoggedIn, Login, NewUser, Signup, UnitView
 from services.intake.app import IntakeService
 from services.intake.auth import COOKIE, wrong_role
-from services.intake.dependencies import Admin, CampaignAdmin, CurrentUser, Intake
+from services.intake.dependencies import Admin, CampaignAdmin, Intake, SessionUser
 from services.intake.unit_store import unit_view
 from services.intake.units import XLSX_TYPE, parse_tree, read_rows
 
@@ -54,7 +55,7 @@ async def login(body: Login, request: Request, response: Response, svc: Intake) 
 
 
 @router.post("/api/auth/logout", status_code=204, response_class=Response, responses=responses(401))
-async def logout(request: Request, svc: Intake, _: CurrentUser) -> Response:
+async def logout(request: Request, svc: Intake, _: SessionUser) -> Response:
     if request.state.token:
         await svc.accounts.revoke(request.state.token)
     response = Response(status_code=204)
@@ -63,8 +64,75 @@ async def logout(request: Request, svc: Intake, _: CurrentUser) -> Response:
 
 
 @router.get("/api/auth/me", response_model=User, responses=responses(401))
-async def me(user: CurrentUser) -> User:
+async def me(user: SessionUser) -> User:
     return user
+
+
+class PasswordChange(BaseModel):
+    old_password: str
+    new_password: str
+
+
+class PasswordReset(BaseModel):
+    temporary_password: str | None = Field(
+        default=None, description="Omitted: one is generated; either way it must be changed at the next login"
+    )
+
+
+class PasswordWasReset(BaseModel):
+    username: str
+    temporary_password: str = Field(description="Tell the account's owner; shown only in this answer")
+    must_change_password: bool = True
+
+
+@router.post("/api/auth/password", response_model=LoggedIn, responses=responses(400, 401, 403, 422, 429))
+async def change_password(
+    body: PasswordChange, request: Request, response: Response, svc: Intake, user: SessionUser
+) -> LoggedIn:
+    """Change one's own password, giving the current one. Every other session of the account
+    ends; this one goes on with the new token and cookie in the answer."""
+    address = request.client.host if request.client else None
+    await svc.login_throttle.check(user.username, address)  # a guessed old password costs argon2 too
+    if not await svc.accounts.password_is(user, body.old_password):
+        await svc.login_throttle.failed(user.username, address)
+        raise ServiceError(403, "原密码不正确", "the current password is wrong", field="old_password")
+    if body.new_password == body.old_password:
+        raise ServiceError(422, "新密码不能与原密码相同", "choose a new password", field="new_password")
+    await svc.accounts.set_password(user, body.new_password, must_change=False, field="new_password")
+    await svc.login_throttle.succeeded(user.username)
+    return await logged_in(svc, user.model_copy(update={"must_change_password": False}), response)
+
+
+@router.post(
+    "/api/users/{username}/password",
+    response_model=PasswordWasReset,
+    responses=responses(400, 401, 403, 404, 422),
+)
+async def reset_password(username: str, body: PasswordReset, svc: Intake, by: Admin) -> PasswordWasReset:
+    """An admin sets a temporary password for an account below them (a campaign admin: every
+    account but campaign admins'; a unit admin: entrants of its unit and below, and the admins of
+    units below). The account's sessions end, and its owner must change it at the next login."""
+    target = await svc.accounts.user_named(username)
+    if target is None:
+        raise ServiceError(404, f"账号“{username}”不存在", f"no account {username!r}")
+    if not is_below(by, target):
+        raise ServiceError(
+            403,
+            f"无权重置该账号的密码：只能重置下级账号（对方为{ROLE_NAMES_ZH[target.role]}）",
+            f"not allowed: only accounts below yours (that one is a {target.role})",
+        )
+    password = body.temporary_password or temporary_password()
+    await svc.accounts.set_password(target, password, must_change=True, field="temporary_password")
+    return PasswordWasReset(username=target.username, temporary_password=password)
+
+
+def is_below(by: User, target: User) -> bool:
+    if by.role == "campaign_admin":
+        return target.role != "campaign_admin"
+    if target.role == "entrant":
+        return by.over(target.unit_path)
+    # Another admin of the same unit is a peer, not below.
+    return target.role == "unit_admin" and by.over(target.unit_path) and target.unit_code != by.unit_code
 
 
 @router.post(

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from contracts.campaign import Campaign
+from services.common.callers import must_change_password
 from services.common.errors import ServiceError
 from services.intake.accounts import Role, User
 from services.intake.app import IntakeService
@@ -34,9 +35,19 @@ async def optional_user(request: Request, svc: Intake) -> User | None:
 MaybeUser = Annotated[User | None, Depends(optional_user)]
 
 
-async def current_user(user: MaybeUser) -> User:
+async def session_user(user: MaybeUser) -> User:
+    """Logged in, perhaps still on a temporary password: for ``me``, logout and changing it."""
     if user is None:
         raise ServiceError(401, "请先登录", "log in first")
+    return user
+
+
+SessionUser = Annotated[User, Depends(session_user)]
+
+
+async def current_user(user: SessionUser) -> User:
+    if user.must_change_password:
+        raise must_change_password()
     return user
 
 

@@ -1,17 +1,13 @@
-"""Failed logins counted per account and per client address, in the store.
+"""Failed logins counted per account and per client address (``services/common/rate_limit.py``).
 
 Checking a password costs 64 MiB and tens of milliseconds of argon2, so a caller that has
-failed too often is refused before the check runs. The failures live in intake's store, so
-every replica refuses alike; each is kept only as long as the window it counts in."""
+failed too often is refused before the check runs."""
 
-import math
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.common.errors import ServiceError
+from services.common.rate_limit import RateLimit
 
 
 def _keys(username: str, address: str | None) -> list[str]:
@@ -20,39 +16,19 @@ def _keys(username: str, address: str | None) -> list[str]:
 
 class LoginThrottle:
     def __init__(self, db: AsyncDatabase[dict[str, Any]], max_failures: int, window_s: float) -> None:
-        self.failures = db["login_failures"]
-        self.max_failures = max_failures
-        self.window = timedelta(seconds=window_s)
+        self.failures = RateLimit(db["login_failures"], max_failures, window_s)
 
     async def setup(self) -> None:
-        await self.failures.create_index([("key", ASCENDING), ("at", ASCENDING)])
+        await self.failures.setup()
 
     async def check(self, username: str, address: str | None) -> None:
         """Refuse (429) when the account or the address has failed too often in the window."""
-        now = datetime.now(UTC)
-        since = now - self.window
-        for key in _keys(username, address):
-            recent = self.failures.find({"key": key, "at": {"$gt": since}}).sort("at", -1)
-            times = [doc["at"] async for doc in recent.limit(self.max_failures)]
-            if len(times) < self.max_failures:
-                continue
-            # Free again when the oldest of the last max_failures leaves the window.
-            oldest = min(t if t.tzinfo else t.replace(tzinfo=UTC) for t in times)
-            wait_s = max(1, math.ceil((oldest + self.window - now).total_seconds()))
-            minutes = math.ceil(wait_s / 60)
-            raise ServiceError(
-                429,
-                f"登录失败次数过多，请{minutes}分钟后再试",
-                f"too many failed logins; try again in {minutes} minute(s)",
-                headers={"Retry-After": str(wait_s)},
-                retry_after_s=wait_s,
-            )
+        keys = _keys(username, address)
+        await self.failures.refuse_when_over(keys, "登录失败次数过多", "too many failed logins")
 
     async def failed(self, username: str, address: str | None) -> None:
-        now = datetime.now(UTC)
-        await self.failures.insert_many([{"key": key, "at": now} for key in _keys(username, address)])
-        await self.failures.delete_many({"at": {"$lte": now - self.window}})
+        await self.failures.record(_keys(username, address))
 
     async def succeeded(self, username: str) -> None:
         """The account's own count starts again; the address keeps its failures."""
-        await self.failures.delete_many({"key": f"account:{username}"})
+        await self.failures.forget(f"account:{username}")

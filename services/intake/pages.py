@@ -124,9 +124,12 @@ def refuse(viewer: Viewer | None, status: int, zh: str, en: str) -> HTMLResponse
     return render("message.html", viewer, status=status, title_zh=zh, title_en=en)
 
 
+def _here(request: Request) -> str:
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+
+
 def to_login(request: Request) -> RedirectResponse:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+    return RedirectResponse(f"/login?next={quote(_here(request))}", status_code=303)
 
 
 PageFn = Callable[[Viewer], Awaitable[Response]]
@@ -135,6 +138,8 @@ PageFn = Callable[[Viewer], Awaitable[Response]]
 async def logged_in(request: Request, user: User | None, roles: Iterable[str], page: PageFn) -> Response:
     if user is None:
         return to_login(request)
+    if user.must_change_password:  # a temporary password: the account page first, then back here
+        return RedirectResponse(f"/account?next={quote(_here(request))}", status_code=303)
     viewer = Viewer(user)
     if user.role not in roles:
         wanted = "或".join(ROLE_LABELS[r][0] for r in roles)
@@ -183,6 +188,14 @@ async def home(svc: Intake, user: MaybeUser) -> Response:
 @router.get("/login", response_class=HTMLResponse, responses=PAGE)
 async def login(user: MaybeUser, next: str = "/") -> Response:
     return render("login.html", viewer_of(user), next=_local(next))
+
+
+@router.get("/account", response_class=HTMLResponse, responses=LOGGED_IN_PAGE)
+async def account(request: Request, user: MaybeUser, next: str = "/") -> Response:
+    """Changing one's password (required after an admin's reset); an admin also resets others'."""
+    if user is None:
+        return to_login(request)
+    return render("account.html", Viewer(user), next=_local(next))
 
 
 @router.get("/signup", response_class=HTMLResponse, responses=PAGE)

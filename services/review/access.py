@@ -2,8 +2,12 @@
 
 Each expert gets a random token when the expert pool is imported (shown once; only its sha256 is
 stored). A client sends it as ``Authorization: Bearer <token>``; a browser opens
-``/review/login?token=...`` once and then carries it in an HttpOnly cookie. A token belongs to one
-expert of one campaign level; an expert imported with the role 组长 is that level's chair.
+``/review/login?token=...`` (or any reviewer page with ``?token=``) once, gets it in an HttpOnly
+cookie and is sent on to the same address without it, so the token leaves the address bar and the
+history. A token belongs to one expert of one campaign level; an expert imported with the role 组长
+is that level's chair. It expires (``ZHENGJI_REVIEW_TOKEN_TTL_S`` from issue, or the level's review
+window end when later) and the chair can revoke it; either ends its cookie sessions too, because
+every request looks the token up.
 
 This stands in for accounts (intake is building them): swapping it means replacing ``identify``
 with a lookup of the signed-in account, and nothing else here changes."""
@@ -11,11 +15,14 @@ with a lookup of the signed-in account, and nothing else here changes."""
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import Request
 from pymongo.asynchronous.collection import AsyncCollection
 
+from contracts.calendar import day_starts
+from contracts.campaign import Campaign, ReviewLevel
 from services.common.errors import ServiceError
 
 COOKIE = "zhengji_review"
@@ -36,6 +43,7 @@ class Identity:
     role: str  # reviewer | chair
     campaign_id: str
     level: str
+    expires_at: datetime
 
     @property
     def who(self) -> dict[str, str]:
@@ -51,8 +59,17 @@ def presented_token(request: Request) -> str | None:
 
 
 class Access:
-    def __init__(self, experts: AsyncCollection[dict[str, Any]]) -> None:
+    def __init__(self, experts: AsyncCollection[dict[str, Any]], ttl_s: float) -> None:
         self.experts = experts
+        self.ttl = timedelta(seconds=ttl_s)
+
+    def issue(self, campaign: Campaign, level: ReviewLevel) -> tuple[str, dict[str, Any]]:
+        """A new token and the expert's fields that hold it: its hash and when it expires."""
+        expires = datetime.now(UTC) + self.ttl
+        if level.window is not None and level.window.ends is not None:
+            expires = max(expires, day_starts(level.window.ends + timedelta(days=1), campaign))
+        token = new_token()
+        return token, {"token_sha256": token_hash(token), "token_expires_at": expires}
 
     async def identify(self, token: str | None) -> Identity | None:
         if not token:
@@ -60,9 +77,23 @@ class Access:
         doc = await self.experts.find_one({"token_sha256": token_hash(token)})
         if doc is None:
             return None
-        return Identity(
-            doc["_id"], doc["name"], doc.get("role", "reviewer"), doc["campaign_id"], doc["level"]
+        # Tokens issued before they expired count from their import.
+        expires: datetime = doc.get("token_expires_at") or doc["imported_at"] + self.ttl
+        if expires <= datetime.now(UTC):
+            return None
+        role = doc.get("role", "reviewer")
+        return Identity(doc["_id"], doc["name"], role, doc["campaign_id"], doc["level"], expires)
+
+    async def revoke(self, campaign_id: str, level: str, reviewer_id: str) -> bool:
+        """The expert's token signs nobody in any more (the admin's reissue gives a new one)."""
+        done = await self.experts.update_one(
+            {"_id": reviewer_id, "campaign_id": campaign_id, "level": level},
+            {
+                "$unset": {"token_sha256": "", "token_expires_at": ""},
+                "$set": {"token_revoked_at": datetime.now(UTC)},
+            },
         )
+        return done.matched_count == 1
 
     async def reviewer(self, request: Request) -> Identity:
         found = await self.identify(presented_token(request))

@@ -14,6 +14,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from contracts import TOPICS, SubmissionApproved, SubmissionTranscoded
 from services.common.consumer import Effect
+from services.common.rate_limit import RateLimit
 from services.common.service import Service
 from services.review.access import Access
 from services.review.audit import AuditLog
@@ -30,8 +31,10 @@ class ReviewService(Service):
         self.scores = self.db["scores"]
         self.experts = self.db["experts"]
         self.appeals = self.db["appeals"]
+        s = self.settings
+        self.appeal_limit = RateLimit(self.db["appeal_counts"], s.appeal_max_per_window, s.appeal_window_s)
         self.audit = AuditLog(self.db["audit"])
-        self.access = Access(self.experts)
+        self.access = Access(self.experts, self.settings.review_token_ttl_s)
         # The routes import this module for their service type, hence imported here.
         from services.review.routes import router
 
@@ -50,6 +53,7 @@ class ReviewService(Service):
         await self.experts.create_index([("campaign_id", ASCENDING), ("level", ASCENDING)])
         await self.experts.create_index("token_sha256")
         await self.appeals.create_index([("round_id", ASCENDING), ("state", ASCENDING)])
+        await self.appeal_limit.setup()
         await self.audit.setup()
 
     async def on_transcoded(self, event: SubmissionTranscoded) -> Effect:

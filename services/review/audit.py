@@ -8,8 +8,6 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
-PUBLIC = {"id": "public", "name": "公众", "role": "public"}
-
 
 class AuditLog:
     def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:

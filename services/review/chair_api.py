@@ -6,9 +6,10 @@ what a 公示 shows: title, unit, author where the campaign makes authors public
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
+from services.common.callers import LoggedInCaller
 from services.common.errors import ServiceError, responses
 from services.review.chair_answers import (
     AppealFiled,
@@ -25,7 +26,7 @@ from services.review.chair_answers import (
 )
 from services.review.dependencies import Chair, Review
 from services.review.finalising import finalise, proposal, set_choices
-from services.review.notice import appeal, resolve_appeal, start_notice
+from services.review.notice import MAX_REASON, appeal, resolve_appeal, start_notice
 from services.review.report_rows import EXPORTS, export
 from services.review.rounds import NOTICE, context, reassign
 from services.review.tables import progress, score_table
@@ -60,7 +61,7 @@ class Freeze(BaseModel):
 
 class Appeal(BaseModel):
     submission_id: str
-    reason: str
+    reason: str = Field(min_length=1, max_length=MAX_REASON)
 
 
 class Resolution(BaseModel):
@@ -84,6 +85,29 @@ async def table(svc: Review, _chair: Chair, round_id: str) -> dict[str, Any]:
 async def reassign_(svc: Review, who: Chair, round_id: str, body: Reassign) -> dict[str, Any]:
     got = await reassign(svc, round_id, body.submission_id, body.old_reviewer, body.new_reviewer, who.who)
     return {"submission_id": body.submission_id, "reviewers": got}
+
+
+class TokenRevoked(BaseModel):
+    reviewer_id: str
+    revoked: bool = True
+
+
+@router.post(
+    "/rounds/{round_id}/reviewers/{reviewer_id}/revoke",
+    response_model=TokenRevoked,
+    responses=responses(*CHAIR, 409),
+)
+async def revoke_token(svc: Review, who: Chair, round_id: str, reviewer_id: str) -> TokenRevoked:
+    """The reviewer's access token (and every page signed in with it) stops working at once; the
+    campaign admin can issue a new one."""
+    if reviewer_id == who.reviewer_id:
+        raise ServiceError(409, "不能收回自己的评审令牌", "a chair cannot revoke their own token")
+    if not await svc.access.revoke(who.campaign_id, who.level, reviewer_id):
+        raise ServiceError(404, f"本级没有评审专家 {reviewer_id}", f"no expert {reviewer_id} at this level")
+    await svc.audit.record(
+        who.who, "token.revoked", campaign_id=who.campaign_id, round_id=round_id, reviewer_id=reviewer_id
+    )
+    return TokenRevoked(reviewer_id=reviewer_id)
 
 
 @router.put("/rounds/{round_id}/choices", response_model=ChoicesView, responses=responses(*CHAIR, 400, 409))
@@ -165,7 +189,11 @@ async def public_notice(svc: Review, round_id: str) -> dict[str, Any]:
     "/rounds/{round_id}/appeals",
     status_code=201,
     response_model=AppealFiled,
-    responses=responses(400, 404, 409),
+    responses=responses(400, 401, 403, 404, 409, 429, 503),
 )
-async def appeal_(svc: Review, round_id: str, body: Appeal) -> dict[str, Any]:
-    return await appeal(svc, round_id, body.submission_id, body.reason)
+async def appeal_(
+    svc: Review, round_id: str, body: Appeal, request: Request, caller: LoggedInCaller
+) -> dict[str, Any]:
+    """An appeal against an entry's result during the 公示, by a logged-in account (intake's)."""
+    address = request.client.host if request.client else None
+    return await appeal(svc, round_id, body.submission_id, body.reason, caller, address)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from pymongo import UpdateOne
 
 from services.common.errors import ServiceError
-from services.review.access import new_token, token_hash
+from services.common.web import campaign_of
 from services.review.eligibility import excludes_county
 from services.review.experts import ExpertFileError, parse_experts
 from services.review.opening import level_of
@@ -60,8 +60,8 @@ async def import_experts(
         }
         on_insert: dict[str, Any] = {"declared": []}
         if rid not in known:
-            issued[rid] = new_token()
-            on_insert["token_sha256"] = token_hash(issued[rid])
+            issued[rid], held = svc.access.issue(campaign, level)
+            on_insert.update(held)
         ops.append(UpdateOne({"_id": rid}, {"$set": fields, "$setOnInsert": on_insert}, upsert=True))
     await svc.experts.bulk_write(ops, ordered=True)
     await svc.audit.record(
@@ -88,11 +88,13 @@ async def list_experts(svc: "ReviewService", campaign_id: str, level_key: str) -
 async def reissue_token(
     svc: "ReviewService", campaign_id: str, level_key: str, reviewer_id: str, who: dict[str, str]
 ) -> dict[str, str]:
-    """A lost or leaked token: the old one stops working at once."""
-    token = new_token()
+    """A lost, leaked, expired or revoked token: the old one stops working at once."""
+    campaign = await campaign_of(svc, campaign_id)
+    _, level = level_of(campaign, level_key)
+    token, held = svc.access.issue(campaign, level)
     done = await svc.experts.update_one(
         {"_id": reviewer_id, "campaign_id": campaign_id, "level": level_key},
-        {"$set": {"token_sha256": token_hash(token)}},
+        {"$set": held, "$unset": {"token_revoked_at": ""}},
     )
     if done.matched_count != 1:
         raise ServiceError(404, f"本级没有评审专家 {reviewer_id}", f"no expert {reviewer_id} at this level")

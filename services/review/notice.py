@@ -4,14 +4,20 @@ A level with ``public_notice_days`` cannot be finalised straight from scoring: t
 notice, which freezes the proposal they saw and publishes it (``GET .../notice``, public). Anyone may
 appeal an entry's result while it runs; the chair resolves each appeal. An upheld appeal voids the
 frozen proposal and reopens the round for rescoring (a new notice follows); the final freeze needs
-the notice over and no appeal open (``finalising.finalise``)."""
+the notice over and no appeal open (``finalising.finalise``).
+
+Since an open appeal holds up the freeze, an appeal is filed by a logged-in account (an entrant, a
+unit admin: intake's accounts, asked through ``services/common/callers.py``), which the appeal and
+the audit log name, and counted per account and per client address
+(``ZHENGJI_APPEAL_MAX_PER_WINDOW`` in ``ZHENGJI_APPEAL_WINDOW_S``); one account keeps at most one
+open appeal per entry, and a reason is at most ``MAX_REASON`` characters."""
 
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
+from services.common.callers import Caller
 from services.common.errors import ServiceError
-from services.review.audit import PUBLIC
 from services.review.finalising import compute, ready
 from services.review.rounds import NOTICE, OPEN, context, require_open
 
@@ -49,7 +55,17 @@ async def start_notice(
     return {"round_id": round_id, "state": NOTICE, **notice, "proposal_id": p["proposal_id"]}
 
 
-async def appeal(svc: "ReviewService", round_id: str, submission_id: str, reason: str) -> dict[str, Any]:
+MAX_REASON = 2000
+
+
+def _keys(caller: Caller, address: str | None) -> list[str]:
+    return [f"account:{caller.id}"] + ([f"address:{address}"] if address else [])
+
+
+async def appeal(
+    svc: "ReviewService", round_id: str, submission_id: str, reason: str, caller: Caller, address: str | None
+) -> dict[str, Any]:
+    await svc.appeal_limit.refuse_when_over(_keys(caller, address), "提出异议过于频繁", "too many appeals")
     rnd, _, _, _ = await context(svc, round_id)
     if rnd["state"] != NOTICE or datetime.now(UTC) > rnd["notice"]["ends_at"]:
         raise ServiceError(
@@ -59,17 +75,27 @@ async def appeal(svc: "ReviewService", round_id: str, submission_id: str, reason
         raise ServiceError(404, "该作品不在本轮评审中", "the entry is not in this round")
     if not reason.strip():
         raise ServiceError(422, "请写明异议理由", "give the reason for the appeal")
+    if len(reason) > MAX_REASON:  # the API's model says so too; this is for every other caller
+        raise ServiceError(422, f"异议理由不超过{MAX_REASON}字", f"at most {MAX_REASON} characters")
+    who = {"id": caller.id, "name": caller.username, "role": caller.role}
+    mine = {"round_id": round_id, "submission_id": submission_id, "by.id": caller.id, "state": "open"}
+    if await svc.appeals.find_one(mine, {"_id": 1}):
+        raise ServiceError(
+            409, "您对该作品的异议正在处理中，请勿重复提出", "your appeal against this entry is still open"
+        )
     doc = {
         "_id": "A" + uuid4().hex[:12].upper(),
         "round_id": round_id,
         "submission_id": submission_id,
-        "reason": reason.strip()[:2000],
+        "reason": reason.strip(),
+        "by": who,
         "state": "open",
         "at": datetime.now(UTC),
     }
     await svc.appeals.insert_one(doc)
+    await svc.appeal_limit.record(_keys(caller, address))
     await svc.audit.record(
-        PUBLIC, "appeal.lodged", campaign_id=rnd["campaign_id"],
+        who, "appeal.lodged", campaign_id=rnd["campaign_id"],
         round_id=round_id, appeal_id=doc["_id"], submission_id=submission_id,
     )  # fmt: skip
     return {"appeal_id": doc["_id"], "state": "open"}

@@ -6,8 +6,10 @@ link the organisers send with the token); the token then lives in an HttpOnly co
 pages are built from the same blind views as the API, so they can name no entrant, school or unit."""
 
 import mimetypes
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -16,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from services.common.errors import ServiceError
 from services.common.web import page_responses
 from services.review.access import COOKIE, Identity, presented_token
+from services.review.app import ReviewService
 from services.review.dependencies import Review
 from services.review.rounds import context
 from services.review.sheets import my_assignments, open_entry
@@ -86,6 +89,12 @@ async def login(svc: Review, token: str = "") -> Response:
     if who is None:
         return render("login.html", 401 if token else 200, failed=bool(token), who=None)
     to = "/review/" if who.role != "chair" else f"/review/chair/rounds/{who.campaign_id}:{who.level}"
+    return signed_in_at(svc, to, token, who)
+
+
+def signed_in_at(svc: ReviewService, to: str, token: str, who: Identity) -> RedirectResponse:
+    """Off to ``to`` (an address without the token), carrying the token in a cookie from now on;
+    it lasts as long as the token, which every request checks again (expiry, revocation)."""
     answer = RedirectResponse(to, status_code=303)
     answer.set_cookie(
         COOKIE,
@@ -93,9 +102,23 @@ async def login(svc: Review, token: str = "") -> Response:
         httponly=True,
         samesite="lax",
         secure=svc.settings.cookie_secure,
-        max_age=60 * 60 * 24 * 30,
+        max_age=max(1, int((who.expires_at - datetime.now(UTC)).total_seconds())),
+        path="/",
     )
     return answer
+
+
+async def from_link(svc: ReviewService, request: Request) -> Response | None:
+    """A reviewer page opened by a link with ``?token=``: sign in and go to the same page without
+    the token (it leaves the address bar, the history and any Referer); None for a page without."""
+    token = request.query_params.get("token")
+    if token is None:
+        return None
+    who = await svc.access.identify(token)
+    if who is None:
+        return render("login.html", 401, failed=True, who=None)
+    rest = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "token"])
+    return signed_in_at(svc, request.url.path + (f"?{rest}" if rest else ""), token, who)
 
 
 @router.get("/review/logout", response_class=RedirectResponse, status_code=303)
@@ -106,7 +129,9 @@ async def logout() -> RedirectResponse:
 
 
 @router.get("/review/", response_class=HTMLResponse, response_model=None, responses=TO_LOGIN)
-async def mine(svc: Review, who: SignedIn) -> Response:
+async def mine(svc: Review, who: SignedIn, request: Request) -> Response:
+    if link := await from_link(svc, request):
+        return link
     if who is None:
         return RedirectResponse("/review/login", status_code=303)
     items = await my_assignments(svc, who)
@@ -120,7 +145,11 @@ async def mine(svc: Review, who: SignedIn) -> Response:
     response_model=None,
     responses={**TO_LOGIN, **REFUSED},
 )
-async def score_page(svc: Review, who: SignedIn, round_id: str, submission_id: str) -> Response:
+async def score_page(
+    svc: Review, who: SignedIn, request: Request, round_id: str, submission_id: str
+) -> Response:
+    if link := await from_link(svc, request):
+        return link
     if who is None:
         return RedirectResponse("/review/login", status_code=303)
     try:
@@ -136,7 +165,9 @@ async def score_page(svc: Review, who: SignedIn, round_id: str, submission_id: s
     response_model=None,
     responses={**TO_LOGIN, **REFUSED},
 )
-async def chair_page(svc: Review, who: SignedIn, round_id: str) -> Response:
+async def chair_page(svc: Review, who: SignedIn, request: Request, round_id: str) -> Response:
+    if link := await from_link(svc, request):
+        return link
     if who is None:
         return RedirectResponse("/review/login", status_code=303)
     try:

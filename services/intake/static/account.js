@@ -1,11 +1,12 @@
-// Login and entrant registration: post to the API, show its Chinese messages next to the fields.
+// Login, entrant registration and the account page (password change, an admin's reset): post to
+// the API, show its Chinese messages next to the fields.
 import { api } from "/static/common/api.js";
-import { bilingual, el, showError } from "/static/common/dom.js";
+import { bilingual, el, showBanner, showError } from "/static/common/dom.js";
 
 const banner = document.getElementById("banner");
 
-function clearErrors(form) {
-  banner.className = "hidden";
+function clearErrors(form, box = banner) {
+  box.className = "hidden";
   for (const field of form.querySelectorAll(".field")) {
     field.classList.remove("invalid");
     field.querySelector(".error").textContent = "";
@@ -20,18 +21,21 @@ function fieldError(form, name, zh, en) {
   return true;
 }
 
-function showApiError(form, error) {
+function showApiError(form, error, box = banner) {
   const d = error.detail || {};
   // The accounts API names the offending field in `field`; forms in `fields`.
   if (d.field && fieldError(form, d.field, d.message_zh, d.message_en)) return;
   for (const p of d.fields || []) fieldError(form, p.field, p.message_zh, p.message_en);
-  showError(banner, error);
+  showError(box, error);
 }
 
 async function send(form, url, body) {
   try {
-    await api("POST", url, body);
-    location.href = form.dataset.next || "/";
+    const answer = await api("POST", url, body);
+    const next = form.dataset.next || "/";
+    // A temporary password (an admin's reset): the account page first, then where it was going.
+    const mustChange = answer && answer.user && answer.user.must_change_password;
+    location.href = mustChange ? `/account?next=${encodeURIComponent(next)}` : next;
   } catch (error) {
     showApiError(form, error);
   }
@@ -128,5 +132,45 @@ if (signup) {
       refuse("unit_code", "请逐级选择到您所在的学校（单位）", "choose your school");
     }
     if (!bad) send(signup, "/api/auth/signup", body);
+  });
+}
+
+const password = document.getElementById("password-form");
+if (password) {
+  password.addEventListener("submit", (event) => {
+    event.preventDefault();
+    clearErrors(password);
+    const body = { old_password: password.old_password.value, new_password: password.new_password.value };
+    if (!body.old_password) fieldError(password, "old_password", "请填写原密码", "required");
+    else if (body.new_password.length < 8) fieldError(password, "new_password", "密码至少8位", "at least 8 characters");
+    else if (body.new_password !== password.new_password2.value) {
+      fieldError(password, "new_password2", "两次输入的密码不一致", "the passwords differ");
+    } else send(password, "/api/auth/password", body);
+  });
+}
+
+const reset = document.getElementById("reset-form");
+if (reset) {
+  const box = document.getElementById("reset-banner");
+  const done = document.getElementById("reset-done");
+  reset.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(reset, box);
+    done.className = "hidden";
+    const username = reset.username.value.trim();
+    if (!username) return fieldError(reset, "username", "请填写用户名", "required");
+    const typed = reset.temporary_password.value;
+    try {
+      const url = `/api/users/${encodeURIComponent(username)}/password`;
+      const answer = await api("POST", url, typed ? { temporary_password: typed } : {});
+      showBanner(
+        done,
+        "ok",
+        `已重置 ${answer.username} 的密码，临时密码：${answer.temporary_password}（对方下次登录时须修改）`,
+        "reset; the owner must change it at the next login",
+      );
+    } catch (error) {
+      showApiError(reset, error, box);
+    }
   });
 }

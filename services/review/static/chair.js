@@ -88,4 +88,21 @@ const finalise = document.getElementById("finalise");
 if (finalise) finalise.addEventListener("click", () => freeze("/finalise", "定稿"));
 const notice = document.getElementById("start-notice");
 if (notice) notice.addEventListener("click", () => freeze("/notice", "开始公示"));
+// Revoking a reviewer's token: it and every page signed in with it stop working at once.
+for (const button of document.querySelectorAll("button.revoke")) {
+  button.addEventListener("click", async () => {
+    const { reviewer, name } = button.dataset;
+    if (!window.confirm(`确认收回${name}的评审令牌？其登录将立即失效。 Revoke ${name}'s token?`)) return;
+    const out = document.getElementById("revoke-result");
+    try {
+      await api("POST", `${roundUrl}/reviewers/${encodeURIComponent(reviewer)}/revoke`);
+    } catch (error) {
+      showError(out, error);
+      return;
+    }
+    button.disabled = true;
+    showBanner(out, "ok", `已收回${name}的评审令牌`, "token revoked");
+  });
+}
+
 loadProposal();

@@ -170,7 +170,9 @@ async def test_the_first_admin_comes_from_the_environment_or_is_printed_once(
         assert password not in repr(logged) + caplog.text, "never in the log, structlog or stdlib"
         assert (given is None) == (password in capsys.readouterr().err), "printed only when generated"
         assert await accounts.bootstrap_admin(given) is None, "once only"
-        assert (await accounts.authenticate("admin", password)) is not None
+        first = await accounts.authenticate("admin", password)
+        assert first is not None
+        assert first.must_change_password == (given is None), "a generated password is changed first"
         if given:
             assert await accounts.bootstrap_admin("rotated-by-env") is None
             assert await accounts.authenticate("admin", "rotated-by-env") is not None

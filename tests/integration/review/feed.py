@@ -24,6 +24,13 @@ from tests.conftest import eventually
 
 # 吉林省 > 延边州 > 延吉市 / 图们市 > schools
 YANJI, TUMEN = "222401", "222402"
+# A panel for one level: a chair and three reviewers, each from another county's schools.
+PANEL = """姓名,单位编码,角色
+金老师,222400001,组长
+朴老师,222401900,评审
+李老师,222402900,评审
+崔老师,222403900,评审
+"""
 PREVIEW = BlobRef(uri="blob://sha256/" + "a" * 64, sha256="a" * 64, size=1000, media_type="video/mp4")
 
 
@@ -152,3 +159,16 @@ async def score_everything(
             assert r.status_code == 200, r.text
             saved += 1
     return saved
+
+
+async def round_of(
+    api: httpx.AsyncClient, bootstrap: str, campaign: Campaign, works: list[Work], level: str, experts: str
+) -> tuple[str, dict[str, str]]:
+    """The works fed and ready, the level's experts imported and its round opened: the round's
+    id and the experts' tokens by name."""
+    await feed(bootstrap, campaign, works)
+    await until_ready(api, campaign.id, len(works))
+    tokens = await import_experts(api, campaign.id, level, experts)
+    opened = await api.post(f"/api/review/campaigns/{campaign.id}/rounds", json={"level": level})
+    assert opened.status_code == 201, opened.text
+    return str(opened.json()["round_id"]), tokens
