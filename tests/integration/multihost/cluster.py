@@ -198,6 +198,14 @@ def children(pid: int, command: str) -> list[int]:
     return found
 
 
+def alive(pid: int) -> bool:
+    """Running (or stopped), not gone or a zombie waiting to be reaped."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 class Ingress(httpx.AsyncBaseTransport):
     """Sends each request to the service that serves its path, as the cluster's ingress does."""
 

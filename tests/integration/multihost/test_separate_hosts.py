@@ -21,10 +21,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from contracts import TOPICS
-from services.common.store import Doc, connect
+from services.common.store import Doc
 from tests.conftest import admin_login, demo_form, eventually, import_tree
 from tests.e2e.campaign_play import clip, run_level
 from tests.e2e.test_review_yanbian import (
@@ -34,8 +32,9 @@ from tests.e2e.test_review_yanbian import (
     prefecture_experts_xlsx,
     small_yanbian,
 )
-from tests.integration.multihost.cluster import Cluster, Ingress, Served, children, cluster_on
+from tests.integration.multihost.cluster import Cluster, Ingress, children, cluster_on
 from tests.integration.multihost.hosts import Host, Lan
+from tests.integration.multihost.transcode_jobs import frozen_mid_encode, holder, jobs, transcoded_events
 from zhengji.demo import tus_upload
 from zhengji.standin import StandIn, serving
 
@@ -66,10 +65,6 @@ class Site:
         self.marks: dict[str, int] = {}
         self.count = 0
 
-    @property
-    def transcoders(self) -> list[Served]:
-        return [s for s in self.cluster.served if s.service == "transcoder"]
-
     async def enter(self, school: str, group: str, mark: int, seconds: float = 3) -> str:
         """Register an entry and upload its work with tus; the submission id."""
         self.count += 1
@@ -99,62 +94,12 @@ class Site:
         for sid in sids:
             await eventually(partial(there, sid), timeout_s, f"{sid} in {stages}")
 
-    async def jobs(self, sids: list[str]) -> list[Doc]:
-        client = connect(self.cluster.infra.servers.mongodb_uri)
-        try:
-            jobs = client["zhengji_transcoder"]["jobs"]
-            return [j async for j in jobs.find({"payload.submission_id": {"$in": sids}})]
-        finally:
-            await client.close()
 
-    def host_of(self, job: Doc) -> Served:
-        """The transcoder process that held the job: a worker id is ``hostname:pid:nonce``."""
-        pid = int(job["worker"].split(":")[1])
-        return next(t for t in self.transcoders if t.proc.pid == pid)
-
-    async def frozen_mid_encode(self, sid: str) -> tuple[Served, list[int]]:
-        """Wait for the job's ffmpeg on whichever host runs it and freeze it (SIGSTOP): the job
-        is then certainly unfinished until the test acts. The host and the frozen pids."""
-
-        async def encoding() -> tuple[Served, list[int]] | None:
-            jobs = await self.jobs([sid])
-            if not jobs or jobs[0]["state"] != "running":
-                return None
-            holder = self.host_of(jobs[0])
-            pids = children(holder.proc.pid, "ffmpeg")
-            for pid in pids:
-                os.kill(pid, signal.SIGSTOP)
-            return (holder, pids) if pids else None
-
-        found: tuple[Served, list[int]] = await eventually(encoding, 60, f"{sid} encoding on some host")
-        return found
-
-
-def throughput(jobs: list[Doc]) -> float:
+def throughput(done: list[Doc]) -> float:
     """Jobs finished per minute, from the first claim to the last finish."""
-    start: datetime = min(j["started_at"] for j in jobs)
-    end: datetime = max(j["finished_at"] for j in jobs)
-    return 60 * len(jobs) / (end - start).total_seconds()
-
-
-async def transcoded_events(bootstrap: str, sid: str) -> int:
-    """``transcoded`` events on the topic for a submission (its key), read from start to end."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        topic = TOPICS["transcoded"]
-        await consumer.topics()  # loads the metadata that partitions_for_topic reads
-        parts = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
-        consumer.assign(parts)
-        await consumer.seek_to_beginning(*parts)
-        ends = await consumer.end_offsets(parts)
-        found = 0
-        while any([await consumer.position(p) < ends[p] for p in parts]):
-            for records in (await consumer.getmany(timeout_ms=1000)).values():
-                found += sum(r.key == sid.encode() for r in records)
-        return found
-    finally:
-        await consumer.stop()
+    start: datetime = min(j["started_at"] for j in done)
+    end: datetime = max(j["finished_at"] for j in done)
+    return 60 * len(done) / (end - start).total_seconds()
 
 
 async def test_a_campaign_runs_on_hosts_that_share_nothing_but_the_network(
@@ -200,7 +145,7 @@ async def play(site: Site, lan: Lan, hosts: dict[str, Host], platform: StandIn) 
     passed = await scale_out(site, hosts)
     passed.append(await cut_off(site, lan))
     cancelled = await site.enter(*CANCELLED, seconds=LONG_S)
-    (holder, frozen) = await site.frozen_mid_encode(cancelled)
+    (holder, frozen) = await frozen_mid_encode(site.cluster, cancelled)
     # Cancelled through tx1's API; the worker on its own host stops at its next lease renewal.
     assert (await site.api.post(f"/api/transcoder/jobs/{cancelled}/cancel")).status_code == 200
 
@@ -241,10 +186,10 @@ async def scale_out(site: Site, hosts: dict[str, Host]) -> list[str]:
     three = await site.enter_all(WHILE_SCALING[2:])
     scaled = [*while_starting, *three]
     await site.reach(scaled, {"awaiting_approval"})
-    by_host = Counter(site.host_of(j).host.name for j in await site.jobs(scaled))
+    by_host = Counter(holder(site.cluster, j).host.name for j in await jobs(site.cluster, scaled))
     # Each rate over a batch uploaded side by side (first claim to last finish); printed, not
     # asserted: two shared cores, and the one validator feeds the batch in turn.
-    one, three_rate = throughput(await site.jobs(first)), throughput(await site.jobs(three))
+    one, three_rate = throughput(await jobs(site.cluster, first)), throughput(await jobs(site.cluster, three))
     print(
         f"\ntranscode stage: 1 transcoder {one:.1f} jobs/min ({len(first)} jobs), "
         f"3 transcoders {three_rate:.1f} jobs/min ({len(three)} jobs); "
@@ -257,11 +202,11 @@ async def scale_out(site: Site, hosts: dict[str, Host]) -> list[str]:
 async def cut_off(site: Site, lan: Lan) -> str:
     """A transcoder host cut off mid-job: its lease runs out, another host does the job, once."""
     sid = await site.enter(*CUT_OFF, seconds=LONG_S)
-    cut, frozen = await site.frozen_mid_encode(sid)
+    cut, frozen = await frozen_mid_encode(site.cluster, sid)
     lan.cut(cut.host)
     await site.reach([sid], {"awaiting_approval"})
-    (job,) = await site.jobs([sid])
-    assert job["state"] == "done" and site.host_of(job) is not cut
+    (job,) = await jobs(site.cluster, [sid])
+    assert job["state"] == "done" and holder(site.cluster, job) is not cut
     assert await transcoded_events(site.cluster.infra.servers.kafka_bootstrap, sid) == 1
     await cut.stop(signal.SIGKILL)  # the host is gone for good
     for pid in frozen:
