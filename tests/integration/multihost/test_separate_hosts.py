@@ -60,8 +60,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 class Site:
     """The campaign admin at the site's address, and the cluster behind it."""
 
-    def __init__(self, api: httpx.AsyncClient, cid: str, cluster: Cluster, tmp: Path) -> None:
-        self.api, self.cid, self.cluster, self.tmp = api, cid, cluster, tmp
+    def __init__(
+        self, api: httpx.AsyncClient, ingress: Ingress, cid: str, cluster: Cluster, tmp: Path
+    ) -> None:
+        self.api, self.ingress, self.cid, self.cluster, self.tmp = api, ingress, cid, cluster, tmp
         self.marks: dict[str, int] = {}
         self.count = 0
 
@@ -128,7 +130,7 @@ async def test_a_campaign_runs_on_hosts_that_share_nothing_but_the_network(
                 definition = small_yanbian("multihost", platform)
                 made = await api.post("/api/campaigns", json={"definition_yaml": definition})
                 assert made.status_code == 201, made.text
-                site = Site(api, "multihost", cluster, tmp_path)
+                site = Site(api, ingress, "multihost", cluster, tmp_path)
                 with capsys.disabled():
                     await play(site, lan, hosts, platform)
         except BaseException:
@@ -145,8 +147,9 @@ async def play(site: Site, lan: Lan, hosts: dict[str, Host], platform: StandIn) 
     passed = await scale_out(site, hosts)
     passed.append(await cut_off(site, lan))
     cancelled = await site.enter(*CANCELLED, seconds=LONG_S)
-    (holder, frozen) = await frozen_mid_encode(site.cluster, cancelled)
-    # Cancelled through tx1's API; the worker on its own host stops at its next lease renewal.
+    runs_it, frozen = await frozen_mid_encode(site.cluster, cancelled)
+    # Cancelled through one transcoder's API; the worker that runs it, on its own host (maybe
+    # another), stops at its next lease renewal.
     assert (await site.api.post(f"/api/transcoder/jobs/{cancelled}/cancel")).status_code == 200
 
     for sid in passed:
@@ -171,7 +174,7 @@ async def play(site: Site, lan: Lan, hosts: dict[str, Host], platform: StandIn) 
     assert received == {"多机作品1": 2, "多机作品4": 2}  # the awarded two, on both platforms
 
     async def killed() -> bool:  # the cancelled job's ffmpeg, on its own host
-        return not set(frozen) & set(children(holder.proc.pid, "ffmpeg"))
+        return not set(frozen) & set(children(runs_it.proc.pid, "ffmpeg"))
 
     await eventually(killed, 30, "the cancelled job's ffmpeg killed")
 
@@ -204,6 +207,9 @@ async def cut_off(site: Site, lan: Lan) -> str:
     sid = await site.enter(*CUT_OFF, seconds=LONG_S)
     cut, frozen = await frozen_mid_encode(site.cluster, sid)
     lan.cut(cut.host)
+    # The ingress stops sending the transcoder's API there, as a Service drops an unready pod.
+    live = next(s for s in site.cluster.served if s.service == "transcoder" and s is not cut)
+    site.ingress.routes["/api/transcoder"] = live.url
     await site.reach([sid], {"awaiting_approval"})
     (job,) = await jobs(site.cluster, [sid])
     assert job["state"] == "done" and holder(site.cluster, job) is not cut
