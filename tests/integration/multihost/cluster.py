@@ -12,9 +12,8 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,37 +22,10 @@ import httpx
 from tests.conftest import ADMIN_PASSWORD, eventually
 from tests.integration.blobs.conftest import CREDENTIALS, new_bucket
 from tests.integration.multihost.hosts import Host
+from tests.integration.s3_server import s3_server
 from zhengji.embedded import EmbeddedServers, _die_with_parent, free_port
 
 ZHENGJI = str(Path(sys.executable).with_name("zhengji"))
-
-
-@contextmanager
-def s3_server(host: Host, log: Path) -> Iterator[str]:
-    """moto's S3 server on ``host``'s address; yields its endpoint."""
-    port = free_port()
-    with log.open("ab") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", host.address, "-p", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent,
-        )
-    endpoint = f"http://{host.address}:{port}"
-    deadline = time.monotonic() + 30
-    try:
-        while True:
-            try:
-                httpx.get(f"{endpoint}/moto-api/", timeout=1).raise_for_status()
-                break
-            except httpx.HTTPError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("moto's S3 server did not start") from None
-                time.sleep(0.05)
-        yield endpoint
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 @dataclass
@@ -174,7 +146,7 @@ async def cluster_on(host: Host, root: Path) -> AsyncIterator[Cluster]:
     servers = EmbeddedServers(root / "infra", host=host.address)
     await servers.astart()
     try:
-        with s3_server(host, root / "infra" / "s3.log") as endpoint:
+        with s3_server(host.address, root / "infra" / "s3.log") as endpoint:
             cluster = Cluster(Infra(servers, endpoint), root, settings=dict(QUICK))
             try:
                 yield cluster
