@@ -31,12 +31,10 @@ from contracts import (
     CAMPAIGN_TOPIC,
     TOPICS,
     CampaignDefined,
-    dlq_topic,
 )
 from contracts.campaign import Campaign
 from services.common.blob_stores import open_blob_store
 from services.common.blobs import BlobStore
-from services.common.bus import all_topics, ensure_topics
 from services.common.log import configure_logging
 from services.common.settings import Settings
 from services.common.store import Doc, connect
@@ -116,8 +114,6 @@ async def main(count: int, seconds: float) -> None:
         )
         refs = await make_inputs(tmp, blobs, count, seconds)
         bootstrap = cluster.infra.servers.kafka_bootstrap
-        # The topics as a service makes them at start: a publish first would auto-create one.
-        await ensure_topics(bootstrap, [*all_topics(), CAMPAIGN_TOPIC, dlq_topic(CAMPAIGN_TOPIC)])
         producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
         await producer.start()
         spec = campaign()

@@ -177,7 +177,10 @@ def test_compose_commented_gpu_block_is_valid_when_uncommented() -> None:
 def test_compose_services_kafka_mongo_and_minio() -> None:
     compose = _compose()
     services = compose["services"]
-    assert set(services) == {"kafka", "mongo", "minio", "minio-init", "nginx", *SERVICES}
+    assert set(services) == {"kafka", "mongo", "minio", "minio-init", "nginx", "topics", *SERVICES}
+    assert services["topics"]["command"] == ["admin", "topics", "apply"]
+    for svc in SERVICES:  # the services make no topics: they start once the declaration is applied
+        assert services[svc]["depends_on"]["topics"] == {"condition": "service_completed_successfully"}
 
     for svc in SERVICES:
         spec = services[svc]

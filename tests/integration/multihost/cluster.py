@@ -108,6 +108,7 @@ class Cluster:
             "ZHENGJI_HTTP_HOST": host.address,
             "ZHENGJI_HTTP_PORT": str(port),
             "ZHENGJI_ADMIN_PASSWORD": ADMIN_PASSWORD,
+            "ZHENGJI_PUBLIC_BASE_URL": url,  # a test that has one public origin says so in extra
             **self.settings,
             **extra,
         }
@@ -147,7 +148,17 @@ async def cluster_on(host: Host, root: Path) -> AsyncIterator[Cluster]:
     await servers.astart()
     try:
         with s3_server(host.address, root / "infra" / "s3.log") as endpoint:
-            cluster = Cluster(Infra(servers, endpoint), root, settings=dict(QUICK))
+            infra = Infra(servers, endpoint)
+            # As an operator does before the services start: the services make no topics.
+            topics = await asyncio.create_subprocess_exec(
+                ZHENGJI, "admin", "topics", "apply",
+                env={**os.environ, **infra.env()},
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+            )  # fmt: skip
+            said, _ = await asyncio.wait_for(topics.communicate(), 60)
+            assert topics.returncode == 0, said.decode(errors="replace")
+            cluster = Cluster(infra, root, settings=dict(QUICK))
             try:
                 yield cluster
             finally:
