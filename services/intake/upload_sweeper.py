@@ -48,7 +48,8 @@ def _remove_orphans(folder: Path, known: set[str]) -> int:
     removed = 0
     cutoff = time.time() - ORPHAN_AGE_S
     for path in folder.iterdir() if folder.exists() else []:
-        if path.name not in known and path.stat().st_mtime < cutoff:
+        # <upload id>, or <upload id>.<part> for the tail of an upload onto S3
+        if path.name.split(".")[0] not in known and path.stat().st_mtime < cutoff:
             path.unlink(missing_ok=True)
             removed += 1
     return removed
