@@ -22,14 +22,12 @@ from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
 from pymongo import ASCENDING, ReturnDocument
-from pymongo.asynchronous.client_session import AsyncClientSession
 
-from contracts import BlobRef
-from services.common.blobs import URI_PREFIX
 from services.common.errors import ServiceError
 from services.common.metrics import UPLOAD_BYTES
 from services.intake import partials
 from services.intake.block_writer import BlockWriter
+from services.intake.upload_finish import finish_upload
 from services.intake.upload_parts import PartedUploads, stored
 from services.intake.upload_rules import too_large
 
@@ -39,10 +37,6 @@ if TYPE_CHECKING:
 LEASE_S = 30.0
 CHECKPOINT_EVERY_S = 10.0
 WRITE_BLOCK = 1 << 20  # bytes hashed and written per thread hop
-
-
-class AlreadyFinished(Exception):
-    """Another request (or the sweeper) finished this upload first."""
 
 
 def offset_error(status: int, zh: str, en: str, offset: int) -> ServiceError:
@@ -273,72 +267,7 @@ class UploadStore:
 
     async def finish(self, uid: str) -> dict[str, Any]:
         """Attach a fully received upload to its submission, once; safe to call again."""
-        doc = await self.uploads.find_one({"_id": uid})
-        if doc is None or doc["state"] == "done":
-            return doc or {}
-        if not await self._adopt(doc):
-            await self._done(uid, None, error="文件数据丢失，请重新上传 / the file's bytes were lost")
-            raise ServiceError(410, "文件数据丢失，请重新上传", "the file's bytes were lost; upload it again")
-        ref = BlobRef(
-            uri=URI_PREFIX + doc["sha256"],
-            sha256=doc["sha256"],
-            size=doc["length"],
-            media_type=doc["media_type"],
-        )
-        from services.intake.attach import attach
-
-        try:
-            version = await attach(self.svc, doc, ref, self._mark_done(uid, ref))
-        except AlreadyFinished:
-            return await self.uploads.find_one({"_id": uid}) or {}
-        except ServiceError as exc:
-            await self._done(uid, ref, error=f"{exc.zh} / {exc.en}")
-            raise
-        return {
-            **doc,
-            "state": "done",
-            "offset": doc["length"],
-            "blob": ref.model_dump(mode="json"),
-            "version": version,
-        }
-
-    async def _adopt(self, doc: dict[str, Any]) -> bool:
-        """Make the received bytes the blob ``doc["sha256"]`` (set here when read back from S3)."""
-        if self.parted is not None and "multipart" in doc:
-            doc["sha256"] = await self.parted.finish(doc)
-            return doc["sha256"] is not None
-        return await self.svc.deps.blobs.adopt(self.path(doc["_id"]), doc["sha256"], doc["media_type"])
-
-    def _mark_done(self, uid: str, ref: BlobRef) -> "Any":
-        async def writes(session: AsyncClientSession) -> None:
-            done = await self.uploads.update_one(
-                {"_id": uid, "state": "finishing"},
-                {
-                    "$set": {
-                        "state": "done",
-                        "blob": ref.model_dump(mode="json"),
-                        "updated_at": datetime.now(UTC),
-                    }
-                },
-                session=session,
-            )
-            if done.matched_count != 1:
-                raise AlreadyFinished(uid)
-
-        return writes
-
-    async def _done(self, uid: str, ref: BlobRef | None, error: str) -> None:
-        await self.uploads.update_one(
-            {"_id": uid},
-            {
-                "$set": {
-                    "state": "done",
-                    "blob": ref.model_dump(mode="json") if ref else None,
-                    "error": error,
-                    "updated_at": datetime.now(UTC),
-                }
-            },
-        )
+        return await finish_upload(self, uid)
 
     async def terminate(self, doc: dict[str, Any]) -> None:
         self._digests.pop(doc["_id"], None)

@@ -1,48 +1,25 @@
 """Both blob backends, each a fresh store per test: a directory, and a bucket on moto's standalone
 S3 server (a real S3 protocol server on loopback, started once for the session)."""
 
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
-import httpx
 import pytest
 
 from services.common.blob_stores import open_blob_store
 from services.common.blobs import BlobStore
 from services.common.settings import Settings
-from zhengji.embedded import free_port
+from tests.integration.blobs.moto_server import moto_server
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1"}
 
 
 @pytest.fixture(scope="session")
 def s3_endpoint() -> Iterator[str]:
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    try:
-        while True:
-            try:
-                httpx.get(f"{endpoint}/moto-api/", timeout=1).raise_for_status()
-                break
-            except httpx.HTTPError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("moto's S3 server did not start") from None
-                time.sleep(0.05)
+    with moto_server() as endpoint:
         yield endpoint
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def s3_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, endpoint: str, bucket: str) -> Settings:
