@@ -7,10 +7,12 @@ call (``put``) or one writer object, with no upload id to keep, so these calls g
 aiobotocore (docs/decisions/0014-tus-onto-multipart.md); copying, reading and deleting the
 finished object stay on obstore. Any fault of the store is :class:`BlobUnavailable`."""
 
+import asyncio
 import hashlib
 import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
 from typing import Any
 
 import obstore
@@ -22,6 +24,10 @@ from obstore.store import S3Store
 
 from services.common.blob_s3 import PART_BYTES
 from services.common.blobs import BlobUnavailable, blob_key
+
+# A client costs 30-150 ms to make (botocore builds it from its service model): one is kept while
+# parts arrive, and closed once none has come for this long.
+CLIENT_LINGER_S = 60.0
 
 
 @contextmanager
@@ -60,17 +66,49 @@ class S3Parts:
         )
         self.region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
         self.session = get_session()
+        self._lock = asyncio.Lock()
+        self._opened: Any = None  # the client's context manager while a client is open
+        self._s3: Any = None
+        self._users = 0
+        self._closer: asyncio.Task[None] | None = None
 
     def _full(self, key: str) -> str:
         return f"{self.prefix}/{key}" if self.prefix else key
 
     @asynccontextmanager
     async def _client(self, key: str) -> AsyncIterator[Any]:
-        # One client per call: a part is 8 MiB, so its set-up (a few ms) is noise, and nothing
-        # has to be closed when the service stops.
         with unavailable_on_error(key):
-            async with self.session.create_client("s3", region_name=self.region, config=self.config) as s3:
-                yield s3
+            async with self._lock:
+                closer, self._closer = self._closer, None
+                if closer is not None:  # taken up again before it closed
+                    closer.cancel()
+                if self._s3 is None:
+                    self._opened = self.session.create_client(
+                        "s3", region_name=self.region, config=self.config
+                    )
+                    self._s3 = await self._opened.__aenter__()
+                self._users += 1
+            try:
+                yield self._s3
+            finally:
+                self._users -= 1
+                if self._users == 0:
+                    self._closer = asyncio.create_task(self._close_when_idle())
+
+    async def _close_when_idle(self) -> None:
+        try:
+            await asyncio.sleep(CLIENT_LINGER_S)
+        except asyncio.CancelledError:
+            if self._closer is not asyncio.current_task():
+                return  # in use again: keep it
+            await self._close()  # the loop is ending
+            raise
+        await self._close()
+
+    async def _close(self) -> None:
+        opened, self._opened, self._s3, self._closer = self._opened, None, None, None
+        if opened is not None:
+            await opened.__aexit__(None, None, None)
 
     async def create(self, key: str, media_type: str) -> str:
         """Begin a multipart upload to ``key``; its id, to be kept by the caller."""
@@ -80,12 +118,14 @@ class S3Parts:
             )
         return str(began["UploadId"])
 
-    async def put_part(self, key: str, upload_id: str, number: int, data: bytes) -> str:
-        """Store part ``number`` (1-based; sending it again replaces it); its ETag."""
+    async def put_part(self, key: str, upload_id: str, number: int, source: Path) -> str:
+        """Store the file ``source`` as part ``number`` (1-based; sending it again replaces it);
+        its ETag. Streamed from the file: the part is never whole in memory."""
         async with self._client(key) as s3:
-            done = await s3.upload_part(
-                Bucket=self.bucket, Key=self._full(key), UploadId=upload_id, PartNumber=number, Body=data
-            )
+            with source.open("rb") as body:
+                done = await s3.upload_part(
+                    Bucket=self.bucket, Key=self._full(key), UploadId=upload_id, PartNumber=number, Body=body
+                )
         return str(done["ETag"])
 
     async def complete(self, key: str, upload_id: str, parts: list[tuple[int, str]]) -> bool:

@@ -51,9 +51,7 @@ class PartedUploads:
         same part again later (the same number replaces it)."""
         number = len(multipart["parts"]) + 1
         spool = self.spool(uid, multipart)
-        data = await asyncio.to_thread(spool.read_bytes)
-        etag = await self.parts.put_part(multipart["key"], multipart["upload_id"], number, data)
-        del data
+        etag = await self.parts.put_part(multipart["key"], multipart["upload_id"], number, spool)
         now = datetime.now(UTC)
         await self.uploads.update_one(
             {"_id": uid, "state": "receiving"},

@@ -106,16 +106,27 @@ async def assert_stored_whole(admin: httpx.AsyncClient, bucket: Bucket, sid: str
     assert bucket.multipart_uploads() == []
 
 
+@pytest.mark.parametrize(
+    ("size", "patch"),
+    [
+        (17 * MIB + 5, 3 * MIB),  # parts end in the middle of PATCHes; a short last part
+        (16 * MIB, 8 * MIB),  # the pages' PATCH size: every PATCH ends a part, so does the file
+    ],
+)
 async def test_a_large_upload_goes_into_the_bucket_whole_in_parts(
-    admin: httpx.AsyncClient, bucket: Bucket, s3_intake_settings: Settings, tmp_path: Path
+    admin: httpx.AsyncClient,
+    bucket: Bucket,
+    s3_intake_settings: Settings,
+    tmp_path: Path,
+    size: int,
+    patch: int,
 ) -> None:
     sid = await entry(admin)
-    source = random_file(tmp_path / "clip.mp4", 17 * MIB + 5)
-    # 3 MiB PATCHes: parts (8 MiB) end in the middle of requests, not at their ends.
+    source = random_file(tmp_path / "clip.mp4", size)
     uploader = tus_client(admin).uploader(
-        file_path=str(source), chunk_size=3 * MIB, metadata={"submission_id": sid, "filename": "c.mp4"}
+        file_path=str(source), chunk_size=patch, metadata={"submission_id": sid, "filename": "c.mp4"}
     )
-    await asyncio.to_thread(uploader.upload, 9 * MIB)
+    await asyncio.to_thread(uploader.upload, -(-8 * MIB // patch) * patch)  # past the first part
     (pending,) = bucket.multipart_uploads()
     parts = bucket.s3.list_parts(Bucket=bucket.name, Key=pending["Key"], UploadId=pending["UploadId"])
     assert [p["Size"] for p in parts["Parts"]] == [8 * MIB], "a full part went up before the end"
