@@ -237,8 +237,8 @@ class UploadStore:
             # A dropped connection or a shutdown ends up here too: keep what arrived.
             intact = False
             with contextlib.suppress(Exception):
-                if buffer:
-                    await writer.put(bytes(buffer))
+                if buffer:  # (on S3, never past a full part whose sending failed: it goes first)
+                    await writer.put(bytes(buffer[: room()]))
                 await writer.drain()
                 await asyncio.to_thread(partials.checkpoint, f)
                 intact = True

@@ -18,6 +18,7 @@ from services.common.settings import Settings
 from services.common.store import connect
 from tests.conftest import admin_login, eventually, import_tree
 from tests.integration.blobs.conftest import CREDENTIALS, new_bucket
+from tests.integration.blobs.cuttable_link import cuttable_link
 from tests.integration.intake.conftest import Intake, create_tiny, register, tus_client
 
 MIB = 1 << 20
@@ -56,15 +57,19 @@ def bucket(s3_endpoint: str) -> Bucket:
     return Bucket(s3_endpoint)
 
 
-@pytest.fixture
-def s3_intake_settings(
-    settings: Settings, bucket: Bucket, s3_endpoint: str, monkeypatch: pytest.MonkeyPatch
-) -> Settings:
-    for name, value in {**CREDENTIALS, "AWS_ENDPOINT_URL": s3_endpoint}.items():
+def on_s3(settings: Settings, bucket: Bucket, endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    for name, value in {**CREDENTIALS, "AWS_ENDPOINT_URL": endpoint}.items():
         monkeypatch.setenv(name, value)
     return settings.model_copy(
         update={"blob_url": f"s3://{bucket.name}/{PREFIX}", "blob_retry_timeout_s": 2.0, "tus_sweep_s": 0.3}
     )
+
+
+@pytest.fixture
+def s3_intake_settings(
+    settings: Settings, bucket: Bucket, s3_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
+    return on_s3(settings, bucket, s3_endpoint, monkeypatch)
 
 
 @pytest.fixture
@@ -188,3 +193,49 @@ async def test_an_expired_upload_has_its_multipart_upload_aborted(
     await eventually(aborted, 30, "the sweeper aborting the expired upload's multipart upload")
     assert (await admin.head(uploader.url, headers=TUS)).status_code == 404
     assert list((s3_intake_settings.data_dir / "blob-scratch" / "tus").iterdir()) == []
+
+
+async def test_an_upload_goes_on_after_the_store_was_away(
+    settings: Settings, bucket: Bucket, s3_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    async with cuttable_link(s3_endpoint) as link:
+        service = Intake(on_s3(settings, bucket, f"http://127.0.0.1:{link.port}", monkeypatch))
+        await service.start()
+        try:
+            async with httpx.AsyncClient(base_url=service.url, timeout=60) as admin:
+                await admin_login(admin)
+                await import_tree(admin)
+                sid = await entry(admin)
+                source = random_file(tmp_path / "clip.mp4", 12 * MIB)
+                uploader = tus_client(admin).uploader(
+                    file_path=str(source),
+                    chunk_size=3 * MIB,
+                    metadata={"submission_id": sid, "filename": "c.mp4"},
+                )
+                await asyncio.to_thread(uploader.upload, 6 * MIB)
+                assert uploader.url is not None
+
+                link.cut()
+                # 6 MiB to 10 bytes past 8 MiB: the first part is full and cannot be sent now; the
+                # 10 bytes after it are dropped (a part's spool never holds more than the part).
+                refused = await admin.patch(
+                    uploader.url,
+                    content=source.read_bytes()[6 * MIB : 8 * MIB + 10],
+                    headers={
+                        **TUS,
+                        "Upload-Offset": str(6 * MIB),
+                        "Content-Type": "application/offset+octet-stream",
+                    },
+                )
+                assert refused.status_code == 503, refused.text
+                head = await admin.head(uploader.url, headers=TUS)
+                assert int(head.headers["Upload-Offset"]) == 8 * MIB, "the bytes received are kept"
+
+                link.restore()
+                again = await asyncio.to_thread(
+                    tus_client(admin).uploader, file_path=str(source), chunk_size=3 * MIB, url=uploader.url
+                )
+                await asyncio.to_thread(again.upload)
+                await assert_stored_whole(admin, bucket, sid, source)
+        finally:
+            await service.stop()
