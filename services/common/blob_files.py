@@ -87,6 +87,9 @@ class FileBlobStore:
 
         return await asyncio.to_thread(move)
 
+    def parts(self) -> None:
+        return None
+
     async def put_tree(self, directory: Path, prefix: str) -> None:
         final = self.root / prefix
         final.parent.mkdir(parents=True, exist_ok=True)

@@ -23,6 +23,7 @@ from contracts import BlobRef
 from services.common.blobs import (
     URI_PREFIX,
     BlobUnavailable,
+    PartUploads,
     StoredObject,
     blob_key,
     file_sha256,
@@ -50,6 +51,7 @@ class S3BlobStore:
         self.scratch_max_bytes = scratch_max_bytes
         self.public_url = public_url.rstrip("/") if public_url else None
         self.tmp = self.work_dir("tmp")
+        self._parts: PartUploads | None = None
 
     # Like FileBlobStore.work_dir in shape only: here scratch is local disk beside the bucket.
     def work_dir(self, name: str) -> Path:
@@ -59,6 +61,14 @@ class S3BlobStore:
 
     def file_path(self, key: str) -> Path | None:
         return None
+
+    def parts(self) -> PartUploads:
+        if self._parts is None:
+            # Imported here: aiobotocore takes half a second to import, and only intake needs it.
+            from services.common.blob_multipart import S3Parts
+
+            self._parts = S3Parts(self.store)
+        return self._parts
 
     async def exists(self, sha256: str) -> bool:
         key = blob_key(sha256)

@@ -87,6 +87,25 @@ class StoredObject:
     modified: datetime
 
 
+class PartUploads(Protocol):
+    """Multipart uploads kept by id across processes (S3): where a tus upload's bytes go as they
+    arrive. ``key`` is a staging object below the store's root, not a blob."""
+
+    part_bytes: int
+
+    async def create(self, key: str, media_type: str) -> str: ...
+
+    async def put_part(self, key: str, upload_id: str, number: int, source: Path) -> str: ...
+
+    async def complete(self, key: str, upload_id: str, parts: list[tuple[int, str]]) -> bool: ...
+
+    async def abort(self, key: str, upload_id: str) -> None: ...
+
+    async def sha256(self, key: str) -> str: ...
+
+    async def adopt(self, key: str, sha256: str) -> bool: ...
+
+
 class BlobStore(Protocol):
     async def put_stream(
         self, chunks: AsyncIterable[bytes], media_type: str, max_bytes: int | None = None
@@ -101,6 +120,11 @@ class BlobStore(Protocol):
     async def adopt(self, source: Path, sha256: str, media_type: str) -> bool:
         """Store (moving) a file whose sha256 the caller computed while receiving it (a tus
         upload); False when neither it nor a stored copy of those bytes exists."""
+        ...
+
+    def parts(self) -> PartUploads | None:
+        """Where a resumable upload's parts go as they arrive (S3), or None: it is received into
+        a local partial file and :meth:`adopt`-ed when complete (a directory)."""
         ...
 
     async def put_tree(self, directory: Path, prefix: str) -> None:

@@ -1,7 +1,9 @@
 """Resumable uploads: partial files under the blob directory, their offsets in the store.
 
 One document per upload (``uploads``) holds what tus needs (length, offset, expiry) and what
-intake needs (submission, material, file name). Bytes go to ``<blobs>/tus/<upload id>``. One
+intake needs (submission, material, file name). Bytes go to ``<blobs>/tus/<upload id>``; on
+S3, into a multipart upload part by part, the bytes past the last part spooled locally
+(``upload_parts``, docs/decisions/0014-tus-onto-multipart.md). One
 PATCH at a time writes an upload (a lease in the document); its offset is recorded at every
 checkpoint and when the request ends, however it ends, so a dropped connection or a restart
 resumes from the last recorded byte. The last byte moves the file into the content-addressed
@@ -11,6 +13,7 @@ the primary work, exactly as ``record_upload`` does for a plain PUT."""
 import asyncio
 import contextlib
 import hashlib
+import sys
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -19,14 +22,13 @@ from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
 from pymongo import ASCENDING, ReturnDocument
-from pymongo.asynchronous.client_session import AsyncClientSession
 
-from contracts import BlobRef
-from services.common.blobs import URI_PREFIX
 from services.common.errors import ServiceError
 from services.common.metrics import UPLOAD_BYTES
 from services.intake import partials
 from services.intake.block_writer import BlockWriter
+from services.intake.upload_finish import finish_upload
+from services.intake.upload_parts import PartedUploads, stored
 from services.intake.upload_rules import too_large
 
 if TYPE_CHECKING:
@@ -35,10 +37,6 @@ if TYPE_CHECKING:
 LEASE_S = 30.0
 CHECKPOINT_EVERY_S = 10.0
 WRITE_BLOCK = 1 << 20  # bytes hashed and written per thread hop
-
-
-class AlreadyFinished(Exception):
-    """Another request (or the sweeper) finished this upload first."""
 
 
 def offset_error(status: int, zh: str, en: str, offset: int) -> ServiceError:
@@ -50,8 +48,11 @@ class UploadStore:
         self.svc = svc
         self.uploads = svc.db["uploads"]
         self.dir = svc.deps.blobs.work_dir("tus")
-        # upload id -> (offset, sha256 state): valid only while it matches the recorded offset.
-        self._digests: dict[str, tuple[int, hashlib._Hash]] = {}
+        parts = svc.deps.blobs.parts()
+        self.parted = PartedUploads(parts, self.uploads, self.dir, LEASE_S) if parts else None
+        # upload id -> (offset, sha256 state, whether it hashed every byte from the first): valid
+        # only while it matches the recorded offset.
+        self._digests: dict[str, tuple[int, hashlib._Hash, bool]] = {}
 
     async def setup(self) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -60,6 +61,12 @@ class UploadStore:
 
     def path(self, upload_id: str) -> Path:
         return self.dir / upload_id
+
+    def spool(self, doc: dict[str, Any]) -> Path:
+        """The local file of the bytes not yet in the store: all of them on a directory."""
+        if self.parted is not None and "multipart" in doc:
+            return self.parted.spool(doc["_id"], doc["multipart"])
+        return self.path(doc["_id"])
 
     async def create(self, **fields: Any) -> dict[str, Any]:
         now = datetime.now(UTC)
@@ -73,8 +80,10 @@ class UploadStore:
             "updated_at": now,
             "expires_at": now + timedelta(seconds=self.svc.settings.tus_expiry_s),
         }
+        if self.parted is not None:
+            doc["multipart"] = await self.parted.begin(doc["_id"], fields["media_type"])
         await self.uploads.insert_one(doc)
-        await asyncio.to_thread(partials.prepare, self.path(doc["_id"]), 0)
+        await asyncio.to_thread(partials.prepare, self.spool(doc), 0)
         return doc
 
     async def get(self, upload_id: str) -> dict[str, Any]:
@@ -91,10 +100,10 @@ class UploadStore:
         """The offset a client may resume from (HEAD). Read only: a PATCH may be writing."""
         if doc["state"] != "receiving":
             return int(doc["length"])
-        size = await asyncio.to_thread(partials.size, self.path(doc["_id"]))
-        return min(size, int(doc["offset"]))
+        size = await asyncio.to_thread(partials.size, self.spool(doc))
+        return min(stored(doc) + size, int(doc["offset"]))
 
-    async def _take(self, doc: dict[str, Any]) -> int:
+    async def _take(self, doc: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """Lease the upload to this request and make its file hold exactly the recorded bytes."""
         now = datetime.now(UTC)
         leased = await self.uploads.find_one_and_update(
@@ -113,13 +122,13 @@ class UploadStore:
                 "another request is writing this upload",
                 doc["offset"],
             )
-        recorded = int(leased["offset"])
+        recorded, base = int(leased["offset"]), stored(leased)
         # Only the lease holder touches the file: bytes past the offset (a crash mid-request) go.
-        size = await asyncio.to_thread(partials.prepare, self.path(doc["_id"]), recorded)
-        if size < recorded:  # the machine lost unflushed bytes: resume from what is there
+        size = base + await asyncio.to_thread(partials.prepare, self.spool(leased), recorded - base)
+        if size < recorded:  # the machine (or the host) lost the bytes: resume from what is there
             await self.uploads.update_one({"_id": doc["_id"]}, {"$set": {"offset": size}})
             self._digests.pop(doc["_id"], None)
-        return size
+        return size, leased
 
     async def _release(self, uid: str) -> None:
         await self.uploads.update_one({"_id": uid}, {"$set": {"lease_until": None}})
@@ -131,7 +140,7 @@ class UploadStore:
         uid, length = doc["_id"], int(doc["length"])
         if doc["state"] != "receiving":
             raise offset_error(409, "该文件已上传完成", "this upload is already complete", length)
-        current = await self._take(doc)
+        current, leased = await self._take(doc)
         try:
             if offset != current:
                 raise offset_error(
@@ -142,45 +151,76 @@ class UploadStore:
                 )
             if declared is not None and offset + declared > length:
                 raise too_large(length, offset + declared)
-            digest = await self._digest(uid, offset)
+            digest, whole = await self._digest(leased, offset)
         except BaseException:
             await self._release(uid)
             raise
-        written = await self._write(uid, offset, length, digest, chunks)  # releases the lease
+        written = await self._write(leased, offset, digest, whole, chunks)  # releases the lease
         if written < length:
             return {**doc, "offset": written}
+        # A digest of only the bytes since a restart (S3): finish() reads the object back.
+        sha256 = digest.hexdigest() if whole else None
         await self.uploads.update_one(
             {"_id": uid, "state": "receiving"},
-            {"$set": {"state": "finishing", "sha256": digest.hexdigest(), "updated_at": datetime.now(UTC)}},
+            {"$set": {"state": "finishing", "sha256": sha256, "updated_at": datetime.now(UTC)}},
         )
         self._digests.pop(uid, None)
         return await self.finish(uid)
 
-    async def _digest(self, uid: str, offset: int) -> "hashlib._Hash":
-        cached = self._digests.get(uid)
+    async def _digest(self, doc: dict[str, Any], offset: int) -> tuple["hashlib._Hash", bool]:
+        """The sha256 state at ``offset``, and whether it covers every byte from the first."""
+        cached = self._digests.get(doc["_id"])
         if cached is not None and cached[0] == offset:
-            return cached[1]
-        return await asyncio.to_thread(partials.rehash, self.path(uid), offset)
+            return cached[1], cached[2]
+        if stored(doc) > 0:  # the first bytes are in parts the store cannot give back before the end
+            return hashlib.sha256(), False
+        return await asyncio.to_thread(partials.rehash, self.spool(doc), offset), True
 
     async def _write(
-        self, uid: str, offset: int, length: int, digest: "hashlib._Hash", chunks: AsyncIterator[bytes]
+        self,
+        doc: dict[str, Any],
+        offset: int,
+        digest: "hashlib._Hash",
+        whole: bool,
+        chunks: AsyncIterator[bytes],
     ) -> int:
-        """Stream the body to the file; record the offset at checkpoints and at the end, always."""
-        f = await asyncio.to_thread(partials.open_at, self.path(uid), offset)
+        """Stream the body to the file (on S3: part by part into the store); record the offset at
+        checkpoints and at the end, always."""
+        uid, length = doc["_id"], int(doc["length"])
+        multipart = doc.get("multipart") if self.parted is not None else None
+        spool = self.spool(doc)
+        f = await asyncio.to_thread(partials.open_at, spool, offset - stored(doc))
         writer = BlockWriter(f, digest, offset)
         recorded, last = offset, time.monotonic()
         buffer = bytearray()
         overflow = False
+
+        def room() -> int:
+            """Bytes until the part being spooled is full (no parts on a directory)."""
+            if multipart is None or self.parted is None:
+                return sys.maxsize
+            return int(multipart["stored"]) + self.parted.part_bytes - writer.queued
+
         try:
+            if self.parted and multipart and room() == 0 and offset < length:  # its sending failed last time
+                f, spool, writer, multipart = await self.parted.next_part(uid, multipart, f, spool, writer)
             async for chunk in chunks:
                 if writer.queued + len(buffer) + len(chunk) > length:
                     overflow = True
                     break
                 buffer += chunk
                 UPLOAD_BYTES.inc(len(chunk))
-                if len(buffer) >= WRITE_BLOCK:
-                    await writer.put(bytes(buffer))
-                    buffer.clear()
+                while buffer and len(buffer) >= min(WRITE_BLOCK, room()):
+                    block = min(len(buffer), room())
+                    await writer.put(bytes(buffer[:block]))
+                    del buffer[:block]
+                    if room() == 0 and writer.queued < length:
+                        assert self.parted is not None and multipart is not None
+                        f, spool, writer, multipart = await self.parted.next_part(
+                            uid, multipart, f, spool, writer
+                        )
+                        recorded, last = writer.written, time.monotonic()
+                        continue
                     due = time.monotonic() - last > CHECKPOINT_EVERY_S
                     if due or writer.queued - recorded >= self.svc.settings.tus_checkpoint_bytes:
                         # Without fdatasync: a crashed process leaves its bytes in the page cache, and
@@ -189,19 +229,23 @@ class UploadStore:
                         await asyncio.to_thread(partials.flush, f)
                         await self._record(uid, written, renew=True)
                         recorded, last = written, time.monotonic()
+            if self.parted and multipart and not overflow and writer.queued + len(buffer) == length:
+                await writer.put(bytes(buffer))  # the last part, which may be short
+                buffer.clear()
+                await self.parted.last_part(uid, multipart, f, writer)
         finally:
             # A dropped connection or a shutdown ends up here too: keep what arrived.
             intact = False
             with contextlib.suppress(Exception):
-                if buffer:
-                    await writer.put(bytes(buffer))
+                if buffer:  # (on S3, never past a full part whose sending failed: it goes first)
+                    await writer.put(bytes(buffer[: room()]))
                 await writer.drain()
                 await asyncio.to_thread(partials.checkpoint, f)
                 intact = True
             with contextlib.suppress(Exception):
                 await self._record(uid, writer.written, renew=False)
             if intact:
-                self._digests[uid] = (writer.written, digest)
+                self._digests[uid] = (writer.written, writer.digest, whole)
             else:  # a write failed: the next PATCH recomputes the digest from the file
                 self._digests.pop(uid, None)
             await asyncio.to_thread(f.close)
@@ -223,68 +267,12 @@ class UploadStore:
 
     async def finish(self, uid: str) -> dict[str, Any]:
         """Attach a fully received upload to its submission, once; safe to call again."""
-        doc = await self.uploads.find_one({"_id": uid})
-        if doc is None or doc["state"] == "done":
-            return doc or {}
-        if not await self.svc.deps.blobs.adopt(self.path(uid), doc["sha256"], doc["media_type"]):
-            await self._done(uid, None, error="文件数据丢失，请重新上传 / the file's bytes were lost")
-            raise ServiceError(410, "文件数据丢失，请重新上传", "the file's bytes were lost; upload it again")
-        ref = BlobRef(
-            uri=URI_PREFIX + doc["sha256"],
-            sha256=doc["sha256"],
-            size=doc["length"],
-            media_type=doc["media_type"],
-        )
-        from services.intake.attach import attach
-
-        try:
-            version = await attach(self.svc, doc, ref, self._mark_done(uid, ref))
-        except AlreadyFinished:
-            return await self.uploads.find_one({"_id": uid}) or {}
-        except ServiceError as exc:
-            await self._done(uid, ref, error=f"{exc.zh} / {exc.en}")
-            raise
-        return {
-            **doc,
-            "state": "done",
-            "offset": doc["length"],
-            "blob": ref.model_dump(mode="json"),
-            "version": version,
-        }
-
-    def _mark_done(self, uid: str, ref: BlobRef) -> "Any":
-        async def writes(session: AsyncClientSession) -> None:
-            done = await self.uploads.update_one(
-                {"_id": uid, "state": "finishing"},
-                {
-                    "$set": {
-                        "state": "done",
-                        "blob": ref.model_dump(mode="json"),
-                        "updated_at": datetime.now(UTC),
-                    }
-                },
-                session=session,
-            )
-            if done.matched_count != 1:
-                raise AlreadyFinished(uid)
-
-        return writes
-
-    async def _done(self, uid: str, ref: BlobRef | None, error: str) -> None:
-        await self.uploads.update_one(
-            {"_id": uid},
-            {
-                "$set": {
-                    "state": "done",
-                    "blob": ref.model_dump(mode="json") if ref else None,
-                    "error": error,
-                    "updated_at": datetime.now(UTC),
-                }
-            },
-        )
+        return await finish_upload(self, uid)
 
     async def terminate(self, doc: dict[str, Any]) -> None:
         self._digests.pop(doc["_id"], None)
+        if self.parted is not None and "multipart" in doc and doc["state"] == "receiving":
+            await self.parted.abort(doc)  # before the record goes: a failed abort is tried again
         await self.uploads.delete_one({"_id": doc["_id"]})
         if doc["state"] == "receiving":
             await asyncio.to_thread(self.path(doc["_id"]).unlink, True)

@@ -1,6 +1,7 @@
 """The periodic clean-up of resumable uploads.
 
-- partial uploads past their expiry (``Upload-Expires``) lose their file and their record;
+- partial uploads past their expiry (``Upload-Expires``) lose their file and their record (on
+  S3 their multipart upload is aborted first; while the store cannot be reached, they stay);
 - records of finished uploads are forgotten at the same time (a later HEAD answers 404);
 - an upload whose last byte arrived but that a crash left unattached is attached now;
 - files in the upload folder without a record (a crash between creating the file and
@@ -12,6 +13,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from services.common.blobs import BlobUnavailable
 from services.common.errors import ServiceError
 from services.intake.upload_store import UploadStore
 
@@ -21,11 +23,15 @@ ORPHAN_AGE_S = 3600.0
 
 async def sweep_once(store: UploadStore) -> dict[str, int]:
     now = datetime.now(UTC)
-    counts = {"expired": 0, "forgotten": 0, "finished": 0, "orphans": 0}
+    counts = {"expired": 0, "forgotten": 0, "finished": 0, "orphans": 0, "unreachable": 0}
     async for doc in store.uploads.find(
         {"expires_at": {"$lt": now}, "state": {"$in": ["receiving", "done"]}}
     ):
-        await store.terminate(doc)
+        try:
+            await store.terminate(doc)
+        except BlobUnavailable:  # its multipart upload could not be aborted: kept for the next sweep
+            counts["unreachable"] += 1
+            continue
         counts["expired" if doc["state"] == "receiving" else "forgotten"] += 1
     stuck = {"state": "finishing", "updated_at": {"$lt": now - timedelta(seconds=STUCK_FINISHING_S)}}
     async for doc in store.uploads.find(stuck):
@@ -48,7 +54,8 @@ def _remove_orphans(folder: Path, known: set[str]) -> int:
     removed = 0
     cutoff = time.time() - ORPHAN_AGE_S
     for path in folder.iterdir() if folder.exists() else []:
-        if path.name not in known and path.stat().st_mtime < cutoff:
+        # <upload id>, or <upload id>.<part> for the tail of an upload onto S3
+        if path.name.split(".")[0] not in known and path.stat().st_mtime < cutoff:
             path.unlink(missing_ok=True)
             removed += 1
     return removed
