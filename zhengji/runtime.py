@@ -15,6 +15,7 @@ from services.common.bus import make_broker, start_broker
 from services.common.callers import Callers
 from services.common.errors import install_error_handlers
 from services.common.health import health_router
+from services.common.http_metrics import install_http_metrics
 from services.common.loops import LoopState
 from services.common.security_headers import install_security_headers
 from services.common.service import Deps, Service
@@ -93,6 +94,7 @@ class Runtime:
         app = FastAPI(title="zhengji 征集", lifespan=lifespan)
         install_error_handlers(app)
         install_security_headers(app)
+        install_http_metrics(app)  # last added, so outermost: it times the others too
         mount_shared_assets(app)  # /static/common/: the JS modules every service's pages import
         # What the module-level routers' dependencies read (services/common/{web,callers}.py).
         app.state.services = self.services

@@ -1,7 +1,10 @@
 """structlog set up for JSON lines (production) or a console (the demo).
 
-Handlers bind ``submission_id`` and ``event_id`` with ``structlog.contextvars``
-so every line written while an event is processed carries them."""
+The consumer (consumer.py) binds ``submission_id``, ``correlation_id`` (one submission version's
+whole journey through the stages) and ``event_id`` with ``structlog.contextvars``, so every line
+written while an event is processed carries them; search the logs of every service for one
+``correlation_id`` to follow a submission. HTTP answers get one access line each
+(http_metrics.py)."""
 
 import logging
 import sys
