@@ -7,15 +7,16 @@ and put reviewers' link tokens into the metrics and logs. A request that matched
 route, status, duration and client address, and nothing else of the request: no query string
 (tokens travel there), no headers (Authorization, cookies).
 
-Pure ASGI like security_headers.py, so streamed answers (blobs, HLS) are not buffered; the
-duration runs to the end of the body. Probes and scrapes (``/healthz``, ``/readyz``,
-``/metrics``) are counted but logged at debug level: they come every few seconds."""
+Pure ASGI (asgi_middleware.py), so streamed answers are not buffered; the duration runs to the
+end of the body. Probes and scrapes (``/healthz``, ``/readyz``, ``/metrics``) are counted but
+logged at debug level: they come every few seconds."""
 
 import time
 
 from fastapi import FastAPI
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from services.common.asgi_middleware import HttpMiddleware
 from services.common.log import get_logger
 from services.common.metrics import HTTP_REQUESTS, HTTP_SECONDS
 
@@ -35,14 +36,8 @@ def client_of(scope: Scope) -> str | None:
     return str(client[0]) if client else None
 
 
-class HttpMetrics:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class HttpMetrics(HttpMiddleware):
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         status = 500  # what the server answers when the app raises before it starts an answer
 

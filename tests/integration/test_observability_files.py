@@ -61,10 +61,13 @@ def exported(metrics_text: str) -> set[str]:
     for name, kind in re.findall(r"^# TYPE (\S+) (\S+)$", metrics_text, re.MULTILINE):
         suffixes = {"histogram": ("_bucket", "_count", "_sum"), "summary": ("_count", "_sum")}
         names |= {name + s for s in suffixes.get(kind, ("",))}
-    # prometheus_client declares a counter's creation time as its own gauge: not a metric of ours.
-    return {
-        n for n in names if not (n.endswith("_created") and n.removesuffix("_created") + "_total" in names)
-    }
+
+    # prometheus_client declares a counter's or histogram's creation time as a gauge of its own.
+    def creation_time(n: str) -> bool:
+        family = n.removesuffix("_created")
+        return n.endswith("_created") and bool({family + "_total", family + "_count"} & names)
+
+    return {n for n in names if not creation_time(n)}
 
 
 def test_alert_rules_pass_promtool_check_and_their_unit_tests(tmp_path: Path) -> None:
