@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 import structlog
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from prometheus_client import REGISTRY
 from pymongo import AsyncMongoClient
 from structlog.testing import capture_logs
@@ -34,6 +34,16 @@ async def client(settings: Settings) -> AsyncIterator[AsyncMongoClient[Doc]]:
     client = connect(settings.mongodb_uri)
     yield client
     await client.close()
+
+
+async def first_message(reader: AIOKafkaConsumer, topic: str) -> ConsumerRecord[bytes, bytes]:
+    """The first message of whichever partition of ``topic`` holds one (read without joining a group)."""
+    await reader.topics()  # loads the cluster's metadata, which partitions_for_topic reads
+    partitions = [TopicPartition(topic, p) for p in sorted(reader.partitions_for_topic(topic) or [])]
+    assert partitions
+    reader.assign(partitions)
+    await reader.seek_to_beginning(*partitions)
+    return await reader.getone()
 
 
 def lag(samples: Samples, group: str, topic: str) -> float:
@@ -63,6 +73,23 @@ async def test_lag_counts_what_the_group_has_not_read_and_the_dlq_what_it_parked
     sample = REGISTRY.get_sample_value
     assert sample("zhengji_consumer_lag_messages", {"group": "zhengji-validator", "topic": SUBMITTED}) == 3
     assert sample("zhengji_dlq_messages", {"topic": dlq_topic(SUBMITTED)}) == 0
+
+    # Another group that has committed past the first message it read is two behind.
+    reader = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers, group_id="zhengji-probe", enable_auto_commit=False
+    )
+    await reader.start()
+    try:
+        first = await first_message(reader, SUBMITTED)
+        await reader.commit({TopicPartition(SUBMITTED, first.partition): first.offset + 1})
+    finally:
+        await reader.stop()
+    probe = ConsumerLag(settings.kafka_bootstrap_servers, "zhengji-probe", [SUBMITTED])
+    try:
+        await probe.refresh()
+    finally:
+        await probe.close()
+    assert sample("zhengji_consumer_lag_messages", {"group": "zhengji-probe", "topic": SUBMITTED}) == 2
 
     fast = settings.model_copy(update={"backlog_every_s": 0.2})
     async with (
