@@ -46,10 +46,13 @@ admin.add_typer(topics, name="topics")
 @topics.command("plan")
 def topics_plan() -> None:
     """列出需要的改动 / What apply would change (KAFKA_BOOTSTRAP_SERVERS, ZHENGJI_KAFKA_*)."""
+    from services.common.kafka_security import client_options
     from services.common.topic_admin import topics_of, topics_plan
 
     settings = Settings()
-    changes = asyncio.run(topics_plan(settings.kafka_bootstrap_servers, topics_of(settings)))
+    changes = asyncio.run(
+        topics_plan(settings.kafka_bootstrap_servers, topics_of(settings), client_options(settings))
+    )
     for change in changes:
         typer.echo(change.describe())
     typer.echo(
@@ -61,11 +64,14 @@ def topics_plan() -> None:
 @topics.command("apply")
 def topics_apply() -> None:
     """创建或更新全部主题 / Create or update every topic and its dead-letter topic."""
+    from services.common.kafka_security import client_options
     from services.common.topic_admin import TopicsNotApplied, apply, topics_of
 
     settings = Settings()
     try:
-        changes = asyncio.run(apply(settings.kafka_bootstrap_servers, topics_of(settings)))
+        changes = asyncio.run(
+            apply(settings.kafka_bootstrap_servers, topics_of(settings), options=client_options(settings))
+        )
     except TopicsNotApplied as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc

@@ -8,7 +8,6 @@ from pathlib import Path
 import typer
 
 from services.common.log import configure_logging
-from services.common.settings import Settings
 from zhengji.admin_cli import admin
 
 app = typer.Typer(
@@ -55,10 +54,10 @@ def serve(
     service: str = typer.Argument(..., help="intake | validator | transcoder | review | publisher"),
 ) -> None:
     """运行单个服务（分布式模式）/ Run one service against external Kafka and MongoDB."""
-    from zhengji.server import serve_until_stopped
+    from zhengji.server import distributed_settings, serve_until_stopped
 
     configure_logging(json=True)
-    asyncio.run(serve_until_stopped(Settings(), [service]))
+    asyncio.run(serve_until_stopped(distributed_settings(), [service]))
 
 
 @app.command()

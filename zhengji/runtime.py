@@ -16,6 +16,7 @@ from services.common.callers import Callers
 from services.common.errors import install_error_handlers
 from services.common.health import health_router
 from services.common.http_metrics import install_http_metrics
+from services.common.kafka_security import broker_security, client_options
 from services.common.loops import LoopState
 from services.common.security_headers import install_security_headers
 from services.common.service import Deps, Service
@@ -53,7 +54,10 @@ class Runtime:
         # Clients connect lazily: building them here lets routers exist before the app starts.
         self.client = connect(s.mongodb_uri)
         self.broker = make_broker(
-            s.kafka_bootstrap_servers, client_id="zhengji-" + "-".join(names), idempotent=s.kafka_idempotent
+            s.kafka_bootstrap_servers,
+            client_id="zhengji-" + "-".join(names),
+            idempotent=s.kafka_idempotent,
+            security=broker_security(s),
         )
         deps = Deps(settings=s, client=self.client, broker=self.broker, blobs=open_blob_store(s))
         self.services: dict[str, Service] = {name: SERVICES[name](deps) for name in names}
@@ -63,11 +67,11 @@ class Runtime:
 
     async def start(self) -> None:
         s = self.settings
-        topics = topics_of(s)
+        topics, options = topics_of(s), client_options(s)
         if s.kafka_create_topics:
-            await apply(s.kafka_bootstrap_servers, topics, create_only=True)
+            await apply(s.kafka_bootstrap_servers, topics, create_only=True, options=options)
         else:
-            await wait_for_topics(s.kafka_bootstrap_servers, [t.name for t in topics])
+            await wait_for_topics(s.kafka_bootstrap_servers, [t.name for t in topics], options)
         await start_broker(self.broker)
         for service in self.services.values():
             await service.start()

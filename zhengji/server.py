@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import uvicorn
 
@@ -70,6 +71,25 @@ async def embedded(data_dir: Path, host: str, port: int, **extra: object) -> Asy
             yield settings
     finally:
         await servers.astop()
+
+
+NO_PUBLIC_BASE_URL = (
+    "未设置 ZHENGJI_PUBLIC_BASE_URL：分布式模式下必须设为用户访问本系统的公开地址"
+    "（如 https://zhengji.example.cn，即 Ingress 或 nginx 的地址），发给平台的链接和播放器地址都由它生成。\n"
+    "ZHENGJI_PUBLIC_BASE_URL is not set: in distributed mode set it to the public address users reach"
+    " (e.g. https://zhengji.example.cn, your Ingress or nginx); every link sent to platforms and every"
+    " player URL is built from it. See docs/operations.md, 'One public origin'."
+)
+
+
+def distributed_settings() -> Settings:
+    """Settings for `zhengji serve`: refuses to start without the public origin, which a service
+    alone cannot guess (its own address is a pod's, not what browsers and platforms reach)."""
+    settings = Settings()
+    url = urlsplit(settings.public_base_url or "")
+    if url.scheme not in ("http", "https") or not url.netloc:
+        raise SystemExit(NO_PUBLIC_BASE_URL)
+    return settings
 
 
 async def serve_until_stopped(settings: Settings, names: list[str]) -> None:

@@ -10,13 +10,16 @@ from typing import Any
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from faststream.security import BaseSecurity
 
 # A handler never holds the poll loop for long: media work runs in the job
 # table (jobs.py), so a generous poll interval only covers a slow store.
 MAX_POLL_INTERVAL_MS = 300_000
 
 
-def make_broker(bootstrap: str, client_id: str, idempotent: bool = False) -> KafkaBroker:
+def make_broker(
+    bootstrap: str, client_id: str, idempotent: bool = False, security: BaseSecurity | None = None
+) -> KafkaBroker:
     return KafkaBroker(
         bootstrap,
         client_id=client_id,
@@ -24,6 +27,7 @@ def make_broker(bootstrap: str, client_id: str, idempotent: bool = False) -> Kaf
         # producer adds no duplicates from the producer's own retries where the broker has it.
         acks="all",
         enable_idempotence=idempotent,
+        security=security,
         logger=None,
         request_timeout_ms=15_000,
     )

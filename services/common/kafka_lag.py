@@ -14,6 +14,7 @@ gauges (backlog.py) say how far behind the encodes are."""
 
 import contextlib
 from collections.abc import Iterable
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -32,8 +33,12 @@ def _by_topic(values: Iterable[tuple[TopicPartition, int]]) -> dict[str, int]:
 class ConsumerLag:
     """Lag of consumer group ``group`` on ``topics``, and the depth of those topics' DLQs."""
 
-    def __init__(self, bootstrap: str, group: str, topics: list[str]) -> None:
+    def __init__(
+        self, bootstrap: str, group: str, topics: list[str], options: dict[str, Any] | None = None
+    ) -> None:
+        """``options``: how to connect (``kafka_security.client_options``); plaintext when None."""
         self.bootstrap, self.group, self.topics = bootstrap, group, topics
+        self.options = options or {}
         self.dlqs = [dlq_topic(t) for t in topics]
         self._admin: AIOKafkaAdminClient | None = None
         self._offsets: AIOKafkaConsumer | None = None
@@ -42,8 +47,9 @@ class ConsumerLag:
         # Kept across refreshes (a connection every 10 s is noise in the broker's logs); dropped
         # after a failure, so the next refresh starts from fresh connections.
         if self._admin is None or self._offsets is None:
-            admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, client_id=f"{self.group}-lag")
-            offsets = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, client_id=f"{self.group}-lag")
+            where = {"bootstrap_servers": self.bootstrap, "client_id": f"{self.group}-lag", **self.options}
+            admin = AIOKafkaAdminClient(**where)
+            offsets = AIOKafkaConsumer(**where)
             self._admin, self._offsets = admin, offsets
             await admin.start()
             await offsets.start()

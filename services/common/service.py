@@ -24,6 +24,7 @@ from services.common.consumer import Consumer, Effect, Handler, NotReady
 from services.common.consumer_adapters import KafkaDeadLetters, MongoInbox
 from services.common.job_runner import JobRunner
 from services.common.kafka_lag import ConsumerLag
+from services.common.kafka_security import client_options
 from services.common.log import get_logger
 from services.common.loops import Backoff, Loops, LoopState, every, supervise
 from services.common.outbox import Outbox
@@ -133,7 +134,8 @@ class Service:
         every_s = self.settings.backlog_every_s
         self.spawn_every(every_s, lambda: self.outbox.export_backlog(self.name), "outbox_backlog")
         if self._consumers:
-            self._lag = ConsumerLag(self.settings.kafka_bootstrap_servers, self.group, list(self._consumers))
+            bootstrap, options = self.settings.kafka_bootstrap_servers, client_options(self.settings)
+            self._lag = ConsumerLag(bootstrap, self.group, list(self._consumers), options)
             self.spawn_every(every_s, self._lag.refresh, "consumer_lag")
 
     def spawn(self, what: str, run: Callable[[LoopState], Coroutine[Any, Any, None]]) -> None:

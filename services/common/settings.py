@@ -2,7 +2,7 @@
 Kafka and MongoDB operator already uses."""
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_core import PydanticUseDefault
@@ -49,6 +49,16 @@ class Settings(BaseSettings):
     kafka_retention_days: float = 7.0
     kafka_dlq_retention_days: float = 365.0
     kafka_create_topics: bool = False
+    # How Kafka clients connect (services/common/kafka_security.py): PLAINTEXT, SSL, SASL_PLAINTEXT
+    # or SASL_SSL; SASL with PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512; TLS against the system's trust
+    # store or kafka_ssl_cafile, with a client certificate for mutual TLS.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: Path | None = None
+    kafka_ssl_certfile: Path | None = None
+    kafka_ssl_keyfile: Path | None = None
     # The idempotent producer (Apache Kafka, Redpanda, managed Kafka): on in compose and k8s.
     # Tansu, the embedded broker, does not implement InitProducerId.
     kafka_idempotent: bool = False
@@ -129,6 +139,11 @@ class Settings(BaseSettings):
         "tus_sweep_s",
         "tus_max_size",
         "entrant_storage_max_bytes",
+        "kafka_sasl_username",
+        "kafka_sasl_password",
+        "kafka_ssl_cafile",
+        "kafka_ssl_certfile",
+        "kafka_ssl_keyfile",
         "tus_checkpoint_bytes",
         "upload_chunk_bytes",
         "publisher_secrets_dir",

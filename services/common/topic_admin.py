@@ -8,7 +8,8 @@ differs (an override an operator added by hand outside the declaration goes; dec
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
@@ -19,6 +20,7 @@ from services.common.settings import Settings
 from services.common.topic_plan import Change, Observed, TopicSpec, declared_topics, plan
 
 log = get_logger("topics")
+Options = Mapping[str, Any] | None
 
 
 class TopicsNotApplied(Exception):
@@ -35,8 +37,9 @@ def topics_of(settings: Settings) -> list[TopicSpec]:
 
 
 @contextlib.asynccontextmanager
-async def admin_client(bootstrap: str) -> AsyncIterator[AIOKafkaAdminClient]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="zhengji-admin")
+async def admin_client(bootstrap: str, options: Options = None) -> AsyncIterator[AIOKafkaAdminClient]:
+    """``options``: how to connect (``kafka_security.client_options``); plaintext when None."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="zhengji-admin", **(options or {}))
     await admin.start()
     try:
         yield admin
@@ -63,16 +66,18 @@ async def observe(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, Obs
     return found
 
 
-async def topics_plan(bootstrap: str, declared: list[TopicSpec]) -> list[Change]:
-    async with admin_client(bootstrap) as admin:
+async def topics_plan(bootstrap: str, declared: list[TopicSpec], options: Options = None) -> list[Change]:
+    async with admin_client(bootstrap, options) as admin:
         return plan(declared, await observe(admin, [s.name for s in declared]))
 
 
-async def apply(bootstrap: str, declared: list[TopicSpec], create_only: bool = False) -> list[Change]:
+async def apply(
+    bootstrap: str, declared: list[TopicSpec], create_only: bool = False, options: Options = None
+) -> list[Change]:
     """Bring the brokers to the declaration; the changes made. ``create_only``: only add what is
     missing (the embedded runtime's start-up), leaving existing topics as they are."""
     by_name = {s.name: s for s in declared}
-    async with admin_client(bootstrap) as admin:
+    async with admin_client(bootstrap, options) as admin:
         changes = plan(declared, await observe(admin, list(by_name)))
         if create_only:
             changes = [c for c in changes if c.action == "create"]
@@ -107,11 +112,13 @@ async def apply(bootstrap: str, declared: list[TopicSpec], create_only: bool = F
     return changes
 
 
-async def wait_for_topics(bootstrap: str, names: list[str], every_s: float = 5.0) -> None:
+async def wait_for_topics(
+    bootstrap: str, names: list[str], options: Options = None, every_s: float = 5.0
+) -> None:
     """Wait until every topic exists (a distributed service starts before the topics job ends),
     saying which are missing and how to make them."""
     while True:
-        async with admin_client(bootstrap) as admin:
+        async with admin_client(bootstrap, options) as admin:
             missing = sorted(set(names) - set(await admin.list_topics()))
         if not missing:
             return

@@ -52,6 +52,7 @@ class JobView(BaseModel):
     attempts: int
     reason: str | None
     plan: dict[str, Any] | None
+    scrub: dict[str, Any] | None = None  # a work that is not a video: what its master left out
     created_at: datetime | None
     started_at: datetime | None
     finished_at: datetime | None
@@ -106,6 +107,7 @@ def job_view(job: Job) -> dict[str, Any]:
         "attempts": job.get("attempts", 0),
         "reason": job.get("reason"),
         "plan": result.get("plan") or progress.get("plan"),
+        "scrub": result.get("scrub"),
         "created_at": job.get("created_at"),
         "started_at": job.get("started_at"),
         "finished_at": job.get("finished_at"),

@@ -12,7 +12,7 @@ from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from contracts import TOPICS, Rendition, SubmissionTranscoded, SubmissionValidated
+from contracts import TOPICS, SubmissionTranscoded, SubmissionValidated
 from contracts.campaign import VideoSpec, WorkKind
 from services.common.backlog import QueueBacklog
 from services.common.consumer import Effect
@@ -26,6 +26,7 @@ from services.transcoder.encoders import EncoderChoice, choose
 from services.transcoder.failures import CANCELLED_REASON, TranscodeFailed, abandoned
 from services.transcoder.hardware import Hardware, detect
 from services.transcoder.pipeline import OnProgress, Transcode
+from services.transcoder.scrubbing import Scrub
 from services.transcoder.workdirs import make_workdir, sweep_stale
 
 # What a job's work gives: its outcome, and what the job row keeps (plan, timings), even on failure.
@@ -88,11 +89,6 @@ class TranscoderService(Service):
         # The series' work says what it is; without one (an event from before entries carried their
         # series) the stored media type does.
         video = work.kind == WorkKind.VIDEO if work else event.media.media_type.startswith("video/")
-        if not video:
-            # Not a video work (audio, images, text, a quiz set): nothing to transcode. The work as
-            # submitted is its own delivery file, so platforms receive it like a video's master.
-            master = Rendition(name="master", blob=event.media, kind="master")
-            return Effect(emit=[self.outcome(event, succeeded=True, renditions=[master])])
         spec = work.video if work else None
         payload = {
             "event": event.model_dump_json(),
@@ -100,6 +96,11 @@ class TranscoderService(Service):
             "version": event.entry.version,
             "spec": spec.model_dump(mode="json") if spec else None,
         }
+        if not video:
+            # Not a video work (audio, images, text, a quiz set): its master is a copy without
+            # metadata (scrubbing.py), made by a job like a video's.
+            audio = work.kind == WorkKind.AUDIO if work else event.media.media_type.startswith("audio/")
+            payload["scrub"] = "audio" if audio else "file"
         job_id = f"{event.submission_id}:v{event.entry.version}"
 
         async def writes(session: AsyncClientSession) -> None:
@@ -142,7 +143,30 @@ class TranscoderService(Service):
         event = SubmissionValidated.model_validate_json(job["payload"]["event"])
         # ffmpeg seeks its input (probe, then encode): a local file (the blob itself on a directory).
         async with self.deps.blobs.local_copy(event.media) as source:
+            if job["payload"].get("scrub"):
+                return await self._scrub(job, event, source)
             return await self._transcode(job, event, source)
+
+    async def _scrub(self, job: Job, event: SubmissionValidated, source: Path) -> Transcoded:
+        workdir = make_workdir(self.deps.blobs.work_dir("tmp"), job)
+        scrub = Scrub(
+            event.media,
+            source,
+            workdir,
+            audio=job["payload"]["scrub"] == "audio",
+            blobs=self.deps.blobs,
+            runner=self.ffmpeg,
+            timeout_s=self.settings.transcode_timeout_s,
+            probe_timeout_s=self.settings.probe_timeout_s,
+        )
+        try:
+            renditions = await scrub.run()
+            return self.outcome(event, succeeded=True, renditions=renditions), scrub.record
+        except (TranscodeFailed, ProbeFailed) as exc:
+            self.log.info("scrub_failed", reason=str(exc), detail=getattr(exc, "detail", ""))
+            return self.outcome(event, succeeded=False, reason=str(exc)), scrub.record
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
 
     async def _transcode(self, job: Job, event: SubmissionValidated, source: Path) -> Transcoded:
         assert self.encoder is not None, "setup() chooses the encoder before workers start"

@@ -85,3 +85,14 @@ def abandoned(attempts: int) -> str:
 def last_lines(text: str, n: int = 4) -> str:
     lines = [line for line in text.splitlines() if line.strip()]
     return " | ".join(lines[-n:])[-1000:]
+
+
+def unscrubbable(detail: str) -> TranscodeFailed:
+    """A non-video work whose metadata could not be stripped is not shown as it is: it would
+    name its maker to reviewers. The validator read it, so this is rare and worth a human."""
+    return TranscodeFailed(
+        "作品文件无法去除元数据（作者、位置等信息），暂不能送评审或发布：请重新导出后上传，或联系活动管理员",
+        "The work's metadata (author, location) cannot be stripped, so it cannot go to review or "
+        "publication yet: export it again and upload it, or contact the organisers",
+        detail,
+    )

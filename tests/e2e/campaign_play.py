@@ -112,10 +112,12 @@ async def run_level(
     assert opened.json()["assignment"]["complete"], opened.json()["assignment"]
     rid = opened.json()["round_id"]
     rubric = [c["key"] for c in (await api.get(f"/api/review/campaigns/{cid}/plan")).json()["rubric"]]
+    seen: dict[str, dict[str, Any]] = {}  # submission id -> the entry as a reviewer was shown it
     for token in tokens.values():
         for item in (await api.get("/api/review/me/assignments", headers=bearer(token))).json():
             assert "attribution" not in item and "unit_name" not in item["entry"]  # blind
             sid = item["entry"]["submission_id"]
+            seen[sid] = item["entry"]
             sheet = dict.fromkeys(rubric, str(marks[sid]))
             r = await api.put(
                 f"/api/review/rounds/{rid}/entries/{sid}/sheet", json={"sheet": sheet}, headers=bearer(token)
@@ -132,7 +134,7 @@ async def run_level(
         f"/api/review/rounds/{rid}/finalise", json={"proposal_id": shown["proposal_id"]}, headers=chair
     )
     assert final.status_code == 200, final.text
-    return {"round_id": rid, "chair": chair, "warnings": shown["warnings"], **final.json()}
+    return {"round_id": rid, "chair": chair, "warnings": shown["warnings"], "seen": seen, **final.json()}
 
 
 def outcomes(level: Mapping[str, Any]) -> dict[str, tuple[str, str | None]]:

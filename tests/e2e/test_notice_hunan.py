@@ -3,10 +3,12 @@ it stands: entries registered and uploaded, checked against the notice's own rul
 by their unit, reviewed at every level the notice names, and what qualifies delivered to every platform
 it names (local stand-ins). Yanbian's is tests/e2e/test_review_yanbian.py."""
 
+import hashlib
 from pathlib import Path
 
 import httpx
 
+from services.media.probe import probe
 from services.media.process import run
 from tests.conftest import eventually, import_tree
 from tests.e2e.campaign_play import (
@@ -18,6 +20,7 @@ from tests.e2e.campaign_play import (
     outcomes,
     run_level,
 )
+from tests.metadata_samples import AUTHOR, pixels, with_text_chunks
 from zhengji.demo import tus_upload
 from zhengji.standin import StandIn, serving
 
@@ -118,7 +121,21 @@ async def test_hunan_resources_from_county_quotas_to_city_awards_and_the_provinc
         )
         async with httpx.AsyncClient() as fetch:
             sent_picture = await fetch.get(picture_work["body"]["media"]["master"])
-        assert sent_picture.content == (tmp_path / "亲子共读一本书.png").read_bytes()
+        # The platform gets the picture itself, without the text chunks naming its author (issue 12).
+        received = tmp_path / "received.png"
+        received.write_bytes(sent_picture.content)
+        assert AUTHOR.encode() not in sent_picture.content
+        uploaded = tmp_path / "亲子共读一本书.png"
+        assert AUTHOR.encode() in uploaded.read_bytes()
+        shown = await probe(received, demuxers="image2,png_pipe")
+        assert shown.video is not None and (shown.video.width, shown.video.height) == (1280, 720)
+        assert await pixels(received) == await pixels(uploaded)
+        # Reviewers were shown that same copy, never the upload.
+        picture_sid = sids[-1]
+        for level in (county, city):
+            preview = level["seen"][picture_sid]["preview_url"]
+            assert hashlib.sha256(sent_picture.content).hexdigest() in preview
+            assert hashlib.sha256(uploaded.read_bytes()).hexdigest() not in preview
 
         async def showcase_lists_all() -> str | None:
             # The platform holds a work a moment before the publisher records its answer.
@@ -131,9 +148,10 @@ async def test_hunan_resources_from_county_quotas_to_city_awards_and_the_provinc
 
 
 async def still(out: Path) -> Path:
-    """One 1280x720 picture from lavfi."""
+    """One 1280x720 picture from lavfi, with an Author text chunk as editors write one."""
     argv = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi"]
     argv += ["-i", "testsrc2=size=1280x720", "-frames:v", "1", str(out)]
     done = await run(argv, 60)
     assert done.returncode == 0, done.stderr
+    out.write_bytes(with_text_chunks(out.read_bytes()))
     return out

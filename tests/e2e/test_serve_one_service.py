@@ -35,6 +35,7 @@ async def test_a_validator_serving_alone_checks_uploads_made_elsewhere(
         "MONGODB_URI": servers.mongodb_uri,
         "ZHENGJI_BLOB_DIR": str(settings.blobs_path()),
         "ZHENGJI_HTTP_PORT": str(free_port()),
+        "ZHENGJI_PUBLIC_BASE_URL": settings.base_url(),  # the other four's origin: where links point
     }
     validator = await asyncio.create_subprocess_exec(
         str(Path(sys.executable).with_name("zhengji")),

@@ -32,8 +32,9 @@ def _load_docs(path: Path) -> list[Doc]:
 
 
 def _smp(base: Any, patch: Any) -> Any:
-    """Strategic merge as far as these files need it: maps merge, lists of named maps merge by name,
-    other lists are replaced."""
+    """Strategic merge as far as these files need it: maps merge, lists of named maps merge by name
+    (items new to the list go first, in the patch's order, as kustomize puts them), other lists are
+    replaced."""
     if isinstance(base, dict) and isinstance(patch, dict):
         out = dict(base)
         for key, value in patch.items():
@@ -41,14 +42,11 @@ def _smp(base: Any, patch: Any) -> Any:
         return out
     named = isinstance(base, list) and isinstance(patch, list)
     if named and all(isinstance(i, dict) and "name" in i for i in base + patch):
-        merged = [copy.deepcopy(i) for i in base]
-        for item in patch:
-            idx = next((n for n, b in enumerate(merged) if b["name"] == item["name"]), None)
-            if idx is None:
-                merged.append(copy.deepcopy(item))
-            else:
-                merged[idx] = _smp(merged[idx], item)
-        return merged
+        patches = {item["name"]: item for item in patch}
+        names = {item["name"] for item in base}
+        added = [copy.deepcopy(item) for item in patch if item["name"] not in names]
+        kept = [_smp(item, patches[item["name"]]) if item["name"] in patches else item for item in base]
+        return added + kept
     return copy.deepcopy(patch)
 
 
@@ -119,9 +117,9 @@ def render_pyyaml(directory: Path) -> list[Doc]:
             data |= _env_file(directory / env)
         data |= dict(lit.split("=", 1) for lit in gen.get("literals", []))
         behavior = gen.get("behavior", "create")
-        if behavior == "merge":
+        if behavior in ("merge", "replace"):
             (existing,) = [d for d in docs if key(d) == ("ConfigMap", gen["name"])]
-            existing["data"] |= data
+            existing["data"] = existing["data"] | data if behavior == "merge" else data
         else:
             assert behavior == "create", behavior
             labels = dict(gen.get("options", {}).get("labels", {}))
@@ -168,6 +166,9 @@ def _unhash(docs: list[Doc]) -> list[Doc]:
     unhashed: list[Doc] = json.loads(text)
     return unhashed
 
+
+# Every tree a user applies: the base and each overlay (make test renders and checks them all).
+TREES = ("base", *sorted(str(p.parent.relative_to(K8S)) for p in K8S.glob("overlays/*/kustomization.yaml")))
 
 RENDERERS = {"pyyaml": render_pyyaml}
 if shutil.which("kubectl"):

@@ -166,7 +166,7 @@ def test_compose_commented_gpu_block_is_valid_when_uncommented() -> None:
 def test_compose_services_kafka_and_mongo() -> None:
     compose = _compose()
     services = compose["services"]
-    assert set(services) == {"kafka", "mongo", *SERVICES}
+    assert set(services) == {"kafka", "mongo", "nginx", *SERVICES}
     assert "blobs" in compose["volumes"]
 
     for svc in SERVICES:

@@ -199,7 +199,7 @@ def _scalers(docs: list[Doc]) -> dict[str, Doc]:
 
 
 @pytest.mark.parametrize("renderer", sorted(kz.RENDERERS))
-@pytest.mark.parametrize("tree", ["base", "overlays/gpu"])
+@pytest.mark.parametrize("tree", kz.TREES)
 def test_k8s_every_deployment_has_one_autoscaler_of_the_right_kind(renderer: str, tree: str) -> None:
     docs = kz.rendered(renderer, tree)
     scalers = _scalers(docs)
@@ -232,7 +232,7 @@ def _pod_concurrency(deployment: Doc, setting: str, monkeypatch: pytest.MonkeyPa
 
 
 @pytest.mark.parametrize("renderer", sorted(kz.RENDERERS))
-@pytest.mark.parametrize("tree", ["base", "overlays/gpu"])
+@pytest.mark.parametrize("tree", kz.TREES)
 def test_k8s_queue_scalers_read_the_backlog_the_services_export(
     renderer: str, tree: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

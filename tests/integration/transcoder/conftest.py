@@ -145,7 +145,7 @@ async def submit(api: httpx.AsyncClient, cid: str, media: Path, i: int = 1) -> t
 
 
 def validated(
-    cid: str, sid: str, upload: dict[str, Any], duration_s: float, i: int = 1
+    cid: str, sid: str, upload: dict[str, Any], duration_s: float, i: int = 1, media_type: str = "video/mp4"
 ) -> SubmissionValidated:
     """The ``validated`` (passed) event the validator would emit for an upload."""
     return SubmissionValidated(
@@ -159,7 +159,7 @@ def validated(
             uri=f"blob://sha256/{upload['sha256']}",
             sha256=upload["sha256"],
             size=upload["size"],
-            media_type="video/mp4",
+            media_type=media_type,
         ),
         passed=True,
         findings=[],
@@ -168,10 +168,16 @@ def validated(
 
 
 async def pass_validation(
-    settings: Settings, cid: str, sid: str, upload: dict[str, Any], duration_s: float, i: int = 1
+    settings: Settings,
+    cid: str,
+    sid: str,
+    upload: dict[str, Any],
+    duration_s: float,
+    i: int = 1,
+    media_type: str = "video/mp4",
 ) -> SubmissionValidated:
     """Publish the ``validated`` event for an upload, as the validator would."""
-    event = validated(cid, sid, upload, duration_s, i)
+    event = validated(cid, sid, upload, duration_s, i, media_type)
     producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
     await producer.start()
     try:

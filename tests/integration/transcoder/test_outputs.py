@@ -122,7 +122,7 @@ async def test_an_upload_needing_work_is_encoded_once_to_the_spec(
     assert hls["height"] == 180  # a 180p upload is not upscaled: one rung, its own height
 
 
-async def test_a_work_that_is_not_a_video_passes_through_as_its_own_master(
+async def test_a_work_that_is_not_a_video_gets_a_master_without_metadata_and_no_streaming_renditions(
     start: Start, settings: Settings, tmp_path: Path
 ) -> None:
     raw = yaml.safe_load(small_campaign("tx-audio"))
@@ -131,11 +131,14 @@ async def test_a_work_that_is_not_a_video_passes_through_as_its_own_master(
     async with start(["intake", "transcoder"]) as api:
         cid = await define(api, yaml.safe_dump(raw, allow_unicode=True))
         sid, upload = await submit(api, cid, sound)
-        await pass_validation(settings, cid, sid, upload, 2.0)
+        await pass_validation(settings, cid, sid, upload, 2.0, media_type="audio/mp4")
         event = transcoded(await ended(api, sid))
-        # The work as sent is its own master: platforms receive it, nothing was encoded or queued.
+        # Its master is its sound, copied without tags (tests/integration/transcoder/test_scrub.py):
+        # nothing is encoded, no HLS, poster or sprite is made for it.
         assert event["succeeded"] is True
-        assert [(r["name"], r["blob"]["sha256"]) for r in event["renditions"]] == [
-            ("master", upload["sha256"])
-        ]
-        assert (await api.get(f"/api/transcoder/jobs/{sid}")).status_code == 404
+        (master,) = event["renditions"]
+        assert master["name"] == "master" and master["blob"]["sha256"] != upload["sha256"]
+        job = (await api.get(f"/api/transcoder/jobs/{sid}")).json()
+        assert job["state"] == "done" and job["plan"] is None and job["scrub"] == {"format": "audio"}
+    heard = await probe(blob_path(settings, master))
+    assert [s.codec_type for s in heard.streams] == ["audio"]

@@ -1,0 +1,129 @@
+"""A work's copy without identifying metadata, as reviewers and platforms receive it.
+
+The rewriters (image_scrub.py for pictures, ooxml_scrub.py for Office files) read an untrusted file,
+so they run in a child, ``python -m services.media.scrub <format> <source> <target>``, started by
+the one bounded runner (``services.media.process.run``: wall clock, RLIMIT_AS, RLIMIT_CPU,
+PDEATHSIG), exactly as the validator's checks of the same files do. The child prints the parts it
+removed as JSON. Exit codes: 0 written; ``FILE_FAULT`` the file could not be rewritten (its fault);
+anything else is ours. Audio is rewritten by ffmpeg (``audio_scrub_args``): streams copied, tags,
+chapters and cover art left behind, as the video master already is (transcoder/master.py).
+
+Which formats are rewritten is decided by the file's bytes (``sniff``), never its name.
+"""
+
+import codecs
+import json
+import sys
+from pathlib import Path
+
+from services.media.ffprobe import over_limits
+from services.media.image_scrub import SCRUBBERS, picture_format
+from services.media.inputs import input_args
+from services.media.ooxml_scrub import scrub_ooxml
+from services.media.process import ToolTimedOut, run
+
+ADDRESS_SPACE_LIMIT = 1024**3  # as the validator's bounded checks: a picture or a part in memory
+FILE_FAULT = 3
+REWRITTEN = frozenset({*SCRUBBERS, "ooxml"})
+# Formats that hold no metadata worth the name (plain text, CSV, BMP): passed on as uploaded.
+PLAIN = frozenset({"text", "bmp"})
+_MAGIC = {
+    b"PK\x03\x04": "ooxml",
+    b"%PDF": "pdf",
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": "ole",
+    b"BM": "bmp",
+    b"II*\x00": "tiff",
+    b"MM\x00*": "tiff",
+}
+
+
+class ScrubFailed(Exception):
+    """The file could not be rewritten without its metadata (damaged, or over the limits)."""
+
+
+def sniff(head: bytes) -> str:
+    """What the file is, from its first 16 bytes: a picture format, a value of ``_MAGIC``, ``text``
+    or ``unknown``."""
+    found = picture_format(head) or next((f for magic, f in _MAGIC.items() if head.startswith(magic)), None)
+    if found:
+        return found
+    try:
+        # Not final: a 16-byte window may cut the last multi-byte character.
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return "unknown"
+    return "text" if b"\0" not in head else "unknown"
+
+
+# ffmpeg muxer for each demuxer an audio upload may be read with (services.media.inputs).
+AUDIO_MUXERS = {
+    "mp3": "mp3",
+    "mov": "mp4",
+    "wav": "wav",
+    "w64": "w64",
+    "aac": "adts",
+    "flac": "flac",
+    "aiff": "aiff",
+    "caf": "caf",
+    "amr": "amr",
+    "ogg": "ogg",
+    "asf": "asf",
+    "matroska": "matroska",
+}
+
+
+def audio_scrub_args(source: Path, target: Path, format_name: str) -> list[str]:
+    """ffmpeg arguments copying the audio streams of ``source`` into ``target`` without tags, chapters
+    or cover art (an attached picture is a video stream: only audio is mapped)."""
+    demuxer = "mov" if "mov" in format_name.split(",") else format_name.split(",")[0]
+    muxer = AUDIO_MUXERS.get(demuxer)
+    if muxer is None:
+        raise ScrubFailed(f"no muxer for {format_name}")
+    args = [*input_args(source), "-map", "0:a", "-c", "copy"]
+    # bitexact: no "encoder=Lavf..." tag either.
+    args += ["-map_metadata", "-1", "-map_chapters", "-1", "-fflags", "+bitexact"]
+    if muxer == "mp3":
+        args += ["-id3v2_version", "0", "-write_id3v1", "0"]
+    if muxer == "mp4":
+        args += ["-movflags", "+faststart"]
+    return [*args, "-f", muxer, f"file:{target}"]
+
+
+async def scrub_file_bounded(
+    fmt: str, source: Path, target: Path, timeout_s: float, python_bin: str = sys.executable
+) -> list[str]:
+    """Rewrite a picture or an Office file in a bounded child; the parts it removed. Raises ScrubFailed."""
+    argv = [python_bin, "-m", "services.media.scrub", fmt, str(source), str(target)]
+    try:
+        done = await run(argv, timeout_s, address_space=ADDRESS_SPACE_LIMIT)
+    except ToolTimedOut as exc:
+        raise ScrubFailed(f"not rewritten within {timeout_s:g} s") from exc
+    stderr = done.stderr.decode(errors="replace").strip()[-500:]
+    if over_limits(done) or done.returncode == FILE_FAULT:
+        raise ScrubFailed(f"the file cannot be rewritten: {stderr or 'over the resource limits'}")
+    if done.returncode != 0:
+        raise RuntimeError(f"the scrub child failed: {stderr}")  # ours (an import error): retried
+    removed: list[str] = json.loads(done.stdout)
+    return removed
+
+
+def rewrite(fmt: str, source: Path, target: Path) -> list[str]:
+    if fmt == "ooxml":
+        return scrub_ooxml(source, target)
+    target.write_bytes(SCRUBBERS[fmt](source.read_bytes()))
+    return []
+
+
+def main(argv: list[str]) -> int:
+    fmt, source, target = argv
+    try:
+        removed = rewrite(fmt, Path(source), Path(target))
+    except Exception as exc:  # the file broke the rewriter: its fault
+        print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
+        return FILE_FAULT
+    print(json.dumps(removed))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
