@@ -36,6 +36,16 @@ async def client(settings: Settings) -> AsyncIterator[AsyncMongoClient[Doc]]:
     await client.close()
 
 
+async def measured_lag(settings: Settings, group: str) -> float | None:
+    """``group``'s lag on the submitted topic, as a service's lag loop exports it."""
+    lag = ConsumerLag(settings.kafka_bootstrap_servers, group, [SUBMITTED])
+    try:
+        await lag.refresh()
+    finally:
+        await lag.close()
+    return REGISTRY.get_sample_value("zhengji_consumer_lag_messages", {"group": group, "topic": SUBMITTED})
+
+
 async def first_message(reader: AIOKafkaConsumer, topic: str) -> ConsumerRecord[bytes, bytes]:
     """The first message of whichever partition of ``topic`` holds one (read without joining a group)."""
     await reader.topics()  # loads the cluster's metadata, which partitions_for_topic reads
@@ -65,14 +75,8 @@ async def test_lag_counts_what_the_group_has_not_read_and_the_dlq_what_it_parked
         await producer.stop()
 
     # The validator's group has read nothing yet: it is three behind, and nothing is parked.
-    lagging = ConsumerLag(settings.kafka_bootstrap_servers, "zhengji-validator", [SUBMITTED])
-    try:
-        await lagging.refresh()
-    finally:
-        await lagging.close()
-    sample = REGISTRY.get_sample_value
-    assert sample("zhengji_consumer_lag_messages", {"group": "zhengji-validator", "topic": SUBMITTED}) == 3
-    assert sample("zhengji_dlq_messages", {"topic": dlq_topic(SUBMITTED)}) == 0
+    assert await measured_lag(settings, "zhengji-validator") == 3
+    assert REGISTRY.get_sample_value("zhengji_dlq_messages", {"topic": dlq_topic(SUBMITTED)}) == 0
 
     # Another group that has committed past the first message it read is two behind.
     reader = AIOKafkaConsumer(
@@ -84,12 +88,7 @@ async def test_lag_counts_what_the_group_has_not_read_and_the_dlq_what_it_parked
         await reader.commit({TopicPartition(SUBMITTED, first.partition): first.offset + 1})
     finally:
         await reader.stop()
-    probe = ConsumerLag(settings.kafka_bootstrap_servers, "zhengji-probe", [SUBMITTED])
-    try:
-        await probe.refresh()
-    finally:
-        await probe.close()
-    assert sample("zhengji_consumer_lag_messages", {"group": "zhengji-probe", "topic": SUBMITTED}) == 2
+    assert await measured_lag(settings, "zhengji-probe") == 2
 
     fast = settings.model_copy(update={"backlog_every_s": 0.2})
     async with (
