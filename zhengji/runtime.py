@@ -16,6 +16,7 @@ from services.common.callers import Callers
 from services.common.csrf import install_origin_check
 from services.common.errors import install_error_handlers
 from services.common.health import health_router
+from services.common.http_metrics import install_http_metrics
 from services.common.kafka_security import broker_security, client_options
 from services.common.loops import LoopState
 from services.common.security_headers import install_security_headers
@@ -99,6 +100,7 @@ class Runtime:
         install_error_handlers(app)
         install_origin_check(app, self.settings)  # before the headers: its refusals carry them too
         install_security_headers(app)
+        install_http_metrics(app)  # last added, so outermost: it times the others too
         mount_shared_assets(app)  # /static/common/: the JS modules every service's pages import
         # What the module-level routers' dependencies read (services/common/{web,callers}.py).
         app.state.services = self.services

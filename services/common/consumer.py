@@ -131,6 +131,7 @@ class Consumer(Generic[E, S]):
             return
         with structlog.contextvars.bound_contextvars(
             submission_id=getattr(event, "submission_id", None),
+            correlation_id=getattr(event, "correlation_id", None),
             event_id=str(event.event_id),
             service=self.service,
         ):

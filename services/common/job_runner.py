@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+import structlog
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -149,6 +150,11 @@ class JobRunner(Generic[R]):
         await run_workers(self.table, self.worker, self.concurrency, self.run, self.poll_s, state)
 
     async def run(self, job: Job) -> None:
+        # Bound before the work's task is made, so the work (which copies this context) logs with them.
+        with structlog.contextvars.bound_contextvars(job_id=job["_id"], **job.get("log_context") or {}):
+            await self._run(job)
+
+    async def _run(self, job: Job) -> None:
         kind = self.kind(job)
         work = asyncio.create_task(self.work(job))
         me = asyncio.current_task()

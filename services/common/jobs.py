@@ -21,6 +21,8 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.common.log import carried_context
+
 Job = dict[str, Any]
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 
@@ -77,6 +79,7 @@ class JobTable:
                     "created_at": _now(),
                     "progress": None,
                     "not_before": not_before,
+                    "log_context": carried_context(),  # the ids its run logs with (job_runner.py)
                 }
             },
             upsert=True,

@@ -1,7 +1,11 @@
 """structlog set up for JSON lines (production) or a console (the demo).
 
-Handlers bind ``submission_id`` and ``event_id`` with ``structlog.contextvars``
-so every line written while an event is processed carries them."""
+The consumer (consumer.py) binds ``submission_id``, ``correlation_id`` (one submission version's
+whole journey through the stages) and ``event_id`` with ``structlog.contextvars``, so every line
+written while an event is processed carries them; search the logs of every service for one
+``correlation_id`` to follow a submission. A job enqueued while an event is handled keeps those
+ids (``carried_context``), and its run binds them again with its ``job_id`` (job_runner.py), so
+the encode's lines carry them too. HTTP answers get one access line each (http_metrics.py)."""
 
 import logging
 import sys
@@ -29,6 +33,16 @@ def configure_logging(json: bool = True, level: str = "INFO") -> None:
     )
     # Libraries log through stdlib logging; keep their chatter at warnings.
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+
+
+# What a job enqueued while an event is handled carries into its run, possibly in another process.
+CARRIED = ("submission_id", "correlation_id")
+
+
+def carried_context() -> dict[str, str]:
+    """The ids bound now that later work done on their behalf should log with."""
+    bound = structlog.contextvars.get_contextvars()
+    return {key: str(bound[key]) for key in CARRIED if bound.get(key) is not None}
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

@@ -18,7 +18,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import BaseEvent, topic_for
 from services.common.loops import LoopState
-from services.common.metrics import EVENTS_PUBLISHED
+from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_OLDEST_AGE, OUTBOX_REFRESHED, OUTBOX_UNSENT
 
 
 class Outbox:
@@ -56,6 +56,16 @@ class Outbox:
 
     async def pending(self) -> int:
         return await self.collection.count_documents({"sent": False})
+
+    async def export_backlog(self, service: str) -> None:
+        """Set the service's outbox gauges from the collection; run with ``Service.spawn_every``
+        (not at scrape time: backlog.py says why). Uses the relay's (sent, created_at) index."""
+        unsent = await self.pending()
+        oldest = await self.collection.find_one({"sent": False}, {"created_at": 1}, sort=[("created_at", 1)])
+        age = (datetime.now(UTC) - oldest["created_at"]).total_seconds() if oldest else 0.0
+        OUTBOX_UNSENT.labels(service).set(unsent)
+        OUTBOX_OLDEST_AGE.labels(service).set(max(0.0, age))
+        OUTBOX_REFRESHED.labels(service).set_to_current_time()
 
     async def relay_once(self, broker: KafkaBroker, batch: int = 100) -> int:
         docs = await self.collection.find({"sent": False}).sort("created_at", 1).limit(batch).to_list()

@@ -8,7 +8,9 @@ videos can be streamed from a CDN or presigned object-store URLs and hls.js play
 Media Source (blob: URLs)."""
 
 from fastapi import FastAPI
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from services.common.asgi_middleware import HttpMiddleware
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -33,17 +35,8 @@ SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
 ]
 
 
-class SecurityHeaders:
-    """Pure ASGI (not BaseHTTPMiddleware), so streamed answers (blobs, HLS) are not buffered."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
+class SecurityHeaders(HttpMiddleware):
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}

@@ -23,6 +23,8 @@ from services.common.bus import subscribe as register_subscriber
 from services.common.consumer import Consumer, Effect, Handler, NotReady
 from services.common.consumer_adapters import KafkaDeadLetters, MongoInbox
 from services.common.job_runner import JobRunner
+from services.common.kafka_lag import ConsumerLag
+from services.common.kafka_security import client_options
 from services.common.log import get_logger
 from services.common.loops import Backoff, Loops, LoopState, every, supervise
 from services.common.outbox import Outbox
@@ -56,6 +58,7 @@ class Service:
         self._tasks: list[asyncio.Task[None]] = []
         self._consumers: dict[str, Consumer[Any]] = {}
         self._runners: list[JobRunner[Any]] = []
+        self._lag: ConsumerLag | None = None
 
     def consume(self, topic: str, model: type[E], handler: Handler[E]) -> None:
         consumer = Consumer(
@@ -70,12 +73,17 @@ class Service:
         )
         self._consumers[topic] = consumer
 
+    @property
+    def group(self) -> str:
+        """The service's consumer group: every replica of the service is a member of it."""
+        return f"zhengji-{self.name}"
+
     def subscribe(self) -> None:
         """One consumer group per service, over every topic it registered."""
         register_subscriber(
             self.deps.broker,
             list(self._consumers),
-            f"zhengji-{self.name}",
+            self.group,
             self._dispatch,
             self.settings.kafka_session_timeout_ms,
         )
@@ -123,6 +131,12 @@ class Service:
         relay, poll_s = self.outbox.relay_forever, self.settings.outbox_poll_s
         self.spawn("outbox_relay", lambda state: relay(self.deps.broker, poll_s, state))
         self.spawn_every(self.settings.prune_every_s, self.pruner.prune_once, "prune")
+        every_s = self.settings.backlog_every_s
+        self.spawn_every(every_s, lambda: self.outbox.export_backlog(self.name), "outbox_backlog")
+        if self._consumers:
+            bootstrap, options = self.settings.kafka_bootstrap_servers, client_options(self.settings)
+            self._lag = ConsumerLag(bootstrap, self.group, list(self._consumers), options)
+            self.spawn_every(every_s, self._lag.refresh, "consumer_lag")
 
     def spawn(self, what: str, run: Callable[[LoopState], Coroutine[Any, Any, None]]) -> None:
         """Run ``run(state)`` in the background while the service runs, restarted (after a
@@ -151,3 +165,5 @@ class Service:
         for runner in self._runners:
             await runner.stop()
         self._runners.clear()
+        if self._lag is not None:
+            await self._lag.close()

@@ -13,6 +13,7 @@ from typing import Any
 from contracts import Rendition
 from contracts.campaign import VideoSpec
 from services.common.blobs import BlobStore
+from services.common.metrics import FFMPEG_SPEED
 from services.media.inputs import OWN_PACKAGE_DEMUXERS
 from services.media.probe import Probe, ProbeFailed, probe
 from services.media.process import Completed, Progress, ToolTimedOut
@@ -216,6 +217,8 @@ class Transcode:
         self.timings[name] = round(time.perf_counter() - started, 3)
         if done.returncode != 0:
             raise failures.ffmpeg_failed(done.stderr, self.out_time_s)
+        if self.progress.speed:
+            FFMPEG_SPEED.labels(name).observe(self.progress.speed)
         return done
 
     def _note(self, plan: MasterPlan) -> None:

@@ -9,14 +9,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import structlog
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
+from structlog.testing import capture_logs
 
 from services.common.job_runner import Ending, JobRunner
 from services.common.jobs import CANCELLED, DONE, FAILED, QUEUED, RUNNING, Job, JobTable
+from services.common.log import get_logger
 from services.common.settings import Settings
 from services.common.store import Doc, connect
 from tests.conftest import eventually
+
+log = get_logger("test-work")
 
 
 class Domain:
@@ -166,3 +171,34 @@ async def test_a_job_whose_every_attempt_died_ends_as_the_service_says(
     ended = await row(table)
     assert (ended["state"], ended["note"]) == (FAILED, "gave up on job-1")
     assert await domain.effects.count_documents({}) == 1
+
+
+async def test_a_job_logs_with_the_ids_of_the_event_that_enqueued_it(client: AsyncMongoClient[Doc]) -> None:
+    table = JobTable(client["runner_test"], "jobs", lease_s=5)
+    await table.create_indexes()
+    with structlog.contextvars.bound_contextvars(submission_id="s1", correlation_id="s1:v2", event_id="e9"):
+        await table.enqueue("job-1", {}, 1.0, None)  # as a handler does, inside the consumer's binding
+    domain = Domain(client)
+    runner = domain.runner(table)
+    work = runner.work
+
+    async def logging_work(job: Job) -> str:
+        log.info("encoding")
+        return await work(job)
+
+    runner.work = logging_work
+    with capture_logs(processors=[structlog.contextvars.merge_contextvars]) as lines:
+        domain.go.set()
+        async with serving(runner):
+
+            async def ended() -> bool:
+                return bool((await row(table))["state"] == DONE)
+
+            await eventually(ended, 30, "the job done")
+    (encoding,) = [line for line in lines if line["event"] == "encoding"]
+    assert (encoding["correlation_id"], encoding["submission_id"], encoding["job_id"]) == (
+        "s1:v2",
+        "s1",
+        "job-1",
+    )
+    assert "event_id" not in encoding, "the run is not the event's handling: only the submission's ids travel"

@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import yaml
+from prometheus_client import REGISTRY
 
 from services.common.settings import Settings
 from services.media.inputs import OWN_PACKAGE_DEMUXERS
@@ -20,6 +21,10 @@ from tests.integration.transcoder.conftest import (
 )
 
 ALL = ["intake", "validator", "transcoder", "review", "publisher"]
+
+
+def encodes_timed() -> float:
+    return REGISTRY.get_sample_value("zhengji_ffmpeg_speed_ratio_count", {"phase": "encode"}) or 0
 
 
 def blob_path(settings: Settings, rendition: dict[str, object]) -> Path:
@@ -93,11 +98,14 @@ async def test_an_upload_needing_work_is_encoded_once_to_the_spec(
     # codec or loudness, so the validator passes it; delivery wants 8-bit 4:2:0 High and AAC, and
     # sound that is encoded anyway is normalised (to GY/T 282's -24 LUFS, the campaign naming none).
     upload = await clip(tmp_path / "422.mp4", pix_fmt="yuv422p", audio="libmp3lame", volume_db=6)
+    encodes_before = encodes_timed()
     async with start(ALL) as api:
         cid = await define(api, small_campaign("tx-small"))
         sid, _ = await submit(api, cid, upload)
         status = await ended(api, sid)
         job = (await api.get(f"/api/transcoder/jobs/{sid}")).json()
+    # ffmpeg's realtime factor of the encode pass, as the dashboard's ffmpeg-speed panel reads it.
+    assert encodes_timed() == encodes_before + 1
 
     master = next(r for r in transcoded(status)["renditions"] if r["name"] == "master")
     assert master["remuxed"] is False
