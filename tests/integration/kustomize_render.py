@@ -38,7 +38,10 @@ def _smp(base: Any, patch: Any) -> Any:
     if isinstance(base, dict) and isinstance(patch, dict):
         out = dict(base)
         for key, value in patch.items():
-            out[key] = _smp(base[key], value) if key in base else copy.deepcopy(value)
+            if value is None:  # a null in a strategic merge patch deletes the key
+                out.pop(key, None)
+            else:
+                out[key] = _smp(base[key], value) if key in base else copy.deepcopy(value)
         return out
     named = isinstance(base, list) and isinstance(patch, list)
     if named and all(isinstance(i, dict) and "name" in i for i in base + patch):
@@ -64,6 +67,20 @@ def key(doc: Doc) -> tuple[str, str]:
     return doc["kind"], doc["metadata"]["name"]
 
 
+def comparable(docs: list[Doc]) -> list[Doc]:
+    """The documents sorted, with each pod's volumes in name order: Kubernetes gives their order no
+    meaning, and kustomize reorders a list item a patch changed with a null (overlays/production
+    turns the blobs claim into an emptyDir), which this renderer does not imitate."""
+    out = []
+    for doc in sorted(docs, key=key):
+        doc = copy.deepcopy(doc)
+        pod = doc.get("spec", {}).get("template", {}).get("spec", {})
+        if "volumes" in pod:
+            pod["volumes"] = sorted(pod["volumes"], key=lambda v: v["name"])
+        out.append(doc)
+    return out
+
+
 def containers(doc: Doc) -> list[Doc]:
     containers: list[Doc] = doc.get("spec", {}).get("template", {}).get("spec", {}).get("containers", [])
     return containers
@@ -87,6 +104,11 @@ def _apply_patches(directory: Path, specs: list[Doc], docs: list[Doc]) -> None:
     for spec in specs:
         (patch,) = _load_docs(directory / spec["path"])
         target = spec.get("target", {"kind": patch["kind"], "name": patch["metadata"]["name"]})
+        if patch.get("$patch") == "delete":  # the whole resource goes
+            kept = [d for d in docs if key(d) != (target["kind"], target["name"])]
+            assert len(kept) < len(docs), f"patch {spec['path']} matched nothing"
+            docs[:] = kept
+            continue
         hits = 0
         for i, doc in enumerate(docs):
             if doc["kind"] == target["kind"] and target.get("name", key(doc)[1]) == key(doc)[1]:

@@ -25,6 +25,7 @@ from tests.integration.kustomize_render import (
     ROOT,
     SERVICES,
     Doc,
+    comparable,
     containers,
     find_doc,
     key,
@@ -59,7 +60,7 @@ OBJECT_STORE_ENV = {
 
 def _assert_same_resources(ours: list[Doc], theirs: list[Doc]) -> None:
     """The PyYAML renderer (the one machines without kubectl rely on) must match kubectl exactly."""
-    ours, theirs = sorted(ours, key=key), sorted(theirs, key=key)
+    ours, theirs = comparable(ours), comparable(theirs)
     assert [key(d) for d in ours] == [key(d) for d in theirs]
     for mine, real in zip(ours, theirs, strict=True):
         assert mine == real, key(mine)
