@@ -32,8 +32,14 @@ def up(
     servers = EmbeddedServers(data_dir)
     servers.start()
     typer.echo(f"zhengji 已启动 / running: http://{host}:{port}  (数据 / data: {data_dir.resolve()})")
+    settings = embedded_settings(data_dir, servers, host, port)
+
+    async def serve() -> None:
+        async with servers.kept_alive():  # a broker or store that dies is started again
+            await serve_until_stopped(settings, list(SERVICES))
+
     try:
-        asyncio.run(serve_until_stopped(embedded_settings(data_dir, servers, host, port), list(SERVICES)))
+        asyncio.run(serve())
     except KeyboardInterrupt:
         pass
     finally:

@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from contracts import CAMPAIGN_TOPIC, dlq_topic
 from services.common.assets import mount_shared_assets
 from services.common.blob_stores import open_blob_store
 from services.common.bus import all_topics, ensure_topics, make_broker, start_broker
@@ -59,10 +58,7 @@ class Runtime:
             service.subscribe()
 
     async def start(self) -> None:
-        s = self.settings
-        await ensure_topics(
-            s.kafka_bootstrap_servers, [*all_topics(), CAMPAIGN_TOPIC, dlq_topic(CAMPAIGN_TOPIC)]
-        )
+        await ensure_topics(self.settings.kafka_bootstrap_servers, all_topics())
         await start_broker(self.broker)
         for service in self.services.values():
             await service.start()

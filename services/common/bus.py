@@ -14,7 +14,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
-from contracts import TOPICS, dlq_topic
+from contracts import CAMPAIGN_TOPIC, TOPICS, dlq_topic
 
 PARTITIONS = 6
 # A handler never holds the poll loop for long: media work runs in the job
@@ -35,7 +35,8 @@ def make_broker(bootstrap: str, client_id: str) -> KafkaBroker:
 
 
 def all_topics() -> list[str]:
-    return [t for topic in TOPICS.values() for t in (topic, dlq_topic(topic))]
+    """Every topic the services use, with its dead-letter topic."""
+    return [t for topic in [*TOPICS.values(), CAMPAIGN_TOPIC] for t in (topic, dlq_topic(topic))]
 
 
 async def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int = PARTITIONS) -> None:
