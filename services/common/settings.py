@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     prune_after_days: float = 7.0
     prune_every_s: float = 3600.0
     stage_deadline_s: float = 300.0
+    # How often intake looks whether the broker is new (lost what it held: a restarted embedded
+    # broker); then what was in flight is re-driven at once, not after the stage deadline.
+    broker_watch_s: float = 2.0
 
     # Background loops and health (docs/operations.md, "Health and readiness"): a failing loop
     # tries again after a backoff from loop_backoff_s doubling up to loop_backoff_cap_s; /readyz

@@ -27,12 +27,15 @@ from contracts import (
 from contracts.campaign import Campaign
 from services.common.consumer import Effect
 from services.common.errors import ServiceError
+from services.common.kafka_security import client_options
 from services.common.metrics import REDRIVES
 from services.common.operator_secrets import OperatorSecrets
 from services.common.service import Service
 from services.common.store import in_transaction
+from services.common.topic_admin import apply, topics_of, wait_for_topics
 from services.intake.accounts import Accounts
 from services.intake.auth import Auth
+from services.intake.broker_watch import BrokerWatch
 from services.intake.login_throttle import LoginThrottle
 from services.intake.status import progress_key, shown_stage, stage_of, timeline_entry
 from services.intake.unit_store import UnitStore
@@ -79,10 +82,12 @@ class IntakeService(Service):
         await self.accounts.bootstrap_admin(_revealed(self.settings.admin_password))
 
     async def start(self) -> None:
-        # The embedded broker forgets everything on restart: announce every campaign again
-        # (same event ids, so services that have them skip them as duplicates).
-        await self.outbox.collection.update_many({"topic": CAMPAIGN_TOPIC}, {"$set": {"sent": False}})
         await super().start()
+        s = self.settings
+        watch = BrokerWatch(
+            s.kafka_bootstrap_servers, self.on_new_broker, client_options(s), s.kafka_replication_factor
+        )
+        self.spawn_every(self.settings.broker_watch_s, watch.look_once, "broker_watch")
         self.spawn_every(self.settings.reconcile_every_s, self.reconcile_once, "reconcile")
         self.spawn_every(self.settings.tus_sweep_s, lambda: sweep_and_log(self.uploads), "upload_sweep")
 
@@ -242,27 +247,46 @@ class IntakeService(Service):
             return None
         return datetime.now(UTC) + timedelta(seconds=self.settings.stage_deadline_s * 2**redrives)
 
-    async def reconcile_once(self) -> int:
-        """Publish again the last event of every submission stuck past its stage's deadline.
-
-        Consumers are idempotent, and a duplicate re-arms the events it caused, so this heals
-        a broker that lost messages (the embedded broker keeps them in memory only)."""
+    async def on_new_broker(self) -> int:
+        """The broker has lost what it held (broker_watch.py): its topics, every campaign and
+        every submission in flight again, at once; how many submissions were re-driven."""
+        s = self.settings
+        # The embedded broker is ours to set up; a distributed one gets its topics from the
+        # operator's `zhengji admin topics apply` (a rebuilt cluster: run it again).
+        topics, options = topics_of(s), client_options(s)
+        if s.kafka_create_topics:
+            await apply(s.kafka_bootstrap_servers, topics, create_only=True, options=options)
+        else:
+            await wait_for_topics(s.kafka_bootstrap_servers, [t.name for t in topics], options)
+        # Same event ids: services that have a campaign already skip it as a duplicate.
+        await self.outbox.collection.update_many({"topic": CAMPAIGN_TOPIC}, {"$set": {"sent": False}})
         count = 0
-        cursor = self.submissions.find(
-            {"redrive_at": {"$lt": datetime.now(UTC)}},
-            {"last_event": 1, "redrive_also": 1, "stage": 1, "redrives": 1},
-        )
-        async for doc in cursor:
-            # An approved entry needs both its transcoded and its approved event at review.
-            for last in [*doc.get("redrive_also", []), doc.get("last_event")]:
-                if not last:
-                    continue
+        # Not counted as re-drives of the submissions: the broker lost them, nothing is stuck.
+        async for doc in self.submissions.find({"redrive_at": {"$ne": None}}, REDRIVE_FIELDS):
+            await self._publish_again(doc)
+            count += 1
+        self.log.warning("broker_is_new", redriven=count)
+        return count
+
+    async def _publish_again(self, doc: dict[str, Any]) -> None:
+        # An approved entry needs both its transcoded and its approved event at review.
+        for last in [*doc.get("redrive_also", []), doc.get("last_event")]:
+            if last:
                 await self.deps.broker.publish(
                     last["payload"].encode(),
                     topic=last["topic"],
                     key=doc["_id"].encode(),
                     headers={"content-type": "application/json"},
                 )
+
+    async def reconcile_once(self) -> int:
+        """Publish again the last event of every submission stuck past its stage's deadline.
+
+        Consumers are idempotent, and a duplicate re-arms the events it caused, so this heals
+        a broker that lost messages (the embedded broker keeps them in memory only)."""
+        count = 0
+        async for doc in self.submissions.find({"redrive_at": {"$lt": datetime.now(UTC)}}, REDRIVE_FIELDS):
+            await self._publish_again(doc)
             redrives = int(doc.get("redrives", 0)) + 1
             await self.submissions.update_one(
                 {"_id": doc["_id"]},
@@ -288,6 +312,7 @@ def routes() -> APIRouter:
 # Stages after which a service (not a person) must act next.
 REDRIVEN = {"validating", "transcoding", "in_review", "recommended", "awarded"}
 MAX_REDRIVES = 5
+REDRIVE_FIELDS = {"last_event": 1, "redrive_also": 1, "stage": 1, "redrives": 1}
 
 
 def material_refs(submission: dict[str, Any]) -> dict[str, BlobRef]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from zhengji.embedded import _die_with_parent, free_port
+from zhengji.embedded import die_with_parent, free_port
 
 
 @contextmanager
@@ -23,7 +23,7 @@ def s3_server(address: str = "127.0.0.1", log: Path | None = None) -> Iterator[s
             [sys.executable, "-m", "moto.server", "-H", address, "-p", str(port)],
             stdout=out,
             stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
         )
     endpoint = f"http://{address}:{port}"
     deadline = time.monotonic() + 30

@@ -23,7 +23,7 @@ from tests.conftest import ADMIN_PASSWORD, eventually
 from tests.integration.blobs.conftest import CREDENTIALS, new_bucket
 from tests.integration.multihost.hosts import Host
 from tests.integration.s3_server import s3_server
-from zhengji.embedded import EmbeddedServers, _die_with_parent, free_port
+from zhengji.embedded import EmbeddedServers, die_with_parent, free_port
 
 ZHENGJI = str(Path(sys.executable).with_name("zhengji"))
 
@@ -119,7 +119,7 @@ class Cluster:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                preexec_fn=_die_with_parent,  # ip netns exec execs the service: it is this pid
+                preexec_fn=die_with_parent,  # ip netns exec execs the service: it is this pid
             )
         served = Served(service, host, url, proc, home / f"{service}.log")
         self.served.append(served)
