@@ -17,13 +17,13 @@ from services.common.csrf import install_origin_check
 from services.common.errors import install_error_handlers
 from services.common.health import health_router
 from services.common.http_metrics import install_http_metrics
-from services.common.kafka_security import broker_security, client_options
+from services.common.kafka_security import broker_security
 from services.common.loops import LoopState
 from services.common.security_headers import install_security_headers
 from services.common.service import Deps, Service
 from services.common.settings import Settings
 from services.common.store import connect
-from services.common.topic_admin import apply, topics_of, wait_for_topics
+from services.common.topic_admin import topics_ready
 from services.intake.app import IntakeService
 from services.publisher.app import PublisherService
 from services.review.app import ReviewService
@@ -67,12 +67,7 @@ class Runtime:
             service.subscribe()
 
     async def start(self) -> None:
-        s = self.settings
-        topics, options = topics_of(s), client_options(s)
-        if s.kafka_create_topics:
-            await apply(s.kafka_bootstrap_servers, topics, create_only=True, options=options)
-        else:
-            await wait_for_topics(s.kafka_bootstrap_servers, [t.name for t in topics], options)
+        await topics_ready(self.settings)
         await start_broker(self.broker)
         for service in self.services.values():
             await service.start()

@@ -15,6 +15,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import IncompatibleBrokerVersion, TopicAlreadyExistsError
 
+from services.common.kafka_security import client_options
 from services.common.log import get_logger
 from services.common.settings import Settings
 from services.common.topic_plan import Change, Observed, TopicSpec, declared_topics, plan
@@ -128,3 +129,13 @@ async def wait_for_topics(
             hint="主题尚未创建，请运行 zhengji admin topics apply / run `zhengji admin topics apply`",
         )
         await asyncio.sleep(every_s)
+
+
+async def topics_ready(settings: Settings) -> None:
+    """The declared topics exist when this returns: made here where the deployment makes its own
+    (the embedded broker), else waited for (``zhengji admin topics apply`` makes them)."""
+    topics, options = topics_of(settings), client_options(settings)
+    if settings.kafka_create_topics:
+        await apply(settings.kafka_bootstrap_servers, topics, create_only=True, options=options)
+    else:
+        await wait_for_topics(settings.kafka_bootstrap_servers, [t.name for t in topics], options)

@@ -32,7 +32,7 @@ from services.common.metrics import REDRIVES
 from services.common.operator_secrets import OperatorSecrets
 from services.common.service import Service
 from services.common.store import in_transaction
-from services.common.topic_admin import apply, topics_of, wait_for_topics
+from services.common.topic_admin import topics_ready
 from services.intake.accounts import Accounts
 from services.intake.auth import Auth
 from services.intake.broker_watch import BrokerWatch
@@ -250,14 +250,8 @@ class IntakeService(Service):
     async def on_new_broker(self) -> int:
         """The broker has lost what it held (broker_watch.py): its topics, every campaign and
         every submission in flight again, at once; how many submissions were re-driven."""
-        s = self.settings
-        # The embedded broker is ours to set up; a distributed one gets its topics from the
-        # operator's `zhengji admin topics apply` (a rebuilt cluster: run it again).
-        topics, options = topics_of(s), client_options(s)
-        if s.kafka_create_topics:
-            await apply(s.kafka_bootstrap_servers, topics, create_only=True, options=options)
-        else:
-            await wait_for_topics(s.kafka_bootstrap_servers, [t.name for t in topics], options)
+        # A rebuilt distributed cluster gets its topics from `zhengji admin topics apply` again.
+        await topics_ready(self.settings)
         # Same event ids: services that have a campaign already skip it as a duplicate.
         await self.outbox.collection.update_many({"topic": CAMPAIGN_TOPIC}, {"$set": {"sent": False}})
         count = 0
