@@ -106,7 +106,8 @@ class Settings(BaseSettings):
     # Session cookies (intake's and review's) only over HTTPS: turn on when the site is served so.
     cookie_secure: bool = False
     tus_expiry_s: float = 24 * 3600
-    tus_sweep_s: float = 300.0
+    # Also how soon an upload whose last byte arrived as intake died is attached (after 60 s stuck).
+    tus_sweep_s: float = 60.0
     tus_max_size: int = 4 * 1024**3
     # What one entrant's entries may hold in a campaign, all versions and unfinished uploads
     # counted (services/intake/storage_quota.py): a 500 MB work replaced a few times, with its
