@@ -259,7 +259,8 @@ class IntakeService(Service):
         async for doc in self.submissions.find({"redrive_at": {"$ne": None}}, REDRIVE_FIELDS):
             await self._publish_again(doc)
             count += 1
-        self.log.warning("broker_is_new", redriven=count)
+        # A first start has no marker either: only a broker that lost work in flight is a warning.
+        (self.log.warning if count else self.log.info)("broker_is_new", redriven=count)
         return count
 
     async def _publish_again(self, doc: dict[str, Any]) -> None:
