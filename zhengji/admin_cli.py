@@ -92,3 +92,49 @@ def topics_strimzi(
 
     docs = strimzi_topics(topics_of(Settings()), cluster)
     typer.echo(yaml.safe_dump_all(docs, sort_keys=False, allow_unicode=True), nl=False)
+
+
+dlq = typer.Typer(help="死信主题 / dead-letter topics", no_args_is_help=True)
+admin.add_typer(dlq, name="dlq")
+
+
+@dlq.command("list")
+def dlq_list(topic: str = typer.Argument(..., help="如 zhengji.submission.validated.v1.dlq")) -> None:
+    """列出死信及原因 / What a dead-letter topic holds and why each message was parked."""
+    from services.common.dead_letter_admin import read_dead_letters
+    from services.common.kafka_security import client_options
+
+    settings = Settings()
+    letters = asyncio.run(
+        read_dead_letters(settings.kafka_bootstrap_servers, topic, client_options(settings))
+    )
+    for letter in letters:
+        typer.echo(json.dumps(letter.summary(), ensure_ascii=False))
+    typer.echo(f"{len(letters)} 条死信 / dead letters", err=True)
+
+
+@dlq.command("replay")
+def dlq_replay(
+    topic: str = typer.Argument(..., help="死信主题 / the dead-letter topic"),
+    event_id: list[str] = typer.Option([], "--event-id", help="要重放的事件（可多次）/ repeatable"),
+    everything: bool = typer.Option(False, "--all", help="全部重放 / replay every message"),
+) -> None:
+    """将死信送回原主题 / Send dead letters back to their original topic (fix the cause first)."""
+    from services.common.dead_letter_admin import chosen, read_dead_letters, replay
+    from services.common.kafka_security import client_options
+
+    if not event_id and not everything:
+        typer.echo("请用 --event-id 指定事件，或用 --all 全部重放 / name events or pass --all", err=True)
+        raise typer.Exit(2)
+    settings = Settings()
+    bootstrap, options = settings.kafka_bootstrap_servers, client_options(settings)
+
+    async def run() -> int:
+        letters = chosen(await read_dead_letters(bootstrap, topic, options), event_id, everything)
+        return len(await replay(bootstrap, topic, letters, options))
+
+    count = asyncio.run(run())
+    typer.echo(f"已重放 {count} 条 / replayed {count}")
+    if event_id and count < len(set(event_id)):
+        typer.echo("部分事件不在该死信主题中 / some event ids are not in that topic", err=True)
+        raise typer.Exit(1)
