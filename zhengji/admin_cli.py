@@ -4,6 +4,7 @@
 import asyncio
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import typer
 
@@ -138,3 +139,53 @@ def dlq_replay(
     if event_id and count < len(set(event_id)):
         typer.echo("部分事件不在该死信主题中 / some event ids are not in that topic", err=True)
         raise typer.Exit(1)
+
+
+@admin.command("backup")
+def backup_command(folder: Path = typer.Argument(..., help="新的备份目录 / a new folder")) -> None:
+    """备份全部数据库与文件清单 / Back up every zhengji database and the list of stored files."""
+    from services.common.backup import backup
+    from services.common.blob_stores import open_blob_store
+    from services.common.store import connect
+
+    settings = Settings()
+
+    async def run() -> dict[str, object]:
+        client = connect(settings.mongodb_uri)
+        try:
+            return await backup(client, settings.db_prefix, open_blob_store(settings), folder)
+        finally:
+            await client.close()
+
+    manifest = asyncio.run(run())
+    typer.echo(json.dumps(manifest, ensure_ascii=False, indent=2))
+
+
+@admin.command("restore")
+def restore_command(folder: Path = typer.Argument(..., help="备份目录 / the backup folder")) -> None:
+    """恢复到空的存储 / Restore a backup into a store that holds no zhengji data yet."""
+    from services.common.backup import RestoreRefused, restore
+    from services.common.blob_stores import open_blob_store
+    from services.common.store import connect
+
+    settings = Settings()
+
+    async def run() -> dict[str, object]:
+        client = connect(settings.mongodb_uri)
+        try:
+            return await restore(client, settings.db_prefix, open_blob_store(settings), folder)
+        finally:
+            await client.close()
+
+    try:
+        report = asyncio.run(run())
+    except RestoreRefused as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    if report["missing_blobs"]:
+        typer.echo(
+            "备份列出的部分文件不在文件存储中 / stored files missing: restore them from the store's copy",
+            err=True,
+        )
+        raise typer.Exit(3)
