@@ -92,7 +92,13 @@ class Cluster:
             self.start_service(name)
 
     async def ready(self) -> bool:
-        """Every service answers /readyz 200 (its loops, the broker and the store work)."""
+        """Every service answers /readyz 200 (its loops, the broker and the store work). A service
+        whose process ended (a restart that could not bind its port: another process's outgoing
+        connection had taken it as a local port, which separate pods never share) is started
+        again, as a supervisor (Kubernetes, systemd) would."""
+        for name, proc in self.procs.items():
+            if proc.poll() is not None:
+                self.start_service(name)
         async with httpx.AsyncClient(timeout=3) as client:
             for name in SERVICES:
                 try:
