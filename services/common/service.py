@@ -15,6 +15,7 @@ from fastapi import APIRouter
 from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import ConnectionFailure
 
 from contracts import CAMPAIGN_TOPIC, BaseEvent, CampaignDefined
 from contracts.campaign import Campaign
@@ -124,10 +125,7 @@ class Service:
         """Create indexes; called once the store is reachable."""
 
     async def start(self) -> None:
-        # Without this index the relay's search reads the whole outbox on every event.
-        await self.outbox.collection.create_index([("sent", 1), ("created_at", 1)])
-        await self.pruner.create_indexes()
-        await self.setup()
+        await self._prepare_store()
         relay, poll_s = self.outbox.relay_forever, self.settings.outbox_poll_s
         self.spawn("outbox_relay", lambda state: relay(self.deps.broker, poll_s, state))
         self.spawn_every(self.settings.prune_every_s, self.pruner.prune_once, "prune")
@@ -137,6 +135,24 @@ class Service:
             bootstrap, options = self.settings.kafka_bootstrap_servers, client_options(self.settings)
             self._lag = ConsumerLag(bootstrap, self.group, list(self._consumers), options)
             self.spawn_every(every_s, self._lag.refresh, "consumer_lag")
+
+    async def _prepare_store(self) -> None:
+        """Indexes and the service's own setup, tried again while the store cannot be reached: a
+        service started during a store blip (a restart, a failover) waits for it instead of
+        exiting. Each step is idempotent, so a retry after a half-done attempt is safe."""
+        backoff, failures = Backoff(self.settings.loop_backoff_s, self.settings.loop_backoff_cap_s), 0
+        while True:
+            try:
+                # Without this index the relay's search reads the whole outbox on every event.
+                await self.outbox.collection.create_index([("sent", 1), ("created_at", 1)])
+                await self.pruner.create_indexes()
+                await self.setup()
+                return
+            except ConnectionFailure as exc:
+                failures += 1
+                delay = backoff.delay(failures)
+                self.log.warning("store_unreachable_at_start", error=str(exc)[:300], retry_in_s=delay)
+                await asyncio.sleep(delay)
 
     def spawn(self, what: str, run: Callable[[LoopState], Coroutine[Any, Any, None]]) -> None:
         """Run ``run(state)`` in the background while the service runs, restarted (after a
