@@ -19,11 +19,12 @@ import obstore
 from aiobotocore.session import get_session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
-from obstore.exceptions import BaseError, NotFoundError
+from obstore.exceptions import BaseError
 from obstore.store import S3Store
 
-from services.common.blob_s3 import PART_BYTES
+from services.common.blob_s3 import PART_BYTES, object_exists
 from services.common.blobs import BlobUnavailable, blob_key
+from services.common.settings import Settings
 
 # A client costs 30-150 ms to make (botocore builds it from its service model): one is kept while
 # parts arrive, and closed once none has come for this long.
@@ -44,25 +45,20 @@ def _no_such_upload(exc: ClientError) -> bool:
 
 class S3Parts:
     """Multipart uploads on the bucket and prefix of an obstore ``S3Store``; the endpoint and
-    credentials come from the same AWS_* variables obstore reads."""
+    credentials come from the same AWS_* variables obstore reads, the bounds from the settings."""
 
     part_bytes = PART_BYTES
 
-    def __init__(self, store: S3Store) -> None:
+    def __init__(self, store: S3Store, bucket: str, prefix: str, settings: Settings) -> None:
+        """``store``: the obstore store of the same bucket and prefix (reads, copies, deletes)."""
         self.store = store
+        self.bucket, self.prefix = bucket, prefix.strip("/")
         # The same bounds as obstore's (blob_stores.s3_store): a store that is down answers soon.
-        retry = (store.retry_config or {}).get("retry_timeout")
-        retry_timeout_s = retry.total_seconds() if retry is not None else 15.0
-        connect = str((store.client_options or {}).get("connect_timeout", "5s"))
-        connect_timeout_s = float(connect.removesuffix("s")) if connect.endswith("s") else 5.0
-        self.bucket = str(store.config["bucket"])
-        self.prefix = (store.prefix or "").strip("/")
-        virtual = str(store.config.get("virtual_hosted_style_request", "false")) == "true"
         self.config = Config(
-            connect_timeout=connect_timeout_s,
-            read_timeout=max(60.0, retry_timeout_s),
+            connect_timeout=settings.blob_connect_timeout_s,
+            read_timeout=max(60.0, settings.blob_retry_timeout_s),
             retries={"max_attempts": 3, "mode": "standard"},
-            s3={"addressing_style": "virtual" if virtual else "path"},
+            s3={"addressing_style": "virtual" if settings.blob_s3_virtual_hosted else "path"},
         )
         self.region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
         self.session = get_session()
@@ -143,7 +139,7 @@ class S3Parts:
             cause = exc.__cause__
             if not (isinstance(cause, ClientError) and _no_such_upload(cause)):
                 raise
-            return await self._exists(key)
+            return await object_exists(self.store, key)
         return True
 
     async def abort(self, key: str, upload_id: str) -> None:
@@ -170,17 +166,9 @@ class S3Parts:
         are stored already) and remove it; False when neither exists."""
         final = blob_key(sha256)
         with unavailable_on_error(final):
-            if not await self._exists(final):
-                if not await self._exists(key):
+            if not await object_exists(self.store, final):
+                if not await object_exists(self.store, key):
                     return False
                 await obstore.copy_async(self.store, key, final)  # server-side: no bytes through us
             await obstore.delete_async(self.store, key)
-        return True
-
-    async def _exists(self, key: str) -> bool:
-        with unavailable_on_error(key):
-            try:
-                await obstore.head_async(self.store, key)
-            except (NotFoundError, FileNotFoundError):  # obstore raises the latter for a 404
-                return False
         return True

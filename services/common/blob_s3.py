@@ -10,7 +10,7 @@ import asyncio
 import os
 import shutil
 import tempfile
-from collections.abc import AsyncIterable, AsyncIterator, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -42,15 +42,34 @@ def unavailable_on_error(key: str) -> Iterator[None]:
         raise BlobUnavailable(key, exc) from exc
 
 
+async def object_exists(store: S3Store, key: str) -> bool:
+    """Whether ``key`` is stored; a store that cannot answer is :class:`BlobUnavailable`."""
+    try:
+        await obstore.head_async(store, key)
+    except (NotFoundError, FileNotFoundError):  # obstore raises the latter for a 404
+        return False
+    except (BaseError, OSError) as exc:
+        raise BlobUnavailable(key, exc) from exc
+    return True
+
+
 class S3BlobStore:
     def __init__(
-        self, store: S3Store, scratch: Path, scratch_max_bytes: int, public_url: str | None = None
+        self,
+        store: S3Store,
+        scratch: Path,
+        scratch_max_bytes: int,
+        public_url: str | None = None,
+        make_parts: Callable[[], PartUploads] | None = None,
     ) -> None:
+        """``make_parts``: builds the multipart client a resumable upload needs (blob_stores.py),
+        called the first time one is asked for."""
         self.store = store
         self.scratch = scratch
         self.scratch_max_bytes = scratch_max_bytes
         self.public_url = public_url.rstrip("/") if public_url else None
         self.tmp = self.work_dir("tmp")
+        self._make_parts = make_parts
         self._parts: PartUploads | None = None
 
     # Like FileBlobStore.work_dir in shape only: here scratch is local disk beside the bucket.
@@ -62,23 +81,13 @@ class S3BlobStore:
     def file_path(self, key: str) -> Path | None:
         return None
 
-    def parts(self) -> PartUploads:
-        if self._parts is None:
-            # Imported here: aiobotocore takes half a second to import, and only intake needs it.
-            from services.common.blob_multipart import S3Parts
-
-            self._parts = S3Parts(self.store)
+    def parts(self) -> PartUploads | None:
+        if self._parts is None and self._make_parts is not None:
+            self._parts = self._make_parts()
         return self._parts
 
     async def exists(self, sha256: str) -> bool:
-        key = blob_key(sha256)
-        try:
-            await obstore.head_async(self.store, key)
-        except (NotFoundError, FileNotFoundError):  # obstore raises the latter for a 404
-            return False
-        except (BaseError, OSError) as exc:
-            raise BlobUnavailable(key, exc) from exc
-        return True
+        return await object_exists(self.store, blob_key(sha256))
 
     async def put_stream(
         self, chunks: AsyncIterable[bytes], media_type: str, max_bytes: int | None = None
@@ -140,9 +149,7 @@ class S3BlobStore:
                 yield bytes(chunk)
 
     async def delete(self, sha256: str) -> None:
-        key = blob_key(sha256)
-        with unavailable_on_error(key):
-            await obstore.delete_async(self.store, key)
+        await self.delete_object(blob_key(sha256))
 
     async def objects(self, prefix: str) -> AsyncIterator[StoredObject]:
         with unavailable_on_error(prefix):

@@ -11,7 +11,7 @@ from obstore.store import S3Store
 
 from services.common.blob_files import FileBlobStore
 from services.common.blob_s3 import S3BlobStore
-from services.common.blobs import BlobStore
+from services.common.blobs import BlobStore, PartUploads
 from services.common.settings import Settings
 
 
@@ -20,11 +20,21 @@ def open_blob_store(settings: Settings) -> BlobStore:
     if url.scheme == "file":
         return FileBlobStore(Path(unquote(url.path)), settings.blob_public_url)
     if url.scheme == "s3" and url.netloc:
+        bucket, prefix = url.netloc, url.path.strip("/")
+        store = s3_store(bucket, prefix, settings)
+
+        def make_parts() -> PartUploads:
+            # Imported here: aiobotocore takes half a second to import, and only intake needs it.
+            from services.common.blob_multipart import S3Parts
+
+            return S3Parts(store, bucket, prefix, settings)
+
         return S3BlobStore(
-            s3_store(url.netloc, url.path.strip("/"), settings),
+            store,
             scratch=settings.data_dir / "blob-scratch",
             scratch_max_bytes=settings.blob_scratch_max_bytes,
             public_url=settings.blob_public_url,
+            make_parts=make_parts,
         )
     raise ValueError(
         "ZHENGJI_BLOB_URL 须为 file:///路径 或 s3://桶/前缀 / "
