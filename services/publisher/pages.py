@@ -34,12 +34,10 @@ STATIC_PATHS = {"hls.light.min.js": "vendor/hls.js/hls.light.min.js"}
 templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
 
 
-def showcase_works(
-    publications: list[dict[str, Any]], base_url: str, targets: Sequence[str] = ()
-) -> list[dict[str, Any]]:
-    """One card per work, however many platforms it is on; awarded first, then by title."""
+def showcase_works(publications: list[dict[str, Any]], targets: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """One card per work, however many platforms it is on; awarded first, then by title.
+    ``renditions`` of each publication are links already (``BlobLinks.path``)."""
     works: dict[str, dict[str, Any]] = {}
-    base = base_url.rstrip("/")
     for pub in publications:
         work = works.get(pub["submission_id"])
         if work is None:
@@ -54,9 +52,9 @@ def showcase_works(
                 "unit_name": attribution["unit_name"],
                 "author": attribution.get("author"),
                 "award_tier": pub.get("award_tier"),
-                "poster_url": base + renditions["poster"] if "poster" in renditions else None,
-                "hls_url": base + renditions["hls"] if "hls" in renditions else None,
-                **_media(base, renditions, pub.get("master_type")),
+                "poster_url": renditions.get("poster"),
+                "hls_url": renditions.get("hls"),
+                **_media(renditions, pub.get("master_type")),
                 "platforms": [],
             }
         work["platforms"].append(
@@ -73,9 +71,9 @@ def showcase_works(
     return sorted(works.values(), key=lambda w: (w["award_tier"] is None, w["award_tier"] or "", w["title"]))
 
 
-def _media(base: str, renditions: dict[str, str], master_type: str | None) -> dict[str, str | None]:
+def _media(renditions: dict[str, str], master_type: str | None) -> dict[str, str | None]:
     """How the card shows the work: a video or audio player, the picture, or a link to the file."""
-    master = base + renditions["master"] if "master" in renditions else None
+    master = renditions.get("master")
     kind = (master_type or "video/").split("/")[0]  # publications from before types were kept: videos
     return {
         "video_url": master if kind == "video" else None,
@@ -145,7 +143,7 @@ async def published(
         }
         async for p in cursor
     ]
-    works = showcase_works(publications, "", keys)  # the links are whole URLs
+    works = showcase_works(publications, keys)
     order = {name: i for i, name in enumerate(award_names(campaign, works))}
     return campaign, sorted(works, key=lambda w: (order.get(w["award_tier"], len(order)), w["title"]))
 
