@@ -11,7 +11,7 @@ no cookies, and a forged request cannot add a header without a CORS preflight we
 
 "This site" is the origin the request was sent to (scheme and ``Host``), the public base URL
 (``ZHENGJI_PUBLIC_BASE_URL``, for a proxy that rewrites them) and ``ZHENGJI_CSRF_TRUSTED_ORIGINS``.
-Pure ASGI: the refusal happens before a body is read."""
+Pure ASGI (asgi_middleware.py): the refusal happens before a body is read."""
 
 from urllib.parse import urlsplit
 
@@ -20,6 +20,7 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from services.common.asgi_middleware import HttpMiddleware
 from services.common.errors import ServiceError
 from services.common.settings import Settings
 
@@ -64,13 +65,13 @@ def from_elsewhere(headers: Headers, own: frozenset[str]) -> bool:
     return referer is not None and origin_of(referer) not in own
 
 
-class OriginCheck:
+class OriginCheck(HttpMiddleware):
     def __init__(self, app: ASGIApp, trusted: frozenset[str]) -> None:
-        self.app = app
+        super().__init__(app)
         self.trusted = trusted
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] not in SAFE_METHODS:
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] not in SAFE_METHODS:
             headers = Headers(scope=scope)
             if "cookie" in headers:
                 own = origin_of(f"{scope['scheme']}://{headers.get('host', '')}")
