@@ -3,14 +3,38 @@
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
 from services.common.settings import Settings
 
+if TYPE_CHECKING:  # pymongo takes 0.3 s to import: only the commands that need it load it
+    from pymongo import AsyncMongoClient
+
+    Client = AsyncMongoClient[dict[str, Any]]
+
 admin = typer.Typer(help="运维命令 / operators' commands", no_args_is_help=True)
+T = TypeVar("T")
+
+
+def on_store(work: "Callable[[Client, Settings], Awaitable[T]]") -> T:
+    """Run ``work`` with a client of the deployment's store (``MONGODB_URI``), closed after."""
+    from services.common.store import connect
+
+    settings = Settings()
+
+    async def run() -> T:
+        client = connect(settings.mongodb_uri)
+        try:
+            return await work(client, settings)
+        finally:
+            await client.close()
+
+    return asyncio.run(run())
 
 
 @admin.command("gc-blobs")
@@ -21,22 +45,15 @@ def gc_blobs(
     """清理无人引用的文件 / Remove stored files no submission, rendition, publication or audit names."""
     from services.common.blob_gc import collect_garbage, referenced_names
     from services.common.blob_stores import open_blob_store
-    from services.common.store import connect
 
-    settings = Settings()
-
-    async def run() -> dict[str, object]:
-        client = connect(settings.mongodb_uri)
-        try:
-            names = await referenced_names(client, settings.db_prefix)
-        finally:
-            await client.close()
+    async def run(client: "Client", settings: Settings) -> dict[str, object]:
+        names = await referenced_names(client, settings.db_prefix)
         report = await collect_garbage(
             open_blob_store(settings), names, timedelta(days=min_age_days), apply=apply
         )
         return {**report.summary(), "keys": report.removed}
 
-    summary = asyncio.run(run())
+    summary = on_store(run)
     typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
 
 
@@ -146,18 +163,11 @@ def backup_command(folder: Path = typer.Argument(..., help="新的备份目录 /
     """备份全部数据库与文件清单 / Back up every zhengji database and the list of stored files."""
     from services.common.backup import backup
     from services.common.blob_stores import open_blob_store
-    from services.common.store import connect
 
-    settings = Settings()
+    async def run(client: "Client", settings: Settings) -> dict[str, Any]:
+        return await backup(client, settings.db_prefix, open_blob_store(settings), folder)
 
-    async def run() -> dict[str, object]:
-        client = connect(settings.mongodb_uri)
-        try:
-            return await backup(client, settings.db_prefix, open_blob_store(settings), folder)
-        finally:
-            await client.close()
-
-    manifest = asyncio.run(run())
+    manifest = on_store(run)
     typer.echo(json.dumps(manifest, ensure_ascii=False, indent=2))
 
 
@@ -166,19 +176,12 @@ def restore_command(folder: Path = typer.Argument(..., help="备份目录 / the 
     """恢复到空的存储 / Restore a backup into a store that holds no zhengji data yet."""
     from services.common.backup import RestoreRefused, restore
     from services.common.blob_stores import open_blob_store
-    from services.common.store import connect
 
-    settings = Settings()
-
-    async def run() -> dict[str, object]:
-        client = connect(settings.mongodb_uri)
-        try:
-            return await restore(client, settings.db_prefix, open_blob_store(settings), folder)
-        finally:
-            await client.close()
+    async def run(client: "Client", settings: Settings) -> dict[str, Any]:
+        return await restore(client, settings.db_prefix, open_blob_store(settings), folder)
 
     try:
-        report = asyncio.run(run())
+        report = on_store(run)
     except RestoreRefused as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
