@@ -10,6 +10,7 @@ Its attempt count was forgotten when it was parked, so the replayed message gets
 Fix the cause first (a campaign not yet known, a store that was down, a bug): a message that
 fails again is parked again, not lost."""
 
+import asyncio
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -66,9 +67,12 @@ class DeadLetter:
         }
 
 
-async def read_dead_letters(bootstrap: str, dlq: str, options: Options = None) -> list[DeadLetter]:
+async def read_dead_letters(
+    bootstrap: str, dlq: str, options: Options = None, deadline_s: float = 120.0
+) -> list[DeadLetter]:
     """Every message the dead-letter topic holds now, oldest first per partition; no group is
-    joined and no offset committed, so reading changes nothing."""
+    joined and no offset committed, so reading changes nothing. A broker that stops giving the
+    messages it listed ends the read with :class:`TimeoutError` after ``deadline_s``."""
     if not dlq.endswith(DLQ_SUFFIX):
         raise ValueError(f"不是死信主题 / not a dead-letter topic (…{DLQ_SUFFIX}): {dlq}")
     # "earliest" as well as the seek below: an assignment's first position is otherwise looked up
@@ -89,8 +93,13 @@ async def read_dead_letters(bootstrap: str, dlq: str, options: Options = None) -
         ends = await consumer.end_offsets(tps)
         await consumer.seek_to_beginning(*tps)
         found: list[DeadLetter] = []
+        give_up = asyncio.get_running_loop().time() + deadline_s
         for tp in tps:
             while await consumer.position(tp) < ends[tp]:
+                if asyncio.get_running_loop().time() > give_up:
+                    raise TimeoutError(
+                        f"死信主题 {dlq} 未能在 {deadline_s:g} 秒内读完 / not read within {deadline_s:g} s"
+                    )
                 batch = await consumer.getmany(tp, timeout_ms=1000)
                 for record in batch.get(tp, []):
                     if record.offset < ends[tp] and record.value is not None:
