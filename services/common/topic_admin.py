@@ -49,7 +49,8 @@ async def admin_client(bootstrap: str, options: Options = None) -> AsyncIterator
 
 
 async def observe(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, Observed]:
-    present = [n for n in names if n in set(await admin.list_topics())]
+    existing = set(await admin.list_topics())
+    present = [n for n in names if n in existing]
     if not present:
         return {}
     found: dict[str, Observed] = {}
