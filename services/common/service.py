@@ -19,6 +19,7 @@ from pymongo.errors import ConnectionFailure
 
 from contracts import CAMPAIGN_TOPIC, BaseEvent, CampaignDefined
 from contracts.campaign import Campaign
+from services.common.blob_links import BlobLinks
 from services.common.blobs import BlobStore
 from services.common.bus import subscribe as register_subscriber
 from services.common.consumer import Consumer, Effect, Handler, NotReady
@@ -52,6 +53,8 @@ class Service:
         self.settings = deps.settings
         self.db = service_db(deps.client, deps.settings.db_prefix, self.name)
         self.outbox = Outbox(self.db)
+        # Who gets a stored file by which link; one per process, so its key is read once.
+        self.links = BlobLinks(deps.blobs, deps.settings)
         self.pruner = Pruner(self.db, timedelta(days=deps.settings.prune_after_days))
         self.log = get_logger(self.name)
         self.router: APIRouter | None = None

@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import Request
 
-from services.common.blob_links import BlobLinks, LinkCheck
+from services.common.blob_links import LinkCheck
 from services.common.errors import ServiceError
 from services.intake.accounts import User
 from services.intake.app import IntakeService
@@ -57,7 +57,7 @@ async def require_fetch(
     if expires is not None or sig is not None:
         if expires is None or not sig:
             raise refused(403, FORGED)
-        match BlobLinks(svc.deps.blobs, svc.settings).check(sha256, expires, sig):
+        match svc.links.check(sha256, expires, sig):
             case LinkCheck.FORGED:
                 raise refused(403, FORGED)
             case LinkCheck.EXPIRED:

@@ -17,7 +17,6 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel
 
 from contracts.campaign import Campaign
-from services.common.blob_links import BlobLinks
 from services.common.errors import ServiceError, responses
 from services.common.links import web_link
 from services.common.web import campaign_of, page_responses, service
@@ -133,7 +132,7 @@ async def published(
     campaign = await campaign_of(svc, campaign_id)
     cursor = svc.publications.find({"campaign_id": campaign_id, "status": PUBLISHED}).sort("published_at", 1)
     keys = [t.key for t in campaign.publication_targets]
-    links = BlobLinks(svc.deps.blobs, svc.settings)
+    links = svc.links
     publications = [
         {
             **p,

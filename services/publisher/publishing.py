@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from contracts import SubmissionReviewed
 from contracts.campaign import Campaign, PublicationTarget
-from services.common.blob_links import BlobLinks
 from services.common.consumer import NotReady
 from services.common.jobs import CANCELLED, DONE, FAILED, QUEUED, RUNNING, Job
 from services.publisher.adapters.base import Adapter, Work
@@ -50,7 +49,7 @@ class Publishing:
         return campaign, target, self.svc.adapters[target.adapter]
 
     async def _media(self, event: SubmissionReviewed) -> dict[str, str]:
-        return await media_links(BlobLinks(self.svc.deps.blobs, self.svc.settings), event)
+        return await media_links(self.svc.links, event)
 
     async def publish(self, job: Job) -> Step:
         pub = await self.svc.publications.find_one({"_id": job["_id"]})

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from contracts.campaign import Campaign
-from services.common.blob_links import BlobLinks
 from services.common.errors import ServiceError
 from services.review.access import Identity
 from services.review.assignment import conflict_reason
@@ -147,7 +146,7 @@ async def _media(svc: "ReviewService", rnd: dict[str, Any], doc: dict[str, Any])
     """The player's links, while the round is open: a finalised round's reviewers see no media."""
     if rnd["state"] != OPEN:
         return {}
-    return await player_links(BlobLinks(svc.deps.blobs, svc.settings), doc)
+    return await player_links(svc.links, doc)
 
 
 def _slate_s(campaign: Campaign, doc: dict[str, Any]) -> float | None:
