@@ -33,6 +33,7 @@ ROLE_NAMES_ZH = {
 ADMIN_USERNAME = "admin"
 USERNAME = re.compile(r"^[\w.@-]{2,64}$")  # \w takes Chinese names too
 MIN_PASSWORD = 8
+MAX_PASSWORD = 1024
 
 _hasher = PasswordHasher()
 
@@ -74,6 +75,13 @@ def check_new_credentials(username: str, password: str) -> None:
 
 
 def check_password(password: str, field: str = "password") -> None:
+    if len(password) > MAX_PASSWORD:  # hashed with argon2: a bound on what a caller makes us hash
+        raise ServiceError(
+            422,
+            f"密码不超过{MAX_PASSWORD}位",
+            f"passwords have at most {MAX_PASSWORD} characters",
+            field=field,
+        )
     if len(password) < MIN_PASSWORD:
         raise ServiceError(
             422,

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from services.common.errors import ServiceError, responses
-from services.intake.accounts import ROLE_NAMES_ZH, User, temporary_password
+from services.intake.accounts import MAX_PASSWORD, ROLE_NAMES_ZH, User, temporary_password
 from services.intake.api_models import LoggedIn, Login, NewUser, Signup, UnitView
 from services.intake.app import IntakeService
 from services.intake.auth import COOKIE, wrong_role
@@ -69,13 +69,15 @@ async def me(user: SessionUser) -> User:
 
 
 class PasswordChange(BaseModel):
-    old_password: str
-    new_password: str
+    old_password: str = Field(max_length=MAX_PASSWORD)
+    new_password: str = Field(max_length=MAX_PASSWORD)
 
 
 class PasswordReset(BaseModel):
     temporary_password: str | None = Field(
-        default=None, description="Omitted: one is generated; either way it must be changed at the next login"
+        default=None,
+        max_length=MAX_PASSWORD,
+        description="Omitted: one is generated; either way it must be changed at the next login",
     )
 
 
