@@ -8,6 +8,8 @@ from the store through its presigned URL, so its names resolve back to this rout
 file (segments, init files, the sprite, thumbnails) is a 307 to its own presigned URL, and its
 bytes never pass through the service."""
 
+import asyncio
+
 import httpx
 from starlette.responses import RedirectResponse, Response
 
@@ -28,7 +30,12 @@ async def stored_member(blobs: BlobStore, key: str, ttl_s: float, timeout_s: flo
     if not key.endswith(PLAYLIST):
         return RedirectResponse(url, status_code=307)
     try:
-        async with httpx.AsyncClient(timeout=timeout_s) as client, client.stream("GET", url) as answer:
+        # timeout_s bounds the whole read, not each step: a store that drips cannot hold the route.
+        async with (
+            asyncio.timeout(timeout_s),
+            httpx.AsyncClient(timeout=timeout_s) as client,
+            client.stream("GET", url) as answer,
+        ):
             if answer.status_code in (403, 404):  # S3 answers 403 for a missing key without ListBucket
                 raise no_such_file()
             answer.raise_for_status()
@@ -37,6 +44,6 @@ async def stored_member(blobs: BlobStore, key: str, ttl_s: float, timeout_s: flo
                 body += chunk
                 if len(body) > PLAYLIST_MAX_BYTES:
                     raise no_such_file()
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, TimeoutError) as exc:
         raise BlobUnavailable(key, exc) from exc
     return Response(body, media_type=media_type_of(key), headers={"Cache-Control": "no-store"})
