@@ -2,7 +2,8 @@
 
 ffmpeg writes audio tags (``-metadata artist=...``) but no EXIF into a JPEG nor text chunks into a
 PNG, and neither Pillow nor python-docx is a dependency: the EXIF segment, PNG chunks and the DOCX
-package are built here byte by byte, as their specifications lay them out."""
+package are built here byte by byte, as their specifications lay them out. The PDF is built with
+pypdf (the scrubber's own library), saved twice as an editor saves an incremental update."""
 
 import io
 import re
@@ -10,6 +11,18 @@ import struct
 import zipfile
 import zlib
 from pathlib import Path
+from typing import cast
+
+from pypdf import PdfReader, PdfWriter
+from pypdf.annotations import Text
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    NameObject,
+    NumberObject,
+    StreamObject,
+    TextStringObject,
+)
 
 from services.media.process import run
 
@@ -141,6 +154,64 @@ def docx_text(data: bytes) -> str:
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         xml = z.read("word/document.xml").decode()
     return "".join(re.findall(r"<w:t>([^<]*)</w:t>", xml))
+
+
+PAGE_TEXT = b"BT /F1 24 Tf 72 720 Td (Lesson plan: Yueyang Tower) Tj ET"
+FIELD_NAME = "school_name"
+
+
+def pdf(author: str = AUTHOR) -> bytes:
+    """A one-page PDF naming ``author`` everywhere a PDF can: Info, XMP on the catalog and the page,
+    a sticky note's author, an attached file; with a form field (whose /T is its name and stays) and
+    an incremental update whose Info no longer names the author (the first revision still does)."""
+    writer = PdfWriter()
+    page = writer.add_blank_page(612, 792)
+    font = writer._add_object(
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Font"),
+                NameObject("/Subtype"): NameObject("/Type1"),
+                NameObject("/BaseFont"): NameObject("/Helvetica"),
+            }
+        )
+    )
+    page[NameObject("/Resources")] = DictionaryObject(
+        {NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})}
+    )
+    content = StreamObject()
+    content.set_data(PAGE_TEXT)
+    page[NameObject("/Contents")] = writer._add_object(content)
+    writer.add_metadata({"/Author": author, "/Creator": f"WPS ({COMPANY})", "/Title": "Lesson"})
+    xmp = StreamObject()
+    packet = f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><dc:creator>{author}</dc:creator></x:xmpmeta>'
+    xmp.set_data(packet.encode())
+    xmp.update({NameObject("/Type"): NameObject("/Metadata"), NameObject("/Subtype"): NameObject("/XML")})
+    writer.root_object[NameObject("/Metadata")] = writer._add_object(xmp)
+    page[NameObject("/Metadata")] = writer._add_object(xmp.clone(writer))
+    page[NameObject("/PieceInfo")] = DictionaryObject({NameObject("/Illustrator"): TextStringObject(author)})
+    note = writer.add_annotation(0, Text(rect=(50, 550, 200, 650), text="see p.2", open=False))
+    note[NameObject("/T")] = TextStringObject(author)
+    field = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Widget"),
+            NameObject("/FT"): NameObject("/Tx"),
+            NameObject("/T"): TextStringObject(FIELD_NAME),
+            NameObject("/Rect"): ArrayObject([NumberObject(n) for n in (50, 500, 200, 520)]),
+        }
+    )
+    field_ref = writer._add_object(field)
+    cast(ArrayObject, page["/Annots"]).append(field_ref)
+    form = DictionaryObject({NameObject("/Fields"): ArrayObject([field_ref])})
+    writer.root_object[NameObject("/AcroForm")] = form
+    writer.add_attachment("notes.txt", f"drafted by {author}".encode())
+    first = io.BytesIO()
+    writer.write(first)
+    update = PdfWriter(PdfReader(io.BytesIO(first.getvalue())), incremental=True)
+    update.add_metadata({"/Author": "", "/Title": "Lesson, final"})
+    final = io.BytesIO()
+    update.write(final)
+    return final.getvalue()
 
 
 async def pixels(path: Path) -> bytes:

@@ -1,12 +1,13 @@
 """A work's copy without identifying metadata, as reviewers and platforms receive it.
 
-The rewriters (image_scrub.py for pictures, ooxml_scrub.py for Office files) read an untrusted file,
-so they run in a child, ``python -m services.media.scrub <format> <source> <target>``, started by
-the one bounded runner (``services.media.process.run``: wall clock, RLIMIT_AS, RLIMIT_CPU,
-PDEATHSIG), exactly as the validator's checks of the same files do. The child prints the parts it
-removed as JSON. Exit codes: 0 written; ``FILE_FAULT`` the file could not be rewritten (its fault);
-anything else is ours. Audio is rewritten by ffmpeg (``audio_scrub_args``): streams copied, tags,
-chapters and cover art left behind, as the video master already is (transcoder/master.py).
+The rewriters (image_scrub.py for pictures, ooxml_scrub.py for Office files, pdf_scrub.py for
+PDF) read an untrusted file, so they run in a child, ``python -m services.media.scrub <format>
+<source> <target>``, started by the one bounded runner (``services.media.process.run``: wall
+clock, RLIMIT_AS, RLIMIT_CPU, PDEATHSIG), exactly as the validator's checks of the same files do.
+The child prints the parts it removed as JSON. Exit codes: 0 written; ``FILE_FAULT`` the file
+could not be rewritten (its fault); anything else is ours. Audio is rewritten by ffmpeg
+(``audio_scrub_args``): streams copied, tags, chapters and cover art left behind, as the video
+master already is (transcoder/master.py).
 
 Which formats are rewritten is decided by the file's bytes (``sniff``), never its name.
 """
@@ -20,11 +21,12 @@ from services.media.ffprobe import over_limits
 from services.media.image_scrub import SCRUBBERS, picture_format
 from services.media.inputs import input_args
 from services.media.ooxml_scrub import scrub_ooxml
+from services.media.pdf_scrub import scrub_pdf
 from services.media.process import ToolTimedOut, run
 
 ADDRESS_SPACE_LIMIT = 1024**3  # as the validator's bounded checks: a picture or a part in memory
 FILE_FAULT = 3
-REWRITTEN = frozenset({*SCRUBBERS, "ooxml"})
+REWRITTEN = frozenset({*SCRUBBERS, "ooxml", "pdf"})
 # Formats that hold no metadata worth the name (plain text, CSV, BMP): passed on as uploaded.
 PLAIN = frozenset({"text", "bmp"})
 _MAGIC = {
@@ -92,7 +94,8 @@ def audio_scrub_args(source: Path, target: Path, format_name: str) -> list[str]:
 async def scrub_file_bounded(
     fmt: str, source: Path, target: Path, timeout_s: float, python_bin: str = sys.executable
 ) -> list[str]:
-    """Rewrite a picture or an Office file in a bounded child; the parts it removed. Raises ScrubFailed."""
+    """Rewrite a picture, an Office file or a PDF in a bounded child; the parts it removed.
+    Raises ScrubFailed."""
     argv = [python_bin, "-m", "services.media.scrub", fmt, str(source), str(target)]
     try:
         done = await run(argv, timeout_s, address_space=ADDRESS_SPACE_LIMIT)
@@ -110,6 +113,8 @@ async def scrub_file_bounded(
 def rewrite(fmt: str, source: Path, target: Path) -> list[str]:
     if fmt == "ooxml":
         return scrub_ooxml(source, target)
+    if fmt == "pdf":
+        return scrub_pdf(source, target)
     target.write_bytes(SCRUBBERS[fmt](source.read_bytes()))
     return []
 
