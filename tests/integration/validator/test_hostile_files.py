@@ -3,7 +3,9 @@
 Each file is made here: a quiz sheet declaring a million rows, a DOCX whose central directory
 repeats one 1 GiB entry a thousand times (a ZIP bomb), a PDF cut short."""
 
+import io
 import struct
+import zipfile
 import zlib
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ from services.validator.bounded_check import CheckUnavailable, check_material_bo
 from tests.conftest import eventually
 from tests.integration.validator.test_validator_service import submitted, validator_alone
 from tests.unit.validator import handmade
-from tests.unit.validator.test_kinds import PHOTOS
+from tests.unit.validator.test_kinds import PHOTOS, REPORT
 from tests.unit.validator.test_quiz import FIELDS, GOOD
 
 SHANXI = load_preset("shanxi-xuexi-2019")
@@ -127,3 +129,41 @@ async def test_a_child_that_cannot_start_is_our_problem_not_a_finding(tmp_path: 
     form.write_bytes(handmade.pdf(1))
     with pytest.raises(CheckUnavailable):
         await check_material_bounded([form], COURSEWARE, timeout_s=10, python_bin=str(tmp_path / "no-python"))
+
+
+def _patched_zip(
+    path: Path, name: str, data: bytes, *, method: int | None = None, name_bytes: bytes = b""
+) -> Path:
+    """A one-member ZIP as zipfile writes it, then changed in both headers as a broken packer writes
+    it: an unknown compression ``method``, or the name's bytes replaced (same length) and flagged
+    UTF-8 (bit 11)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as z:
+        z.writestr(name, data)
+    raw = bytearray(buffer.getvalue())
+    for signature, flags_at, method_at in ((b"PK\x03\x04", 6, 8), (b"PK\x01\x02", 8, 10)):
+        at = raw.index(signature)
+        if method is not None:
+            raw[at + method_at : at + method_at + 2] = struct.pack("<H", method)
+        if name_bytes:
+            raw[at + flags_at : at + flags_at + 2] = struct.pack("<H", 0x800)
+    if name_bytes:
+        raw = bytearray(bytes(raw).replace(name.encode()[: len(name_bytes)], name_bytes))
+    path.write_bytes(bytes(raw))
+    return path
+
+
+async def test_a_package_the_parser_cannot_read_says_why_in_words_the_entrant_can_act_on(
+    tmp_path: Path,
+) -> None:
+    docx = zipfile.ZipFile(io.BytesIO(handmade.docx(["第一段"])))
+    document = docx.read("word/document.xml")
+    # A DOCX whose text part is compressed with a method no reader knows (99 is AES in WinZip's use).
+    odd = _patched_zip(tmp_path / "文字稿.docx", "word/document.xml", document, method=99)
+    [finding] = await check_material_bounded([odd], REPORT, timeout_s=10)
+    assert finding.rule_id == "text.readable" and "无法读取的压缩方式" in finding.message_zh
+    # A ZIP of photos whose member name is flagged UTF-8 but is GBK, as old Windows packers write.
+    gbk = "照片".encode("gbk")
+    photos = _patched_zip(tmp_path / "照片.zip", "abcd.png", handmade.png(8, 8), name_bytes=gbk)
+    [finding] = await check_material_bounded([photos], PHOTOS, timeout_s=10)
+    assert finding.rule_id == "images.readable" and "编码无法识别" in finding.message_zh
