@@ -4,10 +4,11 @@
 # See docker-compose.yml, k8s/ and docs/operations.md.
 FROM python:3.11-slim-bookworm
 
+# fonts-wqy-microhei: the Chinese font embedded in 获奖证书 (services/review/certificate_pdf.py).
 # Debian bookworm's ffmpeg (5.1) has libx264 for CPU encoding and h264_nvenc / hevc_nvenc / CUDA
 # (NVDEC) support that loads the NVIDIA driver libraries at run time when a GPU is attached.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ffmpeg \
+    && apt-get install -y --no-install-recommends ffmpeg fonts-wqy-microhei \
     && rm -rf /var/lib/apt/lists/*
 
 ENV PYTHONUNBUFFERED=1 \

@@ -143,6 +143,9 @@ class Settings(BaseSettings):
     # Appeals (公示 异议) per account and per client address in the window.
     appeal_max_per_window: int = 5
     appeal_window_s: float = 24 * 3600
+    # A TrueType font with Chinese glyphs for 获奖证书 (embedded in each PDF); None: the first of
+    # WenQuanYi Micro/Zen Hei, Droid Sans Fallback found (services/review/certificate_pdf.py).
+    certificate_font: Path | None = None
 
     @field_validator(
         "admin_password",

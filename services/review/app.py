@@ -16,6 +16,7 @@ from contracts import TOPICS, SubmissionApproved, SubmissionTranscoded
 from services.common.consumer import Effect
 from services.common.rate_limit import RateLimit
 from services.common.service import Service
+from services.review import certificates
 from services.review.access import Access
 from services.review.audit import AuditLog
 
@@ -31,6 +32,7 @@ class ReviewService(Service):
         self.scores = self.db["scores"]
         self.experts = self.db["experts"]
         self.appeals = self.db["appeals"]
+        self.certificates = self.db["certificates"]
         s = self.settings
         self.appeal_limit = RateLimit(self.db["appeal_counts"], s.appeal_max_per_window, s.appeal_window_s)
         self.audit = AuditLog(self.db["audit"])
@@ -55,6 +57,7 @@ class ReviewService(Service):
         await self.appeals.create_index([("round_id", ASCENDING), ("state", ASCENDING)])
         await self.appeal_limit.setup()
         await self.audit.setup()
+        await certificates.setup(self)
 
     async def on_transcoded(self, event: SubmissionTranscoded) -> Effect:
         if not event.succeeded:

@@ -1,0 +1,76 @@
+"""Certificates: the chair downloads a finalised round's 获奖证书 (one PDF to print, or a ZIP of one
+PDF per award); anyone checks a certificate's number, as JSON or on the page its QR code opens."""
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
+
+from services.common.errors import ServiceError, responses
+from services.review.certificates import batch, issued, lookup, pdf
+from services.review.dependencies import Chair, Review
+from services.review.pages import REFUSED, render
+from services.review.rounds import context
+
+CHAIR = (401, 403, 404, 409, 503)
+PDF, ZIP = "application/pdf", "application/zip"
+MAX_CODE = 64
+
+router = APIRouter()
+
+
+class CertificateView(BaseModel):
+    """What a certificate says, as issued (the public verification answer)."""
+
+    code: str = Field(description="证书编号 as printed")
+    campaign_title: str
+    issuer: str
+    level_name: str
+    award: str
+    title: str
+    author: str | None = Field(description="Only where the campaign makes authors public")
+    unit_name: str
+    issued_on: str = Field(description="Date printed on it (the campaign's calendar), YYYY-MM-DD")
+
+
+def _file(kind: str) -> dict[int | str, dict[str, Any]]:
+    return {200: {"content": {kind: {"schema": {"type": "string", "format": "binary"}}}}, **responses(*CHAIR)}
+
+
+def _attachment(data: bytes, media_type: str, ascii_name: str, name: str) -> Response:
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    return Response(data, media_type=media_type, headers={"content-disposition": disposition})
+
+
+@router.get("/api/review/rounds/{round_id}/certificates.pdf", response_class=Response, responses=_file(PDF))
+async def certificates_pdf(svc: Review, _chair: Chair, round_id: str) -> Response:
+    """Every award of the finalised round, one page each, in one PDF (to print)."""
+    _, campaign, _, level = await context(svc, round_id)
+    data = await pdf(svc, await issued(svc, round_id))
+    return _attachment(data, PDF, "certificates.pdf", f"{campaign.id}-{level.key}-获奖证书.pdf")
+
+
+@router.get("/api/review/rounds/{round_id}/certificates.zip", response_class=Response, responses=_file(ZIP))
+async def certificates_zip(svc: Review, _chair: Chair, round_id: str) -> Response:
+    """One PDF per award (to send each school its own)."""
+    _, campaign, _, level = await context(svc, round_id)
+    data = await batch(svc, round_id)
+    return _attachment(data, ZIP, "certificates.zip", f"{campaign.id}-{level.key}-获奖证书.zip")
+
+
+@router.get("/api/review/certificates/{code}", response_model=CertificateView, responses=responses(404))
+async def certificate(svc: Review, code: str) -> dict[str, Any]:
+    """A certificate's number, as printed (dashes and case do not matter): what it was issued for."""
+    return await lookup(svc, code[:MAX_CODE])
+
+
+@router.get("/review/verify/{code}", response_class=HTMLResponse, response_model=None, responses=REFUSED)
+async def verify_page(svc: Review, request: Request, code: str) -> Response:
+    """The page a certificate's QR code opens: genuine and what for, or not found."""
+    try:
+        found = await lookup(svc, code[:MAX_CODE])
+    except ServiceError as exc:
+        return render("verify.html", exc.status, found=None, code=code[:MAX_CODE], who=None)
+    return render("verify.html", found=found, code=found["code"], who=None)
