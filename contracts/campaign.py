@@ -96,7 +96,7 @@ class ScreenTextSpec(Spec):
         default_factory=list, description="Text that may appear (the platform's logo, the organiser's name)"
     )
     frames_per_minute: int = Field(
-        default=12, ge=1, le=120, description="Cap on frames read outside the slate, per minute of video"
+        default=6, ge=1, le=120, description="Cap on frames read outside the slate, per minute of video"
     )
 
     @staticmethod

@@ -38,13 +38,14 @@ class OcrPlan:
     height: int
     slate_window_s: float  # 0: no slate rule
     frames_per_minute: int
+    whole: bool = True  # False: the slate window only (no rule about the rest of the picture)
 
 
-def ocr_plan(width: int, height: int, slate_window_s: float, frames_per_minute: int) -> OcrPlan:
+def ocr_plan(width: int, height: int, slate_window_s: float, frames_per_minute: int, whole: bool) -> OcrPlan:
     """Frames scaled to ``OCR_WIDTH`` (never up), even sizes, aspect kept."""
     w = min(width, OCR_WIDTH)
     h = max(2, round(height * w / width / 2) * 2)
-    return OcrPlan(max(2, w // 2 * 2), h, slate_window_s, frames_per_minute)
+    return OcrPlan(max(2, w // 2 * 2), h, slate_window_s, frames_per_minute, whole)
 
 
 def ocr_chain(plan: OcrPlan, times_path: str) -> str:
@@ -53,8 +54,10 @@ def ocr_chain(plan: OcrPlan, times_path: str) -> str:
     since = "t-prev_selected_t"
     later = f"gt(scene,{CHANGE_SCORE:g})*gte({since},{MIN_GAP_S:g})+gte({since},{IDLE_S:g})"
     pick = f"if(lt(t,{plan.slate_window_s:g}),gte({since},{SLATE_STEP_S:g}),{later})"
+    # Only the slate asked for: the branch ends with the window, and costs nothing after it.
+    head = "" if plan.whole else f"trim=end={plan.slate_window_s:g},"
     return (
-        f"select='{first}+{pick}',scale={plan.width}:{plan.height}:flags=area,format=gray,"
+        f"{head}select='{first}+{pick}',scale={plan.width}:{plan.height}:flags=area,format=gray,"
         f"metadata=mode=print:file='{times_path}'[ocr]"
     )
 

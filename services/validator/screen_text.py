@@ -44,7 +44,8 @@ def screen_plan(p: Probe, spec: VideoSpec) -> OcrPlan | None:
         return None
     if video is None or not video.width or not video.height:
         return None
-    return ocr_plan(video.width, video.height, slate_window_s(spec), rules.frames_per_minute)
+    window = slate_window_s(spec)
+    return ocr_plan(video.width, video.height, window, rules.frames_per_minute, rules.no_contact_details)
 
 
 def slate_window_s(spec: VideoSpec) -> float:
