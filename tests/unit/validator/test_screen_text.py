@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from contracts.campaign import ScreenTextSpec
+from services.intake.presets import load_preset
 from services.validator.screen_frames import choose, ocr_chain, ocr_plan, read_times
 from services.validator.screen_ocr import FrameText, TextLine
 from services.validator.screen_text_match import contacts_in, shows
@@ -140,3 +141,10 @@ def test_the_validator_and_the_cli_start_without_the_ocr_runtime() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_intake_sends_only_the_values_the_slate_must_show() -> None:
+    form = {"name": "李明", "phone": "13800138000", "school": "延吉市第一小学", "title": "杨靖宇将军的故事"}
+    values = ScreenTextSpec.values_for(load_preset("yanbian-2024"), form)
+    assert values == {"title": "杨靖宇将军的故事", "name": "李明", "school": "延吉市第一小学"}
+    assert ScreenTextSpec.values_for(load_preset("hunan-smart-edu-2022"), form) == {}
