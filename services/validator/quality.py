@@ -273,7 +273,7 @@ def summarise(m: Measured, seconds: float) -> QualitySummary:
         scene_cuts_s=[round(c, 3) for c in log_.cuts[:20]] if log_ else [],
         flashes=len(m.flashes) if m.flashes is not None else None,
         qr_codes=[s.text for s in m.qr] if m.qr is not None else None,
-        screen_text_frames=len(m.screen.texts) if m.screen and m.screen.texts is not None else None,
+        screen_text_frames=m.screen.frames_read if m.screen and m.screen.texts is not None else None,
     )
 
 

@@ -24,6 +24,9 @@ SLATE_AFTER_LIMIT_S = 3.0  # the slate window ends this long after the notice's 
 CHANGE_SCORE = 0.006  # a 20-character line appearing on a still 1080p picture scores about 0.01
 MIN_GAP_S = 1.0
 IDLE_S = 10.0
+SAME_STEP = 61  # compare every 61st byte (~8,500 of a 960x540 frame), off the row width's rhythm
+SAME_DIFF = 24  # grey levels: more than encoder noise on a held picture
+SAME_SHARE = 0.002  # a caption's strokes change well over 0.2 % of a frame
 MAX_FRAMES = 2000  # whatever a header claims, the frames held in memory stay bounded (~1 GB at 960x540)
 
 _FRAME_LINE = re.compile(r"^frame:\s*\d+\s+pts:\s*\S+\s+pts_time:\s*(\S+)")
@@ -110,3 +113,22 @@ def choose(frames: list[bytes], times: list[tuple[float, float]], plan: OcrPlan)
         for s in sorted(group, key=lambda s: (-s.score, s.t))[: plan.frames_per_minute]
     ]
     return slate + sorted(kept, key=lambda s: s.t)
+
+
+def same_picture(a: bytes, b: bytes) -> bool:
+    """Nothing new to read: a held slate or still picture sampled again (pure Python, ~1 ms)."""
+    pairs = list(zip(a[::SAME_STEP], b[::SAME_STEP], strict=False))
+    changed = sum(1 for x, y in pairs if abs(x - y) > SAME_DIFF)
+    return changed <= SAME_SHARE * len(pairs)
+
+
+def distinct(samples: list[Sample]) -> tuple[list[Sample], list[int]]:
+    """The samples worth reading (each differs from the last one read) and, for every sample, the
+    index of the one whose text it shares: a 5 s still slate is read once, not five times."""
+    read: list[Sample] = []
+    index: list[int] = []
+    for s in samples:
+        if not read or not same_picture(read[-1].frame, s.frame):
+            read.append(s)
+        index.append(len(read) - 1)
+    return read, index

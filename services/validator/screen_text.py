@@ -22,6 +22,7 @@ from services.validator.screen_frames import (
     OcrPlan,
     ScreenFrames,
     choose,
+    distinct,
     ocr_plan,
     read_times,
 )
@@ -62,6 +63,7 @@ def slate_window_s(spec: VideoSpec) -> float:
 @dataclass
 class ScreenReading:
     texts: list[FrameText] | None  # None: not read (see error)
+    frames_read: int = 0  # by OCR; the other samples showed the same picture
     error: str | None = None
 
 
@@ -78,15 +80,18 @@ class ScreenReader:
     async def read(self, threads: int) -> ScreenReading:
         """After the decode: the chosen frames' text, or why there is none."""
         if self.pipe.error is not None:
-            return ScreenReading(None, self.pipe.error)
+            return ScreenReading(None, error=self.pipe.error)
         samples = choose(self.frames.frames, read_times(self.times_path), self.plan)
-        self.frames.frames.clear()  # the frames are in the child's file now; free them
+        self.frames.frames.clear()
+        read, index = distinct(samples)
         try:
-            texts = await read_text(samples, self.plan, self.folder, threads or os.cpu_count() or 1)
+            texts = await read_text(read, self.plan, self.folder, threads or os.cpu_count() or 1)
         except OcrUnavailable as exc:
             log.warning("screen_text_unavailable", error=str(exc))
-            return ScreenReading(None, str(exc))
-        return ScreenReading(texts)
+            return ScreenReading(None, error=str(exc))
+        return ScreenReading(
+            [FrameText(s.t, texts[i].lines) for s, i in zip(samples, index, strict=True)], len(read)
+        )
 
 
 def _unread() -> Finding:

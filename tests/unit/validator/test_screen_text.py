@@ -8,7 +8,7 @@ import pytest
 
 from contracts.campaign import ScreenTextSpec
 from services.intake.presets import load_preset
-from services.validator.screen_frames import choose, ocr_chain, ocr_plan, read_times
+from services.validator.screen_frames import Sample, choose, distinct, ocr_chain, ocr_plan, read_times
 from services.validator.screen_ocr import FrameText, TextLine
 from services.validator.screen_text_match import contacts_in, shows
 from services.validator.screen_text_rules import (
@@ -148,3 +148,15 @@ def test_intake_sends_only_the_values_the_slate_must_show() -> None:
     values = ScreenTextSpec.values_for(load_preset("yanbian-2024"), form)
     assert values == {"title": "杨靖宇将军的故事", "name": "李明", "school": "延吉市第一小学"}
     assert ScreenTextSpec.values_for(load_preset("hunan-smart-edu-2022"), form) == {}
+
+
+def test_a_held_picture_is_read_once_and_a_caption_on_it_again() -> None:
+    width, height = 960, 540
+    still = bytes(range(256)) * (width * height // 256)
+    noisy = bytes(min(255, b + 3) for b in still)  # encoder noise on a held picture
+    caption = bytearray(still)
+    for row in range(460, 480):  # a 20-line caption across 40 % of the width
+        caption[row * width + 100 : row * width + 484] = bytes(384)
+    samples = [Sample(0.0, 0, still), Sample(1.0, 0, noisy), Sample(2.0, 0, bytes(caption))]
+    read, index = distinct(samples)
+    assert [s.t for s in read] == [0.0, 2.0] and index == [0, 0, 1]
