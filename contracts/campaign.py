@@ -6,7 +6,7 @@ a rule the notice does not state is not applied (``None`` means "not stated").
 
 from datetime import date
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -74,6 +74,40 @@ class DurationRange(Spec):
     max_s: float | None = None
 
 
+class ScreenTextSpec(Spec):
+    """What the picture may and must say, read by OCR (docs/decisions/0022-on-screen-text.md).
+
+    Off unless a notice asks: Yanbian's and Liaoning's slate (片头) must show named form fields,
+    Hunan forbids contact details (联系方式) on screen. Findings are guesses with a confidence."""
+
+    slate_fields: list[str] = Field(
+        default_factory=list,
+        description="Form field keys the opening slate must show, e.g. [title, name, school]",
+    )
+    slate_window_s: float = Field(
+        default=15, gt=0, le=60, description="How far into the video the slate is sought"
+    )
+    slate_severity: Literal["warning", "error"] = "warning"
+    no_contact_details: bool = Field(
+        default=False, description="No phone number, URL, e-mail, WeChat or QQ id written on screen"
+    )
+    contact_severity: Literal["warning", "error"] = "warning"
+    allow: list[str] = Field(
+        default_factory=list, description="Text that may appear (the platform's logo, the organiser's name)"
+    )
+    frames_per_minute: int = Field(
+        default=6, ge=1, le=120, description="Cap on frames read outside the slate, per minute of video"
+    )
+
+    @staticmethod
+    def values_for(campaign: "Campaign", form: dict[str, Any]) -> dict[str, str]:
+        """The form values any slate of the campaign must show, for the validator's OCR match. Personal
+        ones too (Yanbian's 姓名): the notice has them shown in the video itself."""
+        materials = [*campaign.materials, *(m for s in campaign.series for m in s.materials)]
+        rules = [m.video.screen_text for m in materials if m.video is not None and m.video.screen_text]
+        return {k: str(form[k]) for r in rules for k in r.slate_fields if form.get(k) not in (None, "")}
+
+
 class VideoSpec(Spec):
     containers: list[str] | None = Field(
         default=None, description="e.g. [mp4]; MP4 means MP4, not MOV renamed"
@@ -109,6 +143,7 @@ class VideoSpec(Spec):
     heuristic_severity: Literal["warning", "error"] = Field(
         default="warning", description="Severity of heuristic findings (flashes, intro slate, silent track)"
     )
+    screen_text: ScreenTextSpec | None = Field(default=None, description="On-screen text (OCR) rules")
 
 
 class AudioSpec(Spec):

@@ -137,6 +137,11 @@ class SubmissionSubmitted(Envelope):
     attribution: Attribution
     media: BlobRef
     materials: dict[str, BlobRef] = Field(default_factory=dict)
+    on_screen: dict[str, str] = Field(
+        default_factory=dict,
+        description="Form values the notice has shown on the slate (ScreenTextSpec.slate_fields), for "
+        "the validator's on-screen text check; nothing else of the form",
+    )
 
 
 class SubmissionValidated(Envelope):

@@ -92,6 +92,7 @@ def validate(
         None, help="材料（如 courseware、registration_form）/ material key; default: the work itself"
     ),
     quick: bool = typer.Option(False, "--quick", help="只查文件头，不做画面声音检测 / headers only"),
+    field: list[str] = typer.Option([], "--field", help="片头应显示的报名信息 key=value / a form value"),
 ) -> None:
     """学校自检：按活动要求检测作品 / Check a file against a campaign, no services needed.
 
@@ -110,7 +111,11 @@ def validate(
         typer.echo(f"文件不存在 / no such file: {file}", err=True)
         raise typer.Exit(2)
     naming = (title, school, name) if title and school and name else None
-    result = asyncio.run(self_check(file, spec, naming=naming, material=chosen, quality=not quick))
+    on_screen = {k: v for k, v in [("title", title), ("school", school), ("name", name)] if v}
+    on_screen |= dict(f.split("=", 1) for f in field if "=" in f)  # e.g. --field speaker_post=书记
+    result = asyncio.run(
+        self_check(file, spec, naming=naming, material=chosen, quality=not quick, on_screen=on_screen)
+    )
     if as_json:
         json.dump(result.model_dump(mode="json"), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")

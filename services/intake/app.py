@@ -24,7 +24,7 @@ from contracts import (
     SubmissionValidated,
     topic_for,
 )
-from contracts.campaign import Campaign
+from contracts.campaign import Campaign, ScreenTextSpec
 from services.common.consumer import Effect
 from services.common.errors import ServiceError
 from services.common.kafka_security import client_options
@@ -199,6 +199,9 @@ class IntakeService(Service):
             attribution=Attribution.model_validate(submission["attribution"]),
             media=media,
             materials=material_refs(submission),
+            on_screen=ScreenTextSpec.values_for(
+                await self.campaign(submission["campaign_id"]), submission["form"]
+            ),
         )
 
         async def work(session: AsyncClientSession) -> None:

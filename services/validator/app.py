@@ -36,6 +36,7 @@ from services.validator.material_choice import guess_material
 from services.validator.qc_graph import CHEAP
 from services.validator.quality import QualityResult
 from services.validator.report import verdict
+from services.validator.screen_text_rules import shown_fields
 from services.validator.selfcheck import (
     HeaderStage,
     SelfCheckResult,
@@ -105,6 +106,7 @@ class ValidatorService(Service):
             stage = await check_headers(
                 path, campaign, naming=None, material=work, timeout_s=self.settings.probe_timeout_s
             )
+        stage = stage.model_copy(update={"shown": shown_fields(campaign, stage.video_spec, event.on_screen)})
         if stage.tool_error:
             # Our fault, not the entrant's: retry, then the dead-letter topic; never a false "failed".
             raise RuntimeError(f"validation could not run: {stage.tool_error}")

@@ -20,6 +20,7 @@ Cost is what decides the shape (numbers in docs/performance.md, "Validator"):
   frame), handed to Python through a FIFO.
 - QR codes need full resolution (a small code vanishes in a proxy) but only
   one grey frame per second: ``fps=1,format=gray`` on the full frames.
+- On-screen text (OCR) gets a few chosen frames, 960 pixels wide, on a FIFO: ``screen_frames.py``.
 - The scene-cut detector only runs over the opening seconds (``trim``), where
   an intro slate can be.
 """
@@ -27,6 +28,7 @@ Cost is what decides the shape (numbers in docs/performance.md, "Validator"):
 from dataclasses import dataclass
 
 from services.media.inputs import input_args
+from services.validator.screen_frames import OcrPlan, ocr_chain
 
 PROXY = (480, 270)
 FLASH_GRID = 4  # cells per side of the flash thumbnail
@@ -67,6 +69,7 @@ class QualityPlan:
     slate_window_s: float | None = None
     loudness: bool = False
     qr_size: tuple[int, int] | None = None  # width, height of the grey frames piped out
+    ocr: OcrPlan | None = None  # the on-screen text pass's frames (screen_frames.py)
 
     @property
     def empty(self) -> bool:
@@ -79,6 +82,8 @@ class Pipes:
 
     flashes: str | None = None
     qr: str | None = None
+    ocr: str | None = None
+    ocr_times: str | None = None  # the metadata filter's file: each OCR frame's time
 
 
 def qr_frame_size(width: int, height: int) -> tuple[int, int]:
@@ -94,7 +99,7 @@ def skips_frames(plan: QualityPlan, settings: DecodeSettings) -> bool:
     return settings.skip_nonref and not plan.flashes
 
 
-def _video_chains(plan: QualityPlan, settings: DecodeSettings) -> list[str]:
+def _video_chains(plan: QualityPlan, settings: DecodeSettings, ocr_times: str | None) -> list[str]:
     """Filter chains: ``vfrdet`` on every frame, then the QR branch (full size) and the proxy analysis."""
     assert plan.video_index is not None
     filters = []
@@ -110,9 +115,15 @@ def _video_chains(plan: QualityPlan, settings: DecodeSettings) -> list[str]:
         filters.append(f"split={len(branches)}")
     # vfrdet needs every frame; without them the packet timestamps still tell (timestamps.py).
     head = f"[0:{plan.video_index}]" + ("null" if skips_frames(plan, settings) else "vfrdet")
+    full: dict[str, str] = {}  # branches that need the full frames, by label
     if plan.qr_size is not None:
         w, h = plan.qr_size
-        chains = [f"{head},split=2[full][proxy]", f"[full]fps=1,scale={w}:{h}:flags=area,format=gray[qr]"]
+        full["[full]"] = f"fps=1,scale={w}:{h}:flags=area,format=gray[qr]"
+    if plan.ocr is not None and ocr_times is not None:
+        full["[text]"] = ocr_chain(plan.ocr, ocr_times)
+    if full:
+        chains = [f"{head},split={len(full) + 1}{''.join(full)}[proxy]"]
+        chains += [label + chain for label, chain in full.items()]
         chains.append("[proxy]" + ",".join(filters) + outputs)
     else:
         chains = [",".join([head, *filters]) + outputs]
@@ -146,7 +157,7 @@ def ffmpeg_args(path: str, plan: QualityPlan, settings: DecodeSettings, pipes: P
         decode += ["-skip_frame:v", "noref"]
     chains: list[str] = []
     if plan.video_index is not None:
-        chains += _video_chains(plan, settings)
+        chains += _video_chains(plan, settings, pipes.ocr_times)
     if plan.audio_index is not None:
         chains.append(_audio_chain(plan))
     args = [
@@ -168,4 +179,6 @@ def ffmpeg_args(path: str, plan: QualityPlan, settings: DecodeSettings, pipes: P
         args += ["-map", "[fl]", "-fps_mode", "passthrough", "-f", "rawvideo", f"file:{pipes.flashes}"]
     if plan.qr_size is not None and pipes.qr:
         args += ["-map", "[qr]", "-fps_mode", "passthrough", "-f", "rawvideo", f"file:{pipes.qr}"]
+    if plan.ocr is not None and pipes.ocr and pipes.ocr_times:
+        args += ["-map", "[ocr]", "-fps_mode", "passthrough", "-f", "rawvideo", f"file:{pipes.ocr}"]
     return args

@@ -42,6 +42,8 @@ from services.validator.qc_graph import (
 from services.validator.qc_log import parse_log
 from services.validator.qrcodes import QrScanner
 from services.validator.quality_rules import Measured, check_quality_audio, check_quality_video
+from services.validator.screen_text import ScreenReader, screen_plan
+from services.validator.screen_text_rules import ShownField
 from services.validator.timestamps import TimestampsUnavailable, Timing, read_timing
 
 log = get_logger("validator.quality")
@@ -76,6 +78,7 @@ class QualitySummary(BaseModel):
     scene_cuts_s: list[float] = []
     flashes: int | None = None
     qr_codes: list[str] | None = None
+    screen_text_frames: int | None = None  # frames read by OCR
 
 
 class QualityResult(BaseModel):
@@ -106,6 +109,7 @@ def plan_for(p: Probe, spec: VideoSpec | AudioSpec) -> QualityPlan | None:
         spec.intro_slate_max_s is not None,
         loudness,
         spec.no_qr_codes,
+        screen_plan(p, spec) is not None,
         spec.audio_required,
     )
     # audio_required alone is a header rule; with another quality rule it also asks for audible sound.
@@ -121,6 +125,7 @@ def plan_for(p: Probe, spec: VideoSpec | AudioSpec) -> QualityPlan | None:
         qr_size=qr_frame_size(video.width, video.height)
         if spec.no_qr_codes and video and video.width and video.height
         else None,
+        ocr=screen_plan(p, spec),
     )
 
 
@@ -130,9 +135,12 @@ class _Readers:
     qr: FramePipe | None
     flash_frames: bytearray
     scanner: QrScanner | None
+    screen: ScreenReader | None
 
     def all(self) -> list[FramePipe]:
-        return [r for r in (self.flashes, self.qr) if r is not None]
+        return [
+            r for r in (self.flashes, self.qr, self.screen.pipe if self.screen else None) if r is not None
+        ]
 
 
 def _open_readers(folder: Path, plan: QualityPlan) -> _Readers:
@@ -144,7 +152,8 @@ def _open_readers(folder: Path, plan: QualityPlan) -> _Readers:
     if plan.qr_size is not None:
         scanner = QrScanner(*plan.qr_size)
         qr = FramePipe(folder / "qr", plan.qr_size[0] * plan.qr_size[1], scanner)
-    return _Readers(flashes, qr, frames, scanner)
+    screen = ScreenReader(folder, plan.ocr) if plan.ocr is not None else None
+    return _Readers(flashes, qr, frames, scanner, screen)
 
 
 async def _timing(path: Path, index: int, timeout_s: float, ffprobe_bin: str) -> Timing | None:
@@ -190,6 +199,8 @@ async def measure(
         pipes = Pipes(
             flashes=str(readers.flashes.path) if readers.flashes else None,
             qr=str(readers.qr.path) if readers.qr else None,
+            ocr=str(readers.screen.pipe.path) if readers.screen else None,
+            ocr_times=str(readers.screen.times_path) if readers.screen else None,
         )
         args = ffmpeg_args(str(path.absolute()), plan, settings, pipes)
         timing_task = (
@@ -215,6 +226,8 @@ async def measure(
                     await timing_task
         if timing_task is not None and done is not None:
             m.timing = await timing_task
+        if readers.screen is not None and done is not None and done.returncode == 0:
+            m.screen = await readers.screen.read(settings.threads)  # the frames are in this folder
     if done is None:
         return m
     stderr = done.stderr.decode(errors="replace")
@@ -260,6 +273,7 @@ def summarise(m: Measured, seconds: float) -> QualitySummary:
         scene_cuts_s=[round(c, 3) for c in log_.cuts[:20]] if log_ else [],
         flashes=len(m.flashes) if m.flashes is not None else None,
         qr_codes=[s.text for s in m.qr] if m.qr is not None else None,
+        screen_text_frames=m.screen.frames_read if m.screen and m.screen.texts is not None else None,
     )
 
 
@@ -273,6 +287,7 @@ async def check_quality(
     settings: DecodeSettings = CHEAP,
     ffmpeg_bin: str = "ffmpeg",
     ffprobe_bin: str = "ffprobe",
+    shown: list[ShownField] | None = None,
 ) -> QualityResult | None:
     """The quality findings for a file whose headers passed; None when the spec asks nothing of it."""
     plan = plan_for(p, spec)
@@ -281,5 +296,9 @@ async def check_quality(
     budget = timeout_s if timeout_s is not None else quality_timeout_s(p.duration_s, base_timeout_s)
     started = time.perf_counter()
     m = await measure(path, p, plan, budget, settings, ffmpeg_bin, ffprobe_bin)
-    findings = check_quality_video(m, spec) if isinstance(spec, VideoSpec) else check_quality_audio(m, spec)
+    findings = (
+        check_quality_video(m, spec, shown or [])
+        if isinstance(spec, VideoSpec)
+        else check_quality_audio(m, spec)
+    )
     return QualityResult(findings=findings, summary=summarise(m, time.perf_counter() - started))

@@ -30,6 +30,8 @@ from services.validator.measured_rules import (
 from services.validator.notes import notes
 from services.validator.qc_log import QcLog
 from services.validator.qrcodes import QrSighting
+from services.validator.screen_text import ScreenReading, screen_findings
+from services.validator.screen_text_rules import ShownField
 from services.validator.timestamps import Timing
 
 SLATE_GRACE_S = 0.5  # a fade or one more frame is not a longer slate
@@ -52,6 +54,7 @@ class Measured:
     timing: Timing | None = None
     flashes: list[FlashEpisode] | None = None
     qr: list[QrSighting] | None = None
+    screen: ScreenReading | None = None  # the on-screen text pass (screen_text.py)
     audio_rate: int | None = None
     audio_start_s: float | None = None
     incomplete: tuple[str, str] | None = None  # (zh, en) why the pass stopped
@@ -183,7 +186,7 @@ def cut_short(m: Measured) -> list[Finding]:
     return [truncated(content, claimed)]
 
 
-def check_quality_video(m: Measured, spec: VideoSpec) -> list[Finding]:
+def check_quality_video(m: Measured, spec: VideoSpec, shown: list[ShownField] | None = None) -> list[Finding]:
     if m.has_video and m.timing is not None and m.timing.frames == 0 and m.incomplete is None:
         return [no_frames()]  # nothing to decode: every other check would only repeat it
     found = integrity_findings(m.log, m.failed, m.incomplete, m.timing) + cut_short(m)
@@ -195,8 +198,14 @@ def check_quality_video(m: Measured, spec: VideoSpec) -> list[Finding]:
         found += av_findings(m.timing, m.audio_length_s, m.audio_start_s)
     if spec.no_flashes and m.flashes is not None:
         found += flash_findings(m.flashes, spec)
-    if (slate := slate_finding(m, spec)) is not None:
-        found.append(slate)
+    text: list[Finding] = []
+    slate_read = False
+    if m.screen is not None and m.has_video:
+        start = m.timing.start_s if m.timing is not None else 0.0
+        text, slate_read = screen_findings(m.screen, spec, shown or [], start, m.log.cuts, m.media_end_s)
+    if not slate_read and (slate := slate_finding(m, spec)) is not None:
+        found.append(slate)  # a still opening, guessed; the text pass measures the slate when it runs
+    found += text
     if m.has_audio:
         found += loudness_findings(
             m.log.loudness, spec.loudness_lufs, spec.loudness_tolerance_lu, spec.true_peak_max_dbtp

@@ -39,6 +39,7 @@ from services.validator.quality import (
 )
 from services.validator.report import verdict
 from services.validator.rules import check_audio, check_integrity, check_video
+from services.validator.screen_text_rules import ShownField, shown_fields
 
 __all__ = [
     "NoSuchMaterial",
@@ -121,6 +122,7 @@ class HeaderStage(BaseModel):
     video_spec: VideoSpec | None = None
     audio_spec: AudioSpec | None = None
     tool_error: str | None = None
+    shown: list[ShownField] = []  # form values the slate must show (on-screen text pass)
 
     @property
     def spec(self) -> VideoSpec | AudioSpec | None:
@@ -223,6 +225,7 @@ async def check_quality_stage(
             settings=settings,
             ffmpeg_bin=ffmpeg_bin,
             ffprobe_bin=ffprobe_bin,
+            shown=stage.shown,
         )
     except QualityUnavailable as exc:
         return str(exc)
@@ -265,11 +268,13 @@ async def self_check(
     quality: bool = True,
     quality_timeout_s: float | None = None,
     settings: DecodeSettings = CHEAP,
+    on_screen: dict[str, str] | None = None,
 ) -> SelfCheckResult:
     """Both stages, as the service runs them; ``quality=False`` stops after the headers."""
     stage = await check_headers(
         path, campaign, naming, material=material, timeout_s=timeout_s, ffprobe_bin=ffprobe_bin
     )
+    stage = stage.model_copy(update={"shown": shown_fields(campaign, stage.video_spec, on_screen or {})})
     outcome = (
         await check_quality_stage(
             stage,
