@@ -77,7 +77,13 @@ def changed(campaign: Campaign, change: CampaignChange) -> tuple[Campaign, list[
         kept = [x for x in spec["live"]["unit_extensions"] if x["unit"] != extension.unit]
         before = next((x for x in spec["live"]["unit_extensions"] if x["unit"] == extension.unit), None)
         spec["live"]["unit_extensions"] = [*kept, extension.model_dump(mode="json")]
-        diff.append({"field": f"unit_extensions.{extension.unit}", "before": before, "after": extension.ends})
+        diff.append(
+            {
+                "field": f"unit_extensions.{extension.unit}",
+                "before": before,
+                "after": extension.ends.isoformat(),
+            }
+        )
     levels = {lv["key"]: lv for lv in spec["review_levels"]}
     for key, window in change.review_windows.items():
         if key not in levels:
