@@ -14,11 +14,28 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from contracts.calendar import publishable_from
-from contracts.campaign import Campaign, Outcome, UnitExtension, Window
+from contracts.campaign import Campaign, UnitExtension, unknown_fields
 from services.common.errors import ServiceError
 from services.intake.presets import InvalidCampaign
 
 MAX_REASON = 500
+
+
+class Dates(BaseModel):
+    """A window as a request gives it; that it ends after it starts is checked with the rest of the
+    campaign (JSON Schema cannot say it) and refused with a message."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    starts: date
+    ends: date | None = Field(default=None, description="None: open-ended")
+
+
+class Extension(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    unit: str = Field(min_length=1, max_length=40, description="Unit code: the unit and every unit under it")
+    ends: date = Field(description="Its last upload day, in the campaign's calendar")
 
 
 class TargetChange(BaseModel):
@@ -34,14 +51,15 @@ class CampaignChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=2, max_length=MAX_REASON, description="Why (shown in the audit list)")
-    upload_window: Window | None = None
-    unit_extension: UnitExtension | None = Field(
+    upload_window: Dates | None = None
+    unit_extension: Extension | None = Field(
         default=None, description="A later upload deadline for one unit and every unit under it"
     )
-    review_windows: dict[str, Window] = Field(default_factory=dict, description="Level key -> window")
+    review_windows: dict[str, Dates] = Field(default_factory=dict, description="Level key -> window")
     showcase_from: date | None = None
-    outcomes: dict[str, Outcome] = Field(
-        default_factory=dict, description="Level key -> award settings, before the level is final"
+    outcomes: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Level key -> the award settings (fields of the campaign's Outcome) that change",
     )
     targets: dict[str, TargetChange] = Field(default_factory=dict, description="Target key -> change")
 
@@ -73,7 +91,7 @@ def changed(campaign: Campaign, change: CampaignChange) -> tuple[Campaign, list[
     if change.upload_window is not None:
         put("upload_window", spec, "upload_window", change.upload_window.model_dump(mode="json"))
     if change.unit_extension is not None:
-        extension = change.unit_extension.model_copy(update={"reason": change.reason})
+        extension = UnitExtension(**change.unit_extension.model_dump(), reason=change.reason)
         kept = [x for x in spec["live"]["unit_extensions"] if x["unit"] != extension.unit]
         before = next((x for x in spec["live"]["unit_extensions"] if x["unit"] == extension.unit), None)
         spec["live"]["unit_extensions"] = [*kept, extension.model_dump(mode="json")]
@@ -92,7 +110,7 @@ def changed(campaign: Campaign, change: CampaignChange) -> tuple[Campaign, list[
     for key, outcome in change.outcomes.items():
         if key not in levels:
             raise _unknown("评审级别", key, list(levels))
-        put(f"review_levels.{key}.outcome", levels[key], "outcome", outcome.model_dump(mode="json"))
+        put(f"review_levels.{key}.outcome", levels[key], "outcome", {**levels[key]["outcome"], **outcome})
     if change.showcase_from is not None:
         put("showcase_from", spec, "showcase_from", change.showcase_from.isoformat())
     targets = {t["key"]: t for t in spec["publication_targets"]}
@@ -108,12 +126,15 @@ def changed(campaign: Campaign, change: CampaignChange) -> tuple[Campaign, list[
         raise ServiceError(422, "没有任何改动", "the change changes nothing")
     spec["live"]["revision"] = campaign.live.revision + 1
     try:
-        return Campaign.model_validate(spec), diff
+        campaign = Campaign.model_validate(spec)
     except ValidationError as exc:
         problems = InvalidCampaign.from_validation_error(exc).problems
         raise ServiceError(
             422, "修改后的活动定义有误", "the changed definition is invalid", problems=problems
         ) from exc
+    if unknown := unknown_fields(campaign):
+        raise ServiceError(422, f"未知字段：{'、'.join(unknown)}", "unknown fields", problems=unknown)
+    return campaign, diff
 
 
 def conflicts(before: Campaign, after: Campaign, decided: Decided) -> list[tuple[str, str]]:

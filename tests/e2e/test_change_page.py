@@ -34,6 +34,7 @@ async def test_an_admin_extends_a_countys_deadline_and_reads_the_audit(
     await screenshot(page, "intake-changes-01-form")
     await page.click("#change-form button[type=submit]")
     await expect(page.locator("#change-banner")).to_contain_text("当前为第 2 版")
+    await expect(page.locator('#current tr[data-unit="222402"]')).to_contain_text("图们市网络故障，延期")
     row = page.locator('#changes tr[data-revision="2"]')
     await expect(row).to_contain_text("图们市网络故障，延期")
     await expect(row).to_contain_text(f"unit_extensions.222402：— → {ends}")

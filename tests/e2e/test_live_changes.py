@@ -12,10 +12,15 @@ import httpx
 import yaml
 
 from contracts.calendar import campaign_today, day_starts
-from services.intake.presets import PRESET_DIR
 from tests.conftest import demo_form, eventually, import_tree
 from tests.e2e.campaign_play import approve_when_checked, clip, run_level, stage
-from tests.e2e.test_review_yanbian import COUNTY_EXPERTS, SCHOOLS, UNITS, prefecture_experts_xlsx
+from tests.e2e.test_review_yanbian import (
+    COUNTY_EXPERTS,
+    SCHOOLS,
+    UNITS,
+    prefecture_experts_xlsx,
+    small_yanbian,
+)
 from zhengji.standin import StandIn, serving
 
 CID = "yanbian-live"
@@ -24,25 +29,11 @@ TODAY = campaign_today()  # Beijing's date, whatever the server's
 
 
 def live_yanbian(platform: StandIn) -> str:
-    """Yanbian with small clips, open today, showcased from tomorrow, review windows left open."""
-    spec = yaml.safe_load((PRESET_DIR / "yanbian-2024.yaml").read_text(encoding="utf-8"))
-    spec["id"] = CID
-    spec["upload_window"] = {
-        "starts": str(TODAY - timedelta(days=1)),
-        "ends": str(TODAY + timedelta(days=30)),
-    }
+    """Yanbian with small clips (as in test_review_yanbian), showcased from tomorrow, review windows open."""
+    spec = yaml.safe_load(small_yanbian(CID, platform))
     spec["showcase_from"] = str(TODAY + timedelta(days=1))
-    video = spec["materials"][0]["video"]
-    video.update(width=320, height=180, preferred_duration=None, intro_slate_max_s=None)
-    for rule in ("bit_rate_kbps", "no_flashes", "no_dropped_frames"):
-        video.pop(rule, None)
-    for material in spec["materials"][1:]:
-        material["required"] = False
     for level in spec["review_levels"]:
         level["window"] = None
-    for target in spec["publication_targets"]:
-        target["url"] = platform.url(f"/{target['key']}")
-        target.pop("publish_at", None)
     return str(yaml.safe_dump(spec, allow_unicode=True))
 
 

@@ -5,9 +5,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from contracts.campaign import Campaign, Outcome, UnitExtension, Window
+from contracts.campaign import Campaign
 from services.common.errors import ServiceError
-from services.intake.live_changes import CampaignChange, Decided, changed, refuse_conflicts
+from services.intake.live_changes import CampaignChange, Dates, Decided, Extension, changed, refuse_conflicts
 from services.intake.presets import load_preset
 from services.intake.window import upload_refusal
 from services.publisher.showcase_schedule import hold
@@ -24,7 +24,7 @@ def yanbian() -> Campaign:
 
 
 def extended(campaign: Campaign, unit: str, ends: date) -> Campaign:
-    change = CampaignChange(reason="图们市网络故障", unit_extension=UnitExtension(unit=unit, ends=ends))
+    change = CampaignChange(reason="图们市网络故障", unit_extension=Extension(unit=unit, ends=ends))
     return changed(campaign, change)[0]
 
 
@@ -49,14 +49,14 @@ def test_a_change_records_what_it_changed_and_refuses_an_empty_one(yanbian: Camp
     with pytest.raises(ServiceError) as unknown:
         changed(
             yanbian,
-            CampaignChange(reason="写错级别", review_windows={"nation": Window(starts=date(2024, 1, 1))}),
+            CampaignChange(reason="写错级别", review_windows={"nation": Dates(starts=date(2024, 1, 1))}),
         )
     assert unknown.value.status == 422 and "nation" in unknown.value.zh
 
 
 def test_a_finalised_level_keeps_its_award_settings_and_window(yanbian: Campaign) -> None:
     county = yanbian.review_levels[0]
-    change = CampaignChange(reason="多推荐一件", outcomes={"county": Outcome(recommend_top=4)})
+    change = CampaignChange(reason="多推荐一件", outcomes={"county": {"recommend_top": 4}})
     after, _ = changed(yanbian, change)
     refuse_conflicts(yanbian, after, Decided())  # not final yet: allowed
     with pytest.raises(ServiceError) as refused:

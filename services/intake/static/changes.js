@@ -62,13 +62,13 @@ form.addEventListener("submit", async (event) => {
   try {
     const current = await api("GET", base);
     const done = await api("POST", `${base}/changes`, changeOf(current));
-    showBanner(banner, "ok", `已保存，当前为第 ${done.revision} 版`, `saved: version ${done.revision}`);
-    document.getElementById("revision").textContent = String(done.revision);
-    form.reset();
-    await load();
+    // Reloaded, so the table of current settings shows the new version too.
+    location.search = `?saved=${done.revision}`;
   } catch (error) {
     showError(banner, error);
   }
 });
 
+const saved = new URLSearchParams(location.search).get("saved");
+if (saved) showBanner(banner, "ok", `已保存，当前为第 ${saved} 版`, `saved: version ${saved}`);
 load().catch((error) => showError(banner, error));

@@ -31,7 +31,9 @@ async def test_scoring_after_the_window_needs_the_chairs_override_which_is_audit
     detail = refused.json()["detail"]
     assert "县区评审评审时间（2024-11-20—2024-11-25，北京时间）已结束" in detail["message_zh"]
     assert detail["window"] == {"starts": "2024-11-20", "ends": "2024-11-25"}
-    assert (await api.get(f"/api/review/rounds/{rid}/entries/{sid}", headers=me)).json()["sheet"] is None
+    assert (await api.get(f"/api/review/rounds/{rid}/entries/{sid}", headers=me)).json()["sheet"][
+        "status"
+    ] == "empty"
 
     # Only the chair may allow it.
     reason = {"reason": "专家因暴雪未能按时评审"}
