@@ -34,7 +34,7 @@ class ChangeRecord(BaseModel):
     "/api/campaigns/{campaign_id}/changes",
     status_code=201,
     response_model=ChangeRecord,
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(400, 401, 403, 404, 409, 422),
 )
 async def change_live(
     campaign_id: str, body: CampaignChange, svc: Intake, who: CampaignAdmin, current: CampaignInPath

@@ -63,7 +63,7 @@ class LateScoringAllowed(BaseModel):
     "/rounds/{round_id}/late-scoring",
     status_code=201,
     response_model=LateScoringAllowed,
-    responses=responses(401, 403, 404, 409),
+    responses=responses(400, 401, 403, 404, 409),
 )
 async def allow_late_scoring(svc: Review, who: Chair, round_id: str, body: LateScoring) -> dict[str, Any]:
     """The chair lets the round's panel score outside the level's window; recorded in the audit."""
