@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 if TYPE_CHECKING:
-    from contracts.campaign import Campaign, Window
+    from contracts.campaign import Campaign, PublicationTarget, Window
 
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
 WindowState = Literal["before", "open", "after"]
@@ -74,3 +74,11 @@ def zone_label(campaign: "Campaign | None" = None) -> tuple[str, str]:
     """How pages name the zone: (Chinese, English)."""
     name = campaign.time_zone if campaign is not None else DEFAULT_TIME_ZONE
     return ("北京时间", "Beijing time") if name == DEFAULT_TIME_ZONE else (f"{name}时间", f"{name} time")
+
+
+def publishable_from(campaign: "Campaign", target: "PublicationTarget") -> datetime | None:
+    """When a work may first go out to ``target``: the start (in the campaign's calendar) of the
+    later of its ``publish_at`` and the campaign's ``showcase_from`` (Yanbian: 12-15); None: at once.
+    The publisher schedules by it, intake refuses a change that a sent publication contradicts."""
+    days = [d for d in (target.publish_at, campaign.showcase_from) if d is not None]
+    return day_starts(max(days), campaign) if days else None

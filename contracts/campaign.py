@@ -405,6 +405,23 @@ class PublicationTarget(Spec):
         return self
 
 
+class UnitExtension(Spec):
+    """A later upload deadline for one unit's subtree (a county whose network failed): entries of
+    that unit and every unit under it may upload until ``ends``, in the campaign's calendar."""
+
+    unit: str = Field(min_length=1, description="Unit code, e.g. 222402: the unit and its subtree")
+    ends: date
+    reason: str | None = None
+
+
+class LiveChanges(Spec):
+    """What changes a campaign while it runs (issue 14, decision 0027): its version and the unit
+    extensions of its upload window. Kept in one class so presets need none of it."""
+
+    revision: int = Field(default=1, ge=1, description="Version of the definition: each live change adds one")
+    unit_extensions: list[UnitExtension] = Field(default_factory=list)
+
+
 class Campaign(Spec):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str
@@ -433,6 +450,7 @@ class Campaign(Spec):
         default=True, description="False where entrants are minors: names stay private"
     )
     notes: list[str] = Field(default_factory=list)
+    live: LiveChanges = Field(default_factory=LiveChanges)
 
     @field_validator("time_zone")
     @classmethod

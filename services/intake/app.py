@@ -36,6 +36,7 @@ from services.common.topic_admin import topics_ready
 from services.intake.accounts import Accounts
 from services.intake.auth import Auth
 from services.intake.broker_watch import BrokerWatch
+from services.intake.live_change_store import ChangeLog
 from services.intake.login_throttle import LoginThrottle
 from services.intake.status import progress_key, shown_stage, stage_of, timeline_entry
 from services.intake.unit_store import UnitStore
@@ -59,6 +60,7 @@ class IntakeService(Service):
             self.db, self.settings.login_max_failures, self.settings.login_window_s
         )
         self.units = UnitStore(self.db)
+        self.change_log = ChangeLog(self.db)
         self.uploads = UploadStore(self)
         self.secrets = OperatorSecrets.from_settings(self.settings)
         self.router = routes()
@@ -77,6 +79,7 @@ class IntakeService(Service):
         await self.accounts.setup()
         await self.login_throttle.setup()
         await self.units.setup()
+        await self.change_log.setup()
         await self.uploads.setup()
         self.auth.use_secret(await self.accounts.session_secret(_revealed(self.settings.session_secret)))
         await self.accounts.bootstrap_admin(_revealed(self.settings.admin_password))
@@ -95,8 +98,9 @@ class IntakeService(Service):
         doc = await self.campaigns.find_one({"_id": campaign_id})
         return Campaign.model_validate(doc["spec"]) if doc else None
 
-    async def define_campaign(self, campaign: Campaign) -> None:
-        """Store the campaign and announce it to the other services, atomically."""
+    async def define_campaign(self, campaign: Campaign, also: Writes | None = None) -> None:
+        """Store the campaign and announce it to the other services, atomically (with ``also``:
+        a live change's audit record, live_change_store.py)."""
         self.secrets.check(campaign)  # names only secrets the operator allows, or nothing is stored
         event = CampaignDefined(campaign_id=campaign.id, producer=self.name, spec=campaign)
 
@@ -111,6 +115,8 @@ class IntakeService(Service):
                 upsert=True,
                 session=session,
             )
+            if also is not None:
+                await also(session)
             await self.outbox.add([event], session)
 
         await in_transaction(self.deps.client, work)
@@ -299,10 +305,10 @@ class IntakeService(Service):
 def routes() -> APIRouter:
     """Intake's routers, as the app mounts them. Imported here, not at the top: the routes'
     dependencies import this module for ``IntakeService``."""
-    from services.intake import accounts_api, api, entries_api, pages, tus
+    from services.intake import accounts_api, api, change_api, entries_api, pages, tus
 
     router = APIRouter()
-    for module in (api, accounts_api, entries_api, tus, pages):
+    for module in (api, accounts_api, entries_api, tus, pages, change_api):
         router.include_router(module.router)
     return router
 

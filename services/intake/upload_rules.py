@@ -44,7 +44,8 @@ def check_upload(
     now: datetime | None = None,
 ) -> None:
     """Raise the first reason this upload cannot start; return when it can."""
-    for refusal in (upload_refusal(campaign, now), stage_refusal(sub, material)):
+    unit_path = sub.get("attribution", {}).get("unit_path", [])
+    for refusal in (upload_refusal(campaign, now, unit_path), stage_refusal(sub, material)):
         if refusal is not None:
             raise refusal
     limit = size_limit(material)

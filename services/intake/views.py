@@ -7,7 +7,7 @@ from services.intake.materials import materials_of
 from services.intake.naming import describe
 from services.intake.status import STAGE_LABELS
 from services.intake.upload_rules import stage_refusal
-from services.intake.window import upload_refusal
+from services.intake.window import upload_refusal, window_for
 
 INTERNAL = {"last_event", "redrive_also", "progress", "redrive_at", "redrives", "person_keys", "reports"}
 
@@ -39,8 +39,9 @@ def submission_view(sub: dict[str, Any], campaign: Campaign) -> dict[str, Any]:
         for m in materials
     ]
     primary = next((m for m in materials if m.primary), None)
-    refusal = upload_refusal(campaign) or (stage_refusal(sub, primary) if primary else None)
-    window = campaign.upload_window
+    unit_path = sub.get("attribution", {}).get("unit_path", [])
+    refusal = upload_refusal(campaign, None, unit_path) or (stage_refusal(sub, primary) if primary else None)
+    window = window_for(campaign, unit_path)
     upload = {
         "allowed": refusal is None,
         "message_zh": refusal.zh if refusal else "可以上传",

@@ -1,5 +1,9 @@
-"""The upload window: inclusive dates in the campaign's own calendar (``contracts.calendar``, pure)."""
+"""The upload window: inclusive dates in the campaign's own calendar (``contracts.calendar``, pure).
 
+A unit's extension (``Campaign.live.unit_extensions``, a live change) moves the end for that unit
+and every unit under it: an entry whose ``unit_path`` holds the unit's code uploads until then."""
+
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from contracts.calendar import window_state, zone_label
@@ -21,9 +25,22 @@ def window_text(window: Window, campaign: Campaign) -> tuple[str, str]:
     )
 
 
-def upload_refusal(campaign: Campaign, now: datetime | None = None) -> ServiceError | None:
-    """Why an upload cannot happen now, or None when it can."""
+def window_for(campaign: Campaign, unit_path: Sequence[str] = ()) -> Window | None:
+    """The upload window of an entry of the unit at the end of ``unit_path``: the campaign's, with
+    the latest end any extension of the unit or a unit above it grants."""
     window = campaign.upload_window
+    if window is None or window.ends is None:
+        return window
+    ends = [x.ends for x in campaign.live.unit_extensions if x.unit in unit_path]
+    latest = max([window.ends, *ends])
+    return window if latest == window.ends else window.model_copy(update={"ends": latest})
+
+
+def upload_refusal(
+    campaign: Campaign, now: datetime | None = None, unit_path: Sequence[str] = ()
+) -> ServiceError | None:
+    """Why an upload of an entry of ``unit_path`` cannot happen now, or None when it can."""
+    window = window_for(campaign, unit_path)
     if window is None:
         return None
     state = window_state(window, campaign, now)
@@ -43,12 +60,14 @@ def upload_refusal(campaign: Campaign, now: datetime | None = None) -> ServiceEr
     return None
 
 
-def registration_refusal(campaign: Campaign, now: datetime | None = None) -> ServiceError | None:
+def registration_refusal(
+    campaign: Campaign, now: datetime | None = None, unit_path: Sequence[str] = ()
+) -> ServiceError | None:
     """Registering is possible before the window opens (to prepare), but not after it closed."""
-    window = campaign.upload_window
+    window = window_for(campaign, unit_path)
     if window is None or window_state(window, campaign, now) != "after":
         return None
-    closed = upload_refusal(campaign, now)
+    closed = upload_refusal(campaign, now, unit_path)
     assert closed is not None
     return ServiceError(
         403, closed.zh.replace("上传已截止", "报名已截止"), closed.en, window=closed.extra["window"]

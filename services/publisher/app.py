@@ -1,7 +1,7 @@
 """Publisher: sends qualifying works to the campaign's showcase platforms.
 
-A qualifying ``reviewed`` event queues one delivery job per target (at once,
-or from the target's ``publish_at``) in the consumer's transaction; workers
+A qualifying ``reviewed`` event queues one delivery job per target (at once, or
+from the target's ``publish_at`` or the campaign's ``showcase_from``) in the consumer's transaction; workers
 deliver through an adapter per platform (adapters/), retract on request, and
 push every ``published`` event to webhook subscribers. The showcase page
 (pages.py) lists what is published. See docs/decisions/0005-publication.md."""
@@ -11,7 +11,8 @@ from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from contracts import TOPICS, SubmissionPublished, SubmissionReviewed
+from contracts import TOPICS, CampaignDefined, SubmissionPublished, SubmissionReviewed
+from contracts.campaign import Campaign
 from services.common.backlog import QueueBacklog
 from services.common.consumer import Effect
 from services.common.job_runner import JobRunner
@@ -27,6 +28,7 @@ from services.publisher.policy import DeliveryPolicy
 from services.publisher.publication_store import MongoDeliveryStore
 from services.publisher.publications import queue_deliveries
 from services.publisher.publishing import Publishing
+from services.publisher.showcase_schedule import reschedule
 from services.publisher.subscriptions import Subscriptions
 from services.publisher.targets import qualifying_targets
 from services.publisher.worker import DeliveryWorker, Finished, Step, parked
@@ -95,6 +97,21 @@ class PublisherService(Service):
     async def stop(self) -> None:
         await super().stop()
         await self.http.aclose()
+
+    async def on_campaign(self, event: CampaignDefined) -> Effect:
+        """Keep the spec, and move queued works to the dates it now gives (showcase_schedule.py)."""
+        kept = await super().on_campaign(event)
+
+        async def writes(session: AsyncClientSession) -> None:
+            assert kept.writes is not None
+            await kept.writes(session)
+            # The newest definition stored, not this event's: a late, older one must not win.
+            newest = await self.db["campaigns"].find_one({"_id": event.campaign_id}, session=session)
+            assert newest is not None
+            campaign = Campaign.model_validate(newest["spec"])
+            await reschedule(campaign, self.deliveries, self.publications, session)
+
+        return Effect(writes=writes)
 
     async def on_reviewed(self, event: SubmissionReviewed) -> Effect:
         campaign = await self.campaign(event.campaign_id)

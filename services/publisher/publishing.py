@@ -17,6 +17,7 @@ from services.publisher.adapters.base import Adapter, Work
 from services.publisher.payload import media_links
 from services.publisher.publications import FAILED as PUB_FAILED
 from services.publisher.publications import PUBLISHED, RETRACTED, Publication, public_facts, published_event
+from services.publisher.showcase_schedule import hold
 from services.publisher.targets import platform_of, target_of
 from services.publisher.worker import DeliveryWorker, Finished, Step, Tried, later, parked
 
@@ -74,6 +75,8 @@ class Publishing:
         if not isinstance(context, tuple):
             return context
         campaign, target, adapter = context
+        if (waiting := hold(campaign, target)) is not None:  # a date moved later since it was queued
+            return waiting
         work = Work(campaign, target, event, await self._media(event), idempotency_key(job))
 
         platform, timeout = platform_of(target.url), target.timeout_s

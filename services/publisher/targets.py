@@ -4,7 +4,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from contracts import SubmissionReviewed
-from contracts.calendar import day_starts
+from contracts.calendar import publishable_from
 from contracts.campaign import Campaign, PublicationTarget
 
 
@@ -20,11 +20,9 @@ def qualifying_targets(campaign: Campaign, event: SubmissionReviewed) -> list[Pu
 
 
 def not_before(campaign: Campaign, target: PublicationTarget) -> datetime | None:
-    """When the target may receive works: the start of ``publish_at`` in the campaign's calendar,
-    or None (at once)."""
-    if target.publish_at is None:
-        return None
-    return day_starts(target.publish_at, campaign)
+    """When the target may receive works: the start of the later of its ``publish_at`` and the
+    campaign's ``showcase_from``, in the campaign's calendar, or None (at once)."""
+    return publishable_from(campaign, target)
 
 
 def platform_of(url: str | None) -> str:

@@ -29,6 +29,7 @@ from services.review.quotas import additions_allowed
 from services.review.reviewer_api import router as reviewer_router
 from services.review.rounds import assign, open_round
 from services.review.scoring import campaign_rubric, rubric_view
+from services.review.scoring_window import router as late_scoring_router
 
 BLIND = {"attribution": 0, "levels": 0}
 MAX_EXPERT_FILE = 5 * 1024 * 1024
@@ -146,3 +147,4 @@ async def get_round(svc: Review, _: Admin, round_id: str) -> dict[str, Any]:
 
 router.include_router(reviewer_router)
 router.include_router(chair_router)
+router.include_router(late_scoring_router)

@@ -18,6 +18,7 @@ from services.review.round_store import OPEN
 from services.review.rounds import context, require_open
 from services.review.rubric import ScoreSheetError
 from services.review.scoring import campaign_rubric, holistic, read_sheet, rubric_view
+from services.review.scoring_window import refuse_outside_window
 
 if TYPE_CHECKING:
     from services.review.app import ReviewService
@@ -77,6 +78,7 @@ async def save_sheet(
 ) -> dict[str, Any]:
     rnd, campaign, _ = await _allowed(svc, who, round_id, submission_id)
     require_open(rnd)
+    refuse_outside_window(campaign, rnd)
     rubric = campaign_rubric(campaign)
     comment = str(body.get("comment") or "")
     try:
@@ -114,6 +116,7 @@ async def save_sheet(
     await svc.audit.record(
         who.who, "score.saved", campaign_id=rnd["campaign_id"], round_id=round_id,
         submission_id=submission_id, status=status, total=total, values=sheet.values,
+        late=bool(rnd.get("late_scoring")),
     )  # fmt: skip
     return _sheet_answer(doc)
 

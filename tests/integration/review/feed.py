@@ -19,6 +19,7 @@ from contracts import (
     SubmissionApproved,
     SubmissionTranscoded,
 )
+from contracts.calendar import window_state
 from contracts.campaign import Campaign
 from tests.conftest import eventually
 
@@ -81,11 +82,25 @@ class Work:
         )
 
 
-async def feed(bootstrap: str, campaign: Campaign, works: list[Work]) -> None:
+def scorable_today(campaign: Campaign) -> Campaign:
+    """The presets keep their notices' review windows (2024), and scoring is refused outside a
+    level's window: a window that has passed is dropped, so these tests score today. Windows
+    themselves are tested in test_scoring_window.py."""
+    levels = [
+        lv
+        if lv.window is None or window_state(lv.window, campaign) != "after"
+        else lv.model_copy(update={"window": None})
+        for lv in campaign.review_levels
+    ]
+    return campaign.model_copy(update={"review_levels": levels})
+
+
+async def feed(bootstrap: str, campaign: Campaign, works: list[Work], keep_windows: bool = False) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
     await producer.start()
     try:
-        defined = CampaignDefined(campaign_id=campaign.id, producer="intake", spec=campaign)
+        spec = campaign if keep_windows else scorable_today(campaign)
+        defined = CampaignDefined(campaign_id=campaign.id, producer="intake", spec=spec)
         await producer.send_and_wait(
             CAMPAIGN_TOPIC, defined.model_dump_json().encode(), key=campaign.id.encode()
         )

@@ -39,9 +39,10 @@ async def test_an_award_queues_a_record_and_a_publish_job_per_target(store: Fake
     assert {p.status for p in store.publications.values()} == {PENDING}
     assert set(store.queued) == set(store.publications)
     assert {d.payload["action"] for d in store.queued.values()} == {"publish"}
-    # The platform takes works from its publish_at (midnight in China), the library at once.
+    # Nothing goes out before the notice's showcase_from (12-15, midnight in China): not the platform
+    # (its publish_at is that day too), and not the library, which names no date of its own.
     assert store.queued["S1:yanbian_platform"].not_before == datetime(2024, 12, 14, 16, tzinfo=UTC)
-    assert store.queued["S1:sizheng_library"].not_before is None
+    assert store.queued["S1:sizheng_library"].not_before == datetime(2024, 12, 14, 16, tzinfo=UTC)
 
 
 async def test_the_record_keeps_the_public_facts_of_the_event_that_queued_it(

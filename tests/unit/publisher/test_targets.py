@@ -44,10 +44,25 @@ def test_publish_at_is_midnight_in_the_campaigns_calendar() -> None:
     yanbian = load_preset("yanbian-2024")
     target = PublicationTarget(key="p", name="p", publish_at=date(2024, 12, 15))
     assert not_before(yanbian, target) == datetime(2024, 12, 14, 16, 0, tzinfo=UTC), "Beijing by default"
-    assert not_before(yanbian, PublicationTarget(key="p", name="p")) is None
+    assert (
+        not_before(yanbian.model_copy(update={"showcase_from": None}), PublicationTarget(key="p", name="p"))
+        is None
+    )
     # Xinjiang's schools keep Ürümqi time (UTC+6): the same date begins two hours later.
     urumqi = yanbian.model_copy(update={"time_zone": "Asia/Urumqi"})
     assert not_before(urumqi, target) == datetime(2024, 12, 14, 18, 0, tzinfo=UTC)
+
+
+def test_nothing_goes_out_before_showcase_from_whatever_the_target_says() -> None:
+    """Yanbian: 12-15 on. A target with no date of its own waits for it, and so does one whose
+    own date is earlier; a later publish_at of its own is kept."""
+    yanbian = load_preset("yanbian-2024")
+    beijing_dec_15 = datetime(2024, 12, 14, 16, 0, tzinfo=UTC)
+    assert not_before(yanbian, PublicationTarget(key="p", name="p")) == beijing_dec_15
+    early = PublicationTarget(key="p", name="p", publish_at=date(2024, 12, 1))
+    assert not_before(yanbian, early) == beijing_dec_15
+    late = PublicationTarget(key="p", name="p", publish_at=date(2025, 1, 2))
+    assert not_before(yanbian, late) == datetime(2025, 1, 1, 16, 0, tzinfo=UTC)
 
 
 def test_targets_on_one_host_share_a_platform_and_its_circuit() -> None:
