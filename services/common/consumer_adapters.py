@@ -3,6 +3,7 @@
 The policy they serve is in ``consumer.py``; the integration tests
 (``tests/integration/test_delivery.py``) prove these on the real store and broker."""
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,12 +11,14 @@ from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.common.consumer import AlreadyApplied, Effect
 from services.common.outbox import Outbox
 from services.common.pruning import RECEIVED_AT
-from services.common.store import in_transaction
+from services.common.store import chunks, in_transaction
+
+DUPLICATE_KEY = 11000
 
 
 class MongoInbox:
@@ -65,6 +68,43 @@ class MongoInbox:
 
     async def forget_attempts(self, event_id: str) -> None:
         await self.attempts.delete_one({"_id": event_id})
+
+    # -- the same for a batch: a few round trips for the whole batch, whatever its size ----------
+
+    async def count_first_attempts(self, event_ids: Sequence[str], topic: str) -> set[str]:
+        now = datetime.now(UTC)
+        firsts = [{"_id": i, "topic": topic, "count": 1, RECEIVED_AT: now} for i in event_ids]
+        try:
+            await self.attempts.insert_many(firsts, ordered=False)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(error.get("code") != DUPLICATE_KEY for error in errors):
+                raise
+            before = {firsts[error["index"]]["_id"] for error in errors}
+            return {i for i in event_ids if i not in before}
+        return set(event_ids)
+
+    async def uncount_first_attempts(self, event_ids: Sequence[str]) -> None:
+        for chunk in chunks(event_ids):
+            await self.attempts.delete_many({"_id": {"$in": chunk}, "count": {"$lte": 1}})
+
+    async def apply_many(self, topic: str, effects: Sequence[tuple[str, Effect[AsyncClientSession]]]) -> None:
+        """Every event's inbox marker, writes and outbox entries in ONE transaction, in order."""
+        now = datetime.now(UTC)
+
+        async def work(session: AsyncClientSession) -> None:
+            markers = [{"_id": event_id, "topic": topic, RECEIVED_AT: now} for event_id, _ in effects]
+            await self.inbox.insert_many(markers, session=session)
+            for _, effect in effects:
+                if effect.writes is not None:
+                    await effect.writes(session)
+            await self.outbox.add_caused([(event_id, effect.emit) for event_id, effect in effects], session)
+
+        try:
+            await in_transaction(self.client, work)
+        except (DuplicateKeyError, BulkWriteError) as exc:
+            # Another delivery stored one of them first: the caller takes them one at a time.
+            raise AlreadyApplied(str(exc)[:300]) from None
 
 
 class KafkaDeadLetters:

@@ -19,6 +19,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 from contracts import BaseEvent, topic_for
 from services.common.loops import LoopState
 from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_OLDEST_AGE, OUTBOX_REFRESHED, OUTBOX_UNSENT
+from services.common.store import chunks
+
+# Entries published per relay round: one store query, one pipelined send and one update each.
+RELAY_BATCH = 500
 
 
 class Outbox:
@@ -29,8 +33,12 @@ class Outbox:
     async def add(
         self, events: Sequence[BaseEvent], session: AsyncClientSession | None, causation: str | None = None
     ) -> None:
-        if not events:
-            return
+        await self.add_caused([(causation, events)], session)
+
+    async def add_caused(
+        self, caused: Sequence[tuple[str | None, Sequence[BaseEvent]]], session: AsyncClientSession | None
+    ) -> None:
+        """Store what each cause emits, in one insert (a batch's outbox entries are one round trip)."""
         now = datetime.now(UTC)
         docs = [
             {
@@ -42,8 +50,11 @@ class Outbox:
                 "sent": False,
                 "created_at": now,
             }
+            for causation, events in caused
             for e in events
         ]
+        if not docs:
+            return
         await self.collection.insert_many(docs, session=session)
         self._wake.set()
 
@@ -67,23 +78,29 @@ class Outbox:
         OUTBOX_OLDEST_AGE.labels(service).set(max(0.0, age))
         OUTBOX_REFRESHED.labels(service).set_to_current_time()
 
-    async def relay_once(self, broker: KafkaBroker, batch: int = 100) -> int:
+    async def relay_once(self, broker: KafkaBroker, batch: int = RELAY_BATCH) -> int:
+        """Publish up to ``batch`` unsent entries, pipelined: each send is handed to the producer
+        in order (aiokafka keeps a partition's order) and all are confirmed together, so a batch
+        costs one wait for the broker, not one per event. Marked sent only once all are confirmed."""
         docs = await self.collection.find({"sent": False}).sort("created_at", 1).limit(batch).to_list()
-        for doc in docs:
+        confirmations = [
             await broker.publish(
                 doc["payload"].encode(),
                 topic=doc["topic"],
                 key=doc["key"].encode(),
                 headers={"content-type": "application/json"},
+                no_confirm=True,
             )
+            for doc in docs
+        ]
+        await asyncio.gather(*confirmations)
+        for doc in docs:
             EVENTS_PUBLISHED.labels(topic=doc["topic"]).inc()
-        if docs:
-            # Kept after sending (with sent_at): a duplicate delivery may re-arm them until pruning.py
-            # deletes them.
-            await self.collection.update_many(
-                {"_id": {"$in": [d["_id"] for d in docs]}},
-                {"$set": {"sent": True, "sent_at": datetime.now(UTC)}},
-            )
+        # Kept after sending (with sent_at): a duplicate delivery may re-arm them until pruning.py
+        # deletes them.
+        sent = {"$set": {"sent": True, "sent_at": datetime.now(UTC)}}
+        for ids in chunks([d["_id"] for d in docs]):
+            await self.collection.update_many({"_id": {"$in": ids}}, sent)
         return len(docs)
 
     async def relay_forever(self, broker: KafkaBroker, poll_s: float, state: LoopState | None = None) -> None:
@@ -99,7 +116,7 @@ class Outbox:
                 await state.failed(exc)
                 continue
             state.ok()
-            if relayed == 100:
+            if relayed == RELAY_BATCH:
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=poll_s)
