@@ -1,7 +1,7 @@
 """Benchmark of the event path: `.venv/bin/python bench/bench_bus.py [--events N] [--lone K]`.
 
 On one embedded Tansu + SecantusDB started here, the same N real ``SubmissionSubmitted`` events are
-produced once to ``zhengji.submission.submitted.v1`` (6 partitions) and consumed four times, each by
+produced once to ``zhengji.submission.submitted.v1`` (6 partitions) and consumed five times, each by
 its own consumer group, from the first message received to the last one done:
 
 (a)  raw aiokafka, one at a time: ``getone()`` + ``json.loads`` + ``commit()`` per message;
@@ -11,7 +11,9 @@ its own consumer group, from the first message received to the last one done:
      parse, inbox lookup, attempt count, handler, ONE store transaction per event (inbox marker,
      one write, one outbox entry), offset commit; the outbox relay publishing alongside;
 (c)  the same stage in batches, as services run it (``bus.subscribe_batches`` + ``BatchConsumer``):
-     one transaction per run of events (all their markers, writes and outbox entries).
+     one transaction per run of events (all their markers, writes and outbox entries);
+(c2) the same with the handler's write as ``Effect.bulk`` (the opt-in): a run's writes in one
+     bulk write instead of a round trip each.
 
 A stage is done when the broker has confirmed the last emitted event (the relay's publication),
 so its rate covers consume, store, outbox and relay. Then K lone events, one at a time with pauses,
@@ -50,11 +52,19 @@ def lone_topic(name: str) -> str:
     return f"zhengji.bench.lone-{name}.v1"
 
 
+STAGES = {  # name: (batched, the handler's write as a bulk write)
+    "single": (False, False),
+    "batched": (True, False),
+    "bulk": (True, True),
+}
+
+
 async def run_stage(
-    bootstrap: str, mongodb_uri: str, name: str, batched: bool, n: int, lone: int, commands: CommandTimes
+    bootstrap: str, mongodb_uri: str, name: str, n: int, lone: int, commands: CommandTimes
 ) -> dict[str, object]:
     """One stage through the N events, then K lone ones; its timings and round trips."""
-    stage = Stage(bootstrap, mongodb_uri, name, [TOPIC, lone_topic(name)], batched)
+    batched, bulk = STAGES[name]
+    stage = Stage(bootstrap, mongodb_uri, name, [TOPIC, lone_topic(name)], batched, bulk)
     await stage.start()
     try:
         commands.reset()
@@ -92,7 +102,7 @@ def rate(n: int, first: float, last: float) -> float:
     return n / (last - first)
 
 
-def report_stage(label: str, n: int, z: dict[str, object], raw: float) -> float:
+def report_stage(label: str, n: int, z: dict[str, object]) -> float:
     first, stored, done = float(z["first"]), float(z["stored"]), float(z["done"])  # type: ignore[arg-type]
     stage_rate = rate(n, first, done)
     print(
@@ -131,8 +141,7 @@ async def main(n: int, lone: int) -> None:
         boot = time.perf_counter() - started
         bootstrap = servers.kafka_bootstrap
         names = [TOPIC, EMIT_TOPIC, dlq_topic(TOPIC), dlq_topic(EMIT_TOPIC)]
-        names += [lone_topic(stage) for stage in ("single", "batched")]
-        names += [dlq_topic(lone_topic(stage)) for stage in ("single", "batched")]
+        names += [lone_topic(stage) for stage in STAGES] + [dlq_topic(lone_topic(stage)) for stage in STAGES]
         await apply(bootstrap, [TopicSpec(t, PARTITIONS, 1) for t in names], create_only=True)
         print(
             f"bench_bus: {n} SubmissionSubmitted events, JSON {statistics.mean(sizes):.0f} B mean, "
@@ -151,16 +160,17 @@ async def main(n: int, lone: int) -> None:
         print("       getmany(max_records=500) + json.loads each + one commit() per poll; no store")
 
         uri = servers.mongodb_uri
-        single = await run_stage(bootstrap, uri, "single", False, n, lone, commands)
-        one_rate = report_stage("(b)  zhengji stage, one event at a time  ", n, single, raw)
-        batched = await run_stage(bootstrap, uri, "batched", True, n, lone, commands)
-        batch_rate = report_stage("(c)  zhengji stage, batched              ", n, batched, raw)
-        print(
-            f"  ratio batched stage / raw batched = {batch_rate / raw_batched:.3f}   "
-            f"batched stage / raw one at a time = {batch_rate / raw:.3f}\n"
-            f"  (one event at a time / raw one at a time = {one_rate / raw:.3f}; batched / one at a time = "
-            f"{batch_rate / one_rate:.1f}x)"
-        )
+        rates = {}
+        for name, label in (
+            ("single", "(b)  zhengji stage, one event at a time  "),
+            ("batched", "(c)  zhengji stage, batched              "),
+            ("bulk", "(c2) batched, the write as Effect.bulk    "),
+        ):
+            rates[name] = report_stage(label, n, await run_stage(bootstrap, uri, name, n, lone, commands))
+        print("  ratios (stage / raw aiokafka one at a time; / raw batched):")
+        for name, z in rates.items():
+            times = z / rates["single"]
+            print(f"    {name:<8} {z / raw:6.3f}   {z / raw_batched:6.3f}   ({times:.1f}x one at a time)")
     finally:
         await servers.astop()
         shutil.rmtree(data_dir, ignore_errors=True)

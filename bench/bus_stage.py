@@ -18,7 +18,7 @@ from hashlib import sha256
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from pymongo import monitoring
+from pymongo import InsertOne, monitoring
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from contracts import Attribution, BlobRef, EntryInfo, SubmissionSubmitted, SubmissionValidated
@@ -157,7 +157,9 @@ class TimedInbox(MongoInbox):
 class Stage:
     """One stage (consume ``topics``, store the effect, outbox, relay), one event or a batch at a time."""
 
-    def __init__(self, bootstrap: str, mongodb_uri: str, name: str, topics: list[str], batched: bool) -> None:
+    def __init__(
+        self, bootstrap: str, mongodb_uri: str, name: str, topics: list[str], batched: bool, bulk: bool
+    ) -> None:
         self.client = connect(mongodb_uri)
         self.db = service_db(self.client, "bench", name)
         self.outbox = Outbox(self.db)
@@ -167,7 +169,7 @@ class Stage:
         self.broker = make_broker(bootstrap, client_id=f"bench-{name}")
         self._time_publications()
         self.first = 0.0  # when the first delivery reached the stage
-        consumers = {t: self._consumer(t) for t in topics}
+        consumers = {t: self._consumer(t, bulk) for t in topics}
         if batched:
             batches = by_topic({t: BatchConsumer(c, self.store) for t, c in consumers.items()})
 
@@ -199,7 +201,9 @@ class Stage:
 
         setattr(self.broker, "publish", timed)  # noqa: B010 (a method replaced on this instance only)
 
-    def _consumer(self, topic: str) -> Consumer[SubmissionSubmitted]:
+    def _consumer(self, topic: str, bulk: bool) -> Consumer[SubmissionSubmitted]:
+        """The handler writes one document: in its ``writes`` (as the services' handlers do), or as
+        a ``bulk`` write (the opt-in that lets a run's writes go as one bulk write)."""
         effects = self.db["effects"]
 
         async def handle(event: SubmissionSubmitted) -> Effect:
@@ -216,8 +220,11 @@ class Stage:
                 findings=[],
             )
 
+            doc = {"_id": event.submission_id, "stage": "validated", "at": datetime.now(UTC)}
+            if bulk:
+                return Effect(bulk=[("effects", InsertOne(doc))], emit=[validated])
+
             async def writes(session: AsyncClientSession) -> None:
-                doc = {"_id": event.submission_id, "stage": "validated", "at": datetime.now(UTC)}
                 await effects.insert_one(doc, session=session)
 
             return Effect(writes=writes, emit=[validated])

@@ -13,13 +13,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from faststream.kafka import KafkaBroker
+from pymongo import UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import BaseEvent, topic_for
 from services.common.loops import LoopState
 from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_OLDEST_AGE, OUTBOX_REFRESHED, OUTBOX_UNSENT
-from services.common.store import chunks
 
 # Entries published per relay round: one store query, one pipelined send and one update each.
 RELAY_BATCH = 500
@@ -98,9 +98,12 @@ class Outbox:
             EVENTS_PUBLISHED.labels(topic=doc["topic"]).inc()
         # Kept after sending (with sent_at): a duplicate delivery may re-arm them until pruning.py
         # deletes them.
+        # One update per entry in one bulk write: SecantusDB's $in costs more per id as the list grows.
         sent = {"$set": {"sent": True, "sent_at": datetime.now(UTC)}}
-        for ids in chunks([d["_id"] for d in docs]):
-            await self.collection.update_many({"_id": {"$in": ids}}, sent)
+        if docs:
+            await self.collection.bulk_write(
+                [UpdateOne({"_id": d["_id"]}, sent) for d in docs], ordered=False
+            )
         return len(docs)
 
     async def relay_forever(self, broker: KafkaBroker, poll_s: float, state: LoopState | None = None) -> None:
