@@ -158,26 +158,36 @@ class Stage:
     """One stage (consume ``topics``, store the effect, outbox, relay), one event or a batch at a time."""
 
     def __init__(
-        self, bootstrap: str, mongodb_uri: str, name: str, topics: list[str], batched: bool, bulk: bool
+        self,
+        bootstrap: str,
+        mongodb_uri: str,
+        name: str,
+        topics: list[str],
+        batched: bool,
+        bulk: bool,
+        most: int,
     ) -> None:
         self.client = connect(mongodb_uri)
         self.db = service_db(self.client, "bench", name)
         self.outbox = Outbox(self.db)
         self.published: dict[str, float] = {}  # input event id -> its output confirmed by the broker
-        self.store = TimedInbox(self.client, self.db, self.outbox)
-        self.store.committed = {}
         self.broker = make_broker(bootstrap, client_id=f"bench-{name}")
+        # One at a time as before (the relay publishes); batched as services run: published at commit.
+        self.store = TimedInbox(self.client, self.db, self.outbox, self.broker if batched else None)
+        self.store.committed = {}
         self._time_publications()
         self.first = 0.0  # when the first delivery reached the stage
         consumers = {t: self._consumer(t, bulk) for t in topics}
         if batched:
-            batches = by_topic({t: BatchConsumer(c, self.store) for t, c in consumers.items()})
+            batches = by_topic(
+                {t: BatchConsumer(c, self.store, max_events=most) for t, c in consumers.items()}
+            )
 
             async def on_batch(deliveries: Sequence[Delivery]) -> Sequence[Delivery]:
                 self.first = self.first or time.perf_counter()
                 return await batches(deliveries)
 
-            subscribe_batches(self.broker, topics, f"bench-{name}", on_batch)
+            subscribe_batches(self.broker, topics, f"bench-{name}", on_batch, max_records=most)
         else:
 
             async def on_message(topic: str, raw: bytes, where: dict[str, Any]) -> None:

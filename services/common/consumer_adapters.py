@@ -26,10 +26,17 @@ class MongoInbox:
     and its ``attempts`` (``{_id: event_id, topic, count, received_at}``: the latest attempt's time)."""
 
     def __init__(
-        self, client: AsyncMongoClient[dict[str, Any]], db: AsyncDatabase[dict[str, Any]], outbox: Outbox
+        self,
+        client: AsyncMongoClient[dict[str, Any]],
+        db: AsyncDatabase[dict[str, Any]],
+        outbox: Outbox,
+        publisher: KafkaBroker | None = None,
     ) -> None:
         self.client, self.db, self.inbox, self.outbox = client, db, db["inbox"], outbox
         self.attempts = db["attempts"]
+        # Given: the events a transaction stored are published right after its commit (before the
+        # offsets are), not by the relay; see Outbox.publish_committed.
+        self.publisher = publisher
 
     async def seen(self, event_id: str) -> bool:
         return await self.inbox.find_one({"_id": event_id}, {"_id": 1}) is not None
@@ -79,7 +86,7 @@ class MongoInbox:
         handler's ``writes`` see what the events before it wrote, their ``bulk`` writes included."""
         now = datetime.now(UTC)
 
-        async def work(session: AsyncClientSession) -> None:
+        async def work(session: AsyncClientSession) -> list[dict[str, Any]]:
             markers = [{"_id": event_id, "topic": topic, RECEIVED_AT: now} for event_id, _ in effects]
             await self.inbox.insert_many(markers, session=session)
             bulk: list[BulkWrite] = []
@@ -89,15 +96,18 @@ class MongoInbox:
                     await effect.writes(session)
                 bulk.extend(effect.bulk)
             await self._bulk_write(bulk, session)
-            await self.outbox.add_caused([(event_id, effect.emit) for event_id, effect in effects], session)
+            caused = [(event_id, effect.emit) for event_id, effect in effects]
+            return await self.outbox.add_caused(caused, session, publisher=self.publisher is not None)
 
         try:
-            await in_transaction(self.client, work)
+            stored = await in_transaction(self.client, work)
         except (DuplicateKeyError, BulkWriteError):
             # Another delivery of one of them committed first (an inbox marker's _id clashed)?
             if await self.inbox.find_one({"_id": {"$in": [event_id for event_id, _ in effects]}}):
                 raise AlreadyApplied(effects[0][0]) from None
             raise
+        if self.publisher is not None and stored:
+            await self.outbox.publish_committed(self.publisher, stored)
 
     async def _bulk_write(self, pending: list[BulkWrite], session: AsyncClientSession) -> None:
         """Send what is pending, one bulk write per collection (each in its order), and clear it."""

@@ -68,7 +68,7 @@ class Service:
         self._lag: ConsumerLag | None = None
 
     def consume(self, topic: str, model: type[E], handler: Handler[E]) -> None:
-        store = MongoInbox(self.deps.client, self.db, self.outbox)
+        store = MongoInbox(self.deps.client, self.db, self.outbox, publisher=self.deps.broker)
         consumer = Consumer(
             service=self.name,
             topic=topic,

@@ -4,8 +4,8 @@
 Its handler counts each note in ``notes`` (``$inc``: a second effect would show as 2) and emits an
 acknowledgement; a ``poison`` note fails in its handler, a ``killer`` note kills the process (a
 crash, the OOM killer). ``CRASH`` (``before`` or ``after``) kills it once, at the first batch that
-holds a ``crash`` note: before its transaction, or after the transaction and before the offset
-commit; ``MARKER`` is the file that says it has crashed already.
+holds a ``crash`` note: before its transaction, or after the transaction and before its events are
+published and its offsets committed; ``MARKER`` is the file that says it has crashed already.
 
 Run as ``python -m tests.integration.batch_consumer BOOTSTRAP MONGODB_URI ATTEMPTS CRASH MARKER``."""
 
@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
+from faststream.kafka import KafkaBroker
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from contracts import BaseEvent
@@ -23,7 +24,7 @@ from services.common.bus import make_broker, start_broker, subscribe_batches
 from services.common.consumer import Consumer, Effect
 from services.common.consumer_adapters import KafkaDeadLetters, MongoInbox
 from services.common.consumer_batches import BatchConsumer, by_topic
-from services.common.outbox import Outbox
+from services.common.outbox import Doc, Outbox
 from services.common.store import connect
 
 TOPIC = "zhengji.test.filed.v1"
@@ -44,35 +45,46 @@ class Acknowledged(BaseEvent):
     note: str
 
 
-class CrashingInbox(MongoInbox):
-    """The real inbox, which dies once around the transaction of the batch holding ``crash``."""
+class Crash:
+    """Dies once, at the first batch holding a ``crash`` note, where ``mode`` says."""
 
-    crash: str
-    marker: Path
+    def __init__(self, mode: str, marker: Path) -> None:
+        self.mode, self.marker = mode, marker
+
+    def __call__(self, mode: str, payloads: list[str]) -> None:
+        if self.mode == mode and not self.marker.exists() and any('"note":"crash"' in p for p in payloads):
+            self.marker.touch()
+            os._exit(4 if mode == "before" else 5)
+
+
+class CrashingInbox(MongoInbox):
+    """The real inbox; dies once before the transaction of the batch holding ``crash``."""
+
+    crash: Crash
 
     async def apply_many(self, topic: str, effects: Sequence[tuple[str, Effect[AsyncClientSession]]]) -> None:
-        crashing = self.crash != "none" and not self.marker.exists() and self._holds_crash(effects)
-        if crashing:
-            self.marker.touch()
-        if crashing and self.crash == "before":
-            os._exit(4)
+        self.crash("before", [e.model_dump_json() for _, effect in effects for e in effect.emit])
         await super().apply_many(topic, effects)
-        if crashing:
-            os._exit(5)  # stored, and the offsets not committed: the whole batch comes again
 
-    def _holds_crash(self, effects: Sequence[tuple[str, Effect[AsyncClientSession]]]) -> bool:
-        return any(
-            isinstance(e, Acknowledged) and e.note == "crash" for _, effect in effects for e in effect.emit
-        )
+
+class CrashingOutbox(Outbox):
+    """The real outbox; dies once after that transaction, before its events are published and its
+    offsets committed: the whole batch comes again."""
+
+    crash: Crash
+
+    async def publish_committed(self, broker: KafkaBroker, docs: Sequence[Doc]) -> None:
+        self.crash("after", [doc["payload"] for doc in docs])
+        await super().publish_committed(broker, docs)
 
 
 async def main(bootstrap: str, mongodb_uri: str, attempts: int, crash: str, marker: Path) -> None:
     client = connect(mongodb_uri)
     db = client[DB]
     broker = make_broker(bootstrap, client_id=GROUP)
-    outbox = Outbox(db)
-    store = CrashingInbox(client, db, outbox)
-    store.crash, store.marker = crash, marker
+    outbox = CrashingOutbox(db)
+    store = CrashingInbox(client, db, outbox, publisher=broker)
+    store.crash = outbox.crash = Crash(crash, marker)
 
     async def handle(event: Filed) -> Effect:
         if event.note == "killer":
