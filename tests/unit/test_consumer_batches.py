@@ -3,27 +3,13 @@ event inside a batch, a batch that killed its process, an event not ready yet.
 
 The same policy runs on the real broker and store in tests/integration/test_batch_delivery.py."""
 
-from typing import Literal
-
 import pytest
 
-from contracts import BaseEvent, dlq_topic
+from contracts import dlq_topic
 from services.common.consumer import Consumer, Effect, NotReady
 from services.common.consumer_batches import BatchConsumer, Delivery
+from tests.integration.batch_consumer import TOPIC, Acknowledged, Filed
 from tests.unit.fakes import FakeInbox, FakeTransaction, RecordingBus, RecordingSleep
-
-TOPIC = "zhengji.test.filed.v1"
-
-
-class Filed(BaseEvent):
-    event_type: Literal["submission.filed"] = "submission.filed"
-    submission_id: str
-    note: str
-
-
-class Acknowledged(BaseEvent):
-    event_type: Literal["test.acknowledged"] = "test.acknowledged"
-    note: str
 
 
 class Desk:
@@ -50,7 +36,9 @@ class Desk:
             counted = txn.table("notes").setdefault(event.note, {"count": 0})
             counted["count"] += 1
 
-        ack = Acknowledged(campaign_id=event.campaign_id, producer="test", note=event.note)
+        ack = Acknowledged(
+            campaign_id=event.campaign_id, producer="test", submission_id=event.submission_id, note=event.note
+        )
         return Effect(writes=writes, emit=[ack])
 
 
