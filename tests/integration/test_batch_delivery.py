@@ -14,12 +14,16 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import dlq_topic
+from services.common.bus import make_broker
+from services.common.consumer import Effect
+from services.common.consumer_adapters import MongoInbox
+from services.common.outbox import Outbox
 from services.common.settings import Settings
 from services.common.store import connect
 from services.common.topic_admin import apply
 from services.common.topic_plan import TopicSpec
 from tests.conftest import eventually
-from tests.integration.batch_consumer import ACK_TOPIC, DB, TOPIC, Filed
+from tests.integration.batch_consumer import ACK_TOPIC, DB, TOPIC, Acknowledged, Filed
 from tests.integration.test_delivery import _read_dlq
 
 ATTEMPTS = 2
@@ -183,3 +187,23 @@ async def test_an_event_that_kills_its_consumer_inside_a_batch_ends_in_the_dlq(r
     assert (headers["x-error-kind"], headers["x-attempts"]) == ("attempts_exhausted", str(ATTEMPTS))
     await eventually(lambda: run.all_sent(2), 60, "the other two relayed")
     assert await run.counts() == {"a": 1, "b": 1}
+
+
+async def test_events_the_broker_did_not_take_at_commit_are_left_to_the_relay(run: Run) -> None:
+    outbox = Outbox(run.db)
+    away = make_broker("127.0.0.1:9", client_id="never-connected")  # the broker is away
+    inbox = MongoInbox(run.client, run.db, outbox, publisher=away)
+    [filed] = notes("a")
+    ack = Acknowledged(campaign_id="c1", producer="test", submission_id=filed.submission_id, note="a")
+    await inbox.apply_many(TOPIC, [(str(filed.event_id), Effect(emit=[ack]))])
+
+    entry = await run.db["outbox"].find_one({"_id": str(ack.event_id)})
+    assert entry is not None and entry["sent"] is False, "re-armed for the relay, not lost"
+    broker = make_broker(run.bootstrap, client_id="relay")
+    await broker.connect()
+    try:
+        assert await outbox.relay_once(broker) == 1
+    finally:
+        await broker.stop()
+    [copy] = await run.acks({"a": 1})
+    assert copy["event_id"] == str(ack.event_id)
