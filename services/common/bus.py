@@ -7,10 +7,13 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from aiokafka import TopicPartition
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.security import BaseSecurity
+
+from services.common.consumer_batches import Delivery, OnBatch
 
 # A handler never holds the poll loop for long: media work runs in the job
 # table (jobs.py), so a generous poll interval only covers a slow store.
@@ -55,15 +58,59 @@ def subscribe(
         title=group_id,
     )
     async def _on_raw(message: KafkaMessage) -> None:
-        record = message.raw_message
-        topic = str(getattr(record, "topic", ""))
-        where = {
-            "topic": topic,
-            "partition": getattr(record, "partition", None),
-            "offset": getattr(record, "offset", None),
-            "group": group_id,
-        }
-        await on_message(topic, message.body, where)
+        where = _where(message.raw_message, group_id)
+        await on_message(str(where["topic"]), message.body, where)
+
+
+def subscribe_batches(
+    broker: KafkaBroker,
+    topics: list[str],
+    group_id: str,
+    on_batch: OnBatch,
+    session_timeout_ms: int = 10_000,
+    max_records: int = 500,
+    wait_ms: int = 20,
+) -> None:
+    """As ``subscribe``, a poll at a time: up to ``max_records`` records (whatever the fetcher holds;
+    a poll waits for more only when it holds none). ``wait_ms`` is how long an idle poll waits,
+    and FastStream sleeps as long again after an empty one: what a lone event can wait.
+
+    ``on_batch`` returns the deliveries that must come again; each of their partitions is rewound
+    to its first one, so the commit after the batch covers only what was done."""
+
+    @broker.subscriber(
+        *topics,
+        group_id=group_id,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        max_poll_interval_ms=MAX_POLL_INTERVAL_MS,
+        session_timeout_ms=session_timeout_ms,
+        heartbeat_interval_ms=max(100, session_timeout_ms // 4),
+        title=group_id,
+        batch=True,
+        max_records=max_records,
+        batch_timeout_ms=wait_ms,
+    )
+    async def _on_records(message: KafkaMessage) -> None:
+        records = message.raw_message if isinstance(message.raw_message, tuple) else (message.raw_message,)
+        again = await on_batch([Delivery(record.value, _where(record, group_id)) for record in records])
+        earliest: dict[TopicPartition, int] = {}
+        for delivery in again:
+            partition = TopicPartition(delivery.topic, delivery.where["partition"])
+            offset = delivery.where["offset"]
+            earliest[partition] = min(earliest.get(partition, offset), offset)
+        for partition, offset in earliest.items():
+            message.consumer.seek(partition, offset)
+
+
+def _where(record: object, group_id: str) -> dict[str, Any]:
+    """Where a record came from: what a dead letter's headers and the rewind after a batch say."""
+    return {
+        "topic": str(getattr(record, "topic", "")),
+        "partition": getattr(record, "partition", None),
+        "offset": getattr(record, "offset", None),
+        "group": group_id,
+    }
 
 
 async def start_broker(broker: KafkaBroker) -> None:

@@ -13,12 +13,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 from faststream.kafka import KafkaBroker
+from pymongo import UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import BaseEvent, topic_for
+from services.common.log import get_logger
 from services.common.loops import LoopState
 from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_OLDEST_AGE, OUTBOX_REFRESHED, OUTBOX_UNSENT
+
+log = get_logger("outbox")
+Doc = dict[str, Any]
+# Entries published per relay round: one store query, one pipelined send and one update each.
+RELAY_BATCH = 500
 
 
 class Outbox:
@@ -29,23 +36,50 @@ class Outbox:
     async def add(
         self, events: Sequence[BaseEvent], session: AsyncClientSession | None, causation: str | None = None
     ) -> None:
-        if not events:
-            return
+        await self.add_caused([(causation, events)], session)
+
+    async def add_caused(
+        self,
+        caused: Sequence[tuple[str | None, Sequence[BaseEvent]]],
+        session: AsyncClientSession | None,
+        publisher: bool = False,
+    ) -> list[Doc]:
+        """Store what each cause emits, in one insert (a batch's outbox entries are one round trip).
+
+        ``publisher``: the caller publishes them itself once committed (``publish_committed``), so
+        they are stored as sent and the relay leaves them alone."""
         now = datetime.now(UTC)
-        docs = [
+        docs: list[Doc] = [
             {
                 "_id": str(e.event_id),
                 "topic": topic_for(e.event_type),
                 "key": e.partition_key(),
                 "payload": e.model_dump_json(),
                 "causation": causation,
-                "sent": False,
+                "sent": publisher,
                 "created_at": now,
             }
+            | ({"sent_at": now} if publisher else {})
+            for causation, events in caused
             for e in events
         ]
-        await self.collection.insert_many(docs, session=session)
-        self._wake.set()
+        if docs:
+            await self.collection.insert_many(docs, session=session)
+            if not publisher:
+                self._wake.set()
+        return docs
+
+    async def publish_committed(self, broker: KafkaBroker, docs: Sequence[Doc]) -> None:
+        """Publish entries a consumer stored as sent, right after their commit and before its offsets
+        are committed: a crash in between brings its events again, and their duplicates re-arm these.
+        The broker away: re-armed here, for the relay. Saves the relay's find and update per entry."""
+        try:
+            await self._publish(broker, docs)
+        except Exception as exc:
+            log.warning("publish_after_commit_failed", error=str(exc)[:300], entries=len(docs))
+            unsent = {"$set": {"sent": False}}
+            await self.collection.bulk_write([UpdateOne({"_id": doc["_id"]}, unsent) for doc in docs])
+            self._wake.set()
 
     async def rearm(self, causation: str) -> int:
         """Publish again what a cause produced: a duplicate delivery may mean the broker lost it."""
@@ -67,24 +101,34 @@ class Outbox:
         OUTBOX_OLDEST_AGE.labels(service).set(max(0.0, age))
         OUTBOX_REFRESHED.labels(service).set_to_current_time()
 
-    async def relay_once(self, broker: KafkaBroker, batch: int = 100) -> int:
+    async def relay_once(self, broker: KafkaBroker, batch: int = RELAY_BATCH) -> int:
+        """Publish up to ``batch`` unsent entries, pipelined; marked sent once all are confirmed."""
         docs = await self.collection.find({"sent": False}).sort("created_at", 1).limit(batch).to_list()
-        for doc in docs:
+        await self._publish(broker, docs)
+        # Kept after sending (with sent_at): a duplicate delivery may re-arm them until pruning.py
+        # deletes them. One update per entry in one bulk write: SecantusDB's $in costs more per id
+        # as the list grows.
+        sent = {"$set": {"sent": True, "sent_at": datetime.now(UTC)}}
+        if docs:
+            await self.collection.bulk_write([UpdateOne({"_id": doc["_id"]}, sent) for doc in docs])
+        return len(docs)
+
+    async def _publish(self, broker: KafkaBroker, docs: Sequence[Doc]) -> None:
+        """Each send handed to the producer in order (aiokafka keeps a partition's order), all
+        confirmed together: one wait for the broker, not one per entry."""
+        confirmations = [
             await broker.publish(
                 doc["payload"].encode(),
                 topic=doc["topic"],
                 key=doc["key"].encode(),
                 headers={"content-type": "application/json"},
+                no_confirm=True,
             )
+            for doc in docs
+        ]
+        await asyncio.gather(*confirmations)
+        for doc in docs:
             EVENTS_PUBLISHED.labels(topic=doc["topic"]).inc()
-        if docs:
-            # Kept after sending (with sent_at): a duplicate delivery may re-arm them until pruning.py
-            # deletes them.
-            await self.collection.update_many(
-                {"_id": {"$in": [d["_id"] for d in docs]}},
-                {"$set": {"sent": True, "sent_at": datetime.now(UTC)}},
-            )
-        return len(docs)
 
     async def relay_forever(self, broker: KafkaBroker, poll_s: float, state: LoopState | None = None) -> None:
         """Publish as soon as something is added; poll too, for entries other processes wrote.
@@ -99,7 +143,7 @@ class Outbox:
                 await state.failed(exc)
                 continue
             state.ok()
-            if relayed == 100:
+            if relayed == RELAY_BATCH:
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=poll_s)

@@ -22,8 +22,10 @@ from contracts.campaign import Campaign
 from services.common.blob_links import BlobLinks
 from services.common.blobs import BlobStore
 from services.common.bus import subscribe as register_subscriber
+from services.common.bus import subscribe_batches
 from services.common.consumer import Consumer, Effect, Handler, NotReady
 from services.common.consumer_adapters import KafkaDeadLetters, MongoInbox
+from services.common.consumer_batches import BatchConsumer, by_topic
 from services.common.job_runner import JobRunner
 from services.common.kafka_lag import ConsumerLag
 from services.common.kafka_security import client_options
@@ -61,21 +63,29 @@ class Service:
         self.loops = Loops(Backoff(deps.settings.loop_backoff_s, deps.settings.loop_backoff_cap_s))
         self._tasks: list[asyncio.Task[None]] = []
         self._consumers: dict[str, Consumer[Any]] = {}
+        self._batches: dict[str, BatchConsumer[Any, Any]] = {}
         self._runners: list[JobRunner[Any]] = []
         self._lag: ConsumerLag | None = None
 
     def consume(self, topic: str, model: type[E], handler: Handler[E]) -> None:
+        store = MongoInbox(self.deps.client, self.db, self.outbox, publisher=self.deps.broker)
         consumer = Consumer(
             service=self.name,
             topic=topic,
             model=model,
             handler=handler,
-            store=MongoInbox(self.deps.client, self.db, self.outbox),
+            store=store,
             dead_letters=KafkaDeadLetters(self.deps.broker),
             attempts=self.settings.retry_attempts,
             backoff_s=self.settings.retry_backoff_s,
         )
         self._consumers[topic] = consumer
+        self._batches[topic] = BatchConsumer(
+            consumer,
+            store,
+            max_events=self.settings.consume_batch_max,
+            max_work_s=self.settings.consume_batch_work_s,
+        )
 
     @property
     def group(self) -> str:
@@ -83,7 +93,19 @@ class Service:
         return f"zhengji-{self.name}"
 
     def subscribe(self) -> None:
-        """One consumer group per service, over every topic it registered."""
+        """One consumer group per service, over every topic it registered; in batches unless
+        ``consume_batch_max`` is 1."""
+        if self.settings.consume_batch_max > 1:
+            subscribe_batches(
+                self.deps.broker,
+                list(self._consumers),
+                self.group,
+                by_topic(self._batches),
+                self.settings.kafka_session_timeout_ms,
+                max_records=self.settings.consume_batch_max,
+                wait_ms=self.settings.consume_batch_wait_ms,
+            )
+            return
         register_subscriber(
             self.deps.broker,
             list(self._consumers),

@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     retry_attempts: int = 3
     retry_backoff_s: float = 0.5
     outbox_poll_s: float = 0.5
+    # Consuming in batches (consumer_batches.py, decision 0024): up to consume_batch_max events a
+    # poll, one store transaction per run of them, a run closed once its handlers spent
+    # consume_batch_work_s; an idle consumer polls every consume_batch_wait_ms (what a lone event
+    # may wait, twice over at most). consume_batch_max 1: one event per transaction, as before.
+    consume_batch_max: int = 500
+    consume_batch_wait_ms: int = 20
+    consume_batch_work_s: float = 0.5
     # A new consumer group's first join waits half this on Tansu (and Kafka detects a dead
     # consumer after it): the embedded runtime and tests shorten it to start in seconds.
     kafka_session_timeout_ms: int = 10_000

@@ -39,6 +39,7 @@ class FakeInbox:
         self.crash_before_outbox: Exception | None = None
         # Attempts per event id, outside any transaction: they survive a crash, as in Mongo.
         self.attempts: dict[str, int] = {}
+        self.transactions = 0  # how many were committed or tried
 
     def table(self, name: str) -> dict[str, Doc]:
         return self.tables.get(name, {})
@@ -47,22 +48,28 @@ class FakeInbox:
         return event_id in self.tables["inbox"]
 
     async def apply(self, event_id: str, topic: str, effect: Effect[FakeTransaction]) -> None:
+        await self.apply_many(topic, [(event_id, effect)])
+
+    async def apply_many(self, topic: str, effects: Sequence[tuple[str, Effect[FakeTransaction]]]) -> None:
+        self.transactions += 1
         txn = FakeTransaction(self.tables)
-        if event_id in txn.table("inbox"):
-            raise AlreadyApplied(event_id)
-        txn.table("inbox")[event_id] = {"_id": event_id, "topic": topic}
-        if effect.writes is not None:
-            await effect.writes(txn)
+        for event_id, effect in effects:
+            if event_id in txn.table("inbox"):
+                raise AlreadyApplied(event_id)
+            txn.table("inbox")[event_id] = {"_id": event_id, "topic": topic}
+            if effect.writes is not None:
+                await effect.writes(txn)
         if self.crash_before_outbox is not None:
             crash, self.crash_before_outbox = self.crash_before_outbox, None
             raise crash
-        for event in effect.emit:
-            txn.table("outbox")[str(event.event_id)] = {
-                "topic": topic_for(event.event_type),
-                "payload": event.model_dump_json(),
-                "causation": event_id,
-                "sent": False,
-            }
+        for event_id, effect in effects:
+            for event in effect.emit:
+                txn.table("outbox")[str(event.event_id)] = {
+                    "topic": topic_for(event.event_type),
+                    "payload": event.model_dump_json(),
+                    "causation": event_id,
+                    "sent": False,
+                }
         self.tables = txn.tables  # the commit: one assignment, so nothing is ever half-written
 
     async def rearm(self, event_id: str) -> int:
@@ -80,6 +87,16 @@ class FakeInbox:
 
     async def forget_attempts(self, event_id: str) -> None:
         self.attempts.pop(event_id, None)
+
+    async def count_first_attempts(self, event_ids: Sequence[str], topic: str) -> set[str]:
+        firsts = {i for i in event_ids if i not in self.attempts}
+        self.attempts.update((i, 1) for i in firsts)
+        return firsts
+
+    async def uncount_first_attempts(self, event_ids: Sequence[str]) -> None:
+        for i in event_ids:
+            if self.attempts.get(i, 0) <= 1:
+                self.attempts.pop(i, None)
 
     def relay(self) -> list[str]:
         """Mark every unsent outbox entry sent, as the relay does; their payloads."""
