@@ -26,7 +26,6 @@ from pydantic import BaseModel, ConfigDict
 from contracts.campaign import AudioSpec, Campaign, Material, VideoSpec, WorkKind
 from contracts.events import Finding, Severity
 from services.media.probe import Probe, ProbeFailed, ProbeUnavailable, probe
-from services.validator.bounded_check import CheckUnavailable, check_material_bounded
 from services.validator.material_choice import NoSuchMaterial, choose_material
 from services.validator.naming import check_name
 from services.validator.qc_graph import CHEAP, DecodeSettings
@@ -180,6 +179,9 @@ async def check_headers(
     base = {"path": str(path), "campaign_id": campaign.id}
     if material is not None and material.kind not in _MEDIA:
         # Documents, quiz sets, images, text: parsed in Python, in a child with hard limits.
+        # Imported here: a media check (the common case, and ``zhengji validate``) never needs it.
+        from services.validator.bounded_check import CheckUnavailable, check_material_bounded
+
         try:
             found = await check_material_bounded([path], material, timeout_s)
         except CheckUnavailable as exc:
