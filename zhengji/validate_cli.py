@@ -6,17 +6,22 @@ nothing of the services' web, store or broker code is."""
 
 import asyncio
 import json
+import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from contracts.campaign import Campaign, Material
 
 validate_app = typer.Typer(add_completion=False)
 
 
 @validate_app.command()
 def validate(
-    file: Path = typer.Argument(..., help="要检测的文件 / the file to check"),
+    paths: list[Path] = typer.Argument(..., help="要检测的文件或文件夹 / files or folders to check"),
     campaign: str = typer.Option(..., "--campaign", help="活动预设 / campaign preset id"),
     as_json: bool = typer.Option(False, "--json", help="JSON 输出 / print JSON"),
     title: str | None = typer.Option(None, help="作品名称（检查文件命名）"),
@@ -27,13 +32,19 @@ def validate(
         None, help="材料（如 courseware、registration_form）/ material key; default: the work itself"
     ),
     quick: bool = typer.Option(False, "--quick", help="只查文件头，不做画面声音检测 / headers only"),
+    report: Path | None = typer.Option(
+        None, "--report", help="写出 XLSX 报告（每个文件一行）/ write an XLSX report, e.g. out.xlsx"
+    ),
+    jobs: int = typer.Option(
+        0, "--jobs", min=0, help="同时检测的文件数，0 = CPU 核数 / files checked at once, 0 = CPU count"
+    ),
 ) -> None:
-    """学校自检：按活动要求检测作品 / Check a file against a campaign, no services needed.
+    """学校自检：按活动要求检测作品 / Check files against a campaign, no services needed.
 
-    Exit code 0: passed; 1: failed; 2: the check itself could not run."""
+    A folder is checked file by file, recursively, with one summary table (and --report).
+    Exit code 0: all passed; 1: some file fails; 2: the check itself could not run."""
     from services.intake.presets import InvalidCampaign, UnknownPreset, load_preset
-    from services.validator.report import render_text
-    from services.validator.selfcheck import NoSuchMaterial, choose_material, exit_code, self_check
+    from services.validator.selfcheck import NoSuchMaterial, choose_material
 
     try:
         spec = load_preset(campaign)
@@ -41,10 +52,28 @@ def validate(
     except (UnknownPreset, InvalidCampaign, NoSuchMaterial) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
-    if not file.exists():
-        typer.echo(f"文件不存在 / no such file: {file}", err=True)
+    if missing := [p for p in paths if not p.exists()]:
+        typer.echo(f"文件不存在 / no such file: {', '.join(map(str, missing))}", err=True)
         raise typer.Exit(2)
-    naming = (title, school, name) if title and school and name else None
+    if len(paths) == 1 and paths[0].is_file() and report is None:
+        naming = (title, school, name) if title and school and name else None
+        _check_one(paths[0], spec, chosen, naming, quick=quick, as_json=as_json)
+    _check_many(paths, spec, chosen, quick=quick, as_json=as_json, report=report, jobs=jobs)
+
+
+def _check_one(
+    file: Path,
+    spec: "Campaign",
+    chosen: "Material | None",
+    naming: tuple[str, str, str] | None,
+    *,
+    quick: bool,
+    as_json: bool,
+) -> None:
+    """One file: every finding with its fix."""
+    from services.validator.report import render_text
+    from services.validator.selfcheck import exit_code, self_check
+
     result = asyncio.run(self_check(file, spec, naming=naming, material=chosen, quality=not quick))
     if as_json:
         json.dump(result.model_dump(mode="json"), sys.stdout, ensure_ascii=False, indent=2)
@@ -55,3 +84,55 @@ def validate(
             typer.echo(f"检测工具无法运行 / the check could not run: {result.tool_error}", err=True)
         typer.echo("结论 / verdict: " + ("通过 passed" if result.passed else "未通过 failed"))
     raise typer.Exit(exit_code(result))
+
+
+def _check_many(
+    paths: list[Path],
+    spec: "Campaign",
+    chosen: "Material | None",
+    *,
+    quick: bool,
+    as_json: bool,
+    report: Path | None,
+    jobs: int,
+) -> None:
+    """Files and folders: progress on stderr, one table (or JSON) on stdout, the XLSX if asked."""
+    from services.validator.batch_check import FileOutcome, check_files, exit_code_of, files_in
+    from services.validator.batch_report import render_table, write_xlsx
+
+    files = files_in(paths)
+    done = 0
+
+    def progress(outcome: FileOutcome) -> None:
+        nonlocal done
+        done += 1
+        typer.echo(f"[{done}/{len(files)}] {outcome.shown}: {outcome.verdict}", err=True)
+
+    outcomes = asyncio.run(
+        check_files(
+            files,
+            spec,
+            material=chosen,
+            quality=not quick,
+            jobs=jobs or os.cpu_count() or 1,
+            on_done=progress,
+        )
+    )
+    if as_json:
+        rows = [
+            {
+                "path": o.shown,
+                "verdict": o.verdict,
+                "result": o.result.model_dump(mode="json") if o.result else None,
+                "reason": o.reason,
+            }
+            for o in outcomes
+        ]
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        typer.echo(render_table(outcomes))
+    if report is not None:
+        write_xlsx(outcomes, report)
+        typer.echo(f"报告已写入 / report written: {report}", err=True)
+    raise typer.Exit(exit_code_of(outcomes))
