@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict
 
 from contracts.campaign import AudioSpec, Campaign, Material, VideoSpec, WorkKind
 from contracts.events import Finding, Severity
+from services.media.header_rules import header_findings, media_spec
 from services.media.probe import Probe, ProbeFailed, ProbeUnavailable, probe
 from services.validator.material_choice import NoSuchMaterial, choose_material
 from services.validator.naming import check_name
@@ -37,7 +38,6 @@ from services.validator.quality import (
     plan_for,
 )
 from services.validator.report import verdict
-from services.validator.rules import check_audio, check_integrity, check_video
 
 __all__ = [
     "NoSuchMaterial",
@@ -146,20 +146,6 @@ def _unreadable(failure: ProbeFailed) -> Finding:
     )
 
 
-def _media_spec(material: Material | None) -> VideoSpec | AudioSpec | None:
-    if material is None:
-        return None
-    return material.video if material.video is not None else material.audio
-
-
-def _spec_findings(p: Probe, spec: VideoSpec | AudioSpec | None) -> list[Finding]:
-    if isinstance(spec, VideoSpec):
-        return check_video(p, spec)
-    if isinstance(spec, AudioSpec):
-        return check_audio(p, spec)
-    return []  # the notice states no media rules for this work: only readability is checked
-
-
 async def check_headers(
     path: Path,
     campaign: Campaign,
@@ -187,7 +173,7 @@ async def check_headers(
         except CheckUnavailable as exc:
             return HeaderStage(**base, findings=named, tool_error=str(exc))
         return HeaderStage(**base, findings=[*found, *named])
-    spec = _media_spec(material)
+    spec = media_spec(material)
     try:
         p = await probe(path, timeout_s=timeout_s, ffprobe_bin=ffprobe_bin)
     except ProbeUnavailable as exc:
@@ -196,7 +182,7 @@ async def check_headers(
         return HeaderStage(**base, findings=[_unreadable(failure), *named])
     return HeaderStage(
         **base,
-        findings=[*check_integrity(p), *_spec_findings(p, spec), *named],
+        findings=[*header_findings(p, spec), *named],
         probe=p,
         video_spec=spec if isinstance(spec, VideoSpec) else None,
         audio_spec=spec if isinstance(spec, AudioSpec) else None,
