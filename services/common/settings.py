@@ -143,6 +143,9 @@ class Settings(BaseSettings):
     # Appeals (公示 异议) per account and per client address in the window.
     appeal_max_per_window: int = 5
     appeal_window_s: float = 24 * 3600
+    # The upload page's pre-check (browser-read headers, before the upload): per account in the window.
+    precheck_max_per_window: int = 60
+    precheck_window_s: float = 10 * 60
 
     @field_validator(
         "admin_password",

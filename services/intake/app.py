@@ -296,10 +296,10 @@ class IntakeService(Service):
 def routes() -> APIRouter:
     """Intake's routers, as the app mounts them. Imported here, not at the top: the routes'
     dependencies import this module for ``IntakeService``."""
-    from services.intake import accounts_api, api, entries_api, pages, tus
+    from services.intake import accounts_api, api, entries_api, pages, precheck, tus
 
     router = APIRouter()
-    for module in (api, accounts_api, entries_api, tus, pages):
+    for module in (api, accounts_api, entries_api, precheck, tus, pages):
         router.include_router(module.router)
     return router
 

@@ -30,7 +30,7 @@ from typing import TypeVar
 
 from contracts.campaign import AudioSpec, DurationRange, Material, VideoSpec
 from contracts.events import Finding, Severity
-from services.media.probe import Probe
+from services.media.probe import Probe, ProbeFailed
 
 DURATION_GRACE_S = 0.5
 FRAME_RATE_EPSILON = 0.01
@@ -568,3 +568,8 @@ def header_findings(probe: Probe, spec: VideoSpec | AudioSpec | None) -> list[Fi
     if isinstance(spec, AudioSpec):
         return [*check_integrity(probe), *check_audio(probe, spec)]
     return check_integrity(probe)
+
+
+def unreadable(failure: ProbeFailed) -> Finding:
+    """The one finding of a file the headers cannot be read from (not media, empty, cut short)."""
+    return _error("file.readable", "可读取的音视频文件", "无法读取", failure.reason_zh, failure.reason_en)

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict
 
 from contracts.campaign import AudioSpec, Campaign, Material, VideoSpec, WorkKind
 from contracts.events import Finding, Severity
-from services.media.header_rules import header_findings, media_spec
+from services.media.header_rules import header_findings, media_spec, unreadable
 from services.media.probe import Probe, ProbeFailed, ProbeUnavailable, probe
 from services.validator.material_choice import NoSuchMaterial, choose_material
 from services.validator.naming import check_name
@@ -135,17 +135,6 @@ class HeaderStage(BaseModel):
         return plan_for(self.probe, self.spec) is not None
 
 
-def _unreadable(failure: ProbeFailed) -> Finding:
-    return Finding(
-        rule_id="file.readable",
-        severity=Severity.ERROR,
-        expected="可读取的音视频文件",
-        measured="无法读取",
-        message_zh=failure.reason_zh,
-        message_en=failure.reason_en,
-    )
-
-
 async def check_headers(
     path: Path,
     campaign: Campaign,
@@ -179,7 +168,7 @@ async def check_headers(
     except ProbeUnavailable as exc:
         return HeaderStage(**base, findings=named, tool_error=str(exc))
     except ProbeFailed as failure:
-        return HeaderStage(**base, findings=[_unreadable(failure), *named])
+        return HeaderStage(**base, findings=[unreadable(failure), *named])
     return HeaderStage(
         **base,
         findings=[*header_findings(p, spec), *named],
