@@ -83,6 +83,8 @@ async def test_an_entrant_registers_fills_the_form_uploads_and_reads_the_finding
     # Upload the video: the bar fills, then the status moves on to the check's result.
     box = page.locator('[data-material="video"]')
     await box.locator("input[type=file]").set_input_files(clip)
+    # The pre-check finds the 320×180 clip wrong before the upload; the teacher uploads it anyway.
+    await box.locator(".upload-anyway").click()
     await expect(box.locator(".progress-text")).to_contain_text("上传完成", timeout=30_000)
     await expect(box.locator(".progress")).to_have_attribute("aria-valuenow", "100")
     await screenshot(page, "intake-04-uploaded")
@@ -157,6 +159,7 @@ async def test_an_upload_cut_off_mid_way_resumes_after_a_reload(
     await page.route(lambda url: "/api/tus" in url, network)
     box = page.locator('[data-material="video"]')
     await box.locator("input[type=file]").set_input_files(clip)
+    await box.locator(".upload-anyway").click()
     await eventually(lambda: _is_set(cut_off), 30, "the third PATCH")
     await screenshot(page, "intake-06-cut-off")
     await page.reload()
@@ -172,6 +175,7 @@ async def test_an_upload_cut_off_mid_way_resumes_after_a_reload(
     await screenshot(page, "intake-07-after-reload")
     before = len(offsets)
     await box.locator("input[type=file]").set_input_files(clip)
+    await box.locator(".upload-anyway").click()
     await expect(box.locator(".progress-text")).to_contain_text("上传完成", timeout=30_000)
     assert offsets[before] == kept, f"resumed at {offsets[before]}, not at {kept}: {offsets}"
     assert len(creations) == 1, "the reload resumed the same upload instead of creating another"
