@@ -93,7 +93,7 @@ async def test_an_entrant_registers_fills_the_form_uploads_and_reads_the_finding
     )
 
     # Every finding in plain words, with what was expected and what was measured.
-    resolution = page.locator('.finding.error[data-rule="video.resolution"]')
+    resolution = page.locator('#findings .finding.error[data-rule="video.resolution"]')
     await expect(resolution).to_contain_text("1920×1080")
     await expect(resolution).to_contain_text("320×180")
     await expect(page.locator("#next-step")).to_contain_text("重新上传新版本")
@@ -102,7 +102,7 @@ async def test_an_entrant_registers_fills_the_form_uploads_and_reads_the_finding
     await screenshot(page, "intake-05-findings")
     sid = page.url.rsplit("/", 1)[1].split("?")[0]
     status = (await site.get(f"/api/submissions/{sid}", headers=await login(site, "teacher1"))).json()
-    shown = await page.locator(".finding").count()
+    shown = await page.locator("#findings .finding").count()
     assert shown == len(status["findings"]) and shown > 0
 
     # A material of the wrong type is refused before a byte is sent; the right one goes in.
