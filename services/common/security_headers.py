@@ -1,7 +1,8 @@
 """Headers every answer of every app carries, so a browser limits what a page may do.
 
 The pages load only their own scripts (``/static``, ``/showcase/static``, the vendored hls.js and
-tus-js-client), so scripts are ``'self'`` alone, and no page may be framed (clickjacking).
+tus-js-client, mediainfo.js), so scripts are ``'self'`` alone (and WebAssembly may be compiled,
+never JavaScript evaluated), and no page may be framed (clickjacking).
 Styles allow ``'unsafe-inline'`` because the templates use ``style=`` attributes for layout;
 media, images and fetches also reach ``https:``/``http:`` and ``blob:``, because published
 videos can be streamed from a CDN or presigned object-store URLs and hls.js plays through
@@ -15,7 +16,7 @@ from services.common.asgi_middleware import HttpMiddleware
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
-        "script-src 'self'",
+        "script-src 'self' 'wasm-unsafe-eval'",  # the upload page's pre-check runs MediaInfo in WebAssembly
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data: blob: https: http:",
         "media-src 'self' blob: https: http:",

@@ -153,6 +153,9 @@ class Settings(BaseSettings):
     # A TrueType font with Chinese glyphs for 获奖证书 (embedded in each PDF); None: the first of
     # WenQuanYi Micro/Zen Hei, Droid Sans Fallback found (services/review/certificate_pdf.py).
     certificate_font: Path | None = None
+    # The upload page's pre-check (browser-read headers, before the upload): per account in the window.
+    precheck_max_per_window: int = 60
+    precheck_window_s: float = 10 * 60
 
     @field_validator(
         "admin_password",

@@ -27,6 +27,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
+from services.common.spreadsheet_text import as_text
 from services.review.awards import RankedEntry, organising_units
 from services.review.rubric import to_decimal
 
@@ -60,23 +61,6 @@ def _sheet(title: str, caption: str, header: list[str], widths: list[int]) -> tu
     for i, width in enumerate(widths, start=1):
         sheet.column_dimensions[sheet.cell(row=2, column=i).column_letter].width = width
     return book, sheet
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def as_text(book: Workbook) -> None:
-    """Mark every cell that a spreadsheet program could take for a formula as a plain string.
-
-    openpyxl stores a str beginning with ``=`` as a formula; the exports write none of their own
-    (totals are computed here), so every such cell is an entrant's text."""
-    for sheet in book.worksheets:
-        for line in sheet.iter_rows():
-            for cell in line:
-                if isinstance(cell.value, str) and (
-                    cell.data_type == "f" or cell.value.startswith(FORMULA_STARTS)
-                ):
-                    cell.data_type = "s"
 
 
 def _bytes(book: Workbook) -> bytes:

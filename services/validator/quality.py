@@ -20,12 +20,12 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
 from contracts.campaign import AudioSpec, VideoSpec
 from contracts.events import Finding
-from services.common.log import get_logger
 from services.media.probe import Probe
 from services.media.process import ToolMissing, ToolTimedOut, run_ffmpeg
 from services.validator.flashes import find_flashes
@@ -46,7 +46,17 @@ from services.validator.screen_text import ScreenReader, screen_plan
 from services.validator.screen_text_rules import ShownField
 from services.validator.timestamps import TimestampsUnavailable, Timing, read_timing
 
-log = get_logger("validator.quality")
+if TYPE_CHECKING:
+    from structlog.stdlib import BoundLogger
+
+
+def _log() -> "BoundLogger":
+    # structlog (and rich, which it loads) costs 0.2 s to import: ``zhengji validate --quick``
+    # never decodes, so it never logs here and should not pay for it.
+    from services.common.log import get_logger
+
+    return get_logger("validator.quality")
+
 
 QC_SECONDS_PER_MEDIA_S = 3.0  # a decode slower than a third of real time means a stuck or hostile file
 QC_MAX_TIMEOUT_S = 3 * 3600.0
@@ -160,10 +170,10 @@ async def _timing(path: Path, index: int, timeout_s: float, ffprobe_bin: str) ->
     try:
         return await read_timing(path, index, timeout_s, ffprobe_bin)
     except TimestampsUnavailable as exc:
-        log.warning("timestamps_unavailable", error=str(exc))
+        _log().warning("timestamps_unavailable", error=str(exc))
         return None
     except (ValueError, OverflowError) as exc:  # a listing too odd to analyse: the decode still counts
-        log.warning("timestamps_unreadable", error=repr(exc))
+        _log().warning("timestamps_unreadable", error=repr(exc))
         return None
 
 
@@ -236,7 +246,7 @@ async def measure(
         return m
     if done.returncode != 0:
         m.failed = " | ".join(line for line in stderr.splitlines()[-3:] if line.strip()) or "ffmpeg failed"
-        log.info("quality_decode_failed", detail=m.failed[-500:])
+        _log().info("quality_decode_failed", detail=m.failed[-500:])
         return m
     m.log = parse_log(stderr)
     if m.timing is not None and m.timing.frames:
@@ -244,7 +254,7 @@ async def measure(
     start = m.timing.start_s if m.timing is not None else 0.0
     for reader in readers.all():
         if reader.error is not None:
-            log.warning("frame_reader_failed", pipe=reader.path.name, error=reader.error)
+            _log().warning("frame_reader_failed", pipe=reader.path.name, error=reader.error)
     if readers.flashes is not None and readers.flashes.error is None:
         count = len(readers.flash_frames) // FLASH_FRAME_BYTES
         m.flashes = find_flashes(bytes(readers.flash_frames), _frame_times(m.timing, count, start))

@@ -135,13 +135,19 @@ def render_text(findings: Sequence[Finding], lang: str = "zh") -> str:
         )
         for f in ordered
     ]
+    lines = aligned(header, rows)
+    out = [_summary(findings, lang), "", *lines[:2]]
+    for finding, row in zip(ordered, lines[2:], strict=True):
+        out.append(row)
+        out.append(f"    → {finding.message_zh if zh else finding.message_en}{_guess(finding, zh)}")
+    return "\n".join(out)
+
+
+def aligned(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """Header, a rule, then the rows, in columns aligned by display width."""
     widths = [max(_width(cell) for cell in column) for column in zip(header, *rows, strict=False)]
 
     def line(cells: Sequence[str]) -> str:
         return "  ".join(_pad(cell, w) for cell, w in zip(cells, widths, strict=True)).rstrip()
 
-    out = [_summary(findings, lang), "", line(header), line(["-" * w for w in widths])]
-    for finding, row in zip(ordered, rows, strict=True):
-        out.append(line(row))
-        out.append(f"    → {finding.message_zh if zh else finding.message_en}{_guess(finding, zh)}")
-    return "\n".join(out)
+    return [line(header), line(["-" * w for w in widths]), *(line(row) for row in rows)]

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from contracts.campaign import VideoSpec
 from contracts.events import Finding, Severity
-from services.common.log import get_logger
 from services.media.probe import Probe
 from services.validator.framepipe import FramePipe
 from services.validator.screen_frames import (
@@ -34,8 +33,6 @@ from services.validator.screen_text_rules import (
     slate_field_findings,
     slate_length_finding,
 )
-
-log = get_logger("validator.screen_text")
 
 
 def screen_plan(p: Probe, spec: VideoSpec) -> OcrPlan | None:
@@ -87,7 +84,9 @@ class ScreenReader:
         try:
             texts = await read_text(read, self.plan, self.folder, threads or os.cpu_count() or 1)
         except OcrUnavailable as exc:
-            log.warning("screen_text_unavailable", error=str(exc))
+            from services.common.log import get_logger  # here: the self-check starts without logging
+
+            get_logger("validator.screen_text").warning("screen_text_unavailable", error=str(exc))
             return ScreenReading(None, error=str(exc))
         return ScreenReading(
             [FrameText(s.t, texts[i].lines) for s, i in zip(samples, index, strict=True)], len(read)

@@ -25,8 +25,8 @@ from pydantic import BaseModel, ConfigDict
 
 from contracts.campaign import AudioSpec, Campaign, Material, VideoSpec, WorkKind
 from contracts.events import Finding, Severity
+from services.media.header_rules import header_findings, media_spec, unreadable
 from services.media.probe import Probe, ProbeFailed, ProbeUnavailable, probe
-from services.validator.bounded_check import CheckUnavailable, check_material_bounded
 from services.validator.material_choice import NoSuchMaterial, choose_material
 from services.validator.naming import check_name
 from services.validator.qc_graph import CHEAP, DecodeSettings
@@ -38,7 +38,6 @@ from services.validator.quality import (
     plan_for,
 )
 from services.validator.report import verdict
-from services.validator.rules import check_audio, check_integrity, check_video
 from services.validator.screen_text_rules import ShownField, shown_fields
 
 __all__ = [
@@ -138,31 +137,6 @@ class HeaderStage(BaseModel):
         return plan_for(self.probe, self.spec) is not None
 
 
-def _unreadable(failure: ProbeFailed) -> Finding:
-    return Finding(
-        rule_id="file.readable",
-        severity=Severity.ERROR,
-        expected="可读取的音视频文件",
-        measured="无法读取",
-        message_zh=failure.reason_zh,
-        message_en=failure.reason_en,
-    )
-
-
-def _media_spec(material: Material | None) -> VideoSpec | AudioSpec | None:
-    if material is None:
-        return None
-    return material.video if material.video is not None else material.audio
-
-
-def _spec_findings(p: Probe, spec: VideoSpec | AudioSpec | None) -> list[Finding]:
-    if isinstance(spec, VideoSpec):
-        return check_video(p, spec)
-    if isinstance(spec, AudioSpec):
-        return check_audio(p, spec)
-    return []  # the notice states no media rules for this work: only readability is checked
-
-
 async def check_headers(
     path: Path,
     campaign: Campaign,
@@ -182,21 +156,24 @@ async def check_headers(
     base = {"path": str(path), "campaign_id": campaign.id}
     if material is not None and material.kind not in _MEDIA:
         # Documents, quiz sets, images, text: parsed in Python, in a child with hard limits.
+        # Imported here: a media check (the common case, and ``zhengji validate``) never needs it.
+        from services.validator.bounded_check import CheckUnavailable, check_material_bounded
+
         try:
             found = await check_material_bounded([path], material, timeout_s)
         except CheckUnavailable as exc:
             return HeaderStage(**base, findings=named, tool_error=str(exc))
         return HeaderStage(**base, findings=[*found, *named])
-    spec = _media_spec(material)
+    spec = media_spec(material)
     try:
         p = await probe(path, timeout_s=timeout_s, ffprobe_bin=ffprobe_bin)
     except ProbeUnavailable as exc:
         return HeaderStage(**base, findings=named, tool_error=str(exc))
     except ProbeFailed as failure:
-        return HeaderStage(**base, findings=[_unreadable(failure), *named])
+        return HeaderStage(**base, findings=[unreadable(failure), *named])
     return HeaderStage(
         **base,
-        findings=[*check_integrity(p), *_spec_findings(p, spec), *named],
+        findings=[*header_findings(p, spec), *named],
         probe=p,
         video_spec=spec if isinstance(spec, VideoSpec) else None,
         audio_spec=spec if isinstance(spec, AudioSpec) else None,

@@ -3,6 +3,7 @@
 import { api } from "/static/common/api.js";
 import { el } from "/static/common/dom.js";
 import { formatBytes } from "./format.js";
+import { precheckFor } from "./precheck.js";
 import { supported, uploadBox } from "./upload.js";
 
 const PRIMARY_OPEN = ["registered", "failed_validation", "transcode_failed", "awaiting_approval", "returned"];
@@ -80,7 +81,8 @@ export class Materials {
       el("div", { className: "progress-text small" }),
       el("div", { className: "upload-error banner error hidden" }),
     ]);
-    const options = { submissionId: this.sid, material: m.key, chunkSize: this.chunkSize, onDone: this.onDone };
+    const precheck = ["video", "audio"].includes(m.kind) ? precheckFor(this.sid, m.key) : null;
+    const options = { submissionId: this.sid, material: m.key, chunkSize: this.chunkSize, onDone: this.onDone, precheck };
     this.boxes[m.key] = uploadBox(root, options);
     return root;
   }

@@ -4,6 +4,7 @@ import { api } from "/static/common/api.js";
 import { bilingual, el, showBanner, showError } from "/static/common/dom.js";
 import { formatBytes, formatTime, stageClass } from "./format.js";
 import { Materials } from "./materials.js";
+import { finding } from "./finding_view.js";
 
 const page = document.getElementById("page");
 const sid = page.dataset.submission;
@@ -69,25 +70,6 @@ function renderFindings(sub) {
     if (!items.length) continue;
     holder.append(el("h3", { className: "small" }, [bilingual(`${zh}（${items.length}项）`, en)]), ...items.map(finding));
   }
-}
-
-function clock(s) {
-  return `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, "0")}`;
-}
-
-function finding(f) {
-  const dl = el("dl", {}, [
-    el("dt", { text: "要求 Expected" }), el("dd", { text: f.expected || "—" }),
-    el("dt", { text: "实测 Measured" }), el("dd", { text: f.measured || "—" }),
-  ]);
-  if (f.time_range) {
-    dl.append(el("dt", { text: "位置 Where" }), el("dd", { text: `${clock(f.time_range.start_s)} – ${clock(f.time_range.end_s)}` }));
-  }
-  return el("div", { className: `finding ${f.severity}`, "data-rule": f.rule_id }, [
-    el("div", { className: "what", text: f.message_zh }),
-    el("div", { className: "en", text: f.message_en }),
-    dl,
-  ]);
 }
 
 // What each step says: the service's stage label, except where the event itself says more

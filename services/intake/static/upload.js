@@ -54,7 +54,7 @@ class Box {
     this.input.addEventListener("change", () => {
       const [first, ...rest] = this.input.files;
       this.queue = rest;
-      if (first) this.start(first);
+      if (first) this.choose(first);
     });
     this.pause.addEventListener("click", () => this.stop());
     this.resume.addEventListener("click", () => {
@@ -64,6 +64,13 @@ class Box {
       this.buttons();
       this.upload.start();
     });
+  }
+
+  // A video or audio work is pre-checked first (precheck.js): the upload waits for its answer.
+  async choose(file) {
+    this.chosen = file;
+    if (this.opts.precheck && !(await this.opts.precheck(file, this.root))) return;
+    if (this.chosen === file) this.start(file); // not if another file was chosen meanwhile
   }
 
   show(sent, total, paused) {

@@ -21,4 +21,4 @@ async def test_every_kind_of_answer_carries_the_security_headers(intake: Intake)
         assert answer.headers["x-content-type-options"] == "nosniff", kind
         assert answer.headers["referrer-policy"] == "same-origin", kind
         policy = answer.headers["content-security-policy"]
-        assert "frame-ancestors 'none'" in policy and "script-src 'self';" in policy, kind
+        assert "frame-ancestors 'none'" in policy and "script-src 'self' 'wasm-unsafe-eval';" in policy, kind

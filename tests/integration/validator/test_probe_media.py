@@ -7,9 +7,9 @@ import pytest
 
 from contracts.campaign import Campaign, VideoSpec
 from contracts.events import Finding, Severity
+from services.media.header_rules import check_video
 from services.media.probe import ProbeFailed, ProbeUnavailable, probe
 from services.validator.report import render_text
-from services.validator.rules import check_video
 from services.validator.selfcheck import exit_code, self_check
 from tests.integration.validator.conftest import Clip
 

@@ -8,9 +8,9 @@ import yaml
 from contracts.campaign import AudioSpec, Campaign, DurationRange, VideoSpec
 from contracts.events import Finding, Severity
 from services.media.boxes import BoxLayout
+from services.media.header_rules import VIDEO_RULES, check_audio, check_integrity, check_video
 from services.media.probe import Probe, Stream, parse_probe
 from services.validator.report import render_text, verdict
-from services.validator.rules import VIDEO_RULES, check_audio, check_integrity, check_video
 from services.validator.selfcheck import check_name
 
 ROOT = Path(__file__).resolve().parents[3]

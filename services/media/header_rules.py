@@ -1,4 +1,8 @@
-"""Header rules: a campaign's stated spec against what ffprobe read. Pure.
+"""Header rules: a campaign's stated spec against what a file's headers say. Pure.
+
+One implementation, two feeds (``header_findings``): the validator's ``Probe`` from ffprobe, and
+the intake pre-check's ``Probe`` built from what the entrant's browser read before the upload
+(``services.media.browser_probe``). Shared here, in media, because both services run them.
 
 One function per rule, each with a stable ``rule_id``. A rule runs only when
 the spec states it (the field is not None) and a passing rule says nothing, so
@@ -24,9 +28,9 @@ from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import TypeVar
 
-from contracts.campaign import AudioSpec, DurationRange, VideoSpec
+from contracts.campaign import AudioSpec, DurationRange, Material, VideoSpec
 from contracts.events import Finding, Severity
-from services.media.probe import Probe
+from services.media.probe import Probe, ProbeFailed
 
 DURATION_GRACE_S = 0.5
 FRAME_RATE_EPSILON = 0.01
@@ -547,3 +551,25 @@ def check_integrity(probe: Probe) -> list[Finding]:
             "export it again and upload the whole file",
         )
     ]
+
+
+def media_spec(material: Material | None) -> VideoSpec | AudioSpec | None:
+    """The audio or video rules a work states, if any."""
+    if material is None:
+        return None
+    return material.video if material.video is not None else material.audio
+
+
+def header_findings(probe: Probe, spec: VideoSpec | AudioSpec | None) -> list[Finding]:
+    """Integrity, then every rule the spec states, in report order. ``spec`` None: the notice
+    states no media rules for this work, so only readability is checked."""
+    if isinstance(spec, VideoSpec):
+        return [*check_integrity(probe), *check_video(probe, spec)]
+    if isinstance(spec, AudioSpec):
+        return [*check_integrity(probe), *check_audio(probe, spec)]
+    return check_integrity(probe)
+
+
+def unreadable(failure: ProbeFailed) -> Finding:
+    """The one finding of a file the headers cannot be read from (not media, empty, cut short)."""
+    return _error("file.readable", "可读取的音视频文件", "无法读取", failure.reason_zh, failure.reason_en)
