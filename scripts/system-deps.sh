@@ -3,7 +3,7 @@
 # and says clearly what to do where it cannot.
 set -euo pipefail
 
-# --browser: also Chromium and a CJK font, for the page tests, nginx, and promtool (Debian's
+# --browser: also Chromium, node and a CJK font, for the page tests, nginx, and promtool (Debian's
 # prometheus package) for the alert rules' checks (make test).
 # --bench: also MediaConch, the baseline bench_validator compares with (make bench).
 missing=()
@@ -12,6 +12,7 @@ if [ "${1:-}" = "--bench" ]; then
 fi
 if [ "${1:-}" = "--browser" ]; then
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  command -v node >/dev/null 2>&1 || missing+=(nodejs)  # runs the page's pre-check reader on the test media
   command -v nginx >/dev/null 2>&1 || missing+=(nginx-light)  # nginx -t of deploy/nginx (~1 MB)
   fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || missing+=(fonts-wqy-microhei)
   command -v promtool >/dev/null 2>&1 || missing+=(prometheus)  # promtool check/test rules (~94 MB)

@@ -22,7 +22,11 @@ validate_app = typer.Typer(add_completion=False)
 @validate_app.command()
 def validate(
     paths: list[Path] = typer.Argument(..., help="要检测的文件或文件夹 / files or folders to check"),
-    campaign: str = typer.Option(..., "--campaign", help="活动预设 / campaign preset id"),
+    campaign: str = typer.Option(
+        ...,
+        "--campaign",
+        help="活动：预设名、YAML 文件或服务器上的活动网址 / preset id, campaign YAML file or URL",
+    ),
     as_json: bool = typer.Option(False, "--json", help="JSON 输出 / print JSON"),
     title: str | None = typer.Option(None, help="作品名称（检查文件命名）"),
     school: str | None = typer.Option(None, help="学校"),
@@ -44,13 +48,13 @@ def validate(
 
     A folder is checked file by file, recursively, with one summary table (and --report).
     Exit code 0: all passed; 1: some file fails; 2: the check itself could not run."""
-    from services.intake.presets import InvalidCampaign, UnknownPreset, load_preset
     from services.validator.selfcheck import NoSuchMaterial, choose_material
+    from zhengji.campaign_source import CampaignUnavailable, load_campaign
 
     try:
-        spec = load_preset(campaign)
+        spec = load_campaign(campaign)
         chosen = choose_material(spec, series, material)
-    except (UnknownPreset, InvalidCampaign, NoSuchMaterial) as exc:
+    except (CampaignUnavailable, NoSuchMaterial) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
     if missing := [p for p in paths if not p.exists()]:

@@ -20,6 +20,7 @@ from services.common.settings import Settings
 from services.intake.presets import PRESET_DIR
 from services.media.process import run
 from tests.browser import screenshot
+from tests.conftest import demo_form
 from zhengji.runtime import SERVICES, Runtime
 
 ADMIN_PASSWORD = "admin-pass-2024"
@@ -150,6 +151,20 @@ async def log_in_page(
         await screenshot(page, shot)
     await page.click("#login-form button[type=submit]")
     await page.wait_for_url(f"{base}{next_path}")
+
+
+async def entry_page(
+    site: httpx.AsyncClient, page: Page, base: str, username: str, name: str, i: int, shot: str
+) -> tuple[str, dict[str, str]]:
+    """A new entrant with a Yanbian entry (教师组), logged in on its page: the entry's id and the
+    headers that carry the entrant's login."""
+    teacher = await entrant(site, username, name)
+    body = {"form": demo_form(i), "group": "教师组"}
+    made = await site.post("/api/campaigns/yanbian-2024/entries", json=body, headers=teacher)
+    assert made.status_code == 201, made.text
+    sid = str(made.json()["submission_id"])
+    await log_in_page(page, base, username, PASSWORD, f"/submissions/{sid}", shot=shot)
+    return sid, teacher
 
 
 @pytest.fixture

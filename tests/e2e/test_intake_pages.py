@@ -18,6 +18,7 @@ from tests.e2e.intake_pages_helpers import (
     CHUNK_BYTES,
     PASSWORD,
     entrant,
+    entry_page,
     log_in_page,
     login,
     site,
@@ -128,13 +129,7 @@ async def test_an_upload_cut_off_mid_way_resumes_after_a_reload(
     base = settings.base_url()
     clip = await tiny_clip(tmp_path / "clip.mp4", seconds=3, kbps=3000)
     assert clip.stat().st_size > 4 * CHUNK_BYTES
-    teacher = await entrant(site, "teacher2", "王老师")
-    made = await site.post(
-        "/api/campaigns/yanbian-2024/entries", json={"form": demo_form(2), "group": "教师组"}, headers=teacher
-    )
-    assert made.status_code == 201, made.text
-    sid = made.json()["submission_id"]
-    await log_in_page(page, base, "teacher2", PASSWORD, f"/submissions/{sid}", shot="intake-05c-login")
+    sid, teacher = await entry_page(site, page, base, "teacher2", "王老师", 2, shot="intake-05c-login")
 
     # Let two PATCHes through, then drop the connection of every later one: the upload stalls
     # mid-way, and the tab is reloaded as a teacher would after a network cut.

@@ -9,8 +9,7 @@ from playwright.async_api import Page, Request, expect
 
 from services.common.settings import Settings
 from tests.browser import browser, page, screenshot
-from tests.conftest import demo_form
-from tests.e2e.intake_pages_helpers import PASSWORD, entrant, log_in_page, site, tiny_clip
+from tests.e2e.intake_pages_helpers import entry_page, site, tiny_clip
 
 __all__ = ["browser", "page", "site"]
 
@@ -22,13 +21,7 @@ async def test_a_wrong_file_is_found_before_the_upload_and_may_still_be_sent(
     clip = await tiny_clip(tmp_path / "30fps.mp4", seconds=2)  # 320×180: Yanbian asks for 1920×1080
     not_video = tmp_path / "讲稿.mp4"
     not_video.write_text("这不是视频，只是改了扩展名。", encoding="utf-8")
-    teacher = await entrant(site, "teacher9", "赵老师")
-    made = await site.post(
-        "/api/campaigns/yanbian-2024/entries", json={"form": demo_form(9), "group": "教师组"}, headers=teacher
-    )
-    assert made.status_code == 201, made.text
-    sid = made.json()["submission_id"]
-    await log_in_page(page, base, "teacher9", PASSWORD, f"/submissions/{sid}", shot="precheck-00-login")
+    sid, teacher = await entry_page(site, page, base, "teacher9", "赵老师", 9, shot="precheck-00-login")
     sent: list[Request] = []
     page.on("request", lambda request: sent.append(request) if "/api/tus" in request.url else None)
     box = page.locator('[data-material="video"]')
