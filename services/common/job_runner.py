@@ -184,7 +184,10 @@ class JobRunner(Generic[R]):
             outcome = "lease_lost"
             log.warning("job_lease_lost", job_id=job["_id"])
         except Exception as exc:  # ours, not the job's (a tool missing, the store away): retried later
-            log.error("job_crashed", job_id=job["_id"], error=f"{type(exc).__name__}: {exc}")
+            error = f"{type(exc).__name__}: {exc}"
+            log.error("job_crashed", job_id=job["_id"], error=error)
+            with contextlib.suppress(Exception):  # the store may be what failed
+                await self.table.note_error(job["_id"], error)
         finally:
             heartbeat.cancel()
             work.cancel()
