@@ -11,6 +11,7 @@ import typer
 
 from services.common.settings import Settings
 from zhengji.admin_jobs import deliveries, jobs
+from zhengji.admin_migrate import migrate_command
 from zhengji.admin_store import on_store, refuse
 
 if TYPE_CHECKING:
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 admin = typer.Typer(help="运维命令 / operators' commands", no_args_is_help=True)
 admin.add_typer(jobs, name="jobs")
 admin.add_typer(deliveries, name="deliveries")
+admin.command("migrate")(migrate_command)
 
 
 @admin.command("gc-blobs")
