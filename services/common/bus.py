@@ -4,7 +4,7 @@ Every subscriber is created through ``subscribe`` so the delivery policy is
 set in one place (see ``consumer.py`` for why it is NACK_ON_ERROR)."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from faststream import AckPolicy
@@ -12,13 +12,19 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.security import BaseSecurity
 
+from services.common.tracing import mark_consumer
+
 # A handler never holds the poll loop for long: media work runs in the job
 # table (jobs.py), so a generous poll interval only covers a slow store.
 MAX_POLL_INTERVAL_MS = 300_000
 
 
 def make_broker(
-    bootstrap: str, client_id: str, idempotent: bool = False, security: BaseSecurity | None = None
+    bootstrap: str,
+    client_id: str,
+    idempotent: bool = False,
+    security: BaseSecurity | None = None,
+    middlewares: Sequence[Any] = (),  # tracing.kafka_middlewares: none when tracing is off
 ) -> KafkaBroker:
     return KafkaBroker(
         bootstrap,
@@ -30,6 +36,7 @@ def make_broker(
         security=security,
         logger=None,
         request_timeout_ms=15_000,
+        middlewares=middlewares,
     )
 
 
@@ -63,6 +70,7 @@ def subscribe(
             "offset": getattr(record, "offset", None),
             "group": group_id,
         }
+        mark_consumer(group_id)
         await on_message(topic, message.body, where)
 
 

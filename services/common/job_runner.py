@@ -32,6 +32,7 @@ from services.common.log import get_logger
 from services.common.loops import LoopState
 from services.common.metrics import JOB_SECONDS, JOBS_RUNNING
 from services.common.store import in_transaction
+from services.common.tracing import continued
 
 R = TypeVar("R")
 Writes = Callable[[AsyncClientSession], Awaitable[None]]
@@ -151,7 +152,10 @@ class JobRunner(Generic[R]):
 
     async def run(self, job: Job) -> None:
         # Bound before the work's task is made, so the work (which copies this context) logs with them.
-        with structlog.contextvars.bound_contextvars(job_id=job["_id"], **job.get("log_context") or {}):
+        with (
+            structlog.contextvars.bound_contextvars(job_id=job["_id"], **job.get("log_context") or {}),
+            continued(job.get("trace")),
+        ):
             await self._run(job)
 
     async def _run(self, job: Job) -> None:

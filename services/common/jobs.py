@@ -22,6 +22,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.common.log import carried_context
+from services.common.tracing import trace_fields
 
 Job = dict[str, Any]
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
@@ -80,6 +81,7 @@ class JobTable:
                     "progress": None,
                     "not_before": not_before,
                     "log_context": carried_context(),  # the ids its run logs with (job_runner.py)
+                    **trace_fields(),  # the trace its run continues (job_runner.py)
                 }
             },
             upsert=True,

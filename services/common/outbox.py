@@ -19,6 +19,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from contracts import BaseEvent, topic_for
 from services.common.loops import LoopState
 from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_OLDEST_AGE, OUTBOX_REFRESHED, OUTBOX_UNSENT
+from services.common.tracing import continued, trace_fields
 
 
 class Outbox:
@@ -32,6 +33,7 @@ class Outbox:
         if not events:
             return
         now = datetime.now(UTC)
+        traced = trace_fields()  # the request or event being handled: the relay publishes in its trace
         docs = [
             {
                 "_id": str(e.event_id),
@@ -41,6 +43,7 @@ class Outbox:
                 "causation": causation,
                 "sent": False,
                 "created_at": now,
+                **traced,
             }
             for e in events
         ]
@@ -70,12 +73,13 @@ class Outbox:
     async def relay_once(self, broker: KafkaBroker, batch: int = 100) -> int:
         docs = await self.collection.find({"sent": False}).sort("created_at", 1).limit(batch).to_list()
         for doc in docs:
-            await broker.publish(
-                doc["payload"].encode(),
-                topic=doc["topic"],
-                key=doc["key"].encode(),
-                headers={"content-type": "application/json"},
-            )
+            with continued(doc.get("trace")):
+                await broker.publish(
+                    doc["payload"].encode(),
+                    topic=doc["topic"],
+                    key=doc["key"].encode(),
+                    headers={"content-type": "application/json"},
+                )
             EVENTS_PUBLISHED.labels(topic=doc["topic"]).inc()
         if docs:
             # Kept after sending (with sent_at): a duplicate delivery may re-arm them until pruning.py
