@@ -12,7 +12,7 @@ import typer
 from services.common.settings import Settings
 from zhengji.admin_jobs import deliveries, jobs
 from zhengji.admin_migrate import migrate_command
-from zhengji.admin_store import on_store, refuse
+from zhengji.admin_store import on_store, on_store_or_refuse
 
 if TYPE_CHECKING:
     from zhengji.admin_store import Client
@@ -186,7 +186,6 @@ def redrive_command(
     stage: str = typer.Option(..., "--from", help="从哪个阶段重跑 / stage: validation | transcoding"),
 ) -> None:
     """从某一阶段重跑作品的当前版本 / Run a submission's current version again from a stage."""
-    from services.common.errors import ServiceError
     from zhengji.redrive import STAGES, redrive
 
     if stage not in STAGES:
@@ -196,8 +195,5 @@ def redrive_command(
     async def run(client: "Client", settings: Settings) -> str:
         return str((await redrive(client, settings.db_prefix, submission_id, stage)).event_id)
 
-    try:
-        event_id = on_store(run)
-    except ServiceError as exc:
-        raise refuse(exc) from exc
+    event_id = on_store_or_refuse(run)
     typer.echo(f"已重新发出 / emitted again: {submission_id} from {stage} (event {event_id})")

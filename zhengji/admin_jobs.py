@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from services.common.settings import Settings
-from zhengji.admin_store import on_store, refuse
+from zhengji.admin_store import on_store, on_store_or_refuse
 
 if TYPE_CHECKING:
     from services.common.jobs import Job, JobTable
@@ -143,8 +143,6 @@ def jobs_retry(
     job_id: str = typer.Argument(..., help="任务编号（见 jobs list）/ the job id"),
 ) -> None:
     """失败的任务重新排队（先排除原因）/ Put a failed job back in its queue (fix the cause first)."""
-    from services.common.errors import ServiceError
-
     if queue not in QUEUES:
         typer.echo(f"未知的队列 / unknown queue: {queue}", err=True)
         raise typer.Exit(2)
@@ -152,25 +150,18 @@ def jobs_retry(
     async def run(client: "Client", settings: Settings) -> "Job":
         return await retry_job(client, settings.db_prefix, queue, job_id)
 
-    try:
-        job = on_store(run)
-    except ServiceError as exc:
-        raise refuse(exc) from exc
+    job = on_store_or_refuse(run)
     typer.echo(f"已重新排队 / queued again: {queue} {job['_id']} ({job['state']})")
 
 
 @deliveries.command("retry")
 def deliveries_retry(delivery_id: str = typer.Argument(..., help="投递编号 / the delivery id")) -> None:
     """已搁置的投递重新发送 / Send a parked delivery again (as the publisher API's retry)."""
-    from services.common.errors import ServiceError
 
     async def run(client: "Client", settings: Settings) -> "Job":
         job = await QUEUES["delivery"].table(client, settings.db_prefix).get(delivery_id)
         queue = "webhook" if job and job["payload"].get("action") == "webhook" else "delivery"
         return await retry_job(client, settings.db_prefix, queue, delivery_id)
 
-    try:
-        job = on_store(run)
-    except ServiceError as exc:
-        raise refuse(exc) from exc
+    job = on_store_or_refuse(run)
     typer.echo(f"已重新排队 / queued again: {job['_id']} ({job['state']})")

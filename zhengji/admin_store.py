@@ -35,6 +35,16 @@ def on_store(work: "Callable[[Client, Settings], Awaitable[T]]") -> T:
     return asyncio.run(run())
 
 
+def on_store_or_refuse(work: "Callable[[Client, Settings], Awaitable[T]]") -> T:
+    """``on_store``, with a ServiceError of the work said to the operator (``refuse``)."""
+    from services.common.errors import ServiceError
+
+    try:
+        return on_store(work)
+    except ServiceError as exc:
+        raise refuse(exc) from exc
+
+
 def refuse(error: "ServiceError") -> typer.Exit:
     """Say why a command did nothing (Chinese, then English) and give the exit code: 1 for a
     refusal the operator can act on, 2 for a thing that does not exist."""

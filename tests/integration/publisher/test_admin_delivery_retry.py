@@ -8,7 +8,7 @@ import httpx
 
 from services.common.settings import Settings
 from tests.integration.admin_command import admin_command
-from tests.integration.publisher.harness import campaign_with, produce, reviewed, settled, target
+from tests.integration.publisher.harness import parked_after_three_tries, settled
 from zhengji.standin import StandIn, serving
 
 
@@ -17,11 +17,7 @@ async def test_a_parked_delivery_is_listed_and_sent_again_by_the_operator(
 ) -> None:
     kafka = settings.kafka_bootstrap_servers
     async with serving(StandIn(fail_first=3, fail_status=502)) as platform:
-        cid = await campaign_with(kafka, [target("alpha", platform.url("/alpha"), max_attempts=3)])
-        work = reviewed(cid, 1)
-        delivery_id = f"{work.submission_id}:alpha"
-        await produce(kafka, work)
-        await settled(api, work.submission_id, {"alpha": "failed"})
+        delivery_id = await parked_after_three_tries(api, kafka, platform.url("/alpha"))
 
         code, out, err = await admin_command(
             settings, "jobs", "list", "--queue", "delivery", "--state", "failed", "--json"
@@ -35,7 +31,7 @@ async def test_a_parked_delivery_is_listed_and_sent_again_by_the_operator(
 
         code, out, err = await admin_command(settings, "deliveries", "retry", delivery_id)
         assert code == 0 and "已重新排队" in out, err
-        await settled(api, work.submission_id, {"alpha": "published"})
+        await settled(api, delivery_id.split(":")[0], {"alpha": "published"})
 
     assert [r["status"] for r in platform.log] == [502, 502, 502, 201]
     code, _, err = await admin_command(settings, "deliveries", "retry", delivery_id)

@@ -3,6 +3,8 @@
 broker, and the services started there show the same entries, experts, sheets and chair's table;
 restoring over data is refused."""
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -16,6 +18,30 @@ from zhengji.embedded import EmbeddedServers, free_port
 from zhengji.server import embedded_settings
 
 WORKS = [Work(f"SB{i}", f"红色故事{i}", YANJI, i) for i in range(1, 5)]
+
+
+@contextlib.asynccontextmanager
+async def restored_elsewhere(settings: Settings, tmp_path: Path, backup: Path) -> AsyncIterator[Settings]:
+    """A new, empty store and broker with ``backup`` restored into it by `zhengji admin restore`;
+    the same blob store (it outlives the database). The settings of a deployment there."""
+    elsewhere = EmbeddedServers(tmp_path / "new-store")
+    await elsewhere.astart()
+    try:
+        restored = embedded_settings(
+            tmp_path / "new-data",
+            elsewhere,
+            "127.0.0.1",
+            free_port(),
+            blob_url=settings.blobs_path().as_uri(),
+            job_lease_s=3.0,
+            kafka_session_timeout_ms=3000,
+            outbound_allow=settings.outbound_allow,
+        )
+        code, _, said = await admin_command(restored, "restore", str(backup))
+        assert code == 0, said
+        yield restored
+    finally:
+        elsewhere.stop()
 
 
 async def state(api: httpx.AsyncClient, round_id: str) -> tuple[object, object]:
@@ -49,20 +75,7 @@ async def test_a_campaign_halfway_through_review_comes_back_whole(settings: Sett
     code, _, said = await admin_command(settings, "backup", str(tmp_path / "backup"))
     assert code == 0, said
 
-    elsewhere = EmbeddedServers(tmp_path / "new-store")
-    await elsewhere.astart()
-    try:
-        restored = embedded_settings(
-            tmp_path / "new-data",
-            elsewhere,
-            "127.0.0.1",
-            free_port(),
-            blob_url=settings.blobs_path().as_uri(),  # the blob store outlives the database
-            job_lease_s=3.0,
-            kafka_session_timeout_ms=3000,
-        )
-        code, _, said = await admin_command(restored, "restore", str(tmp_path / "backup"))
-        assert code == 0, said
+    async with restored_elsewhere(settings, tmp_path, tmp_path / "backup") as restored:
         async with admin_client(restored, ["review"]) as api:
             assert await state(api, round_id) == before
             # The expert who had not scored yet still can, with the token issued before the backup.
@@ -71,5 +84,3 @@ async def test_a_campaign_halfway_through_review_comes_back_whole(settings: Sett
         # Restoring over a store that now holds data is refused: a backup never mixes with it.
         code, _, said = await admin_command(restored, "restore", str(tmp_path / "backup"))
         assert code == 1 and "已有数据" in said
-    finally:
-        elsewhere.stop()

@@ -18,11 +18,9 @@ from tests.integration.admin_command import admin_command
 from tests.integration.publisher.conftest import FAST
 from tests.integration.publisher.harness import produce, publications, reviewed, settled, target
 from tests.integration.review.feed import PANEL, YANJI, Work, bearer, round_of
-from tests.integration.review.test_backup_restore import state
+from tests.integration.review.test_backup_restore import restored_elsewhere, state
 from tests.integration.review.test_review_flow import yanbian
 from tests.integration.transcoder.conftest import define
-from zhengji.embedded import EmbeddedServers, free_port
-from zhengji.server import embedded_settings
 from zhengji.standin import StandIn, serving
 
 
@@ -81,23 +79,9 @@ async def test_a_campaign_that_has_published_comes_back_with_its_publications(
         assert code == 0, err
         assert json.loads(out)  # the manifest
 
-        elsewhere = EmbeddedServers(tmp_path / "new-store")
-        await elsewhere.astart()
-        try:
-            restored = embedded_settings(
-                tmp_path / "new-data",
-                elsewhere,
-                "127.0.0.1",
-                free_port(),
-                blob_url=settings.blobs_path().as_uri(),
-                job_lease_s=3.0,
-                kafka_session_timeout_ms=3000,
-                outbound_allow=settings.outbound_allow,
-            )
-            code, _, err = await admin_command(restored, "restore", str(tmp_path / "backup"))
-            assert code == 0, err
-            async with admin_client(restored, ["review", "publisher"]) as api:
-                assert await everything(api, cid, sids, round_id) == before
-        finally:
-            elsewhere.stop()
+        async with (
+            restored_elsewhere(settings, tmp_path, tmp_path / "backup") as restored,
+            admin_client(restored, ["review", "publisher"]) as api,
+        ):
+            assert await everything(api, cid, sids, round_id) == before
     assert len(platform.received) == 1  # published once, before the backup; not again after it
