@@ -3,38 +3,24 @@
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from services.common.settings import Settings
+from zhengji.admin_jobs import deliveries, jobs
+from zhengji.admin_migrate import migrate_command
+from zhengji.admin_store import on_store, on_store_or_refuse
 
-if TYPE_CHECKING:  # pymongo takes 0.3 s to import: only the commands that need it load it
-    from pymongo import AsyncMongoClient
-
-    Client = AsyncMongoClient[dict[str, Any]]
+if TYPE_CHECKING:
+    from zhengji.admin_store import Client
 
 admin = typer.Typer(help="运维命令 / operators' commands", no_args_is_help=True)
-T = TypeVar("T")
-
-
-def on_store(work: "Callable[[Client, Settings], Awaitable[T]]") -> T:
-    """Run ``work`` with a client of the deployment's store (``MONGODB_URI``), closed after."""
-    from services.common.store import connect
-
-    settings = Settings()
-
-    async def run() -> T:
-        client = connect(settings.mongodb_uri)
-        try:
-            return await work(client, settings)
-        finally:
-            await client.close()
-
-    return asyncio.run(run())
+admin.add_typer(jobs, name="jobs")
+admin.add_typer(deliveries, name="deliveries")
+admin.command("migrate")(migrate_command)
 
 
 @admin.command("gc-blobs")
@@ -192,3 +178,22 @@ def restore_command(folder: Path = typer.Argument(..., help="备份目录 / the 
             err=True,
         )
         raise typer.Exit(3)
+
+
+@admin.command("redrive")
+def redrive_command(
+    submission_id: str = typer.Argument(..., help="作品编号 / the submission id"),
+    stage: str = typer.Option(..., "--from", help="从哪个阶段重跑 / stage: validation | transcoding"),
+) -> None:
+    """从某一阶段重跑作品的当前版本 / Run a submission's current version again from a stage."""
+    from zhengji.redrive import STAGES, redrive
+
+    if stage not in STAGES:
+        typer.echo(f"阶段只能是 / stage must be one of: {', '.join(STAGES)}", err=True)
+        raise typer.Exit(2)
+
+    async def run(client: "Client", settings: Settings) -> str:
+        return str((await redrive(client, settings.db_prefix, submission_id, stage)).event_id)
+
+    event_id = on_store_or_refuse(run)
+    typer.echo(f"已重新发出 / emitted again: {submission_id} from {stage} (event {event_id})")

@@ -24,6 +24,7 @@ from services.common.service import Deps, Service
 from services.common.settings import Settings
 from services.common.store import connect
 from services.common.topic_admin import topics_ready
+from services.common.tracing import install_request_tracing, kafka_middlewares, provider_for
 from services.intake.app import IntakeService
 from services.publisher.app import PublisherService
 from services.review.app import ReviewService
@@ -54,11 +55,13 @@ class Runtime:
         self.names = names
         # Clients connect lazily: building them here lets routers exist before the app starts.
         self.client = connect(s.mongodb_uri)
+        self.tracer_provider = provider_for(s, names)  # None: tracing off
         self.broker = make_broker(
             s.kafka_bootstrap_servers,
             client_id="zhengji-" + "-".join(names),
             idempotent=s.kafka_idempotent,
             security=broker_security(s),
+            middlewares=kafka_middlewares(self.tracer_provider),
         )
         deps = Deps(settings=s, client=self.client, broker=self.broker, blobs=open_blob_store(s))
         self.services: dict[str, Service] = {name: SERVICES[name](deps) for name in names}
@@ -95,6 +98,7 @@ class Runtime:
         install_error_handlers(app)
         install_origin_check(app, self.settings)  # before the headers: its refusals carry them too
         install_security_headers(app)
+        install_request_tracing(app, self.tracer_provider)
         install_http_metrics(app)  # last added, so outermost: it times the others too
         mount_shared_assets(app)  # /static/common/: the JS modules every service's pages import
         # What the module-level routers' dependencies read (services/common/{web,callers}.py).

@@ -4,7 +4,7 @@ Every subscriber is created through ``subscribe`` so the delivery policy is
 set in one place (see ``consumer.py`` for why it is NACK_ON_ERROR)."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiokafka import TopicPartition
@@ -14,6 +14,7 @@ from faststream.kafka.annotations import KafkaMessage
 from faststream.security import BaseSecurity
 
 from services.common.consumer_batches import Delivery, OnBatch
+from services.common.tracing import headers_of, mark_consumer
 
 # A handler never holds the poll loop for long: media work runs in the job
 # table (jobs.py), so a generous poll interval only covers a slow store.
@@ -21,7 +22,11 @@ MAX_POLL_INTERVAL_MS = 300_000
 
 
 def make_broker(
-    bootstrap: str, client_id: str, idempotent: bool = False, security: BaseSecurity | None = None
+    bootstrap: str,
+    client_id: str,
+    idempotent: bool = False,
+    security: BaseSecurity | None = None,
+    middlewares: Sequence[Any] = (),  # tracing.kafka_middlewares: none when tracing is off
 ) -> KafkaBroker:
     return KafkaBroker(
         bootstrap,
@@ -33,6 +38,7 @@ def make_broker(
         security=security,
         logger=None,
         request_timeout_ms=15_000,
+        middlewares=middlewares,
     )
 
 
@@ -59,6 +65,7 @@ def subscribe(
     )
     async def _on_raw(message: KafkaMessage) -> None:
         where = _where(message.raw_message, group_id)
+        mark_consumer(group_id)
         await on_message(str(where["topic"]), message.body, where)
 
 
@@ -93,7 +100,11 @@ def subscribe_batches(
     )
     async def _on_records(message: KafkaMessage) -> None:
         records = message.raw_message if isinstance(message.raw_message, tuple) else (message.raw_message,)
-        again = await on_batch([Delivery(record.value, _where(record, group_id)) for record in records])
+        # Each event gets its own process span, in its producer's trace (consumer_batches.py): a
+        # batch's span would join many traces into one.
+        again = await on_batch(
+            [Delivery(record.value, _where(record, group_id), headers_of(record)) for record in records]
+        )
         earliest: dict[TopicPartition, int] = {}
         for delivery in again:
             partition = TopicPartition(delivery.topic, delivery.where["partition"])

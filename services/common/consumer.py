@@ -62,6 +62,7 @@ class Effect(Generic[S]):
     writes: Callable[[S], Awaitable[None]] | None = None
     emit: Sequence[BaseEvent] = field(default_factory=list)
     bulk: Sequence[BulkWrite] = ()
+    trace: dict[str, str] | None = None  # set by the batch path: the trace its events continue
 
 
 Handler = Callable[[E], Awaitable[Effect[S]]]

@@ -97,7 +97,10 @@ class MongoInbox:
                 bulk.extend(effect.bulk)
             await self._bulk_write(bulk, session)
             caused = [(event_id, effect.emit) for event_id, effect in effects]
-            return await self.outbox.add_caused(caused, session, publisher=self.publisher is not None)
+            traces = {event_id: effect.trace for event_id, effect in effects if effect.trace}
+            return await self.outbox.add_caused(
+                caused, session, publisher=self.publisher is not None, traces=traces
+            )
 
         try:
             stored = await in_transaction(self.client, work)

@@ -25,7 +25,7 @@ so the offsets committed after the batch cover exactly what was stored (decision
 
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, Generic, Protocol
 
 from pydantic import ValidationError
@@ -33,6 +33,7 @@ from pydantic import ValidationError
 from services.common.consumer import Consumer, E, Effect, InboxStore, NotReady, S, is_outage
 from services.common.log import get_logger
 from services.common.metrics import EVENTS_CONSUMED, HANDLER_SECONDS
+from services.common.tracing import consumed, trace_fields
 
 log = get_logger("consumer")
 
@@ -43,6 +44,7 @@ class Delivery:
 
     raw: bytes
     where: dict[str, Any]  # topic, partition, offset, group
+    headers: dict[str, str] = field(default_factory=dict)  # kept only when tracing is on
 
     @property
     def topic(self) -> str:
@@ -158,10 +160,14 @@ class BatchConsumer(Generic[E, S]):
         effects: list[tuple[str, Effect[S]]] = []
         failed: Exception | None = None
         started = self.clock()
-        for _, event in run.items:
+        for delivery, event in run.items:
             try:
-                with self.consumer.log_context(event):
-                    effects.append((str(event.event_id), await self.consumer.handler(event)))
+                with (
+                    self.consumer.log_context(event),
+                    consumed(delivery.headers, topic, delivery.where["group"]),
+                ):
+                    effect = await self.consumer.handler(event)
+                    effects.append((str(event.event_id), replace(effect, trace=trace_fields().get("trace"))))
             except Exception as exc:
                 failed = exc
                 break

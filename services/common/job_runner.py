@@ -32,6 +32,7 @@ from services.common.log import get_logger
 from services.common.loops import LoopState
 from services.common.metrics import JOB_SECONDS, JOBS_RUNNING
 from services.common.store import in_transaction
+from services.common.tracing import continued
 
 R = TypeVar("R")
 Writes = Callable[[AsyncClientSession], Awaitable[None]]
@@ -151,7 +152,10 @@ class JobRunner(Generic[R]):
 
     async def run(self, job: Job) -> None:
         # Bound before the work's task is made, so the work (which copies this context) logs with them.
-        with structlog.contextvars.bound_contextvars(job_id=job["_id"], **job.get("log_context") or {}):
+        with (
+            structlog.contextvars.bound_contextvars(job_id=job["_id"], **job.get("log_context") or {}),
+            continued(job.get("trace")),
+        ):
             await self._run(job)
 
     async def _run(self, job: Job) -> None:
@@ -184,7 +188,10 @@ class JobRunner(Generic[R]):
             outcome = "lease_lost"
             log.warning("job_lease_lost", job_id=job["_id"])
         except Exception as exc:  # ours, not the job's (a tool missing, the store away): retried later
-            log.error("job_crashed", job_id=job["_id"], error=f"{type(exc).__name__}: {exc}")
+            error = f"{type(exc).__name__}: {exc}"
+            log.error("job_crashed", job_id=job["_id"], error=error)
+            with contextlib.suppress(Exception):  # the store may be what failed
+                await self.table.note_error(job["_id"], error)
         finally:
             heartbeat.cancel()
             work.cancel()

@@ -22,6 +22,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.common.log import carried_context
+from services.common.tracing import trace_fields
 
 Job = dict[str, Any]
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
@@ -80,12 +81,24 @@ class JobTable:
                     "progress": None,
                     "not_before": not_before,
                     "log_context": carried_context(),  # the ids its run logs with (job_runner.py)
+                    **trace_fields(),  # the trace its run continues (job_runner.py)
                 }
             },
             upsert=True,
             session=session,
         )
         self.wake.set()
+
+    async def enqueue_again(
+        self, job_id: str, payload: dict[str, Any], cost: float, session: AsyncClientSession | None
+    ) -> None:
+        """Enqueue, or run a finished job again with ``payload``: for a new event about the same
+        work (a re-drive, ``zhengji admin redrive``). A duplicate of the same event never gets
+        here (the consumer's inbox drops it), and a job still queued or running is left as it is."""
+        await self.enqueue(job_id, payload, cost, session)
+        await self.requeue(
+            job_id, (DONE, FAILED, CANCELLED), session, payload=payload, cost=cost, progress=None, reason=None
+        )
 
     async def claim(self, worker: str) -> Job | None:
         now = _now()
@@ -162,6 +175,10 @@ class JobTable:
         if result.modified_count:
             self.wake.set()
         return result.modified_count == 1
+
+    async def note_error(self, job_id: str, error: str) -> None:
+        """Keep why the last attempt crashed, for ``zhengji admin jobs list`` (the job stays claimed)."""
+        await self.jobs.update_one({"_id": job_id}, {"$set": {"last_error": error[:500]}})
 
     async def cancel(self, job_id: str) -> bool:
         result = await self.jobs.update_one(

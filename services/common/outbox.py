@@ -8,7 +8,7 @@ duplicated and nothing is lost."""
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ from contracts import BaseEvent, topic_for
 from services.common.log import get_logger
 from services.common.loops import LoopState
 from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_OLDEST_AGE, OUTBOX_REFRESHED, OUTBOX_UNSENT
+from services.common.tracing import continued, trace_fields
 
 log = get_logger("outbox")
 Doc = dict[str, Any]
@@ -43,12 +44,15 @@ class Outbox:
         caused: Sequence[tuple[str | None, Sequence[BaseEvent]]],
         session: AsyncClientSession | None,
         publisher: bool = False,
+        traces: Mapping[str, dict[str, str]] | None = None,
     ) -> list[Doc]:
         """Store what each cause emits, in one insert (a batch's outbox entries are one round trip).
 
         ``publisher``: the caller publishes them itself once committed (``publish_committed``), so
-        they are stored as sent and the relay leaves them alone."""
+        they are stored as sent and the relay leaves them alone. ``traces``: per cause, the trace its
+        events continue (a batch handles many traces at once); else the current one."""
         now = datetime.now(UTC)
+        traced = trace_fields()  # the request or event being handled: the relay publishes in its trace
         docs: list[Doc] = [
             {
                 "_id": str(e.event_id),
@@ -58,6 +62,7 @@ class Outbox:
                 "causation": causation,
                 "sent": publisher,
                 "created_at": now,
+                **({"trace": traces[causation]} if traces and causation and causation in traces else traced),
             }
             | ({"sent_at": now} if publisher else {})
             for causation, events in caused
@@ -116,16 +121,18 @@ class Outbox:
     async def _publish(self, broker: KafkaBroker, docs: Sequence[Doc]) -> None:
         """Each send handed to the producer in order (aiokafka keeps a partition's order), all
         confirmed together: one wait for the broker, not one per entry."""
-        confirmations = [
-            await broker.publish(
-                doc["payload"].encode(),
-                topic=doc["topic"],
-                key=doc["key"].encode(),
-                headers={"content-type": "application/json"},
-                no_confirm=True,
-            )
-            for doc in docs
-        ]
+        confirmations = []
+        for doc in docs:
+            with continued(doc.get("trace")):  # the trace of the request or event that caused it
+                confirmations.append(
+                    await broker.publish(
+                        doc["payload"].encode(),
+                        topic=doc["topic"],
+                        key=doc["key"].encode(),
+                        headers={"content-type": "application/json"},
+                        no_confirm=True,
+                    )
+                )
         await asyncio.gather(*confirmations)
         for doc in docs:
             EVENTS_PUBLISHED.labels(topic=doc["topic"]).inc()

@@ -157,6 +157,12 @@ class Settings(BaseSettings):
     precheck_max_per_window: int = 60
     precheck_window_s: float = 10 * 60
 
+    # Traces (services/common/tracing.py; docs/operations.md, "Traces"): an OTLP/HTTP collector's
+    # base URL (e.g. http://otel-collector:4318); unset, tracing is off and costs nothing. The
+    # share of new traces kept (a caller's sampled traceparent is always followed).
+    otlp_endpoint: str | None = None
+    otlp_sample_ratio: float = 1.0
+
     @field_validator(
         "admin_password",
         "session_secret",
@@ -177,6 +183,7 @@ class Settings(BaseSettings):
         "publisher_secrets_dir",
         "outbound_deadline_s",
         "outbound_max_response_bytes",
+        "otlp_endpoint",
         mode="before",
     )
     @classmethod

@@ -168,7 +168,8 @@ class IntakeService(Service):
 
     # -- uploads -------------------------------------------------------------------------------
 
-    def entry_info(self, submission: dict[str, Any], version: int, work: str | None = None) -> EntryInfo:
+    @staticmethod  # also how `zhengji admin redrive` rebuilds a submitted event
+    def entry_info(submission: dict[str, Any], version: int, work: str | None = None) -> EntryInfo:
         form = submission["form"]
         return EntryInfo(
             title=form.get("title", ""),

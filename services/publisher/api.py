@@ -14,6 +14,7 @@ from services.common.errors import ServiceError, responses
 from services.common.jobs import Job
 from services.common.web import service
 from services.publisher.app import PublisherService
+from services.publisher.delivery_retry import retry_delivery
 from services.publisher.subscriptions import NewSubscription, Replay, public_view
 
 Publisher = Annotated[PublisherService, Depends(service(PublisherService))]
@@ -207,23 +208,7 @@ async def delivery(svc: Publisher, delivery_id: str) -> dict[str, Any]:
     responses=responses(404, 409),
 )
 async def retry(svc: Publisher, delivery_id: str) -> dict[str, Any]:
-    job = await _delivery(svc, delivery_id)
-    fields: dict[str, Any] = {"round_tries": 0, "reason": None}
-    if job.get("remote_failed"):
-        # The platform has no copy (it reported failure): a new key, or it answers with the failure.
-        fields |= {"generation": job.get("generation", 0) + 1, "remote_failed": False}
-        fields |= {"poll_url": None, "remote_id": None}
-    if not await svc.deliveries.requeue(delivery_id, **fields):
-        raise ServiceError(
-            409,
-            "只有已搁置（失败）的投递可以重试",
-            f"only a failed delivery can be retried; it is {job['state']}",
-        )
-    if job["payload"].get("action", "publish") == "publish":
-        await svc.publications.update_one(
-            {"_id": delivery_id}, {"$set": {"status": "pending", "reason": None}}
-        )
-    return delivery_view(await svc.deliveries.get(delivery_id) or job)
+    return delivery_view(await retry_delivery(svc.deliveries, svc.publications, delivery_id))
 
 
 @router.get("/circuits", response_model=list[Circuit])

@@ -104,7 +104,7 @@ class TranscoderService(Service):
         job_id = f"{event.submission_id}:v{event.entry.version}"
 
         async def writes(session: AsyncClientSession) -> None:
-            await self.jobs.enqueue(job_id, payload, event.duration_s or 0.0, session)
+            await self.jobs.enqueue_again(job_id, payload, event.duration_s or 0.0, session)
 
         return Effect(writes=writes)
 

@@ -121,7 +121,7 @@ class ValidatorService(Service):
             cost = (stage.probe.duration_s if stage.probe else None) or 0.0
 
             async def enqueue(session: AsyncClientSession) -> None:
-                await self.jobs.enqueue(job_id, payload, cost, session)
+                await self.jobs.enqueue_again(job_id, payload, cost, session)
 
             self.log.info("quality_job_enqueued", job_id=job_id)
             return Effect(writes=enqueue)

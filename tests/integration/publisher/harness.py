@@ -188,3 +188,13 @@ async def delivery(api: httpx.AsyncClient, delivery_id: str) -> dict[str, Any]:
     assert answer.status_code == 200, answer.text
     body: dict[str, Any] = answer.json()
     return body
+
+
+async def parked_after_three_tries(api: httpx.AsyncClient, kafka: str, platform_url: str) -> str:
+    """An awarded work for a target allowed three tries, on a platform that fails them all: the
+    delivery's id, once it is parked (failed)."""
+    cid = await campaign_with(kafka, [target("alpha", platform_url, max_attempts=3)])
+    work = reviewed(cid, 1)
+    await produce(kafka, work)
+    await settled(api, work.submission_id, {"alpha": "failed"})
+    return f"{work.submission_id}:alpha"

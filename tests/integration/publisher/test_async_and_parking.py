@@ -6,6 +6,7 @@ from services.common.settings import Settings
 from tests.integration.publisher.harness import (
     campaign_with,
     delivery,
+    parked_after_three_tries,
     produce,
     read_published,
     reviewed,
@@ -77,16 +78,13 @@ async def test_after_the_last_try_a_delivery_is_parked_visible_and_retried_by_an
 ) -> None:
     kafka = settings.kafka_bootstrap_servers
     async with serving(StandIn(fail_first=3, fail_status=502)) as platform:
-        cid = await campaign_with(kafka, [target("alpha", platform.url("/alpha"), max_attempts=3)])
-        work = reviewed(cid, 1)
-        delivery_id = f"{work.submission_id}:alpha"
-        await produce(kafka, work)
-        await settled(api, work.submission_id, {"alpha": "failed"})
+        delivery_id = await parked_after_three_tries(api, kafka, platform.url("/alpha"))
+        sid = delivery_id.split(":")[0]
         parked = (await api.get("/api/publisher/deliveries?state=failed")).json()
         assert [(d["id"], d["total_tries"]) for d in parked] == [(delivery_id, 3)]
         assert "gave up after 3 tries" in parked[0]["reason"]
         assert (await api.post(f"/api/publisher/deliveries/{delivery_id}/retry")).status_code == 202
-        await settled(api, work.submission_id, {"alpha": "published"})
+        await settled(api, sid, {"alpha": "published"})
 
     assert [r["status"] for r in platform.log] == [502, 502, 502, 201]
     assert len(platform.received) == 1

@@ -3,35 +3,45 @@
 broker, and the services started there show the same entries, experts, sheets and chair's table;
 restoring over data is refused."""
 
-import asyncio
-import os
-import sys
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 
 from services.common.settings import Settings
 from tests.conftest import admin_client
+from tests.integration.admin_command import admin_command
 from tests.integration.review.feed import PANEL, YANJI, Work, bearer, round_of
 from tests.integration.review.test_review_flow import yanbian
 from zhengji.embedded import EmbeddedServers, free_port
 from zhengji.server import embedded_settings
 
-ZHENGJI = str(Path(sys.executable).with_name("zhengji"))
 WORKS = [Work(f"SB{i}", f"红色故事{i}", YANJI, i) for i in range(1, 5)]
 
 
-async def admin_command(settings: Settings, *args: str) -> tuple[int, str]:
-    env = {
-        **os.environ,
-        "MONGODB_URI": settings.mongodb_uri,
-        "ZHENGJI_BLOB_URL": settings.blobs_path().as_uri(),
-    }
-    proc = await asyncio.create_subprocess_exec(
-        ZHENGJI, "admin", *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
-    )
-    out, _ = await asyncio.wait_for(proc.communicate(), 120)
-    return proc.returncode or 0, out.decode()
+@contextlib.asynccontextmanager
+async def restored_elsewhere(settings: Settings, tmp_path: Path, backup: Path) -> AsyncIterator[Settings]:
+    """A new, empty store and broker with ``backup`` restored into it by `zhengji admin restore`;
+    the same blob store (it outlives the database). The settings of a deployment there."""
+    elsewhere = EmbeddedServers(tmp_path / "new-store")
+    await elsewhere.astart()
+    try:
+        restored = embedded_settings(
+            tmp_path / "new-data",
+            elsewhere,
+            "127.0.0.1",
+            free_port(),
+            blob_url=settings.blobs_path().as_uri(),
+            job_lease_s=3.0,
+            kafka_session_timeout_ms=3000,
+            outbound_allow=settings.outbound_allow,
+        )
+        code, _, said = await admin_command(restored, "restore", str(backup))
+        assert code == 0, said
+        yield restored
+    finally:
+        elsewhere.stop()
 
 
 async def state(api: httpx.AsyncClient, round_id: str) -> tuple[object, object]:
@@ -62,30 +72,15 @@ async def test_a_campaign_halfway_through_review_comes_back_whole(settings: Sett
             assert r.status_code == 200, r.text
         before = await state(api, round_id)
 
-    code, said = await admin_command(settings, "backup", str(tmp_path / "backup"))
+    code, _, said = await admin_command(settings, "backup", str(tmp_path / "backup"))
     assert code == 0, said
 
-    elsewhere = EmbeddedServers(tmp_path / "new-store")
-    await elsewhere.astart()
-    try:
-        restored = embedded_settings(
-            tmp_path / "new-data",
-            elsewhere,
-            "127.0.0.1",
-            free_port(),
-            blob_url=settings.blobs_path().as_uri(),  # the blob store outlives the database
-            job_lease_s=3.0,
-            kafka_session_timeout_ms=3000,
-        )
-        code, said = await admin_command(restored, "restore", str(tmp_path / "backup"))
-        assert code == 0, said
+    async with restored_elsewhere(settings, tmp_path, tmp_path / "backup") as restored:
         async with admin_client(restored, ["review"]) as api:
             assert await state(api, round_id) == before
             # The expert who had not scored yet still can, with the token issued before the backup.
             later = list(tokens.values())[1]
             assert (await api.get("/api/review/me/assignments", headers=bearer(later))).status_code == 200
         # Restoring over a store that now holds data is refused: a backup never mixes with it.
-        code, said = await admin_command(restored, "restore", str(tmp_path / "backup"))
+        code, _, said = await admin_command(restored, "restore", str(tmp_path / "backup"))
         assert code == 1 and "已有数据" in said
-    finally:
-        elsewhere.stop()
