@@ -9,7 +9,7 @@ FIFO like the QR frames):
 - elsewhere, frames where the picture changes (``select``'s scene score above ``CHANGE_SCORE``, at
   least ``MIN_GAP_S`` apart: text appearing over a still picture is such a change), and one every
   ``IDLE_S`` while nothing changes, so text over a moving picture is not missed for long;
-- at most ``frames_per_minute`` of those per minute of video, the largest changes first.
+- of each slot of ``60 / frames_per_minute`` seconds, the largest change only.
 Each frame's time comes from ``metadata=mode=print`` beside the FIFO: ``select`` labels every frame
 with its scene score, so every selected frame is printed with its ``pts_time``.
 """
@@ -100,19 +100,17 @@ def read_times(path: Path) -> list[tuple[float, float]]:
 
 
 def choose(frames: list[bytes], times: list[tuple[float, float]], plan: OcrPlan) -> list[Sample]:
-    """The slate window's frames, then per minute the ``frames_per_minute`` largest changes, in time order."""
+    """The slate window's frames, then the largest change of each slot of ``60 / frames_per_minute``
+    seconds: spread over the file (a busy minute cannot use up the next one's), changes first."""
     samples = [Sample(t, score, f) for (t, score), f in zip(times, frames, strict=False)]
     slate = [s for s in samples if s.t < plan.slate_window_s]
-    by_minute: dict[int, list[Sample]] = {}
+    slot_s = 60 / plan.frames_per_minute
+    best: dict[int, Sample] = {}
     for s in samples:
-        if s.t >= plan.slate_window_s:
-            by_minute.setdefault(int(s.t // 60), []).append(s)
-    kept = [
-        s
-        for group in by_minute.values()
-        for s in sorted(group, key=lambda s: (-s.score, s.t))[: plan.frames_per_minute]
-    ]
-    return slate + sorted(kept, key=lambda s: s.t)
+        slot = int(s.t // slot_s)
+        if s.t >= plan.slate_window_s and (slot not in best or s.score > best[slot].score):
+            best[slot] = s
+    return slate + sorted(best.values(), key=lambda s: s.t)
 
 
 def same_picture(a: bytes, b: bytes) -> bool:

@@ -29,10 +29,14 @@ SLATE = with_video(
     load_preset("yanbian-2024"),
     VideoSpec(intro_slate_max_s=5, screen_text=ScreenTextSpec(slate_fields=["title", "name", "school"])),
 )
-# Hunan's rule: no contact details on screen, an error.
+# Hunan's rule: no contact details on screen, an error. Three captions in 12 s of a picture in
+# constant motion, with their times to the second, need up to a frame a second (the default, 6 a
+# minute, reads the largest change of each 10 s slot).
 CONTACTS = with_video(
     load_preset("hunan-smart-edu-2022"),
-    VideoSpec(screen_text=ScreenTextSpec(no_contact_details=True, contact_severity="error")),
+    VideoSpec(
+        screen_text=ScreenTextSpec(no_contact_details=True, contact_severity="error", frames_per_minute=60)
+    ),
 )
 
 

@@ -72,12 +72,13 @@ def test_the_campaign_allow_list_lets_its_own_address_show() -> None:
     assert contacts_in("国家中小学智慧教育平台 basic.smartedu.cn", ["smartedu.cn"]) == []
 
 
-def test_frames_per_minute_keep_the_largest_changes_and_all_slate_frames() -> None:
-    plan = ocr_plan(1920, 1080, 3, frames_per_minute=2, whole=True)
+def test_each_slot_keeps_its_largest_change_and_the_slate_keeps_all_its_frames() -> None:
+    plan = ocr_plan(1920, 1080, 3, frames_per_minute=2, whole=True)  # slots of 30 s
     assert (plan.width, plan.height) == (960, 540)
-    times = [(0.0, 0.0), (1.0, 0.0), (2.0, 0.0), (10.0, 0.2), (20.0, 0.9), (30.0, 0.5), (70.0, 0.01)]
+    times = [(0.0, 0.0), (1.0, 0.0), (2.0, 0.0), (10.0, 0.2), (20.0, 0.9), (25.0, 0.5), (40.0, 0.01)]
+    times += [(70.0, 0.01), (75.0, 0.02)]
     chosen = choose([bytes([i]) for i in range(len(times))], times, plan)
-    assert [s.t for s in chosen] == [0.0, 1.0, 2.0, 20.0, 30.0, 70.0]
+    assert [s.t for s in chosen] == [0.0, 1.0, 2.0, 20.0, 40.0, 75.0]
 
 
 def test_frame_times_come_from_the_metadata_filter(tmp_path: Path) -> None:
