@@ -18,6 +18,7 @@ from services.common.rate_limit import RateLimit
 from services.common.service import Service
 from services.review.access import Access
 from services.review.audit import AuditLog
+from services.review.reviewer_lists import ReviewerLists
 
 
 # Like IntakeService in shape only: each service names its own collections.
@@ -31,6 +32,7 @@ class ReviewService(Service):
         self.scores = self.db["scores"]
         self.experts = self.db["experts"]
         self.appeals = self.db["appeals"]
+        self.lists = ReviewerLists(self.db["assignments"])
         s = self.settings
         self.appeal_limit = RateLimit(self.db["appeal_counts"], s.appeal_max_per_window, s.appeal_window_s)
         self.audit = AuditLog(self.db["audit"])
@@ -50,6 +52,9 @@ class ReviewService(Service):
             [("campaign_id", ASCENDING), ("ready", ASCENDING), ("ready_at", ASCENDING)]
         )
         await self.scores.create_index([("round_id", ASCENDING), ("reviewer_id", ASCENDING)])
+        await self.scores.create_index([("round_id", ASCENDING), ("submission_id", ASCENDING)])
+        await self.lists.setup()
+        await self.lists.move_old_rounds(self.rounds)  # rounds stored before decision 0025
         await self.experts.create_index([("campaign_id", ASCENDING), ("level", ASCENDING)])
         await self.experts.create_index("token_sha256")
         await self.appeals.create_index([("round_id", ASCENDING), ("state", ASCENDING)])

@@ -27,6 +27,7 @@ from services.review.chair_answers import (
 from services.review.dependencies import Chair, Review
 from services.review.finalising import finalise, proposal, set_choices
 from services.review.notice import MAX_REASON, appeal, resolve_appeal, start_notice
+from services.review.paging import Paged
 from services.review.report_rows import EXPORTS, export
 from services.review.rounds import NOTICE, context, reassign
 from services.review.tables import progress, score_table
@@ -70,15 +71,17 @@ class Resolution(BaseModel):
 
 
 @router.get("/rounds/{round_id}/progress", response_model=Progress, responses=responses(*CHAIR))
-async def progress_(svc: Review, _chair: Chair, round_id: str) -> dict[str, Any]:
+async def progress_(svc: Review, _chair: Chair, round_id: str, page: Paged) -> dict[str, Any]:
+    """A page of the level's reviewers, by name."""
     rnd, _, _, _ = await context(svc, round_id)
-    return {"round_id": round_id, "state": rnd["state"], "reviewers": await progress(svc, rnd)}
+    return {"round_id": round_id, "state": rnd["state"], **await progress(svc, rnd, page)}
 
 
 @router.get("/rounds/{round_id}/table", response_model=ScoreTable, responses=responses(*CHAIR))
-async def table(svc: Review, _chair: Chair, round_id: str) -> dict[str, Any]:
+async def table(svc: Review, _chair: Chair, round_id: str, page: Paged) -> dict[str, Any]:
+    """A page of the round's entries, in the order they became ready."""
     rnd, campaign, _, _ = await context(svc, round_id)
-    return await score_table(svc, rnd, campaign)
+    return await score_table(svc, rnd, campaign, page)
 
 
 @router.post("/rounds/{round_id}/reassign", response_model=Reassigned, responses=responses(*CHAIR, 400, 409))

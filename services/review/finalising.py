@@ -23,7 +23,7 @@ from services.review.awards import AwardSchemeError
 from services.review.eligibility import placement
 from services.review.outcomes import Scored, propose
 from services.review.rounds import FINAL, OPEN, context, require_open
-from services.review.tables import aggregate_round, counted, missing_scores, sheets_of
+from services.review.tables import aggregate_round, missing_scores, round_matrix
 
 if TYPE_CHECKING:
     from services.review.app import ReviewService
@@ -57,8 +57,8 @@ async def compute(
     svc: "ReviewService", rnd: dict[str, Any], campaign: Campaign, level: ReviewLevel
 ) -> dict[str, Any]:
     """The proposal as it stands; ``ready`` is False while scores are missing."""
-    matrix = counted(rnd, await sheets_of(svc, rnd["_id"]))
-    missing = missing_scores(rnd, matrix, level.reviewers_per_entry)
+    lists, matrix = await round_matrix(svc, rnd)
+    missing = missing_scores(rnd, lists, matrix, level.reviewers_per_entry)
     base: dict[str, Any] = {
         "round_id": rnd["_id"],
         "level": level.key,

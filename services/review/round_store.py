@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import Attribution, EntryInfo
+from services.review.reviewer_lists import ReviewerLists
 
 OPEN, NOTICE, FINAL = "open", "notice", "finalised"
 
@@ -37,8 +38,7 @@ class Round(Stored):
     level: str
     state: str = OPEN
     submission_ids: list[str]
-    pools: dict[str, str]  # submission_id -> pool key
-    assignments: dict[str, list[str]] = Field(default_factory=dict)  # submission_id -> reviewer ids
+    pools: dict[str, str]  # submission_id -> pool key (each entry's reviewers: ``reviewer_lists``)
     choices: dict[str, Any] = Field(
         default_factory=lambda: {"awards": {}, "recommend": [], "confirmed": False}
     )
@@ -86,6 +86,10 @@ class RoundStore(Protocol):
 
     async def scoring_began(self, round_id: str) -> bool: ...
 
+    async def reviewers(self, round_id: str, submission_id: str) -> list[str] | None:
+        """The entry's reviewers in the round; None when the round does not hold it."""
+        ...
+
     async def set_assignments(
         self, round_id: str, assignments: dict[str, list[str]], report: dict[str, Any]
     ) -> None:
@@ -93,10 +97,10 @@ class RoundStore(Protocol):
         ...
 
     async def change_assignment(
-        self, round_id: str, submission_id: str, was: list[str] | None, now: list[str]
+        self, round_id: str, submission_id: str, was: list[str], now: list[str]
     ) -> bool:
-        """Set one entry's reviewers if the round is open and they are still ``was``
-        (None: the entry had none); False when someone changed them meanwhile."""
+        """Set one entry's reviewers if the round is open and they are still ``was``;
+        False when someone changed them meanwhile."""
         ...
 
 
@@ -108,6 +112,7 @@ class MongoRoundStore:
             db["experts"],
             db["scores"],
         )
+        self._lists = ReviewerLists(db["assignments"])
 
     async def get(self, round_id: str) -> Round | None:
         doc = await self._rounds.find_one({"_id": round_id})
@@ -115,6 +120,7 @@ class MongoRoundStore:
 
     async def add(self, rnd: Round) -> None:
         await self._rounds.insert_one(rnd.document())
+        await self._lists.put(rnd.id, rnd.submission_ids, {})
 
     async def ready_entries(self, campaign_id: str, recommended_at: str | None) -> list[ReviewEntry]:
         query: dict[str, Any] = {"campaign_id": campaign_id, "ready": True}
@@ -142,20 +148,23 @@ class MongoRoundStore:
     async def scoring_began(self, round_id: str) -> bool:
         return bool(await self._scores.count_documents({"round_id": round_id}, limit=1))
 
+    async def reviewers(self, round_id: str, submission_id: str) -> list[str] | None:
+        return await self._lists.of_entry(round_id, submission_id)
+
     async def set_assignments(
         self, round_id: str, assignments: dict[str, list[str]], report: dict[str, Any]
     ) -> None:
-        await self._rounds.update_one(
+        rnd = await self._rounds.find_one_and_update(
             {"_id": round_id, "state": OPEN},
-            {"$set": {"assignments": assignments, "assignment_report": report}},
+            {"$set": {"assignment_report": report}},
+            {"submission_ids": 1},
         )
+        if rnd is not None:
+            await self._lists.put(round_id, rnd["submission_ids"], assignments)
 
     async def change_assignment(
-        self, round_id: str, submission_id: str, was: list[str] | None, now: list[str]
+        self, round_id: str, submission_id: str, was: list[str], now: list[str]
     ) -> bool:
-        current: Any = was if was is not None else {"$exists": False}
-        done = await self._rounds.update_one(
-            {"_id": round_id, "state": OPEN, f"assignments.{submission_id}": current},
-            {"$set": {f"assignments.{submission_id}": now}},
-        )
-        return done.modified_count == 1
+        if not await self._rounds.count_documents({"_id": round_id, "state": OPEN}, limit=1):
+            return False
+        return await self._lists.change(round_id, submission_id, was, now)

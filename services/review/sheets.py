@@ -14,6 +14,7 @@ from services.review.access import Identity
 from services.review.assignment import conflict_reason
 from services.review.blind import blind_entry, player_links
 from services.review.eligibility import assignment_settings, declared, placement, to_review, to_reviewer
+from services.review.paging import Page
 from services.review.round_store import OPEN
 from services.review.rounds import context, require_open
 from services.review.rubric import ScoreSheetError
@@ -46,7 +47,7 @@ async def _allowed(
         raise ServiceError(
             403, "您与该作品存在回避关系，不能查看或评分", "you are in conflict with this entry"
         )
-    if who.reviewer_id not in rnd["assignments"].get(submission_id, []):
+    if who.reviewer_id not in (await svc.lists.of_entry(round_id, submission_id) or []):
         raise ServiceError(403, "该作品未分配给您评审", "this entry is not assigned to you")
     return rnd, campaign, doc
 
@@ -118,16 +119,20 @@ async def save_sheet(
     return _sheet_answer(doc)
 
 
-async def my_assignments(svc: "ReviewService", who: Identity) -> list[dict[str, Any]]:
+async def my_assignments(svc: "ReviewService", who: Identity, page: Page) -> list[dict[str, Any]]:
+    """A page of the reviewer's entries, in the round's order."""
     round_id = f"{who.campaign_id}:{who.level}"
-    rnd = await svc.rounds.find_one({"_id": round_id})
+    rnd = await svc.rounds.find_one({"_id": round_id}, {"frozen": 0, "choices": 0, "pools": 0})
     if rnd is None:
         return []
     campaign = await svc.campaign(who.campaign_id)
-    mine = [sid for sid in rnd["submission_ids"] if who.reviewer_id in rnd["assignments"].get(sid, [])]
+    assigned = set((await svc.lists.of_reviewers(round_id, [who.reviewer_id]))[who.reviewer_id])
+    mine = page.of([sid for sid in rnd["submission_ids"] if sid in assigned])
     sheets = {
         d["submission_id"]: d
-        async for d in svc.scores.find({"round_id": round_id, "reviewer_id": who.reviewer_id})
+        async for d in svc.scores.find(
+            {"round_id": round_id, "reviewer_id": who.reviewer_id, "submission_id": {"$in": mine}}
+        )
     }
     docs = {d["_id"]: d async for d in svc.entries.find({"_id": {"$in": mine}})}
     media = {sid: await _media(svc, rnd, docs[sid]) for sid in mine}
@@ -162,9 +167,7 @@ async def declare_conflict(
     rnd, _, _ = await _allowed(svc, who, round_id, submission_id)
     require_open(rnd)
     await svc.experts.update_one({"_id": who.reviewer_id}, {"$addToSet": {"declared": submission_id}})
-    await svc.rounds.update_one(
-        {"_id": round_id}, {"$pull": {f"assignments.{submission_id}": who.reviewer_id}}
-    )
+    await svc.lists.remove(round_id, submission_id, who.reviewer_id)
     await svc.audit.record(
         who.who, "conflict.declared", campaign_id=rnd["campaign_id"], round_id=round_id,
         submission_id=submission_id, reason=reason[:500],
