@@ -21,6 +21,20 @@ from services.review.audit import AuditLog
 from services.review.reviewer_lists import ReviewerLists
 
 
+def transcoded_fields(event: SubmissionTranscoded) -> dict[str, Any]:
+    """What a ``transcoded`` event sets on review's entry (``bench_review_scale`` seeds with it too)."""
+    return {
+        "campaign_id": event.campaign_id,
+        "entry": event.entry.model_dump(mode="json"),
+        "attribution": event.attribution.model_dump(mode="json"),
+        "renditions": [r.model_dump(mode="json") for r in event.renditions],
+        "duration_s": event.duration_s,
+        "correlation_id": event.correlation_id,
+        "source_event": str(event.event_id),
+        "ready_at": event.occurred_at,
+    }
+
+
 # Like IntakeService in shape only: each service names its own collections.
 class ReviewService(Service):
     name = "review"
@@ -64,16 +78,7 @@ class ReviewService(Service):
     async def on_transcoded(self, event: SubmissionTranscoded) -> Effect:
         if not event.succeeded:
             return Effect()
-        doc = {
-            "campaign_id": event.campaign_id,
-            "entry": event.entry.model_dump(mode="json"),
-            "attribution": event.attribution.model_dump(mode="json"),
-            "renditions": [r.model_dump(mode="json") for r in event.renditions],
-            "duration_s": event.duration_s,
-            "correlation_id": event.correlation_id,
-            "source_event": str(event.event_id),
-            "ready_at": event.occurred_at,
-        }
+        doc = transcoded_fields(event)
 
         async def writes(session: AsyncClientSession) -> None:
             await self.entries.update_one(

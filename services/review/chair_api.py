@@ -29,6 +29,7 @@ from services.review.finalising import finalise, proposal, set_choices
 from services.review.notice import MAX_REASON, appeal, resolve_appeal, start_notice
 from services.review.paging import Paged
 from services.review.report_rows import EXPORTS, export
+from services.review.round_store import entries_by_id
 from services.review.rounds import NOTICE, context, reassign
 from services.review.tables import progress, score_table
 
@@ -172,7 +173,7 @@ async def public_notice(svc: Review, round_id: str) -> dict[str, Any]:
     rnd, campaign, _, level = await context(svc, round_id)
     if rnd["state"] != NOTICE:
         raise ServiceError(404, "本轮评审当前没有公示", "the round is not in public notice")
-    docs = {d["_id"]: d async for d in svc.entries.find({"_id": {"$in": rnd["submission_ids"]}})}
+    docs = await entries_by_id(svc.entries, rnd["campaign_id"], rnd["submission_ids"])
     rows = [
         {
             "submission_id": sid,

@@ -7,10 +7,12 @@ The decisions over these models are pure and live in ``opening.py``.
 The models keep fields they do not name (``extra="allow"``): other modules (notice,
 finalising) add to a round's document, and reading it here must not lose what they wrote."""
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import Attribution, EntryInfo
@@ -66,6 +68,21 @@ def round_id_of(campaign_id: str, level_key: str) -> str:
     return f"{campaign_id}:{level_key}"
 
 
+IN_LIST_MAX = 100  # ids per ``$in``: SecantusDB's time for ``_id: {$in: [...]}`` grows with its square
+
+
+async def entries_by_id(
+    entries: AsyncCollection[dict[str, Any]], campaign_id: str, ids: Collection[str]
+) -> dict[str, dict[str, Any]]:
+    """The campaign's entries named by ``ids``, by id: a short list by ``$in``, a round's worth by
+    reading the campaign's entries (indexed by campaign) and keeping those named."""
+    wanted = set(ids)
+    query: dict[str, Any] = {"campaign_id": campaign_id}
+    if len(wanted) <= IN_LIST_MAX:
+        query["_id"] = {"$in": list(wanted)}
+    return {d["_id"]: d async for d in entries.find(query) if d["_id"] in wanted}
+
+
 class RoundStore(Protocol):
     async def get(self, round_id: str) -> Round | None: ...
 
@@ -76,7 +93,9 @@ class RoundStore(Protocol):
         only those that level recommended."""
         ...
 
-    async def entries(self, submission_ids: list[str]) -> list[ReviewEntry]: ...
+    async def entries(self, campaign_id: str, submission_ids: list[str]) -> list[ReviewEntry]:
+        """The campaign's entries named, in that order."""
+        ...
 
     async def experts(self, campaign_id: str, level: str) -> list[Expert]: ...
 
@@ -129,9 +148,9 @@ class MongoRoundStore:
         cursor = self._entries.find(query).sort([("ready_at", 1), ("_id", 1)])
         return [ReviewEntry.model_validate(d) async for d in cursor]
 
-    async def entries(self, submission_ids: list[str]) -> list[ReviewEntry]:
-        cursor = self._entries.find({"_id": {"$in": submission_ids}})
-        return [ReviewEntry.model_validate(d) async for d in cursor]
+    async def entries(self, campaign_id: str, submission_ids: list[str]) -> list[ReviewEntry]:
+        docs = await entries_by_id(self._entries, campaign_id, submission_ids)
+        return [ReviewEntry.model_validate(docs[sid]) for sid in submission_ids if sid in docs]
 
     async def experts(self, campaign_id: str, level: str) -> list[Expert]:
         cursor = self._experts.find({"campaign_id": campaign_id, "level": level})

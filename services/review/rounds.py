@@ -114,7 +114,7 @@ async def staff_round(
             409, "已有评审开始打分，不能重新自动分配；请由组长人工改派", "scoring has begun: use reassignment"
         )
     experts = await store.experts(rnd.campaign_id, rnd.level)
-    entries = await store.entries(rnd.submission_ids)
+    entries = await store.entries(rnd.campaign_id, rnd.submission_ids)
     staffing = await asyncio.to_thread(staff, campaign, level, rnd, entries, experts)
     await store.set_assignments(rnd.id, staffing.assignments, staffing.stored_report)
     await audit.record(
@@ -142,7 +142,7 @@ async def change_reviewer(
     expert = await store.expert(new, rnd.campaign_id, rnd.level)
     if expert is None:
         raise ServiceError(404, f"本级没有评审专家 {new}", f"no expert {new} at this level")
-    [entry] = await store.entries([submission_id])
+    [entry] = await store.entries(rnd.campaign_id, [submission_id])
     updated = reassigned(campaign, level, entry, current, expert, old)
     if not await store.change_assignment(rnd.id, submission_id, current, updated):
         raise ServiceError(

@@ -15,10 +15,10 @@ from services.review.assignment import conflict_reason
 from services.review.blind import blind_entry, player_links
 from services.review.eligibility import assignment_settings, declared, placement, to_review, to_reviewer
 from services.review.paging import Page
-from services.review.round_store import OPEN
+from services.review.round_store import OPEN, entries_by_id
 from services.review.rounds import context, require_open
 from services.review.rubric import ScoreSheetError
-from services.review.scoring import campaign_rubric, holistic, read_sheet, rubric_view
+from services.review.scoring import Sheet, campaign_rubric, holistic, read_sheet, rubric_view
 
 if TYPE_CHECKING:
     from services.review.app import ReviewService
@@ -73,6 +73,22 @@ def _sheet_answer(doc: dict[str, Any] | None) -> dict[str, Any]:
     return {k: doc.get(k) for k in ("status", "values", "total", "comment", "saved_at")}
 
 
+def sheet_document(
+    round_id: str, submission_id: str, reviewer_id: str, sheet: Sheet, comment: str
+) -> dict[str, Any]:
+    """A score sheet as stored, ``sheet_id`` its key (``bench_review_scale`` seeds with it too)."""
+    return {
+        "round_id": round_id,
+        "submission_id": submission_id,
+        "reviewer_id": reviewer_id,
+        "values": sheet.values,
+        "total": str(sheet.total) if sheet.total is not None else None,
+        "status": "complete" if sheet.complete else "draft",
+        "comment": comment,
+        "saved_at": datetime.now(UTC),
+    }
+
+
 async def save_sheet(
     svc: "ReviewService", who: Identity, round_id: str, submission_id: str, body: dict[str, Any]
 ) -> dict[str, Any]:
@@ -96,21 +112,11 @@ async def save_sheet(
             422, f"评语不能超过{MAX_COMMENT}字", f"the comment exceeds {MAX_COMMENT} characters"
         )
     key = sheet_id(round_id, submission_id, who.reviewer_id)
-    status = "complete" if sheet.complete else "draft"
-    total = str(sheet.total) if sheet.total is not None else None
+    doc = sheet_document(round_id, submission_id, who.reviewer_id, sheet, comment)
+    status, total = doc["status"], doc["total"]
     stored = await svc.scores.find_one({"_id": key})
     if stored and (stored["values"], stored["comment"], stored["status"]) == (sheet.values, comment, status):
         return _sheet_answer(stored)
-    doc = {
-        "round_id": round_id,
-        "submission_id": submission_id,
-        "reviewer_id": who.reviewer_id,
-        "values": sheet.values,
-        "total": total,
-        "status": status,
-        "comment": comment,
-        "saved_at": datetime.now(UTC),
-    }
     await svc.scores.replace_one({"_id": key}, doc, upsert=True)
     await svc.audit.record(
         who.who, "score.saved", campaign_id=rnd["campaign_id"], round_id=round_id,
@@ -134,7 +140,7 @@ async def my_assignments(svc: "ReviewService", who: Identity, page: Page) -> lis
             {"round_id": round_id, "reviewer_id": who.reviewer_id, "submission_id": {"$in": mine}}
         )
     }
-    docs = {d["_id"]: d async for d in svc.entries.find({"_id": {"$in": mine}})}
+    docs = await entries_by_id(svc.entries, who.campaign_id, mine)
     media = {sid: await _media(svc, rnd, docs[sid]) for sid in mine}
     return [
         {

@@ -17,6 +17,7 @@ from contracts.campaign import Campaign
 from services.review.aggregation import AggregationMethod, aggregate, flag_outliers, krippendorff_alpha
 from services.review.paging import Page
 from services.review.pooling import pool_labels
+from services.review.round_store import entries_by_id
 
 if TYPE_CHECKING:
     from services.review.app import ReviewService
@@ -141,7 +142,7 @@ async def score_table(
     flagged = {(f["submission_id"], f["reviewer_id"]) for f in flags}
     first_of_pool = {pool: sid for sid, pool in reversed(rnd["pools"].items())}  # names each pool's units
     wanted = list({*shown, *first_of_pool.values()})
-    docs = {d["_id"]: d async for d in svc.entries.find({"_id": {"$in": wanted}})}
+    docs = await entries_by_id(svc.entries, rnd["campaign_id"], wanted)
     rows = []
     for sid in shown:
         doc = docs[sid]

@@ -147,8 +147,9 @@ class FakeRoundStore:
 
         return [e for e in self.all_entries if wanted(e.document())]
 
-    async def entries(self, submission_ids: list[str]) -> list[ReviewEntry]:
-        return [e for e in self.all_entries if e.id in submission_ids]
+    async def entries(self, campaign_id: str, submission_ids: list[str]) -> list[ReviewEntry]:
+        by_id = {e.id: e for e in self.all_entries if e.campaign_id == campaign_id}
+        return [by_id[sid] for sid in submission_ids if sid in by_id]
 
     async def experts(self, campaign_id: str, level: str) -> list[Expert]:
         return [x for x in self.all_experts if (x.campaign_id, x.level) == (campaign_id, level)]
