@@ -29,9 +29,11 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
+from bson import CodecOptions
+from bson.raw_bson import RawBSONDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import Attribution, BlobRef, EntryInfo, Rendition, SubmissionTranscoded
@@ -175,16 +177,15 @@ async def raw(results: Timed, name: str, db: AsyncDatabase[Doc], collection: str
 
 
 async def store_size(db: AsyncDatabase[Doc]) -> tuple[int, int, str]:
-    """(data bytes, largest document's bytes, where it is)."""
+    """(data bytes, largest document's bytes, where it is): documents read raw, never decoded."""
     stats = await db.command({"dbStats": 1})
     largest, where = 0, ""
     for name in await db.list_collection_names():
-        cursor = await db[name].aggregate(
-            [{"$project": {"size": {"$bsonSize": "$$ROOT"}}}, {"$sort": {"size": -1}}, {"$limit": 1}]
-        )
-        async for d in cursor:
-            if d["size"] > largest:
-                largest, where = d["size"], f"{name}/{d['_id']}"
+        raw_docs = db.client[db.name].get_collection(name, CodecOptions(document_class=RawBSONDocument))
+        async for d in raw_docs.find({}, batch_size=1000):
+            size = len(cast(RawBSONDocument, d).raw)
+            if size > largest:
+                largest, where = size, f"{name}/{d['_id']}"
     return int(stats["dataSize"]), largest, where
 
 
@@ -381,7 +382,7 @@ async def main(small: int, big: int) -> None:
     for n in (small, big):
         start = time.perf_counter()
         runs[n] = await run(n)
-        print(f"[{n:,} entries: {time.perf_counter() - start:.0f} s]", flush=True)
+        print(f"[{n:,} entries: {time.perf_counter() - start:.0f} s] {runs[n]}", flush=True)
     report(small, big, runs)
 
 

@@ -11,8 +11,19 @@ import httpx
 
 from services.common.settings import Settings
 from services.common.store import connect, service_db
+from services.review.app import transcoded_fields
 from tests.conftest import admin_client
-from tests.integration.review.feed import TUMEN, YANJI, Work, bearer, round_of, score_everything
+from tests.integration.review.feed import (
+    TUMEN,
+    YANJI,
+    Work,
+    bearer,
+    feed,
+    import_experts,
+    round_of,
+    score_everything,
+    until_ready,
+)
 from tests.integration.review.test_review_flow import yanbian
 
 # A chair and six reviewers from a third county: every entry can have any three of them.
@@ -25,6 +36,13 @@ WORKS = [
     for i in range(N)
 ]
 MARKS = {w.sid: 60 + i // 4 for i, w in enumerate(WORKS)}  # a pool is i % 4: no ties within one
+
+
+def stored_ready(work: Work, campaign_id: str) -> dict[str, Any]:
+    """The entry as review stores it once transcoded and approved (what 240 events would write)."""
+    event = work.event(campaign_id)
+    approved = {"approved_version": event.entry.version, "approved_at": event.occurred_at}
+    return {"_id": work.sid, **transcoded_fields(event), **approved, "levels": {}, "ready": True}
 
 
 async def pages(get: Callable[[int], Awaitable[dict[str, Any]]], rows: str) -> list[dict[str, Any]]:
@@ -42,11 +60,15 @@ async def test_a_large_round_stores_each_entrys_reviewers_pages_once_and_finalis
     review_api: httpx.AsyncClient, settings: Settings
 ) -> None:
     campaign = yanbian("yanbian-scale")
-    rid, tokens = await round_of(
-        review_api, settings.kafka_bootstrap_servers, campaign, WORKS, "county", PANEL
-    )
-    chair = bearer(tokens["金老师"])
     db = service_db(connect(settings.mongodb_uri), settings.db_prefix, "review")
+    await feed(settings.kafka_bootstrap_servers, campaign, [])  # the campaign; its entries in bulk:
+    await db["entries"].insert_many([stored_ready(w, campaign.id) for w in WORKS])
+    await until_ready(review_api, campaign.id, N)
+    tokens = await import_experts(review_api, campaign.id, "county", PANEL)
+    opened = await review_api.post(f"/api/review/campaigns/{campaign.id}/rounds", json={"level": "county"})
+    assert opened.status_code == 201, opened.text
+    rid = opened.json()["round_id"]
+    chair = bearer(tokens["金老师"])
 
     stored = {d["submission_id"]: d["reviewers"] async for d in db["assignments"].find({"round_id": rid})}
     assert sorted(stored) == sorted(w.sid for w in WORKS)
