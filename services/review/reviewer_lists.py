@@ -61,18 +61,10 @@ class ReviewerLists:
         cursor = self._lists.find({"round_id": round_id}, {"submission_id": 1, "reviewers": 1})
         return {d["submission_id"]: list(d["reviewers"]) async for d in cursor}
 
-    async def of_reviewers(self, round_id: str, reviewer_ids: Sequence[str]) -> dict[str, list[str]]:
-        """Reviewer -> the entries they are assigned, for ``reviewer_ids`` only (indexed)."""
-        wanted = set(reviewer_ids)
-        out: dict[str, list[str]] = {r: [] for r in reviewer_ids}
-        cursor = self._lists.find(
-            {"round_id": round_id, "reviewers": {"$in": list(reviewer_ids)}},
-            {"submission_id": 1, "reviewers": 1},
-        )
-        async for d in cursor:
-            for r in wanted.intersection(d["reviewers"]):
-                out[r].append(d["submission_id"])
-        return out
+    async def of_reviewer(self, round_id: str, reviewer_id: str) -> set[str]:
+        """The entries the reviewer is assigned (indexed)."""
+        cursor = self._lists.find({"round_id": round_id, "reviewers": reviewer_id}, {"submission_id": 1})
+        return {d["submission_id"] async for d in cursor}
 
     async def change(self, round_id: str, submission_id: str, was: Sequence[str], now: Sequence[str]) -> bool:
         """Set one entry's reviewers if they are still ``was``; False when someone changed them."""

@@ -132,7 +132,7 @@ async def my_assignments(svc: "ReviewService", who: Identity, page: Page) -> lis
     if rnd is None:
         return []
     campaign = await svc.campaign(who.campaign_id)
-    assigned = set((await svc.lists.of_reviewers(round_id, [who.reviewer_id]))[who.reviewer_id])
+    assigned = await svc.lists.of_reviewer(round_id, who.reviewer_id)
     mine = page.of([sid for sid in rnd["submission_ids"] if sid in assigned])
     sheets = {
         d["submission_id"]: d
