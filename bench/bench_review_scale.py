@@ -166,6 +166,7 @@ async def timed(
     start = time.perf_counter()
     answer = await call()
     results[name] = (time.perf_counter() - start, len(answer.content))
+    print(f"    {name}: {results[name][0]:.3f} s, {results[name][1]:,} bytes", flush=True)
     assert answer.status_code == ok, f"{name}: {answer.status_code} {answer.text[:300]}"
     return answer
 
