@@ -19,6 +19,21 @@ from services.common.service import Service
 from services.review import certificates
 from services.review.access import Access
 from services.review.audit import AuditLog
+from services.review.reviewer_lists import ReviewerLists
+
+
+def transcoded_fields(event: SubmissionTranscoded) -> dict[str, Any]:
+    """What a ``transcoded`` event sets on review's entry (``bench_review_scale`` seeds with it too)."""
+    return {
+        "campaign_id": event.campaign_id,
+        "entry": event.entry.model_dump(mode="json"),
+        "attribution": event.attribution.model_dump(mode="json"),
+        "renditions": [r.model_dump(mode="json") for r in event.renditions],
+        "duration_s": event.duration_s,
+        "correlation_id": event.correlation_id,
+        "source_event": str(event.event_id),
+        "ready_at": event.occurred_at,
+    }
 
 
 # Like IntakeService in shape only: each service names its own collections.
@@ -33,6 +48,7 @@ class ReviewService(Service):
         self.experts = self.db["experts"]
         self.appeals = self.db["appeals"]
         self.certificates = self.db["certificates"]
+        self.lists = ReviewerLists(self.db["assignments"])
         s = self.settings
         self.appeal_limit = RateLimit(self.db["appeal_counts"], s.appeal_max_per_window, s.appeal_window_s)
         self.audit = AuditLog(self.db["audit"])
@@ -52,6 +68,9 @@ class ReviewService(Service):
             [("campaign_id", ASCENDING), ("ready", ASCENDING), ("ready_at", ASCENDING)]
         )
         await self.scores.create_index([("round_id", ASCENDING), ("reviewer_id", ASCENDING)])
+        await self.scores.create_index([("round_id", ASCENDING), ("submission_id", ASCENDING)])
+        await self.lists.setup()
+        await self.lists.move_old_rounds(self.rounds)  # rounds stored before decision 0025
         await self.experts.create_index([("campaign_id", ASCENDING), ("level", ASCENDING)])
         await self.experts.create_index("token_sha256")
         await self.appeals.create_index([("round_id", ASCENDING), ("state", ASCENDING)])
@@ -62,16 +81,7 @@ class ReviewService(Service):
     async def on_transcoded(self, event: SubmissionTranscoded) -> Effect:
         if not event.succeeded:
             return Effect()
-        doc = {
-            "campaign_id": event.campaign_id,
-            "entry": event.entry.model_dump(mode="json"),
-            "attribution": event.attribution.model_dump(mode="json"),
-            "renditions": [r.model_dump(mode="json") for r in event.renditions],
-            "duration_s": event.duration_s,
-            "correlation_id": event.correlation_id,
-            "source_event": str(event.event_id),
-            "ready_at": event.occurred_at,
-        }
+        doc = transcoded_fields(event)
 
         async def writes(session: AsyncClientSession) -> None:
             await self.entries.update_one(

@@ -19,7 +19,13 @@ class ReviewerProgress(BaseModel):
     drafts: int
 
 
-class Progress(BaseModel):
+class PageOf(BaseModel):
+    total: int  # rows in the whole list
+    offset: int
+    next_offset: int | None  # None on the last page
+
+
+class Progress(PageOf):
     round_id: str
     state: str
     reviewers: list[ReviewerProgress]
@@ -61,7 +67,10 @@ class Agreement(BaseModel):
     alpha: float | None  # Krippendorff's alpha; None where undefined
 
 
-class ScoreTable(BaseModel):
+class ScoreTable(PageOf):
+    """A page of the round's entries; ``flags`` and ``missing`` are this page's, ``agreement``
+    and ``missing_count`` the whole round's."""
+
     round_id: str
     state: str
     aggregation: str
@@ -70,6 +79,7 @@ class ScoreTable(BaseModel):
     agreement: list[Agreement]
     pool_labels: dict[str, str]
     missing: list[MissingScore]
+    missing_count: int
 
 
 class Reassigned(BaseModel):

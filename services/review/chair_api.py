@@ -27,7 +27,9 @@ from services.review.chair_answers import (
 from services.review.dependencies import Chair, Review
 from services.review.finalising import finalise, proposal, set_choices
 from services.review.notice import MAX_REASON, appeal, resolve_appeal, start_notice
+from services.review.paging import Paged
 from services.review.report_rows import EXPORTS, export
+from services.review.round_store import entries_by_id
 from services.review.rounds import NOTICE, context, reassign
 from services.review.tables import progress, score_table
 
@@ -70,15 +72,17 @@ class Resolution(BaseModel):
 
 
 @router.get("/rounds/{round_id}/progress", response_model=Progress, responses=responses(*CHAIR))
-async def progress_(svc: Review, _chair: Chair, round_id: str) -> dict[str, Any]:
+async def progress_(svc: Review, _chair: Chair, round_id: str, page: Paged) -> dict[str, Any]:
+    """A page of the level's reviewers, by name."""
     rnd, _, _, _ = await context(svc, round_id)
-    return {"round_id": round_id, "state": rnd["state"], "reviewers": await progress(svc, rnd)}
+    return {"round_id": round_id, "state": rnd["state"], **await progress(svc, rnd, page)}
 
 
 @router.get("/rounds/{round_id}/table", response_model=ScoreTable, responses=responses(*CHAIR))
-async def table(svc: Review, _chair: Chair, round_id: str) -> dict[str, Any]:
+async def table(svc: Review, _chair: Chair, round_id: str, page: Paged) -> dict[str, Any]:
+    """A page of the round's entries, in the order they became ready."""
     rnd, campaign, _, _ = await context(svc, round_id)
-    return await score_table(svc, rnd, campaign)
+    return await score_table(svc, rnd, campaign, page)
 
 
 @router.post("/rounds/{round_id}/reassign", response_model=Reassigned, responses=responses(*CHAIR, 400, 409))
@@ -169,7 +173,7 @@ async def public_notice(svc: Review, round_id: str) -> dict[str, Any]:
     rnd, campaign, _, level = await context(svc, round_id)
     if rnd["state"] != NOTICE:
         raise ServiceError(404, "本轮评审当前没有公示", "the round is not in public notice")
-    docs = {d["_id"]: d async for d in svc.entries.find({"_id": {"$in": rnd["submission_ids"]}})}
+    docs = await entries_by_id(svc.entries, rnd["campaign_id"], rnd["submission_ids"])
     rows = [
         {
             "submission_id": sid,

@@ -13,6 +13,7 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from pymongo import UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from contracts import Attribution, EntryInfo, Rendition, SubmissionReviewed
@@ -22,8 +23,9 @@ from services.common.store import in_transaction
 from services.review.awards import AwardSchemeError
 from services.review.eligibility import placement
 from services.review.outcomes import Scored, propose
+from services.review.round_store import entries_by_id
 from services.review.rounds import FINAL, OPEN, context, require_open
-from services.review.tables import aggregate_round, counted, missing_scores, sheets_of
+from services.review.tables import aggregate_round, missing_scores, round_matrix
 
 if TYPE_CHECKING:
     from services.review.app import ReviewService
@@ -57,8 +59,8 @@ async def compute(
     svc: "ReviewService", rnd: dict[str, Any], campaign: Campaign, level: ReviewLevel
 ) -> dict[str, Any]:
     """The proposal as it stands; ``ready`` is False while scores are missing."""
-    matrix = counted(rnd, await sheets_of(svc, rnd["_id"]))
-    missing = missing_scores(rnd, matrix, level.reviewers_per_entry)
+    lists, matrix = await round_matrix(svc, rnd)
+    missing = missing_scores(rnd, lists, matrix, level.reviewers_per_entry)
     base: dict[str, Any] = {
         "round_id": rnd["_id"],
         "level": level.key,
@@ -68,7 +70,7 @@ async def compute(
     if missing:
         return {**base, "ready": False, "decisions": {}}
     totals = aggregate_round(campaign, matrix)
-    docs = {d["_id"]: d async for d in svc.entries.find({"_id": {"$in": rnd["submission_ids"]}})}
+    docs = await entries_by_id(svc.entries, rnd["campaign_id"], rnd["submission_ids"])
     choices = rnd.get("choices") or {}
     try:
         p = propose(
@@ -177,9 +179,10 @@ async def finalise(
             raise ServiceError(409, "公示期未满，不能定稿", "the public notice has not ended yet")
         if await svc.appeals.count_documents({"round_id": round_id, "state": "open"}):
             raise ServiceError(409, "尚有未处理的异议", "appeals are still open")
-    docs = {d["_id"]: d async for d in svc.entries.find({"_id": {"$in": rnd["submission_ids"]}})}
+    docs = await entries_by_id(svc.entries, rnd["campaign_id"], rnd["submission_ids"])
     events = [_reviewed(svc.name, docs[sid], level, d) for sid, d in p["decisions"].items()]
     now = datetime.now(UTC)
+    stamp = {"round_id": round_id, "at": now}
 
     async def work(session: AsyncClientSession) -> None:
         done = await svc.rounds.update_one(
@@ -189,11 +192,13 @@ async def finalise(
         )
         if done.modified_count != 1:
             raise ServiceError(409, "本轮评审已定稿，不能重复定稿", "the round is already finalised")
-        for sid, d in p["decisions"].items():
-            result = {**d, "score": float(d["score"]), "round_id": round_id, "at": now}
-            await svc.entries.update_one(
-                {"_id": sid}, {"$set": {f"levels.{level.key}": result}}, session=session
+        results = [
+            UpdateOne(
+                {"_id": sid}, {"$set": {f"levels.{level.key}": {**d, **stamp, "score": float(d["score"])}}}
             )
+            for sid, d in p["decisions"].items()
+        ]  # one request for the round's results, not one per entry
+        await svc.entries.bulk_write(results, ordered=False, session=session)
         for event in events:
             await svc.outbox.add([event], session, causation=docs[event.submission_id]["source_event"])
         await svc.audit.record(

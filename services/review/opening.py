@@ -156,13 +156,12 @@ def shortfall_report(
 
 
 def reassigned(
-    campaign: Campaign, level: ReviewLevel, rnd: Round, entry: ReviewEntry, expert: Expert, old: str
+    campaign: Campaign, level: ReviewLevel, entry: ReviewEntry, current: list[str], expert: Expert, old: str
 ) -> list[str]:
-    """The entry's reviewers once ``old`` is swapped for ``expert`` (or ``expert`` fills a gap:
-    ``old`` empty); refused (422) when the rules forbid it, with the rule's reason."""
+    """The entry's reviewers (now ``current``) once ``old`` is swapped for ``expert`` (or ``expert``
+    fills a gap: ``old`` empty); refused (422) when the rules forbid it, with the rule's reason."""
     sid = entry.id
     to_assign = to_review(level, placement(entry.document()))
-    current = list(rnd.assignments.get(sid, []))
     expert_doc = expert.document()
     reviewer = to_reviewer(expert_doc, {to_assign.pool})
     conflicts, settings = declared([expert_doc]), assignment_settings(campaign, level)

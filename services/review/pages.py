@@ -20,6 +20,7 @@ from services.common.web import page_responses
 from services.review.access import COOKIE, Identity, presented_token
 from services.review.app import ReviewService
 from services.review.dependencies import Review
+from services.review.paging import MAX_LIMIT, Page, Paged
 from services.review.rounds import context
 from services.review.sheets import my_assignments, open_entry
 from services.review.tables import progress, score_table
@@ -134,7 +135,7 @@ async def mine(svc: Review, who: SignedIn, request: Request) -> Response:
         return link
     if who is None:
         return RedirectResponse("/review/login", status_code=303)
-    items = await my_assignments(svc, who)
+    items = await my_assignments(svc, who, Page(0, MAX_LIMIT))  # a reviewer's load, not the round
     done = sum(i["sheet"]["status"] == "complete" for i in items)
     return render("my.html", who=who, items=items, done=done)
 
@@ -165,7 +166,7 @@ async def score_page(
     response_model=None,
     responses={**TO_LOGIN, **REFUSED},
 )
-async def chair_page(svc: Review, who: SignedIn, request: Request, round_id: str) -> Response:
+async def chair_page(svc: Review, who: SignedIn, request: Request, round_id: str, page: Paged) -> Response:
     if link := await from_link(svc, request):
         return link
     if who is None:
@@ -178,8 +179,8 @@ async def chair_page(svc: Review, who: SignedIn, request: Request, round_id: str
         return message(
             "仅限组长 Chair only", "仅本级评审组长可以查看", "only this level's chair may see this", 403
         )
-    table = await score_table(svc, rnd, campaign)
-    reviewers = await progress(svc, rnd)
+    table = await score_table(svc, rnd, campaign, page)
+    reviewers = (await progress(svc, rnd, Page(0, MAX_LIMIT)))["reviewers"]
     names = {r["reviewer_id"]: r["name"] for r in reviewers}
     # A template's keyword arguments: like other keyword calls (measured_rules.finding) in shape only.
     return render(
@@ -189,6 +190,7 @@ async def chair_page(svc: Review, who: SignedIn, request: Request, round_id: str
         campaign=campaign,
         level=level,
         table=table,
+        page=page,
         reviewers=reviewers,
         names=names,
         report=rnd.get("assignment_report") or {},

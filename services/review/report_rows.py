@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from services.common.errors import ServiceError
 from services.review.exports import award_list, recommendation_form, remuneration, unit_statistics
 from services.review.finalising import proposal
+from services.review.round_store import entries_by_id
 from services.review.rounds import context
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ async def rows_of(svc: "ReviewService", round_id: str) -> list[dict[str, Any]]:
             "nothing to export yet: scores are missing",
             missing=p["missing"],
         )
-    docs = {d["_id"]: d async for d in svc.entries.find({"_id": {"$in": list(p["decisions"])}})}
+    docs = await entries_by_id(svc.entries, round_id.rsplit(":", 1)[0], p["decisions"])
     rows = []
     for sid, d in p["decisions"].items():
         doc = docs[sid]

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from services.common.errors import ServiceError, responses
 from services.review.answers import Assignment, EntryView, Me, SheetView
 from services.review.dependencies import Review, Reviewer
+from services.review.paging import Paged
 from services.review.sheets import declare_conflict, my_assignments, open_entry, save_sheet
 
 router = APIRouter()
@@ -36,8 +37,9 @@ async def me(who: Reviewer) -> Me:
 
 
 @router.get("/me/assignments", response_model=list[Assignment], responses=responses(401))
-async def assignments(svc: Review, who: Reviewer) -> list[dict[str, Any]]:
-    return await my_assignments(svc, who)
+async def assignments(svc: Review, who: Reviewer, page: Paged) -> list[dict[str, Any]]:
+    """A page of the reviewer's entries (``offset``, ``limit``): a short page is the last."""
+    return await my_assignments(svc, who, page)
 
 
 @router.get(

@@ -7,13 +7,16 @@ The decisions over these models are pure and live in ``opening.py``.
 The models keep fields they do not name (``extra="allow"``): other modules (notice,
 finalising) add to a round's document, and reading it here must not lose what they wrote."""
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import Attribution, EntryInfo
+from services.review.reviewer_lists import ReviewerLists
 
 OPEN, NOTICE, FINAL = "open", "notice", "finalised"
 
@@ -37,8 +40,7 @@ class Round(Stored):
     level: str
     state: str = OPEN
     submission_ids: list[str]
-    pools: dict[str, str]  # submission_id -> pool key
-    assignments: dict[str, list[str]] = Field(default_factory=dict)  # submission_id -> reviewer ids
+    pools: dict[str, str]  # submission_id -> pool key (each entry's reviewers: ``reviewer_lists``)
     choices: dict[str, Any] = Field(
         default_factory=lambda: {"awards": {}, "recommend": [], "confirmed": False}
     )
@@ -66,6 +68,24 @@ def round_id_of(campaign_id: str, level_key: str) -> str:
     return f"{campaign_id}:{level_key}"
 
 
+IN_LIST_MAX = 200  # ids per ``$in``: SecantusDB's time for ``_id: {$in: [...]}`` grows with its square
+
+
+async def entries_by_id(
+    entries: AsyncCollection[dict[str, Any]], campaign_id: str, ids: Collection[str]
+) -> dict[str, dict[str, Any]]:
+    """The campaign's entries named by ``ids``, by id: a page's worth by ``_id`` alone (with the
+    campaign in the query too, SecantusDB walks the campaign's index instead), a round's worth by
+    reading the campaign's entries (indexed by campaign) and keeping those named."""
+    wanted = set(ids)
+    query = {"_id": {"$in": list(wanted)}} if len(wanted) <= IN_LIST_MAX else {"campaign_id": campaign_id}
+    return {
+        d["_id"]: d
+        async for d in entries.find(query)
+        if d["_id"] in wanted and d["campaign_id"] == campaign_id
+    }
+
+
 class RoundStore(Protocol):
     async def get(self, round_id: str) -> Round | None: ...
 
@@ -76,7 +96,9 @@ class RoundStore(Protocol):
         only those that level recommended."""
         ...
 
-    async def entries(self, submission_ids: list[str]) -> list[ReviewEntry]: ...
+    async def entries(self, campaign_id: str, submission_ids: list[str]) -> list[ReviewEntry]:
+        """The campaign's entries named, in that order."""
+        ...
 
     async def experts(self, campaign_id: str, level: str) -> list[Expert]: ...
 
@@ -86,6 +108,10 @@ class RoundStore(Protocol):
 
     async def scoring_began(self, round_id: str) -> bool: ...
 
+    async def reviewers(self, round_id: str, submission_id: str) -> list[str] | None:
+        """The entry's reviewers in the round; None when the round does not hold it."""
+        ...
+
     async def set_assignments(
         self, round_id: str, assignments: dict[str, list[str]], report: dict[str, Any]
     ) -> None:
@@ -93,10 +119,10 @@ class RoundStore(Protocol):
         ...
 
     async def change_assignment(
-        self, round_id: str, submission_id: str, was: list[str] | None, now: list[str]
+        self, round_id: str, submission_id: str, was: list[str], now: list[str]
     ) -> bool:
-        """Set one entry's reviewers if the round is open and they are still ``was``
-        (None: the entry had none); False when someone changed them meanwhile."""
+        """Set one entry's reviewers if the round is open and they are still ``was``;
+        False when someone changed them meanwhile."""
         ...
 
 
@@ -108,6 +134,7 @@ class MongoRoundStore:
             db["experts"],
             db["scores"],
         )
+        self._lists = ReviewerLists(db["assignments"])
 
     async def get(self, round_id: str) -> Round | None:
         doc = await self._rounds.find_one({"_id": round_id})
@@ -115,6 +142,7 @@ class MongoRoundStore:
 
     async def add(self, rnd: Round) -> None:
         await self._rounds.insert_one(rnd.document())
+        await self._lists.put(rnd.id, rnd.submission_ids, {})
 
     async def ready_entries(self, campaign_id: str, recommended_at: str | None) -> list[ReviewEntry]:
         query: dict[str, Any] = {"campaign_id": campaign_id, "ready": True}
@@ -123,9 +151,9 @@ class MongoRoundStore:
         cursor = self._entries.find(query).sort([("ready_at", 1), ("_id", 1)])
         return [ReviewEntry.model_validate(d) async for d in cursor]
 
-    async def entries(self, submission_ids: list[str]) -> list[ReviewEntry]:
-        cursor = self._entries.find({"_id": {"$in": submission_ids}})
-        return [ReviewEntry.model_validate(d) async for d in cursor]
+    async def entries(self, campaign_id: str, submission_ids: list[str]) -> list[ReviewEntry]:
+        docs = await entries_by_id(self._entries, campaign_id, submission_ids)
+        return [ReviewEntry.model_validate(docs[sid]) for sid in submission_ids if sid in docs]
 
     async def experts(self, campaign_id: str, level: str) -> list[Expert]:
         cursor = self._experts.find({"campaign_id": campaign_id, "level": level})
@@ -142,20 +170,23 @@ class MongoRoundStore:
     async def scoring_began(self, round_id: str) -> bool:
         return bool(await self._scores.count_documents({"round_id": round_id}, limit=1))
 
+    async def reviewers(self, round_id: str, submission_id: str) -> list[str] | None:
+        return await self._lists.of_entry(round_id, submission_id)
+
     async def set_assignments(
         self, round_id: str, assignments: dict[str, list[str]], report: dict[str, Any]
     ) -> None:
-        await self._rounds.update_one(
+        rnd = await self._rounds.find_one_and_update(
             {"_id": round_id, "state": OPEN},
-            {"$set": {"assignments": assignments, "assignment_report": report}},
+            {"$set": {"assignment_report": report}},
+            {"submission_ids": 1},
         )
+        if rnd is not None:
+            await self._lists.put(round_id, rnd["submission_ids"], assignments)
 
     async def change_assignment(
-        self, round_id: str, submission_id: str, was: list[str] | None, now: list[str]
+        self, round_id: str, submission_id: str, was: list[str], now: list[str]
     ) -> bool:
-        current: Any = was if was is not None else {"$exists": False}
-        done = await self._rounds.update_one(
-            {"_id": round_id, "state": OPEN, f"assignments.{submission_id}": current},
-            {"$set": {f"assignments.{submission_id}": now}},
-        )
-        return done.modified_count == 1
+        if not await self._rounds.count_documents({"_id": round_id, "state": OPEN}, limit=1):
+            return False
+        return await self._lists.change(round_id, submission_id, was, now)

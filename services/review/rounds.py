@@ -114,7 +114,7 @@ async def staff_round(
             409, "已有评审开始打分，不能重新自动分配；请由组长人工改派", "scoring has begun: use reassignment"
         )
     experts = await store.experts(rnd.campaign_id, rnd.level)
-    entries = await store.entries(rnd.submission_ids)
+    entries = await store.entries(rnd.campaign_id, rnd.submission_ids)
     staffing = await asyncio.to_thread(staff, campaign, level, rnd, entries, experts)
     await store.set_assignments(rnd.id, staffing.assignments, staffing.stored_report)
     await audit.record(
@@ -136,14 +136,15 @@ async def change_reviewer(
 ) -> list[str]:
     _, level = level_of(campaign, rnd.level)
     check_open(rnd.state)
-    if submission_id not in rnd.pools:
+    current = await store.reviewers(rnd.id, submission_id)
+    if current is None:
         raise ServiceError(404, "该作品不在本轮评审中", "the entry is not in this round")
     expert = await store.expert(new, rnd.campaign_id, rnd.level)
     if expert is None:
         raise ServiceError(404, f"本级没有评审专家 {new}", f"no expert {new} at this level")
-    [entry] = await store.entries([submission_id])
-    updated = reassigned(campaign, level, rnd, entry, expert, old)
-    if not await store.change_assignment(rnd.id, submission_id, rnd.assignments.get(submission_id), updated):
+    [entry] = await store.entries(rnd.campaign_id, [submission_id])
+    updated = reassigned(campaign, level, entry, current, expert, old)
+    if not await store.change_assignment(rnd.id, submission_id, current, updated):
         raise ServiceError(
             409, "分配已被他人修改，请刷新后重试", "the assignment changed meanwhile: reload and retry"
         )

@@ -14,10 +14,11 @@ from services.review.access import Identity
 from services.review.assignment import conflict_reason
 from services.review.blind import blind_entry, player_links
 from services.review.eligibility import assignment_settings, declared, placement, to_review, to_reviewer
-from services.review.round_store import OPEN
+from services.review.paging import Page
+from services.review.round_store import OPEN, entries_by_id
 from services.review.rounds import context, require_open
 from services.review.rubric import ScoreSheetError
-from services.review.scoring import campaign_rubric, holistic, read_sheet, rubric_view
+from services.review.scoring import Sheet, campaign_rubric, holistic, read_sheet, rubric_view
 from services.review.scoring_window import refuse_outside_window
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ async def _allowed(
         raise ServiceError(
             403, "您与该作品存在回避关系，不能查看或评分", "you are in conflict with this entry"
         )
-    if who.reviewer_id not in rnd["assignments"].get(submission_id, []):
+    if who.reviewer_id not in (await svc.lists.of_entry(round_id, submission_id) or []):
         raise ServiceError(403, "该作品未分配给您评审", "this entry is not assigned to you")
     return rnd, campaign, doc
 
@@ -71,6 +72,22 @@ def _sheet_answer(doc: dict[str, Any] | None) -> dict[str, Any]:
     if doc is None:
         return {"status": "empty", "values": {}, "total": None, "comment": ""}
     return {k: doc.get(k) for k in ("status", "values", "total", "comment", "saved_at")}
+
+
+def sheet_document(
+    round_id: str, submission_id: str, reviewer_id: str, sheet: Sheet, comment: str
+) -> dict[str, Any]:
+    """A score sheet as stored, ``sheet_id`` its key (``bench_review_scale`` seeds with it too)."""
+    return {
+        "round_id": round_id,
+        "submission_id": submission_id,
+        "reviewer_id": reviewer_id,
+        "values": sheet.values,
+        "total": str(sheet.total) if sheet.total is not None else None,
+        "status": "complete" if sheet.complete else "draft",
+        "comment": comment,
+        "saved_at": datetime.now(UTC),
+    }
 
 
 async def save_sheet(
@@ -97,21 +114,11 @@ async def save_sheet(
             422, f"评语不能超过{MAX_COMMENT}字", f"the comment exceeds {MAX_COMMENT} characters"
         )
     key = sheet_id(round_id, submission_id, who.reviewer_id)
-    status = "complete" if sheet.complete else "draft"
-    total = str(sheet.total) if sheet.total is not None else None
+    doc = sheet_document(round_id, submission_id, who.reviewer_id, sheet, comment)
+    status, total = doc["status"], doc["total"]
     stored = await svc.scores.find_one({"_id": key})
     if stored and (stored["values"], stored["comment"], stored["status"]) == (sheet.values, comment, status):
         return _sheet_answer(stored)
-    doc = {
-        "round_id": round_id,
-        "submission_id": submission_id,
-        "reviewer_id": who.reviewer_id,
-        "values": sheet.values,
-        "total": total,
-        "status": status,
-        "comment": comment,
-        "saved_at": datetime.now(UTC),
-    }
     await svc.scores.replace_one({"_id": key}, doc, upsert=True)
     await svc.audit.record(
         who.who, "score.saved", campaign_id=rnd["campaign_id"], round_id=round_id,
@@ -121,18 +128,22 @@ async def save_sheet(
     return _sheet_answer(doc)
 
 
-async def my_assignments(svc: "ReviewService", who: Identity) -> list[dict[str, Any]]:
+async def my_assignments(svc: "ReviewService", who: Identity, page: Page) -> list[dict[str, Any]]:
+    """A page of the reviewer's entries, in the round's order."""
     round_id = f"{who.campaign_id}:{who.level}"
-    rnd = await svc.rounds.find_one({"_id": round_id})
+    rnd = await svc.rounds.find_one({"_id": round_id}, {"frozen": 0, "choices": 0, "pools": 0})
     if rnd is None:
         return []
     campaign = await svc.campaign(who.campaign_id)
-    mine = [sid for sid in rnd["submission_ids"] if who.reviewer_id in rnd["assignments"].get(sid, [])]
+    assigned = await svc.lists.of_reviewer(round_id, who.reviewer_id)
+    mine = page.of([sid for sid in rnd["submission_ids"] if sid in assigned])
     sheets = {
         d["submission_id"]: d
-        async for d in svc.scores.find({"round_id": round_id, "reviewer_id": who.reviewer_id})
+        async for d in svc.scores.find(
+            {"round_id": round_id, "reviewer_id": who.reviewer_id, "submission_id": {"$in": mine}}
+        )
     }
-    docs = {d["_id"]: d async for d in svc.entries.find({"_id": {"$in": mine}})}
+    docs = await entries_by_id(svc.entries, who.campaign_id, mine)
     media = {sid: await _media(svc, rnd, docs[sid]) for sid in mine}
     return [
         {
@@ -165,9 +176,7 @@ async def declare_conflict(
     rnd, _, _ = await _allowed(svc, who, round_id, submission_id)
     require_open(rnd)
     await svc.experts.update_one({"_id": who.reviewer_id}, {"$addToSet": {"declared": submission_id}})
-    await svc.rounds.update_one(
-        {"_id": round_id}, {"$pull": {f"assignments.{submission_id}": who.reviewer_id}}
-    )
+    await svc.lists.remove(round_id, submission_id, who.reviewer_id)
     await svc.audit.record(
         who.who, "conflict.declared", campaign_id=rnd["campaign_id"], round_id=round_id,
         submission_id=submission_id, reason=reason[:500],

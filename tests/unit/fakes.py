@@ -142,6 +142,7 @@ class FakeRoundStore:
     def __init__(self, entries: Sequence[ReviewEntry] = (), experts: Sequence[Expert] = ()) -> None:
         self.rounds: dict[str, Round] = {}
         self.reports: dict[str, dict[str, Any]] = {}
+        self.assignments: dict[str, dict[str, list[str]]] = {}  # round -> entry -> reviewers
         self.all_entries, self.all_experts = list(entries), list(experts)
         self.scored: set[str] = set()  # rounds with a score
 
@@ -152,6 +153,7 @@ class FakeRoundStore:
     async def add(self, rnd: Round) -> None:
         assert rnd.id not in self.rounds, "a round is inserted once (_id)"
         self.rounds[rnd.id] = rnd.model_copy(deep=True)
+        self.assignments[rnd.id] = {}
 
     async def ready_entries(self, campaign_id: str, recommended_at: str | None) -> list[ReviewEntry]:
         def wanted(doc: Doc) -> bool:
@@ -162,8 +164,9 @@ class FakeRoundStore:
 
         return [e for e in self.all_entries if wanted(e.document())]
 
-    async def entries(self, submission_ids: list[str]) -> list[ReviewEntry]:
-        return [e for e in self.all_entries if e.id in submission_ids]
+    async def entries(self, campaign_id: str, submission_ids: list[str]) -> list[ReviewEntry]:
+        by_id = {e.id: e for e in self.all_entries if e.campaign_id == campaign_id}
+        return [by_id[sid] for sid in submission_ids if sid in by_id]
 
     async def experts(self, campaign_id: str, level: str) -> list[Expert]:
         return [x for x in self.all_experts if (x.campaign_id, x.level) == (campaign_id, level)]
@@ -177,20 +180,25 @@ class FakeRoundStore:
     async def scoring_began(self, round_id: str) -> bool:
         return round_id in self.scored
 
+    async def reviewers(self, round_id: str, submission_id: str) -> list[str] | None:
+        if submission_id not in self.rounds[round_id].pools:
+            return None
+        return list(self.assignments[round_id].get(submission_id, []))
+
     async def set_assignments(
         self, round_id: str, assignments: dict[str, list[str]], report: dict[str, Any]
     ) -> None:
         rnd = self.rounds[round_id]
         if rnd.state == OPEN:
-            rnd.assignments, self.reports[round_id] = copy.deepcopy(assignments), report
+            self.assignments[round_id], self.reports[round_id] = copy.deepcopy(assignments), report
 
     async def change_assignment(
-        self, round_id: str, submission_id: str, was: list[str] | None, now: list[str]
+        self, round_id: str, submission_id: str, was: list[str], now: list[str]
     ) -> bool:
-        rnd = self.rounds[round_id]
-        if rnd.state != OPEN or rnd.assignments.get(submission_id) != was:
+        rnd, lists = self.rounds[round_id], self.assignments[round_id]
+        if rnd.state != OPEN or lists.get(submission_id, []) != was:
             return False
-        rnd.assignments[submission_id] = list(now)
+        lists[submission_id] = list(now)
         return True
 
 

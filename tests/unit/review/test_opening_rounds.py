@@ -2,6 +2,7 @@
 
 What is refused, and what opening assigns; tests/integration/review runs the same on the real store."""
 
+import copy
 from typing import Any
 
 import pytest
@@ -75,7 +76,7 @@ async def test_the_first_level_takes_every_ready_entry_pooled_by_county_and_grou
     assert "assignment" not in answer  # no experts imported yet: nothing to assign
     stored = store.rounds["c1:county"]
     assert stored.submission_ids == ["SA", "SB", "SC"]
-    assert stored.assignments == {}
+    assert store.assignments["c1:county"] == {}
     assert [action for action, _ in audit.actions] == ["round.opened"]
 
 
@@ -87,7 +88,7 @@ async def test_opening_with_experts_assigns_three_reviewers_none_from_the_entrys
     report = (await open_level(store, audit, YANBIAN, "county", CHAIR))["assignment"]
 
     assert report["complete"]
-    assignments = store.rounds["c1:county"].assignments
+    assignments = store.assignments["c1:county"]
     assert set(assignments) == {"SA", "SB", "SC"}
     assert all(len(set(reviewers)) == 3 for reviewers in assignments.values())
     assert "同校" not in assignments["SA"]  # the expert works at SA's school
@@ -152,7 +153,7 @@ async def test_automatic_assignment_is_refused_once_scoring_began_or_the_round_i
 ) -> None:
     store = FakeRoundStore(WORKS, PANEL)
     await open_level(store, audit, YANBIAN, "county", CHAIR)
-    before = store.rounds["c1:county"].assignments
+    before = store.assignments["c1:county"]
 
     store.scored.add("c1:county")
     began = await refused(staff_round(store, audit, YANBIAN, store.rounds["c1:county"], CHAIR))
@@ -161,7 +162,7 @@ async def test_automatic_assignment_is_refused_once_scoring_began_or_the_round_i
 
     assert (began.status, notice.status) == (409, 409)
     assert "人工改派" in began.zh and "公示" in notice.zh
-    assert store.rounds["c1:county"].assignments == before
+    assert store.assignments["c1:county"] == before
 
 
 async def test_the_chair_fills_a_gap_but_not_with_someone_from_the_entrys_school(
@@ -177,24 +178,31 @@ async def test_the_chair_fills_a_gap_but_not_with_someone_from_the_entrys_school
 
     assert same_school.status == 422 and "同一单位" in same_school.zh
     assert filled == sorted(["朴", "李"])
-    assert store.rounds["c1:county"].assignments["SA"] == filled
+    assert store.assignments["c1:county"]["SA"] == filled
     assert audit.actions[-1][0] == "assignment.changed"
 
 
 async def test_reassignment_refusals_change_nothing(audit: RecordingAudit) -> None:
     store = FakeRoundStore(WORKS, PANEL)
     await open_level(store, audit, YANBIAN, "county", CHAIR)
-    stale = store.rounds["c1:county"].model_copy(deep=True)
-    sa = stale.assignments["SA"]
+    rnd = store.rounds["c1:county"]
+    sa = store.assignments["c1:county"]["SA"]
     spare = next(x.id for x in PANEL if x.id not in sa and x.id != "同校")
-    before = store.rounds["c1:county"].model_copy(deep=True)
+    before = copy.deepcopy(store.assignments)
 
-    outside = await refused(change_reviewer(store, audit, YANBIAN, stale, "SZ", sa[0], spare, CHAIR))
-    nobody = await refused(change_reviewer(store, audit, YANBIAN, stale, "SA", sa[0], "无名", CHAIR))
-    await change_reviewer(store, audit, YANBIAN, stale, "SA", sa[0], spare, CHAIR)
-    after_first = store.rounds["c1:county"].model_copy(deep=True)
-    raced = await refused(change_reviewer(store, audit, YANBIAN, stale, "SA", sa[1], spare, CHAIR))
+    outside = await refused(change_reviewer(store, audit, YANBIAN, rnd, "SZ", sa[0], spare, CHAIR))
+    nobody = await refused(change_reviewer(store, audit, YANBIAN, rnd, "SA", sa[0], "无名", CHAIR))
+    read_before_the_change = store.reviewers
+    await change_reviewer(store, audit, YANBIAN, rnd, "SA", sa[0], spare, CHAIR)
+    after_first = copy.deepcopy(store.assignments)
+
+    async def stale(round_id: str, submission_id: str) -> list[str] | None:
+        return list(sa)  # what the chair's request read before the other change was stored
+
+    store.reviewers = stale  # type: ignore[method-assign]
+    raced = await refused(change_reviewer(store, audit, YANBIAN, rnd, "SA", sa[1], spare, CHAIR))
+    store.reviewers = read_before_the_change  # type: ignore[method-assign]
 
     assert (outside.status, nobody.status, raced.status) == (404, 404, 409)
     assert "刷新" in raced.zh
-    assert store.rounds["c1:county"] == after_first != before
+    assert store.assignments == after_first != before
