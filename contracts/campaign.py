@@ -201,6 +201,16 @@ class Series(Spec):
         default_factory=dict, description="Level key -> entries each unit may send"
     )
     notes: str | None = None
+    # Issue 14 (notices): what a series' own text states beyond its materials.
+    required_fields: list[str] = Field(
+        default_factory=list,
+        description="Form keys this series requires though the form leaves them optional "
+        "(Shanxi 八: 工作单位、公开发布的时间和发布媒体)",
+    )
+    tiers: dict[str, list["AwardTier"]] = Field(
+        default_factory=dict,
+        description="Level key -> this series' own award tiers there, in place of the level's",
+    )
 
 
 class AwardTier(Spec):
@@ -446,12 +456,33 @@ class Campaign(Spec):
                 )
         return self
 
+    @model_validator(mode="after")
+    def _series_rules_known(self) -> "Campaign":
+        """A series' required field or per-level tiers must name a form field and a level that exist:
+        otherwise the rule would never apply, and nobody would be told."""
+        fields, levels = {f.key for f in self.form}, {lv.key: lv for lv in self.review_levels}
+        for s in self.series:
+            if unknown := sorted(set(s.required_fields) - fields):
+                raise ValueError(f"征集系列“{s.name}”要求的字段不在报名表中：{unknown} / unknown fields")
+            if unknown := sorted(set(s.tiers) - set(levels)):
+                raise ValueError(f"征集系列“{s.name}”的奖项指向不存在的评审级别：{unknown} / unknown levels")
+            if unpooled := sorted(k for k in s.tiers if "series" not in levels[k].outcome.pool_by):
+                raise ValueError(
+                    f"征集系列“{s.name}”在{unpooled}有自己的奖项，但该级未按系列分组（pool_by 须含 series）"
+                    " / series tiers need a level that pools by series"
+                )
+        return self
+
+    def series_named(self, series: str | None) -> Series | None:
+        """The series an entry names, by key or name."""
+        return next((s for s in self.series if series in (s.key, s.name)), None)
+
     def primary_material(self) -> Material | None:
         return next((m for m in self.materials if m.primary), None)
 
     def materials_of(self, series: str | None = None) -> list[Material]:
         """The materials an entry sends: its series' (by key or name), else the campaign's."""
-        chosen = next((s for s in self.series if series in (s.key, s.name)), None)
+        chosen = self.series_named(series)
         return list(chosen.materials if chosen else self.materials)
 
     def work_material(self, series: str | None = None, work: str | None = None) -> Material | None:

@@ -21,7 +21,7 @@ from services.common.errors import ServiceError
 from services.common.store import in_transaction
 from services.review.awards import AwardSchemeError
 from services.review.eligibility import placement
-from services.review.outcomes import Scored, propose
+from services.review.outcomes import Scored, propose, tiers_by_series
 from services.review.rounds import FINAL, OPEN, context, require_open
 from services.review.tables import aggregate_round, counted, missing_scores, sheets_of
 
@@ -75,6 +75,7 @@ async def compute(
             level,
             [_scored(docs[sid], float(totals[sid])) for sid in rnd["submission_ids"]],
             series_quotas=_series_quotas(campaign, level),
+            series_tiers=tiers_by_series(campaign, level),
             chosen=choices.get("awards") or {},
             added=choices.get("recommend") or [],
             confirmed=bool(choices.get("confirmed")),

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from contracts.campaign import AwardTier, Outcome, ReviewLevel
+from contracts.campaign import AwardTier, Campaign, Outcome, ReviewLevel
 from services.review.awards import (
     AwardSchemeError,
     RankedEntry,
@@ -89,6 +89,16 @@ def tier_kind(tier: AwardTier) -> str:
     return "panel"
 
 
+def tiers_by_series(campaign: Campaign, level: ReviewLevel) -> dict[str, list[AwardTier]]:
+    """Each series' own tiers at this level (Shanxi: 优秀奖 30, 25 or 100; 强国问答 by person), by
+    key and by name, as entries name their series either way."""
+    out: dict[str, list[AwardTier]] = {}
+    for s in campaign.series:
+        if level.key in s.tiers:
+            out[s.key] = out[s.name] = s.tiers[level.key]
+    return out
+
+
 def _awards(rule: Outcome, pool: list[RankedEntry], chosen: Mapping[str, str]) -> dict[str, str | None]:
     kinds = {tier_kind(t) for t in rule.tiers}
     if len(kinds) > 1:
@@ -123,11 +133,23 @@ def _awards(rule: Outcome, pool: list[RankedEntry], chosen: Mapping[str, str]) -
     return out
 
 
+def _rule_of(
+    rule: Outcome,
+    pool: list[RankedEntry],
+    series: Mapping[str, str | None],
+    series_tiers: Mapping[str, list[AwardTier]],
+) -> Outcome:
+    """The level's rule for one pool, with the pool's series' own tiers where it states them."""
+    own = series_tiers.get(series.get(pool[0].submission_id) or "")
+    return rule if own is None else rule.model_copy(update={"tiers": own})
+
+
 def propose(
     level: ReviewLevel,
     entries: Sequence[Scored],
     *,
     series_quotas: Mapping[str, int] | None = None,
+    series_tiers: Mapping[str, list[AwardTier]] | None = None,
     chosen: Mapping[str, str] | None = None,
     added: Collection[str] = (),
     confirmed: bool = False,
@@ -136,7 +158,8 @@ def propose(
 
     ``chosen``: submission_id -> tier name, the chair's picks for panel-chosen tiers; ``added``:
     entries the chair recommends beyond the automatic ones; ``confirmed``: the chair has made
-    (possibly empty) choices, so nothing is pending any more."""
+    (possibly empty) choices, so nothing is pending any more. ``series_tiers``: a series' own tiers
+    (``tiers_by_series``), which replace the level's in that series' pools."""
     rule, chosen = level.outcome, chosen or {}
     ranked_in = [
         RankedEntry(
@@ -153,8 +176,9 @@ def propose(
     pending: list[Text] = []
 
     tiers: dict[str, str | None] = {}
-    if rule.tiers:
-        panel = [t.name for t in rule.tiers if tier_kind(t) == "panel"]
+    rules = {key: _rule_of(rule, pool, series, series_tiers or {}) for key, pool in by_pool.items()}
+    if any(r.tiers for r in rules.values()):
+        panel = sorted({t.name for r in rules.values() for t in r.tiers if tier_kind(t) == "panel"})
         unknown = sorted({t for t in chosen.values() if t not in panel})
         if unknown:
             raise AwardSchemeError(
@@ -164,8 +188,9 @@ def propose(
             pending.append(
                 (f"请评委会选定“{'、'.join(panel)}”作品", f"the chair has to choose the {panel} entries")
             )
-        for pool in by_pool.values():
-            tiers |= _awards(rule, pool, chosen)
+        for key, pool in by_pool.items():
+            if rules[key].tiers:
+                tiers |= _awards(rules[key], pool, chosen)
     elif chosen:
         raise AwardSchemeError("本级不评奖", "this level gives no awards")
 
