@@ -402,6 +402,11 @@ class Campaign(Spec):
     review_levels: list[ReviewLevel] = Field(default_factory=list)
     rubric: list[Criterion] = Field(default_factory=list)
     organising_awards: bool = False
+    organising_unit_level: Literal["school", "county", "city"] | None = Field(
+        default=None,
+        description="The unit level the notice ranks as 优秀组织单位 (Yanbian: the county 电教馆 that "
+        "organise it); None: the submitting units",
+    )
     review_settings: ReviewSettings = Field(default_factory=ReviewSettings)
     publication_targets: list[PublicationTarget] = Field(default_factory=list)
     authors_public: bool = Field(
@@ -470,6 +475,19 @@ class Campaign(Spec):
                 raise ValueError(
                     f"征集系列“{s.name}”在{unpooled}有自己的奖项，但该级未按系列分组（pool_by 须含 series）"
                     " / series tiers need a level that pools by series"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _target_fields_known(self) -> "Campaign":
+        """A target's field is public metadata or a public form field; anything else would be dropped
+        from every payload without a word (Hunan's platform lost 制作方, 版权方, 格式 and 备注 so)."""
+        public = set(PUBLIC_METADATA) | {f.key for f in self.form if not f.personal}
+        for t in self.publication_targets:
+            if unknown := [k for k in t.fields if k not in public]:
+                raise ValueError(
+                    f"发布目标“{t.name}”的字段不是公开字段：{unknown}（个人信息不对外发送）"
+                    f" / target {t.key!r} asks for fields that are not public: {unknown}"
                 )
         return self
 

@@ -173,6 +173,7 @@ class IntakeService(Service):
             work=work,
             summary=form.get("summary"),
             version=version,
+            details=submission.get("details") or {},
         )
 
     async def record_upload(

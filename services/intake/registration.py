@@ -119,6 +119,17 @@ def public_form(campaign: Campaign, form: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in form.items() if k not in personal}
 
 
+# Form keys an entry's events carry in fields of their own (EntryInfo, Submission.series).
+CARRIED = frozenset({"title", "category", "subcolumn", "summary", "series"})
+
+
+def entry_details(campaign: Campaign, form: dict[str, Any]) -> dict[str, str]:
+    """The public fields the events carry as ``EntryInfo.details``: what a 推荐表 or a platform's
+    form asks beyond title, section and summary (Hunan's 制作方, 版权方, 格式, 备注, 填表单位)."""
+    public = public_form(campaign, form)
+    return {k: str(v).strip() for k, v in public.items() if k not in CARRIED and str(v or "").strip()}
+
+
 class UnitTree(Protocol):
     """The organisation tree (``unit_store.UnitStore``): a unit is ``{_id, name, path, ...}``."""
 
@@ -192,12 +203,13 @@ async def register_entry(
         form=form,
         group=group,
         series=series.key if series else None,
+        details=entry_details(campaign, form),
         attribution=Attribution(
             unit_code=unit["_id"],
             unit_name=unit["name"],
             unit_path=unit["path"],
             unit_path_names=await units.names(unit["path"]),
-            author=author_of(form) if campaign.authors_public else None,
+            author=author_of(form),
         ),
         owner=owner,
         registered_by=user.id,
