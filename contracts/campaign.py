@@ -207,6 +207,9 @@ class Series(Spec):
         description="Form keys this series requires though the form leaves them optional "
         "(Shanxi 八: 工作单位、公开发布的时间和发布媒体)",
     )
+    quota_unit: Literal["entries", "questions"] = Field(
+        default="entries", description="What quotas count: entries, or quiz questions (强国问答 1000题)"
+    )
     tiers: dict[str, list["AwardTier"]] = Field(
         default_factory=dict,
         description="Level key -> this series' own award tiers there, in place of the level's",

@@ -88,6 +88,9 @@ class EntryInfo(BaseModel):
     )
     summary: str | None = None
     version: int = Field(default=1, ge=1, description="1 for the first upload, +1 per resubmission")
+    questions: int | None = Field(
+        default=None, ge=0, description="A quiz set's number of questions, as the validator counted them"
+    )
     details: dict[str, str] = Field(
         default_factory=dict,
         description="The entry form's other public fields by key, as typed (Hunan's 资源制作方 producer, "

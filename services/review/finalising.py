@@ -21,8 +21,9 @@ from services.common.errors import ServiceError
 from services.common.store import in_transaction
 from services.review.awards import AwardSchemeError
 from services.review.eligibility import placement
-from services.review.outcomes import Scored, propose, tiers_by_series
+from services.review.outcomes import Scored, propose
 from services.review.rounds import FINAL, OPEN, context, require_open
+from services.review.series_rules import series_rules
 from services.review.tables import aggregate_round, counted, missing_scores, sheets_of
 
 if TYPE_CHECKING:
@@ -41,16 +42,8 @@ def _scored(doc: dict[str, Any], score: float) -> Scored:
         p.category,
         p.subcolumn,
         p.series,
+        questions=(doc.get("entry") or {}).get("questions"),
     )
-
-
-def _series_quotas(campaign: Campaign, level: ReviewLevel) -> dict[str, int]:
-    # Entries name their series by key or by name; both map to the series' quota at this level.
-    out: dict[str, int] = {}
-    for s in campaign.series:
-        if level.key in s.quotas:
-            out[s.key] = out[s.name] = s.quotas[level.key]
-    return out
 
 
 async def compute(
@@ -74,8 +67,7 @@ async def compute(
         p = propose(
             level,
             [_scored(docs[sid], float(totals[sid])) for sid in rnd["submission_ids"]],
-            series_quotas=_series_quotas(campaign, level),
-            series_tiers=tiers_by_series(campaign, level),
+            series=series_rules(campaign, level),
             chosen=choices.get("awards") or {},
             added=choices.get("recommend") or [],
             confirmed=bool(choices.get("confirmed")),

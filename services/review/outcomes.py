@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from contracts.campaign import AwardTier, Campaign, Outcome, ReviewLevel
+from contracts.campaign import AwardTier, Outcome, ReviewLevel
 from services.review.awards import (
     AwardSchemeError,
     RankedEntry,
@@ -44,6 +44,7 @@ from services.review.awards import (
 )
 from services.review.pooling import level_unit, pool_key
 from services.review.quotas import Text, additions_allowed, panel_recommends, pool_quotas, recommendations
+from services.review.series_rules import SeriesRules
 
 __all__ = ["Decision", "Proposal", "Scored", "pool_key", "propose"]
 
@@ -60,6 +61,7 @@ class Scored:
     category: str | None
     subcolumn: str | None
     series: str | None = None
+    questions: int | None = None  # a quiz set's, as the validator counted them
 
 
 @dataclass(frozen=True)
@@ -87,16 +89,6 @@ def tier_kind(tier: AwardTier) -> str:
     if tier.min_score is not None:
         return "min_score"
     return "panel"
-
-
-def tiers_by_series(campaign: Campaign, level: ReviewLevel) -> dict[str, list[AwardTier]]:
-    """Each series' own tiers at this level (Shanxi: 优秀奖 30, 25 or 100; 强国问答 by person), by
-    key and by name, as entries name their series either way."""
-    out: dict[str, list[AwardTier]] = {}
-    for s in campaign.series:
-        if level.key in s.tiers:
-            out[s.key] = out[s.name] = s.tiers[level.key]
-    return out
 
 
 def _awards(rule: Outcome, pool: list[RankedEntry], chosen: Mapping[str, str]) -> dict[str, str | None]:
@@ -148,8 +140,7 @@ def propose(
     level: ReviewLevel,
     entries: Sequence[Scored],
     *,
-    series_quotas: Mapping[str, int] | None = None,
-    series_tiers: Mapping[str, list[AwardTier]] | None = None,
+    series: SeriesRules | None = None,
     chosen: Mapping[str, str] | None = None,
     added: Collection[str] = (),
     confirmed: bool = False,
@@ -158,8 +149,9 @@ def propose(
 
     ``chosen``: submission_id -> tier name, the chair's picks for panel-chosen tiers; ``added``:
     entries the chair recommends beyond the automatic ones; ``confirmed``: the chair has made
-    (possibly empty) choices, so nothing is pending any more. ``series_tiers``: a series' own tiers
-    (``tiers_by_series``), which replace the level's in that series' pools."""
+    (possibly empty) choices, so nothing is pending any more. ``series``: what each series states for
+    this level (``series_rules``): its quota (of entries, or of quiz questions) and its own tiers,
+    which replace the level's in that series' pools."""
     rule, chosen = level.outcome, chosen or {}
     ranked_in = [
         RankedEntry(
@@ -168,7 +160,10 @@ def propose(
         for e in entries
     ]
     units = {e.submission_id: level_unit(level, e) for e in entries} if "unit" in rule.pool_by else {}
-    series = {e.submission_id: e.series for e in entries}
+    rules_of_series = series or SeriesRules()
+    series_of = {e.submission_id: e.series for e in entries}
+    # A pool whose series counts questions fills its quota by questions, not by entries.
+    sizes = {e.submission_id: e.questions or 0 for e in entries if e.series in rules_of_series.by_questions}
     by_pool: dict[str, list[RankedEntry]] = defaultdict(list)
     for r in ranked_in:
         by_pool[r.group].append(r)
@@ -176,7 +171,7 @@ def propose(
     pending: list[Text] = []
 
     tiers: dict[str, str | None] = {}
-    rules = {key: _rule_of(rule, pool, series, series_tiers or {}) for key, pool in by_pool.items()}
+    rules = {key: _rule_of(rule, pool, series_of, rules_of_series.tiers) for key, pool in by_pool.items()}
     if any(r.tiers for r in rules.values()):
         panel = sorted({t.name for r in rules.values() for t in r.tiers if tier_kind(t) == "panel"})
         unknown = sorted({t for t in chosen.values() if t not in panel})
@@ -206,8 +201,8 @@ def propose(
         recommended |= {sid for sid, label in picked.items() if label}
         warnings += short_groups(ranked_in, minimums)
     elif rule.unit_quotas or rule.recommend_top is not None or rule.quota_from_series:
-        quotas = pool_quotas(rule, level.key, by_pool, units, series, series_quotas or {})
-        auto, notes = recommendations(rule, by_pool, quotas)
+        quotas = pool_quotas(rule, level.key, by_pool, units, series_of, rules_of_series.quotas)
+        auto, notes = recommendations(rule, by_pool, quotas, sizes)
         recommended |= auto
         warnings += notes
     elif not rule.tiers:

@@ -21,10 +21,12 @@ class SeriesWork(Work):
     """A Shanxi entry: its series instead of a group and category."""
 
     series: str = ""
+    questions: int | None = None  # a quiz set's, as the validator counted them
 
     def event(self, campaign_id: str) -> SubmissionTranscoded:
         event = super().event(campaign_id)
-        return event.model_copy(update={"entry": EntryInfo(title=self.title, series=self.series)})
+        entry = EntryInfo(title=self.title, series=self.series, questions=self.questions)
+        return event.model_copy(update={"entry": entry})
 
 
 def sheet_rows(data: bytes, first: int = 3) -> list[list[Any]]:
@@ -59,6 +61,28 @@ async def test_shanxi_province_awards_each_series_by_its_own_counts(
     assert counts["quiz"] == {"特等奖": 5, "一等奖": 11}
     assert counts["mooc"] == {"特等奖": 5, "一等奖": 10, "二等奖": 1}
     assert (tiers["quiz16"], tiers["mooc16"]) == ("一等奖", "二等奖")
+
+
+async def test_shanxi_city_sends_quiz_sets_by_their_questions(
+    review_api: httpx.AsyncClient, settings: Settings
+) -> None:
+    """强国问答: 各市委宣传部征集1000题. Sets of 600, 300 and 200 questions: the first two go up (900),
+    the third would pass 1000; the 慕课 quota (50) counts entries."""
+    preset = load_preset("shanxi-xuexi-2019")
+    campaign = preset.model_copy(update={"id": "shanxi-questions", "publication_targets": []})
+    works: list[Work] = [
+        SeriesWork(f"Q{i}", f"试题{i}", YANJI, i, series="quiz", questions=n)
+        for i, n in enumerate((600, 300, 200), start=1)
+    ]
+    works += [SeriesWork(f"M{i}", f"慕课{i}", TUMEN, i, series="mooc") for i in (1, 2)]
+    marks = {"Q1": 95, "Q2": 90, "Q3": 85, "M1": 80, "M2": 75}
+    rid, tokens = await round_of(review_api, settings.kafka_bootstrap_servers, campaign, works, "city", PANEL)
+    await score_everything(review_api, rid, tokens, marks)
+    shown = await review_api.get(f"/api/review/rounds/{rid}/proposal", headers=bearer(tokens["金老师"]))
+    assert shown.status_code == 200, shown.text
+    decided = shown.json()["decisions"]
+    assert sorted(s for s, d in decided.items() if d["outcome"] == "recommended") == ["M1", "M2", "Q1", "Q2"]
+    assert any("按题计名额1000题，已推荐900题" in w["message_zh"] for w in shown.json()["warnings"])
 
 
 async def test_yanbian_exports_name_authors_and_rank_the_county_offices(

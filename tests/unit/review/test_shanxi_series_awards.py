@@ -9,7 +9,8 @@ import pytest
 
 from contracts.campaign import Campaign, ReviewLevel
 from services.intake.presets import load_preset
-from services.review.outcomes import Scored, propose, tiers_by_series
+from services.review.outcomes import Scored, propose
+from services.review.series_rules import series_rules
 
 T0 = datetime(2019, 7, 31, 2, tzinfo=UTC)
 FIVE = ("特等奖", "一等奖", "二等奖", "三等奖", "优秀奖")
@@ -64,7 +65,7 @@ def test_each_series_is_awarded_as_its_own_section_says(shanxi: Campaign, series
     proposal = propose(
         province(shanxi),
         entries(series.key, places + 7),
-        series_tiers=tiers_by_series(shanxi, province(shanxi)),
+        series=series_rules(shanxi, province(shanxi)),
     )
     given = Counter(d.award_tier for d in proposal.decisions.values())
     assert {tier: n for tier, n in given.items() if tier} == NOTICE[series_name]
@@ -78,7 +79,7 @@ def test_two_series_in_one_round_each_keep_their_own_scheme(shanxi: Campaign) ->
     proposal = propose(
         province(shanxi),
         entries("quiz", 16) + entries("mooc", 16),
-        series_tiers=tiers_by_series(shanxi, province(shanxi)),
+        series=series_rules(shanxi, province(shanxi)),
     )
     assert proposal.decisions["quiz-015"].award_tier == "一等奖"
     assert proposal.decisions["mooc-015"].award_tier == "二等奖"
