@@ -12,20 +12,20 @@ from tests.conftest import create_campaign, demo_form
 YANJI_SCHOOL = "222401001"
 
 
-def hunan_form(**overrides: str) -> dict[str, str]:
-    form = {
-        "title": "岳阳楼记里的家国情怀",
-        "producer": "岳阳市电化教育馆",
-        "category": "德育",
-        "subcolumn": "党史学习",
-        "copyright_holder": "岳阳市教育体育局",
-        "format": "视频",
-        "summary": "专题资源",
-        "unit": "岳阳市教育体育局",
-        "contact_name": "刘健华",
-        "phone": "0730-8805708",
-    }
-    return {**form, **overrides}
+HUNAN_FORM = {
+    "title": "岳阳楼记里的家国情怀",
+    "producer": "岳阳市电化教育馆",
+    "copyright_holder": "岳阳市教育体育局",
+    "format": "视频",
+    "summary": "专题资源",
+    "unit": "岳阳市教育体育局",
+    "contact_name": "刘健华",
+    "phone": "0730-8805708",
+}
+
+
+def hunan_form(section: str, column: str) -> dict[str, str]:
+    return HUNAN_FORM | {"category": section, "subcolumn": column}
 
 
 def shanxi_form(series: str, **overrides: str) -> dict[str, str]:
@@ -69,12 +69,12 @@ async def test_a_hunan_column_must_belong_to_its_section(
     admin: httpx.AsyncClient, section: str, column: str
 ) -> None:
     cid = await create_campaign(admin, "hunan-smart-edu-2022")
-    problems = await refused_on(admin, cid, {"form": hunan_form(category=section, subcolumn=column)})
+    problems = await refused_on(admin, cid, {"form": hunan_form(section, column)})
     assert list(problems) == ["subcolumn"]
     assert problems["subcolumn"].startswith(f"“{section}”版块的栏目须为：")
     ok = await admin.post(
         f"/api/campaigns/{cid}/entries",
-        json={"form": hunan_form(category="劳动教育", subcolumn="劳动光荣"), "unit_code": YANJI_SCHOOL},
+        json={"form": hunan_form("劳动教育", "劳动光荣"), "unit_code": YANJI_SCHOOL},
     )
     assert ok.status_code == 201, ok.text
 
