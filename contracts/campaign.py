@@ -485,7 +485,7 @@ class Campaign(Spec):
     def _target_fields_known(self) -> "Campaign":
         """A target's field is public metadata or a public form field; anything else would be dropped
         from every payload without a word (Hunan's platform lost 制作方, 版权方, 格式 and 备注 so)."""
-        public = set(PUBLIC_METADATA) | {f.key for f in self.form if not f.personal}
+        public = self.publishable_fields()
         for t in self.publication_targets:
             if unknown := [k for k in t.fields if k not in public]:
                 raise ValueError(
@@ -493,6 +493,10 @@ class Campaign(Spec):
                     f" / target {t.key!r} asks for fields that are not public: {unknown}"
                 )
         return self
+
+    def publishable_fields(self) -> set[str]:
+        """What a target's ``fields`` may name: zhengji's public metadata and the public form fields."""
+        return set(PUBLIC_METADATA) | {f.key for f in self.form if not f.personal}
 
     def series_named(self, series: str | None) -> Series | None:
         """The series an entry names, by key or name."""

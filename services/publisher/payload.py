@@ -14,12 +14,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from contracts import Rendition, SubmissionReviewed
-from contracts.campaign import PUBLIC_FIELDS, PUBLIC_METADATA, Campaign, PublicationTarget
+from contracts.campaign import Campaign, PublicationTarget
 from services.common.blob_links import BLOB_ROUTE, PACKAGE_ROUTE, PACKAGE_URI, BlobLinks
 from services.publisher.privacy import private_names, public_attribution, public_entry, redact
 
 MediaLinks = Mapping[str, str]  # each rendition's link, by rendition name
-OUTSIDE_METADATA = frozenset(PUBLIC_FIELDS) - frozenset(PUBLIC_METADATA)  # identifiers and links
 
 
 def blob_url(base_url: str, rendition: Rendition) -> str:
@@ -85,8 +84,9 @@ def public_payload(
         "campaign_id": campaign.id,
         "campaign_title": campaign.title,
         "submission_id": event.submission_id,
-        # Identifiers and links sit outside metadata; a form field the entry left empty is null.
-        "metadata": {k: values.get(k) for k in target.fields if k not in OUTSIDE_METADATA},
+        # Identifiers and links sit outside metadata, a personal field never goes (a stored campaign
+        # may predate the check on target fields), and a form field the entry left empty is null.
+        "metadata": {k: values.get(k) for k in target.fields if k in campaign.publishable_fields()},
         "media": {r.name: media[r.name] for r in event.renditions if r.name in media},
     }
 
