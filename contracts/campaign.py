@@ -26,6 +26,19 @@ class Spec(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True, json_schema_extra={"additionalProperties": False})
 
 
+def unpublishable_fields(campaign: "Campaign") -> list[str]:
+    """Where a target asks for a field that is neither public metadata nor a public form field: the
+    payload never sends it (Hunan's platform lost 制作方, 版权方, 格式 and 备注 so, without a word).
+    Authors are refused it, like ``unknown_fields``; a stored definition still loads."""
+    public = campaign.publishable_fields()
+    return [
+        f"publication_targets[{i}].fields: “{k}”不是公开字段（个人信息不对外发送） / not a public field"
+        for i, t in enumerate(campaign.publication_targets)
+        for k in t.fields
+        if k not in public
+    ]
+
+
 def unknown_fields(value: object, path: str = "") -> list[str]:
     """Where a validated definition carries fields no model declares, as dotted paths."""
     found: list[str] = []
@@ -236,6 +249,19 @@ class Series(Spec):
         default_factory=dict, description="Level key -> entries each unit may send"
     )
     notes: str | None = None
+    # Issue 14 (notices): what a series' own text states beyond its materials.
+    required_fields: list[str] = Field(
+        default_factory=list,
+        description="Form keys this series requires though the form leaves them optional "
+        "(Shanxi 八: 工作单位、公开发布的时间和发布媒体)",
+    )
+    quota_unit: Literal["entries", "questions"] = Field(
+        default="entries", description="What quotas count: entries, or quiz questions (强国问答 1000题)"
+    )
+    tiers: dict[str, list["AwardTier"]] = Field(
+        default_factory=dict,
+        description="Level key -> this series' own award tiers there, in place of the level's",
+    )
 
 
 class AwardTier(Spec):
@@ -444,6 +470,11 @@ class Campaign(Spec):
     review_levels: list[ReviewLevel] = Field(default_factory=list)
     rubric: list[Criterion] = Field(default_factory=list)
     organising_awards: bool = False
+    organising_unit_level: Literal["school", "county", "city"] | None = Field(
+        default=None,
+        description="The unit level the notice ranks as 优秀组织单位 (Yanbian: the county 电教馆 that "
+        "organise it); None: the submitting units",
+    )
     review_settings: ReviewSettings = Field(default_factory=ReviewSettings)
     publication_targets: list[PublicationTarget] = Field(default_factory=list)
     authors_public: bool = Field(
@@ -499,12 +530,37 @@ class Campaign(Spec):
                 )
         return self
 
+    @model_validator(mode="after")
+    def _series_rules_known(self) -> "Campaign":
+        """A series' required field or per-level tiers must name a form field and a level that exist:
+        otherwise the rule would never apply, and nobody would be told."""
+        fields, levels = {f.key for f in self.form}, {lv.key: lv for lv in self.review_levels}
+        for s in self.series:
+            if unknown := sorted(set(s.required_fields) - fields):
+                raise ValueError(f"征集系列“{s.name}”要求的字段不在报名表中：{unknown} / unknown fields")
+            if unknown := sorted(set(s.tiers) - set(levels)):
+                raise ValueError(f"征集系列“{s.name}”的奖项指向不存在的评审级别：{unknown} / unknown levels")
+            if unpooled := sorted(k for k in s.tiers if "series" not in levels[k].outcome.pool_by):
+                raise ValueError(
+                    f"征集系列“{s.name}”在{unpooled}有自己的奖项，但该级未按系列分组（pool_by 须含 series）"
+                    " / series tiers need a level that pools by series"
+                )
+        return self
+
+    def publishable_fields(self) -> set[str]:
+        """What a target's ``fields`` may name: zhengji's public metadata and the public form fields."""
+        return set(PUBLIC_METADATA) | {f.key for f in self.form if not f.personal}
+
+    def series_named(self, series: str | None) -> Series | None:
+        """The series an entry names, by key or name."""
+        return next((s for s in self.series if series in (s.key, s.name)), None)
+
     def primary_material(self) -> Material | None:
         return next((m for m in self.materials if m.primary), None)
 
     def materials_of(self, series: str | None = None) -> list[Material]:
         """The materials an entry sends: its series' (by key or name), else the campaign's."""
-        chosen = next((s for s in self.series if series in (s.key, s.name)), None)
+        chosen = self.series_named(series)
         return list(chosen.materials if chosen else self.materials)
 
     def work_material(self, series: str | None = None, work: str | None = None) -> Material | None:

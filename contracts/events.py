@@ -3,7 +3,9 @@
 Every event names one submission and carries the public facts of its entry
 forward (``EntryInfo``), so that each service can work from the events it
 consumes and never reads another service's database. Personal data (phones,
-ID numbers, the names of minors) never appears here: it stays in intake.
+ID numbers, personal form fields) never appears here: it stays in intake. The
+author's name does (``Attribution.author``), and is published only where the
+campaign allows it.
 """
 
 from datetime import UTC, datetime
@@ -86,13 +88,24 @@ class EntryInfo(BaseModel):
     )
     summary: str | None = None
     version: int = Field(default=1, ge=1, description="1 for the first upload, +1 per resubmission")
+    questions: int | None = Field(
+        default=None, ge=0, description="A quiz set's number of questions, as the validator counted them"
+    )
+    details: dict[str, str] = Field(
+        default_factory=dict,
+        description="The entry form's other public fields by key, as typed (Hunan's 资源制作方 producer, "
+        "资源版权方 copyright_holder, 资源格式 format, 备注 remarks, 填表单位 unit); never a personal field. "
+        "Reviewers never see them (blind review); a platform gets those its target's fields name",
+    )
 
 
 class Attribution(BaseModel):
-    """Who made the work, as the campaign allows it to be shown publicly.
+    """Who made the work.
 
-    Reviewers never see this (blind review); publication may. ``author`` is None
-    where the campaign keeps entrants' names private (minors)."""
+    Reviewers never see this (blind review), and a name typed into the title or summary is masked
+    for them; the chair's lists name the author. Publication shows ``author`` only where the
+    campaign makes authors public (``authors_public``, not for minors), and masks it in free text
+    otherwise: the author travels so that both can be done (decision 0028)."""
 
     model_config = ConfigDict(frozen=True)
 

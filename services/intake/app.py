@@ -141,6 +141,8 @@ class IntakeService(Service):
         entry = timeline_entry(event)
         update: dict[str, Any] = {"$push": {"timeline": entry}, "$set": {}}
         if isinstance(event, SubmissionValidated):
+            if event.entry.questions is not None:  # a quiz set: its quota counts questions
+                update["$set"]["questions"] = event.entry.questions
             # Every version keeps its own report, whatever happened after it.
             update["$set"][f"reports.{event.entry.version}"] = {
                 "passed": event.passed,
@@ -180,6 +182,7 @@ class IntakeService(Service):
             work=work,
             summary=form.get("summary"),
             version=version,
+            details=submission.get("details") or {},
         )
 
     async def record_upload(

@@ -61,6 +61,14 @@ def approved_query(campaign_id: str, quota: Quota) -> dict[str, Any]:
     return query
 
 
+async def _used(svc: "IntakeService", campaign_id: str, quota: Quota) -> int:
+    """What the unit's approved entries already use of ``quota``: entries, or their questions."""
+    query = approved_query(campaign_id, quota)
+    if quota.counts != "questions":
+        return await svc.submissions.count_documents(query)
+    return sum([quota.weight(d) async for d in svc.submissions.find(query, {"questions": 1})])
+
+
 async def approve(
     svc: "IntakeService", sub: dict[str, Any], user: User, note: str | None
 ) -> SubmissionApproved:
@@ -80,7 +88,7 @@ async def approve(
     counters = svc.db["quota_counters"]
     for quota in caps:
         # Seed each counter from the entries already approved; then it moves only in transactions.
-        used = await svc.submissions.count_documents(approved_query(sub["campaign_id"], quota))
+        used = await _used(svc, sub["campaign_id"], quota)
         await counters.update_one(
             {"_id": _counter_id(sub, quota)}, {"$setOnInsert": {"used": used}}, upsert=True
         )
@@ -113,14 +121,16 @@ async def approve(
 
     async def work(session: AsyncClientSession) -> None:
         for quota in caps:
+            adding = quota.weight(sub)
             room = await counters.update_one(
-                {"_id": _counter_id(sub, quota), "used": {"$lt": quota.limit}},
-                {"$inc": {"used": 1}},
+                {"_id": _counter_id(sub, quota), "used": {"$lte": quota.limit - adding}},
+                {"$inc": {"used": adding}},
                 session=session,
             )
             if room.matched_count != 1:
                 doc = await counters.find_one({"_id": _counter_id(sub, quota)}, session=session)
-                zh, en = quota_refusal(quota, int(doc["used"]) if doc else quota.limit) or ("", "")
+                used = int(doc["used"]) if doc else quota.limit
+                zh, en = quota_refusal(quota, used, adding) or ("", "")
                 raise ServiceError(409, zh, en, quota=quota.__dict__)
         done = await svc.submissions.update_one(
             {"_id": sub["_id"], "stage": WAITING, "version": version},

@@ -54,7 +54,7 @@ def _unit_row(
         for quota in quotas_for(campaign, series, [unit]):
             mine = [r for r in rows if _approved(r) and (series is None or r.get("series") == series.key)]
             used: Any = (
-                len(mine)
+                sum(quota.weight(r) for r in mine)
                 if quota.kind == "max"
                 else dict(Counter(r["form"].get("category") or "" for r in mine))
             )

@@ -112,6 +112,7 @@ async def summary(
     level: Annotated[str | None, Query(description="Roll units up to this level, e.g. county")] = None,
 ) -> Summary:
     fields = {"stage": 1, "approval": 1, "group": 1, "form.category": 1, "attribution": 1, "series": 1}
+    fields["questions"] = 1  # quotas of quiz sets count their questions
     subs = await svc.submissions.find(
         {"campaign_id": campaign_id, **submission_scope(user)}, fields
     ).to_list()

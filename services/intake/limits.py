@@ -36,6 +36,12 @@ class Quota:
     limit: int
     kind: Literal["max", "min_per_category"]
     series: str | None = None
+    counts: Literal["entries", "questions"] = "entries"  # 强国问答: 各市委宣传部征集1000题
+
+    def weight(self, submission: dict[str, Any]) -> int:
+        """What one entry uses of this quota: 1, or its quiz set's questions (counted by the
+        validator; an entry checked before they were counted uses none)."""
+        return int(submission.get("questions") or 0) if self.counts == "questions" else 1
 
 
 def quotas_for(campaign: Campaign, series: Series | None, units: list[dict[str, Any]]) -> list[Quota]:
@@ -48,7 +54,9 @@ def quotas_for(campaign: Campaign, series: Series | None, units: list[dict[str, 
     for unit in units:
         code, name, level = unit["_id"], unit["name"], unit.get("level", "")
         if level in caps:
-            out.append(Quota(code, name, level, caps[level], "max", series.key if series else None))
+            key = series.key if series else None
+            counts = series.quota_unit if series else "entries"
+            out.append(Quota(code, name, level, caps[level], "max", key, counts))
         for key in (code, name):
             if key in minimums:
                 out.append(Quota(code, name, level, minimums[key], "min_per_category"))
@@ -56,10 +64,15 @@ def quotas_for(campaign: Campaign, series: Series | None, units: list[dict[str, 
     return out
 
 
-def quota_refusal(quota: Quota, used: int) -> tuple[str, str] | None:
-    """The message when approving one more entry would pass a cap; None when there is room."""
-    if quota.kind != "max" or used < quota.limit:
+def quota_refusal(quota: Quota, used: int, adding: int = 1) -> tuple[str, str] | None:
+    """The message when approving an entry that uses ``adding`` would pass a cap; None when it fits."""
+    if quota.kind != "max" or used + adding <= quota.limit:
         return None
+    if quota.counts == "questions":
+        return (
+            f"超出推荐名额：{quota.unit_name}本系列最多推荐{quota.limit}题（已推荐{used}题，本套{adding}题）",
+            f"quota: {quota.unit_name} may send {quota.limit} questions ({used} sent, this set {adding})",
+        )
     return (
         f"已达推荐名额：{quota.unit_name}本系列最多推荐{quota.limit}件（已推荐{used}件）",
         f"quota reached: {quota.unit_name} may send at most {quota.limit} entries here ({used} sent)",

@@ -34,7 +34,15 @@ class FieldProblem(BaseModel):
     message_en: str
 
 
+def check_entry(campaign: Campaign, form: dict[str, Any], group: str | None) -> list[FieldProblem]:
+    """Every problem of a registration, each naming its field: the one check the page and the API
+    share (the page only shows its answers), so no client registers an entry no round can place."""
+    return check_form(campaign, form) + _group_problems(campaign, group)
+
+
 def check_form(campaign: Campaign, form: dict[str, Any]) -> list[FieldProblem]:
+    """The form's problems: each field's own value, a 栏目 of its 版块 (Hunan), and the fields the
+    chosen series requires (Shanxi)."""
     problems: list[FieldProblem] = []
     known = {f.key for f in campaign.form}
     for key in form:
@@ -42,18 +50,50 @@ def check_form(campaign: Campaign, form: dict[str, Any]) -> list[FieldProblem]:
             problems.append(
                 FieldProblem(field=key, message_zh=f"未知字段“{key}”", message_en=f"unknown field {key!r}")
             )
+    series = campaign.series_named(str(form.get("series") or "").strip() or None)
     for spec in campaign.form:
         value = str(form.get(spec.key) or "").strip()
-        for zh, en in _value_problems(spec, value):
+        required_by = series.name if series and spec.key in series.required_fields else None
+        if required_by and not spec.required:
+            spec = spec.model_copy(update={"required": True})
+        else:
+            required_by = None
+        for zh, en in _value_problems(spec, value, required_by):
             problems.append(FieldProblem(field=spec.key, message_zh=zh, message_en=en))
-    return problems
+    return problems + _subcolumn_problems(campaign, form)
 
 
-def _value_problems(spec: FormField, value: str) -> list[tuple[str, str]]:
+def _group_problems(campaign: Campaign, group: str | None) -> list[FieldProblem]:
+    if not campaign.groups or group in campaign.groups:
+        return []
+    zh = f"组别须为：{'、'.join(campaign.groups)}" if group else "请选择组别"
+    return [FieldProblem(field="group", message_zh=zh, message_en="choose one of the campaign's groups")]
+
+
+def _subcolumn_problems(campaign: Campaign, form: dict[str, Any]) -> list[FieldProblem]:
+    """A 栏目 must be one of its 版块's: 德育/劳动光荣 is a pair no round can place."""
+    section, column = (str(form.get(k) or "").strip() for k in ("category", "subcolumn"))
+    chosen = next((c for c in campaign.categories if c.name == section), None)
+    if not column or chosen is None or not chosen.subcolumns or column in chosen.subcolumns:
+        return []
+    return [
+        FieldProblem(
+            field="subcolumn",
+            message_zh=f"“{section}”版块的栏目须为：{'、'.join(chosen.subcolumns)}",
+            message_en=f"{column!r} is not a column of the section {section!r}",
+        )
+    ]
+
+
+def _value_problems(spec: FormField, value: str, series: str | None = None) -> list[tuple[str, str]]:
     """What is wrong with one field's (stripped) value, Chinese then English."""
     label, key = spec.label, spec.key
     if not value:
-        return [(f"请填写“{label}”", f"{key} is required")] if spec.required else []
+        if not spec.required:
+            return []
+        if series:
+            return [(f"“{series}”系列须填写“{label}”", f"{key} is required for the series {series!r}")]
+        return [(f"请填写“{label}”", f"{key} is required")]
     found: list[tuple[str, str]] = []
     if spec.max_length is not None and len(value) > spec.max_length:
         found.append((f"“{label}”不能超过{spec.max_length}字", f"{key} exceeds {spec.max_length} characters"))
@@ -79,6 +119,17 @@ def public_form(campaign: Campaign, form: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in form.items() if k not in personal}
 
 
+# Form keys an entry's events carry in fields of their own (EntryInfo, Submission.series).
+CARRIED = frozenset({"title", "category", "subcolumn", "summary", "series"})
+
+
+def entry_details(campaign: Campaign, form: dict[str, Any]) -> dict[str, str]:
+    """The public fields the events carry as ``EntryInfo.details``: what a 推荐表 or a platform's
+    form asks beyond title, section and summary (Hunan's 制作方, 版权方, 格式, 备注, 填表单位)."""
+    public = public_form(campaign, form)
+    return {k: str(v).strip() for k, v in public.items() if k not in CARRIED and str(v or "").strip()}
+
+
 class UnitTree(Protocol):
     """The organisation tree (``unit_store.UnitStore``): a unit is ``{_id, name, path, ...}``."""
 
@@ -91,13 +142,11 @@ def refuse_entry(campaign: Campaign, form: dict[str, Any], group: str | None, no
     """What is wrong with the entry itself, whoever registers it: the window, the form, the group."""
     if refusal := registration_refusal(campaign, now):
         raise refusal
-    problems = check_form(campaign, form)
+    problems = check_entry(campaign, form, group)
     if problems:
         raise ServiceError(
             422, "报名表有误", "the registration form has errors", fields=[p.model_dump() for p in problems]
         )
-    if group is not None and campaign.groups and group not in campaign.groups:
-        raise ServiceError(422, f"组别须为：{'、'.join(campaign.groups)}", "unknown group", field="group")
 
 
 def unit_asked(user: User, unit_code: str | None) -> str:
@@ -154,12 +203,13 @@ async def register_entry(
         form=form,
         group=group,
         series=series.key if series else None,
+        details=entry_details(campaign, form),
         attribution=Attribution(
             unit_code=unit["_id"],
             unit_name=unit["name"],
             unit_path=unit["path"],
             unit_path_names=await units.names(unit["path"]),
-            author=author_of(form) if campaign.authors_public else None,
+            author=author_of(form),
         ),
         owner=owner,
         registered_by=user.id,

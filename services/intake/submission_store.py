@@ -25,6 +25,7 @@ class Submission(BaseModel):
     form: dict[str, Any]
     group: str | None = None
     series: str | None = None  # the series key (Shanxi's 十个系列), when the campaign has series
+    details: dict[str, str] = Field(default_factory=dict)  # public form fields events carry (EntryInfo)
     attribution: Attribution
     owner: str | None = None  # the entrant's account; None when a unit admin registered it
     registered_by: str | None = None

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from contracts import Rendition, SubmissionReviewed
-from contracts.campaign import PUBLIC_METADATA, Campaign, PublicationTarget
+from contracts.campaign import Campaign, PublicationTarget
 from services.common.blob_links import BLOB_ROUTE, PACKAGE_ROUTE, PACKAGE_URI, BlobLinks
-from services.publisher.privacy import private_names, public_attribution, public_entry
+from services.publisher.privacy import private_names, public_attribution, public_entry, redact
 
 MediaLinks = Mapping[str, str]  # each rendition's link, by rendition name
 
@@ -42,11 +42,17 @@ def chosen_rendition(target: PublicationTarget, event: SubmissionReviewed) -> Re
 def public_values(
     campaign: Campaign, target: PublicationTarget, event: SubmissionReviewed, media: MediaLinks
 ) -> dict[str, Any]:
-    """Every value a target may ask for (``contracts.campaign.PUBLIC_FIELDS``), made safe to publish."""
-    entry = public_entry(event.entry, private_names(campaign, event.attribution))
+    """Every value a target may ask for (``contracts.campaign.PUBLIC_FIELDS`` and the entry's public
+    form fields, ``EntryInfo.details``), made safe to publish."""
+    names = private_names(campaign, event.attribution)
+    entry = public_entry(event.entry, names)
     attribution = public_attribution(campaign, event.attribution)
     chosen = chosen_rendition(target, event)
+    # The form's public fields (Hunan's 资源制作方, 版权方, 格式, 备注), masked like every free text;
+    # zhengji's own values come after them and win a clash of names.
+    details = {k: redact(v, names) for k, v in entry.details.items()}
     return {
+        **details,
         "title": entry.title,
         "summary": entry.summary,
         "group": entry.group,
@@ -78,7 +84,9 @@ def public_payload(
         "campaign_id": campaign.id,
         "campaign_title": campaign.title,
         "submission_id": event.submission_id,
-        "metadata": {k: values[k] for k in target.fields if k in PUBLIC_METADATA},
+        # Identifiers and links sit outside metadata, a personal field never goes (a stored campaign
+        # may predate the check on target fields), and a form field the entry left empty is null.
+        "metadata": {k: values.get(k) for k in target.fields if k in campaign.publishable_fields()},
         "media": {r.name: media[r.name] for r in event.renditions if r.name in media},
     }
 

@@ -45,9 +45,15 @@ HUNAN_COLUMNS = [
 ]
 
 
-def _sheet(title: str, caption: str, header: list[str], widths: list[int]) -> tuple[Workbook, Worksheet]:
-    book = Workbook()
-    sheet = book.active
+def _sheet(
+    title: str, caption: str, header: list[str], widths: list[int], book: Workbook | None = None
+) -> tuple[Workbook, Worksheet]:
+    """A sheet with its caption and column headers: the first of a new book, or another of ``book``."""
+    if book is None:
+        book = Workbook()
+        sheet = book.active
+    else:
+        sheet = book.create_sheet()
     assert sheet is not None
     sheet.title = title
     sheet.append([caption])
@@ -71,7 +77,9 @@ def _bytes(book: Workbook) -> bytes:
     return out.getvalue()
 
 
-def award_list(caption: str, rows: Sequence[dict[str, Any]], authors: bool) -> bytes:
+def award_list(caption: str, rows: Sequence[dict[str, Any]]) -> bytes:
+    """The organisers' named list (for 先进个人 and certificates): authors are named even where the
+    campaign keeps them from the public (Yanbian's minors); the chair is not blind."""
     header = ["序号", "评审分组", "名次", "作品名称", "组别", "类别", "单位", "作者", "结果", "奖项", "得分"]
     book, sheet = _sheet("评审结果", caption, header, [6, 18, 6, 30, 10, 12, 24, 10, 12, 12, 8])
     ordered = sorted(rows, key=lambda r: (r["pool"], r["rank"]))
@@ -79,34 +87,55 @@ def award_list(caption: str, rows: Sequence[dict[str, Any]], authors: bool) -> b
         sheet.append(
             [
                 n, r["pool"], r["rank"], r["title"], r.get("group") or "", r.get("category") or "",
-                r["unit_name"], (r.get("author") or "") if authors else "", OUTCOME_ZH[r["outcome"]],
+                r["unit_name"], r.get("author") or "", OUTCOME_ZH[r["outcome"]],
                 r.get("tier") or "", float(r["score"]),
             ]
         )  # fmt: skip
     return _bytes(book)
 
 
-def recommendation_form(filler: str, rows: Sequence[dict[str, Any]]) -> bytes:
-    """Hunan's form: the notice's nine columns, one row per resource recommended upward."""
-    book, sheet = _sheet(
-        "推荐表", "国家中小学智慧教育平台专题资源推荐表", HUNAN_COLUMNS, [6, 28, 18, 10, 14, 18, 10, 40, 12]
-    )
-    sheet.insert_rows(2)
-    sheet["A2"] = f"填表单位（盖章）：{filler}        联系人：            联系电话："
-    sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(HUNAN_COLUMNS))
+def recommendation_form(rows: Sequence[dict[str, Any]]) -> bytes:
+    """Hunan's form: the notice's nine columns, one row per resource recommended upward, one sheet per
+    填表单位 (推荐表每个报送单位一张). Each row's ``filler`` is its reporting unit: the form's 填表单位
+    where the entry gives one, else the recommending unit's name. The header's 联系人 and 联系电话 are
+    the ones the sheet's entries give (several, joined, where they differ: the chair sees that)."""
     chosen = sorted(
         (r for r in rows if r["outcome"] == "recommended"), key=lambda r: (r.get("category") or "", r["rank"])
     )
-    for n, r in enumerate(chosen, start=1):
-        details = r.get("details") or {}
-        producer, holder = details.get("producer") or "", details.get("copyright_holder") or ""
-        remarks = details.get("remarks") or r.get("tier") or ""
-        where = [r.get("category") or "", r.get("subcolumn") or ""]
-        kind = details.get("format") or "视频"
-        sheet.append([n, r["title"], producer, *where, holder, kind, r.get("summary") or "", remarks])
-        for cell in sheet[sheet.max_row]:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    by_filler: dict[str, list[dict[str, Any]]] = {}
+    for r in chosen:
+        by_filler.setdefault(r["filler"], []).append(r)
+    book: Workbook | None = None
+    for filler, mine in sorted(by_filler.items()) or [("", [])]:
+        book, sheet = _sheet(
+            (filler or "推荐表")[:31] if len(by_filler) > 1 else "推荐表",
+            "国家中小学智慧教育平台专题资源推荐表",
+            HUNAN_COLUMNS,
+            [6, 28, 18, 10, 14, 18, 10, 40, 12],
+            book,
+        )
+        sheet.insert_rows(2)
+        sheet["A2"] = (
+            f"填表单位（盖章）：{filler}        联系人：{_given(mine, 'contact_name')}"
+            f"        联系电话：{_given(mine, 'phone')}"
+        )
+        sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(HUNAN_COLUMNS))
+        for n, r in enumerate(mine, start=1):
+            given = r.get("details") or {}
+            producer, holder, kind = (given.get(k) or "" for k in ("producer", "copyright_holder", "format"))
+            where = [r.get("category") or "", r.get("subcolumn") or ""]
+            remarks = given.get("remarks") or r.get("tier") or ""
+            sheet.append([n, r["title"], producer, *where, holder, kind, r.get("summary") or "", remarks])
+            for cell in sheet[sheet.max_row]:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    assert book is not None
     return _bytes(book)
+
+
+def _given(rows: Sequence[dict[str, Any]], key: str) -> str:
+    """The value the rows' forms give for ``key``: one, or each distinct one in order, joined."""
+    values = [str((r.get("details") or {}).get(key) or "") for r in rows]
+    return "、".join(dict.fromkeys(v for v in values if v))
 
 
 def unit_statistics(caption: str, rows: Sequence[dict[str, Any]], tiers: Sequence[str]) -> bytes:

@@ -25,6 +25,7 @@ from services.review.eligibility import placement
 from services.review.outcomes import Scored, propose
 from services.review.round_store import entries_by_id
 from services.review.rounds import FINAL, OPEN, context, require_open
+from services.review.series_rules import series_rules
 from services.review.tables import aggregate_round, missing_scores, round_matrix
 
 if TYPE_CHECKING:
@@ -43,16 +44,8 @@ def _scored(doc: dict[str, Any], score: float) -> Scored:
         p.category,
         p.subcolumn,
         p.series,
+        questions=(doc.get("entry") or {}).get("questions"),
     )
-
-
-def _series_quotas(campaign: Campaign, level: ReviewLevel) -> dict[str, int]:
-    # Entries name their series by key or by name; both map to the series' quota at this level.
-    out: dict[str, int] = {}
-    for s in campaign.series:
-        if level.key in s.quotas:
-            out[s.key] = out[s.name] = s.quotas[level.key]
-    return out
 
 
 async def compute(
@@ -76,7 +69,7 @@ async def compute(
         p = propose(
             level,
             [_scored(docs[sid], float(totals[sid])) for sid in rnd["submission_ids"]],
-            series_quotas=_series_quotas(campaign, level),
+            series=series_rules(campaign, level),
             chosen=choices.get("awards") or {},
             added=choices.get("recommend") or [],
             confirmed=bool(choices.get("confirmed")),

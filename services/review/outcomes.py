@@ -44,6 +44,7 @@ from services.review.awards import (
 )
 from services.review.pooling import level_unit, pool_key
 from services.review.quotas import Text, additions_allowed, panel_recommends, pool_quotas, recommendations
+from services.review.series_rules import SeriesRules
 
 __all__ = ["Decision", "Proposal", "Scored", "pool_key", "propose"]
 
@@ -60,6 +61,7 @@ class Scored:
     category: str | None
     subcolumn: str | None
     series: str | None = None
+    questions: int | None = None  # a quiz set's, as the validator counted them
 
 
 @dataclass(frozen=True)
@@ -123,11 +125,22 @@ def _awards(rule: Outcome, pool: list[RankedEntry], chosen: Mapping[str, str]) -
     return out
 
 
+def _rule_of(
+    rule: Outcome,
+    pool: list[RankedEntry],
+    series: Mapping[str, str | None],
+    series_tiers: Mapping[str, list[AwardTier]],
+) -> Outcome:
+    """The level's rule for one pool, with the pool's series' own tiers where it states them."""
+    own = series_tiers.get(series.get(pool[0].submission_id) or "")
+    return rule if own is None else rule.model_copy(update={"tiers": own})
+
+
 def propose(
     level: ReviewLevel,
     entries: Sequence[Scored],
     *,
-    series_quotas: Mapping[str, int] | None = None,
+    series: SeriesRules | None = None,
     chosen: Mapping[str, str] | None = None,
     added: Collection[str] = (),
     confirmed: bool = False,
@@ -136,7 +149,9 @@ def propose(
 
     ``chosen``: submission_id -> tier name, the chair's picks for panel-chosen tiers; ``added``:
     entries the chair recommends beyond the automatic ones; ``confirmed``: the chair has made
-    (possibly empty) choices, so nothing is pending any more."""
+    (possibly empty) choices, so nothing is pending any more. ``series``: what each series states for
+    this level (``series_rules``): its quota (of entries, or of quiz questions) and its own tiers,
+    which replace the level's in that series' pools."""
     rule, chosen = level.outcome, chosen or {}
     ranked_in = [
         RankedEntry(
@@ -145,7 +160,10 @@ def propose(
         for e in entries
     ]
     units = {e.submission_id: level_unit(level, e) for e in entries} if "unit" in rule.pool_by else {}
-    series = {e.submission_id: e.series for e in entries}
+    rules_of_series = series or SeriesRules()
+    series_of = {e.submission_id: e.series for e in entries}
+    # A pool whose series counts questions fills its quota by questions, not by entries.
+    sizes = {e.submission_id: e.questions or 0 for e in entries if e.series in rules_of_series.by_questions}
     by_pool: dict[str, list[RankedEntry]] = defaultdict(list)
     for r in ranked_in:
         by_pool[r.group].append(r)
@@ -153,8 +171,9 @@ def propose(
     pending: list[Text] = []
 
     tiers: dict[str, str | None] = {}
-    if rule.tiers:
-        panel = [t.name for t in rule.tiers if tier_kind(t) == "panel"]
+    rules = {key: _rule_of(rule, pool, series_of, rules_of_series.tiers) for key, pool in by_pool.items()}
+    if any(r.tiers for r in rules.values()):
+        panel = sorted({t.name for r in rules.values() for t in r.tiers if tier_kind(t) == "panel"})
         unknown = sorted({t for t in chosen.values() if t not in panel})
         if unknown:
             raise AwardSchemeError(
@@ -164,8 +183,9 @@ def propose(
             pending.append(
                 (f"请评委会选定“{'、'.join(panel)}”作品", f"the chair has to choose the {panel} entries")
             )
-        for pool in by_pool.values():
-            tiers |= _awards(rule, pool, chosen)
+        for key, pool in by_pool.items():
+            if rules[key].tiers:
+                tiers |= _awards(rules[key], pool, chosen)
     elif chosen:
         raise AwardSchemeError("本级不评奖", "this level gives no awards")
 
@@ -181,8 +201,8 @@ def propose(
         recommended |= {sid for sid, label in picked.items() if label}
         warnings += short_groups(ranked_in, minimums)
     elif rule.unit_quotas or rule.recommend_top is not None or rule.quota_from_series:
-        quotas = pool_quotas(rule, level.key, by_pool, units, series, series_quotas or {})
-        auto, notes = recommendations(rule, by_pool, quotas)
+        quotas = pool_quotas(rule, level.key, by_pool, units, series_of, rules_of_series.quotas)
+        auto, notes = recommendations(rule, by_pool, quotas, sizes)
         recommended |= auto
         warnings += notes
     elif not rule.tiers:

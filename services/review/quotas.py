@@ -78,16 +78,24 @@ def pool_quotas(
 
 
 def recommendations(
-    rule: Outcome, by_pool: Mapping[str, list["RankedEntry"]], quotas: Mapping[str, int]
+    rule: Outcome,
+    by_pool: Mapping[str, list["RankedEntry"]],
+    quotas: Mapping[str, int],
+    sizes: Mapping[str, int] | None = None,
 ) -> tuple[set[str], list[Text]]:
     """The top N of every pool (N from ``pool_quotas``), and (for floors) a warning for each pool
-    holding fewer than N."""
+    holding fewer than N. An entry in ``sizes`` counts as that many (a quiz set's questions)."""
     if any(q < 0 for q in quotas.values()):
         raise AwardSchemeError("推荐名额不能为负数", "recommendation quotas cannot be negative")
     chosen: set[str] = set()
     warnings: list[Text] = []
     for key in sorted(by_pool):
         pool, quota = by_pool[key], quotas[key]
+        if sizes and all(e.submission_id in sizes for e in pool):
+            taken, note = by_questions(key, rank(pool), quota, sizes)
+            chosen |= taken
+            warnings += note
+            continue
         chosen |= {e.submission_id for e in rank(pool)[:quota]}
         if rule.quota_kind == "minimum" and len(pool) < quota:
             warnings.append(
@@ -97,6 +105,27 @@ def recommendations(
                 )
             )
     return chosen, warnings
+
+
+def by_questions(
+    key: str, ranked: list["RankedEntry"], quota: int, sizes: Mapping[str, int]
+) -> tuple[set[str], list[Text]]:
+    """Quiz sets in rank order while their questions fit the quota (强国问答: 市 1000题); the first
+    set that would pass it stops the pool, so no better-ranked set is passed over for a smaller one."""
+    taken: set[str] = set()
+    used = 0
+    for e in ranked:
+        if used + sizes[e.submission_id] > quota:
+            left = len(ranked) - len(taken)
+            return taken, [
+                (
+                    f"“{key}”按题计名额{quota}题，已推荐{used}题；其余{left}套试题超出名额",
+                    f"pool {key!r} counts {quota} questions: {used} go up, {left} set(s) would pass it",
+                )
+            ]
+        taken.add(e.submission_id)
+        used += sizes[e.submission_id]
+    return taken, []
 
 
 def panel_recommends(added: Collection[str], confirmed: bool, pending: list[Text]) -> set[str]:

@@ -4,9 +4,11 @@ proposal) and the entries it holds. Public registration fields (资源制作方,
 
 from typing import TYPE_CHECKING, Any
 
+from contracts.campaign import ReviewLevel
 from services.common.errors import ServiceError
 from services.review.exports import award_list, recommendation_form, remuneration, unit_statistics
 from services.review.finalising import proposal
+from services.review.pooling import DEPTH
 from services.review.round_store import entries_by_id
 from services.review.rounds import context
 
@@ -47,6 +49,8 @@ async def rows_of(svc: "ReviewService", round_id: str) -> list[dict[str, Any]]:
                 "details": entry.get("details") or {},
                 "unit_code": attribution["unit_code"],
                 "unit_name": attribution["unit_name"],
+                "unit_path": attribution.get("unit_path") or [],
+                "unit_path_names": attribution.get("unit_path_names") or [],
                 "author": attribution.get("author"),
                 "duration_s": doc.get("duration_s"),
                 "ready_at": doc["ready_at"],
@@ -56,6 +60,31 @@ async def rows_of(svc: "ReviewService", round_id: str) -> list[dict[str, Any]]:
     return rows
 
 
+def filler(row: dict[str, Any], level: ReviewLevel) -> str:
+    """Who fills the row's 推荐表 (填表单位): the form's 填表单位 where the entry gives one, else the
+    recommending unit, the entry's unit at this level (its city at a city round), never the issuer."""
+    return str(row["details"].get("unit") or unit_at(row, level.unit_level)[1])
+
+
+def unit_at(row: dict[str, Any], unit_level: str) -> tuple[str, str]:
+    """(code, name) of the entry's unit at ``unit_level`` (its county, its city), from its unit path;
+    the entry's own unit where the path is shorter (a school round, a unit under a higher level)."""
+    codes: list[str] = row["unit_path"]
+    names: list[str] = row["unit_path_names"]
+    depth = DEPTH.get(unit_level, len(codes))
+    if depth < min(len(codes), len(names)):
+        return codes[depth], names[depth]
+    return str(row["unit_code"]), str(row["unit_name"])
+
+
+def organising_rows(rows: list[dict[str, Any]], unit_level: str | None) -> list[dict[str, Any]]:
+    """The rows as the 优秀组织单位 ranking counts them: by the unit level the notice names (Yanbian's
+    county 电教馆), else by the submitting unit."""
+    if unit_level is None:
+        return rows
+    return [{**r, **dict(zip(("unit_code", "unit_name"), unit_at(r, unit_level), strict=True))} for r in rows]
+
+
 async def export(svc: "ReviewService", round_id: str, kind: str) -> tuple[str, bytes]:
     """(file name, XLSX bytes) of one export of the round."""
     _, campaign, _, level = await context(svc, round_id)
@@ -63,11 +92,12 @@ async def export(svc: "ReviewService", round_id: str, kind: str) -> tuple[str, b
     caption = f"{campaign.title} · {level.name}"
     name = f"{campaign.id}-{level.key}-{TITLES[kind]}.xlsx"
     if kind == "awards":
-        return name, award_list(f"{caption} 评审结果", rows, campaign.authors_public)
+        return name, award_list(f"{caption} 评审结果", rows)
     if kind == "recommendation":
-        return name, recommendation_form(campaign.issuer, rows)
+        return name, recommendation_form([{**r, "filler": filler(r, level)} for r in rows])
     if kind == "units":
-        return name, unit_statistics(f"{caption} 单位统计", rows, [t.name for t in level.outcome.tiers])
+        by_unit = organising_rows(rows, campaign.organising_unit_level)
+        return name, unit_statistics(f"{caption} 单位统计", by_unit, [t.name for t in level.outcome.tiers])
     per_minute = campaign.review_settings.pay_per_minute_yuan
     if per_minute is None:
         raise ServiceError(

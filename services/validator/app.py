@@ -35,6 +35,7 @@ from services.validator.bounded_check import check_material_bounded
 from services.validator.material_choice import guess_material
 from services.validator.qc_graph import CHEAP
 from services.validator.quality import QualityResult
+from services.validator.quiz import questions_counted
 from services.validator.report import verdict
 from services.validator.screen_text_rules import shown_fields
 from services.validator.selfcheck import (
@@ -152,6 +153,10 @@ class ValidatorService(Service):
     ) -> tuple[SubmissionValidated, dict[str, Any]]:
         findings = [*result.findings, *others]
         passed = verdict(findings)
+        if (questions := questions_counted(result.findings)) is not None:
+            event = event.model_copy(
+                update={"entry": event.entry.model_copy(update={"questions": questions})}
+            )
         validated = SubmissionValidated.follow_on(
             event,
             self.name,

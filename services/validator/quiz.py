@@ -20,7 +20,7 @@ from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
 from contracts.campaign import QuizSpec
-from contracts.events import Finding
+from contracts.events import Finding, Severity
 from services.validator.kind_finding import Subject, listed
 from services.validator.quiz_options import answer_letters, normalise
 from services.validator.quiz_table import QuizTable, read_table
@@ -124,6 +124,8 @@ def check_table(table: QuizTable, spec: QuizSpec, who: Subject) -> list[Finding]
             )
         )
     n = len(table.rows)
+    # The count travels on (EntryInfo.questions): 强国问答's quotas count questions, not files.
+    found.append(question_count(who, n))
     if (spec.min_questions is not None and n < spec.min_questions) or (
         spec.max_questions is not None and n > spec.max_questions
     ):
@@ -138,6 +140,19 @@ def check_table(table: QuizTable, spec: QuizSpec, who: Subject) -> list[Finding]
             )
         )
     return found
+
+
+COUNTED = "quiz.questions"
+
+
+def question_count(who: Subject, n: int) -> Finding:
+    return who.finding(COUNTED, "—", f"{n}题", f"共{n}题", f"{n} question(s)", Severity.INFO)
+
+
+def questions_counted(findings: list[Finding]) -> int | None:
+    """The number of questions the quiz check counted, from its finding (None: not a quiz set)."""
+    found = next((f for f in findings if f.rule_id == COUNTED), None)
+    return int(found.measured.removesuffix("题")) if found else None
 
 
 def check_quiz(path: Path, spec: QuizSpec | None, who: Subject) -> list[Finding]:

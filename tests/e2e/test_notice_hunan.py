@@ -4,10 +4,12 @@ by their unit, reviewed at every level the notice names, and what qualifies deli
 it names (local stand-ins). Yanbian's is tests/e2e/test_review_yanbian.py."""
 
 import hashlib
+import io
 import re
 from pathlib import Path
 
 import httpx
+from openpyxl import load_workbook
 
 from services.media.probe import probe
 from services.media.process import run
@@ -55,18 +57,19 @@ HUNAN_WORKS = [
 
 
 def hunan_form(i: int, section: str, column: str, title: str) -> dict[str, str]:
-    return {
+    form = {
         "title": title,
-        "producer": "岳阳市电化教育馆",
+        "producer": f"岳阳市第{i}制作组",
         "category": section,
         "subcolumn": column,
-        "copyright_holder": "岳阳市教育体育局",
-        "format": "视频",
+        "copyright_holder": f"版权方{i}",
+        "format": "图片" if section == "家庭教育" else "视频",
         "summary": "专题资源",
         "unit": "岳阳市教育体育局",
-        "contact_name": f"联系人{i}",
-        "phone": f"0730-88{i:05d}",
+        "contact_name": "刘健华",
+        "phone": "0730-8805708",
     }
+    return form | ({"remarks": "系列第一集"} if i == 1 else {})
 
 
 async def test_hunan_resources_from_county_quotas_to_city_awards_and_the_provincial_selection(
@@ -117,6 +120,32 @@ async def test_hunan_resources_from_county_quotas_to_city_awards_and_the_provinc
             "岳阳楼区第一中学",
         )
         assert "phone" not in first and "contact_name" not in first
+        # The province's selection gets every field its target names, from each entry's own form.
+        for i, (_, section, _, title, _) in enumerate(HUNAN_WORKS, start=1):
+            fields = {k: sent[title][k] for k in ("producer", "copyright_holder", "format", "remarks")}
+            assert fields == {
+                "producer": f"岳阳市第{i}制作组",
+                "copyright_holder": f"版权方{i}",
+                "format": "图片" if section == "家庭教育" else "视频",
+                "remarks": "系列第一集" if i == 1 else None,
+            }
+        # The city's 推荐表, as the chair downloads it to stamp: the header from the entries' own forms
+        # (not the issuer; the phone stays in intake), a row per recommended resource with its 制作方,
+        # 版权方, 格式 and 备注.
+        got = await api.get(
+            f"/api/review/rounds/{city['round_id']}/exports/recommendation.xlsx", headers=city["chair"]
+        )
+        assert got.status_code == 200, got.text
+        table = [list(r) for r in load_workbook(io.BytesIO(got.content)).active.iter_rows(values_only=True)]
+        assert table[1][0] == "填表单位（盖章）：岳阳市教育体育局        联系人：刘健华        联系电话："
+        rows = {r[1]: r for r in table[3:]}
+        assert set(rows) == {work[3] for work in HUNAN_WORKS}
+        assert rows["岳阳楼记里的家国情怀"][2:] == [
+            "岳阳市第1制作组", "德育", "党史学习", "版权方1", "视频", "专题资源", "系列第一集",
+        ]  # fmt: skip
+        assert rows["亲子共读一本书"][2:] == [
+            "岳阳市第6制作组", "家庭教育", "家庭教育方法", "版权方6", "图片", "专题资源", None,
+        ]  # fmt: skip
         picture_work = next(
             i for i in platform.received if i["body"]["metadata"]["title"] == "亲子共读一本书"
         )

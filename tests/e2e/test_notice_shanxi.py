@@ -114,6 +114,11 @@ async def test_shanxi_series_from_city_recommendation_to_provincial_prizes_on_bo
         sids.append(sid)
         await approve_when_checked(api, cid, sids)
         marks = dict(zip(sids, [91, 87, 83, 80], strict=True))
+        # 强国问答's quotas count questions (县 100题): the approved set of two uses two of them.
+        summary = (await api.get(f"/api/campaigns/{cid}/summary", params={"level": "county"})).json()
+        pinglu = next(u for u in summary["by_unit"] if u["unit_code"] == "140603")
+        quiz_quota = next(q for q in pinglu["quota"] if q["series"] == "quiz" and q["level"] == "county")
+        assert (quiz_quota["limit"], quiz_quota["used"]) == (100, 2)
 
         city = await run_level(api, cid, "city", SHANXI_CITY.encode(), CSV, marks)
         assert {d[0] for d in outcomes(city).values()} == {"recommended"}  # 50 (quiz: 1000) per series

@@ -138,7 +138,8 @@ async def test_yanbian_county_and_prefecture_review_to_awards_and_publication(
 
         await eventually(stages, 60, "intake's status to follow review and publication")
 
-    # The organising-unit table (优秀组织单位 by awarded entries) of the prefecture level.
+    # The organising-unit table of the prefecture level: 优秀组织单位 are the county 电教馆 that organise
+    # the campaign (各县市电教馆统一组织实施), ranked by awarded entries, not the schools.
     units = await api.get(
         f"/api/review/rounds/{prefecture['round_id']}/exports/units.xlsx", headers=prefecture["chair"]
     )
@@ -146,4 +147,4 @@ async def test_yanbian_county_and_prefecture_review_to_awards_and_publication(
     sheet = load_workbook(io.BytesIO(units.content)).active
     assert sheet is not None
     rows = [r for r in sheet.iter_rows(min_row=3, values_only=True)]
-    assert [(r[1], r[4], r[-1]) for r in rows[:2]] == [("延吉市第一小学", 1, 1), ("延吉市第二小学", 1, 2)]
+    assert [(r[1], r[4], r[-1]) for r in rows[:2]] == [("延吉市", 2, 1), ("图们市", 0, "—")]

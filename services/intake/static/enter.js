@@ -34,6 +34,23 @@ if (category && subcolumn && Object.keys(subcolumns).length) {
   });
 }
 
+// Shanxi: a series asks for fields the form leaves optional; mark them when it is chosen (the API
+// refuses the entry without them, naming each field).
+const seriesRequired = JSON.parse(form.dataset.seriesRequired || "{}");
+const { series } = form.elements;
+if (series && Object.keys(seriesRequired).length) {
+  const mark = () => {
+    const wanted = seriesRequired[series.value] || [];
+    for (const label of form.querySelectorAll(".field label .series-req")) label.remove();
+    for (const key of wanted) {
+      const label = form.querySelector(`[data-field="${key}"] label`);
+      if (label && !label.querySelector(".req")) label.append(el("span", { className: "req series-req", text: "*" }));
+    }
+  };
+  series.addEventListener("change", mark);
+  mark();
+}
+
 function clearErrors() {
   banner.className = "hidden";
   for (const field of form.querySelectorAll(".field")) {
@@ -66,11 +83,6 @@ form.addEventListener("submit", async (event) => {
   event.preventDefault();
   clearErrors();
   const body = collect();
-  if (form.elements.group && !body.group) {
-    fieldError("group", "请选择组别", "choose a group");
-    form.elements.group.focus();
-    return;
-  }
   const button = document.getElementById("submit-entry");
   button.disabled = true;
   try {

@@ -59,8 +59,8 @@ async def test_no_phone_id_number_or_private_name_in_any_payload_or_event(
         ]
         cid = await campaign_with(kafka, targets)
         assert cid  # a campaign whose entrants are minors: names stay private
-        # What an entrant typed: contact details in the title and summary, and (by mistake upstream)
-        # an author name on an event of a campaign whose names are private.
+        # What an entrant typed: contact details in the title and summary, and the author's name,
+        # which events carry even where names are private (decision 0028).
         work = reviewed(
             cid,
             1,

@@ -30,6 +30,20 @@ def test_shanxi_caps_each_county_and_city_per_series() -> None:
     assert refusal is not None and refusal[0] == "已达推荐名额：朔城区本系列最多推荐10件（已推荐10件）"
 
 
+def test_shanxi_quiz_quotas_count_questions() -> None:
+    """强国问答: 各县（市、区）委宣传部征集100题: a set of 30 questions uses 30 of them."""
+    shanxi = load_preset("shanxi-xuexi-2019")
+    quiz = series_of(shanxi, {"series": "强国问答"})
+    county = next(q for q in quotas_for(shanxi, quiz, SHANXI_UNITS) if q.level == "county")
+    assert (county.limit, county.counts, county.weight({"questions": 30})) == (100, "questions", 30)
+    assert quota_refusal(county, 70, 30) is None
+    refusal = quota_refusal(county, 80, 30)
+    assert (
+        refusal is not None
+        and refusal[0] == "超出推荐名额：朔城区本系列最多推荐100题（已推荐80题，本套30题）"
+    )
+
+
 def test_hunan_county_table_is_a_minimum_never_a_refusal() -> None:
     hunan = load_preset("hunan-smart-edu-2022")
     units = [

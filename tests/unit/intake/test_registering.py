@@ -38,6 +38,7 @@ async def register(
     store: FakeSubmissionStore, user: User, sid: str = "S1", campaign: Campaign = YANBIAN, **entry: Any
 ) -> Submission:
     entry.setdefault("form", form())
+    entry.setdefault("group", "小学组")  # Yanbian has groups: an entry names one
     return await register_entry(store, TREE, campaign, user, submission_id=sid, now=IN_WINDOW, **entry)
 
 
@@ -61,7 +62,8 @@ async def test_an_entrant_registers_for_their_own_school(store: FakeSubmissionSt
         LI.id,
     )
     assert stored.attribution.unit_path_names == ["吉林省", "延边州", "延吉市", "延吉市第一小学"]
-    assert stored.attribution.author is None  # Yanbian does not publish authors' names
+    # Carried for the organisers' named lists; Yanbian publishes no names (publisher, privacy.py).
+    assert stored.attribution.author == "金英姬"
     assert "account:u-li" in stored.person_keys
 
 
@@ -69,8 +71,9 @@ async def test_registering_before_the_window_is_allowed_but_after_it_is_refused(
     store: FakeSubmissionStore,
 ) -> None:
     early = await register_entry(
-        store, TREE, YANBIAN, LI, submission_id="S0", form=form(), now=datetime(2024, 2, 1, tzinfo=UTC)
-    )
+        store, TREE, YANBIAN, LI, submission_id="S0", form=form(), group="小学组",
+        now=datetime(2024, 2, 1, tzinfo=UTC),
+    )  # fmt: skip
     assert early.id == "S0"
     with pytest.raises(ServiceError) as late:
         await register_entry(
@@ -84,12 +87,14 @@ async def test_registering_before_the_window_is_allowed_but_after_it_is_refused(
 async def test_a_form_with_problems_and_an_unknown_group_are_refused_with_their_fields(
     store: FakeSubmissionStore,
 ) -> None:
-    bad_form = await refused(store, LI, form=form(phone="12345", title=""))
+    bad_form = await refused(store, LI, form=form(phone="12345", title=""), group="小学组")
     bad_group = await refused(store, LI, group="大学组")
+    no_group = await refused(store, LI, group=None)
 
     assert bad_form.status == 422
     assert [f["field"] for f in bad_form.extra["fields"]] == ["phone", "title"]
-    assert (bad_group.status, bad_group.extra["field"]) == (422, "group")
+    assert (bad_group.status, [f["field"] for f in bad_group.extra["fields"]]) == (422, ["group"])
+    assert [f["message_zh"] for f in no_group.extra["fields"]] == ["请选择组别"]
 
 
 async def test_who_may_register_for_which_unit(store: FakeSubmissionStore) -> None:

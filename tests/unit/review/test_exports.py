@@ -60,14 +60,20 @@ def test_hunan_recommendation_form_has_the_notices_nine_columns() -> None:
             "recommended",
             "一等奖",
             1,
-            details={"producer": "岳阳市一中", "copyright_holder": "岳阳市一中", "format": "MP4"},
+            details={"producer": "岳阳市一中", "copyright_holder": "岳阳市一中", "format": "MP4",
+                     "contact_name": "刘健华", "phone": "0730-8805708"},
+            filler="岳阳市教育体育局",
         ),
-        row("B", "85", "u2", "awarded", "二等奖", 2),
-        row("C", "80", "u2", "recommended", None, 3),
-    ]
-    table = cells(recommendation_form("岳阳市教育体育局", rows))
+        row("B", "85", "u2", "awarded", "二等奖", 2, filler="岳阳市教育体育局"),
+        row("C", "80", "u2", "recommended", None, 3, filler="岳阳市教育体育局",
+            details={"contact_name": "陈育军", "phone": "0730-8805709"}),
+    ]  # fmt: skip
+    table = cells(recommendation_form(rows))
     assert table[0][0] == "国家中小学智慧教育平台专题资源推荐表"
-    assert table[1][0].startswith("填表单位（盖章）：岳阳市教育体育局")
+    assert table[1][0] == (
+        "填表单位（盖章）：岳阳市教育体育局        联系人：刘健华、陈育军"
+        "        联系电话：0730-8805708、0730-8805709"
+    )
     assert (
         table[2]
         == HUNAN_COLUMNS
@@ -87,9 +93,23 @@ def test_hunan_recommendation_form_has_the_notices_nine_columns() -> None:
     assert [r[1] for r in table[3:]] == ["作品A", "作品C"]  # only what goes up
 
 
+def test_one_recommendation_form_per_filling_unit() -> None:
+    """推荐表每个报送单位一张: a sheet per 填表单位, each with its own header and numbering."""
+    rows = [
+        row("A", "91", "u1", "recommended", None, 1, filler="岳阳县教育局", details={"contact_name": "甲"}),
+        row("B", "85", "u2", "recommended", None, 2, filler="平江县教育局", details={"contact_name": "乙"}),
+    ]
+    book = load_workbook(io.BytesIO(recommendation_form(rows)))
+    assert book.sheetnames == ["岳阳县教育局", "平江县教育局"]
+    for name, title, contact in (("岳阳县教育局", "作品A", "甲"), ("平江县教育局", "作品B", "乙")):
+        sheet = [list(r) for r in book[name].iter_rows(values_only=True)]
+        assert sheet[1][0].startswith(f"填表单位（盖章）：{name}        联系人：{contact}")
+        assert [r[:2] for r in sheet[3:]] == [[1, title]]
+
+
 def test_award_list_in_pool_and_rank_order() -> None:
     rows = [row("B", "85", "u2", "awarded", "二等奖", 2), row("A", "91", "u1", "awarded", "一等奖", 1)]
-    table = cells(award_list("评审结果", rows, authors=False))
+    table = cells(award_list("评审结果", rows))
     assert table[1][:4] == ["序号", "评审分组", "名次", "作品名称"]
     assert [(r[3], r[9], r[10]) for r in table[2:]] == [("作品A", "一等奖", 91), ("作品B", "二等奖", 85)]
 
@@ -153,8 +173,8 @@ def test_entrant_text_that_looks_like_a_formula_is_written_as_text_in_every_expo
         row("B", "88", "u2", "awarded", "二等奖", 2, duration_s=None, **HOSTILE),
     ]
     made = {
-        "award_list": award_list("结果", rows, authors=True),
-        "recommendation_form": recommendation_form("=1+1", rows),
+        "award_list": award_list("结果", rows),
+        "recommendation_form": recommendation_form([{**r, "filler": "=1+1"} for r in rows]),
         "unit_statistics": unit_statistics("统计", rows, ["一等奖", "二等奖"]),
         "remuneration": remuneration("奖补", rows, 100.0),
     }

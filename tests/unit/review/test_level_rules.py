@@ -3,6 +3,7 @@
 (Ganzhou, Liaoning), series quotas (Shanxi), score thresholds, and the cap at tied boundaries."""
 
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from contracts.campaign import AwardTier, Campaign, Outcome, ReviewLevel
 from services.intake.presets import load_preset
 from services.review.awards import AwardSchemeError
 from services.review.outcomes import Decision, Scored, propose
+from services.review.series_rules import SeriesRules, series_rules
 
 T0 = datetime(2022, 7, 1, 8, 0, tzinfo=UTC)
 SECTIONS = ["德育", "劳动教育", "课后服务", "教师研修", "家庭教育", "教改经验"]
@@ -210,7 +212,7 @@ def test_shanxi_city_sends_each_series_quota() -> None:
     city = level_of(load_preset("shanxi-xuexi-2019"), "city")
     entries = [entry(f"M{i}", 90.0 - i, minute=i, series="mooc") for i in range(4)]
     entries += [entry(f"Q{i}", 90.0 - i, minute=i, series="quiz") for i in range(3)]
-    decisions = propose(city, entries, series_quotas={"mooc": 2, "quiz": 5}).decisions
+    decisions = propose(city, entries, series=SeriesRules(quotas={"mooc": 2, "quiz": 5})).decisions
     assert sorted(s for s, d in decisions.items() if d.outcome == "recommended") == [
         "M0",
         "M1",
@@ -219,4 +221,17 @@ def test_shanxi_city_sends_each_series_quota() -> None:
         "Q2",
     ]
     with pytest.raises(AwardSchemeError, match="has no quota at"):
-        propose(city, entries, series_quotas={"mooc": 2})
+        propose(city, entries, series=SeriesRules(quotas={"mooc": 2}))
+
+
+def test_shanxi_quiz_quotas_count_questions_not_sets() -> None:
+    """强国问答: 各市委宣传部征集1000题. Sets go up in rank order while their questions fit."""
+    shanxi = load_preset("shanxi-xuexi-2019")
+    city = level_of(shanxi, "city")
+    sizes = [600, 300, 200, 50]
+    entries = [
+        replace(entry(f"Q{i}", 90.0 - i, minute=i, series="quiz"), questions=n) for i, n in enumerate(sizes)
+    ]
+    p = propose(city, entries, series=series_rules(shanxi, city))
+    assert sorted(s for s, d in p.decisions.items() if d.outcome == "recommended") == ["Q0", "Q1"]
+    assert any("按题计名额1000题，已推荐900题" in zh for zh, _ in p.warnings)

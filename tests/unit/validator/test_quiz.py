@@ -8,8 +8,9 @@ import openpyxl
 import pytest
 
 from contracts.campaign import Material, QuizSpec, WorkKind
-from contracts.events import Severity
+from contracts.events import Finding, Severity
 from services.validator.kinds import check_material
+from services.validator.quiz import questions_counted
 from services.validator.quiz_options import answer_letters, split_options
 from tests.unit.validator import handmade
 from tests.unit.validator.handmade import ole
@@ -48,8 +49,19 @@ def as_csv(
     return path
 
 
+def problems(path: Path) -> list[Finding]:
+    """What is wrong (the count, an info finding every set read gets, aside)."""
+    return [f for f in check_material(path, QUIZ) if f.rule_id != "quiz.questions"]
+
+
 def ids(path: Path) -> list[tuple[str, Severity]]:
-    return [(f.rule_id, f.severity) for f in check_material(path, QUIZ)]
+    return [(f.rule_id, f.severity) for f in problems(path)]
+
+
+def test_the_questions_are_counted(tmp_path: Path) -> None:
+    found = check_material(as_csv(tmp_path, GOOD, "utf-8-sig"), QUIZ)
+    assert questions_counted(found) == len(GOOD)
+    assert [f.message_zh for f in found if f.rule_id == "quiz.questions"] == [f"试题：共{len(GOOD)}题"]
 
 
 def test_options_and_answers_are_read() -> None:
@@ -100,7 +112,7 @@ def test_each_kind_of_mistake_names_its_rows(tmp_path: Path) -> None:
         ["党史6", "南昌起义的时间？", "1927年8月1日", "A", "朔城区委宣传部", "朔州市委宣传部"],  # no options
         ["党史7", "古田会议在哪个省？", "A.福建 B.江西", "A", "", "朔州市委宣传部"],  # no setter
     ]
-    found = check_material(as_csv(tmp_path, rows), QUIZ)
+    found = problems(as_csv(tmp_path, rows))
     assert [(f.rule_id, f.message_zh.split("：")[1]) for f in found] == [
         ("quiz.missing", "第8行“出题单位”为空不符合要求"),
         ("quiz.options", "第7行选项少于2个不符合要求"),
@@ -112,7 +124,7 @@ def test_each_kind_of_mistake_names_its_rows(tmp_path: Path) -> None:
 
 
 def test_missing_columns_are_named(tmp_path: Path) -> None:
-    [finding] = check_material(as_csv(tmp_path, [r[:4] for r in GOOD], header=FIELDS[:4]), QUIZ)
+    [finding] = problems(as_csv(tmp_path, [r[:4] for r in GOOD], header=FIELDS[:4]))
     assert (finding.rule_id, finding.measured) == ("quiz.columns", "缺少：出题单位、推荐单位")
 
 
@@ -130,14 +142,14 @@ def test_xlsx_with_a_title_row_and_one_column_per_option(tmp_path: Path) -> None
     )
     path = tmp_path / "questions.xlsx"
     book.save(path)
-    [finding] = check_material(path, QUIZ)
+    [finding] = problems(path)
     assert (finding.rule_id, finding.measured) == ("quiz.duplicate", "1题不符")
     assert "第4行" in finding.message_zh
 
 
 def test_too_many_questions(tmp_path: Path) -> None:
     rows = [[f"题{n}", f"第{n}题的题干？", "A.是 B.否", "A", "单位", "单位"] for n in range(101)]
-    [finding] = check_material(as_csv(tmp_path, rows), QUIZ)
+    [finding] = problems(as_csv(tmp_path, rows))
     assert (finding.rule_id, finding.measured, finding.expected) == ("quiz.count", "101题", "0–100题")
 
 
@@ -165,5 +177,5 @@ def test_a_cell_a_million_rows_down_ends_in_a_finding(tmp_path: Path) -> None:
     # openpyxl padded every row up to it to the declared 16,384 columns: hours for a 1.8 KB file.
     path = tmp_path / "questions.xlsx"
     path.write_bytes(handmade.xlsx([FIELDS, *GOOD, ["x"]], dimension="A1:XFD1048576", last_row=1048576))
-    [finding] = check_material(path, QUIZ)
+    [finding] = problems(path)
     assert finding.rule_id == "quiz.readable" and "超过40000行" in finding.message_zh
