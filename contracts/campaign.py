@@ -370,6 +370,40 @@ class PublicationTarget(Spec):
         return self
 
 
+class MessageTemplate(Spec):
+    """A campaign's wording of one kind of message; placeholders as in the default (``{title}``,
+    ``{link}``, ...; services/notifier/kinds.py lists them per kind)."""
+
+    subject_zh: str | None = None
+    body_zh: str
+    subject_en: str | None = None
+    body_en: str | None = None
+
+
+class Notifications(Spec):
+    """How the notifier reaches people for this campaign (docs/decisions/0026-notifications.md).
+
+    Provider credentials are operator settings, never campaign data; the campaign names only
+    its SMS signature, the providers' approved template ids and its own wording."""
+
+    enabled: bool = True
+    sms_provider: Literal["aliyun", "tencent"] | None = None
+    sms_sign_name: str | None = Field(default=None, description="签名, e.g. 延边州电教馆")
+    sms_app_id: str | None = Field(default=None, description="Tencent Cloud SMS SmsSdkAppId")
+    sms_templates: dict[str, str] = Field(
+        default_factory=dict, description="Message kind -> the provider's approved template id"
+    )
+    wechat_templates: dict[str, str] = Field(
+        default_factory=dict, description="Message kind -> the official account's template id"
+    )
+    templates: dict[str, MessageTemplate] = Field(
+        default_factory=dict, description="Message kind -> this campaign's wording (defaults otherwise)"
+    )
+    quiet_from_hour: int | None = Field(default=22, ge=0, le=23, description="No SMS/WeChat/e-mail from")
+    quiet_until_hour: int | None = Field(default=7, ge=0, le=23, description="... until, in time_zone")
+    max_per_hour: int = Field(default=6, ge=1, description="Messages per person per channel per hour")
+
+
 class Campaign(Spec):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str
@@ -398,6 +432,7 @@ class Campaign(Spec):
         default=True, description="False where entrants are minors: names stay private"
     )
     notes: list[str] = Field(default_factory=list)
+    notifications: Notifications = Field(default_factory=Notifications)
 
     @field_validator("time_zone")
     @classmethod
