@@ -16,6 +16,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from contracts import EVENT_MODELS, TOPICS, SubmissionSubmitted
 from contracts.campaign import Campaign
 from contracts.events import SubmissionEvent
+from services.common.backlog import QueueBacklog
 from services.common.consumer import Effect, NotReady
 from services.common.job_runner import JobRunner
 from services.common.jobs import JobTable
@@ -83,6 +84,8 @@ class NotifierService(Service):
     async def start(self) -> None:
         await super().start()
         self.run_jobs(self.runner, SWEEP_EVERY_S, "send_sweep")
+        backlog = QueueBacklog({"sends": (self.sends, {})})
+        self.spawn_every(self.settings.backlog_every_s, backlog.refresh, "backlog")
 
     async def stop(self) -> None:
         await super().stop()
