@@ -30,7 +30,9 @@ def _hmac(key: bytes, text: str) -> bytes:
     return hmac.new(key, text.encode(), hashlib.sha256).digest()
 
 
-def authorization(secret_id: str, secret_key: str, host: str, body: bytes, timestamp: int) -> str:
+def authorization(
+    secret_id: str, secret_key: str, host: str, body: bytes, timestamp: int, service: str = "sms"
+) -> str:
     day = datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")
     canonical = "\n".join(
         [
@@ -42,9 +44,9 @@ def authorization(secret_id: str, secret_key: str, host: str, body: bytes, times
             hashlib.sha256(body).hexdigest(),
         ]
     )
-    scope = f"{day}/sms/tc3_request"
+    scope = f"{day}/{service}/tc3_request"
     to_sign = f"TC3-HMAC-SHA256\n{timestamp}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
-    key = _hmac(_hmac(_hmac(f"TC3{secret_key}".encode(), day), "sms"), "tc3_request")
+    key = _hmac(_hmac(_hmac(f"TC3{secret_key}".encode(), day), service), "tc3_request")
     signed = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
     return (
         f"TC3-HMAC-SHA256 Credential={secret_id}/{scope}, SignedHeaders=content-type;host, Signature={signed}"
