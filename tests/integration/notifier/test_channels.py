@@ -197,3 +197,27 @@ async def test_an_unsubscribe_link_stops_its_channel_and_only_that(
         inbox = await teacher.inbox()
         assert [m["kind"] for m in inbox["messages"]] == ["in_review", "received"]
         assert len(p.mail.to("teacher4@example.cn")) == 1  # no e-mail after the unsubscribe
+
+
+async def test_a_persons_hourly_limit_holds_the_next_message_for_later(
+    settings: Settings, providers: Providers, feeder: Feeder
+) -> None:
+    p, s = providers, notifier_settings(settings, providers)
+    async with notified(s) as admin, person(admin, "teacher6", "entrant") as teacher:
+        await teacher.agree(email="teacher6@example.cn")
+        await feeder.define(campaign(max_per_hour=1))
+        entry = Entry("SL1", "notify", teacher.id)
+        await feeder.send(entry.submitted())
+        await eventually(lambda: _async(len(p.mail.to("teacher6@example.cn")) == 1), 60, "the first e-mail")
+        await feeder.send(entry.approved())
+        sends = AsyncMongoClient[dict[str, Any]](s.mongodb_uri)[f"{s.db_prefix}_notifier"]["sends"]
+
+        async def held() -> dict[str, Any] | None:
+            return await sends.find_one({"held": "rate_limit", "state": "queued"})
+
+        job = await eventually(held, 60, "the second e-mail held by the hourly limit")
+        first = await sends.find_one({"payload.kind": "received"})
+        assert first is not None
+        assert job["not_before"] == first["sent_at"] + timedelta(hours=1)  # when the first leaves the hour
+        assert len(p.mail.to("teacher6@example.cn")) == 1
+        assert (await teacher.inbox())["unread"] == 2
