@@ -13,6 +13,7 @@ async function unread() {
 
 const count = await unread();
 if (count !== null) {
+  document.head.append(el("link", { rel: "stylesheet", href: "/static/notifier/badge.css" }));
   const slot = document.getElementById("notifier-badge-slot") || document.querySelector("header .who");
   const badge = el("a", { href: "/notifications", id: "notifier-badge", className: "notifier-badge" }, [
     "消息 ",
