@@ -24,11 +24,11 @@ ENTRANT, UNIT_ADMIN, CAMPAIGN_ADMIN = "entrant", "unit_admin", "campaign_admin"
 
 @dataclass(frozen=True)
 class Audience:
-    """One account (``person``), or every registered account with ``role`` (of ``unit_code``)."""
+    """One account (``person``), or every registered account with ``role`` (of one of ``units``)."""
 
     person: str | None = None
     role: str | None = None
-    unit_code: str | None = None
+    units: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,8 @@ def notices_for(
             notices.append(("processing_failed", entrant, {**mine, "detail": reason}, {}))
         case SubmissionTranscoded(succeeded=True):
             unit = event.attribution
-            admins = Audience(role=UNIT_ADMIN, unit_code=unit.unit_code)
+            # Any unit admin above the entry may approve it (intake's auth.can_approve): all are told.
+            admins = Audience(role=UNIT_ADMIN, units=tuple(unit.unit_path or [unit.unit_code]))
             link = {"link": f"{base}/campaigns/{event.campaign_id}/unit", "unit": unit.unit_name}
             notices.append(("awaiting_approval", admins, link, {}))
         case SubmissionApproved():

@@ -71,8 +71,8 @@ class People:
         if audience.person:
             return [audience.person]
         query: dict[str, Any] = {"role": audience.role}
-        if audience.unit_code:
-            query["unit_code"] = audience.unit_code
+        if audience.units:
+            query["unit_code"] = {"$in": list(audience.units)}
         return [doc["_id"] async for doc in self.people.find(query, {"_id": 1}, session=session)]
 
 

@@ -26,7 +26,7 @@ def test_each_step_of_an_entry_tells_the_right_people() -> None:
     assert kinds(validated(passed=False)) == [("check_failed", me)]
     assert kinds(transcoded(succeeded=False)) == [("processing_failed", me)]
     assert kinds(transcoded(succeeded=True)) == [
-        ("awaiting_approval", Audience(role=UNIT_ADMIN, unit_code="222401001"))
+        ("awaiting_approval", Audience(role=UNIT_ADMIN, units=("22", "2224", "222401")))
     ]
     assert kinds(reviewed("awarded")) == [("result", me)]
     assert kinds(published("published")) == [("published", me)]
