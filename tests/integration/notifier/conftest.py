@@ -116,6 +116,11 @@ def campaign(campaign_id: str = "notify", **notifications: Any) -> Campaign:
     )
 
 
+async def holds(value: bool) -> bool:
+    """``eventually(lambda: holds(<condition on what a stand-in received>))``."""
+    return value
+
+
 @dataclass
 class Person:
     api: httpx.AsyncClient

@@ -15,6 +15,7 @@ from tests.integration.notifier.conftest import (
     Feeder,
     Providers,
     campaign,
+    holds,
     notified,
     notifier_settings,
     person,
@@ -44,7 +45,7 @@ async def test_each_channel_carries_each_message_once_signed_as_its_provider_wan
             return bool(p.mail.to("teacher1@example.cn") and p.mail.to("head@example.cn"))
 
         await eventually(all_sent, 60, "the entrant's and the unit admin's e-mails")
-        await eventually(lambda: _async(bool(p.aliyun.received and p.wechat.received)), 60, "SMS and WeChat")
+        await eventually(lambda: holds(bool(p.aliyun.received and p.wechat.received)), 60, "SMS and WeChat")
 
         (mail,) = p.mail.to("teacher1@example.cn")
         assert mail["Subject"] == "已收到作品《红色故事》"
@@ -73,16 +74,12 @@ async def test_each_channel_carries_each_message_once_signed_as_its_provider_wan
         # The same events again (a redelivery), then the next step: only the next step is told.
         await feeder.send(*first)
         await feeder.send(entry.approved())
-        await eventually(lambda: _async(len(p.mail.to("teacher1@example.cn")) == 2), 60, "in-review e-mail")
-        sent = lambda: _async(len(p.aliyun.received) == 2 and len(p.wechat.received) == 2)  # noqa: E731
+        await eventually(lambda: holds(len(p.mail.to("teacher1@example.cn")) == 2), 60, "in-review e-mail")
+        sent = lambda: holds(len(p.aliyun.received) == 2 and len(p.wechat.received) == 2)  # noqa: E731
         await eventually(sent, 60, "the in-review SMS and WeChat message")
         inbox = await teacher.inbox()
         assert [m["kind"] for m in inbox["messages"]] == ["in_review", "received"]
         assert len(p.mail.to("head@example.cn")) == 1
-
-
-async def _async(value: bool) -> bool:
-    return value
 
 
 async def test_a_provider_that_refuses_for_good_or_keeps_throttling_parks_the_send_for_admins(
@@ -125,7 +122,7 @@ async def test_a_provider_that_refuses_for_good_or_keeps_throttling_parks_the_se
 
         p.aliyun.script, p.aliyun.answers = ["ok"], 0  # the provider's limit lifted: the admin retries
         assert (await admin.post(f"/api/notifier/parked/{aliyun['id']}/retry")).status_code == 200
-        await eventually(lambda: _async(len(p.aliyun.received) == 1), 60, "the retried SMS")
+        await eventually(lambda: holds(len(p.aliyun.received) == 1), 60, "the retried SMS")
         assert p.aliyun.received[0]["PhoneNumbers"] == "13900139000"
 
 
@@ -161,7 +158,7 @@ async def test_quiet_hours_hold_a_message_until_they_end(
 
         await eventually(redefined, 60, "the campaign without quiet hours")
         await sends.update_one({"_id": job["_id"]}, {"$set": {"not_before": datetime.now(UTC)}})
-        await eventually(lambda: _async(len(p.mail.to("teacher3@example.cn")) == 1), 60, "the held e-mail")
+        await eventually(lambda: holds(len(p.mail.to("teacher3@example.cn")) == 1), 60, "the held e-mail")
 
 
 async def test_an_unsubscribe_link_stops_its_channel_and_only_that(
@@ -176,7 +173,7 @@ async def test_an_unsubscribe_link_stops_its_channel_and_only_that(
         await feeder.define(campaign())
         entry = Entry("SU1", "notify", teacher.id)
         await feeder.send(entry.submitted())
-        await eventually(lambda: _async(len(p.mail.to("teacher4@example.cn")) == 1), 60, "the first e-mail")
+        await eventually(lambda: holds(len(p.mail.to("teacher4@example.cn")) == 1), 60, "the first e-mail")
         (mail,) = p.mail.to("teacher4@example.cn")
         link = urlsplit(mail["List-Unsubscribe"].strip("<>"))
         page = await admin.get(f"{link.path}?{link.query}")  # anyone holding the link, no login needed
@@ -193,7 +190,7 @@ async def test_an_unsubscribe_link_stops_its_channel_and_only_that(
         assert me["preferences"]["contacts"]["sms"]["agreed"] is True
 
         await feeder.send(entry.approved())
-        await eventually(lambda: _async(len(p.aliyun.received) == 2), 60, "the second SMS")
+        await eventually(lambda: holds(len(p.aliyun.received) == 2), 60, "the second SMS")
         inbox = await teacher.inbox()
         assert [m["kind"] for m in inbox["messages"]] == ["in_review", "received"]
         assert len(p.mail.to("teacher4@example.cn")) == 1  # no e-mail after the unsubscribe
@@ -208,7 +205,7 @@ async def test_a_persons_hourly_limit_holds_the_next_message_for_later(
         await feeder.define(campaign(max_per_hour=1))
         entry = Entry("SL1", "notify", teacher.id)
         await feeder.send(entry.submitted())
-        await eventually(lambda: _async(len(p.mail.to("teacher6@example.cn")) == 1), 60, "the first e-mail")
+        await eventually(lambda: holds(len(p.mail.to("teacher6@example.cn")) == 1), 60, "the first e-mail")
         await feeder.send(entry.approved())
         sends = AsyncMongoClient[dict[str, Any]](s.mongodb_uri)[f"{s.db_prefix}_notifier"]["sends"]
 

@@ -8,7 +8,7 @@ from typing import Any
 from services.common.settings import Settings
 from tests.conftest import admin_client, eventually
 from tests.integration.intake.conftest import create_tiny, fake_pdf, register, tiny_video, tus_upload
-from tests.integration.notifier.conftest import SMS_TEMPLATES, Providers, notifier_settings, person
+from tests.integration.notifier.conftest import SMS_TEMPLATES, Providers, holds, notifier_settings, person
 from zhengji.runtime import SERVICES
 
 RULES = {
@@ -19,10 +19,6 @@ RULES = {
     "quiet_from_hour": None,
     "quiet_until_hour": None,
 }
-
-
-async def _true(value: bool) -> bool:
-    return value
 
 
 async def test_an_entrys_journey_tells_each_person_each_step_once_per_channel(
@@ -45,15 +41,15 @@ async def test_an_entrys_journey_tells_each_person_each_step_once_per_channel(
         long_clip = await tiny_video(tmp_path / "b.mp4", seconds=12)  # the campaign allows 10 s
         await tus_upload(teacher.api, long_clip, {"submission_id": too_long, "filename": "b.mp4"})
 
-        await eventually(lambda: _true(len(p.mail.to("yanji@example.cn")) == 1), 180, "the approval request")
+        await eventually(lambda: holds(len(p.mail.to("yanji@example.cn")) == 1), 180, "the approval request")
         for path, material in (("课件.pdf", "courseware"), ("报名表.pdf", "registration_form")):
             meta = {"submission_id": good, "filename": path, "material": material}
             await tus_upload(teacher.api, fake_pdf(tmp_path / path), meta)
         approved = await county.api.post(f"/api/submissions/{good}/approve", json={})
         assert approved.status_code == 200, approved.text
 
-        await eventually(lambda: _true(len(p.mail.to("teacher8@example.cn")) == 4), 180, "the entrant's four")
-        await eventually(lambda: _true(len(p.tencent.received) == 4), 60, "four SMS")
+        await eventually(lambda: holds(len(p.mail.to("teacher8@example.cn")) == 4), 180, "the entrant's four")
+        await eventually(lambda: holds(len(p.tencent.received) == 4), 60, "four SMS")
 
     kinds = Counter(str(m["Subject"]) for m in p.mail.to("teacher8@example.cn"))
     assert kinds == {

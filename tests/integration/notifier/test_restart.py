@@ -11,13 +11,17 @@ from pymongo.errors import DuplicateKeyError
 
 from services.common.settings import Settings
 from tests.conftest import admin_client, eventually
-from tests.integration.notifier.conftest import Entry, Feeder, Providers, campaign, notifier_settings, person
+from tests.integration.notifier.conftest import (
+    Entry,
+    Feeder,
+    Providers,
+    campaign,
+    holds,
+    notifier_settings,
+    person,
+)
 from zhengji.embedded import free_port
 from zhengji.server import running
-
-
-async def _true(value: bool) -> bool:
-    return value
 
 
 async def test_a_notifier_restarted_midway_sends_nothing_twice_and_loses_nothing(
@@ -46,7 +50,7 @@ async def test_a_notifier_restarted_midway_sends_nothing_twice_and_loses_nothing
                     assert (await api.put("/api/notifier/me", json=body)).status_code == 200
             await feeder.define(campaign(max_per_hour=100))  # seven to one person in minutes
             await feeder.send(*submitted)
-            await eventually(lambda: _true(bool(p.mail.to(teacher_mail))), 60, "a first e-mail")
+            await eventually(lambda: holds(bool(p.mail.to(teacher_mail))), 60, "a first e-mail")
             assert p.aliyun.received == [] and p.aliyun.answers >= 1  # SMS under retry, none through
         # Stopped mid-way. Meanwhile the entries move on, and the first events come again.
         later = [e.transcoded() for e in entries] + [e.approved() for e in entries]
@@ -54,15 +58,15 @@ async def test_a_notifier_restarted_midway_sends_nothing_twice_and_loses_nothing
         p.aliyun.script, p.aliyun.answers = ["ok"], 0  # the provider's limit lifts
         async with running(alone, ["notifier"]):
             await eventually(
-                lambda: _true(len(p.mail.to(teacher_mail)) >= 6), 90, "six e-mails to the entrant"
+                lambda: holds(len(p.mail.to(teacher_mail)) >= 6), 90, "six e-mails to the entrant"
             )
-            await eventually(lambda: _true(len(p.aliyun.received) >= 6), 90, "six SMS")
-            await eventually(lambda: _true(len(p.mail.to(head_mail)) >= 3), 90, "three to the unit admin")
+            await eventually(lambda: holds(len(p.aliyun.received) >= 6), 90, "six SMS")
+            await eventually(lambda: holds(len(p.mail.to(head_mail)) >= 3), 90, "three to the unit admin")
             # Everything once more, then one new event: once it is told, the repeats were not.
             sentinel = Entry("SR9", "notify", teacher.id, "作品9")
             await feeder.send(*submitted, *later, sentinel.submitted())
-            await eventually(lambda: _true(len(p.mail.to(teacher_mail)) >= 7), 90, "the new entry's e-mail")
-            await eventually(lambda: _true(len(p.aliyun.received) >= 7), 90, "the new entry's SMS")
+            await eventually(lambda: holds(len(p.mail.to(teacher_mail)) >= 7), 90, "the new entry's e-mail")
+            await eventually(lambda: holds(len(p.aliyun.received) >= 7), 90, "the new entry's SMS")
 
     subjects = Counter(str(m["Subject"]) for m in p.mail.to(teacher_mail))
     expected = {f"已收到作品《作品{i}》" for i in (0, 1, 2, 9)} | {
