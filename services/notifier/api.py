@@ -7,6 +7,8 @@ people the notifier can tell. Contact details are never shown to anyone but thei
 from datetime import datetime
 from typing import Annotated, Any
 
+from bson import ObjectId
+from bson.errors import InvalidId
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field, field_validator
 
@@ -97,9 +99,6 @@ async def inbox(
 
 @router.post("/inbox/{message_id}/read", response_model=Marked, responses=responses(404))
 async def mark_read(svc: Notifier, caller: LoggedInCaller, message_id: str) -> Marked:
-    from bson import ObjectId
-    from bson.errors import InvalidId
-
     try:
         key = ObjectId(message_id)
     except InvalidId as exc:

@@ -18,6 +18,7 @@ from contracts import (
 )
 from contracts.campaign import Campaign
 from contracts.events import Severity, SubmissionEvent
+from services.common.links import web_link
 
 ENTRANT, UNIT_ADMIN, CAMPAIGN_ADMIN = "entrant", "unit_admin", "campaign_admin"
 
@@ -94,7 +95,9 @@ def notices_for(
             notices.append(("result", entrant, {**mine, "detail": zh}, {"detail": en}))
         case SubmissionPublished(status="published"):
             where = event.target_name or event.target
-            link = {"link": event.url or f"{base}/showcase/{event.campaign_id}", "detail": where}
+            # The platform's address becomes a link in the inbox: http(s) only (links.py).
+            url = web_link(event.url) or f"{base}/showcase/{event.campaign_id}"
+            link = {"link": url, "detail": where}
             notices.append(("published", entrant, link, {}))
         case SubmissionPublished(status="failed"):
             admins = Audience(role=CAMPAIGN_ADMIN)

@@ -88,3 +88,12 @@ def test_no_quiet_hours_when_unset_and_backoff_grows_to_its_cap() -> None:
     assert quiet_until(datetime(2024, 11, 1, 15, tzinfo=UTC), "Asia/Shanghai", None, None) is None
     assert [retry_delay_s(n, 60) for n in (1, 2, 3)] == [60, 120, 240]
     assert retry_delay_s(30, 60) == 3600
+
+
+def test_a_platforms_address_becomes_the_link_only_when_it_is_a_web_address() -> None:
+    shown = published("published").model_copy(update={"url": "https://platform.example.cn/works/7"})
+    (notice,) = notices_for(shown, "u1", CAMPAIGN, BASE)
+    assert notice.zh["link"] == "https://platform.example.cn/works/7"
+    script = shown.model_copy(update={"url": "javascript:alert(1)"})
+    (notice,) = notices_for(script, "u1", CAMPAIGN, BASE)
+    assert notice.zh["link"] == f"{BASE}/showcase/yanbian-2024"
