@@ -10,17 +10,18 @@ from typing import Annotated, Any
 from bson import ObjectId
 from bson.errors import InvalidId
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
 from services.common.callers import CampaignAdmin, LoggedInCaller
 from services.common.errors import ServiceError, responses
 from services.common.jobs import FAILED
 from services.common.web import service
 from services.notifier.app import NotifierService
-from services.notifier.people import CHANNELS, Contact, Preferences
+from services.notifier.people import Contact, Preferences
 
 Notifier = Annotated[NotifierService, Depends(service(NotifierService))]
 router = APIRouter(prefix="/api/notifier", tags=["notifier"], responses=responses(401, 403, 503))
+BODY = responses(400)  # a body that is not JSON
 
 
 class InboxMessage(BaseModel):
@@ -42,28 +43,33 @@ class Marked(BaseModel):
     marked: int
 
 
-class ContactChoice(BaseModel):
-    address: str = Field(min_length=3, max_length=254)
-    agreed: bool
+class Choice(BaseModel):
+    agreed: bool = Field(description="The person agrees to be told on this channel")
+
+
+class EmailChoice(Choice):
+    address: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+
+
+class PhoneChoice(Choice):
+    address: str = Field(max_length=20, pattern=r"^\+?[0-9][0-9 -]{4,19}$", description="e.g. 13800138000")
+
+
+class WeChatChoice(Choice):
+    address: str = Field(max_length=64, pattern=r"^[A-Za-z0-9_-]+$", description="The openid for our account")
+
+
+class ContactsIn(BaseModel):
+    """The channels the caller gives an address for (the schema says what each address looks like)."""
+
+    email: EmailChoice | None = None
+    sms: PhoneChoice | None = None
+    wechat: WeChatChoice | None = None
 
 
 class PreferencesIn(BaseModel):
     english: bool = False
-    contacts: dict[str, ContactChoice] = Field(default_factory=dict)
-
-    @field_validator("contacts")
-    @classmethod
-    def _known_channels(cls, contacts: dict[str, ContactChoice]) -> dict[str, ContactChoice]:
-        unknown = set(contacts) - set(CHANNELS)
-        if unknown:
-            raise ValueError(f"未知渠道 {sorted(unknown)}，可选 {list(CHANNELS)} / unknown channels")
-        email = contacts.get("email")
-        if email and ("@" not in email.address or " " in email.address.strip()):
-            raise ValueError("邮箱地址格式不正确 / not an e-mail address")
-        phone = contacts.get("sms")
-        if phone and not phone.address.strip().lstrip("+").replace("-", "").isdigit():
-            raise ValueError("手机号码格式不正确 / not a mobile number")
-        return contacts
+    contacts: ContactsIn = Field(default_factory=ContactsIn)
 
 
 class ChannelsAvailable(BaseModel):
@@ -122,14 +128,19 @@ async def my_preferences(svc: Notifier, caller: LoggedInCaller) -> ChannelsAvail
     return ChannelsAvailable(preferences=await svc.people.preferences(caller.id), available=available)
 
 
-@router.put("/me", response_model=ChannelsAvailable)
+@router.put("/me", response_model=ChannelsAvailable, responses=BODY)
 async def choose(svc: Notifier, caller: LoggedInCaller, choice: PreferencesIn) -> ChannelsAvailable:
     """The caller's own contact details and the channels they agree to (nobody else sets them)."""
     await svc.people.seen(caller)
+    given = choice.contacts
     contacts = {
-        name: Contact(address=c.address.strip(), agreed=c.agreed) for name, c in choice.contacts.items()
+        name: Contact(address=c.address.strip(), agreed=c.agreed)
+        for name, c in (("email", given.email), ("sms", given.sms), ("wechat", given.wechat))
+        if c is not None
     }
-    await svc.people.save(caller.id, Preferences(english=choice.english, contacts=contacts))
+    await svc.people.save(
+        caller.id, Preferences.model_validate({"english": choice.english, "contacts": contacts})
+    )
     return await my_preferences(svc, caller)
 
 

@@ -48,7 +48,8 @@ class UnsubscribeLinks:
         """The person and channel a token names, or None when it is not one of ours."""
         what, _, mac = token.partition(".")
         expected = _b64(hmac.new(self.key, what.encode(), hashlib.sha256).digest())
-        if not what or not hmac.compare_digest(mac, expected):
+        # Bytes: compare_digest refuses str with characters beyond ASCII (any token may come in).
+        if not what or not hmac.compare_digest(mac.encode(), expected.encode()):
             return None
         try:
             person, _, channel = _unb64(what).decode().partition("\n")

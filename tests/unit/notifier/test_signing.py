@@ -56,3 +56,9 @@ def test_unsubscribe_tokens_name_their_person_and_channel_and_cannot_be_forged()
     assert links.read(f"{other.partition('.')[0]}.{mac}") is None  # someone else, our signature
     assert links.read(other) is None  # signed with another key
     assert links.read("garbage") is None and links.read("") is None
+
+
+def test_any_text_as_a_token_is_refused_not_an_error() -> None:
+    links = UnsubscribeLinks(b"k" * 32, "https://zhengji.example.cn")
+    for text in ("[Filtered]", "退订.退订", "a.b.c", "=.=", "\x00.\x00"):
+        assert links.read(text) is None
