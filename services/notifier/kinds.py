@@ -8,6 +8,8 @@ parameters, in ``SMS_PARAMS`` order, to the provider's approved template."""
 from dataclasses import dataclass
 from typing import Final
 
+from contracts.campaign import NOTIFICATION_PLACEHOLDERS
+
 
 @dataclass(frozen=True)
 class Wording:
@@ -17,7 +19,7 @@ class Wording:
     body_en: str
 
 
-PLACEHOLDERS: Final = ("campaign", "title", "version", "detail", "link", "unit")
+PLACEHOLDERS: Final = NOTIFICATION_PLACEHOLDERS
 # What an SMS template's variables hold, in order (Tencent's {1}, {2}, {3}; Aliyun's ${title}...).
 SMS_PARAMS: Final = ("title", "detail", "link")
 

@@ -3,11 +3,13 @@
 from datetime import UTC, datetime
 
 import pytest
+from pydantic import ValidationError
 
-from contracts.campaign import MessageTemplate
+from contracts.campaign import NOTIFICATION_KINDS, Campaign, MessageTemplate, Notifications
 from services.intake.presets import load_preset
 from services.notifier.audience import CAMPAIGN_ADMIN, UNIT_ADMIN, Audience, notices_for
-from services.notifier.rendering import render, template_problems
+from services.notifier.kinds import DEFAULTS
+from services.notifier.rendering import render
 from services.notifier.timing import quiet_until, retry_delay_s
 from tests.unit.test_status import published, reviewed, submitted, transcoded, validated
 
@@ -53,24 +55,24 @@ def test_a_review_result_says_the_level_and_the_award() -> None:
 
 
 def test_a_campaign_wording_is_used_and_an_unsafe_one_is_refused_and_not_used() -> None:
-    mine = CAMPAIGN.model_copy(
-        update={
-            "notifications": CAMPAIGN.notifications.model_copy(
-                update={"templates": {"received": MessageTemplate(body_zh="收到《{title}》")}}
-            )
-        }
-    )
+    def with_template(template: MessageTemplate) -> Campaign:
+        rules = CAMPAIGN.notifications.model_copy(update={"templates": {"received": template}})
+        return CAMPAIGN.model_copy(update={"notifications": rules})
+
+    mine = with_template(MessageTemplate(body_zh="收到《{title}》"))
     assert render("received", mine, {"title": "红色故事"}, {}, english=False).body == "收到《红色故事》"
-    for unsafe in ("{title.__class__}", "{0}", "{secret}", "{title!r}", "{title:>99}"):
-        bad = mine.model_copy(
-            update={
-                "notifications": mine.notifications.model_copy(
-                    update={"templates": {"received": MessageTemplate(body_zh=unsafe)}}
-                )
-            }
-        )
-        assert template_problems(bad), unsafe
-        assert "已收到您的作品" in render("received", bad, {"title": "x"}, {}, english=False).body
+    for unsafe in ("{title.__class__}", "{0}", "{secret}", "{title!r}", "{title:>99}", "{"):
+        with pytest.raises(ValidationError):
+            MessageTemplate(body_zh=unsafe)
+        # Stored before the check existed: the default wording goes out instead.
+        old = with_template(MessageTemplate.model_construct(body_zh=unsafe))
+        assert "已收到您的作品" in render("received", old, {"title": "x"}, {}, english=False).body
+
+
+def test_campaign_settings_name_only_kinds_the_notifier_has() -> None:
+    assert set(DEFAULTS) == set(NOTIFICATION_KINDS)
+    with pytest.raises(ValidationError, match="未知消息类型"):
+        Notifications(sms_templates={"recieved": "SMS_1"})
 
 
 @pytest.mark.parametrize(
