@@ -4,6 +4,7 @@ A preset in ``campaigns/*.yaml`` is one of these. Every media rule is optional:
 a rule the notice does not state is not applied (``None`` means "not stated").
 """
 
+import string
 from datetime import date
 from enum import StrEnum
 from typing import Any, Literal
@@ -448,6 +449,85 @@ class LiveChanges(Spec):
     unit_extensions: list[UnitExtension] = Field(default_factory=list)
 
 
+NOTIFICATION_KINDS = (
+    "received",
+    "check_failed",
+    "processing_failed",
+    "awaiting_approval",
+    "returned",
+    "in_review",
+    "result",
+    "published",
+    "publish_failed",
+)
+NOTIFICATION_PLACEHOLDERS = ("campaign", "title", "version", "detail", "link", "unit")
+
+
+def placeholder_problem(text: str) -> str | None:
+    """Why ``text`` is not a safe message template (anything but a plain known placeholder)."""
+    try:
+        fields = [
+            (name, spec, conv) for _, name, spec, conv in string.Formatter().parse(text) if name is not None
+        ]
+    except ValueError as exc:
+        return f"模板格式错误 / malformed template: {exc}"
+    for name, spec, conv in fields:
+        if name not in NOTIFICATION_PLACEHOLDERS or spec or conv:
+            known = "、".join(f"{{{p}}}" for p in NOTIFICATION_PLACEHOLDERS)
+            return f"模板只能使用 {known} / unknown placeholder {{{name}}}"
+    return None
+
+
+class MessageTemplate(Spec):
+    """A campaign's wording of one kind of message, with the default's placeholders only."""
+
+    subject_zh: str | None = None
+    body_zh: str
+    subject_en: str | None = None
+    body_en: str | None = None
+
+    @model_validator(mode="after")
+    def _safe(self) -> "MessageTemplate":
+        for text in (self.subject_zh, self.body_zh, self.subject_en, self.body_en):
+            if text and (problem := placeholder_problem(text)):
+                raise ValueError(problem)
+        return self
+
+
+class Notifications(Spec):
+    """How the notifier reaches people for this campaign (docs/decisions/0026-notifications.md).
+
+    Provider credentials are operator settings, never campaign data; the campaign names only
+    its SMS signature, the providers' approved template ids and its own wording."""
+
+    enabled: bool = True
+    sms_provider: Literal["aliyun", "tencent"] | None = None
+    sms_sign_name: str | None = Field(default=None, description="签名, e.g. 延边州电教馆")
+    sms_app_id: str | None = Field(default=None, description="Tencent Cloud SMS SmsSdkAppId")
+    sms_templates: dict[str, str] = Field(
+        default_factory=dict, description="Message kind -> the provider's approved template id"
+    )
+    wechat_templates: dict[str, str] = Field(
+        default_factory=dict, description="Message kind -> the official account's template id"
+    )
+    templates: dict[str, MessageTemplate] = Field(
+        default_factory=dict, description="Message kind -> this campaign's wording (defaults otherwise)"
+    )
+    quiet_from_hour: int | None = Field(default=22, ge=0, le=23, description="No SMS/WeChat/e-mail from")
+    quiet_until_hour: int | None = Field(default=7, ge=0, le=23, description="... until, in time_zone")
+    max_per_hour: int = Field(default=6, ge=1, description="Messages per person per channel per hour")
+
+    @model_validator(mode="after")
+    def _known_kinds(self) -> "Notifications":
+        for where in ("sms_templates", "wechat_templates", "templates"):
+            unknown = sorted(set(getattr(self, where)) - set(NOTIFICATION_KINDS))
+            if unknown:
+                raise ValueError(
+                    f"{where}：未知消息类型 {unknown}，可选 {list(NOTIFICATION_KINDS)} / unknown kinds"
+                )
+        return self
+
+
 class Campaign(Spec):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str
@@ -482,6 +562,7 @@ class Campaign(Spec):
     )
     notes: list[str] = Field(default_factory=list)
     live: LiveChanges = Field(default_factory=LiveChanges)
+    notifications: Notifications = Field(default_factory=Notifications)
 
     @field_validator("time_zone")
     @classmethod

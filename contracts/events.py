@@ -148,6 +148,10 @@ class SubmissionSubmitted(Envelope):
     event_type: Literal["submission.submitted"] = "submission.submitted"
     entry: EntryInfo
     attribution: Attribution
+    entrant_id: str | None = Field(
+        default=None,
+        description="The entrant's account id (opaque, no personal data): whom the notifier tells",
+    )
     media: BlobRef
     materials: dict[str, BlobRef] = Field(default_factory=dict)
     on_screen: dict[str, str] = Field(

@@ -57,7 +57,9 @@ def up(
 
 @app.command()
 def serve(
-    service: str = typer.Argument(..., help="intake | validator | transcoder | review | publisher"),
+    service: str = typer.Argument(
+        ..., help="intake | validator | transcoder | review | publisher | notifier"
+    ),
 ) -> None:
     """运行单个服务（分布式模式）/ Run one service against external Kafka and MongoDB."""
     from zhengji.server import distributed_settings, serve_until_stopped

@@ -1,4 +1,4 @@
-"""Assembling services: one (``zhengji serve X``) or all five (embedded ``zhengji up``).
+"""Assembling services: one (``zhengji serve X``) or all of them (embedded ``zhengji up``).
 
 Nothing here knows which mode it runs in: both talk to a Kafka-protocol broker
 and a MongoDB-protocol store through the same clients."""
@@ -26,6 +26,7 @@ from services.common.store import connect
 from services.common.topic_admin import topics_ready
 from services.common.tracing import install_request_tracing, kafka_middlewares, provider_for
 from services.intake.app import IntakeService
+from services.notifier.app import NotifierService
 from services.publisher.app import PublisherService
 from services.review.app import ReviewService
 from services.transcoder.app import TranscoderService
@@ -43,6 +44,7 @@ SERVICES: dict[str, type[Service]] = {
     "transcoder": TranscoderService,
     "review": ReviewService,
     "publisher": PublisherService,
+    "notifier": NotifierService,
 }
 
 

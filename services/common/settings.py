@@ -163,6 +163,33 @@ class Settings(BaseSettings):
     otlp_endpoint: str | None = None
     otlp_sample_ratio: float = 1.0
 
+    # Notifier (docs/operations.md, "Notifications"; docs/decisions/0026-notifications.md). A
+    # channel without its settings is off: nobody is sent what it cannot carry. Provider
+    # endpoints are settings so a deployment can use a regional or private endpoint.
+    notifier_smtp_host: str | None = None
+    notifier_smtp_port: int = 587
+    notifier_smtp_starttls: bool = True
+    notifier_smtp_username: str | None = None
+    notifier_smtp_password: SecretStr | None = None
+    notifier_smtp_cafile: Path | None = None  # a private CA for the relay's STARTTLS certificate
+    notifier_mail_from: str = "征集 zhengji <noreply@zhengji.invalid>"
+    notifier_aliyun_access_key_id: str | None = None
+    notifier_aliyun_access_key_secret: SecretStr | None = None
+    notifier_aliyun_endpoint: str = "https://dysmsapi.aliyuncs.com/"
+    notifier_tencent_secret_id: str | None = None
+    notifier_tencent_secret_key: SecretStr | None = None
+    notifier_tencent_endpoint: str = "https://sms.tencentcloudapi.com/"
+    notifier_tencent_region: str = "ap-guangzhou"
+    notifier_wechat_app_id: str | None = None
+    notifier_wechat_app_secret: SecretStr | None = None
+    notifier_wechat_api: str = "https://api.weixin.qq.com"
+    # A failed send is tried this many times, backing off from notifier_retry_backoff_s, then parked.
+    notifier_max_tries: int = 5
+    notifier_retry_backoff_s: float = 60.0
+    notifier_concurrency: int = 4
+    # Signs unsubscribe links; None: one made once and kept in the notifier's store.
+    notifier_link_secret: SecretStr | None = None
+
     @field_validator(
         "admin_password",
         "session_secret",

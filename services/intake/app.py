@@ -207,6 +207,7 @@ class IntakeService(Service):
             producer=self.name,
             entry=self.entry_info(submission, version, work_key),
             attribution=Attribution.model_validate(submission["attribution"]),
+            entrant_id=submission.get("owner"),
             media=media,
             materials=material_refs(submission),
             on_screen=ScreenTextSpec.values_for(

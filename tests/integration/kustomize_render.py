@@ -22,7 +22,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "k8s"
 Doc = dict[str, Any]
-SERVICES = ("intake", "validator", "transcoder", "review", "publisher")
+SERVICES = ("intake", "validator", "transcoder", "review", "publisher", "notifier")
 NAME = "app.kubernetes.io/name"
 PART_OF = "app.kubernetes.io/part-of"
 

@@ -201,6 +201,7 @@ def test_compose_services_kafka_mongo_and_minio() -> None:
         "transcoder": None,  # --scale transcoder=N must not collide on a host port
         "review": ["8003:8000"],
         "publisher": ["8004:8000"],
+        "notifier": None,  # reached through nginx (8080), like the validator needs none
     }
     assert services["transcoder"]["environment"]["ZHENGJI_TRANSCODER_ENCODER"] == "auto"
 

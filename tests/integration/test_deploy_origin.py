@@ -122,6 +122,8 @@ def test_apps_declare_the_prefixes_the_proxies_route(expected: dict[str, str]) -
         p.startswith(("/showcase/", "/api/publisher/")) for p, s in expected.items() if s == "publisher"
     )
     assert all(p.startswith("/api/transcoder/") for p, s in expected.items() if s == "transcoder")
+    notifier = ("/api/notifier/", "/notifications", "/static/notifier")
+    assert all(p.startswith(notifier) for p, s in expected.items() if s == "notifier")
     assert "/api/tus/x" in expected and "/blobs/x" in expected  # intake's uploads and files
     assert "validator" not in expected.values()  # no public routes of its own
 

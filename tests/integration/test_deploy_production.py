@@ -152,7 +152,7 @@ def test_production_keeps_every_credential_in_secrets(renderer: str) -> None:
     # Every key a pod reads is in the example the operator copies, and every example key is read.
     for secret, keys in referenced.items():
         assert keys == _example_keys(secret), secret
-    assert set(referenced) == {"zhengji-common", "zhengji-accounts"}
+    assert set(referenced) == {"zhengji-common", "zhengji-accounts", "zhengji-notifier"}
 
     for svc in kz.SERVICES:
         (container,) = kz.containers(kz.find_doc(docs, "Deployment", svc))
@@ -247,11 +247,14 @@ def test_production_network_policies_allow_only_what_each_service_needs() -> Non
         assert allowed(docs, prometheus, pod, 8000), svc  # the autoscalers read what it scrapes
         assert not allowed(docs, stranger, pod, 8000), svc
         assert allowed(docs, ingress, pod, 8000) == (svc != "validator"), svc  # the validator serves nobody
-        assert allowed(docs, pod, internet, 443) == (svc == "publisher"), svc  # platforms and webhooks
+        # platforms and webhooks; mail relays, SMS and WeChat
+        assert allowed(docs, pod, internet, 443) == (svc in ("publisher", "notifier")), svc
+        assert allowed(docs, pod, internet, 587) == (svc == "notifier"), svc
         assert not allowed(docs, pod, metadata, 80), svc
         assert not allowed(docs, pod, mongo, 8000), svc  # only the store's port
         # Who asks intake who a caller is; who intake asks for a transcode's progress.
-        assert allowed(docs, pod, _pod("intake"), 8000) == (svc in ("review", "publisher", "transcoder")), svc
+        asks_intake = ("review", "publisher", "transcoder", "notifier")
+        assert allowed(docs, pod, _pod("intake"), 8000) == (svc in asks_intake), svc
         assert allowed(docs, pod, _pod("transcoder"), 8000) == (svc == "intake"), svc
     assert allowed(docs, topics_job, kafka, 9092) and not allowed(docs, topics_job, internet, 443)
     assert not allowed(docs, _pod("review"), _pod("publisher"), 8000)

@@ -218,6 +218,7 @@ def test_k8s_every_deployment_has_one_autoscaler_of_the_right_kind(renderer: str
         "intake": "HorizontalPodAutoscaler",
         "review": "HorizontalPodAutoscaler",
         "publisher": "HorizontalPodAutoscaler",
+        "notifier": "HorizontalPodAutoscaler",
         "transcoder": "ScaledObject",
         "validator": "ScaledObject",
     }

@@ -69,6 +69,7 @@ SERVICE_PREFIXES: dict[str, tuple[str, ...]] = {
     "review": ("/api/review", "/review"),
     "publisher": ("/api/publisher", "/showcase"),
     "transcoder": ("/api/transcoder",),
+    "notifier": ("/api/notifier", "/notifications"),
 }
 Operation = APIOperation[Any, Any, Any, Any]
 CALLERS = ("anonymous", "campaign_admin")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ["intake", "validator", "transcoder", "review", "publisher"]
+SERVICES = ["intake", "validator", "transcoder", "review", "publisher", "notifier"]
 SHARED = ("services.common", "services.media")
 # Our own top-level packages; anything else in sys.modules is the standard library or third party.
 OURS = ("services", "contracts", "zhengji", "tests", "bench")

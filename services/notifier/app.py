@@ -1,0 +1,175 @@
+"""Notifier: tells entrants, unit admins and campaign admins what happened to entries.
+
+It consumes the submission events like any service (inbox, effects and outbox in one
+transaction: ``services/common/consumer.py``) and decides who hears what (``audience.py``). In
+the same transaction it writes each person's in-app message (``mailbox``) and queues one send
+per person and channel they agreed to (``sends``, a job table); workers send those through
+the channels (``channels/``), holding them through quiet hours and per-person limits,
+retrying then parking failures (``sending.py``). See docs/decisions/0026-notifications.md."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from contracts import EVENT_MODELS, TOPICS, SubmissionSubmitted
+from contracts.campaign import Campaign
+from contracts.events import SubmissionEvent
+from services.common.backlog import QueueBacklog
+from services.common.consumer import Effect, NotReady
+from services.common.job_runner import JobRunner
+from services.common.jobs import JobTable
+from services.common.service import Service
+from services.notifier.audience import Notice, notices_for
+from services.notifier.channel_setup import channels_from_settings
+from services.notifier.channels.base import Channel
+from services.notifier.people import INAPP, People, agreed_channels
+from services.notifier.rendering import render
+from services.notifier.sending import Sender, Step
+from services.notifier.unsubscribe import UnsubscribeLinks
+
+SWEEP_EVERY_S = 30.0
+# An event whose submission's ``submitted`` has not been read yet waits for it this long (the
+# topics are read side by side); older ones come from before the notifier ran: no entrant known.
+ENTRANT_WAIT = timedelta(minutes=10)
+
+
+class NotifierService(Service):
+    name = "notifier"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.people = People(self.db["people"])
+        self.mailbox = self.db["mailbox"]
+        self.entrants = self.db["entrants"]
+        self.sends = JobTable(self.db, "sends", lease_s=self.settings.job_lease_s)
+        self.http, self.channels = channels_from_settings(self.settings)
+        self.sender = Sender(self)
+        self.unsubscribe = UnsubscribeLinks(b"", self.settings.base_url())  # keyed in setup()
+        self.runner = JobRunner[Step](
+            self.sends,
+            self.deps.client,
+            kind=lambda job: f"notify_{job['payload']['channel']}",
+            work=self.sender.step,
+            conclude=self.sender.conclude,
+            on_abandoned=self.sender.abandoned,
+            concurrency=self.settings.notifier_concurrency,
+        )
+        from services.notifier.routes import router
+
+        self.router = router
+
+    def register(self) -> None:
+        super().register()
+        for stage, topic in TOPICS.items():
+            self.consume(topic, EVENT_MODELS[f"submission.{stage}"], self.on_event)  # type: ignore[arg-type]
+
+    async def setup(self) -> None:
+        await self.sends.create_indexes()
+        # The rule "never twice for one event, person and channel", kept by the store itself.
+        triple = [
+            ("payload.event_id", ASCENDING),
+            ("payload.person_id", ASCENDING),
+            ("payload.channel", ASCENDING),
+        ]
+        await self.sends.jobs.create_index(triple, unique=True)
+        await self.sends.jobs.create_index([("payload.person_id", 1), ("payload.channel", 1), ("sent_at", 1)])
+        await self.sends.jobs.create_index([("state", 1), ("parked", 1)])
+        await self.mailbox.create_index([("event_id", 1), ("person_id", 1), ("channel", 1)], unique=True)
+        await self.mailbox.create_index([("person_id", 1), ("created_at", -1)])
+        await self.people.setup()
+        self.unsubscribe = await UnsubscribeLinks.load(self.settings, self.db["config"])
+
+    async def start(self) -> None:
+        await super().start()
+        self.run_jobs(self.runner, SWEEP_EVERY_S, "send_sweep")
+        backlog = QueueBacklog({"sends": (self.sends, {})})
+        self.spawn_every(self.settings.backlog_every_s, backlog.refresh, "backlog")
+
+    async def stop(self) -> None:
+        await super().stop()
+        await self.http.aclose()
+
+    async def entrant_of(self, event: SubmissionEvent) -> str | None:
+        if isinstance(event, SubmissionSubmitted):
+            return event.entrant_id
+        doc = await self.entrants.find_one({"_id": event.submission_id})
+        if doc is not None:
+            return str(doc["entrant_id"]) if doc.get("entrant_id") else None
+        if datetime.now(UTC) - event.occurred_at < ENTRANT_WAIT:
+            raise NotReady(f"submission {event.submission_id}: its submitted event not read yet")
+        return None
+
+    async def on_event(self, event: SubmissionEvent) -> Effect:
+        campaign = await self.campaign(event.campaign_id)
+        entrant = await self.entrant_of(event)
+        notices = notices_for(event, entrant, campaign, self.settings.base_url())
+        common = {"title": event.entry.title, "version": str(event.entry.version)}
+
+        async def writes(session: AsyncClientSession) -> None:
+            if isinstance(event, SubmissionSubmitted):
+                await self.entrants.update_one(
+                    {"_id": event.submission_id},
+                    {"$set": {"entrant_id": event.entrant_id, "campaign_id": event.campaign_id}},
+                    upsert=True,
+                    session=session,
+                )
+            if not campaign.notifications.enabled:
+                return
+            for notice in notices:
+                for person in await self.people.members(notice.audience, session):
+                    await self.tell(event, notice, person, common, session)
+
+        return Effect(writes=writes)
+
+    async def tell(
+        self,
+        event: SubmissionEvent,
+        notice: Notice,
+        person: str,
+        common: dict[str, str],
+        session: AsyncClientSession,
+    ) -> None:
+        """The person's in-app message and a send per channel they agree to, each at most once."""
+        campaign = await self.campaign(event.campaign_id)
+        preferences = await self.people.preferences(person, session)
+        zh = {**common, **notice.zh}
+        message = render(notice.kind, campaign, zh, notice.en, preferences.english)
+        event_id, now = str(event.event_id), datetime.now(UTC)
+        await self.mailbox.update_one(
+            {"event_id": event_id, "person_id": person, "channel": INAPP},
+            {
+                "$setOnInsert": {
+                    "kind": notice.kind,
+                    "campaign_id": event.campaign_id,
+                    "submission_id": event.submission_id,
+                    "subject": message.subject,
+                    "body": message.body,
+                    "link": zh.get("link"),
+                    "read": False,
+                    "created_at": now,
+                }
+            },
+            upsert=True,
+            session=session,
+        )
+        for channel in agreed_channels(preferences):
+            payload = {
+                "event_id": event_id,
+                "person_id": person,
+                "channel": channel,
+                "kind": notice.kind,
+                "campaign_id": event.campaign_id,
+                "zh": zh,
+                "en": notice.en,
+            }
+            await self.sends.enqueue(f"{event_id}:{person}:{channel}", payload, 0.0, session)
+
+    def channel_for(self, name: str, campaign: Campaign) -> Channel | None:
+        """The channel that carries ``name`` for ``campaign``: SMS by the provider it names."""
+        if name != "sms":
+            return self.channels.get(name)
+        if provider := campaign.notifications.sms_provider:
+            return self.channels.get(f"sms:{provider}")
+        return next((c for key, c in self.channels.items() if key.startswith("sms:")), None)

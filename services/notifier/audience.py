@@ -1,0 +1,106 @@
+"""Who hears what, from which event: pure, so every rule is tested without a broker.
+
+An event names a submission; the entrant is the account that submitted it (``entrant_id`` of its
+``submitted`` event, remembered by the notifier). Unit admins are addressed by role and unit,
+campaign admins by role: the notifier turns those into the people who registered with it
+(``people.py``). What no event says yet (reviewer invitations and assignments, rounds complete,
+appeals, dead letters) is listed in docs/decisions/0026-notifications.md as knowingly thin."""
+
+from dataclasses import dataclass, field
+
+from contracts import (
+    SubmissionApproved,
+    SubmissionPublished,
+    SubmissionReviewed,
+    SubmissionSubmitted,
+    SubmissionTranscoded,
+    SubmissionValidated,
+)
+from contracts.campaign import Campaign
+from contracts.events import Severity, SubmissionEvent
+from services.common.links import web_link
+
+ENTRANT, UNIT_ADMIN, CAMPAIGN_ADMIN = "entrant", "unit_admin", "campaign_admin"
+
+
+@dataclass(frozen=True)
+class Audience:
+    """One account (``person``), or every registered account with ``role`` (of one of ``units``)."""
+
+    person: str | None = None
+    role: str | None = None
+    units: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: str
+    audience: Audience
+    zh: dict[str, str] = field(default_factory=dict)  # placeholder values in Chinese
+    en: dict[str, str] = field(default_factory=dict)  # ... where the English differs
+
+
+def _entrant(entrant_id: str | None) -> Audience | None:
+    return Audience(person=entrant_id) if entrant_id else None
+
+
+def _top_finding(event: SubmissionValidated) -> tuple[str, str]:
+    errors = [f for f in event.findings if f.severity == Severity.ERROR] or event.findings
+    if not errors:
+        return "未说明原因", "no reason given"
+    top, more = errors[0], len(errors) - 1
+    zh, en = top.message_zh, top.message_en
+    if more:
+        zh, en = f"{zh}（另有{more}项问题）", f"{en} (and {more} more)"
+    return zh, en
+
+
+def _result(campaign: Campaign, event: SubmissionReviewed) -> tuple[str, str]:
+    level = next((lv.name for lv in campaign.review_levels if lv.key == event.level), event.level)
+    if event.outcome == "awarded":
+        tier = event.award_tier or ""
+        return f"{level}评审获{tier}", f"{tier} at the {event.level} level"
+    if event.outcome == "recommended":
+        return f"{level}评审获推荐，进入上一级评审", f"recommended at the {event.level} level"
+    return f"{level}评审未获推荐", f"not recommended at the {event.level} level"
+
+
+def notices_for(
+    event: SubmissionEvent, entrant_id: str | None, campaign: Campaign, base_url: str
+) -> list[Notice]:
+    """What ``event`` tells whom (the caller adds campaign, title and version to every notice)."""
+    base = base_url.rstrip("/")
+    mine = {"link": f"{base}/submissions/{event.submission_id}"}
+    entrant = _entrant(entrant_id)
+    notices: list[tuple[str, Audience | None, dict[str, str], dict[str, str]]] = []
+    match event:
+        case SubmissionSubmitted():
+            notices.append(("received", entrant, mine, {}))
+        case SubmissionValidated(passed=False):
+            zh, en = _top_finding(event)
+            notices.append(("check_failed", entrant, {**mine, "detail": zh}, {"detail": en}))
+        case SubmissionTranscoded(succeeded=False):
+            reason = event.reason or "未说明原因"
+            notices.append(("processing_failed", entrant, {**mine, "detail": reason}, {}))
+        case SubmissionTranscoded(succeeded=True):
+            unit = event.attribution
+            # Any unit admin above the entry may approve it (intake's auth.can_approve): all are told.
+            admins = Audience(role=UNIT_ADMIN, units=tuple(unit.unit_path or [unit.unit_code]))
+            link = {"link": f"{base}/campaigns/{event.campaign_id}/unit", "unit": unit.unit_name}
+            notices.append(("awaiting_approval", admins, link, {}))
+        case SubmissionApproved():
+            notices.append(("in_review", entrant, mine, {}))
+        case SubmissionReviewed():
+            zh, en = _result(campaign, event)
+            notices.append(("result", entrant, {**mine, "detail": zh}, {"detail": en}))
+        case SubmissionPublished(status="published"):
+            where = event.target_name or event.target
+            # The platform's address becomes a link in the inbox: http(s) only (links.py).
+            url = web_link(event.url) or f"{base}/showcase/{event.campaign_id}"
+            link = {"link": url, "detail": where}
+            notices.append(("published", entrant, link, {}))
+        case SubmissionPublished(status="failed"):
+            admins = Audience(role=CAMPAIGN_ADMIN)
+            detail = f"{event.target_name or event.target}：{event.reason or '未说明原因'}"
+            notices.append(("publish_failed", admins, {"link": f"{base}/admin", "detail": detail}, {}))
+    return [Notice(kind, who, zh, en) for kind, who, zh, en in notices if who is not None]

@@ -1,0 +1,84 @@
+"""What the notifier says, per kind of message: the default wording in Chinese and English.
+
+A campaign may word any kind its own way (``Notifications.templates``); its text may use only
+the placeholders named here, filled with plain values (``rendering.py``), so a template cannot
+reach into objects or run anything. SMS and WeChat carry the same values as template
+parameters, in ``SMS_PARAMS`` order, to the provider's approved template."""
+
+from dataclasses import dataclass
+from typing import Final
+
+from contracts.campaign import NOTIFICATION_PLACEHOLDERS
+
+
+@dataclass(frozen=True)
+class Wording:
+    subject_zh: str
+    body_zh: str
+    subject_en: str
+    body_en: str
+
+
+PLACEHOLDERS: Final = NOTIFICATION_PLACEHOLDERS
+# What an SMS template's variables hold, in order (Tencent's {1}, {2}, {3}; Aliyun's ${title}...).
+SMS_PARAMS: Final = ("title", "detail", "link")
+
+DEFAULTS: Final[dict[str, Wording]] = {
+    "received": Wording(
+        "已收到作品《{title}》",
+        "【{campaign}】已收到您的作品《{title}》（第{version}版），正在进行技术检测。查看进度：{link}",
+        "Entry received: {title}",
+        '[{campaign}] We received your entry "{title}" (version {version}); it is being checked. '
+        "Progress: {link}",
+    ),
+    "check_failed": Wording(
+        "作品《{title}》未通过技术检测",
+        "【{campaign}】您的作品《{title}》未通过技术检测：{detail}。请修改后重新上传：{link}",
+        "Entry failed the check: {title}",
+        '[{campaign}] Your entry "{title}" failed the technical check: {detail}. '
+        "Fix it and upload again: {link}",
+    ),
+    "processing_failed": Wording(
+        "作品《{title}》处理失败",
+        "【{campaign}】您的作品《{title}》转码处理失败：{detail}。请重新上传：{link}",
+        "Entry could not be processed: {title}",
+        '[{campaign}] Your entry "{title}" could not be processed: {detail}. Upload it again: {link}',
+    ),
+    "awaiting_approval": Wording(
+        "新作品待审核：《{title}》",
+        "【{campaign}】{unit}的作品《{title}》已通过技术检测，等待推荐单位审核：{link}",
+        "New entry awaits approval: {title}",
+        '[{campaign}] "{title}" from {unit} passed the checks and awaits your approval: {link}',
+    ),
+    "returned": Wording(
+        "作品《{title}》被退回",
+        "【{campaign}】推荐单位退回了您的作品《{title}》，原因：{detail}。请修改后重新提交：{link}",
+        "Entry returned: {title}",
+        '[{campaign}] Your unit returned "{title}": {detail}. Change it and submit again: {link}',
+    ),
+    "in_review": Wording(
+        "作品《{title}》已进入评审",
+        "【{campaign}】您的作品《{title}》已通过单位审核，进入专家评审。查看：{link}",
+        "Entry in review: {title}",
+        '[{campaign}] Your entry "{title}" was approved by your unit and is now in review: {link}',
+    ),
+    "result": Wording(
+        "作品《{title}》评审结果",
+        "【{campaign}】您的作品《{title}》评审结果：{detail}。查看：{link}",
+        "Review result: {title}",
+        '[{campaign}] Review result for "{title}": {detail}. See: {link}',
+    ),
+    "published": Wording(
+        "作品《{title}》已发布",
+        "【{campaign}】您的作品《{title}》已在{detail}发布展示：{link}",
+        "Entry published: {title}",
+        '[{campaign}] Your entry "{title}" is published on {detail}: {link}',
+    ),
+    "publish_failed": Wording(
+        "作品发布失败，已停止重试：《{title}》",
+        "【{campaign}】《{title}》发布失败并已停止重试（{detail}），请在管理页处理：{link}",
+        "Publication parked: {title}",
+        '[{campaign}] Publishing "{title}" failed and was parked ({detail}); see: {link}',
+    ),
+}
+KINDS: Final = tuple(DEFAULTS)

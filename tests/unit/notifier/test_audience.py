@@ -1,0 +1,101 @@
+"""Who hears what from each event, and in which words."""
+
+from datetime import UTC, datetime
+
+import pytest
+from pydantic import ValidationError
+
+from contracts.campaign import NOTIFICATION_KINDS, Campaign, MessageTemplate, Notifications
+from services.intake.presets import load_preset
+from services.notifier.audience import CAMPAIGN_ADMIN, UNIT_ADMIN, Audience, notices_for
+from services.notifier.kinds import DEFAULTS
+from services.notifier.rendering import render
+from services.notifier.timing import quiet_until, retry_delay_s
+from tests.unit.test_status import published, reviewed, submitted, transcoded, validated
+
+CAMPAIGN = load_preset("yanbian-2024")
+BASE = "https://zhengji.example.cn"
+
+
+def kinds(event: object, entrant: str | None = "u1") -> list[tuple[str, Audience]]:
+    return [(n.kind, n.audience) for n in notices_for(event, entrant, CAMPAIGN, BASE)]  # type: ignore[arg-type]
+
+
+def test_each_step_of_an_entry_tells_the_right_people() -> None:
+    me = Audience(person="u1")
+    assert kinds(submitted()) == [("received", me)]
+    assert kinds(validated(passed=True)) == []  # nothing to do for the entrant yet
+    assert kinds(validated(passed=False)) == [("check_failed", me)]
+    assert kinds(transcoded(succeeded=False)) == [("processing_failed", me)]
+    assert kinds(transcoded(succeeded=True)) == [
+        ("awaiting_approval", Audience(role=UNIT_ADMIN, units=("22", "2224", "222401")))
+    ]
+    assert kinds(reviewed("awarded")) == [("result", me)]
+    assert kinds(published("published")) == [("published", me)]
+    assert kinds(published("failed")) == [("publish_failed", Audience(role=CAMPAIGN_ADMIN))]
+
+
+def test_an_entry_without_a_known_entrant_tells_only_the_admins() -> None:
+    assert kinds(submitted(), entrant=None) == []
+    assert [k for k, _ in kinds(transcoded(), entrant=None)] == ["awaiting_approval"]
+
+
+def test_a_failed_check_names_the_top_finding_and_links_to_the_entry() -> None:
+    (notice,) = notices_for(validated(passed=False), "u1", CAMPAIGN, BASE)
+    message = render(notice.kind, CAMPAIGN, {"title": "红色故事", **notice.zh}, notice.en, english=True)
+    assert "帧率应为25帧/秒" in message.body and "frame rate must be 25 fps" in message.body
+    assert f"{BASE}/submissions/S1" in message.body
+    assert message.body.index("帧率") < message.body.index("frame rate")  # Chinese first
+    assert message.params["link"] == f"{BASE}/submissions/S1"[:35]
+
+
+def test_a_review_result_says_the_level_and_the_award() -> None:
+    (notice,) = notices_for(reviewed("awarded", level="county"), "u1", CAMPAIGN, BASE)
+    assert "优秀资源奖" in notice.zh["detail"]
+
+
+def test_a_campaign_wording_is_used_and_an_unsafe_one_is_refused_and_not_used() -> None:
+    def with_template(template: MessageTemplate) -> Campaign:
+        rules = CAMPAIGN.notifications.model_copy(update={"templates": {"received": template}})
+        return CAMPAIGN.model_copy(update={"notifications": rules})
+
+    mine = with_template(MessageTemplate(body_zh="收到《{title}》"))
+    assert render("received", mine, {"title": "红色故事"}, {}, english=False).body == "收到《红色故事》"
+    for unsafe in ("{title.__class__}", "{0}", "{secret}", "{title!r}", "{title:>99}", "{"):
+        with pytest.raises(ValidationError):
+            MessageTemplate(body_zh=unsafe)
+        # Stored before the check existed: the default wording goes out instead.
+        old = with_template(MessageTemplate.model_construct(body_zh=unsafe))
+        assert "已收到您的作品" in render("received", old, {"title": "x"}, {}, english=False).body
+
+
+def test_campaign_settings_name_only_kinds_the_notifier_has() -> None:
+    assert set(DEFAULTS) == set(NOTIFICATION_KINDS)
+    with pytest.raises(ValidationError, match="未知消息类型"):
+        Notifications(sms_templates={"recieved": "SMS_1"})
+
+
+@pytest.mark.parametrize(
+    ("utc_hour", "held_until_utc_hour"),
+    [(13, None), (14, 23), (20, 23), (22, 23), (23, None)],  # Asia/Shanghai is UTC+8: quiet 22-07
+)
+def test_quiet_hours_are_the_campaigns_local_night(utc_hour: int, held_until_utc_hour: int | None) -> None:
+    now = datetime(2024, 11, 1, utc_hour, 30, tzinfo=UTC)
+    until = quiet_until(now, "Asia/Shanghai", 22, 7)
+    assert (until.astimezone(UTC).hour if until else None) == held_until_utc_hour
+    assert until is None or until > now
+
+
+def test_no_quiet_hours_when_unset_and_backoff_grows_to_its_cap() -> None:
+    assert quiet_until(datetime(2024, 11, 1, 15, tzinfo=UTC), "Asia/Shanghai", None, None) is None
+    assert [retry_delay_s(n, 60) for n in (1, 2, 3)] == [60, 120, 240]
+    assert retry_delay_s(30, 60) == 3600
+
+
+def test_a_platforms_address_becomes_the_link_only_when_it_is_a_web_address() -> None:
+    shown = published("published").model_copy(update={"url": "https://platform.example.cn/works/7"})
+    (notice,) = notices_for(shown, "u1", CAMPAIGN, BASE)
+    assert notice.zh["link"] == "https://platform.example.cn/works/7"
+    script = shown.model_copy(update={"url": "javascript:alert(1)"})
+    (notice,) = notices_for(script, "u1", CAMPAIGN, BASE)
+    assert notice.zh["link"] == f"{BASE}/showcase/yanbian-2024"
