@@ -188,10 +188,11 @@ async def register_entry(
     unit_code: str | None = None,
     now: datetime | None = None,
 ) -> Submission:
-    """Register an entry (no file yet) for ``user``, or refuse with the first rule it breaks."""
-    refuse_entry(campaign, form, group, now)
+    """Register an entry (no file yet) for ``user``, or refuse with the first rule it breaks: who
+    may register for the unit first (403), then the entry itself (the window, the form: 422)."""
     unit = await units.require(unit_asked(user, unit_code))
     refuse_unit(user, unit["path"])
+    refuse_entry(campaign, form, group, now)
     owner = user.id if user.role == "entrant" else None
     keys = person_keys(campaign, form, owner)
     if campaign.per_person_limit is not None and keys:

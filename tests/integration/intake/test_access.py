@@ -25,9 +25,8 @@ async def test_an_entrant_cannot_read_another_entrants_submission(admin: httpx.A
         assert (await zhao.get(f"/api/campaigns/{cid}/submissions")).json() == []
         assert (await zhao.get(f"/api/submissions/{sid}/uploads")).status_code == 403
         assert (await zhao.delete(f"/api/submissions/{sid}")).status_code == 403
-        other_unit = await zhao.post(
-            f"/api/campaigns/{cid}/entries", json={"form": demo_form(2), "unit_code": "222402001"}
-        )
+        elsewhere = {"form": demo_form(2), "unit_code": "222402001", "group": "小学组"}
+        other_unit = await zhao.post(f"/api/campaigns/{cid}/entries", json=elsewhere)
         assert other_unit.status_code == 403, "an entrant registers with its own unit only"
         assert [r["submission_id"] for r in (await wang.get(f"/api/campaigns/{cid}/submissions")).json()] == [
             sid
@@ -70,7 +69,7 @@ async def test_one_work_per_person_in_yanbian_and_a_withdrawn_entry_frees_the_pl
         # The same teacher (name and phone) registered by an admin counts against the same place.
         by_admin = await admin.post(
             f"/api/campaigns/{cid}/entries",
-            json={"form": demo_form(5, title="另一件"), "unit_code": "222401001"},
+            json={"form": demo_form(5, title="另一件"), "unit_code": "222401001", "group": "小学组"},
         )
         assert by_admin.status_code == 409
         assert (await li.delete(f"/api/submissions/{first.json()['submission_id']}")).status_code == 204
