@@ -7,6 +7,7 @@ and register entries at once. Presets keep their notices' dates: give ``OPEN_WIN
 
 import asyncio
 import contextlib
+import subprocess
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import timedelta
@@ -179,3 +180,14 @@ def demo_form(i: int = 1, **overrides: Any) -> dict[str, Any]:
 
 
 UNIT = {"code": "222401001", "name": "延吉市第一小学", "path": ["22", "2224", "222401", "222401001"]}
+
+
+@pytest.fixture
+def procs() -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Processes a test starts, killed at its end if still running."""
+    started: list[subprocess.Popen[bytes]] = []
+    yield started
+    for proc in started:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)

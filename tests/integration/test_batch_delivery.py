@@ -6,7 +6,7 @@ that kills its process inside a batch. After each: every effect once, every outb
 import json
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -27,16 +27,6 @@ from tests.integration.batch_consumer import ACK_TOPIC, DB, TOPIC, Acknowledged,
 from tests.integration.test_delivery import _read_dlq
 
 ATTEMPTS = 2
-
-
-@pytest.fixture
-def procs() -> Iterator[list[subprocess.Popen[bytes]]]:
-    started: list[subprocess.Popen[bytes]] = []
-    yield started
-    for proc in started:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
 
 
 class Run:

@@ -4,10 +4,8 @@ bounded attempts (each one a dead process, counted in the store) the next restar
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from aiokafka import AIOKafkaProducer
 
 from contracts import dlq_topic
@@ -25,16 +23,6 @@ ATTEMPTS = 2
 def _start(argv: list[str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         return subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT)
-
-
-@pytest.fixture
-def procs() -> Iterator[list[subprocess.Popen[bytes]]]:
-    started: list[subprocess.Popen[bytes]] = []
-    yield started
-    for proc in started:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
 
 
 async def test_a_message_that_kills_its_consumer_ends_in_the_dlq_and_the_next_is_handled(
