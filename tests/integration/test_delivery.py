@@ -72,10 +72,11 @@ async def test_poison_messages_go_to_the_dlq_and_the_consumer_goes_on(
         )
     finally:
         await producer.stop()
-    # Intake and the validator both read this topic: each group parks its own copy.
-    letters = await _read_dlq(settings.kafka_bootstrap_servers, TOPICS["submitted"], 4)
+    # Intake, the validator and the notifier all read this topic: each group parks its own copy.
+    readers = {"zhengji-intake", "zhengji-validator", "zhengji-notifier"}
+    letters = await _read_dlq(settings.kafka_bootstrap_servers, TOPICS["submitted"], 2 * len(readers))
     assert {h["x-error-kind"] for _, h in letters} == {"invalid_event"}
-    assert {h["x-consumer-group"] for _, h in letters} == {"zhengji-intake", "zhengji-validator"}
+    assert {h["x-consumer-group"] for _, h in letters} == readers
     assert {body for body, _ in letters} == {b"{not json", b'{"event_type": "submission.submitted"}'}
     assert all("submission_id" in h["x-error"] for body, h in letters if body.startswith(b'{"'))
 

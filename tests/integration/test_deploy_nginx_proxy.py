@@ -85,7 +85,13 @@ async def origin(settings: Settings, tmp_path: Path) -> AsyncIterator[httpx.Asyn
     base = settings.model_copy(update={"public_base_url": public})
     main = local_config(
         port,
-        {"intake": base.http_port, "transcoder": base.http_port, "review": review, "publisher": publisher},
+        {
+            "intake": base.http_port,
+            "transcoder": base.http_port,
+            "review": review,
+            "publisher": publisher,
+            "notifier": free_port(),  # not started: this test goes through the other five
+        },
         tmp_path / "nginx",
     )
     async with (
