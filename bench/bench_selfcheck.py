@@ -5,8 +5,10 @@
 Makes one 1920x1080 25 fps H.264 + AAC file (4 s) and a folder of ``--files`` copies, then:
 1. one file: ``zhengji validate F --campaign yanbian-2024 --quick`` (a new process, as a
    teacher runs it), ``ffprobe -show_format -show_streams F`` and, if ``mediaconch`` is on the
-   PATH, ``mediaconch F`` (its default report); the median of ``--rounds`` runs each, interleaved
-   so a busy neighbour hurts all alike, and the CPU time of the children;
+   PATH, ``mediaconch --Force -p POLICY -fx F`` with bench_validator.py's policy of the same header
+   rules (``--Force``: MediaConch otherwise answers from its report database); the median of
+   ``--rounds`` runs each, interleaved so a busy neighbour hurts all alike, and the CPU time of
+   the children;
 2. a folder: ``zhengji validate FOLDER --quick`` once (one process, CPU-count workers), against
    the same files one process each, ffprobe one process each and MediaConch one process each.
 Numbers go to docs/performance.md ("Self-check and folder check"); nothing is asserted.
@@ -22,6 +24,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench_validator import POLICY
 
 ROOT = Path(__file__).resolve().parents[1]
 ZHENGJI = [str(ROOT / ".venv" / "bin" / "zhengji"), "validate"]
@@ -47,12 +51,14 @@ def timed(argv: list[str]) -> tuple[float, float]:
 
 
 def commands(path: Path) -> dict[str, list[str]]:
+    policy = Path(tempfile.gettempdir()) / "zhengji-bench-policy.xml"  # not in the folder checked
+    policy.write_text(POLICY, encoding="utf-8")
     found = {
         "zhengji validate --quick": [*ZHENGJI, str(path), *CAMPAIGN],
         "ffprobe": ["ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json", str(path)],
     }
     if shutil.which("mediaconch"):
-        found["mediaconch"] = ["mediaconch", str(path)]
+        found["mediaconch"] = ["mediaconch", "--Force", "-p", str(policy), "-fx", str(path)]
     return found
 
 
