@@ -5,7 +5,7 @@ set in one place (see ``consumer.py`` for why it is NACK_ON_ERROR)."""
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from aiokafka import TopicPartition
 from faststream import AckPolicy
@@ -42,6 +42,26 @@ def make_broker(
     )
 
 
+Receive = Callable[[KafkaMessage], Awaitable[None]]
+
+
+def _subscriber(
+    broker: KafkaBroker, topics: list[str], group_id: str, session_timeout_ms: int, **batch: Any
+) -> Callable[[Receive], object]:
+    """How every consumer group of zhengji consumes: from the start, committing after handling
+    (a poison message is the DLQ's, consumer.py), with the deliberate poll and session bounds."""
+    options: dict[str, Any] = {
+        "group_id": group_id,
+        "auto_offset_reset": "earliest",
+        "ack_policy": AckPolicy.NACK_ON_ERROR,
+        "max_poll_interval_ms": MAX_POLL_INTERVAL_MS,
+        "session_timeout_ms": session_timeout_ms,
+        "heartbeat_interval_ms": max(100, session_timeout_ms // 4),
+        "title": group_id,
+    }
+    return cast(Callable[[Receive], object], broker.subscriber(*topics, **options, **batch))
+
+
 def subscribe(
     broker: KafkaBroker,
     topics: list[str],
@@ -53,16 +73,7 @@ def subscribe(
 
     Parsing is ours, so a bad payload is a DLQ entry, not a crash; see consumer.py."""
 
-    @broker.subscriber(
-        *topics,
-        group_id=group_id,
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-        max_poll_interval_ms=MAX_POLL_INTERVAL_MS,
-        session_timeout_ms=session_timeout_ms,
-        heartbeat_interval_ms=max(100, session_timeout_ms // 4),
-        title=group_id,
-    )
+    @_subscriber(broker, topics, group_id, session_timeout_ms)
     async def _on_raw(message: KafkaMessage) -> None:
         where = _where(message.raw_message, group_id)
         mark_consumer(group_id)
@@ -85,19 +96,9 @@ def subscribe_batches(
     ``on_batch`` returns the deliveries that must come again; each of their partitions is rewound
     to its first one, so the commit after the batch covers only what was done."""
 
-    @broker.subscriber(
-        *topics,
-        group_id=group_id,
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-        max_poll_interval_ms=MAX_POLL_INTERVAL_MS,
-        session_timeout_ms=session_timeout_ms,
-        heartbeat_interval_ms=max(100, session_timeout_ms // 4),
-        title=group_id,
-        batch=True,
-        max_records=max_records,
-        batch_timeout_ms=wait_ms,
-    )
+    batch = {"batch": True, "max_records": max_records, "batch_timeout_ms": wait_ms}
+
+    @_subscriber(broker, topics, group_id, session_timeout_ms, **batch)
     async def _on_records(message: KafkaMessage) -> None:
         records = message.raw_message if isinstance(message.raw_message, tuple) else (message.raw_message,)
         # Each event gets its own process span, in its producer's trace (consumer_batches.py): a
