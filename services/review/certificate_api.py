@@ -12,7 +12,6 @@ from services.common.errors import ServiceError, responses
 from services.review.certificates import batch, issued, lookup, pdf
 from services.review.dependencies import Chair, Review
 from services.review.pages import REFUSED, render
-from services.review.rounds import context
 
 CHAIR = (401, 403, 404, 409, 503)
 PDF, ZIP = "application/pdf", "application/zip"
@@ -39,6 +38,11 @@ def _file(kind: str) -> dict[int | str, dict[str, Any]]:
     return {200: {"content": {kind: {"schema": {"type": "string", "format": "binary"}}}}, **responses(*CHAIR)}
 
 
+def _named(round_id: str, suffix: str) -> str:
+    """The download's name from the round's id (campaign:level), as the exports are named."""
+    return f"{round_id.replace(':', '-')}-获奖证书.{suffix}"
+
+
 def _attachment(data: bytes, media_type: str, ascii_name: str, name: str) -> Response:
     disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
     return Response(data, media_type=media_type, headers={"content-disposition": disposition})
@@ -47,17 +51,15 @@ def _attachment(data: bytes, media_type: str, ascii_name: str, name: str) -> Res
 @router.get("/api/review/rounds/{round_id}/certificates.pdf", response_class=Response, responses=_file(PDF))
 async def certificates_pdf(svc: Review, _chair: Chair, round_id: str) -> Response:
     """Every award of the finalised round, one page each, in one PDF (to print)."""
-    _, campaign, _, level = await context(svc, round_id)
     data = await pdf(svc, await issued(svc, round_id))
-    return _attachment(data, PDF, "certificates.pdf", f"{campaign.id}-{level.key}-获奖证书.pdf")
+    return _attachment(data, PDF, "certificates.pdf", _named(round_id, "pdf"))
 
 
 @router.get("/api/review/rounds/{round_id}/certificates.zip", response_class=Response, responses=_file(ZIP))
 async def certificates_zip(svc: Review, _chair: Chair, round_id: str) -> Response:
     """One PDF per award (to send each school its own)."""
-    _, campaign, _, level = await context(svc, round_id)
     data = await batch(svc, round_id)
-    return _attachment(data, ZIP, "certificates.zip", f"{campaign.id}-{level.key}-获奖证书.zip")
+    return _attachment(data, ZIP, "certificates.zip", _named(round_id, "zip"))
 
 
 @router.get("/api/review/certificates/{code}", response_model=CertificateView, responses=responses(404))
