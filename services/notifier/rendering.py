@@ -49,5 +49,7 @@ def render(kind: str, campaign: Campaign, zh: dict[str, str], en: dict[str, str]
     if english:
         subject = f"{subject} / {_fill(wording.subject_en, values_en)}"
         body = f"{body}\n\n{_fill(wording.body_en, values_en)}"
-    params = {name: values_zh.get(name, "")[:35] for name in SMS_PARAMS}  # providers cap variables
+    # Providers cap a text variable (35 characters); a link cut short leads nowhere, so it goes whole
+    # (WeChat's template url, an SMS template's link variable).
+    params = {name: values_zh.get(name, "")[: None if name == "link" else 35] for name in SMS_PARAMS}
     return Message(subject, body, params)
