@@ -192,8 +192,9 @@ async def finalise(
             for sid, d in p["decisions"].items()
         ]  # one request for the round's results, not one per entry
         await svc.entries.bulk_write(results, ordered=False, session=session)
-        for event in events:
-            await svc.outbox.add([event], session, causation=docs[event.submission_id]["source_event"])
+        # One insert for the round's events, each caused by its entry's own event (duplicates re-arm it).
+        caused = [(docs[e.submission_id]["source_event"], [e]) for e in events]
+        await svc.outbox.add_caused(caused, session)
         await svc.audit.record(
             who, "round.finalised", campaign_id=rnd["campaign_id"], round_id=round_id,
             proposal_id=p["proposal_id"], entries=len(events), session=session,
