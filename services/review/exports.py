@@ -18,6 +18,7 @@ the chair's spreadsheet program as a live formula (``=HYPERLINK(...)``, DDE). Th
 typed, no quote prepended: an XLSX string cell is never evaluated."""
 
 import io
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -43,6 +44,12 @@ HUNAN_COLUMNS = [
     "资源内容简介",
     "备注",
 ]
+
+
+def sheet_title(text: str) -> str:
+    """A sheet may be named by an entrant's text (their 填表单位): without the characters Excel
+    refuses in a sheet name (openpyxl raises on them), at most 31 characters."""
+    return re.sub(r"[\\/*?:\[\]]", "_", text)[:31]
 
 
 def _sheet(
@@ -108,7 +115,7 @@ def recommendation_form(rows: Sequence[dict[str, Any]]) -> bytes:
     book: Workbook | None = None
     for filler, mine in sorted(by_filler.items()) or [("", [])]:
         book, sheet = _sheet(
-            (filler or "推荐表")[:31] if len(by_filler) > 1 else "推荐表",
+            sheet_title(filler or "推荐表") if len(by_filler) > 1 else "推荐表",
             "国家中小学智慧教育平台专题资源推荐表",
             HUNAN_COLUMNS,
             [6, 28, 18, 10, 14, 18, 10, 40, 12],

@@ -192,3 +192,14 @@ def test_entrant_text_that_looks_like_a_formula_is_written_as_text_in_every_expo
             assert HOSTILE["title"] in values, name
         if name != "recommendation_form":
             assert HOSTILE["unit_name"] in values, name
+
+
+def test_a_filler_typed_with_characters_a_sheet_name_refuses_still_gives_its_own_sheet() -> None:
+    # 填表单位 comes from an entrant's form: "/", ":", "[" ... are refused in a sheet's name.
+    rows = [
+        row("A", "91", "u1", "recommended", "一等奖", 1, filler="岳阳市/教育局:[直属]"),
+        row("B", "85", "u2", "recommended", "二等奖", 2, filler="长沙市教育局"),
+    ]
+    book = load_workbook(io.BytesIO(recommendation_form(rows)))
+    assert book.sheetnames == ["岳阳市_教育局__直属_", "长沙市教育局"]
+    assert book["岳阳市_教育局__直属_"]["A2"].value.startswith("填表单位（盖章）：岳阳市/教育局:[直属]")
