@@ -26,8 +26,11 @@ class Page:
         return end if end < total else None
 
 
+MAX_OFFSET = 10_000_000  # far past any round; the store takes 8-byte ints only
+
+
 def page_query(
-    offset: Annotated[int, Query(ge=0, description="Rows to skip")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip")] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Rows in this page")] = DEFAULT_LIMIT,
 ) -> Page:
     return Page(offset, limit)
