@@ -9,7 +9,7 @@ indexed query, a chair's swap touches one entry, and no document grows with the 
 Rounds stored the old way (an ``assignments`` map in the round) are moved here when the service
 starts (``move_old_rounds``), so the readers know one shape only."""
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pymongo import ASCENDING, ReplaceOne
@@ -50,11 +50,6 @@ class ReviewerLists:
         """The entry's reviewers; None when the round holds no such entry."""
         doc = await self._lists.find_one({"_id": entry_key(round_id, submission_id)}, {"reviewers": 1})
         return None if doc is None else list(doc["reviewers"])
-
-    async def of_entries(self, round_id: str, submission_ids: Iterable[str]) -> dict[str, list[str]]:
-        keys = [entry_key(round_id, sid) for sid in submission_ids]
-        cursor = self._lists.find({"_id": {"$in": keys}}, {"submission_id": 1, "reviewers": 1})
-        return {d["submission_id"]: list(d["reviewers"]) async for d in cursor}
 
     async def of_round(self, round_id: str) -> dict[str, list[str]]:
         """The whole round's assignment (the proposal needs every entry's reviewers)."""
