@@ -11,13 +11,16 @@ import asyncio
 import io
 import secrets
 import zipfile
+from collections.abc import Callable
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pymongo import ASCENDING
 from pymongo.errors import BulkWriteError
 
 from contracts.calendar import campaign_today
+from contracts.campaign import Campaign
 from services.common.errors import ServiceError
 from services.review.certificate_pdf import Certificate, FontMissing, render
 from services.review.report_rows import rows_of
@@ -57,9 +60,24 @@ async def issued(svc: "ReviewService", round_id: str) -> list[dict[str, Any]]:
             "本轮评审尚未定稿（或仍在公示中），不能生成获奖证书",
             "the round is not finalised (or still in public notice): no certificates yet",
         )
-    awarded = [r for r in await rows_of(svc, round_id) if r.get("tier")]
+    awarded = [sid for sid, d in rnd["frozen"]["decisions"].items() if d.get("tier")]
     if not awarded:
         raise ServiceError(404, "本轮评审没有获奖作品", "the round awarded no entry")
+    stored = await _stored(svc, round_id)
+    if missing := [sid for sid in awarded if sid not in stored]:
+        await _issue(svc, campaign, level.name, round_id, missing)
+        stored = await _stored(svc, round_id)
+    return [stored[sid] for sid in awarded]
+
+
+async def _stored(svc: "ReviewService", round_id: str) -> dict[str, dict[str, Any]]:
+    return {d["submission_id"]: d async for d in svc.certificates.find({"round_id": round_id})}
+
+
+async def _issue(
+    svc: "ReviewService", campaign: Campaign, level_name: str, round_id: str, missing: list[str]
+) -> None:
+    """Number the awards that have no certificate yet (the first download of the round's)."""
     now = datetime.now(UTC)
     fresh = [
         {
@@ -69,7 +87,7 @@ async def issued(svc: "ReviewService", round_id: str) -> list[dict[str, Any]]:
             "submission_id": r["submission_id"],
             "campaign_title": campaign.title,
             "issuer": campaign.issuer,
-            "level_name": level.name,
+            "level_name": level_name,
             "award": r["tier"],
             "title": r["title"] or "",
             "author": r.get("author"),  # printed for its holder; on the public check only if public
@@ -78,16 +96,14 @@ async def issued(svc: "ReviewService", round_id: str) -> list[dict[str, Any]]:
             "issued_at": now,
             "issued_on": campaign_today(campaign, now).isoformat(),  # the date printed, campaign's clock
         }
-        for r in awarded
+        for r in await rows_of(svc, round_id)
+        if r["submission_id"] in missing
     ]
     try:
         await svc.certificates.insert_many(fresh, ordered=False)
-    except BulkWriteError as exc:  # issued before (or by a concurrent download): those keep theirs
+    except BulkWriteError as exc:  # a concurrent first download got there first: those keep theirs
         if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
             raise
-    order = {r["submission_id"]: i for i, r in enumerate(awarded)}
-    docs = [d async for d in svc.certificates.find({"round_id": round_id})]
-    return sorted((d for d in docs if d["submission_id"] in order), key=lambda d: order[d["submission_id"]])
 
 
 def _certificate(svc: "ReviewService", doc: dict[str, Any]) -> Certificate:
@@ -100,10 +116,30 @@ def _certificate(svc: "ReviewService", doc: dict[str, Any]) -> Certificate:
 
 
 async def pdf(svc: "ReviewService", docs: list[dict[str, Any]]) -> bytes:
-    """The certificates as one PDF (rendered off the event loop: a page costs ~10 ms)."""
+    """The certificates as one PDF, one page each (rendered off the event loop)."""
     certificates = [_certificate(svc, d) for d in docs]
+    return await _rendering(svc, lambda font: render(certificates, font))
+
+
+async def batch(svc: "ReviewService", round_id: str) -> bytes:
+    """A ZIP with one PDF per award, named by unit and title, for printing or sending on. Stored,
+    not deflated: the PDFs are compressed already. Built in one thread, off the event loop."""
+    certificates = [_certificate(svc, d) for d in await issued(svc, round_id)]
+
+    def zipped(font: Path | None) -> bytes:
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
+            for c in certificates:
+                name = f"{c.code}-{c.unit_name}-{c.title}"[:80].replace("/", "_")
+                z.writestr(f"{name}.pdf", render([c], font))
+        return out.getvalue()
+
+    return await _rendering(svc, zipped)
+
+
+async def _rendering(svc: "ReviewService", make: Callable[[Path | None], bytes]) -> bytes:
     try:
-        return await asyncio.to_thread(render, certificates, svc.settings.certificate_font)
+        return await asyncio.to_thread(make, svc.settings.certificate_font)
     except FontMissing as exc:
         raise ServiceError(
             503,
@@ -112,17 +148,6 @@ async def pdf(svc: "ReviewService", docs: list[dict[str, Any]]) -> bytes:
             "ZHENGJI_CERTIFICATE_FONT",
             font=str(exc),
         ) from exc
-
-
-async def batch(svc: "ReviewService", round_id: str) -> bytes:
-    """A ZIP with one PDF per award, named by unit and title, for printing or sending on."""
-    docs = await issued(svc, round_id)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for doc in docs:
-            name = f"{printed(doc['_id'])}-{doc['unit_name']}-{doc['title']}"[:80].replace("/", "_")
-            z.writestr(f"{name}.pdf", await pdf(svc, [doc]))
-    return out.getvalue()
 
 
 async def lookup(svc: "ReviewService", code: str) -> dict[str, Any]:
