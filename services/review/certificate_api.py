@@ -4,7 +4,7 @@ PDF per award); anyone checks a certificate's number, as JSON or on the page its
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
@@ -69,7 +69,7 @@ async def certificate(svc: Review, code: str) -> dict[str, Any]:
 
 
 @router.get("/review/verify/{code}", response_class=HTMLResponse, response_model=None, responses=REFUSED)
-async def verify_page(svc: Review, request: Request, code: str) -> Response:
+async def verify_page(svc: Review, code: str) -> Response:
     """The page a certificate's QR code opens: genuine and what for, or not found."""
     try:
         found = await lookup(svc, code[:MAX_CODE])
