@@ -3,11 +3,13 @@ YAML file (a province's own, before it is loaded into a server), or a running se
 campaign URL (``https://host/api/campaigns/<id>`` or the page ``https://host/campaigns/<id>``)."""
 
 import re
+import time
 from pathlib import Path
 
 from contracts.campaign import Campaign
 
 MAX_SPEC_BYTES = 1024 * 1024  # a campaign spec is a few KB; a larger answer is not one
+DEADLINE_S = 30.0
 _PAGE = re.compile(r"^(?P<origin>https?://[^/]+)/campaigns/(?P<id>[a-z0-9][a-z0-9-]*)/?$")
 
 
@@ -40,15 +42,22 @@ def _from_url(url: str) -> Campaign:
     page = _PAGE.match(url)
     if page is not None:  # the campaign's page: its spec is at the API's address
         url = f"{page['origin']}/api/campaigns/{page['id']}"
+    # One deadline for the whole answer (httpx's timeout is per read: a server sending a byte every
+    # few seconds would never end), and no compression (a small answer must not inflate).
+    ends = time.monotonic() + DEADLINE_S
     try:
-        with httpx.stream("GET", url, timeout=10, follow_redirects=False) as answer:
+        with httpx.stream(
+            "GET", url, timeout=10, follow_redirects=False, headers={"accept-encoding": "identity"}
+        ) as answer:
             if answer.status_code != 200:
                 raise CampaignUnavailable(f"服务器未返回活动（{answer.status_code}）/ no campaign at {url}")
             body = bytearray()
-            for chunk in answer.iter_bytes():
+            for chunk in answer.iter_raw():
                 body += chunk
                 if len(body) > MAX_SPEC_BYTES:
                     raise CampaignUnavailable(f"返回内容过大，不是活动 / not a campaign: {url}")
+                if time.monotonic() > ends:
+                    raise CampaignUnavailable(f"服务器{DEADLINE_S:g}秒内未答完 / {url} too slow")
     except httpx.HTTPError as exc:
         raise CampaignUnavailable(f"无法连接服务器 / cannot reach {url}: {exc}") from exc
     try:

@@ -1,8 +1,10 @@
 """``zhengji validate --campaign`` takes a preset's id, a campaign YAML file, or a running server's
 campaign URL (the API's address or the campaign's page), and says why when it cannot."""
 
+import contextlib
 import json
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -12,6 +14,7 @@ from typer.testing import CliRunner
 
 from services.intake.presets import PRESET_DIR, load_preset
 from tests.integration.validator import defects
+from zhengji import campaign_source
 from zhengji.validate_cli import validate_app
 
 LIAONING = "liaoning-micro-party-lesson-2023"
@@ -24,11 +27,25 @@ def server() -> Iterator[str]:
 
     class Campaigns(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            if self.path in ("/api/campaigns/huge", "/api/campaigns/slow"):
+                return self.hostile()
             found = self.path == f"/api/campaigns/{LIAONING}"
             self.send_response(200 if found else 404)
             self.send_header("content-type", "application/json")
             self.end_headers()
             self.wfile.write(spec if found else json.dumps({"detail": "no"}).encode())
+
+        def hostile(self) -> None:
+            """2 MiB of spaces at once, or a byte every 0.2 s for 20 s: neither is a campaign."""
+            self.send_response(200)
+            self.end_headers()
+            slow = self.path.endswith("slow")
+            with contextlib.suppress(OSError):  # the client gave up, as it should
+                for _ in range(100 if slow else 1):
+                    self.wfile.write(b" " if slow else b" " * (2 * 1024 * 1024))
+                    self.wfile.flush()
+                    if slow:
+                        time.sleep(0.2)  # the server being slow, not the test waiting
 
         def log_message(self, *args: object) -> None:  # keep the test output quiet
             return
@@ -73,3 +90,13 @@ def test_a_campaign_that_cannot_be_loaded_is_said_and_exits_two(
     for source, said in cases.items():
         code, output = run(video, source)
         assert code == 2 and said in output, (source, output)
+
+
+def test_a_server_answering_too_much_or_too_slowly_is_not_waited_for(
+    video: Path, server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(campaign_source, "DEADLINE_S", 1.0)  # 30 s in use
+    code, output = run(video, f"{server}/api/campaigns/huge")
+    assert code == 2 and "返回内容过大" in output
+    code, output = run(video, f"{server}/api/campaigns/slow")
+    assert code == 2 and "未答完" in output
