@@ -108,6 +108,9 @@ class BatchConsumer(Generic[E, S]):
                 done, stop = await self._run(run)
             except Exception as exc:
                 if not is_outage(exc):
+                    # Ours, not an event's: the batch comes again, after a pause (never a tight loop).
+                    log.error("batch_failed", error=f"{type(exc).__name__}: {exc}"[:500])
+                    await self.consumer.sleep(self.consumer.backoff_s)
                     raise
                 log.warning("store_or_broker_unavailable", error=str(exc))
                 await self.consumer.sleep(self.consumer.backoff_s * 4)
@@ -205,7 +208,9 @@ class BatchConsumer(Generic[E, S]):
                 await self.consumer(delivery.raw, delivery.where)
             except Exception as exc:
                 if not isinstance(exc, NotReady) and not is_outage(exc):
+                    # Consumer paused before raising for those two; this one comes again after one too.
                     log.error("event_failed_to_settle", error=f"{type(exc).__name__}: {exc}"[:500])
+                    await self.consumer.sleep(self.consumer.backoff_s)
                 return done, True
         return len(deliveries), False
 

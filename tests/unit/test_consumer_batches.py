@@ -202,3 +202,17 @@ async def test_a_payload_that_is_not_an_event_is_parked_in_its_place(
     [letter] = bus.parked
     assert (letter.raw, letter.headers["x-error-kind"]) == (b"{not json", "invalid_event")
     assert count(store, "a") == count(store, "b") == 1
+
+
+async def test_a_batch_our_own_code_fails_on_comes_again_after_a_pause_not_at_once(
+    batch: BatchConsumer[Filed, FakeTransaction], store: FakeInbox, sleep: RecordingSleep
+) -> None:
+    # Not an event's fault nor an outage (a bug, a store answer we do not expect): the batch is
+    # delivered again, and a tight redelivery loop would keep the store busy for everyone.
+    async def broken(event_ids: object, topic: str) -> set[str]:
+        raise RuntimeError("unexpected answer")
+
+    store.count_first_attempts = broken  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        await batch(deliveries(filed("n1"), filed("n2")))
+    assert sleep.waits == [0.5]
