@@ -170,6 +170,9 @@ class Service:
             try:
                 # Without this index the relay's search reads the whole outbox on every event.
                 await self.outbox.collection.create_index([("sent", 1), ("created_at", 1)])
+                # A duplicate delivery re-arms what its cause emitted (Outbox.rearm): found by index,
+                # not by reading the outbox; the batch path takes duplicates one by one.
+                await self.outbox.collection.create_index("causation")
                 await self.pruner.create_indexes()
                 await self.setup()
                 return
