@@ -191,7 +191,7 @@ class JobRunner(Generic[R]):
             error = f"{type(exc).__name__}: {exc}"
             log.error("job_crashed", job_id=job["_id"], error=error)
             with contextlib.suppress(Exception):  # the store may be what failed
-                await self.table.note_error(job["_id"], error)
+                await self.table.note_error(job, error)
         finally:
             heartbeat.cancel()
             work.cancel()

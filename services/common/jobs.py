@@ -46,6 +46,11 @@ class Backlog:
     oldest_queued_at: datetime | None  # created_at of the oldest claimable job
 
 
+def _held(job: Job) -> dict[str, Any]:
+    """The filter for a job still claimed by the worker that holds ``job`` (its lease)."""
+    return {"_id": job["_id"], "worker": job["worker"], "state": RUNNING}
+
+
 class JobTable:
     def __init__(
         self, db: AsyncDatabase[dict[str, Any]], name: str, lease_s: float, max_attempts: int = 3
@@ -96,9 +101,10 @@ class JobTable:
         work (a re-drive, ``zhengji admin redrive``). A duplicate of the same event never gets
         here (the consumer's inbox drops it), and a job still queued or running is left as it is."""
         await self.enqueue(job_id, payload, cost, session)
-        await self.requeue(
-            job_id, (DONE, FAILED, CANCELLED), session, payload=payload, cost=cost, progress=None, reason=None
-        )
+        again = {"payload": payload, "cost": cost, "progress": None, "reason": None, "last_error": None}
+        # The new event's ids and trace, not the first run's (enqueue sets them only on insert).
+        again |= {"log_context": carried_context(), **trace_fields()}
+        await self.requeue(job_id, (DONE, FAILED, CANCELLED), session, **again)
 
     async def claim(self, worker: str) -> Job | None:
         now = _now()
@@ -128,16 +134,14 @@ class JobTable:
         update: dict[str, Any] = {"lease_until": _now() + self.lease}
         if progress is not None:
             update["progress"] = progress
-        result = await self.jobs.update_one(
-            {"_id": job["_id"], "worker": job["worker"], "state": RUNNING}, {"$set": update}
-        )
+        result = await self.jobs.update_one(_held(job), {"$set": update})
         if result.matched_count == 0:
             raise LeaseLost(job["_id"])
 
     async def finish(self, job: Job, state: str, session: AsyncClientSession, **fields: Any) -> None:
         """Close the job inside the caller's transaction; raises LeaseLost if it is not ours any more."""
         result = await self.jobs.update_one(
-            {"_id": job["_id"], "worker": job["worker"], "state": RUNNING},
+            _held(job),
             {"$set": {"state": state, "finished_at": _now(), **fields}},
             session=session,
         )
@@ -151,7 +155,7 @@ class JobTable:
 
         A clean release is not a crash, so the count of claims that died starts again."""
         result = await self.jobs.update_one(
-            {"_id": job["_id"], "worker": job["worker"], "state": RUNNING},
+            _held(job),
             {"$set": {"state": QUEUED, "not_before": not_before, "attempts": 0, **fields}},
             session=session,
         )
@@ -176,9 +180,10 @@ class JobTable:
             self.wake.set()
         return result.modified_count == 1
 
-    async def note_error(self, job_id: str, error: str) -> None:
-        """Keep why the last attempt crashed, for ``zhengji admin jobs list`` (the job stays claimed)."""
-        await self.jobs.update_one({"_id": job_id}, {"$set": {"last_error": error[:500]}})
+    async def note_error(self, job: Job, error: str) -> None:
+        """Keep why this attempt crashed, for ``zhengji admin jobs list``, while it is still ours
+        (not on a job another worker took over or that has ended since)."""
+        await self.jobs.update_one(_held(job), {"$set": {"last_error": error[:500]}})
 
     async def cancel(self, job_id: str) -> bool:
         result = await self.jobs.update_one(
