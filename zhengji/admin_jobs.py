@@ -159,9 +159,8 @@ def deliveries_retry(delivery_id: str = typer.Argument(..., help="投递编号 /
     """已搁置的投递重新发送 / Send a parked delivery again (as the publisher API's retry)."""
 
     async def run(client: "Client", settings: Settings) -> "Job":
-        job = await QUEUES["delivery"].table(client, settings.db_prefix).get(delivery_id)
-        queue = "webhook" if job and job["payload"].get("action") == "webhook" else "delivery"
-        return await retry_job(client, settings.db_prefix, queue, delivery_id)
+        # Deliveries and webhooks share the publisher's table and its one retry (delivery_retry.py).
+        return await retry_job(client, settings.db_prefix, "delivery", delivery_id)
 
     job = on_store_or_refuse(run)
     typer.echo(f"已重新排队 / queued again: {job['_id']} ({job['state']})")
