@@ -14,7 +14,7 @@ from services.common.errors import ServiceError, responses
 from services.common.jobs import Job
 from services.common.web import service
 from services.publisher.app import PublisherService
-from services.publisher.delivery_retry import retry_delivery
+from services.publisher.delivery_retry import delivery_of, retry_delivery
 from services.publisher.subscriptions import NewSubscription, Replay, public_view
 
 Publisher = Annotated[PublisherService, Depends(service(PublisherService))]
@@ -139,13 +139,6 @@ async def _retract(
     return {"submission_id": submission_id, "retractions": queued}
 
 
-async def _delivery(svc: PublisherService, delivery_id: str) -> Job:
-    job = await svc.deliveries.get(delivery_id)
-    if job is None:
-        raise ServiceError(404, f"投递 {delivery_id} 不存在", f"no delivery {delivery_id}")
-    return job
-
-
 async def _subscription(svc: PublisherService, sub_id: str, *, active: bool = True) -> dict[str, Any]:
     query: dict[str, Any] = {"_id": sub_id, "active": True} if active else {"_id": sub_id}
     sub = await svc.subscriptions.subscriptions.find_one(query)
@@ -198,7 +191,7 @@ async def deliveries(
 
 @router.get("/deliveries/{delivery_id}", response_model=Delivery, responses=responses(404))
 async def delivery(svc: Publisher, delivery_id: str) -> dict[str, Any]:
-    return delivery_view(await _delivery(svc, delivery_id))
+    return delivery_view(await delivery_of(svc.deliveries, delivery_id))
 
 
 @router.post(

@@ -12,13 +12,19 @@ from services.common.errors import ServiceError
 from services.common.jobs import Job, JobTable
 
 
+async def delivery_of(deliveries: JobTable, delivery_id: str) -> Job:
+    """The delivery, or a 404 naming it."""
+    job = await deliveries.get(delivery_id)
+    if job is None:
+        raise ServiceError(404, f"投递 {delivery_id} 不存在", f"no delivery {delivery_id}")
+    return job
+
+
 async def retry_delivery(
     deliveries: JobTable, publications: AsyncCollection[dict[str, Any]], delivery_id: str
 ) -> Job:
     """Queue the parked delivery again; the delivery as it is now. ServiceError 404 or 409."""
-    job = await deliveries.get(delivery_id)
-    if job is None:
-        raise ServiceError(404, f"投递 {delivery_id} 不存在", f"no delivery {delivery_id}")
+    job = await delivery_of(deliveries, delivery_id)
     fields: dict[str, Any] = {"round_tries": 0, "reason": None}
     if job.get("remote_failed"):
         fields |= {"generation": job.get("generation", 0) + 1, "remote_failed": False}
