@@ -30,6 +30,7 @@ from services.common.errors import ServiceError
 from services.common.kafka_security import client_options
 from services.common.metrics import REDRIVES
 from services.common.operator_secrets import OperatorSecrets
+from services.common.rate_limit import RateLimit
 from services.common.service import Service
 from services.common.store import in_transaction
 from services.common.topic_admin import topics_ready
@@ -60,6 +61,10 @@ class IntakeService(Service):
             self.db, self.settings.login_max_failures, self.settings.login_window_s
         )
         self.units = UnitStore(self.db)
+        s = self.settings  # the upload page's pre-check, counted per account (precheck.py)
+        self.precheck_limit = RateLimit(
+            self.db["precheck_calls"], s.precheck_max_per_window, s.precheck_window_s
+        )
         self.change_log = ChangeLog(self.db)
         self.uploads = UploadStore(self)
         self.secrets = OperatorSecrets.from_settings(self.settings)
@@ -79,6 +84,7 @@ class IntakeService(Service):
         await self.accounts.setup()
         await self.login_throttle.setup()
         await self.units.setup()
+        await self.precheck_limit.setup()
         await self.change_log.setup()
         await self.uploads.setup()
         self.auth.use_secret(await self.accounts.session_secret(_revealed(self.settings.session_secret)))

@@ -21,7 +21,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts.campaign import WorkKind
 from contracts.events import Finding, Severity
 from services.common.errors import ServiceError, responses
-from services.common.rate_limit import RateLimit
 from services.intake.dependencies import CurrentUser, Intake, VisibleSubmission
 from services.media.browser_probe import BrowserHeaders, probe_from_browser
 from services.media.header_rules import header_findings, media_spec, unreadable
@@ -79,11 +78,6 @@ class PrecheckAnswer(BaseModel):
     note_en: str = SERVER_COUNTS_EN
 
 
-def _limit(svc: Intake) -> RateLimit:
-    settings = svc.settings
-    return RateLimit(svc.db["precheck_calls"], settings.precheck_max_per_window, settings.precheck_window_s)
-
-
 @router.post(
     "/api/submissions/{submission_id}/precheck",
     response_model=PrecheckAnswer,
@@ -93,7 +87,7 @@ async def precheck(
     submission_id: str, body: PrecheckRequest, svc: Intake, user: CurrentUser, sub: VisibleSubmission
 ) -> PrecheckAnswer:
     """上传前预检 / Check the headers the browser read of a file, before it is uploaded."""
-    limit = _limit(svc)
+    limit = svc.precheck_limit
     keys = [f"account:{user.id}"]
     await limit.refuse_when_over(keys, "预检过于频繁", "too many pre-checks")
     await limit.record(keys)
