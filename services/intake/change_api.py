@@ -13,12 +13,14 @@ from pydantic import BaseModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
+from services.common.capped_body import capped_body
 from services.common.errors import ServiceError, responses
 from services.intake.dependencies import CampaignAdmin, CampaignInPath, Intake, MaybeUser
 from services.intake.live_changes import CampaignChange, changed, refuse_conflicts
 from services.intake.pages import CAMPAIGN_PAGE, of_campaign
 
-router = APIRouter(tags=["intake: live changes"])
+MAX_CHANGE_BYTES = 64 * 1024  # a change names a few dates, settings and addresses
+router = APIRouter(tags=["intake: live changes"], route_class=capped_body(MAX_CHANGE_BYTES))
 
 
 class ChangeRecord(BaseModel):
@@ -34,7 +36,7 @@ class ChangeRecord(BaseModel):
     "/api/campaigns/{campaign_id}/changes",
     status_code=201,
     response_model=ChangeRecord,
-    responses=responses(400, 401, 403, 404, 409, 422),
+    responses=responses(400, 401, 403, 404, 409, 413, 422),
 )
 async def change_live(
     campaign_id: str, body: CampaignChange, svc: Intake, who: CampaignAdmin, current: CampaignInPath

@@ -38,10 +38,13 @@ class Extension(BaseModel):
     ends: date = Field(description="Its last upload day, in the campaign's calendar")
 
 
+MAX_KEYS = 50  # levels or targets one change names: a campaign has a handful
+
+
 class TargetChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: str | None = Field(default=None, description="The platform's new address")
+    url: str | None = Field(default=None, max_length=2048, description="The platform's new address")
     publish_at: date | None = Field(default=None, description="The first day works go out there")
 
 
@@ -55,13 +58,18 @@ class CampaignChange(BaseModel):
     unit_extension: Extension | None = Field(
         default=None, description="A later upload deadline for one unit and every unit under it"
     )
-    review_windows: dict[str, Dates] = Field(default_factory=dict, description="Level key -> window")
+    review_windows: dict[str, Dates] = Field(
+        default_factory=dict, max_length=MAX_KEYS, description="Level key -> window"
+    )
     showcase_from: date | None = None
     outcomes: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
+        max_length=MAX_KEYS,
         description="Level key -> the award settings (fields of the campaign's Outcome) that change",
     )
-    targets: dict[str, TargetChange] = Field(default_factory=dict, description="Target key -> change")
+    targets: dict[str, TargetChange] = Field(
+        default_factory=dict, max_length=MAX_KEYS, description="Target key -> change"
+    )
 
 
 @dataclass(frozen=True)

@@ -7,19 +7,18 @@ One implementation of the rules (``services.media.header_rules``), fed by the br
 (``services.media.browser_probe``) as the validator feeds it ffprobe's. The entrant may still
 upload: the validator's check of the uploaded file is the one that counts, and the answer says so.
 
-The body is hostile: read with a cap before it is parsed (``CappedBody``), every field bounded
+The body is hostile: read with a cap before it is parsed (``services.common.capped_body``), every field bounded
 (``BrowserHeaders``), and each account's pre-checks counted in a window (``RateLimit``).
 """
 
-from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
-from fastapi.routing import APIRoute
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.campaign import WorkKind
 from contracts.events import Finding, Severity
+from services.common.capped_body import capped_body
 from services.common.errors import ServiceError, responses
 from services.intake.dependencies import CurrentUser, Intake, VisibleSubmission
 from services.media.browser_probe import BrowserHeaders, probe_from_browser
@@ -34,32 +33,7 @@ SERVER_COUNTS_EN = (
 )
 
 
-class CappedBody(APIRoute):
-    """Reads at most ``MAX_BODY_BYTES`` of the body before FastAPI parses it (413 beyond)."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def capped(request: Request) -> Response:
-            declared = request.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-                raise _too_large()
-            body = bytearray()
-            async for chunk in request.stream():
-                body += chunk
-                if len(body) > MAX_BODY_BYTES:
-                    raise _too_large()
-            request._body = bytes(body)  # what request.body() returns, so FastAPI reads no further
-            return await handler(request)
-
-        return capped
-
-
-def _too_large() -> ServiceError:
-    return ServiceError(413, "预检数据过大", f"pre-check body over {MAX_BODY_BYTES} bytes")
-
-
-router = APIRouter(tags=["intake: pre-check"], route_class=CappedBody)
+router = APIRouter(tags=["intake: pre-check"], route_class=capped_body(MAX_BODY_BYTES))
 
 
 class PrecheckRequest(BaseModel):
