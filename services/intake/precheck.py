@@ -7,8 +7,9 @@ One implementation of the rules (``services.media.header_rules``), fed by the br
 (``services.media.browser_probe``) as the validator feeds it ffprobe's. The entrant may still
 upload: the validator's check of the uploaded file is the one that counts, and the answer says so.
 
-The body is hostile: read with a cap before it is parsed (``services.common.capped_body``), every field bounded
-(``BrowserHeaders``), and each account's pre-checks counted in a window (``RateLimit``).
+The body is hostile: read with a cap before it is parsed (``services.common.capped_body``), every
+field bounded (``BrowserHeaders``), and each account's pre-checks counted in a window (the intake
+service's ``precheck_limit``).
 """
 
 from typing import Annotated
