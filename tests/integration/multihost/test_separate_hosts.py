@@ -4,25 +4,23 @@ store on the infra host. They share nothing but the network: blobs go through th
 
 One campaign is driven through the site's HTTP API alone: entries registered, works uploaded
 with tus, checked, transcoded, approved, reviewed at two levels, published to a stand-in
-platform. Meanwhile the transcoders go from one to three while uploads arrive (every one of the
-three hosts finishes jobs; the stage's throughput before and after is printed, not asserted: two
-shared cores), one transcoder host is cut off from the network mid-job (another finishes the job,
-and the ``transcoded`` topic holds exactly one event for that submission), and the admin cancels
-a job running on some host through the transcoder's API at another. Every end state is reached:
+platform. Meanwhile the transcoders go from one to three while uploads arrive (with three jobs
+held mid-encode at once, they are on the three hosts), one transcoder host is cut off from the
+network mid-job (another finishes the job, and the ``transcoded`` topic holds exactly one event
+for that submission), and the admin cancels a job running on some host through the transcoder's
+API at another. Every end state is reached:
 published, not recommended (at either level), failed validation, transcode failed."""
 
 import asyncio
 import os
 import signal
 from collections import Counter
-from datetime import datetime
 from functools import partial
 from pathlib import Path
 
 import httpx
 import pytest
 
-from services.common.store import Doc
 from tests.conftest import admin_login, demo_form, eventually, import_tree
 from tests.e2e.campaign_play import clip, run_level
 from tests.e2e.test_review_yanbian import (
@@ -53,6 +51,7 @@ WHILE_SCALING = [
 CUT_OFF = ("222401003", "小学组", 55)
 CANCELLED = ("222401004", "小学组", 50)
 LONG_S = 20  # a work long enough to be caught mid-encode
+ONE_JOB_EACH = {"ZHENGJI_TRANSCODER_CONCURRENCY": "1"}  # whatever the machine's cores
 FINAL = {"failed_validation", "transcode_failed", "not_recommended", "published", "publish_failed"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -97,13 +96,6 @@ class Site:
             await eventually(partial(there, sid), timeout_s, f"{sid} in {stages}")
 
 
-def throughput(done: list[Doc]) -> float:
-    """Jobs finished per minute, from the first claim to the last finish."""
-    start: datetime = min(j["started_at"] for j in done)
-    end: datetime = max(j["finished_at"] for j in done)
-    return 60 * len(done) / (end - start).total_seconds()
-
-
 async def test_a_campaign_runs_on_hosts_that_share_nothing_but_the_network(
     network: tuple[Lan, Host], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -120,7 +112,7 @@ async def test_a_campaign_runs_on_hosts_that_share_nothing_but_the_network(
             "ZHENGJI_OUTBOUND_ALLOW": infra.address,  # the stand-in platform
         }
         first = [cluster.start(n, hosts[n], PORT) for n in names[:4]]
-        first.append(cluster.start("transcoder", hosts["tx1"], PORT))
+        first.append(cluster.start("transcoder", hosts["tx1"], PORT, **ONE_JOB_EACH))
         try:
             await asyncio.gather(*(s.ready() for s in first))
             ingress = Ingress(at["intake"], routes)
@@ -180,25 +172,33 @@ async def play(site: Site, lan: Lan, hosts: dict[str, Host], platform: StandIn) 
 
 
 async def scale_out(site: Site, hosts: dict[str, Host]) -> list[str]:
-    """One transcoder, then three while uploads arrive; every one of them does jobs."""
+    """One transcoder, then three while uploads arrive; work that piles up goes to every host.
+
+    Each host runs one job at a time. A job held mid-encode (its ffmpeg frozen) keeps its host
+    busy, so the next upload's job must be taken by a host still free, whichever host's consumer
+    heard of it: three held at once are on three hosts. (Uploads that trickle in one at a time
+    may all land on one host: that is not a fault, and asserting otherwise was a flaky test.)"""
     first = await site.enter_all(FIRST)
     await site.reach(first, {"awaiting_approval"})
-    more = [site.cluster.start("transcoder", hosts[n], PORT) for n in ("tx2", "tx3")]
+    more = [site.cluster.start("transcoder", hosts[n], PORT, **ONE_JOB_EACH) for n in ("tx2", "tx3")]
     while_starting = await site.enter_all(WHILE_SCALING[:2])
     await asyncio.gather(*(t.ready() for t in more))
-    three = await site.enter_all(WHILE_SCALING[2:])
-    scaled = [*while_starting, *three]
+    held: list[str] = []
+    holders: list[str] = []
+    frozen: list[int] = []
+    for entry in WHILE_SCALING[2:5]:
+        sid = await site.enter(*entry, seconds=LONG_S)
+        runs_it, pids = await frozen_mid_encode(site.cluster, sid)
+        held.append(sid)
+        holders.append(runs_it.host.name)
+        frozen.extend(pids)
+    assert sorted(holders) == ["tx1", "tx2", "tx3"], holders
+    for pid in frozen:
+        os.kill(pid, signal.SIGCONT)
+    scaled = [*while_starting, *held, await site.enter(*WHILE_SCALING[5])]
     await site.reach(scaled, {"awaiting_approval"})
     by_host = Counter(holder(site.cluster, j).host.name for j in await jobs(site.cluster, scaled))
-    # Each rate over a batch uploaded side by side (first claim to last finish); printed, not
-    # asserted: two shared cores, and the one validator feeds the batch in turn.
-    one, three_rate = throughput(await jobs(site.cluster, first)), throughput(await jobs(site.cluster, three))
-    print(
-        f"\ntranscode stage: 1 transcoder {one:.1f} jobs/min ({len(first)} jobs), "
-        f"3 transcoders {three_rate:.1f} jobs/min ({len(three)} jobs); "
-        f"jobs by host since scaling: {dict(sorted(by_host.items()))}"
-    )
-    assert set(by_host) == {"tx1", "tx2", "tx3"}, by_host
+    print(f"\ntranscode jobs by host since scaling: {dict(sorted(by_host.items()))}")
     return [*first, *scaled]
 
 
