@@ -64,8 +64,11 @@ def distance_in(value: str, text: str) -> int:
 
 def shows(value: str, text: str) -> bool:
     """``value`` (a form value) appears in ``text`` (OCR output), both normalised here."""
-    wanted = normalise(value)
-    return bool(wanted) and distance_in(wanted, normalise(text)) <= allowed_edits(wanted)
+    wanted, seen = normalise(value), normalise(text)
+    allowed = allowed_edits(wanted)
+    if len(wanted) - allowed > len(seen):  # cannot fit: no need for the quadratic search
+        return False
+    return bool(wanted) and distance_in(wanted, seen) <= allowed
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,9 @@ SLATE_GRACE_S = 0.5
 MAX_CONTACT_FINDINGS = 5
 
 
+MAX_SHOWN_CHARS = 120
+
+
 class ShownField(BaseModel):
     """A form value the slate must show, with the form's label for the message."""
 
@@ -37,7 +40,13 @@ def shown_fields(campaign: Campaign, spec: VideoSpec | None, values: dict[str, s
     """The slate's fields for one entry: the campaign names them, the entry's form fills them."""
     wanted = spec.screen_text.slate_fields if spec is not None and spec.screen_text is not None else []
     labels = {f.key: f.label for f in campaign.form}
-    return [ShownField(key=k, label=labels.get(k, k), value=values[k]) for k in wanted if values.get(k)]
+    # An entrant's value, bounded: a slate line holds a few dozen characters, and matching costs
+    # the value's length times the text's (screen_text_match.distance_in).
+    return [
+        ShownField(key=k, label=labels.get(k, k), value=values[k][:MAX_SHOWN_CHARS])
+        for k in wanted
+        if values.get(k)
+    ]
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,11 @@ from services.validator.screen_frames import Sample, choose, distinct, ocr_chain
 from services.validator.screen_ocr import FrameText, TextLine
 from services.validator.screen_text_match import contacts_in, shows
 from services.validator.screen_text_rules import (
+    MAX_SHOWN_CHARS,
     ShownField,
     contact_findings,
     find_slate,
+    shown_fields,
     slate_field_findings,
     slate_length_finding,
 )
@@ -161,3 +163,10 @@ def test_a_held_picture_is_read_once_and_a_caption_on_it_again() -> None:
     samples = [Sample(0.0, 0, still), Sample(1.0, 0, noisy), Sample(2.0, 0, bytes(caption))]
     read, index = distinct(samples)
     assert [s.t for s in read] == [0.0, 2.0] and index == [0, 0, 1]
+
+
+def test_an_entrant_value_of_any_length_is_matched_and_named_by_its_start() -> None:
+    campaign = load_preset("yanbian-2024")
+    [title] = shown_fields(campaign, campaign.video_spec(), {"title": "长" * 100_000})
+    assert title.value == "长" * MAX_SHOWN_CHARS
+    assert not shows("长" * 100_000, "长白山的红色记忆")  # too long to be in the text at all
