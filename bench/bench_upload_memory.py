@@ -145,7 +145,9 @@ async def setup(api: httpx.AsyncClient) -> list[str]:
     sids = []
     for i in (1, 2):
         form = {**FORM, "name": f"教师{i}", "phone": f"1390433000{i}"}
-        reg = await api.post("/api/campaigns/bench/entries", json={"form": form, "unit_code": "222401001"})
+        reg = await api.post(
+            "/api/campaigns/bench/entries", json={"form": form, "unit_code": "222401001", "group": "小学组"}
+        )
         reg.raise_for_status()
         sids.append(reg.json()["submission_id"])
     return sids
