@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from contracts.calendar import publishable_from
-from contracts.campaign import Campaign, UnitExtension, unknown_fields
+from contracts.campaign import Campaign, UnitExtension, notification_problems, unknown_fields
 from services.common.errors import ServiceError
 from services.intake.presets import InvalidCampaign
 
@@ -142,6 +142,8 @@ def changed(campaign: Campaign, change: CampaignChange) -> tuple[Campaign, list[
         ) from exc
     if unknown := unknown_fields(campaign):
         raise ServiceError(422, f"未知字段：{'、'.join(unknown)}", "unknown fields", problems=unknown)
+    if problems := notification_problems(campaign):
+        raise ServiceError(422, "通知设置有误", "the notification settings are invalid", problems=problems)
     return campaign, diff
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from contracts.campaign import Campaign, unknown_fields, unpublishable_fields
+from contracts.campaign import Campaign, notification_problems, unknown_fields, unpublishable_fields
 
 PRESET_DIR: Path = Path(__file__).resolve().parents[2] / "campaigns"
 
@@ -89,7 +89,7 @@ def load_campaign_yaml(text: str, source: str = "campaign") -> Campaign:
         raise InvalidCampaign([*invalid.problems, *top], source) from exc
     if unknown := unknown_fields(campaign):
         raise InvalidCampaign([f"{p}: 未知字段 / unknown field" for p in unknown], source)
-    if unpublishable := unpublishable_fields(campaign):
+    if unpublishable := [*unpublishable_fields(campaign), *notification_problems(campaign)]:
         raise InvalidCampaign(unpublishable, source)
     return campaign
 

@@ -1,14 +1,14 @@
 """A notice in words: the campaign's template for its kind (or the default), filled safely.
 
 Only the named placeholders of ``kinds.PLACEHOLDERS`` are filled, with plain strings: a
-template with ``{title.__class__}``, ``{0}`` or an unknown name is refused with the campaign
-(``contracts.campaign.MessageTemplate``) and, stored before that check, falls back to the
-default wording when sent. Chinese
+template with ``{title.__class__}``, ``{0}`` or an unknown name is refused to the campaign's
+author (``contracts.campaign.notification_problems``) and, stored by a newer release or before
+that check, falls back to the default wording when sent. Chinese
 always; English beside it for a person who chose it."""
 
 from dataclasses import dataclass
 
-from contracts.campaign import Campaign, MessageTemplate, placeholder_problem
+from contracts.campaign import Campaign, MessageTemplate
 from services.notifier.kinds import DEFAULTS, PLACEHOLDERS, SMS_PARAMS, Wording
 
 MAX_VALUE_CHARS = 200  # a title or a finding is cut here: a message, not a report
@@ -25,8 +25,7 @@ def _wording(kind: str, custom: MessageTemplate | None) -> Wording:
     default = DEFAULTS[kind]
     if custom is None:
         return default
-    texts = (custom.subject_zh, custom.body_zh, custom.subject_en, custom.body_en)
-    if any(text and placeholder_problem(text) for text in texts):
+    if custom.problems():
         return default
     return Wording(
         custom.subject_zh or default.subject_zh,

@@ -431,3 +431,11 @@ def test_an_unknown_field_deep_in_a_valid_definition_is_named_by_its_path():
     with pytest.raises(InvalidCampaign) as info:
         load_campaign_yaml(MINIMAL.replace("primary: true", "primary: true\n    colour: red"))
     assert info.value.problems == ["materials[0].colour: 未知字段 / unknown field"]
+
+
+def test_a_notification_template_with_an_unknown_placeholder_is_refused_to_its_author():
+    notifications = "notifications:\n  templates:\n    received:\n      body_zh: 收到{secret}\n"
+    with pytest.raises(InvalidCampaign) as info:
+        load_campaign_yaml(MINIMAL + notifications)
+    [problem] = info.value.problems
+    assert problem.startswith("notifications.templates.received: 模板只能使用")
