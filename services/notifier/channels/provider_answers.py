@@ -12,8 +12,15 @@ from services.notifier.channels.base import SendFailed
 
 async def post_for_json(client: httpx.AsyncClient, url: str, **request: Any) -> tuple[int, dict[str, Any]]:
     """POST and read a JSON object; transport failures become retryable ``SendFailed``s."""
+    return await request_json(client, "POST", url, **request)
+
+
+async def request_json(
+    client: httpx.AsyncClient, method: str, url: str, **request: Any
+) -> tuple[int, dict[str, Any]]:
+    """Any method, read as ``post_for_json`` reads."""
     try:
-        answer = await client.post(url, **request)
+        answer = await client.request(method, url, **request)
     except Refused as exc:
         raise SendFailed(f"地址不允许 / address refused: {exc}", retryable=False) from exc
     except httpx.HTTPError as exc:
@@ -38,3 +45,11 @@ def refused(
     """The failure for a provider's error ``code``: retryable when throttled or a server fault."""
     retryable = status >= 500 or status == 429 or any(code.startswith(c) for c in retryable_codes)
     return SendFailed(f"{provider} {code}: {message}"[:500], retryable=retryable)
+
+
+def number(body: dict[str, Any], key: str, default: float = 0) -> float:
+    """A provider's numeric field (an error code, a lifetime), whatever type the answer gave it."""
+    try:
+        return float(body.get(key, default) or default)
+    except (TypeError, ValueError):
+        return default

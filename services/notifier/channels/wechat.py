@@ -6,15 +6,18 @@ AppSecret) and is kept until shortly before it expires; a message is a POST to
 names for the kind and the classic ``first / keyword1 / keyword2 / remark`` data, linking to the
 page. ``client_msg_id`` (our key) lets WeChat drop a repeat. errcode 40001/42001/40014 (the token
 is stale) fetch a new token and are tried again, -1 (busy) and 45009 (frequency limit) are tried
-again; 40037 (template id invalid), 43004 (not following the account) and others are parked."""
+again; 40037 (template id invalid), 43004 (not following the account) and others are parked.
+A new token invalidates the last one after a few minutes, so one fetch at a time (a lock): sends
+waiting on it use the token it brings."""
 
+import asyncio
 import time
 from typing import Any
 
 import httpx
 
 from services.notifier.channels.base import Outgoing, SendFailed
-from services.notifier.channels.provider_answers import post_for_json
+from services.notifier.channels.provider_answers import number, post_for_json, request_json
 
 STALE_TOKEN = {40001, 40014, 42001}
 RETRYABLE = {-1, 45009, 45047}
@@ -28,22 +31,24 @@ class WeChatTemplates:
         self.client, self.api = client, api.rstrip("/")
         self.app_id, self.app_secret = app_id, app_secret
         self._token: tuple[str, float] | None = None
+        self._fetching = asyncio.Lock()
 
     async def token(self) -> str:
-        if self._token and self._token[1] > time.monotonic():
-            return self._token[0]
-        query = {"grant_type": "client_credential", "appid": self.app_id, "secret": self.app_secret}
-        try:
-            answer = await self.client.get(f"{self.api}/cgi-bin/token", params=query)
-            body: dict[str, Any] = answer.json()
-        except (httpx.HTTPError, ValueError) as exc:
-            raise SendFailed(f"微信令牌获取失败 / WeChat token: {exc!r}", retryable=True) from exc
-        if "access_token" not in body:
-            code = int(body.get("errcode", 0) or 0)
-            raise SendFailed(f"WeChat token {code}: {body.get('errmsg')}", retryable=code in RETRYABLE)
-        lifetime = float(body.get("expires_in", 7200)) - TOKEN_MARGIN_S
-        self._token = (str(body["access_token"]), time.monotonic() + max(60.0, lifetime))
-        return self._token[0]
+        async with self._fetching:
+            if self._token and self._token[1] > time.monotonic():
+                return self._token[0]
+            query = {"grant_type": "client_credential", "appid": self.app_id, "secret": self.app_secret}
+            status, body = await request_json(self.client, "GET", f"{self.api}/cgi-bin/token", params=query)
+            token = body.get("access_token")
+            if status != 200 or not isinstance(token, str) or not token:
+                code = int(number(body, "errcode"))
+                retryable = code in RETRYABLE or status >= 500 or status == 429
+                raise SendFailed(
+                    f"WeChat token {status}/{code}: {body.get('errmsg')}"[:500], retryable=retryable
+                )
+            lifetime = number(body, "expires_in", 7200) - TOKEN_MARGIN_S
+            self._token = (token, time.monotonic() + max(60.0, lifetime))
+            return token
 
     def payload(self, out: Outgoing, template: str) -> dict[str, Any]:
         message = out.message
@@ -68,7 +73,7 @@ class WeChatTemplates:
         status, body = await post_for_json(
             self.client, url, params={"access_token": await self.token()}, json=self.payload(out, template)
         )
-        code = int(body.get("errcode", 0) or 0)
+        code = int(number(body, "errcode"))
         if status == 200 and code == 0:
             return str(body.get("msgid", ""))
         if code in STALE_TOKEN:
