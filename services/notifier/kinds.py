@@ -81,4 +81,3 @@ DEFAULTS: Final[dict[str, Wording]] = {
         '[{campaign}] Publishing "{title}" failed and was parked ({detail}); see: {link}',
     ),
 }
-KINDS: Final = tuple(DEFAULTS)

@@ -18,7 +18,6 @@ from services.common.callers import Caller
 from services.notifier.audience import Audience
 
 ChannelName = Literal["email", "sms", "wechat"]
-CHANNELS: tuple[ChannelName, ...] = ("email", "sms", "wechat")
 INAPP = "inapp"
 
 
