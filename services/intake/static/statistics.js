@@ -12,6 +12,7 @@ const banner = document.getElementById("banner");
 const RED = "#9b1c1c";
 const PALETTE = ["#9b1c1c", "#d97706", "#0b5cad", "#0f7b3f", "#6b21a8", "#6b7785", "#be185d", "#0e7490"];
 const charts = {};
+Chart.defaults.datasets.bar.maxBarThickness = 56;  // a campaign's first days: a few wide bars otherwise
 let latest = null;
 
 // The exported PNG has a white ground, as a printed report would (a canvas is transparent).
@@ -30,6 +31,7 @@ const whiteGround = {
 function draw(key, type, data, options = {}) {
   const empty = !data.labels.length;
   document.getElementById(`empty-${key}`).classList.toggle("hidden", !empty);
+  document.getElementById(`chart-${key}`).parentElement.classList.toggle("hidden", empty);
   if (charts[key]) charts[key].destroy();
   charts[key] = new Chart(document.getElementById(`chart-${key}`), {
     type,

@@ -15,10 +15,11 @@ from tests.integration.intake.conftest import register, tiny_campaign_yaml, tus_
 from tests.integration.intake.test_approval import stage_is
 
 
-async def clip(out: Path, rate: int) -> Path:
+async def clip(out: Path, rate: int, size: str = "320x240") -> Path:
+    """Two seconds of picture and sound at ``rate`` frames a second."""
     argv = [
         "ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
-        "-f", "lavfi", "-i", f"testsrc2=size=320x240:rate={rate}:duration=2",
+        "-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}:duration=2",
         "-f", "lavfi", "-i", f"sine=frequency={rate * 20}:sample_rate=48000:duration=2",
         "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
         "-c:a", "aac", "-b:a", "64k", "-movflags", "+faststart", str(out),
