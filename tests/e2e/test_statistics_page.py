@@ -26,7 +26,7 @@ from tests.e2e.intake_pages_helpers import (
     serving_with_pages,
     site,
 )
-from tests.integration.intake.test_statistics import clip
+from tests.integration.intake.conftest import tiny_video
 from zhengji.demo import EXPERTS_CSV
 
 __all__ = ["browser", "page", "site"]
@@ -45,7 +45,7 @@ async def checked_entries(site: httpx.AsyncClient, tmp_path: Path) -> None:
         )
         assert made.status_code == 201, made.text
         sid = made.json()["submission_id"]
-        data = (await clip(tmp_path / f"{rate}.mp4", rate, "320x180")).read_bytes()
+        data = (await tiny_video(tmp_path / f"{rate}.mp4", rate=rate, size="320x180")).read_bytes()
         put = await site.put(
             f"/api/submissions/{sid}/media", content=data, headers={**teacher, "Content-Type": "video/mp4"}
         )

@@ -66,13 +66,16 @@ const expertBanner = document.getElementById("experts-banner");
 const campaignSelect = document.getElementById("ex-campaign");
 const levelSelect = document.getElementById("ex-level");
 
-async function fillLevels() {
+// A campaign just created reaches review by its event a moment later: ask again a few times.
+async function fillLevels(tries = 10) {
   if (!campaignSelect.value) return;
   try {
     const levels = (await plan(campaignSelect.value)).levels;
     levelSelect.replaceChildren(...levels.map((lv) => el("option", { value: lv.key, text: `${lv.name}（已有${lv.experts}位）` })));
+    expertBanner.className = "hidden";
   } catch (error) {
-    showError(expertBanner, error);
+    if (error.status === 404 && tries > 1) setTimeout(() => fillLevels(tries - 1), 1000);
+    else showError(expertBanner, error);
   }
 }
 
@@ -102,7 +105,7 @@ expertForm.addEventListener("submit", async (event) => {
   }
 });
 
-campaignSelect.addEventListener("change", fillLevels);
+campaignSelect.addEventListener("change", () => fillLevels());
 fillUnits();
 fillLevels();
 tickExperts();

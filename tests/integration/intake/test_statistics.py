@@ -9,24 +9,9 @@ import httpx
 import yaml
 from openpyxl import load_workbook
 
-from services.media.process import run
 from tests.conftest import client_as
-from tests.integration.intake.conftest import register, tiny_campaign_yaml, tus_upload
+from tests.integration.intake.conftest import register, tiny_campaign_yaml, tiny_video, tus_upload
 from tests.integration.intake.test_approval import stage_is
-
-
-async def clip(out: Path, rate: int, size: str = "320x240") -> Path:
-    """Two seconds of picture and sound at ``rate`` frames a second."""
-    argv = [
-        "ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
-        "-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}:duration=2",
-        "-f", "lavfi", "-i", f"sine=frequency={rate * 20}:sample_rate=48000:duration=2",
-        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
-        "-c:a", "aac", "-b:a", "64k", "-movflags", "+faststart", str(out),
-    ]  # fmt: skip
-    done = await run(argv, 120)
-    assert done.returncode == 0, done.stderr.decode(errors="replace")
-    return out
 
 
 async def test_statistics_count_stages_units_and_the_most_frequent_finding(
@@ -45,7 +30,7 @@ async def test_statistics_count_stages_units_and_the_most_frequent_finding(
         sid = await register(system, "stats", i, unit)
         sids.append(sid)
         if rate is not None:
-            path = await clip(tmp_path / f"{i}.mp4", rate)
+            path = await tiny_video(tmp_path / f"{i}.mp4", tone=400 + 10 * i, rate=rate)
             await tus_upload(system, path, {"submission_id": sid, "filename": path.name})
     for sid, (_, rate) in zip(sids, plan, strict=True):
         if rate is not None:
