@@ -19,6 +19,7 @@ import httpx
 from zhengji.demo import school_codes, tus_upload
 
 ENTRANT_SCHOOL = "延吉市第一小学"
+STOP_HINT = "按 Ctrl-C 停止 / Ctrl-C stops the demo"
 
 
 @dataclass(frozen=True)
@@ -96,14 +97,14 @@ async def logins(api: httpx.AsyncClient, admin_password: str, video: Path) -> li
 
 
 def print_logins(base_url: str, found: list[Login]) -> None:
-    print(f"\n演示继续运行 / the demo keeps running at {base_url}  (Ctrl-C 停止 / to stop)\n")
+    print(f"\n演示继续运行 / the demo keeps running at {base_url}, with a login for each role:\n")
     for x in found:
         if x.username is not None:
             print(f"  {x.role_zh} {x.role_en}: 用户名 user {x.username}  密码 password {x.password}")
             print(f"      {base_url}/login?next={x.start}")
         else:
             print(f"  {x.role_zh} {x.role_en}: {x.start}")
-    print(flush=True)
+    print(f"\n{STOP_HINT}", flush=True)
 
 
 async def until_stopped() -> None:

@@ -16,16 +16,17 @@ import httpx
 import pytest
 
 from tests.conftest import eventually
+from zhengji.demo_serve import STOP_HINT
 from zhengji.embedded import free_port
 
 LOGIN = re.compile(r"用户名 user (\S+)  密码 password (\S+)")
 LINK = re.compile(r"(http://\S+/review/login\?token=\S+)")
 
 
-async def lines_until(stream: asyncio.StreamReader, marker: str, blank_after: bool) -> list[str]:
-    """Lines up to ``marker`` and, with ``blank_after``, on to the blank line after the logins."""
+async def lines_until(stream: asyncio.StreamReader, marker: str) -> list[str]:
+    """Lines up to the one with ``marker``."""
     seen: list[str] = []
-    while not any(marker in s for s in seen) or (blank_after and seen[-1].strip()):
+    while not seen or marker not in seen[-1]:
         line = await asyncio.wait_for(stream.readline(), 900)
         assert line, "the demo ended before printing its logins:\n" + "".join(seen)
         seen.append(line.decode())
@@ -55,7 +56,7 @@ async def test_demo_serve_prints_working_logins_and_stops_cleanly(tmp_path: Path
     )  # fmt: skip
     try:
         assert demo.stdout is not None
-        printed = await lines_until(demo.stdout, "演示继续运行", blank_after=True)
+        printed = await lines_until(demo.stdout, STOP_HINT)
         text = "".join(printed)
         assert "全部符合预期" in text, text
         logins = LOGIN.findall(text)
