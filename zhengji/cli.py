@@ -72,12 +72,15 @@ def serve(
 def demo(
     data_dir: Path = typer.Option(Path(".zhengji/demo"), help="演示数据目录 / demo data dir (wiped first)"),
     port: int = typer.Option(0, help="0 = a free port"),
+    serve: bool = typer.Option(
+        False, "--serve", help="结束后继续运行并打印各角色登录 / keep running, with a login per role"
+    ),
 ) -> None:
     """演示：一次完整的征集活动 / Run a whole campaign end to end and print what happened."""
     from zhengji.demo import run_demo
 
     configure_logging(json=False, level="WARNING")
-    ok = asyncio.run(run_demo(data_dir, port))
+    ok = asyncio.run(run_demo(data_dir, port, serve))
     raise typer.Exit(0 if ok else 1)
 
 

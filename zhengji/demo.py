@@ -338,7 +338,9 @@ def print_table(rows: list[dict[str, Any]], platform: StandIn) -> bool:
     return ok
 
 
-async def run_demo(data_dir: Path, port: int = 0) -> bool:
+async def run_demo(data_dir: Path, port: int = 0, serve: bool = False) -> bool:
+    """The whole campaign and its table; with ``serve``, then a login per role and the campaign
+    kept running until SIGINT or SIGTERM (``demo_serve.py``)."""
     shutil.rmtree(data_dir, ignore_errors=True)
     started = time.perf_counter()
     print("生成样例视频 / making sample videos with ffmpeg lavfi ...", flush=True)
@@ -360,6 +362,14 @@ async def run_demo(data_dir: Path, port: int = 0) -> bool:
         login.raise_for_status()
         api.headers["Authorization"] = "Bearer " + login.json()["token"]
         rows = await run_campaign(api, media, platform)
+        if serve:
+            from zhengji.demo_serve import logins, print_logins, until_stopped
+
+            ok = print_table(rows, platform)
+            print_logins(settings.base_url(), await logins(api, password, media["conforming-a"]))
+            await until_stopped()
+            print("演示已停止 / the demo stopped", flush=True)
+            return ok
     ok = print_table(rows, platform)
     print(f"用时 / took {time.perf_counter() - started:.0f} s")
     return ok

@@ -316,10 +316,22 @@ class IntakeService(Service):
 def routes() -> APIRouter:
     """Intake's routers, as the app mounts them. Imported here, not at the top: the routes'
     dependencies import this module for ``IntakeService``."""
-    from services.intake import accounts_api, api, change_api, entries_api, pages, precheck, tus
+    from services.intake import (
+        accounts_api,
+        api,
+        change_api,
+        entries_api,
+        first_run,
+        pages,
+        precheck,
+        statistics_api,
+        tus,
+    )
 
     router = APIRouter()
     for module in (api, accounts_api, entries_api, precheck, tus, pages, change_api):
+        router.include_router(module.router)
+    for module in (statistics_api, first_run):  # statistics and the first-run checklist (0036)
         router.include_router(module.router)
     return router
 

@@ -18,7 +18,6 @@ from services.intake.api_models import (
 from services.intake.app import IntakeService
 from services.intake.approval import approve, return_entry
 from services.intake.auth import submission_scope, wrong_role
-from services.intake.dashboard import summarise
 from services.intake.dependencies import (
     Admin,
     ApprovableSubmission,
@@ -29,6 +28,7 @@ from services.intake.dependencies import (
 )
 from services.intake.naming import expected_stem
 from services.intake.registration import register_entry as register
+from services.intake.statistics import unit_summary
 from services.intake.submission_store import MongoSubmissionStore
 from services.intake.transcoding import transcode_progress
 from services.intake.tus_protocol import PREFIX
@@ -111,14 +111,7 @@ async def summary(
     campaign: CampaignInPath,
     level: Annotated[str | None, Query(description="Roll units up to this level, e.g. county")] = None,
 ) -> Summary:
-    fields = {"stage": 1, "approval": 1, "group": 1, "form.category": 1, "attribution": 1, "series": 1}
-    fields["questions"] = 1  # quotas of quiz sets count their questions
-    subs = await svc.submissions.find(
-        {"campaign_id": campaign_id, **submission_scope(user)}, fields
-    ).to_list()
-    under = user.unit_code if user.role == "unit_admin" else None
-    units = {u["_id"]: u for u in await svc.units.list(under=under)}
-    return Summary.model_validate(summarise(campaign, subs, units, level))
+    return Summary.model_validate(await unit_summary(svc, campaign, user, level))
 
 
 @router.get(

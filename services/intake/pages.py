@@ -23,6 +23,7 @@ from services.intake.accounts import User
 from services.intake.app import IntakeService
 from services.intake.auth import can_see, submission_scope
 from services.intake.dependencies import Intake, MaybeUser
+from services.intake.first_run import checklist
 from services.intake.presets import list_presets
 from services.intake.status import STAGE_LABELS
 
@@ -182,7 +183,10 @@ async def of_campaign(
 
 @router.get("/", response_class=HTMLResponse, responses=PAGE)
 async def home(svc: Intake, user: MaybeUser) -> Response:
-    return render("home.html", viewer_of(user), campaigns=await campaign_list(svc))
+    campaigns = await campaign_list(svc)
+    # A new installation: the steps to set it up, not only "no campaigns yet" (decision 0036).
+    steps = None if campaigns else await checklist(svc)
+    return render("home.html", viewer_of(user), campaigns=campaigns, checklist=steps)
 
 
 @router.get("/login", response_class=HTMLResponse, responses=PAGE)
@@ -228,6 +232,11 @@ async def unit_page(request: Request, campaign_id: str, svc: Intake, user: Maybe
 @router.get("/campaigns/{campaign_id}/dashboard", response_class=HTMLResponse, responses=CAMPAIGN_PAGE)
 async def dashboard(request: Request, campaign_id: str, svc: Intake, user: MaybeUser) -> Response:
     return await of_campaign(request, svc, user, campaign_id, ADMINS, "dashboard.html")
+
+
+@router.get("/campaigns/{campaign_id}/statistics", response_class=HTMLResponse, responses=CAMPAIGN_PAGE)
+async def statistics_page(request: Request, campaign_id: str, svc: Intake, user: MaybeUser) -> Response:
+    return await of_campaign(request, svc, user, campaign_id, ADMINS, "statistics.html")
 
 
 @router.get("/my", response_class=HTMLResponse, responses=LOGGED_IN_PAGE)
@@ -277,6 +286,7 @@ async def unit_home(request: Request, svc: Intake, user: MaybeUser) -> Response:
 @router.get("/admin", response_class=HTMLResponse, responses=LOGGED_IN_PAGE)
 async def admin_home(request: Request, svc: Intake, user: MaybeUser) -> Response:
     async def page(viewer: Viewer) -> Response:
-        return render("admin.html", viewer, campaigns=await campaign_list(svc), presets=list_presets())
+        campaigns, steps = await campaign_list(svc), await checklist(svc)
+        return render("admin.html", viewer, campaigns=campaigns, presets=list_presets(), checklist=steps)
 
     return await logged_in(request, user, ("campaign_admin",), page)

@@ -51,6 +51,7 @@ SERVICE_PREFIXES: dict[str, tuple[str, ...]] = {
         "/api/auth",
         "/api/users",
         "/api/units",
+        "/api/setup",
         "/blobs",
         "/healthz",
         "/metrics",

@@ -84,11 +84,13 @@ async def register(
     return str(r.json()["submission_id"])
 
 
-async def tiny_video(out: Path, seconds: float = 2, tone: int = 440) -> Path:
+async def tiny_video(
+    out: Path, seconds: float = 2, tone: int = 440, rate: int = 25, size: str = "320x240"
+) -> Path:
     """A small clip with picture and sound; ``tone`` changes the bytes, not the kind."""
     argv = [
         "ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
-        "-f", "lavfi", "-i", f"testsrc2=size=320x240:rate=25:duration={seconds}",
+        "-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}:duration={seconds}",
         "-f", "lavfi", "-i", f"sine=frequency={tone}:sample_rate=48000:duration={seconds}",
         "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
         "-c:a", "aac", "-b:a", "64k", "-movflags", "+faststart", str(out),

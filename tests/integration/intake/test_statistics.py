@@ -1,0 +1,72 @@
+"""The statistics API on the real broker, store and validator: entries per stage and per unit,
+the most frequent finding after real checks of ffmpeg-made clips (two at 30 fps where the notice
+asks for 25), a unit admin's subtree only, and each chart's figures as XLSX."""
+
+import io
+from pathlib import Path
+
+import httpx
+import yaml
+from openpyxl import load_workbook
+
+from tests.conftest import client_as
+from tests.integration.intake.conftest import register, tiny_campaign_yaml, tiny_video, tus_upload
+from tests.integration.intake.test_approval import stage_is
+
+
+async def test_statistics_count_stages_units_and_the_most_frequent_finding(
+    system: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    spec = yaml.safe_load(tiny_campaign_yaml("stats"))
+    spec["materials"][0]["video"]["frame_rate"] = 25
+    made = await system.post(
+        "/api/campaigns", json={"definition_yaml": yaml.safe_dump(spec, allow_unicode=True)}
+    )
+    assert made.status_code == 201, made.text
+    # School 001: one clip at 25 fps, one at 30; school 002: one at 25, one at 30, one never uploaded.
+    plan = [("222401001", 25), ("222401001", 30), ("222401002", 25), ("222401002", 30), ("222401002", None)]
+    sids = []
+    for i, (unit, rate) in enumerate(plan, start=1):
+        sid = await register(system, "stats", i, unit)
+        sids.append(sid)
+        if rate is not None:
+            path = await tiny_video(tmp_path / f"{i}.mp4", tone=400 + 10 * i, rate=rate)
+            await tus_upload(system, path, {"submission_id": sid, "filename": path.name})
+    for sid, (_, rate) in zip(sids, plan, strict=True):
+        if rate is not None:
+            await stage_is(system, sid, "awaiting_approval" if rate == 25 else "failed_validation")
+
+    stats = (await system.get("/api/campaigns/stats/statistics?level=county")).json()
+    assert stats["summary"]["total"] == 5
+    assert stats["summary"]["by_stage"] == {"awaiting_approval": 2, "failed_validation": 2, "registered": 1}
+    (county,) = stats["summary"]["by_unit"]
+    assert (county["unit_name"], county["total"], county["awaiting"]) == ("延吉市", 5, 2)
+    assert [d["entries"] for d in stats["by_day"]] == [5]
+    top = stats["findings"][0]
+    assert (top["rule_id"], top["problem_zh"], top["entries"]) == ("video.frame_rate", "帧率不是25帧/秒", 2)
+    assert stats["headline_zh"] == "本次活动最常见问题：帧率不是25帧/秒（2件）"
+    assert stats["awards"] == []
+
+    own = (await system.get("/api/campaigns/stats/statistics")).json()
+    assert sorted((u["unit_code"], u["total"]) for u in own["summary"]["by_unit"]) == [
+        ("222401001", 2),
+        ("222401002", 3),
+    ]
+
+    # A school's admin counts only the school's entries.
+    async with client_as(system, "school2-admin", "unit_admin", "222401002") as school:
+        mine = (await school.get("/api/campaigns/stats/statistics")).json()
+        assert mine["summary"]["total"] == 3
+        assert mine["headline_zh"] == "本次活动最常见问题：帧率不是25帧/秒（1件）"
+        assert (await school.get("/api/review/campaigns/stats/progress")).status_code == 403
+
+    sheet = await system.get("/api/campaigns/stats/statistics/findings.xlsx")
+    assert sheet.status_code == 200, sheet.text
+    rows = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
+    assert rows[1] == ("问题", "检测项", "作品数")
+    assert rows[2] == ("帧率不是25帧/秒", "video.frame_rate", 2)
+    by_unit = await system.get("/api/campaigns/stats/statistics/by_unit.xlsx?level=county")
+    unit_rows = list(load_workbook(io.BytesIO(by_unit.content)).active.iter_rows(values_only=True))
+    assert unit_rows[2][:5] == ("延吉市", "222401", 5, 0, 2)
+    # No round opened yet: review has no panel to report.
+    assert (await system.get("/api/review/campaigns/stats/progress")).json() == []
