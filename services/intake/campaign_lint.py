@@ -57,7 +57,7 @@ class Lint:
 def lint_yaml(text: str, today: date | None = None) -> Lint:
     try:
         data: Any = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: a date YAML cannot build (2025-13-45)
         return Lint([Problem("(yaml)", "YAML 语法错误", f"YAML syntax error: {exc}")], readable=False)
     if not isinstance(data, dict):
         top = Problem("(campaign)", "顶层须为映射", "the top level must be a mapping")
@@ -72,7 +72,8 @@ def lint_definition(data: dict[str, Any], today: date | None = None) -> Lint:
     except ValidationError as exc:
         found = [_problem(e) for e in exc.errors()]
         # A typo at the top ("titel") is named beside the "title missing" it causes.
-        found += [Problem(k, "未知字段", "unknown field") for k in data if k not in Campaign.model_fields]
+        typos = [str(k) for k in data if k not in Campaign.model_fields]
+        found += [Problem(k, "未知字段", "unknown field") for k in typos]
         return Lint(found)
     unknown = [Problem(p, "未知字段", "unknown field") for p in unknown_fields(campaign)]
     unpublishable = [_split(message) for message in unpublishable_fields(campaign)]
@@ -88,9 +89,13 @@ def _problem(error: ErrorDetails) -> Problem:
         zh, _, en = said.partition(" / ")
         leading = _LEADING_PATH.match(zh) if path == "(campaign)" else None
         return Problem(leading[1] if leading else path, zh, en or "invalid value")
-    bounds = "，".join(f"须{_BOUNDS[k]}{v:g}" for k, v in (error.get("ctx") or {}).items() if k in _BOUNDS)
+    bounds = "，".join(_bound(k, v) for k, v in (error.get("ctx") or {}).items() if k in _BOUNDS)
     zh = zh_of_error(error["type"]) + (f"（{bounds}）" if bounds else "")
     return Problem(path, zh, str(error["msg"]))
+
+
+def _bound(kind: str, value: object) -> str:
+    return f"须{_BOUNDS[kind]}{value:g}" if isinstance(value, int | float) else f"须{_BOUNDS[kind]}{value}"
 
 
 def _split(message: str) -> Problem:
