@@ -4,6 +4,7 @@ minutes, two levels, 1:2:3 awards under a 60 % cap), sees the model's Chinese me
 value as she types, and saves; the campaign then exists. Screenshots: intake-builder-*.png."""
 
 import re
+from datetime import date, timedelta
 
 import httpx
 from playwright.async_api import Page, expect
@@ -11,7 +12,7 @@ from playwright.async_api import Page, expect
 from services.common.settings import Settings
 from tests.browser import browser, page, screenshot
 from tests.conftest import OPEN_WINDOW
-from tests.e2e.intake_pages_helpers import ADMIN_PASSWORD, log_in_page, login, site
+from tests.e2e.intake_pages_helpers import ADMIN_PASSWORD, log_in_page, login, open_window, site
 
 __all__ = ["browser", "page", "site"]
 
@@ -127,3 +128,41 @@ async def test_an_admin_builds_a_micro_lesson_call_from_scratch(
         ("subject", False),
     ]
     assert made["naming_rule"] == "{title}—{name}" and made["upload_window"] == OPEN_WINDOW
+
+
+async def test_a_running_campaigns_edit_shows_its_diff_and_saves_only_as_a_live_change(
+    site: httpx.AsyncClient, page: Page, settings: Settings
+) -> None:
+    later = str(date.fromisoformat(open_window()["ends"]) + timedelta(days=7))
+    await log_in_page(page, settings.base_url(), "admin", ADMIN_PASSWORD, "/campaigns/yanbian-2024/builder")
+    await expect(page.locator("h1")).to_contain_text("修改活动定义")
+    await expect(page.locator(f"{field(page, 'materials[0].video.frame_rate')} input")).to_have_value("25")
+
+    # The frame rate of a campaign that has opened is fixed: the diff marks it, nothing is saved.
+    await put(page, "materials[0].video.frame_rate", "30")
+    await put(page, "upload_window.ends", later)
+    await expect(page.locator("#status")).to_contain_text("可以保存")
+    await page.click("#save")
+    refused = page.locator('#diff tr[data-path="materials[0].video.frame_rate"]')
+    await expect(refused).to_contain_text("此项不能再改")
+    await expect(page.locator("#builder-banner")).to_contain_text("标出的改动不允许，未保存")
+    await expect(page.locator("#confirm")).to_be_hidden()
+    await screenshot(page, "intake-builder-03-refused-diff")
+
+    # Only the deadline: a live change, with the reason, in the campaign's audit.
+    await put(page, "materials[0].video.frame_rate", "25")
+    await expect(page.locator("#status")).to_contain_text("可以保存")
+    await page.click("#save")
+    await expect(page.locator('#diff tr[data-path="upload_window.ends"]')).to_contain_text(later)
+    await expect(page.locator("#diff tbody tr")).to_have_count(1)
+    await page.fill("#reason", "通知更正：截止日期延后一周")
+    await screenshot(page, "intake-builder-04-live-diff")
+    await page.click("#confirm")
+    await expect(page.locator("#builder-banner")).to_contain_text("当前为第 2 版")
+
+    admin = await login(site, "admin", ADMIN_PASSWORD)
+    now = (await site.get("/api/campaigns/yanbian-2024", headers=admin)).json()
+    assert now["upload_window"]["ends"] == later and now["live"]["revision"] == 2
+    assert now["materials"][0]["video"]["frame_rate"] == 25
+    (change,) = (await site.get("/api/campaigns/yanbian-2024/changes", headers=admin)).json()
+    assert change["reason"] == "通知更正：截止日期延后一周"
