@@ -68,7 +68,7 @@ class EditPlanAnswer(BaseModel):
     refused: list[dict[str, str]]
 
 
-@router.post("/api/campaigns/lint", response_model=Checked, responses=responses(401, 403, 413, 422))
+@router.post("/api/campaigns/lint", response_model=Checked, responses=responses(400, 401, 403, 413, 422))
 async def lint_campaign(body: Definition, _: CampaignAdmin) -> Checked:
     """Every problem of a definition, with its path; nothing is stored."""
     if body.definition is not None:
@@ -87,7 +87,7 @@ async def lint_campaign(body: Definition, _: CampaignAdmin) -> Checked:
 @router.post(
     "/api/campaigns/{campaign_id}/plan",
     response_model=EditPlanAnswer,
-    responses=responses(401, 403, 404, 413, 422),
+    responses=responses(400, 401, 403, 404, 413, 422),
 )
 async def plan_campaign_edit(
     campaign_id: str, body: Definition, svc: Intake, _: CampaignAdmin, current: CampaignInPath
