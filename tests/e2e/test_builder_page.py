@@ -166,3 +166,18 @@ async def test_a_running_campaigns_edit_shows_its_diff_and_saves_only_as_a_live_
     assert now["materials"][0]["video"]["frame_rate"] == 25
     (change,) = (await site.get("/api/campaigns/yanbian-2024/changes", headers=admin)).json()
     assert change["reason"] == "通知更正：截止日期延后一周"
+
+
+async def test_a_preset_loads_into_the_form_and_a_yaml_edit_is_checked_in_the_form(
+    site: httpx.AsyncClient, page: Page, settings: Settings
+) -> None:
+    start = "/admin/builder?preset=yanbian-2024"
+    await log_in_page(page, settings.base_url(), "admin", ADMIN_PASSWORD, start)
+    await expect(page.locator(f"{field(page, 'id')} input")).to_have_value("yanbian-2024")
+    await expect(page.locator("#yaml")).to_have_value(re.compile(r"^id: yanbian-2024\ntitle: "))
+    text = await page.input_value("#yaml")
+    await page.fill("#yaml", text.replace("frame_rate: 25", "frame_rate: fast", 1))
+    rate = field(page, "materials[0].video.frame_rate")
+    await expect(page.locator(f"{rate} .error")).to_have_text("类型不对")
+    await expect(page.locator(f"{rate} input")).to_have_value("fast")
+    await screenshot(page, "intake-builder-05-yaml-edit")
