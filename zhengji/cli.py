@@ -7,6 +7,7 @@ import typer
 
 from services.common.log import configure_logging
 from zhengji.admin_cli import admin
+from zhengji.campaign_cli import campaign_app
 from zhengji.validate_cli import validate
 
 app = typer.Typer(
@@ -15,6 +16,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(admin, name="admin")
+app.add_typer(campaign_app, name="campaign")
 app.command()(validate)
 
 

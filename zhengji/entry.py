@@ -12,6 +12,10 @@ def main() -> None:
         from zhengji.validate_cli import validate_app
 
         validate_app(args=sys.argv[2:], prog_name="zhengji validate")
+    elif sys.argv[1:2] == ["campaign"]:  # as light: a school lints a definition before it is loaded
+        from zhengji.campaign_cli import campaign_app
+
+        campaign_app(args=sys.argv[2:], prog_name="zhengji campaign")
     else:
         from zhengji.cli import app
 

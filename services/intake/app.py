@@ -319,6 +319,7 @@ def routes() -> APIRouter:
     from services.intake import (
         accounts_api,
         api,
+        builder_api,
         change_api,
         entries_api,
         first_run,
@@ -329,7 +330,7 @@ def routes() -> APIRouter:
     )
 
     router = APIRouter()
-    for module in (api, accounts_api, entries_api, precheck, tus, pages, change_api):
+    for module in (api, accounts_api, entries_api, precheck, tus, pages, change_api, builder_api):
         router.include_router(module.router)
     for module in (statistics_api, first_run):  # statistics and the first-run checklist (0036)
         router.include_router(module.router)

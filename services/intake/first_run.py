@@ -16,7 +16,7 @@ from services.intake.app import IntakeService
 from services.intake.dependencies import CampaignAdmin, Intake
 
 router = APIRouter(tags=["intake: first run"])
-BUILDER = "/campaigns/new"  # the campaign builder's page (decision 0035)
+BUILDER = "/admin/builder"  # the campaign builder's page (decision 0035)
 
 
 class Step(BaseModel):

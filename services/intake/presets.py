@@ -28,14 +28,14 @@ _ZH: dict[str, str] = {
 }
 
 
-def _path(loc: tuple[int | str, ...]) -> str:
+def yaml_path(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out or "(campaign)"
 
 
-def _zh(error_type: str) -> str:
+def zh_of_error(error_type: str) -> str:
     if error_type.startswith("date"):
         return "日期格式不对"
     if error_type.endswith(("_type", "_parsing")):
@@ -53,7 +53,7 @@ class InvalidCampaign(ValueError):
 
     @classmethod
     def from_validation_error(cls, err: ValidationError, source: str = "campaign") -> "InvalidCampaign":
-        problems = [f"{_path(e['loc'])}: {_zh(e['type'])} / {e['msg']}" for e in err.errors()]
+        problems = [f"{yaml_path(e['loc'])}: {zh_of_error(e['type'])} / {e['msg']}" for e in err.errors()]
         return cls(problems, source)
 
 

@@ -5,6 +5,7 @@ imports its experts, scores and finalises, and the stand-in platforms receive wh
 Shared by the e2e tests of the five notices; each test states its notice's own expectations."""
 
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -22,11 +23,12 @@ def bearer(token: str) -> dict[str, str]:
     return {"authorization": f"Bearer {token}"}
 
 
-async def clip(out: Path, tone: int, size: str = "1920x1080", seconds: float = 2) -> Path:
-    """An H.264 High / AAC stereo MP4 at 25 fps with the index at the front: what the notices ask."""
+async def clip(out: Path, tone: int, size: str = "1920x1080", seconds: float = 2, rate: int = 25) -> Path:
+    """An H.264 High / AAC stereo MP4 (25 fps unless said) with the index at the front: what the
+    notices ask."""
     argv = [
         "ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
-        "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=25:duration={seconds}",
+        "-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}:duration={seconds}",
         "-f", "lavfi", "-i", f"sine=frequency={tone}:sample_rate=48000:duration={seconds}",
         "-c:v", "libx264", "-preset", "ultrafast", "-profile:v", "high", "-pix_fmt", "yuv420p",
         "-c:a", "aac", "-b:a", "128k", "-ac", "2", "-movflags", "+faststart", str(out),
@@ -95,10 +97,12 @@ async def run_level(
     media_type: str,
     marks: Mapping[str, int],
     choices: Mapping[str, Any] | None = None,
+    notice_s: float | None = None,
 ) -> dict[str, Any]:
     """Import the level's experts, open its round (automatic assignment), score every assigned
     entry blind by the rubric (``marks`` per entry), make the chair's ``choices`` if the outcome
-    rule leaves any to the panel, then show the proposal and freeze it."""
+    rule leaves any to the panel, then show the proposal and freeze it (after a 公示 the chair
+    ends ``notice_s`` seconds from now, for a level that has one)."""
     imported = await api.post(
         f"/api/review/campaigns/{cid}/levels/{level}/experts",
         content=experts,
@@ -134,9 +138,21 @@ async def run_level(
     assert answer.status_code == 200, answer.text
     shown = answer.json()
     assert shown["ready"], shown
-    final = await api.post(
-        f"/api/review/rounds/{rid}/finalise", json={"proposal_id": shown["proposal_id"]}, headers=chair
-    )
+    freeze = {"proposal_id": shown["proposal_id"]}
+    if notice_s is not None:
+        ends = (datetime.now(UTC) + timedelta(seconds=notice_s)).isoformat()
+        started = await api.post(
+            f"/api/review/rounds/{rid}/notice", json={**freeze, "ends_at": ends}, headers=chair
+        )
+        assert started.status_code == 200, started.text
+    final_answer: list[httpx.Response] = []
+
+    async def frozen() -> bool:  # once the 公示 is over
+        final_answer[:] = [await api.post(f"/api/review/rounds/{rid}/finalise", json=freeze, headers=chair)]
+        return final_answer[0].status_code != 409 or notice_s is None
+
+    await eventually(frozen, 60 + (notice_s or 0), f"the {level} round finalised")
+    final = final_answer[0]
     assert final.status_code == 200, final.text
     return {"round_id": rid, "chair": chair, "warnings": shown["warnings"], "seen": seen, **final.json()}
 

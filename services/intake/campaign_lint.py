@@ -1,0 +1,190 @@
+"""Every problem of a campaign definition, each with its path: what ``zhengji campaign lint`` prints
+and what the builder page shows beside the field as the admin types (docs/decisions/0035).
+
+Errors are what intake would refuse, from the same model and the same loader (``presets.py``):
+pydantic's locations become YAML paths (``review_levels[1].outcome.award_cap``), Chinese first.
+Warnings are settings the model accepts that are probably not what the notice meant (a 公示 of
+0 days, an upload window already closed in the campaign's calendar); they never block a save."""
+
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+import yaml
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from contracts.calendar import campaign_today
+from contracts.campaign import Campaign, unknown_fields, unpublishable_fields
+from contracts.naming import placeholders
+from services.intake.presets import yaml_path, zh_of_error
+
+Severity = Literal["error", "warning"]
+# A whole-campaign rule that names where it applies at the start of its message.
+_LEADING_PATH = re.compile(r"^([a-z_]+(?:\[\d+\])?(?:\.[a-z_]+(?:\[\d+\])?)*)")
+_BOUNDS = {"gt": ">", "ge": "≥", "lt": "<", "le": "≤"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    message_zh: str
+    message_en: str
+    severity: Severity = "error"
+
+    def line(self) -> str:
+        mark = "警告 warning" if self.severity == "warning" else "错误 error"
+        return f"{self.path}: [{mark}] {self.message_zh} / {self.message_en}"
+
+
+@dataclass
+class Lint:
+    """What a definition's check found; ``readable`` is False when it is not YAML or not a mapping."""
+
+    problems: list[Problem] = field(default_factory=list)
+    campaign: Campaign | None = None
+    readable: bool = True
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    def as_json(self) -> list[dict[str, str]]:
+        return [asdict(p) for p in self.problems]
+
+
+def lint_yaml(text: str, today: date | None = None) -> Lint:
+    try:
+        data: Any = yaml.safe_load(text)
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: a date YAML cannot build (2025-13-45)
+        return Lint([Problem("(yaml)", "YAML 语法错误", f"YAML syntax error: {exc}")], readable=False)
+    if not isinstance(data, dict):
+        top = Problem("(campaign)", "顶层须为映射", "the top level must be a mapping")
+        return Lint([top], readable=False)
+    return lint_definition(data, today)
+
+
+def lint_definition(data: dict[str, Any], today: date | None = None) -> Lint:
+    """The errors intake would refuse ``data`` for, else the warnings of the valid campaign."""
+    try:
+        campaign = Campaign.model_validate(data)
+    except ValidationError as exc:
+        found = [_problem(e) for e in exc.errors()]
+        # A typo at the top ("titel") is named beside the "title missing" it causes.
+        typos = [str(k) for k in data if k not in Campaign.model_fields]
+        found += [Problem(k, "未知字段", "unknown field") for k in typos]
+        return Lint(found)
+    unknown = [Problem(p, "未知字段", "unknown field") for p in unknown_fields(campaign)]
+    unpublishable = [_split(message) for message in unpublishable_fields(campaign)]
+    if unknown or unpublishable:
+        return Lint([*unknown, *unpublishable])
+    return Lint(warnings(campaign, today), campaign)
+
+
+def _problem(error: ErrorDetails) -> Problem:
+    path = yaml_path(error["loc"])
+    if error["type"] == "value_error":  # the model's own message, already Chinese / English
+        said = str(error["msg"]).removeprefix("Value error, ")
+        zh, _, en = said.partition(" / ")
+        leading = _LEADING_PATH.match(zh) if path == "(campaign)" else None
+        return Problem(leading[1] if leading else path, zh, en or "invalid value")
+    bounds = "，".join(_bound(k, v) for k, v in (error.get("ctx") or {}).items() if k in _BOUNDS)
+    zh = zh_of_error(error["type"]) + (f"（{bounds}）" if bounds else "")
+    return Problem(path, zh, str(error["msg"]))
+
+
+def _bound(kind: str, value: object) -> str:
+    return f"须{_BOUNDS[kind]}{value:g}" if isinstance(value, int | float) else f"须{_BOUNDS[kind]}{value}"
+
+
+def _split(message: str) -> Problem:
+    path, _, said = message.partition(": ")
+    zh, _, en = said.partition(" / ")
+    return Problem(path, zh, en)
+
+
+def _warn(path: str, zh: str, en: str) -> Problem:
+    return Problem(path, zh, en, "warning")
+
+
+def warnings(campaign: Campaign, today: date | None = None) -> list[Problem]:
+    """Valid but suspicious settings, in the order of the definition."""
+    today = today or campaign_today(campaign)
+    found: list[Problem] = []
+    window = campaign.upload_window
+    if window is not None and window.ends is not None and window.ends < today:
+        found.append(
+            _warn(
+                "upload_window.ends",
+                f"上传截止日 {window.ends} 已过（按{campaign.time_zone}今天是 {today}），无人能再上传",
+                "the upload window has already closed in the campaign's calendar",
+            )
+        )
+    fields = {f.key for f in campaign.form}
+    if campaign.naming_rule is not None:
+        for name in placeholders(campaign.naming_rule):
+            if name not in fields:
+                found.append(
+                    _warn(
+                        "naming_rule",
+                        f"命名规则中的 {{{name}}} 不是报名表字段，文件名中将为空",
+                        f"{{{name}}} is not a form field; it would be empty",
+                    )
+                )
+    if not campaign.materials and not campaign.series:
+        found.append(_warn("materials", "没有任何材料，参赛者无作品可交", "no materials: nothing to upload"))
+    if campaign.per_person_limit is not None and campaign.per_person_limit < 1:
+        found.append(_warn("per_person_limit", "每人限报 0 件，无人能报名", "a limit of 0 lets nobody enter"))
+    found += _level_warnings(campaign)
+    for i, target in enumerate(campaign.publication_targets):
+        if not target.url:
+            found.append(
+                _warn(
+                    f"publication_targets[{i}].url",
+                    f"发布平台“{target.name}”尚无地址，作品不会发出",
+                    "the target has no address yet",
+                )
+            )
+    return found
+
+
+def _level_warnings(campaign: Campaign) -> list[Problem]:
+    found: list[Problem] = []
+    closes = campaign.upload_window.ends if campaign.upload_window else None
+    for i, level in enumerate(campaign.review_levels):
+        at = f"review_levels[{i}]"
+        if level.public_notice_days == 0:
+            found.append(
+                _warn(
+                    f"{at}.public_notice_days",
+                    f"{level.name}的公示期为 0 天，结果将不经公示直接定稿",
+                    "a 公示 of 0 days: results freeze with no public notice",
+                )
+            )
+        if level.window and closes and level.window.starts < closes:
+            found.append(
+                _warn(
+                    f"{at}.window.starts",
+                    f"{level.name}在上传截止（{closes}）之前开始评审，晚交的作品会错过",
+                    "review opens before uploads close",
+                )
+            )
+        if level.reviewers_per_entry == 1:
+            found.append(
+                _warn(
+                    f"{at}.reviewers_per_entry",
+                    f"{level.name}每件作品只有 1 位专家评分，无从发现离群分",
+                    "one reviewer per entry: no outlier can be seen",
+                )
+            )
+        tiers = level.outcome.tiers
+        if any(t.ratio for t in tiers) and level.outcome.award_cap is None:
+            found.append(
+                _warn(
+                    f"{at}.outcome.award_cap",
+                    f"{level.name}按比例评奖却未设获奖比例上限，所有作品都会获奖",
+                    "ratio tiers with no award_cap: every entry is awarded",
+                )
+            )
+    return found
