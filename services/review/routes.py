@@ -5,9 +5,11 @@ from fastapi import APIRouter
 
 from services.review.api import router as api
 from services.review.certificate_api import router as certificates
+from services.review.notice_pages import router as notice_pages
 from services.review.pages import router as pages
 
 router = APIRouter()
 router.include_router(api)
 router.include_router(certificates)
 router.include_router(pages)
+router.include_router(notice_pages)

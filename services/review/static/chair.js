@@ -1,4 +1,5 @@
-// The chair's actions: show the proposal, reassign, start the public notice, finalise.
+// The chair's actions: show the proposal, reassign, start the public notice, answer appeals,
+// allow late scoring, finalise.
 // Every action calls the JSON API with the chair's cookie and shows its answer in Chinese and English.
 import { api } from "/static/common/api.js";
 import { el, showBanner, showError } from "/static/common/dom.js";
@@ -102,6 +103,28 @@ for (const button of document.querySelectorAll("button.revoke")) {
     }
     button.disabled = true;
     showBanner(out, "ok", `已收回${name}的评审令牌`, "token revoked");
+  });
+}
+
+// An appeal upheld sends the round back to scoring (the notice is withdrawn); dismissed, it stays.
+for (const button of document.querySelectorAll("#appeals button.resolve")) {
+  button.addEventListener("click", () => {
+    const row = button.closest("tr");
+    const upheld = button.dataset.upheld === "true";
+    const ask = upheld ? "确认异议成立？公示将撤回，本轮回到评审中。 Uphold: the round goes back to scoring?" : "确认驳回该异议？ Dismiss?";
+    if (!window.confirm(ask)) return;
+    const body = { upheld, note: row.querySelector("input[name=note]").value };
+    const path = `/appeals/${encodeURIComponent(row.dataset.appeal)}/resolve`;
+    act(document.getElementById("appeal-result"), path, body, upheld ? "已认定异议成立" : "已驳回异议", "answered");
+  });
+}
+
+const late = document.getElementById("late-scoring-form");
+if (late) {
+  late.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const out = document.getElementById("late-scoring-result");
+    act(out, "/late-scoring", Object.fromEntries(new FormData(late)), "已登记补评许可", "late scoring allowed");
   });
 }
 

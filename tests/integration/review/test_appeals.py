@@ -32,7 +32,7 @@ async def test_appeals_need_a_login_are_bounded_and_limited_per_account_and_addr
         appeals = f"/api/review/rounds/{rid}/appeals"
 
         def body(sid: str, reason: str = "评分有误，请复核") -> dict[str, Any]:
-            return {"submission_id": sid, "reason": reason}
+            return {"submission_id": sid, "reason": reason, "contact": "13800000000"}
 
         async with httpx.AsyncClient(base_url=str(api.base_url), timeout=30) as stranger:
             anonymous = await stranger.post(appeals, json=body("SA3"))
