@@ -71,14 +71,18 @@ async function act(out, path, body, zh, en) {
   setTimeout(() => location.reload(), RELOAD_MS);
 }
 
-const reassign = document.getElementById("reassign");
-if (reassign) {
-  reassign.addEventListener("submit", (event) => {
+// A form of the chair page (when the round's state shows it) posts its fields to `path`.
+function submits(formId, outId, path, zh, en) {
+  const form = document.getElementById(formId);
+  if (!form) return;
+  form.addEventListener("submit", (event) => {
     event.preventDefault();
-    const out = document.getElementById("reassign-result");
-    act(out, "/reassign", Object.fromEntries(new FormData(reassign)), "已改派", "reassigned");
+    act(document.getElementById(outId), path, Object.fromEntries(new FormData(form)), zh, en);
   });
 }
+
+submits("reassign", "reassign-result", "/reassign", "已改派", "reassigned");
+submits("late-scoring-form", "late-scoring-result", "/late-scoring", "已登记补评许可", "late scoring allowed");
 
 function freeze(path, label) {
   if (!window.confirm(`确认${label}？结果将按上表冻结。 Freeze the outcome above?`)) return;
@@ -116,15 +120,6 @@ for (const button of document.querySelectorAll("#appeals button.resolve")) {
     const body = { upheld, note: row.querySelector("input[name=note]").value };
     const path = `/appeals/${encodeURIComponent(row.dataset.appeal)}/resolve`;
     act(document.getElementById("appeal-result"), path, body, upheld ? "已认定异议成立" : "已驳回异议", "answered");
-  });
-}
-
-const late = document.getElementById("late-scoring-form");
-if (late) {
-  late.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const out = document.getElementById("late-scoring-result");
-    act(out, "/late-scoring", Object.fromEntries(new FormData(late)), "已登记补评许可", "late scoring allowed");
   });
 }
 

@@ -45,6 +45,8 @@ async def test_appeals_need_a_login_are_bounded_and_limited_per_account_and_addr
             too_long = await parent.post(appeals, json=body("SA3", "长" * 2001))
             assert too_long.status_code == 422
             assert (await parent.post(appeals, json=body("SA3", "   "))).status_code == 422
+            no_contact = await parent.post(appeals, json={**body("SA3"), "contact": " "})
+            assert no_contact.status_code == 422 and "联系方式" in no_contact.json()["detail"]["message_zh"]
             first = await parent.post(appeals, json=body("SA3", "长" * 2000))
             assert first.status_code == 201, first.text
             again = await parent.post(appeals, json=body("SA3"))
