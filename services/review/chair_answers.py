@@ -150,14 +150,34 @@ class NoticeRow(BaseModel):
     title: str
     unit_name: str
     author: str | None  # where the campaign makes authors public
+    group: str  # the pool it was ranked in, as a chair reads it (延吉市/小学组)
     outcome: str
     tier: str | None
 
 
 class PublicNotice(NoticeWindow):
     round_id: str
+    campaign_id: str
+    campaign_title: str
     level: str
+    state: str  # notice, or finalised: the notice kept as a record
     entries: list[NoticeRow]
+
+
+class AppealView(BaseModel):
+    """An appeal as its round's chair sees it: who filed it, how to reach them, the answer."""
+
+    appeal_id: str
+    submission_id: str
+    title: str
+    reason: str
+    contact: str = ""  # appeals filed before contacts were asked have none
+    by: dict[str, str]
+    state: str  # open | upheld | dismissed
+    at: datetime
+    note: str | None = None
+    resolved_at: datetime | None = None
+    resolved_by: dict[str, str] | None = None
 
 
 class AppealFiled(BaseModel):

@@ -14,6 +14,7 @@ from services.common.errors import ServiceError, responses
 from services.review.chair_answers import (
     AppealFiled,
     AppealResolved,
+    AppealView,
     AuditRecord,
     ChoicesView,
     Finalised,
@@ -26,11 +27,11 @@ from services.review.chair_answers import (
 )
 from services.review.dependencies import Chair, Review
 from services.review.finalising import finalise, proposal, set_choices
-from services.review.notice import MAX_REASON, appeal, resolve_appeal, start_notice
+from services.review.notice import MAX_CONTACT, MAX_REASON, appeal, appeals_of, resolve_appeal, start_notice
 from services.review.paging import Paged
+from services.review.public_notice import public_notice
 from services.review.report_rows import EXPORTS, export
-from services.review.round_store import entries_by_id
-from services.review.rounds import NOTICE, context, reassign
+from services.review.rounds import context, reassign
 from services.review.tables import progress, score_table
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -64,6 +65,9 @@ class Freeze(BaseModel):
 class Appeal(BaseModel):
     submission_id: str
     reason: str = Field(min_length=1, max_length=MAX_REASON)
+    contact: str = Field(
+        min_length=1, max_length=MAX_CONTACT, description="Phone or e-mail for the chair's answer (private)"
+    )
 
 
 class Resolution(BaseModel):
@@ -140,6 +144,13 @@ async def audit(svc: Review, _chair: Chair, round_id: str) -> list[dict[str, Any
     return await svc.audit.of_round(round_id)
 
 
+@router.get("/rounds/{round_id}/appeals", response_model=list[AppealView], responses=responses(*CHAIR))
+async def appeals(svc: Review, _chair: Chair, round_id: str) -> list[dict[str, Any]]:
+    """The round's appeals, oldest first, with the appellants' contacts."""
+    rnd, _, _, _ = await context(svc, round_id)
+    return await appeals_of(svc, rnd)
+
+
 @router.post(
     "/rounds/{round_id}/appeals/{appeal_id}/resolve",
     response_model=AppealResolved,
@@ -169,24 +180,10 @@ async def export_(svc: Review, _chair: Chair, round_id: str, kind: str) -> Respo
 
 
 @router.get("/rounds/{round_id}/notice", response_model=PublicNotice, responses=responses(404))
-async def public_notice(svc: Review, round_id: str) -> dict[str, Any]:
-    rnd, campaign, _, level = await context(svc, round_id)
-    if rnd["state"] != NOTICE:
-        raise ServiceError(404, "本轮评审当前没有公示", "the round is not in public notice")
-    docs = await entries_by_id(svc.entries, rnd["campaign_id"], rnd["submission_ids"])
-    rows = [
-        {
-            "submission_id": sid,
-            "title": docs[sid]["entry"]["title"],
-            "unit_name": docs[sid]["attribution"]["unit_name"],
-            "author": docs[sid]["attribution"].get("author") if campaign.authors_public else None,
-            "outcome": d["outcome"],
-            "tier": d["tier"],
-        }
-        for sid, d in rnd["frozen"]["decisions"].items()
-        if d["outcome"] != "not_recommended"
-    ]
-    return {"round_id": round_id, "level": level.name, **rnd["notice"], "entries": rows}
+async def public_notice_(svc: Review, round_id: str) -> dict[str, Any]:
+    """The 公示 while it runs, and as a record once the round is finalised after it."""
+    view, _ = await public_notice(svc, round_id)
+    return view
 
 
 @router.post(
@@ -200,4 +197,4 @@ async def appeal_(
 ) -> dict[str, Any]:
     """An appeal against an entry's result during the 公示, by a logged-in account (intake's)."""
     address = request.client.host if request.client else None
-    return await appeal(svc, round_id, body.submission_id, body.reason, caller, address)
+    return await appeal(svc, round_id, body.submission_id, body.reason, body.contact, caller, address)

@@ -10,7 +10,9 @@ Since an open appeal holds up the freeze, an appeal is filed by a logged-in acco
 unit admin: intake's accounts, asked through ``services/common/callers.py``), which the appeal and
 the audit log name, and counted per account and per client address
 (``ZHENGJI_APPEAL_MAX_PER_WINDOW`` in ``ZHENGJI_APPEAL_WINDOW_S``); one account keeps at most one
-open appeal per entry, and a reason is at most ``MAX_REASON`` characters."""
+open appeal per entry, and a reason is at most ``MAX_REASON`` characters. The appellant leaves a
+contact (phone or e-mail) for the chair's answer: personal data, shown to the chair alone (the
+appeal list), never on the public page nor in the audit log."""
 
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -19,6 +21,7 @@ from uuid import uuid4
 from services.common.callers import Caller
 from services.common.errors import ServiceError
 from services.review.finalising import compute, ready
+from services.review.round_store import entries_by_id
 from services.review.rounds import NOTICE, OPEN, context, require_open
 
 if TYPE_CHECKING:
@@ -56,6 +59,7 @@ async def start_notice(
 
 
 MAX_REASON = 2000
+MAX_CONTACT = 100
 
 
 def _keys(caller: Caller, address: str | None) -> list[str]:
@@ -63,7 +67,13 @@ def _keys(caller: Caller, address: str | None) -> list[str]:
 
 
 async def appeal(
-    svc: "ReviewService", round_id: str, submission_id: str, reason: str, caller: Caller, address: str | None
+    svc: "ReviewService",
+    round_id: str,
+    submission_id: str,
+    reason: str,
+    contact: str,
+    caller: Caller,
+    address: str | None,
 ) -> dict[str, Any]:
     await svc.appeal_limit.refuse_when_over(_keys(caller, address), "提出异议过于频繁", "too many appeals")
     rnd, _, _, _ = await context(svc, round_id)
@@ -77,6 +87,10 @@ async def appeal(
         raise ServiceError(422, "请写明异议理由", "give the reason for the appeal")
     if len(reason) > MAX_REASON:  # the API's model says so too; this is for every other caller
         raise ServiceError(422, f"异议理由不超过{MAX_REASON}字", f"at most {MAX_REASON} characters")
+    if not contact.strip() or len(contact) > MAX_CONTACT:
+        raise ServiceError(
+            422, "请留下联系方式（电话或电子邮箱），以便答复", "give a phone or e-mail for the answer"
+        )
     who = {"id": caller.id, "name": caller.username, "role": caller.role}
     mine = {"round_id": round_id, "submission_id": submission_id, "by.id": caller.id, "state": "open"}
     if await svc.appeals.find_one(mine, {"_id": 1}):
@@ -88,6 +102,7 @@ async def appeal(
         "round_id": round_id,
         "submission_id": submission_id,
         "reason": reason.strip(),
+        "contact": contact.strip(),
         "by": who,
         "state": "open",
         "at": datetime.now(UTC),
@@ -128,3 +143,12 @@ async def resolve_appeal(
         note=note,
     )
     return {"appeal_id": appeal_id, "state": state, "round_state": OPEN if upheld else NOTICE}
+
+
+async def appeals_of(svc: "ReviewService", rnd: dict[str, Any]) -> list[dict[str, Any]]:
+    """The round's appeals, oldest first, each with its entry's title, for the chair: contacts included."""
+    found = [a async for a in svc.appeals.find({"round_id": rnd["_id"]}).sort([("at", 1), ("_id", 1)])]
+    docs = await entries_by_id(svc.entries, rnd["campaign_id"], {a["submission_id"] for a in found})
+    return [
+        {"appeal_id": a.pop("_id"), "title": docs[a["submission_id"]]["entry"]["title"], **a} for a in found
+    ]

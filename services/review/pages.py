@@ -15,13 +15,16 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from contracts.calendar import to_campaign_time
 from services.common.errors import ServiceError
 from services.common.web import page_responses
 from services.review.access import COOKIE, Identity, presented_token
 from services.review.app import ReviewService
 from services.review.dependencies import Review
+from services.review.notice import appeals_of
 from services.review.paging import MAX_LIMIT, Page, Paged
 from services.review.rounds import context
+from services.review.scoring_window import scoring_refusal
 from services.review.sheets import my_assignments, open_entry
 from services.review.tables import progress, score_table
 
@@ -32,6 +35,10 @@ STATUS_ZH = {"empty": "未评", "draft": "草稿", "complete": "已完成"}
 env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
 env.globals["static"] = lambda name: f"/review/static/{name}"
 env.globals["status_zh"] = STATUS_ZH
+# An instant as the campaign's notice would write it (its own calendar, not the server's UTC).
+env.filters["campaign_time"] = lambda moment, campaign: to_campaign_time(moment, campaign).strftime(
+    "%Y-%m-%d %H:%M"
+)
 
 
 def render(name: str, status: int = 200, **context_: Any) -> HTMLResponse:
@@ -194,4 +201,6 @@ async def chair_page(svc: Review, who: SignedIn, request: Request, round_id: str
         reviewers=reviewers,
         names=names,
         report=rnd.get("assignment_report") or {},
+        appeals=await appeals_of(svc, rnd),
+        late_refusal=scoring_refusal(campaign, rnd),
     )

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 
 from services.review.api import router as api
 from services.review.certificate_api import router as certificates
+from services.review.notice_pages import router as notice_pages
 from services.review.pages import router as pages
 from services.review.panel_progress import router as panel_progress
 
@@ -13,3 +14,4 @@ router.include_router(api)
 router.include_router(certificates)
 router.include_router(pages)
 router.include_router(panel_progress)  # the statistics page's review progress (decision 0036)
+router.include_router(notice_pages)

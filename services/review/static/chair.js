@@ -1,4 +1,5 @@
-// The chair's actions: show the proposal, reassign, start the public notice, finalise.
+// The chair's actions: show the proposal, reassign, start the public notice, answer appeals,
+// allow late scoring, finalise.
 // Every action calls the JSON API with the chair's cookie and shows its answer in Chinese and English.
 import { api } from "/static/common/api.js";
 import { el, showBanner, showError } from "/static/common/dom.js";
@@ -70,14 +71,18 @@ async function act(out, path, body, zh, en) {
   setTimeout(() => location.reload(), RELOAD_MS);
 }
 
-const reassign = document.getElementById("reassign");
-if (reassign) {
-  reassign.addEventListener("submit", (event) => {
+// A form of the chair page (when the round's state shows it) posts its fields to `path`.
+function submits(formId, outId, path, zh, en) {
+  const form = document.getElementById(formId);
+  if (!form) return;
+  form.addEventListener("submit", (event) => {
     event.preventDefault();
-    const out = document.getElementById("reassign-result");
-    act(out, "/reassign", Object.fromEntries(new FormData(reassign)), "已改派", "reassigned");
+    act(document.getElementById(outId), path, Object.fromEntries(new FormData(form)), zh, en);
   });
 }
+
+submits("reassign", "reassign-result", "/reassign", "已改派", "reassigned");
+submits("late-scoring-form", "late-scoring-result", "/late-scoring", "已登记补评许可", "late scoring allowed");
 
 function freeze(path, label) {
   if (!window.confirm(`确认${label}？结果将按上表冻结。 Freeze the outcome above?`)) return;
@@ -102,6 +107,19 @@ for (const button of document.querySelectorAll("button.revoke")) {
     }
     button.disabled = true;
     showBanner(out, "ok", `已收回${name}的评审令牌`, "token revoked");
+  });
+}
+
+// An appeal upheld sends the round back to scoring (the notice is withdrawn); dismissed, it stays.
+for (const button of document.querySelectorAll("#appeals button.resolve")) {
+  button.addEventListener("click", () => {
+    const row = button.closest("tr");
+    const upheld = button.dataset.upheld === "true";
+    const ask = upheld ? "确认异议成立？公示将撤回，本轮回到评审中。 Uphold: the round goes back to scoring?" : "确认驳回该异议？ Dismiss?";
+    if (!window.confirm(ask)) return;
+    const body = { upheld, note: row.querySelector("input[name=note]").value };
+    const path = `/appeals/${encodeURIComponent(row.dataset.appeal)}/resolve`;
+    act(document.getElementById("appeal-result"), path, body, upheld ? "已认定异议成立" : "已驳回异议", "answered");
   });
 }
 

@@ -32,7 +32,7 @@ async def test_appeals_need_a_login_are_bounded_and_limited_per_account_and_addr
         appeals = f"/api/review/rounds/{rid}/appeals"
 
         def body(sid: str, reason: str = "评分有误，请复核") -> dict[str, Any]:
-            return {"submission_id": sid, "reason": reason}
+            return {"submission_id": sid, "reason": reason, "contact": "13800000000"}
 
         async with httpx.AsyncClient(base_url=str(api.base_url), timeout=30) as stranger:
             anonymous = await stranger.post(appeals, json=body("SA3"))
@@ -45,6 +45,8 @@ async def test_appeals_need_a_login_are_bounded_and_limited_per_account_and_addr
             too_long = await parent.post(appeals, json=body("SA3", "长" * 2001))
             assert too_long.status_code == 422
             assert (await parent.post(appeals, json=body("SA3", "   "))).status_code == 422
+            no_contact = await parent.post(appeals, json={**body("SA3"), "contact": " "})
+            assert no_contact.status_code == 422 and "联系方式" in no_contact.json()["detail"]["message_zh"]
             first = await parent.post(appeals, json=body("SA3", "长" * 2000))
             assert first.status_code == 201, first.text
             again = await parent.post(appeals, json=body("SA3"))

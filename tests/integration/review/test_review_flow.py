@@ -43,6 +43,7 @@ WORKS = [
 ]
 UNAPPROVED = Work("SU1", "尚未审核的作品", YANJI, 6, approved=False)  # its unit has not approved it
 MARKS = {"SY1": 95, "SY2": 90, "SY3": 85, "SY4": 80, "ST1": 70, "ST2": 60, "SM1": 75}
+CONTACT = "appellant@example.cn"  # an appeal leaves one for the chair's answer
 
 
 def yanbian(cid: str, **changes: Any) -> Campaign:
@@ -196,9 +197,8 @@ async def test_public_notice_appeals_then_final_freeze(
     assert started.status_code == 200, started.text
     public = (await review_api.get(f"/api/review/rounds/{rid}/notice")).json()
     assert {e["submission_id"] for e in public["entries"]} == {"SY1", "SY2"}
-    lodged = await review_api.post(
-        f"/api/review/rounds/{rid}/appeals", json={"submission_id": "SY3", "reason": "评分有误"}
-    )
+    body = {"submission_id": "SY3", "reason": "评分有误", "contact": CONTACT}
+    lodged = await review_api.post(f"/api/review/rounds/{rid}/appeals", json=body)
     assert lodged.status_code == 201, lodged.text
     frozen = await review_api.put(
         f"/api/review/rounds/{rid}/entries/SY3/sheet", json={"sheet": {"ideology": "99"}}, headers=chair
@@ -219,7 +219,7 @@ async def test_public_notice_appeals_then_final_freeze(
     )
     assert again.status_code == 200, again.text
     second = await review_api.post(
-        f"/api/review/rounds/{rid}/appeals", json={"submission_id": "SY4", "reason": "?"}
+        f"/api/review/rounds/{rid}/appeals", json={"submission_id": "SY4", "reason": "?", "contact": CONTACT}
     )
     blocked = await review_api.post(f"/api/review/rounds/{rid}/finalise", headers=chair)
     assert blocked.status_code == 409
