@@ -4,10 +4,12 @@ pages."""
 from fastapi import APIRouter
 
 from services.review.api import router as api
+from services.review.bundle_api import router as bundle
 from services.review.certificate_api import router as certificates
 from services.review.pages import router as pages
 
 router = APIRouter()
 router.include_router(api)
 router.include_router(certificates)
+router.include_router(bundle)
 router.include_router(pages)
