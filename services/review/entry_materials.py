@@ -9,7 +9,8 @@ first asked for, so a round of thousands of entries rewrites only the files some
 format no rewriter reads is given as uploaded, and its record says so.
 
 Form fields are free text an entrant may have signed (Hunan's 填表单位, 资源制作方): every name of
-the entrant's unit path and the author are masked in them, as in the title."""
+the entrant's unit path and the author are masked in them, as in the title, and a field that
+held nothing but a name (学校, 推荐单位) is left out."""
 
 import mimetypes
 import tempfile
@@ -24,7 +25,7 @@ from services.common.errors import ServiceError
 from services.media.probe import probe
 from services.media.process import run
 from services.media.scrub import REWRITTEN, ScrubFailed, audio_scrub_args, scrub_file_bounded, sniff
-from services.review.blind import attribution_values, masked
+from services.review.blind import MASK, attribution_values, masked
 
 if TYPE_CHECKING:
     from services.review.app import ReviewService
@@ -89,8 +90,9 @@ def detail_views(campaign: Campaign, doc: Mapping[str, Any]) -> list[dict[str, s
         found = next((s for s in campaign.series if s.key == series), None)
         shown.append({"label": "系列", "value": found.name if found else str(series)})
     for key, value in (entry.get("details") or {}).items():
-        if value:
-            shown.append({"label": labels.get(key, key), "value": masked(str(value), secrets) or ""})
+        text = masked(str(value), secrets) or ""
+        if text.strip() and text.strip() != MASK:  # a field that held only a name (学校) says nothing
+            shown.append({"label": labels.get(key, key), "value": text})
     return shown
 
 

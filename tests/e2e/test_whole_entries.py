@@ -99,7 +99,11 @@ async def test_reviewers_see_the_courseware_blind_and_the_chair_downloads_the_ro
     assert not [n for n in NAMES if n in body]
     await screenshot(page, "review-whole-entry-materials")
 
-    # Score both, then the chair downloads the round.
+    # Score both (the preset's 2024 window has passed: the chair allows it), then the chair downloads.
+    chair = bearer(tokens["金组长"])
+    reason = {"reason": "重放往年通知，评审时间已过 / replaying a past notice"}
+    late = await api.post(f"/api/review/rounds/{rid}/late-scoring", json=reason, headers=chair)
+    assert late.status_code == 201, late.text
     rubric = [c["key"] for c in (await api.get(f"/api/review/campaigns/{cid}/plan")).json()["rubric"]]
     marks = dict(zip(sids, ("95", "85"), strict=True))
     for token in tokens.values():
@@ -110,7 +114,6 @@ async def test_reviewers_see_the_courseware_blind_and_the_chair_downloads_the_ro
                 f"/api/review/rounds/{rid}/entries/{sid}/sheet", json=sheet, headers=bearer(token)
             )
             assert r.status_code == 200, r.text
-    chair = bearer(tokens["金组长"])
     assert (await api.get(f"/api/review/rounds/{rid}/entries.zip", headers=reviewer)).status_code == 403
     got = await api.get(f"/api/review/rounds/{rid}/entries.zip", headers=chair)
     assert got.status_code == 200, got.text
