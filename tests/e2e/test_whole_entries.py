@@ -2,8 +2,8 @@
 entries with their courseware (a PDF whose metadata names its author) go through checks, approval
 and into the county round. A reviewer's view lists the courseware and the form's fields with no
 entrant's name, and the courseware served is a copy without the author; the page shows it in
-Chromium. The chair downloads the round as one ZIP: its index sheet, read with openpyxl, names
-every entry's files, and every one is in the ZIP."""
+Chromium. The chair (or the campaign admin) downloads the round as one ZIP: its index sheet, read
+with openpyxl, names every entry's files, and every one is in the ZIP."""
 
 import io
 import zipfile
@@ -36,9 +36,10 @@ async def test_reviewers_see_the_courseware_blind_and_the_chair_downloads_the_ro
 ) -> None:
     api, cid = system, "whole-entries-e2e"
     await import_tree(api, UNITS)
-    async with serving(StandIn()) as platform:
-        made = await api.post("/api/campaigns", json={"definition_yaml": small_yanbian(cid, platform)})
-        assert made.status_code == 201, made.text
+    async with serving(StandIn()) as platform:  # the preset names platforms; nothing is published here
+        definition = small_yanbian(cid, platform)
+    made = await api.post("/api/campaigns", json={"definition_yaml": definition})
+    assert made.status_code == 201, made.text
     sids = []
     for i, (school, title, author) in enumerate(ENTRIES, start=1):
         form = demo_form(i, name=author, title=title, school=SCHOOLS[school], recommender=SCHOOLS[school])
@@ -131,3 +132,7 @@ async def test_reviewers_see_the_courseware_blind_and_the_chair_downloads_the_ro
     assert set(listed) <= set(archive.namelist())
     for path in listed:
         assert archive.getinfo(path).file_size > 0
+    # The campaign admin (this client's login) may take it too.
+    by_admin = await api.get(f"/api/review/rounds/{rid}/entries.zip")
+    assert by_admin.status_code == 200, by_admin.text
+    assert zipfile.ZipFile(io.BytesIO(by_admin.content)).namelist() == archive.namelist()
