@@ -3,7 +3,8 @@
 The ZIP opens with ``index.xlsx`` (number, title, unit, group, category, result and score where the
 round has them, and the names of the entry's files in the ZIP), then one folder per entry,
 ``0001-title/``, holding the work (its master rendition) and the materials, named by material key,
-never by the entrant's own file names. The chair is not blind: the index names units.
+never by the entrant's own file names. The chair is not blind: the index names units. A file the
+store has lost is named in the index's last column and left out, rather than ending the ZIP.
 
 It is streamed: the plan (names and sizes) is read from the store first, the index is built from
 it, then each blob is copied chunk by chunk from the BlobStore (a directory or S3) into the ZIP
@@ -11,10 +12,11 @@ and handed on, so memory holds one chunk whatever the round's size. Files are st
 deflated (videos and pictures do not compress). A round over ``ZHENGJI_BUNDLE_MAX_BYTES`` or
 ``ZHENGJI_BUNDLE_MAX_ENTRIES`` is refused with 409 before a byte is sent."""
 
+import asyncio
 import io
 import re
 import zipfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Container, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +35,10 @@ if TYPE_CHECKING:
     from services.review.app import ReviewService
 
 INDEX = "index.xlsx"
-HEADER = ["序号", "作品名称", "单位", "组别", "类别", "评审结果", "奖项", "得分", "名次", "ZIP 中的文件"]
+HEADER = [
+    "序号", "作品名称", "单位", "组别", "类别", "评审结果", "奖项", "得分", "名次",
+    "ZIP 中的文件", "缺失的文件",
+]  # fmt: skip
 OUTCOME_ZH = {"recommended": "推荐", "not_recommended": "不推荐", "awarded": "获奖"}
 BATCH = IN_LIST_MAX  # entries read from the store at a time (by id)
 FLUSH = 1 << 20  # bytes gathered before they are handed to the response
@@ -58,12 +63,22 @@ def work_file(doc: dict[str, Any]) -> BlobRef | None:
     return BlobRef.model_validate(master["blob"]) if master else None
 
 
-def entry_files(number: int, doc: dict[str, Any], decision: dict[str, Any] | None) -> EntryFiles:
+def files_of(number: int, doc: dict[str, Any]) -> list[tuple[str, BlobRef]]:
+    """(path in the ZIP, blob) of the entry's work and materials."""
     base = folder(number, (doc.get("entry") or {}).get("title"))
     files = []
     if (work := work_file(doc)) is not None:
         files.append((f"{base}/{file_name('work', work)}", work))
-    files += [(f"{base}/{file_name(name, ref)}", ref) for name, ref in stored_files(doc)]
+    return files + [(f"{base}/{file_name(name, ref)}", ref) for name, ref in stored_files(doc)]
+
+
+def entry_files(
+    number: int, doc: dict[str, Any], decision: dict[str, Any] | None, missing: Container[str] = ()
+) -> EntryFiles:
+    """The entry's index row and the files the ZIP holds; ``missing``: blobs the store has lost,
+    named in the row's last column instead of being promised."""
+    everything = files_of(number, doc)
+    files = [(path, ref) for path, ref in everything if ref.sha256 not in missing]
     entry, attribution, d = doc.get("entry") or {}, doc.get("attribution") or {}, decision or {}
     row = [
         number,
@@ -76,8 +91,17 @@ def entry_files(number: int, doc: dict[str, Any], decision: dict[str, Any] | Non
         float(d["score"]) if d.get("score") is not None else None,
         d.get("rank"),
         "\n".join(path for path, _ in files),
+        "\n".join(path for path, ref in everything if ref.sha256 in missing),
     ]
     return EntryFiles(number, row, files)
+
+
+async def lost(blobs: BlobStore, docs: Iterable[dict[str, Any]]) -> set[str]:
+    """The blobs of ``docs`` the store no longer holds (checked before a byte is sent, so the ZIP
+    never ends half-way on one)."""
+    shas = sorted({ref.sha256 for doc in docs for _, ref in files_of(0, doc)})
+    held = await asyncio.gather(*(blobs.exists(sha) for sha in shas))
+    return {sha for sha, there in zip(shas, held, strict=True) if not there}
 
 
 async def plan(svc: "ReviewService", round_id: str) -> tuple[str, list[EntryFiles]]:
@@ -99,8 +123,9 @@ async def plan(svc: "ReviewService", round_id: str) -> tuple[str, list[EntryFile
     for start in range(0, len(sids), BATCH):
         batch = sids[start : start + BATCH]
         docs = await entries_by_id(svc.entries, rnd["campaign_id"], batch)
+        missing = await lost(svc.deps.blobs, docs.values())
         for offset, sid in enumerate(batch):
-            item = entry_files(start + offset + 1, docs[sid], decisions.get(sid))
+            item = entry_files(start + offset + 1, docs[sid], decisions.get(sid), missing)
             total += sum(ref.size for _, ref in item.files)
             planned.append(item)
     if total > limits.bundle_max_bytes:

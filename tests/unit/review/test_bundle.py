@@ -66,3 +66,15 @@ async def test_the_zip_holds_every_file_the_index_names() -> None:
     assert listed == ["0001-红色_故事_ 第一集/work.mp4", "0001-红色_故事_ 第一集/courseware.pdf"]
     assert archive.read(listed[0]) == VIDEO and archive.read(listed[1]) == SLIDES
     assert archive.testzip() is None
+
+
+async def test_a_file_the_store_lost_is_named_in_the_index_and_left_out() -> None:
+    slides = ref(SLIDES, "application/pdf").sha256
+    item = entry_files(1, DOC, None, missing={slides})
+    pieces = [p async for p in zipped(Blobs([VIDEO]), "延边 · 县级", [item])]  # type: ignore[arg-type]
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(pieces)))
+    sheet = load_workbook(io.BytesIO(archive.read(INDEX))).active
+    assert sheet is not None
+    row = next(sheet.iter_rows(min_row=3, values_only=True))
+    assert (row[9], row[10]) == ("0001-红色_故事_ 第一集/work.mp4", "0001-红色_故事_ 第一集/courseware.pdf")
+    assert archive.namelist() == [INDEX, "0001-红色_故事_ 第一集/work.mp4"]
