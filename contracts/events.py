@@ -216,6 +216,12 @@ class SubmissionApproved(Envelope):
     approver_unit: str | None = Field(
         default=None, description="Code of the unit whose admin approved; None when a campaign admin did"
     )
+    materials: dict[str, BlobRef] = Field(
+        default_factory=dict,
+        description="The entry's other files that reviewers judge (courseware, photos, 简介), by material "
+        "key, or key.N for a set, as approved: the entry is whole now. Never a registration form "
+        "(推荐表: signatures, phones, ID numbers stay in intake)",
+    )
 
 
 ReviewOutcome = Literal["recommended", "not_recommended", "awarded"]

@@ -27,7 +27,8 @@ STAGES = ("validation", "transcoding")
 
 
 def submitted_again(submission: dict[str, Any]) -> SubmissionSubmitted:
-    from services.intake.app import IntakeService, material_refs
+    from services.intake.app import IntakeService
+    from services.intake.materials import material_refs
 
     version = int(submission["version"])
     return SubmissionSubmitted(

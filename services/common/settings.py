@@ -241,6 +241,13 @@ class Settings(BaseSettings):
     blob_link_platform_ttl_s: float = 7 * 24 * 3600
     blob_link_secret: SecretStr | None = None
 
+    # Whole entries (docs/decisions/0033-whole-entries.md): how long making a reviewer's copy of a
+    # material without its metadata may take; the largest round ZIP a chair may download (the
+    # files' total, before the index sheet), and the most entries it may hold.
+    blind_copy_timeout_s: float = 120.0
+    bundle_max_bytes: int = 50 << 30
+    bundle_max_entries: int = 10_000
+
     def blobs_path(self) -> Path:
         return self.blob_dir or self.data_dir / "blobs"
 

@@ -39,6 +39,7 @@ from services.intake.auth import Auth
 from services.intake.broker_watch import BrokerWatch
 from services.intake.live_change_store import ChangeLog
 from services.intake.login_throttle import LoginThrottle
+from services.intake.materials import material_refs
 from services.intake.status import progress_key, shown_stage, stage_of, timeline_entry
 from services.intake.unit_store import UnitStore
 from services.intake.upload_rules import UPLOAD_STAGES
@@ -341,16 +342,6 @@ def routes() -> APIRouter:
 REDRIVEN = {"validating", "transcoding", "in_review", "recommended", "awarded"}
 MAX_REDRIVES = 5
 REDRIVE_FIELDS = {"last_event": 1, "redrive_also": 1, "stage": 1, "redrives": 1}
-
-
-def material_refs(submission: dict[str, Any]) -> dict[str, BlobRef]:
-    """The entry's other files, for the ``submitted`` event: ``key`` or ``key.N`` for sets."""
-    refs: dict[str, BlobRef] = {}
-    for key, held in (submission.get("materials") or {}).items():
-        files = held.get("files", [])
-        for n, item in enumerate(files, start=1):
-            refs[key if len(files) == 1 else f"{key}.{n}"] = BlobRef.model_validate(item["blob"])
-    return refs
 
 
 def _revealed(secret: SecretStr | None) -> str | None:

@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from contracts import Attribution, SubmissionApproved
+from contracts import Attribution, BlobRef, SubmissionApproved
+from contracts.campaign import Campaign, WorkKind
 from services.common.errors import ServiceError
 from services.common.store import in_transaction
 from services.intake.accounts import User
 from services.intake.limits import Quota, quota_refusal, quotas_for
-from services.intake.materials import materials_of, series_of
+from services.intake.materials import material_refs, materials_of, series_of
 from services.intake.status import STAGE_LABELS, progress_key
 
 if TYPE_CHECKING:
@@ -32,6 +33,12 @@ def _not_waiting(sub: dict[str, Any]) -> ServiceError:
         f"only entries that passed the checks and await approval can be approved or returned (now: {en})",
         stage=sub.get("stage"),
     )
+
+
+def judged_materials(campaign: Campaign, sub: dict[str, Any]) -> dict[str, BlobRef]:
+    """The entry's files reviewers see (``approved.materials``): all but the registration form."""
+    forms = {m.key for m in materials_of(campaign, sub["form"]) if m.kind == WorkKind.REGISTRATION_FORM}
+    return {k: ref for k, ref in material_refs(sub).items() if k.split(".")[0] not in forms}
 
 
 def missing_materials(sub: dict[str, Any], materials: list[Any]) -> list[Any]:
@@ -101,6 +108,7 @@ async def approve(
         entry=svc.entry_info(sub, version),
         attribution=Attribution.model_validate(sub["attribution"]),
         approver_unit=user.unit_code if user.role == "unit_admin" else None,
+        materials=judged_materials(campaign, sub),
     )
     now = datetime.now(UTC)
     record = {

@@ -5,6 +5,7 @@ A campaign lists its materials once, or per series (Shanxi: the series is chosen
 import mimetypes
 from typing import Any
 
+from contracts import BlobRef
 from contracts.campaign import Campaign, Material, Series, WorkKind
 from services.common.errors import ServiceError
 from services.intake.naming import extension
@@ -144,3 +145,13 @@ def media_type_for(material: Material, filename: str, declared: str) -> str:
     # plays or links a work by its type.
     guessed, _ = mimetypes.guess_type(f"file.{ext}", strict=False) if ext else (None, None)
     return guessed or "application/octet-stream"
+
+
+def material_refs(submission: dict[str, Any]) -> dict[str, BlobRef]:
+    """The entry's other files, for the ``submitted`` event: ``key`` or ``key.N`` for sets."""
+    refs: dict[str, BlobRef] = {}
+    for key, held in (submission.get("materials") or {}).items():
+        files = held.get("files", [])
+        for n, item in enumerate(files, start=1):
+            refs[key if len(files) == 1 else f"{key}.{n}"] = BlobRef.model_validate(item["blob"])
+    return refs

@@ -131,6 +131,22 @@ class Me(BaseModel):
     level: str
 
 
+class MaterialView(BaseModel):
+    """One of the entry's other files: opened by ``url`` (a copy without identifying metadata)."""
+
+    name: str  # material key, or key.N in a set
+    label: str
+    kind: str | None
+    file_name: str
+    size: int
+    url: str
+
+
+class DetailView(BaseModel):
+    label: str
+    value: str
+
+
 class BlindEntry(BaseModel):
     submission_id: str
     title: str | None
@@ -141,6 +157,8 @@ class BlindEntry(BaseModel):
     duration_s: float | None
     preview_url: str | None
     poster_url: str | None
+    materials: list[MaterialView] = []
+    details: list[DetailView] = []
 
 
 class SheetView(BaseModel):

@@ -48,6 +48,7 @@ class ReviewService(Service):
         self.experts = self.db["experts"]
         self.appeals = self.db["appeals"]
         self.certificates = self.db["certificates"]
+        self.blind_copies = self.db["blind_copies"]
         self.lists = ReviewerLists(self.db["assignments"])
         s = self.settings
         self.appeal_limit = RateLimit(self.db["appeal_counts"], s.appeal_max_per_window, s.appeal_window_s)
@@ -99,7 +100,12 @@ class ReviewService(Service):
             await self.entries.update_one(
                 {"_id": event.submission_id},
                 {
-                    "$set": {"approved_version": event.entry.version, "approved_at": event.occurred_at},
+                    "$set": {
+                        "approved_version": event.entry.version,
+                        "approved_at": event.occurred_at,
+                        # The entry's other files, whole once approved (blind copies: entry_materials.py).
+                        "materials": {k: ref.model_dump(mode="json") for k, ref in event.materials.items()},
+                    },
                     "$setOnInsert": {"campaign_id": event.campaign_id, "levels": {}},
                 },
                 upsert=True,

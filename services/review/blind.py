@@ -16,7 +16,7 @@ PREVIEW = "master"  # the faststart MP4 master plays in any browser; HLS needs a
 POSTER = "poster"
 
 
-def _attribution_values(doc: Mapping[str, Any]) -> list[str]:
+def attribution_values(doc: Mapping[str, Any]) -> list[str]:
     attribution = doc.get("attribution") or {}
     names = [attribution.get("unit_name"), attribution.get("author")]
     found = [v for v in names if isinstance(v, str) and len(v) >= 2]
@@ -46,13 +46,17 @@ async def player_links(links: BlobLinks, doc: Mapping[str, Any]) -> dict[str, st
 
 
 def blind_entry(
-    doc: Mapping[str, Any], slate_s: float | None = None, media: Mapping[str, str] | None = None
+    doc: Mapping[str, Any],
+    slate_s: float | None = None,
+    media: Mapping[str, str] | None = None,
+    whole: Mapping[str, list[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """The entry as a reviewer sees it. ``slate_s``: where the player starts, past the intro slate
     that shows title, name and school (Yanbian: <= 5 s); the reviewer can still seek back.
-    ``media``: the player's links (``player_links``); without them the entry shows no media."""
+    ``media``: the player's links (``player_links``); without them the entry shows no media.
+    ``whole``: its other files and form fields, made blind by ``entry_materials.whole_entry``."""
     entry = doc.get("entry") or {}
-    secrets = _attribution_values(doc)
+    secrets = attribution_values(doc)
     media = media or {}
     preview = media.get(PREVIEW)
     if preview and slate_s:
@@ -67,4 +71,6 @@ def blind_entry(
         "duration_s": doc.get("duration_s"),
         "preview_url": preview,
         "poster_url": media.get(POSTER),
+        "materials": list((whole or {}).get("materials") or ()),
+        "details": list((whole or {}).get("details") or ()),
     }

@@ -4,13 +4,17 @@
 from typing import Any
 
 from fastapi import APIRouter, Response
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
+from contracts import BlobRef
 from services.common.errors import ServiceError, responses
 from services.review.answers import Assignment, EntryView, Me, SheetView
 from services.review.dependencies import Review, Reviewer
+from services.review.entry_materials import blind_copy, file_name, material_of
 from services.review.paging import Paged
-from services.review.sheets import declare_conflict, my_assignments, open_entry, save_sheet
+from services.review.round_store import OPEN
+from services.review.sheets import allowed_entry, declare_conflict, my_assignments, open_entry, save_sheet
 
 router = APIRouter()
 ENTRY = (401, 403, 404)  # not signed in; not assigned or in conflict; not in the round
@@ -47,6 +51,32 @@ async def assignments(svc: Review, who: Reviewer, page: Paged) -> list[dict[str,
 )
 async def entry(svc: Review, who: Reviewer, round_id: str, submission_id: str) -> dict[str, Any]:
     return await open_entry(svc, who, round_id, submission_id)
+
+
+@router.get(
+    "/rounds/{round_id}/entries/{submission_id}/materials/{name}",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/octet-stream": {}}}, **responses(*ENTRY, 409)},
+)
+async def material(
+    svc: Review, who: Reviewer, round_id: str, submission_id: str, name: str
+) -> StreamingResponse:
+    """One of the entry's other files (``materials[].url``), as a copy without identifying metadata;
+    while the round is open, as the work's preview."""
+    rnd, campaign, doc = await allowed_entry(svc, who, round_id, submission_id)
+    held = (doc.get("materials") or {}).get(name)
+    if held is None:
+        raise ServiceError(404, "该作品没有这份材料", f"the entry has no material {name}")
+    if rnd["state"] != OPEN:
+        raise ServiceError(409, "本轮评审已结束，材料不再提供", "the round is closed: no more materials")
+    found = material_of(campaign, doc, name)
+    copy = await blind_copy(svc, BlobRef.model_validate(held), found.kind if found else None)
+    headers = {
+        "content-disposition": f'inline; filename="{file_name(name, copy)}"',
+        "content-length": str(copy.size),
+        "cache-control": "private, no-store",
+    }
+    return StreamingResponse(svc.deps.blobs.stream(copy.sha256), media_type=copy.media_type, headers=headers)
 
 
 @router.put(

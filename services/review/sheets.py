@@ -14,6 +14,7 @@ from services.review.access import Identity
 from services.review.assignment import conflict_reason
 from services.review.blind import blind_entry, player_links
 from services.review.eligibility import assignment_settings, declared, placement, to_review, to_reviewer
+from services.review.entry_materials import whole_entry
 from services.review.paging import Page
 from services.review.round_store import OPEN, entries_by_id
 from services.review.rounds import context, require_open
@@ -31,7 +32,7 @@ def sheet_id(round_id: str, submission_id: str, reviewer_id: str) -> str:
     return f"{round_id}|{submission_id}|{reviewer_id}"
 
 
-async def _allowed(
+async def allowed_entry(
     svc: "ReviewService", who: Identity, round_id: str, submission_id: str
 ) -> tuple[dict[str, Any], Any, dict[str, Any]]:
     rnd, campaign, _, level = await context(svc, round_id)
@@ -56,13 +57,15 @@ async def _allowed(
 async def open_entry(
     svc: "ReviewService", who: Identity, round_id: str, submission_id: str
 ) -> dict[str, Any]:
-    rnd, campaign, doc = await _allowed(svc, who, round_id, submission_id)
+    rnd, campaign, doc = await allowed_entry(svc, who, round_id, submission_id)
     mine = await svc.scores.find_one({"_id": sheet_id(round_id, submission_id, who.reviewer_id)}, {"_id": 0})
     return {
         "round_id": round_id,
         "level": rnd["level"],
         "state": rnd["state"],
-        "entry": blind_entry(doc, _slate_s(campaign, doc), await _media(svc, rnd, doc)),
+        "entry": blind_entry(
+            doc, _slate_s(campaign, doc), await _media(svc, rnd, doc), whole_entry(campaign, doc, round_id)
+        ),
         "rubric": rubric_view(campaign_rubric(campaign)),
         "sheet": _sheet_answer(mine),
     }
@@ -93,7 +96,7 @@ def sheet_document(
 async def save_sheet(
     svc: "ReviewService", who: Identity, round_id: str, submission_id: str, body: dict[str, Any]
 ) -> dict[str, Any]:
-    rnd, campaign, _ = await _allowed(svc, who, round_id, submission_id)
+    rnd, campaign, _ = await allowed_entry(svc, who, round_id, submission_id)
     require_open(rnd)
     refuse_outside_window(campaign, rnd)
     rubric = campaign_rubric(campaign)
@@ -149,10 +152,13 @@ async def my_assignments(svc: "ReviewService", who: Identity, page: Page) -> lis
         {
             "round_id": round_id,
             "state": rnd["state"],
-            "entry": blind_entry(docs[sid], _slate_s(campaign, docs[sid]), media[sid]),
+            "entry": blind_entry(
+                doc, _slate_s(campaign, doc), media[sid], whole_entry(campaign, doc, round_id)
+            ),
             "sheet": _sheet_answer(sheets.get(sid)),
         }
         for sid in mine
+        for doc in [docs[sid]]
     ]
 
 
@@ -173,7 +179,7 @@ async def declare_conflict(
     svc: "ReviewService", who: Identity, round_id: str, submission_id: str, reason: str
 ) -> None:
     """The reviewer steps aside: the entry leaves their list and the chair sees a gap to fill."""
-    rnd, _, _ = await _allowed(svc, who, round_id, submission_id)
+    rnd, _, _ = await allowed_entry(svc, who, round_id, submission_id)
     require_open(rnd)
     await svc.experts.update_one({"_id": who.reviewer_id}, {"$addToSet": {"declared": submission_id}})
     await svc.lists.remove(round_id, submission_id, who.reviewer_id)

@@ -85,4 +85,6 @@ def test_the_blind_view_names_no_unit_or_author_even_inside_free_text() -> None:
         "duration_s",
         "preview_url",
         "poster_url",
+        "materials",
+        "details",
     }

@@ -1,0 +1,195 @@
+"""A round's entries as one ZIP for the chair (decision 0033): offline panels and 观摩交流.
+
+The ZIP opens with ``index.xlsx`` (number, title, unit, group, category, result and score where the
+round has them, and the names of the entry's files in the ZIP), then one folder per entry,
+``0001-title/``, holding the work (its master rendition) and the materials, named by material key,
+never by the entrant's own file names. The chair is not blind: the index names units. A file the
+store has lost is named in the index's last column and left out, rather than ending the ZIP.
+
+It is streamed: the plan (names and sizes) is read from the store first, the index is built from
+it, then each blob is copied chunk by chunk from the BlobStore (a directory or S3) into the ZIP
+and handed on, so memory holds one chunk whatever the round's size. Files are stored, not
+deflated (videos and pictures do not compress). A round over ``ZHENGJI_BUNDLE_MAX_BYTES`` or
+``ZHENGJI_BUNDLE_MAX_ENTRIES`` is refused with 409 before a byte is sent."""
+
+import asyncio
+import io
+import re
+import zipfile
+from collections.abc import AsyncIterator, Container, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from openpyxl import Workbook
+
+from contracts import BlobRef
+from services.common.blobs import BlobStore
+from services.common.errors import ServiceError
+from services.common.spreadsheet_text import as_text
+from services.review.entry_materials import file_name, stored_files
+from services.review.finalising import proposal
+from services.review.round_store import IN_LIST_MAX, entries_by_id
+from services.review.rounds import context
+
+if TYPE_CHECKING:
+    from services.review.app import ReviewService
+
+INDEX = "index.xlsx"
+HEADER = [
+    "序号", "作品名称", "单位", "组别", "类别", "评审结果", "奖项", "得分", "名次",
+    "ZIP 中的文件", "缺失的文件",
+]  # fmt: skip
+OUTCOME_ZH = {"recommended": "推荐", "not_recommended": "不推荐", "awarded": "获奖"}
+BATCH = IN_LIST_MAX  # entries read from the store at a time (by id)
+FLUSH = 1 << 20  # bytes gathered before they are handed to the response
+UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
+@dataclass
+class EntryFiles:
+    number: int
+    row: list[Any]
+    files: list[tuple[str, BlobRef]] = field(default_factory=list)
+
+
+def folder(number: int, title: str | None) -> str:
+    """``0001-杨靖宇将军的故事``: numbered (titles repeat), without characters a file system refuses."""
+    name = UNSAFE.sub("_", (title or "").strip())[:60].strip(". ")
+    return f"{number:04d}-{name}" if name else f"{number:04d}"
+
+
+def work_file(doc: dict[str, Any]) -> BlobRef | None:
+    master = next((r for r in doc.get("renditions") or () if r.get("name") == "master"), None)
+    return BlobRef.model_validate(master["blob"]) if master else None
+
+
+def files_of(number: int, doc: dict[str, Any]) -> list[tuple[str, BlobRef]]:
+    """(path in the ZIP, blob) of the entry's work and materials."""
+    base = folder(number, (doc.get("entry") or {}).get("title"))
+    files = []
+    if (work := work_file(doc)) is not None:
+        files.append((f"{base}/{file_name('work', work)}", work))
+    return files + [(f"{base}/{file_name(name, ref)}", ref) for name, ref in stored_files(doc)]
+
+
+def entry_files(
+    number: int, doc: dict[str, Any], decision: dict[str, Any] | None, missing: Container[str] = ()
+) -> EntryFiles:
+    """The entry's index row and the files the ZIP holds; ``missing``: blobs the store has lost,
+    named in the row's last column instead of being promised."""
+    everything = files_of(number, doc)
+    files = [(path, ref) for path, ref in everything if ref.sha256 not in missing]
+    entry, attribution, d = doc.get("entry") or {}, doc.get("attribution") or {}, decision or {}
+    row = [
+        number,
+        entry.get("title"),
+        attribution.get("unit_name"),
+        entry.get("group"),
+        entry.get("category"),
+        OUTCOME_ZH.get(d.get("outcome") or "", ""),
+        d.get("tier") or "",
+        float(d["score"]) if d.get("score") is not None else None,
+        d.get("rank"),
+        "\n".join(path for path, _ in files),
+        "\n".join(path for path, ref in everything if ref.sha256 in missing),
+    ]
+    return EntryFiles(number, row, files)
+
+
+async def lost(blobs: BlobStore, docs: Iterable[dict[str, Any]]) -> set[str]:
+    """The blobs of ``docs`` the store no longer holds (checked before a byte is sent, so the ZIP
+    never ends half-way on one)."""
+    shas = sorted({ref.sha256 for doc in docs for _, ref in files_of(0, doc)})
+    held = await asyncio.gather(*(blobs.exists(sha) for sha in shas))
+    return {sha for sha, there in zip(shas, held, strict=True) if not there}
+
+
+async def plan(svc: "ReviewService", round_id: str) -> tuple[str, list[EntryFiles]]:
+    """(caption, entries with their files) of the round, or a 409 when it is too large to send."""
+    rnd, campaign, _, level = await context(svc, round_id)
+    sids: list[str] = list(rnd.get("submission_ids") or ())
+    limits = svc.settings
+    if len(sids) > limits.bundle_max_entries:
+        raise ServiceError(
+            409,
+            f"本轮有 {len(sids)} 件作品，超过打包上限 {limits.bundle_max_entries} 件",
+            f"the round holds {len(sids)} entries, over the bundle limit {limits.bundle_max_entries}",
+        )
+    try:
+        decisions: dict[str, Any] = (await proposal(svc, round_id)).get("decisions") or {}
+    except ServiceError:  # no outcome yet (a scheme awaiting the chair's choices): the index has none
+        decisions = {}
+    planned, total = [], 0
+    for start in range(0, len(sids), BATCH):
+        batch = sids[start : start + BATCH]
+        docs = await entries_by_id(svc.entries, rnd["campaign_id"], batch)
+        missing = await lost(svc.deps.blobs, docs.values())
+        for offset, sid in enumerate(batch):
+            item = entry_files(start + offset + 1, docs[sid], decisions.get(sid), missing)
+            total += sum(ref.size for _, ref in item.files)
+            planned.append(item)
+    if total > limits.bundle_max_bytes:
+        gib = 1 << 30
+        raise ServiceError(
+            409,
+            f"本轮作品文件共 {total / gib:.1f} GB，超过打包上限 {limits.bundle_max_bytes / gib:.1f} GB",
+            f"the round's files total {total / gib:.1f} GiB, over the bundle limit",
+            total_bytes=total,
+        )
+    return f"{campaign.title} · {level.name}", planned
+
+
+def index_sheet(caption: str, entries: list[EntryFiles]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "作品清单"
+    sheet.append([caption])
+    sheet.append(HEADER)
+    for item in entries:
+        sheet.append(item.row)
+    as_text(book)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+class _Pipe(io.RawIOBase):
+    """Where ``zipfile`` writes: gathers bytes until the stream takes them (not seekable, so the
+    ZIP's sizes go in data descriptors and its directory at the end)."""
+
+    def __init__(self) -> None:
+        self.held = bytearray()
+        self.written = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.held += data
+        self.written += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.written
+
+    def take(self) -> bytes:
+        out = bytes(self.held)
+        self.held.clear()
+        return out
+
+
+async def zipped(blobs: BlobStore, caption: str, entries: list[EntryFiles]) -> AsyncIterator[bytes]:
+    pipe = _Pipe()
+    with zipfile.ZipFile(pipe, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        archive.writestr(INDEX, index_sheet(caption, entries), compress_type=zipfile.ZIP_DEFLATED)
+        yield pipe.take()
+        for item in entries:
+            for path, ref in item.files:
+                with archive.open(path, "w", force_zip64=ref.size >= 1 << 31) as out:
+                    async for chunk in blobs.stream(ref.sha256):
+                        out.write(chunk)
+                        if len(pipe.held) >= FLUSH:
+                            yield pipe.take()
+                yield pipe.take()
+    yield pipe.take()
