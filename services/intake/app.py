@@ -316,10 +316,10 @@ class IntakeService(Service):
 def routes() -> APIRouter:
     """Intake's routers, as the app mounts them. Imported here, not at the top: the routes'
     dependencies import this module for ``IntakeService``."""
-    from services.intake import accounts_api, api, change_api, entries_api, pages, precheck, tus
+    from services.intake import accounts_api, api, change_api, entries_api, lists_api, pages, precheck, tus
 
     router = APIRouter()
-    for module in (api, accounts_api, entries_api, precheck, tus, pages, change_api):
+    for module in (api, accounts_api, entries_api, precheck, tus, pages, change_api, lists_api):
         router.include_router(module.router)
     return router
 
