@@ -57,7 +57,12 @@ async def test_admins_download_the_entry_list_with_the_notices_columns(admin: ht
     typed = next(c for line in whole.iter_rows(min_row=3) for c in line if c.value == FORMULA)
     assert typed.data_type == "s"
 
+    # Both admin pages link to it; the unit page also to each level's 推荐表.
+    link = f'href="/api/campaigns/{cid}/lists/entries.xlsx"'
+    assert link in (await admin.get("/admin")).text
     async with client_as(admin, "yanji-admin", "unit_admin", "222401") as yanji:
+        page = (await yanji.get(f"/campaigns/{cid}/unit")).text
+        assert link in page and f'href="/api/campaigns/{cid}/lists/recommended/county.xlsx"' in page
         own = sheet_of(await yanji.get(f"/api/campaigns/{cid}/lists/entries.xlsx"))
         assert [c.value for c in own[2]] == YANBIAN_COLUMNS
         assert set(rows_by_title(own)) == {"延吉一小的红色故事", FORMULA}
