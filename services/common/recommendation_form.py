@@ -17,17 +17,11 @@ from openpyxl.styles import Alignment
 
 from services.common.bureau_sheet import captioned_sheet, sheet_title, xlsx_bytes
 
+# The notice's columns (seed 003, 附件), in its order.
 HUNAN_COLUMNS = [
-    "序号",
-    "资源标题",
-    "资源制作方",
-    "拟上线版块",
-    "拟上线栏目",
-    "资源版权方",
-    "资源格式",
-    "资源内容简介",
-    "备注",
-]
+    "序号", "资源标题", "资源制作方", "拟上线版块", "拟上线栏目",
+    "资源版权方", "资源格式", "资源内容简介", "备注",
+]  # fmt: skip
 
 
 def recommendation_form(rows: Sequence[dict[str, Any]]) -> bytes:
