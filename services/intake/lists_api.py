@@ -41,7 +41,9 @@ def attachment(name: str, fallback: str) -> dict[str, str]:
 
 def whose(user: User) -> str:
     """Whose entries a list holds, for its caption and file name."""
-    return user.unit_name or user.unit_code or "" if user.role == "unit_admin" else "全部单位"
+    if user.role != "unit_admin":
+        return "全部单位"
+    return user.unit_name or user.unit_code or ""
 
 
 @router.get(
