@@ -59,9 +59,7 @@ def list_row(campaign: Campaign, n: int, sub: dict[str, Any]) -> list[object]:
 
 def by_unit(subs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """A unit's entries together, under the units above it, each unit's in the order registered."""
-    return sorted(
-        subs, key=lambda s: ((s.get("attribution") or {}).get("unit_path") or [], s.get("created_at") or 0)
-    )
+    return sorted(subs, key=lambda s: ((s.get("attribution") or {}).get("unit_path") or [], s["created_at"]))
 
 
 def write_list(path: Path, campaign: Campaign, caption: str, subs: Sequence[dict[str, Any]]) -> None:
