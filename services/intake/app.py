@@ -324,6 +324,7 @@ def routes() -> APIRouter:
         change_api,
         entries_api,
         first_run,
+        lists_api,
         pages,
         precheck,
         statistics_api,
@@ -331,9 +332,8 @@ def routes() -> APIRouter:
     )
 
     router = APIRouter()
-    for module in (api, accounts_api, entries_api, precheck, tus, pages, change_api, builder_api):
-        router.include_router(module.router)
-    for module in (statistics_api, first_run):  # statistics and the first-run checklist (0036)
+    modules = (api, accounts_api, entries_api, precheck, tus, pages, change_api)
+    for module in (*modules, builder_api, lists_api, statistics_api, first_run):
         router.include_router(module.router)
     return router
 

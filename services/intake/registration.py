@@ -138,9 +138,16 @@ class UnitTree(Protocol):
     async def names(self, codes: list[str]) -> list[str]: ...
 
 
-def refuse_entry(campaign: Campaign, form: dict[str, Any], group: str | None, now: datetime | None) -> None:
-    """What is wrong with the entry itself, whoever registers it: the window, the form, the group."""
-    if refusal := registration_refusal(campaign, now):
+def refuse_entry(
+    campaign: Campaign,
+    form: dict[str, Any],
+    group: str | None,
+    now: datetime | None,
+    unit_path: Sequence[str] = (),
+) -> None:
+    """What is wrong with the entry itself, whoever registers it: the window (the campaign's, or
+    the later end an extension grants the unit at the end of ``unit_path``), the form, the group."""
+    if refusal := registration_refusal(campaign, now, unit_path):
         raise refusal
     problems = check_entry(campaign, form, group)
     if problems:
@@ -189,10 +196,11 @@ async def register_entry(
     now: datetime | None = None,
 ) -> Submission:
     """Register an entry (no file yet) for ``user``, or refuse with the first rule it breaks: who
-    may register for the unit first (403), then the entry itself (the window, the form: 422)."""
+    may register for the unit first (403), then the entry itself (the unit's window: 403, the
+    form: 422). The unit comes first so that a county's extension lets its entries register too."""
     unit = await units.require(unit_asked(user, unit_code))
     refuse_unit(user, unit["path"])
-    refuse_entry(campaign, form, group, now)
+    refuse_entry(campaign, form, group, now, unit["path"])
     owner = user.id if user.role == "entrant" else None
     keys = person_keys(campaign, form, owner)
     if campaign.per_person_limit is not None and keys:

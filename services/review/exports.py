@@ -1,13 +1,14 @@
 """Spreadsheets a bureau files or prints (openpyxl; pure: rows in, XLSX bytes out).
 
 - ``award_list``: a level's results, by pool and rank.
-- ``recommendation_form``: Hunan's 国家中小学智慧教育平台专题资源推荐表, one row per recommended resource.
 - ``unit_statistics``: per submitting unit: entries, recommended, awarded per tier, mean score, and the
   organising-unit order (优秀组织单位: most awarded entries, then more of the higher tiers).
 - ``remuneration``: Ganzhou's 100 yuan per minute of excellent courseware. The running time is paid
   pro rata to the second (amount = seconds / 60 x rate, rounded half-up to the fen), since the report
   gives a rate per minute and no rounding rule; an entry whose duration is unknown is listed with 0
   and a remark, never silently left out.
+
+Hunan's 推荐表 is ``services/common/recommendation_form.py``: intake writes it too (decision 0034).
 
 A row is a dict: submission_id, title, group, category, subcolumn, summary, unit_code, unit_name,
 author, outcome, tier, rank, score, pool, duration_s, details (public registration fields by key).
@@ -17,71 +18,19 @@ and one beginning with ``= + - @`` (or a tab or carriage return before one) woul
 the chair's spreadsheet program as a live formula (``=HYPERLINK(...)``, DDE). The text is kept as
 typed, no quote prepended: an XLSX string cell is never evaluated."""
 
-import io
-import re
 from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.styles import Font
 
-from services.common.spreadsheet_text import as_text
+from services.common.bureau_sheet import captioned_sheet as _sheet
+from services.common.bureau_sheet import xlsx_bytes as _bytes
 from services.review.awards import RankedEntry, organising_units
 from services.review.rubric import to_decimal
 
 OUTCOME_ZH = {"recommended": "推荐上一级", "awarded": "获奖", "not_recommended": "未获推荐"}
-HUNAN_COLUMNS = [
-    "序号",
-    "资源标题",
-    "资源制作方",
-    "拟上线版块",
-    "拟上线栏目",
-    "资源版权方",
-    "资源格式",
-    "资源内容简介",
-    "备注",
-]
-
-
-def sheet_title(text: str) -> str:
-    """A sheet may be named by an entrant's text (their 填表单位): without the characters Excel
-    refuses in a sheet name (openpyxl raises on them), at most 31 characters."""
-    return re.sub(r"[\\/*?:\[\]]", "_", text)[:31]
-
-
-def _sheet(
-    title: str, caption: str, header: list[str], widths: list[int], book: Workbook | None = None
-) -> tuple[Workbook, Worksheet]:
-    """A sheet with its caption and column headers: the first of a new book, or another of ``book``."""
-    if book is None:
-        book = Workbook()
-        sheet = book.active
-    else:
-        sheet = book.create_sheet()
-    assert sheet is not None
-    sheet.title = title
-    sheet.append([caption])
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet["A1"].alignment = Alignment(horizontal="center")
-    sheet.append(header)
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    for i, width in enumerate(widths, start=1):
-        sheet.column_dimensions[sheet.cell(row=2, column=i).column_letter].width = width
-    return book, sheet
-
-
-def _bytes(book: Workbook) -> bytes:
-    """Every export ends here, so none can skip ``as_text``."""
-    as_text(book)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def award_list(caption: str, rows: Sequence[dict[str, Any]]) -> bytes:
@@ -99,50 +48,6 @@ def award_list(caption: str, rows: Sequence[dict[str, Any]]) -> bytes:
             ]
         )  # fmt: skip
     return _bytes(book)
-
-
-def recommendation_form(rows: Sequence[dict[str, Any]]) -> bytes:
-    """Hunan's form: the notice's nine columns, one row per resource recommended upward, one sheet per
-    填表单位 (推荐表每个报送单位一张). Each row's ``filler`` is its reporting unit: the form's 填表单位
-    where the entry gives one, else the recommending unit's name. The header's 联系人 and 联系电话 are
-    the ones the sheet's entries give (several, joined, where they differ: the chair sees that)."""
-    chosen = sorted(
-        (r for r in rows if r["outcome"] == "recommended"), key=lambda r: (r.get("category") or "", r["rank"])
-    )
-    by_filler: dict[str, list[dict[str, Any]]] = {}
-    for r in chosen:
-        by_filler.setdefault(r["filler"], []).append(r)
-    book: Workbook | None = None
-    for filler, mine in sorted(by_filler.items()) or [("", [])]:
-        book, sheet = _sheet(
-            sheet_title(filler or "推荐表") if len(by_filler) > 1 else "推荐表",
-            "国家中小学智慧教育平台专题资源推荐表",
-            HUNAN_COLUMNS,
-            [6, 28, 18, 10, 14, 18, 10, 40, 12],
-            book,
-        )
-        sheet.insert_rows(2)
-        sheet["A2"] = (
-            f"填表单位（盖章）：{filler}        联系人：{_given(mine, 'contact_name')}"
-            f"        联系电话：{_given(mine, 'phone')}"
-        )
-        sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(HUNAN_COLUMNS))
-        for n, r in enumerate(mine, start=1):
-            given = r.get("details") or {}
-            producer, holder, kind = (given.get(k) or "" for k in ("producer", "copyright_holder", "format"))
-            where = [r.get("category") or "", r.get("subcolumn") or ""]
-            remarks = given.get("remarks") or r.get("tier") or ""
-            sheet.append([n, r["title"], producer, *where, holder, kind, r.get("summary") or "", remarks])
-            for cell in sheet[sheet.max_row]:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-    assert book is not None
-    return _bytes(book)
-
-
-def _given(rows: Sequence[dict[str, Any]], key: str) -> str:
-    """The value the rows' forms give for ``key``: one, or each distinct one in order, joined."""
-    values = [str((r.get("details") or {}).get(key) or "") for r in rows]
-    return "、".join(dict.fromkeys(v for v in values if v))
 
 
 def unit_statistics(caption: str, rows: Sequence[dict[str, Any]], tiers: Sequence[str]) -> bytes:

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from contracts.campaign import ReviewLevel
 from services.common.errors import ServiceError
-from services.review.exports import award_list, recommendation_form, remuneration, unit_statistics
+from services.common.recommendation_form import recommendation_form
+from services.review.exports import award_list, remuneration, unit_statistics
 from services.review.finalising import proposal
 from services.review.pooling import DEPTH
 from services.review.round_store import entries_by_id

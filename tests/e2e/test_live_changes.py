@@ -1,8 +1,8 @@
 """A running campaign changed live, on the whole system (real broker, store, ffmpeg): Yanbian's
-uploads close for everyone but 图们市, whose deadline is extended; a change that the finalised
-county round contradicts is refused; the awarded work waits for ``showcase_from`` and goes out
-when an admin brings the date to today; a later date is then refused, and the audit list shows
-who changed what, when and why."""
+uploads close for everyone but 图们市, whose deadline is extended (its entry is registered and
+uploaded after the others closed); a change that the finalised county round contradicts is
+refused; the awarded work waits for ``showcase_from`` and goes out when an admin brings the date
+to today; a later date is then refused, and the audit list shows who changed what, when and why."""
 
 from datetime import timedelta
 from pathlib import Path
@@ -69,7 +69,6 @@ async def test_a_county_extension_a_refused_change_and_showcase_from(
             sids[title] = await register(api, i, school, title)
             up = await api.put(f"/api/submissions/{sids[title]}/media", content=media[i], headers=MP4)
             assert up.status_code == 202, up.text
-        tumen = await register(api, 3, "222402001", "图们江畔的记忆")
         yanji_late = await register(api, 4, "222401003", "老物件里的抗战史")
 
         # The deadline passes for everyone (the window ends yesterday), then 图们市 gets three more days.
@@ -79,6 +78,11 @@ async def test_a_county_extension_a_refused_change_and_showcase_from(
         extension = {"unit": "222402", "ends": str(TODAY + timedelta(days=3))}
         second = await change(api, {"reason": "图们市网络故障，延期三天", "unit_extension": extension})
         assert second.status_code == 201, second.text
+        # 图们市's entry is registered after the others closed (decision 0034); 延吉市's is refused.
+        tumen = await register(api, 3, "222402001", "图们江畔的记忆")
+        body = {"form": demo_form(5, title="迟到的作品"), "unit_code": "222401003", "group": "小学组"}
+        too_late = await api.post(f"/api/campaigns/{CID}/entries", json=body)
+        assert too_late.status_code == 403 and "报名已截止" in too_late.json()["detail"]["message_zh"]
 
         refused = await api.put(
             f"/api/submissions/{yanji_late}/media", content=media[4], headers={"content-type": "video/mp4"}

@@ -146,6 +146,21 @@ async def test_hunan_resources_from_county_quotas_to_city_awards_and_the_provinc
         assert rows["亲子共读一本书"][2:] == [
             "岳阳市第6制作组", "家庭教育", "家庭教育方法", "版权方6", "图片", "专题资源", None,
         ]  # fmt: skip
+
+        # The 推荐表 the city's bureau stamps and sends, from intake, where the phone is: the same
+        # table, its 联系电话 filled from the entries' forms (decision 0034).
+        async def stamped_copy() -> list[list[object]] | None:
+            got = await api.get(f"/api/campaigns/{cid}/lists/recommended/city.xlsx")
+            assert got.status_code == 200, got.text
+            sheet = load_workbook(io.BytesIO(got.content)).active
+            lines = [list(r) for r in sheet.iter_rows(values_only=True)]
+            return lines if len(lines) == 3 + len(HUNAN_WORKS) else None
+
+        stamped = await eventually(stamped_copy, 60, "intake to know the city's recommendations")
+        assert stamped[1][0] == (
+            "填表单位（盖章）：岳阳市教育体育局        联系人：刘健华        联系电话：0730-8805708"
+        )
+        assert {tuple(r[1:]) for r in stamped[3:]} == {tuple(r[1:]) for r in table[3:]}
         picture_work = next(
             i for i in platform.received if i["body"]["metadata"]["title"] == "亲子共读一本书"
         )

@@ -1,7 +1,7 @@
 """May this entry be registered: the window, the form, the group, the unit and each person's
 place, on a fake store; tests/integration/intake runs the same through the API."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -9,6 +9,7 @@ import pytest
 from contracts.campaign import Campaign
 from services.common.errors import ServiceError
 from services.intake.accounts import User
+from services.intake.live_changes import CampaignChange, Extension, changed
 from services.intake.presets import load_preset
 from services.intake.registration import register_entry
 from services.intake.submission_store import Submission
@@ -82,6 +83,28 @@ async def test_registering_before_the_window_is_allowed_but_after_it_is_refused(
         )  # fmt: skip
     assert late.value.status == 403 and "报名已截止" in late.value.zh
     assert list(store.submissions) == ["S0"]
+
+
+async def test_a_countys_extension_lets_its_schools_register_after_the_others_closed(
+    store: FakeSubmissionStore,
+) -> None:
+    change = CampaignChange(
+        reason="图们市网络故障", unit_extension=Extension(unit="222402", ends=date(2024, 11, 27))
+    )
+    later = changed(YANBIAN, change)[0]
+    after_close = datetime(2024, 11, 21, 4, tzinfo=UTC)  # 21 November in Beijing; the window ended the 20th
+    tumen = await register_entry(
+        store, TREE, later, ADMIN, submission_id="S-tumen", form=form(), group="小学组",
+        unit_code=TUMEN_ONE, now=after_close,
+    )  # fmt: skip
+    assert tumen.attribution.unit_code == TUMEN_ONE
+    with pytest.raises(ServiceError) as yanji:
+        await register_entry(
+            store, TREE, later, ADMIN, submission_id="S-yanji", form=form(phone="13904330009"),
+            group="小学组", unit_code=YANJI_TWO, now=after_close,
+        )  # fmt: skip
+    assert yanji.value.status == 403 and "报名已截止" in yanji.value.zh
+    assert list(store.submissions) == ["S-tumen"]
 
 
 async def test_a_form_with_problems_and_an_unknown_group_are_refused_with_their_fields(

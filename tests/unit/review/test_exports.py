@@ -8,14 +8,8 @@ from typing import Any
 
 from openpyxl import load_workbook
 
-from services.review.exports import (
-    HUNAN_COLUMNS,
-    award_list,
-    pay,
-    recommendation_form,
-    remuneration,
-    unit_statistics,
-)
+from services.common.recommendation_form import HUNAN_COLUMNS, recommendation_form
+from services.review.exports import award_list, pay, remuneration, unit_statistics
 
 T0 = datetime(2024, 11, 25, tzinfo=UTC)
 
