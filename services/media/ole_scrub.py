@@ -132,7 +132,8 @@ def scrub_ole(source: Path, target: Path) -> list[str]:
     """Write ``source`` to ``target`` without its people's names; returns the kinds of parts cleared."""
     shutil.copyfile(source, target)
     try:
-        ole = olefile.OleFileIO(str(target), write_mode=True)
+        # Incorrect, not only fatal, defects raise: a file cut short is refused, not half cleared.
+        ole = olefile.OleFileIO(str(target), raise_defects=olefile.DEFECT_INCORRECT, write_mode=True)
     except (OSError, ValueError, IndexError, struct.error) as exc:
         raise MalformedCompoundFile(str(exc)) from exc
     removed: set[str] = set()

@@ -88,7 +88,6 @@ def _decoded(picture: Image.Image) -> list[Image.Image]:
 
 def scrub_tiff(source: Path, target: Path) -> list[str]:
     """Write the TIFF's pages to ``target`` anew, with no tag that does not change how they look."""
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     picture = _opened(source.read_bytes(), ["TIFF"])
     first, *rest = _decoded(picture)
     # Each page carries its own options (Pillow reads them from each frame's encoderinfo).
@@ -100,7 +99,6 @@ def scrub_tiff(source: Path, target: Path) -> list[str]:
 
 def scrub_heic(source: Path, target: Path) -> list[str]:
     """Write the HEIC's images to ``target`` anew, without EXIF, XMP, thumbnails or depth maps."""
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
     picture = _opened(source.read_bytes(), ["HEIF"])
     first, *rest = _decoded(picture)
