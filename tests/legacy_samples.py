@@ -67,12 +67,33 @@ def _properties() -> dict[str, bytes]:
     }
 
 
+def _xst(text: str) -> bytes:
+    return struct.pack("<H", len(text)) + text.encode("utf-16-le")
+
+
+def _sttb(*texts: str) -> bytes:
+    """An extended (UTF-16) string table without extra data ([MS-DOC] 2.2.4)."""
+    return struct.pack("<HHH", 0xFFFF, len(texts), 0) + b"".join(_xst(text) for text in texts)
+
+
 def word_document(flags: int = 0, extra: dict[str, bytes] | None = None) -> bytes:
-    """A DOC: a FIB (wIdent, nFib, flags at byte 10) and the text, properties naming its author
-    and school, an embedded object with properties of its own, and an earlier save left in a free sector."""
-    fib = struct.pack("<HHHHH", 0xA5EC, 0xC1, 0, 0x0409, 0) + struct.pack("<H", flags)
+    """A DOC: a FIB pointing into its table stream at the comment authors, the tracked-change
+    authors and the last savers with their paths; the text; properties naming its author and
+    school; an embedded object with properties of its own; an earlier save left in a free sector."""
+    lists = {
+        288: _xst(AUTHOR) + _xst(ARTIST),  # GrpXstAtnOwners
+        408: _sttb(ARTIST),  # SttbfRMark
+        568: _sttb(AUTHOR, f"C:\\Users\\{AUTHOR}\\lesson.doc"),  # SttbSavedBy
+    }
+    table, blob = bytearray(b"\0" * 64), bytearray(93 * 8)  # FibRgFcLcb97: 93 pairs
+    for at, data in lists.items():
+        blob[at : at + 8] = struct.pack("<II", len(table), len(data))
+        table += data
+    base = struct.pack("<HHHHHH", 0xA5EC, 0xC1, 0, 0x0409, 0, 0x0200 | flags).ljust(32, b"\0")  # 1Table
+    fib = base + struct.pack("<H", 14) + bytes(28) + struct.pack("<H", 22) + bytes(88)
+    fib += struct.pack("<H", 93) + bytes(blob) + struct.pack("<H", 0)
     word = (fib + TEXT.encode("utf-16-le")).ljust(5000, b"\0")  # over 4096: sectors of its own
-    streams = {"WordDocument": word, "1Table": bytes(600), **_properties()}
+    streams = {"WordDocument": word, "1Table": bytes(table).ljust(600, b"\0"), **_properties()}
     streams["ObjectPool/_1234/\x05SummaryInformation"] = property_set((SUMMARY_ID, {4: AUTHOR}))
     return compound_file({**streams, **(extra or {})}, leftover=OLD_SAVE)
 

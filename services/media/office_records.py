@@ -1,11 +1,11 @@
-"""The user names Excel and PowerPoint write inside their own streams, blanked at the same length. Pure.
+"""The names Word, Excel and PowerPoint write inside their own streams, blanked at the same length. Pure.
 
 Excel's ``Workbook`` stream is a run of BIFF records (type, length, data; [MS-XLS] 2.1.4). Two
 name a person: ``WRITEACCESS`` (the Windows user name of whoever saved last, written on every
 save) and ``NOTE`` (the author of a cell's comment). Their characters become spaces, their lengths
 stay, so every record keeps its size and every offset in the file stays true. PowerPoint's
 ``Current User`` stream ([MS-PPT] 2.3.2) holds the name of whoever had the file open, in ANSI and
-in UTF-16: both blanked the same way.
+in UTF-16: both blanked the same way. Word keeps its lists of names in its table stream (below).
 """
 
 import struct
@@ -80,4 +80,75 @@ def blank_current_user(stream: bytes) -> bytes:
     wide_at = ansi_end + 4  # after relVersion
     wide_end = min(len(data), wide_at + 2 * length)
     data[wide_at:wide_end] = (b" \0" * length)[: max(0, wide_end - wide_at)]
+    return bytes(data)
+
+
+# Word ([MS-DOC] 2.5): the FIB in ``WordDocument`` locates lists of strings in the table stream by
+# (offset, length) pairs. Four of them name people: SttbfAssoc (template path, author, last saved
+# by), GrpXstAtnOwners (comment authors), SttbfRMark (tracked-change authors) and SttbSavedBy (the
+# last authors and the paths they saved to). Places of the pairs in FibRgFcLcb97, in bytes.
+WORD_NAME_LISTS = {256: "sttb", 288: "xst", 408: "sttb", 568: "sttb"}
+_WHICH_TABLE_FLAG = 0x0200  # FibBase.fWhichTblStm: 1Table, else 0Table
+_FIB_BASE = 32
+
+
+def word_table_stream(word_document: bytes) -> str:
+    flags = struct.unpack_from("<H", word_document, 10)[0] if len(word_document) >= 12 else 0
+    return "1Table" if flags & _WHICH_TABLE_FLAG else "0Table"
+
+
+def word_name_lists(word_document: bytes) -> list[tuple[int, int, str]]:
+    """(offset, length, kind) in the table stream of each list of names the FIB points to."""
+    pos = _FIB_BASE
+    csw = struct.unpack_from("<H", word_document, pos)[0]
+    pos += 2 + 2 * csw
+    cslw = struct.unpack_from("<H", word_document, pos)[0]
+    pos += 2 + 4 * cslw
+    pairs = struct.unpack_from("<H", word_document, pos)[0]
+    blob = pos + 2
+    found = []
+    for at, kind in WORD_NAME_LISTS.items():
+        if at + 8 <= 8 * pairs:
+            offset, length = struct.unpack_from("<II", word_document, blob + at)
+            if length:
+                found.append((offset, length, kind))
+    return found
+
+
+def _blank_utf16(data: bytearray, start: int, count: int, end: int) -> int:
+    stop = start + 2 * count
+    if stop > end:
+        raise ValueError("a string runs past its list")
+    data[start:stop] = b" \0" * count
+    return stop
+
+
+def blank_word_names(table: bytes, lists: list[tuple[int, int, str]]) -> bytes:
+    """The table stream with the characters of every string in ``lists`` as spaces, lengths kept."""
+    data = bytearray(table)
+    for offset, length, kind in lists:
+        end = offset + length
+        if end > len(data):
+            raise ValueError("a list of names runs past the table stream")
+        if kind == "xst":  # Xst after Xst: a character count, then UTF-16
+            pos = offset
+            while pos + 2 <= end:
+                pos = _blank_utf16(data, pos + 2, struct.unpack_from("<H", data, pos)[0], end)
+            continue
+        if length < 6:
+            continue
+        extended = data[offset : offset + 2] == b"\xff\xff"
+        count, extra = struct.unpack_from("<HH", data, offset + (2 if extended else 0))
+        pos = offset + (6 if extended else 4)
+        for _ in range(count):
+            if pos >= end:
+                raise ValueError("a list of names is cut short")
+            if extended:
+                pos = _blank_utf16(data, pos + 2, struct.unpack_from("<H", data, pos)[0], end) + extra
+            else:
+                size = data[pos]
+                if pos + 1 + size > end:
+                    raise ValueError("a string runs past its list")
+                data[pos + 1 : pos + 1 + size] = b" " * size
+                pos += 1 + size + extra
     return bytes(data)

@@ -7,8 +7,10 @@ its own length), so every other stream, and so the document, is exactly as uploa
   times, thumbnail) and ``\\x05DocumentSummaryInformation`` (company, manager, category, and the
   user-defined custom properties in its second section), wherever they are in the tree (an
   embedded chart has its own): replaced by an empty property set of their kind, padded with zeros;
-- the Windows user name Excel writes on every save (``WRITEACCESS``) and the authors of its cell
-  notes (``NOTE``); the user name in PowerPoint's ``Current User`` stream: blanked, lengths kept;
+- Word's lists of names in its table stream (comment authors, tracked-change authors, the last
+  authors and the paths they saved to, the template's path); the Windows user name Excel writes
+  on every save (``WRITEACCESS``) and the authors of its cell notes (``NOTE``); the user name in
+  PowerPoint's ``Current User`` stream: blanked to spaces, lengths kept (office_records.py);
 - the directory's creation and modification times of every storage and stream: zeroed;
 - free sectors and free mini sectors (Word's fast save and every editor leave earlier versions of
   streams, property sets included, in sectors no chain reaches): zeroed.
@@ -31,8 +33,11 @@ import olefile
 
 from services.media.office_records import (
     blank_current_user,
+    blank_word_names,
     blank_workbook_names,
     current_user_encrypted,
+    word_name_lists,
+    word_table_stream,
     workbook_encrypted,
 )
 
@@ -164,6 +169,12 @@ def _scrub_stream(ole: olefile.OleFileIO, path: list[str]) -> set[str]:
         if found:
             ole.write_stream(path, blanked)
         return found
+    if name == "WordDocument" and len(path) == 1:
+        word = _read(ole, path)
+        lists, table = word_name_lists(word), word_table_stream(word)
+        if lists and ole.exists(table):
+            ole.write_stream(table, blank_word_names(_read(ole, [table]), lists))
+            return {"author lists"}
     if name == "Current User" and len(path) == 1:
         current = _read(ole, path)
         if current_user_encrypted(current):

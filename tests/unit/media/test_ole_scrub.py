@@ -5,7 +5,7 @@ from pathlib import Path
 import olefile
 import pytest
 
-from services.media.office_records import blank_workbook_names
+from services.media.office_records import blank_word_names, blank_workbook_names, word_name_lists
 from services.media.ole_scrub import MalformedCompoundFile, UnsafeCompoundFile, empty_property_set, scrub_ole
 from services.media.scrub import sniff
 from tests.legacy_samples import OLD_SAVE, TEXT, presentation, word_document, workbook
@@ -37,13 +37,17 @@ def test_a_word_document_loses_its_properties_everywhere_and_its_earlier_save(tm
     original = word_document()
     assert names_in(original) and OLD_SAVE in original and sniff(original[:16]) == "ole"
     clean, removed = scrubbed(tmp_path, original)
-    assert removed == ["company and custom properties", "document properties"]
+    assert removed == ["author lists", "company and custom properties", "document properties"]
     assert names_in(clean) == [] and OLD_SAVE not in clean
     assert len(clean) == len(original)  # edited in place: every offset in the file stays true
     before, after = streams(original, tmp_path), streams(clean, tmp_path)
     assert after.keys() == before.keys()
     assert after["WordDocument"] == before["WordDocument"]  # the text, untouched
     assert TEXT.encode("utf-16-le") in after["WordDocument"]
+    # The comment authors, tracked-change authors and savers: the same lists, spaces for letters.
+    lists = word_name_lists(after["WordDocument"])
+    assert len(lists) == 3 and blank_word_names(after["1Table"], lists) == after["1Table"]
+    assert (" " * len(AUTHOR)).encode("utf-16-le") in after["1Table"]
     path = tmp_path / "shown.doc"
     path.write_bytes(clean)
     with olefile.OleFileIO(str(path)) as ole:
@@ -107,6 +111,13 @@ def test_an_encrypted_or_macro_carrying_file_is_refused_not_passed_on(
 def test_a_compound_file_that_cannot_be_walked_is_a_malformed_file(tmp_path: Path, data: bytes) -> None:
     with pytest.raises(MalformedCompoundFile):
         scrubbed(tmp_path, data)
+
+
+def test_a_list_of_names_pointing_past_the_table_stream_is_a_malformed_file() -> None:
+    with pytest.raises(ValueError, match="past the table stream"):
+        blank_word_names(bytes(100), [(90, 20, "sttb")])
+    with pytest.raises(ValueError, match="past its list"):
+        blank_word_names(b"\x10\x00" + bytes(10), [(0, 12, "xst")])
 
 
 def test_a_property_stream_too_short_for_an_empty_set_is_zeroed() -> None:
