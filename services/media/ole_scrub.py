@@ -145,10 +145,12 @@ def scrub_ole(source: Path, target: Path) -> list[str]:
     with ole:
         try:
             entries = ole.listdir(streams=True, storages=True)
+            streams = [path for path in entries if ole.get_type(path) == olefile.STGTY_STREAM]
+            if any(ole.get_size(path) > target.stat().st_size for path in streams):
+                raise MalformedCompoundFile("a stream is declared longer than the file")
             _refuse_unsafe(ole, entries)
-            for path in entries:
-                if ole.get_type(path) == olefile.STGTY_STREAM:
-                    removed |= _scrub_stream(ole, path)
+            for path in streams:
+                removed |= _scrub_stream(ole, path)
             _zero_times(ole)
             _zero_free_sectors(ole, target.stat().st_size)
         except (OSError, ValueError, IndexError, struct.error) as exc:
@@ -159,7 +161,7 @@ def scrub_ole(source: Path, target: Path) -> list[str]:
 def _scrub_stream(ole: olefile.OleFileIO, path: list[str]) -> set[str]:
     name = path[-1]
     if name in _FMTIDS:
-        ole.write_stream(path, empty_property_set(name, ole.get_size(path)))
+        ole.write_stream(path, empty_property_set(name, len(_read(ole, path))))
         return {"document properties" if name == SUMMARY else "company and custom properties"}
     if name in _WORKBOOKS and len(path) == 1:
         workbook = _read(ole, path)

@@ -17,6 +17,7 @@ at quality ``HEIC_QUALITY``): a HEIC cannot be written without encoding.
 """
 
 import io
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,8 @@ from PIL import Image, ImageSequence, TiffImagePlugin
 MAX_PIXELS = 100_000_000  # all pages or images together: ~400 MB decoded, under the child's 1 GiB
 MAX_FRAMES = 200
 HEIC_QUALITY = 92
+# What Pillow's decoders raise on a damaged file (a fuzz run found TypeError among them).
+_DECODER_ERRORS = (OSError, SyntaxError, ValueError, EOFError, TypeError, KeyError, IndexError, struct.error)
 # What Pillow writes without loss; fax and JPEG-in-TIFF (lossy, or only for 1-bit) become LZW.
 _LOSSLESS = frozenset({"raw", "tiff_lzw", "tiff_deflate", "tiff_adobe_deflate", "packbits"})
 
@@ -68,28 +71,19 @@ def _tiff_options(frame: Image.Image) -> dict[str, Any]:
     return options
 
 
-def _opened(data: bytes, formats: list[str]) -> Image.Image:
+def _pages(source: Path, formats: list[str]) -> list[Image.Image]:
+    """The pictures of a file, decoded, as plain images; what a hostile file raises gets a name."""
     try:
-        return Image.open(io.BytesIO(data), formats=formats)
+        return _checked_frames(Image.open(io.BytesIO(source.read_bytes()), formats=formats))
     except Image.DecompressionBombError as exc:
         raise PictureTooLarge(str(exc)) from exc
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise MalformedPicture(str(exc)) from exc
-
-
-def _decoded(picture: Image.Image) -> list[Image.Image]:
-    try:
-        return _checked_frames(picture)
-    except Image.DecompressionBombError as exc:
-        raise PictureTooLarge(str(exc)) from exc
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise MalformedPicture(str(exc)) from exc
+    except _DECODER_ERRORS as exc:
+        raise MalformedPicture(f"{type(exc).__name__}: {exc}") from exc
 
 
 def scrub_tiff(source: Path, target: Path) -> list[str]:
     """Write the TIFF's pages to ``target`` anew, with no tag that does not change how they look."""
-    picture = _opened(source.read_bytes(), ["TIFF"])
-    first, *rest = _decoded(picture)
+    first, *rest = _pages(source, ["TIFF"])
     # Each page carries its own options (Pillow reads them from each frame's encoderinfo).
     for page in rest:
         page.encoderinfo = _tiff_options(page)
@@ -100,8 +94,7 @@ def scrub_tiff(source: Path, target: Path) -> list[str]:
 def scrub_heic(source: Path, target: Path) -> list[str]:
     """Write the HEIC's images to ``target`` anew, without EXIF, XMP, thumbnails or depth maps."""
     pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
-    picture = _opened(source.read_bytes(), ["HEIF"])
-    first, *rest = _decoded(picture)
+    first, *rest = _pages(source, ["HEIF"])
     options: dict[str, Any] = {"quality": HEIC_QUALITY, "exif": None, "xmp": None}
     if first.info.get("icc_profile"):
         options["icc_profile"] = first.info["icc_profile"]
