@@ -1,5 +1,6 @@
 """DOC, XLS and PPT files lose every name Office keeps in them, and keep every stream of the work."""
 
+import struct
 from pathlib import Path
 
 import olefile
@@ -17,6 +18,12 @@ WORD_ENCRYPTED = 0x0100
 def names_in(data: bytes) -> list[str]:
     """The names found in ``data`` as Office stores text: ANSI/GBK, or UTF-16."""
     return [n for n in (AUTHOR, ARTIST, COMPANY) for enc in ("gbk", "utf-16-le") if n.encode(enc) in data]
+
+
+def stream_declared_longer(data: bytes, name: str, size: int) -> bytes:
+    """The compound file with the directory entry of ``name`` declaring ``size`` bytes (at byte 120)."""
+    entry = data.index(name.encode("utf-16-le"))
+    return data[: entry + 120] + struct.pack("<I", size) + data[entry + 124 :]
 
 
 def scrubbed(tmp_path: Path, data: bytes) -> tuple[bytes, list[str]]:
@@ -105,8 +112,9 @@ def test_an_encrypted_or_macro_carrying_file_is_refused_not_passed_on(
     [
         b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\xff" * 600,  # the magic, then garbage
         word_document()[:1500],  # cut short inside its FAT and directory
+        stream_declared_longer(word_document(), "\x05SummaryInformation", 2**31),
     ],
-    ids=["garbage", "truncated"],
+    ids=["garbage", "truncated", "stream-longer-than-file"],
 )
 def test_a_compound_file_that_cannot_be_walked_is_a_malformed_file(tmp_path: Path, data: bytes) -> None:
     with pytest.raises(MalformedCompoundFile):
