@@ -29,8 +29,9 @@ MAX_FRAMES = 200
 HEIC_QUALITY = 92
 # What Pillow's decoders raise on a damaged file (a fuzz run found TypeError among them).
 _DECODER_ERRORS = (OSError, SyntaxError, ValueError, EOFError, TypeError, KeyError, IndexError, struct.error)
-# What Pillow writes without loss; fax and JPEG-in-TIFF (lossy, or only for 1-bit) become LZW.
+# What Pillow writes without loss; JPEG-in-TIFF (lossy) becomes LZW, fax coding stays for 1-bit pages.
 _LOSSLESS = frozenset({"raw", "tiff_lzw", "tiff_deflate", "tiff_adobe_deflate", "packbits"})
+_FAX = frozenset({"group3", "group4"})
 
 
 class MalformedPicture(Exception):
@@ -63,7 +64,8 @@ def _checked_frames(picture: Image.Image) -> list[Image.Image]:
 
 def _tiff_options(frame: Image.Image) -> dict[str, Any]:
     compression = frame.info.get("compression", "raw")
-    options: dict[str, Any] = {"compression": compression if compression in _LOSSLESS else "tiff_lzw"}
+    fax = compression in _FAX and frame.mode == "1"
+    options: dict[str, Any] = {"compression": compression if compression in _LOSSLESS or fax else "tiff_lzw"}
     if frame.info.get("icc_profile"):
         options["icc_profile"] = frame.info["icc_profile"]
     if frame.info.get("dpi"):

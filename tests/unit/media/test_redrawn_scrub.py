@@ -65,6 +65,29 @@ def test_a_tiff_turned_by_its_orientation_tag_stands_upright_without_it(tmp_path
     assert shown.tobytes() == ImageOps.exif_transpose(Image.open(io.BytesIO(out.getvalue()))).tobytes()
 
 
+@pytest.mark.parametrize(
+    ("mode", "compression", "rewritten_as"),
+    [
+        ("I;16", "raw", "raw"),
+        ("CMYK", "tiff_lzw", "tiff_lzw"),
+        ("1", "group4", "group4"),
+        ("P", "packbits", "packbits"),
+        ("LA", "tiff_adobe_deflate", "tiff_adobe_deflate"),
+        ("L", "jpeg", "tiff_lzw"),
+    ],
+)
+def test_every_kind_of_tiff_page_comes_back_pixel_for_pixel_in_its_own_compression_unless_lossy(
+    tmp_path: Path, mode: str, compression: str, rewritten_as: str
+) -> None:
+    page = drawing().convert("L").convert(mode) if mode != "I;16" else Image.new("I;16", (96, 64), 1000)
+    out = io.BytesIO()
+    page.save(out, "TIFF", compression=compression, tiffinfo={315: ARTIST})
+    clean = scrubbed(tmp_path, out.getvalue(), ".tif")
+    shown = Image.open(io.BytesIO(clean))
+    assert ARTIST.encode() not in clean and shown.info["compression"] == rewritten_as
+    assert shown.mode == mode and shown.tobytes() == Image.open(io.BytesIO(out.getvalue())).tobytes()
+
+
 def test_a_heic_loses_exif_and_xmp_and_looks_the_same(tmp_path: Path) -> None:
     pillow_heif.register_heif_opener()
     original = heic(drawing())
