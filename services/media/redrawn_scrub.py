@@ -12,8 +12,8 @@ or every image of a burst, with only what changes how it looks:
   XMP, thumbnails and depth maps (a HEIC).
 Both decoders apply the picture's orientation (a TIFF's Orientation tag, a HEIC's rotation and
 mirror boxes) to the pixels, so the copy stands upright without one. A TIFF is rewritten without
-loss (its own compression when Pillow writes it losslessly, else LZW); a HEIC is re-encoded (HEVC
-at quality ``HEIC_QUALITY``): a HEIC cannot be written without encoding.
+loss (its own compression when Pillow writes it losslessly, fax coding included, else LZW); a HEIC
+is re-encoded (HEVC at quality ``HEIC_QUALITY``): a HEIC cannot be written without encoding.
 """
 
 import io
