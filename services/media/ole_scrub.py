@@ -1,8 +1,8 @@
 """Legacy Office files (DOC, XLS, PPT: OLE2 compound files) without who wrote them, edited in place.
 
 A compound file is a small file system: sectors, a FAT chaining them, a directory of streams. The
-copy is edited where the names are, byte for byte the same size (olefile writes a stream only at
-its own length), so every other stream, and so the document, is exactly as uploaded:
+copy is edited where the names are, byte for byte the same size (each stream written over its own
+sectors), so every other stream, and so the document, is exactly as uploaded:
 - ``\\x05SummaryInformation`` (author, last saved by, title, subject, keywords, comments, template,
   times, thumbnail) and ``\\x05DocumentSummaryInformation`` (company, manager, category, and the
   user-defined custom properties in its second section), wherever they are in the tree (an
@@ -90,6 +90,37 @@ def _write_at(ole: olefile.OleFileIO, sector: int, offset: int, data: bytes) -> 
     ole.fp.write(data)
 
 
+def _sectors_of(table: list[int], start: int, size: int, sector_size: int) -> list[int]:
+    """The ``size`` bytes' worth of sectors of a chain, each once, or MalformedCompoundFile. (olefile's
+    own writer follows a chain until its end marker: a chain that loops would never end.)"""
+    chain, seen, at = [], set(), start
+    for _ in range(-(-size // sector_size)):
+        if not 0 <= at < len(table) or at in seen:
+            raise MalformedCompoundFile("a stream's sector chain loops or points outside the file")
+        seen.add(at)
+        chain.append(at)
+        at = table[at]
+    return chain
+
+
+def _overwrite(ole: olefile.OleFileIO, path: list[str], data: bytes) -> None:
+    """Write ``data`` over the stream at ``path``, whose length it has, sector by sector."""
+    entry = ole.direntries[ole._find(path)]
+    if entry.size >= ole.minisectorcutoff:
+        for i, sector in enumerate(_sectors_of(ole.fat, entry.isectStart, entry.size, ole.sectorsize)):
+            _write_at(ole, sector, 0, data[i * ole.sectorsize : (i + 1) * ole.sectorsize])
+        return
+    if ole.minifat is None:
+        ole.loadminifat()
+    container = _sectors_of(ole.fat, ole.root.isectStart, ole.root.size, ole.sectorsize)
+    per_sector = ole.sectorsize // _MINI_SECTOR
+    for i, mini in enumerate(_sectors_of(ole.minifat, entry.isectStart, entry.size, _MINI_SECTOR)):
+        if mini // per_sector >= len(container):
+            raise MalformedCompoundFile("a mini stream sector lies outside the mini stream")
+        piece = data[i * _MINI_SECTOR : (i + 1) * _MINI_SECTOR]
+        _write_at(ole, container[mini // per_sector], (mini % per_sector) * _MINI_SECTOR, piece)
+
+
 def _zero_times(ole: olefile.OleFileIO) -> None:
     per_sector = ole.sectorsize // _DIRENTRY_SIZE
     for index, sector in enumerate(_chain(ole, ole.first_dir_sector)):
@@ -161,7 +192,7 @@ def scrub_ole(source: Path, target: Path) -> list[str]:
 def _scrub_stream(ole: olefile.OleFileIO, path: list[str]) -> set[str]:
     name = path[-1]
     if name in _FMTIDS:
-        ole.write_stream(path, empty_property_set(name, len(_read(ole, path))))
+        _overwrite(ole, path, empty_property_set(name, len(_read(ole, path))))
         return {"document properties" if name == SUMMARY else "company and custom properties"}
     if name in _WORKBOOKS and len(path) == 1:
         workbook = _read(ole, path)
@@ -169,13 +200,13 @@ def _scrub_stream(ole: olefile.OleFileIO, path: list[str]) -> set[str]:
             raise UnsafeCompoundFile("the workbook is protected by a password")
         blanked, found = blank_workbook_names(workbook)
         if found:
-            ole.write_stream(path, blanked)
+            _overwrite(ole, path, blanked)
         return found
     if name == "WordDocument" and len(path) == 1:
         word = _read(ole, path)
         lists, table = word_name_lists(word), word_table_stream(word)
         if lists and ole.exists(table):
-            ole.write_stream(table, blank_word_names(_read(ole, [table]), lists))
+            _overwrite(ole, [table], blank_word_names(_read(ole, [table]), lists))
             return {"author lists"}
     if name == "Current User" and len(path) == 1:
         current = _read(ole, path)
@@ -183,6 +214,6 @@ def _scrub_stream(ole: olefile.OleFileIO, path: list[str]) -> set[str]:
             raise UnsafeCompoundFile("the presentation is protected by a password")
         blanked = blank_current_user(current)
         if blanked != current:
-            ole.write_stream(path, blanked)
+            _overwrite(ole, path, blanked)
             return {"current user"}
     return set()

@@ -26,6 +26,14 @@ def stream_declared_longer(data: bytes, name: str, size: int) -> bytes:
     return data[: entry + 120] + struct.pack("<I", size) + data[entry + 124 :]
 
 
+def mini_chain_looping(data: bytes, name: str) -> bytes:
+    """The compound file with the mini FAT sending the first sector of ``name`` back to itself."""
+    with olefile.OleFileIO(data) as ole:
+        start = ole.direntries[ole._find(name)].isectStart
+        at = (ole.minifatsect + 1) * ole.sectorsize + 4 * start
+    return data[:at] + struct.pack("<I", start) + data[at + 4 :]
+
+
 def scrubbed(tmp_path: Path, data: bytes) -> tuple[bytes, list[str]]:
     source, target = tmp_path / "in.ole", tmp_path / "out.ole"
     source.write_bytes(data)
@@ -113,8 +121,9 @@ def test_an_encrypted_or_macro_carrying_file_is_refused_not_passed_on(
         b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\xff" * 600,  # the magic, then garbage
         word_document()[:1500],  # cut short inside its FAT and directory
         stream_declared_longer(word_document(), "\x05SummaryInformation", 2**31),
+        mini_chain_looping(word_document(), "\x05SummaryInformation"),
     ],
-    ids=["garbage", "truncated", "stream-longer-than-file"],
+    ids=["garbage", "truncated", "stream-longer-than-file", "chain-loops"],
 )
 def test_a_compound_file_that_cannot_be_walked_is_a_malformed_file(tmp_path: Path, data: bytes) -> None:
     with pytest.raises(MalformedCompoundFile):
