@@ -1,9 +1,10 @@
 """A work's copy without identifying metadata, as reviewers and platforms receive it.
 
 The rewriters (image_scrub.py for pictures, ooxml_scrub.py for Office files, pdf_scrub.py for
-PDF) read an untrusted file, so they run in a child, ``python -m services.media.scrub <format>
-<source> <target>``, started by the one bounded runner (``services.media.process.run``: wall
-clock, RLIMIT_AS, RLIMIT_CPU, PDEATHSIG), exactly as the validator's checks of the same files do.
+PDF, ole_scrub.py for legacy Office files, redrawn_scrub.py for TIFF and HEIC) read an untrusted
+file, so they run in a child, ``python -m services.media.scrub <format> <source> <target>``,
+started by the one bounded runner (``services.media.process.run``: wall clock, RLIMIT_AS,
+RLIMIT_CPU, PDEATHSIG), exactly as the validator's checks of the same files do.
 The child prints the parts it removed as JSON. Exit codes: 0 written; ``FILE_FAULT`` the file
 could not be rewritten (its fault); anything else is ours. Audio is rewritten by ffmpeg
 (``audio_scrub_args``): streams copied, tags, chapters and cover art left behind, as the video
@@ -15,18 +16,30 @@ Which formats are rewritten is decided by the file's bytes (``sniff``), never it
 import codecs
 import json
 import sys
+import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 from services.media.ffprobe import over_limits
 from services.media.image_scrub import SCRUBBERS, picture_format
 from services.media.inputs import input_args
+from services.media.ole_scrub import scrub_ole
 from services.media.ooxml_scrub import scrub_ooxml
 from services.media.pdf_scrub import scrub_pdf
 from services.media.process import ToolTimedOut, run
+from services.media.redrawn_scrub import scrub_heic, scrub_tiff
 
 ADDRESS_SPACE_LIMIT = 1024**3  # as the validator's bounded checks: a picture or a part in memory
 FILE_FAULT = 3
-REWRITTEN = frozenset({*SCRUBBERS, "ooxml", "pdf"})
+# Rewriters that read the file from its path (the others take and return bytes).
+FILE_SCRUBBERS: dict[str, Callable[[Path, Path], list[str]]] = {
+    "ooxml": scrub_ooxml,
+    "pdf": scrub_pdf,
+    "ole": scrub_ole,
+    "tiff": scrub_tiff,
+    "heic": scrub_heic,
+}
+REWRITTEN = frozenset({*SCRUBBERS, *FILE_SCRUBBERS})
 # Formats that hold no metadata worth the name (plain text, CSV, BMP): passed on as uploaded.
 PLAIN = frozenset({"text", "bmp"})
 _MAGIC = {
@@ -36,7 +49,11 @@ _MAGIC = {
     b"BM": "bmp",
     b"II*\x00": "tiff",
     b"MM\x00*": "tiff",
+    b"II+\x00": "tiff",  # BigTIFF
+    b"MM\x00+": "tiff",
 }
+# ISO base media brands of HEIF stills (HEVC-coded: "mif1" is the generic image brand).
+_HEIF_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"mif1", b"heif", b"msf1", b"hevc", b"hevx"})
 
 
 class ScrubFailed(Exception):
@@ -46,6 +63,8 @@ class ScrubFailed(Exception):
 def sniff(head: bytes) -> str:
     """What the file is, from its first 16 bytes: a picture format, a value of ``_MAGIC``, ``text``
     or ``unknown``."""
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+        return "heic"
     found = picture_format(head) or next((f for magic, f in _MAGIC.items() if head.startswith(magic)), None)
     if found:
         return found
@@ -94,8 +113,8 @@ def audio_scrub_args(source: Path, target: Path, format_name: str) -> list[str]:
 async def scrub_file_bounded(
     fmt: str, source: Path, target: Path, timeout_s: float, python_bin: str = sys.executable
 ) -> list[str]:
-    """Rewrite a picture, an Office file or a PDF in a bounded child; the parts it removed.
-    Raises ScrubFailed."""
+    """Rewrite a picture, an Office file (OOXML or OLE2) or a PDF in a bounded child; the parts it
+    removed. Raises ScrubFailed."""
     argv = [python_bin, "-m", "services.media.scrub", fmt, str(source), str(target)]
     try:
         done = await run(argv, timeout_s, address_space=ADDRESS_SPACE_LIMIT)
@@ -111,16 +130,16 @@ async def scrub_file_bounded(
 
 
 def rewrite(fmt: str, source: Path, target: Path) -> list[str]:
-    if fmt == "ooxml":
-        return scrub_ooxml(source, target)
-    if fmt == "pdf":
-        return scrub_pdf(source, target)
+    if fmt in FILE_SCRUBBERS:
+        return FILE_SCRUBBERS[fmt](source, target)
     target.write_bytes(SCRUBBERS[fmt](source.read_bytes()))
     return []
 
 
 def main(argv: list[str]) -> int:
     fmt, source, target = argv
+    # Decoders warn about the hostile file they read: the fault printed below is what the job records.
+    warnings.simplefilter("ignore")
     try:
         removed = rewrite(fmt, Path(source), Path(target))
     except Exception as exc:  # the file broke the rewriter: its fault

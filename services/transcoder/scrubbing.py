@@ -4,9 +4,9 @@ identifying metadata, made under the job's lease like a video's master.
 Reviewers (review/blind.py) and platforms (publisher/payload.py) are given the ``master`` rendition;
 the upload itself stays stored for the campaign admin and the audit. Which rewrite a file gets is
 decided by its bytes (``services.media.scrub.sniff``) and its kind: audio through ffmpeg, pictures
-Office files and PDFs through the bounded child. A format with nothing to strip (plain text, CSV,
-BMP) is its own master; a format no rewriter reads yet (legacy Office, TIFF, HEIC) is too,
-and the job row says so (docs/decisions/0016-scrubbed-works.md)."""
+(TIFF and HEIC included), Office files (legacy DOC/XLS/PPT included) and PDFs through the bounded
+child. A format with nothing to strip (plain text, CSV, BMP) is its own master; a format no
+rewriter reads is too, and the job row says so (docs/decisions/0016-scrubbed-works.md, 0037)."""
 
 import time
 from pathlib import Path

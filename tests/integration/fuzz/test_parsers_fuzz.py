@@ -71,17 +71,13 @@ def _outcomes(stdout: bytes) -> dict[str, int]:
     return dict(json.loads(lines[-1].removeprefix("FUZZ_OUTCOMES "))) if lines else {}
 
 
-@pytest.mark.parametrize("kind", ["quiz", "text", "document", "images"])
-async def test_every_mutated_file_ends_in_findings_within_bounds(kind: str, tmp_path: Path) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for name, data in seeds(kind).items():
-        (corpus / name).write_bytes(data)
+async def fuzzed(target: list[str], corpus: Path, tmp_path: Path) -> dict[str, int]:
+    """Run the atheris ``target`` (module and its arguments) over ``corpus`` for ``FUZZ_SECONDS``
+    under the bounded children's address-space limit; its outcomes. Fails on any crash input."""
     argv = [
         sys.executable,
         "-m",
-        "tests.integration.fuzz.parse_target",
-        kind,
+        *target,
         f"-max_total_time={FUZZ_SECONDS}",
         f"-timeout={INPUT_TIMEOUT_S}",
         f"-artifact_prefix={tmp_path}/",
@@ -91,9 +87,18 @@ async def test_every_mutated_file_ends_in_findings_within_bounds(kind: str, tmp_
     done = await run(argv, FUZZ_SECONDS + INPUT_TIMEOUT_S + 60, address_space=ADDRESS_SPACE_LIMIT)
     crashes = sorted(p.name for p in tmp_path.iterdir() if p.is_file())
     assert done.returncode == 0 and not crashes, (
-        f"{kind}: a parse escaped its bounds (inputs kept in {tmp_path}: {crashes})\n"
+        f"{target}: a parse escaped its bounds (inputs kept in {tmp_path}: {crashes})\n"
         + done.stderr.decode(errors="replace")[-4000:]
     )
-    outcomes = _outcomes(done.stdout)
+    return _outcomes(done.stdout)
+
+
+@pytest.mark.parametrize("kind", ["quiz", "text", "document", "images"])
+async def test_every_mutated_file_ends_in_findings_within_bounds(kind: str, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, data in seeds(kind).items():
+        (corpus / name).write_bytes(data)
+    outcomes = await fuzzed(["tests.integration.fuzz.parse_target", kind], corpus, tmp_path)
     # The harness really parsed: the seeds (and what grew from them) were checked as content.
     assert outcomes.get("checked", 0) > 0, outcomes

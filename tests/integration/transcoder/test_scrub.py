@@ -61,7 +61,15 @@ async def master_of(
         event = transcoded(await ended(api, sid))
         assert event["succeeded"] is True, event["reason"]
         job = (await api.get(f"/api/transcoder/jobs/{sid}")).json()
-        assert job["state"] == "done" and job["scrub"]["format"] in (kind, "jpeg", "ooxml", "pdf")
+        assert job["state"] == "done" and job["scrub"]["format"] in (
+            kind,
+            "jpeg",
+            "ooxml",
+            "pdf",
+            "ole",
+            "tiff",
+            "heic",
+        )
     (master,) = event["renditions"]
     assert master["name"] == "master" and master["blob"]["sha256"] != answer["sha256"]
     assert master["blob"]["media_type"] == media_type
