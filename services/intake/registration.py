@@ -137,6 +137,8 @@ class UnitTree(Protocol):
 
     async def names(self, codes: list[str]) -> list[str]: ...
 
+    async def levels(self, codes: list[str]) -> list[str]: ...
+
 
 def refuse_entry(campaign: Campaign, form: dict[str, Any], group: str | None, now: datetime | None) -> None:
     """What is wrong with the entry itself, whoever registers it: the window, the form, the group."""
@@ -210,6 +212,7 @@ async def register_entry(
             unit_name=unit["name"],
             unit_path=unit["path"],
             unit_path_names=await units.names(unit["path"]),
+            unit_path_levels=await units.levels(unit["path"]),
             author=author_of(form),
         ),
         owner=owner,
