@@ -3,8 +3,9 @@
 A round is one unit's, ``<campaign>:<level>:<unit>`` (opened by that unit's admins or a campaign
 admin), or the whole campaign's, ``<campaign>:<level>`` (decision 0031). It takes the entries of its
 subtree that its level applies to and the lower levels sent up, once the lower rounds they wait for
-are final (``unit_gate.py``), and keeps their earlier levels (lineage, scores, ranks) on the entry. Assignment runs by itself when the
-round opens if the level's experts are imported, and again on request until the first score.
+are final (``unit_gate.py``), and keeps their earlier levels (lineage, scores, ranks) on the entry.
+Assignment runs by itself when the round opens if the level's experts are imported, and again on
+request until the first score.
 
 The routes call ``open_round``, ``assign`` and ``reassign`` with the service; each reads the
 campaign and hands a ``RoundStore`` to the function that does the work, whose decisions are the
