@@ -90,6 +90,8 @@ class AssignmentReport(Message):
 class RoundOpened(BaseModel):
     round_id: str
     level: str
+    unit: str | None = None  # a unit's round (decision 0031); None: the campaign's
+    unit_name: str = ""
     entries: int
     pools: dict[str, int]
     warnings: list[Message]
