@@ -74,6 +74,7 @@ async def test_each_county_opens_its_own_round_with_only_its_own_entries() -> No
     tumen = await open_level(store, audit, YANBIAN, "county", ADMIN, unit=TUMEN)
 
     assert (yanji["round_id"], yanji["unit_name"], yanji["entries"]) == ("c1:county:222401", "延吉市", 1)
+    assert tumen["round_id"] == "c1:county:222402"
     assert store.rounds["c1:county:222402"].submission_ids == ["T"]
     assert store.rounds["c1:county:222401"].unit_path == ["22", CITY, YANJI]
     again = await refused(open_level(store, audit, YANBIAN, "county", ADMIN, unit=YANJI))
