@@ -14,9 +14,9 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import client_as, demo_form, import_tree
-from tests.e2e.campaign_play import approve_when_checked, bearer, clip, enter
-from tests.e2e.test_review_yanbian import COUNTY_EXPERTS, prefecture_experts_xlsx, small_yanbian
+from tests.conftest import client_as
+from tests.e2e.campaign_play import bearer
+from tests.e2e.test_review_yanbian import COUNTY_EXPERTS, prefecture_experts_xlsx, yanbian_entered
 from zhengji.standin import StandIn, serving
 
 YANJI, TUMEN, YANBIAN = "222401", "222402", "2224"
@@ -32,7 +32,6 @@ UNITS = f"""code,name,level,parent
 222402001,图们市实验小学,school,{TUMEN}
 222490001,延边州第一小学,school,{YANBIAN}
 """
-SCHOOLS = {row.split(",")[0]: row.split(",")[1] for row in UNITS.splitlines()[1:]}
 ENTRIES = [  # (school, title, every reviewer's mark)
     ("222401001", "杨靖宇将军的故事", 95),
     ("222401002", "龙井红色遗址寻访", 90),
@@ -101,16 +100,9 @@ async def test_two_counties_run_their_own_rounds_concurrently_feeding_one_city_r
     system: httpx.AsyncClient, tmp_path: Path
 ) -> None:
     api, cid = system, "units-e2e"
-    await import_tree(api, UNITS)
     async with serving(StandIn()) as platform:
-        made = await api.post("/api/campaigns", json={"definition_yaml": small_yanbian(cid, platform)})
-        assert made.status_code == 201, made.text
-        sids: dict[str, str] = {}
-        for i, (school, title, _) in enumerate(ENTRIES, start=1):
-            form = demo_form(i, title=title, school=SCHOOLS[school], recommender=SCHOOLS[school])
-            media = await clip(tmp_path / f"{i}.mp4", 300 + 40 * i, size="320x180")
-            sids[title] = await enter(api, cid, form, school, media.read_bytes(), group="小学组")
-        await approve_when_checked(api, cid, list(sids.values()))
+        works = [(s, "小学组", t) for s, t, _ in ENTRIES]
+        sids = await yanbian_entered(api, cid, platform, UNITS, works, tmp_path)
         marks = {sids[title]: mark for _, title, mark in ENTRIES}
         county_tokens = await import_experts(api, cid, "county", COUNTY_EXPERTS.encode(), "text/csv")
 
