@@ -160,6 +160,11 @@ async def test_two_counties_run_their_own_rounds_concurrently_feeding_one_city_r
             own = (await tumen.get(f"/api/review/campaigns/{cid}/levels/county/rounds")).json()
             assert [r["unit"] for r in own["rounds"]] == [TUMEN]
 
+            # The chair's page answers the county's admin by their intake login too, and no other county's.
+            page = await yanji.get(f"/review/chair/rounds/{yanji_round['round_id']}")
+            assert page.status_code == 200 and "杨靖宇将军的故事" in page.text
+            assert (await tumen.get(f"/review/chair/rounds/{yanji_round['round_id']}")).status_code == 403
+
             # The prefecture's admin chairs the city round: what the counties sent up, and the 州直 entry.
             city_tokens = await import_experts(api, cid, "prefecture", prefecture_experts_xlsx(), XLSX)
             city_round = await open_and_allow(prefecture, cid, "prefecture")
