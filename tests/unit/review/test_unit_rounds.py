@@ -17,19 +17,23 @@ from services.review.unit_levels import unit_of
 from tests.unit.fakes import FakeRoundStore, RecordingAudit
 
 YANBIAN = load_preset("yanbian-2024").model_copy(update={"id": "c1"})
+SHANXI = load_preset("shanxi-xuexi-2019").model_copy(update={"id": "c1"})
 YANJI, TUMEN, CITY = "222401", "222402", "2224"
 ADMIN = {"role": "campaign_admin", "id": "admin"}
-NAMES = {"22": "吉林省", CITY: "延边州", YANJI: "延吉市", TUMEN: "图们市"}
-KINDS = {"22": "province", CITY: "city", YANJI: "county", TUMEN: "county"}
+NAMES = {"22": "吉林省", CITY: "延边州", YANJI: "延吉市", TUMEN: "图们市", "14": "山西省", "1406": "朔州市"}
+KINDS = {"22": "province", CITY: "city", YANJI: "county", TUMEN: "county", "14": "province", "1406": "city"}
+KINDS |= {"140602": "county"}
 
 
-def entry(sid: str, *path: str, levels: dict[str, Any] | None = None) -> ReviewEntry:
+def entry(
+    sid: str, *path: str, levels: dict[str, Any] | None = None, series: str | None = None
+) -> ReviewEntry:
     """An entry of the school at the end of ``path`` (codes from the province down)."""
     return ReviewEntry.model_validate(
         {
             "_id": sid,
             "campaign_id": "c1",
-            "entry": EntryInfo(title=sid, group="小学组", category="英雄故事"),
+            "entry": EntryInfo(title=sid, group="小学组", category="英雄故事", series=series),
             "attribution": Attribution(
                 unit_code=path[-1],
                 unit_name=f"{sid}学校",
@@ -141,3 +145,17 @@ def test_a_round_stored_before_rounds_per_unit_still_loads_as_the_campaigns() ->
     rnd = Round.model_validate(old)
 
     assert (rnd.unit, rnd.unit_path) == (None, [])
+
+
+async def test_a_provincial_units_entry_skips_the_city_round_and_enters_the_provinces() -> None:
+    sent_up = {"city": {"outcome": "recommended"}}  # what finalising the city round writes
+    city_work = entry("C", "14", "1406", "140602", "140602001", series="mooc", levels=sent_up)
+    provincial = entry("P", "14", "14001", series="mooc")  # 省直: a 厅局 directly under the province
+    store, audit = FakeRoundStore([city_work, provincial]), RecordingAudit()
+
+    city = await open_level(store, audit, SHANXI, "city", ADMIN, unit="1406")
+    assert store.rounds[city["round_id"]].submission_ids == ["C"]
+    store.rounds[city["round_id"]].state = FINAL
+
+    province = await open_level(store, audit, SHANXI, "province", ADMIN)
+    assert store.rounds[province["round_id"]].submission_ids == ["C", "P"]
