@@ -25,8 +25,9 @@ class CriterionView(BaseModel):
 
 class LevelPlan(ReviewLevel):
     experts: int
-    round_id: str | None
+    round_id: str | None  # the campaign-wide round
     round_state: str | None
+    unit_rounds: int = 0  # units' rounds of the level (decision 0031): GET .../levels/{level}/rounds
     chair_may_add: bool
 
 

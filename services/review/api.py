@@ -52,6 +52,9 @@ async def plan(svc: Review, _: Admin, campaign: KnownCampaign) -> dict[str, Any]
                 "experts": experts,
                 "round_id": round_id if rnd else None,
                 "round_state": rnd["state"] if rnd else None,
+                "unit_rounds": await svc.rounds.count_documents(
+                    {"campaign_id": campaign.id, "level": level.key, "_id": {"$ne": round_id}}
+                ),
                 "chair_may_add": additions_allowed(level.outcome),
             }
         )

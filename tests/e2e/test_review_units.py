@@ -157,6 +157,8 @@ async def test_two_counties_run_their_own_rounds_concurrently_feeding_one_city_r
                 ("延吉市", "finalised"),
                 ("图们市", "finalised"),
             ]
+            plan = (await api.get(f"/api/review/campaigns/{cid}/plan")).json()
+            assert [(lv["round_id"], lv["unit_rounds"]) for lv in plan["levels"]] == [(None, 2), (None, 0)]
             own = (await tumen.get(f"/api/review/campaigns/{cid}/levels/county/rounds")).json()
             assert [r["unit"] for r in own["rounds"]] == [TUMEN]
 
