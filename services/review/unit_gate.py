@@ -7,16 +7,19 @@ up. An entry whose unit path skips a lower level's kind of unit (a 省直 or 市
 without it. The round opens only when every lower round its entries wait for is final: an entry
 with no result at a lower level whose round for its unit is not final (or not open) keeps it
 closed, and the refusal names those rounds; one that came after its lower round was final missed
-that round and goes no further."""
+that round and goes no further. ``unit_progress`` lists a level's rounds unit by unit."""
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from contracts.campaign import Campaign, ReviewLevel
 from services.common.errors import ServiceError
 from services.review.eligibility import placement
 from services.review.pooling import Placement, PoolError, level_unit, takes_part
 from services.review.round_store import FINAL, NOTICE, ReviewEntry, Round
+from services.review.unit_levels import subtree_path
 
 STATE_ZH = {None: "未开启", "open": "评审中", NOTICE: "公示中"}
 
@@ -126,3 +129,46 @@ def refuse_empty(level: ReviewLevel, unit: str | None) -> None:
         f"{where}在{level.name}没有可评审的作品",
         f"no entries for the {level.key} round" + (f" of {unit}" if unit else ""),
     )
+
+
+def unit_progress(
+    campaign: Campaign,
+    index: int,
+    entries: Sequence[ReviewEntry],
+    rounds: Sequence[Round],
+    states: RoundStates,
+    scope: str | None,
+) -> list[dict[str, Any]]:
+    """Each unit of the level with entries or a round, by code: its round and state, or, before
+    it opens, the entries ready for it and the lower rounds it waits for; ``scope``: a unit
+    admin's unit, whose subtree alone is shown. A campaign-wide round is the level's one row."""
+    whole = next((r for r in rounds if r.unit is None), None)
+    if whole is not None:
+        return [] if scope else [row(whole, "全部单位", len(whole.pools), [])]
+    level = campaign.review_levels[index]
+    by_unit: dict[str, list[ReviewEntry]] = defaultdict(list)
+    for e in entries:
+        found = unit_at(level, placement(e.document()))
+        if found is not None and (scope is None or scope in subtree_path(e.attribution.unit_path, found)):
+            by_unit[found].append(e)
+    opened = {r.unit: r for r in rounds if r.unit and (scope is None or scope in r.unit_path)}
+    rows = []
+    for unit in sorted(set(by_unit) | set(opened)):
+        if (rnd := opened.get(unit)) is not None:
+            rows.append(row(rnd, rnd.unit_name, len(rnd.pools), []))
+        else:
+            chosen = select(campaign, index, unit, by_unit[unit], states)
+            name = name_of(by_unit[unit][0], unit)
+            rows.append({**row(None, name, len(chosen.entries), chosen.waiting), "unit": unit})
+    return rows
+
+
+def row(rnd: Round | None, name: str, entries: int, waiting: list[Waiting]) -> dict[str, Any]:
+    return {
+        "unit": rnd.unit if rnd else None,
+        "unit_name": name,
+        "round_id": rnd.id if rnd else None,
+        "state": rnd.state if rnd else None,
+        "entries": entries,
+        "waiting": [w.view() for w in waiting],
+    }

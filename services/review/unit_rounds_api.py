@@ -6,7 +6,6 @@ a campaign admin without it opens the campaign-wide round, as before); progress 
 ``GET /campaigns/{id}/levels/{level}/rounds``: each unit of the level with entries, its round's
 state (or not opened yet), its entries, and the lower rounds it still waits for."""
 
-from collections import defaultdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -16,12 +15,10 @@ from services.common.callers import Caller, role
 from services.common.errors import responses
 from services.review.answers import RoundOpened
 from services.review.dependencies import KnownCampaign, Review
-from services.review.eligibility import placement
 from services.review.opening import level_of
-from services.review.round_store import MongoRoundStore, ReviewEntry
+from services.review.round_store import MongoRoundStore
 from services.review.rounds import open_round
-from services.review.unit_gate import RoundStates, name_of, select, unit_at
-from services.review.unit_levels import subtree_path
+from services.review.unit_gate import RoundStates, unit_progress
 
 RoundAdmin = Annotated[Caller, Depends(role("campaign_admin", "unit_admin"))]
 ADMIN = (401, 403, 503)
@@ -88,7 +85,7 @@ async def level_rounds(
     svc: Review, caller: RoundAdmin, campaign: KnownCampaign, level: str
 ) -> dict[str, Any]:
     """The level's rounds unit by unit; a unit admin sees those of their own subtree."""
-    index, lv = level_of(campaign, level)
+    index, _ = level_of(campaign, level)
     store, scope = MongoRoundStore(svc.db), scope_of(caller)
     entries = await store.ready_entries(campaign.id, scope)
     rounds = await store.level_rounds(campaign.id, level)
@@ -97,39 +94,6 @@ async def level_rounds(
         for below in campaign.review_levels[:index]
         for r in await store.level_rounds(campaign.id, below.key)
     ]
-    states = RoundStates(lower)
-    by_unit: dict[str, list[ReviewEntry]] = defaultdict(list)
-    for e in entries:
-        found = unit_at(lv, placement(e.document()))
-        if found is not None and (scope is None or scope in subtree_path(e.attribution.unit_path, found)):
-            by_unit[found].append(e)
-    opened = {r.unit: r for r in rounds if scope is None or scope in r.unit_path}
-    rows = []
-    for unit in sorted(set(by_unit) | {u for u in opened if u is not None}):
-        rnd = opened.get(unit)
-        chosen = select(campaign, index, unit, by_unit.get(unit, []), states)
-        rows.append(
-            {
-                "unit": unit,
-                "unit_name": rnd.unit_name if rnd else name_of(by_unit[unit][0], unit),
-                "round_id": rnd.id if rnd else None,
-                "state": rnd.state if rnd else None,
-                "entries": len(rnd.pools) if rnd else len(chosen.entries),
-                "waiting": [] if rnd else [w.view() for w in chosen.waiting],
-            }
-        )
-    if None in opened:
-        whole = opened[None]
-        rows.insert(
-            0,
-            {
-                "unit": None,
-                "unit_name": "全部单位",
-                "round_id": whole.id,
-                "state": whole.state,
-                "entries": len(whole.pools),
-                "waiting": [],
-            },
-        )
+    rows = unit_progress(campaign, index, entries, rounds, RoundStates(lower), scope)
     final = sum(1 for r in rows if r["state"] == "finalised")
     return {"campaign_id": campaign.id, "level": level, "final": final, "rounds": rows}

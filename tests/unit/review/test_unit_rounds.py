@@ -13,6 +13,7 @@ from services.intake.presets import load_preset
 from services.review.round_chairs import may_chair
 from services.review.round_store import FINAL, ReviewEntry, Round
 from services.review.rounds import open_level
+from services.review.unit_gate import RoundStates, unit_progress
 from services.review.unit_levels import unit_of
 from tests.unit.fakes import FakeRoundStore, RecordingAudit
 
@@ -159,3 +160,19 @@ async def test_a_provincial_units_entry_skips_the_city_round_and_enters_the_prov
 
     province = await open_level(store, audit, SHANXI, "province", ADMIN)
     assert store.rounds[province["round_id"]].submission_ids == ["C", "P"]
+
+
+async def test_progress_lists_each_countys_round_and_a_county_admin_sees_only_their_own() -> None:
+    works = [entry("A", "22", CITY, YANJI, "222401001"), entry("T", "22", CITY, TUMEN, "222402001")]
+    store = FakeRoundStore(works)
+    await open_level(store, RecordingAudit(), YANBIAN, "county", ADMIN, unit=YANJI)
+    rounds = await store.level_rounds("c1", "county")
+
+    everyone = unit_progress(YANBIAN, 0, works, rounds, RoundStates([]), None)
+    tumen_only = unit_progress(YANBIAN, 0, works, rounds, RoundStates([]), TUMEN)
+
+    assert [(r["unit_name"], r["state"], r["entries"]) for r in everyone] == [
+        ("延吉市", "open", 1),
+        ("图们市", None, 1),
+    ]
+    assert [r["unit"] for r in tumen_only] == [TUMEN]
