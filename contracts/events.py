@@ -113,6 +113,11 @@ class Attribution(BaseModel):
     unit_name: str
     unit_path: list[str] = Field(default_factory=list, description="Unit codes from the root down")
     unit_path_names: list[str] = Field(default_factory=list, description="Their names, in the same order")
+    unit_path_levels: list[str] = Field(
+        default_factory=list,
+        description="Their levels (province, city, county, school), in the same order: a 省直 unit's "
+        "path skips levels (empty for entries registered before levels were carried)",
+    )
     author: str | None = None
 
 

@@ -137,6 +137,8 @@ class UnitTree(Protocol):
 
     async def names(self, codes: list[str]) -> list[str]: ...
 
+    async def levels(self, codes: list[str]) -> list[str]: ...
+
 
 def refuse_entry(
     campaign: Campaign,
@@ -218,6 +220,7 @@ async def register_entry(
             unit_name=unit["name"],
             unit_path=unit["path"],
             unit_path_names=await units.names(unit["path"]),
+            unit_path_levels=await units.levels(unit["path"]),
             author=author_of(form),
         ),
         owner=owner,

@@ -36,6 +36,11 @@ class UnitStore:
         found = {d["_id"]: d["name"] async for d in self.units.find({"_id": {"$in": codes}}, {"name": 1})}
         return [found.get(code, code) for code in codes]
 
+    async def levels(self, codes: list[str]) -> list[str]:
+        """The levels of ``codes`` (a unit's path), in their order; review places 省直 entries by them."""
+        found = {d["_id"]: d["level"] async for d in self.units.find({"_id": {"$in": codes}}, {"level": 1})}
+        return [found.get(code, "") for code in codes]
+
     async def require(self, code: str) -> dict[str, Any]:
         doc = await self.get(code)
         if doc is None:

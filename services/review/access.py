@@ -44,6 +44,7 @@ class Identity:
     campaign_id: str
     level: str
     expires_at: datetime
+    scope: str = ""  # an expert's 评审范围 (a unit code): a chair with one chairs that unit's round only
 
     @property
     def who(self) -> dict[str, str]:
@@ -82,7 +83,8 @@ class Access:
         if expires <= datetime.now(UTC):
             return None
         role = doc.get("role", "reviewer")
-        return Identity(doc["_id"], doc["name"], role, doc["campaign_id"], doc["level"], expires)
+        scope = doc.get("scope") or ""
+        return Identity(doc["_id"], doc["name"], role, doc["campaign_id"], doc["level"], expires, scope)
 
     async def revoke(self, campaign_id: str, level: str, reviewer_id: str) -> bool:
         """The expert's token signs nobody in any more (the admin's reissue gives a new one)."""
@@ -100,11 +102,3 @@ class Access:
         if found is None:
             raise ServiceError(401, "请使用评审令牌登录", "sign in with your reviewer access token")
         return found
-
-    async def chair(self, request: Request, campaign_id: str, level: str) -> Identity:
-        who = await self.reviewer(request)
-        if who.role != "chair" or who.campaign_id != campaign_id or who.level != level:
-            raise ServiceError(
-                403, "仅本级评审组长可以执行此操作", "only this level's panel chair may do this"
-            )
-        return who

@@ -25,8 +25,9 @@ class CriterionView(BaseModel):
 
 class LevelPlan(ReviewLevel):
     experts: int
-    round_id: str | None
+    round_id: str | None  # the campaign-wide round
     round_state: str | None
+    unit_rounds: int = 0  # units' rounds of the level (decision 0031): GET .../levels/{level}/rounds
     chair_may_add: bool
 
 
@@ -90,6 +91,8 @@ class AssignmentReport(Message):
 class RoundOpened(BaseModel):
     round_id: str
     level: str
+    unit: str | None = None  # a unit's round (decision 0031); None: the campaign's
+    unit_name: str = ""
     entries: int
     pools: dict[str, int]
     warnings: list[Message]

@@ -9,7 +9,6 @@ raised where the rule is, answered by the app's one handler."""
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
 
 from services.common.errors import ServiceError, responses
 from services.review.answers import (
@@ -18,18 +17,18 @@ from services.review.answers import (
     ExpertsImported,
     Plan,
     ReadyEntry,
-    RoundOpened,
     RoundView,
     Token,
 )
 from services.review.chair_api import router as chair_router
-from services.review.dependencies import Admin, KnownCampaign, Review
+from services.review.dependencies import Admin, Chair, KnownCampaign, Review
 from services.review.expert_pool import import_experts, list_experts, reissue_token
 from services.review.quotas import additions_allowed
 from services.review.reviewer_api import router as reviewer_router
-from services.review.rounds import assign, open_round
+from services.review.rounds import assign
 from services.review.scoring import campaign_rubric, rubric_view
 from services.review.scoring_window import router as late_scoring_router
+from services.review.unit_rounds_api import router as unit_rounds_router
 
 BLIND = {"attribution": 0, "levels": 0}
 MAX_EXPERT_FILE = 5 * 1024 * 1024
@@ -37,10 +36,6 @@ EXPERT_FILE_TYPES = ["text/csv", "application/vnd.openxmlformats-officedocument.
 
 router = APIRouter(prefix="/api/review", tags=["review"])
 ADMIN = (401, 403, 503)  # every admin route asks intake who is calling
-
-
-class OpenRound(BaseModel):
-    level: str
 
 
 @router.get("/campaigns/{campaign_id}/plan", response_model=Plan, responses=responses(*ADMIN, 404))
@@ -57,6 +52,9 @@ async def plan(svc: Review, _: Admin, campaign: KnownCampaign) -> dict[str, Any]
                 "experts": experts,
                 "round_id": round_id if rnd else None,
                 "round_state": rnd["state"] if rnd else None,
+                "unit_rounds": await svc.rounds.count_documents(
+                    {"campaign_id": campaign.id, "level": level.key, "_id": {"$ne": round_id}}
+                ),
                 "chair_may_add": additions_allowed(level.outcome),
             }
         )
@@ -113,20 +111,11 @@ async def new_token(
 
 
 @router.post(
-    "/campaigns/{campaign_id}/rounds",
-    status_code=201,
-    response_model=RoundOpened,
-    responses=responses(*ADMIN, 400, 404, 409, 422),
-)
-async def open_(svc: Review, who: Admin, campaign: KnownCampaign, body: OpenRound) -> dict[str, Any]:
-    return await open_round(svc, campaign.id, body.level, who)
-
-
-@router.post(
     "/rounds/{round_id}/assign", response_model=AssignmentReport, responses=responses(*ADMIN, 404, 409)
 )
-async def assign_(svc: Review, who: Admin, round_id: str) -> dict[str, Any]:
-    return await assign(svc, round_id, who)
+async def assign_(svc: Review, who: Chair, round_id: str) -> dict[str, Any]:
+    """Whoever chairs the round (its unit's admins, a campaign admin, the level's 组长)."""
+    return await assign(svc, round_id, who.who)
 
 
 @router.get("/campaigns/{campaign_id}/ready", response_model=list[ReadyEntry], responses=responses(*ADMIN))
@@ -145,6 +134,7 @@ async def get_round(svc: Review, _: Admin, round_id: str) -> dict[str, Any]:
     return {"round_id": rnd.pop("_id"), **rnd}
 
 
+router.include_router(unit_rounds_router)
 router.include_router(reviewer_router)
 router.include_router(chair_router)
 router.include_router(late_scoring_router)

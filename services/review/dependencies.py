@@ -11,6 +11,7 @@ from services.common.callers import CampaignAdmin
 from services.common.web import campaign_of, service
 from services.review.access import Identity
 from services.review.app import ReviewService
+from services.review.round_chairs import round_chair
 from services.review.rounds import context
 
 Review = Annotated[ReviewService, Depends(service(ReviewService))]
@@ -39,9 +40,9 @@ Reviewer = Annotated[Identity, Depends(reviewer)]
 
 
 async def chair(svc: Review, request: Request, round_id: str) -> Identity:
-    """The chair of the round's level (the round must exist: 404 before 401)."""
+    """Who chairs the round (``round_chairs.py``); the round must exist: 404 before 401."""
     rnd, _, _, _ = await context(svc, round_id)
-    return await svc.access.chair(request, rnd["campaign_id"], rnd["level"])
+    return await round_chair(svc.access, request, rnd)
 
 
 Chair = Annotated[Identity, Depends(chair)]

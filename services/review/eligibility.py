@@ -29,6 +29,7 @@ def placement(doc: Mapping[str, Any]) -> Placement:
         category=entry.get("category"),
         subcolumn=entry.get("subcolumn"),
         series=entry.get("series"),
+        unit_levels=tuple(attribution.get("unit_path_levels") or ()),
     )
 
 

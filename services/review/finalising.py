@@ -45,6 +45,7 @@ def _scored(doc: dict[str, Any], score: float) -> Scored:
         p.subcolumn,
         p.series,
         questions=(doc.get("entry") or {}).get("questions"),
+        unit_levels=p.unit_levels,
     )
 
 

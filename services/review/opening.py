@@ -1,8 +1,8 @@
 """What opening a round decides and what it assigns, over the round store's models (pure).
 
-Opening a level's round takes the entries ready for it (every ready entry at the first level,
-those the level below recommended above it), pools them, and refuses while the round exists,
-the level below is not final, or an entry cannot be pooled. Staffing gives every entry the level's
+Opening a level's round (one unit's, or the whole campaign's: ``unit_gate.py`` says which entries
+and which lower rounds) pools the entries it takes, and refuses while the round exists or an
+entry cannot be pooled. Staffing gives every entry the level's
 k conflict-free reviewers (``assignment.assign_reviewers``); the chair may then swap one.
 ``rounds.py`` reads and writes the store around these functions."""
 
@@ -19,6 +19,7 @@ from services.review.assignment import reassign as swap
 from services.review.eligibility import assignment_settings, declared, placement, to_review, to_reviewer
 from services.review.pooling import pool_key, pool_labels, pool_problems
 from services.review.round_store import FINAL, OPEN, Expert, ReviewEntry, Round, round_id_of
+from services.review.unit_levels import subtree_path
 
 
 def level_of(campaign: Campaign, key: str) -> tuple[int, ReviewLevel]:
@@ -45,20 +46,38 @@ def check_open(state: str) -> None:
         )
 
 
-def refuse_opening(
-    level: ReviewLevel, existing: Round | None, below: ReviewLevel | None, below_round: Round | None
-) -> None:
-    """A round opens once, and only after the level below it is final."""
-    if existing is not None:
-        raise ServiceError(409, f"{level.name}已开启", f"the {level.key} round is already open")
-    if below is not None and (below_round is None or below_round.state != FINAL):
+def refuse_opening(level: ReviewLevel, unit: str | None, unit_name: str, existing: list[Round]) -> None:
+    """A unit's round opens once, and never beside a campaign-wide round of its level (or a
+    campaign-wide one beside units' rounds): an entry is judged once per level."""
+    whole = [r for r in existing if r.unit is None]
+    if any(r.unit == unit for r in existing):
+        where = f"{unit_name}的" if unit else ""
         raise ServiceError(
-            409, f"{below.name}尚未定稿，不能开启{level.name}", f"the {below.key} round is not final yet"
+            409, f"{where}{level.name}已开启", f"the {level.key} round of {unit or 'all'} is already open"
+        )
+    if unit is not None and whole:
+        raise ServiceError(
+            409,
+            f"{level.name}已按全活动开启一轮，不能再按单位开启",
+            f"the {level.key} level already has a campaign-wide round",
+        )
+    if unit is None and existing:
+        raise ServiceError(
+            409,
+            f"{level.name}已按单位开启（{len(existing)} 轮），不能再开启全活动的一轮",
+            f"the {level.key} level already has {len(existing)} units' rounds",
         )
 
 
-def new_round(campaign: Campaign, level: ReviewLevel, entries: list[ReviewEntry], now: datetime) -> Round:
-    """The round of ``entries`` (in their order), each in its pool; refused if any cannot be pooled."""
+def new_round(
+    campaign: Campaign,
+    level: ReviewLevel,
+    entries: list[ReviewEntry],
+    now: datetime,
+    unit: str | None = None,
+) -> Round:
+    """The round of ``entries`` (in their order), each in its pool; refused if any cannot be pooled.
+    A unit's round records the unit's own path (who may chair it) and name, read off its entries."""
     placed = [placement(e.document()) for e in entries]
     problems = pool_problems(campaign, level, placed)
     if problems:
@@ -69,20 +88,36 @@ def new_round(campaign: Campaign, level: ReviewLevel, entries: list[ReviewEntry]
             problems=problems,
         )
     pools = {p.submission_id: pool_key(level, p) for p in placed}
+    path, names = unit_place(entries, unit)
     return Round(
-        id=round_id_of(campaign.id, level.key),
+        id=round_id_of(campaign.id, level.key, unit),
         campaign_id=campaign.id,
         level=level.key,
+        unit=unit,
+        unit_path=path,
+        unit_name=names[-1] if names else "",
         submission_ids=list(pools),
         pools=pools,
         opened_at=now,
     )
 
 
+def unit_place(entries: list[ReviewEntry], unit: str | None) -> tuple[list[str], list[str]]:
+    """The unit's own path and the names along it, from the first entry below it."""
+    if unit is None or not entries:
+        return [], []
+    attribution = entries[0].attribution
+    path = subtree_path(attribution.unit_path, unit)
+    names = list(attribution.unit_path_names[: len(path)])
+    return path, names if len(names) == len(path) else path
+
+
 def opening_answer(rnd: Round, level: ReviewLevel, today: date) -> dict[str, Any]:
     return {
         "round_id": rnd.id,
         "level": rnd.level,
+        "unit": rnd.unit,
+        "unit_name": rnd.unit_name,
         "entries": len(rnd.pools),
         "pools": dict(Counter(rnd.pools.values())),
         "warnings": window_warnings(level, today),

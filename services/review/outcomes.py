@@ -62,6 +62,7 @@ class Scored:
     subcolumn: str | None
     series: str | None = None
     questions: int | None = None  # a quiz set's, as the validator counted them
+    unit_levels: tuple[str, ...] = ()  # the kind of each unit of the path (decision 0031)
 
 
 @dataclass(frozen=True)

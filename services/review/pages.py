@@ -23,6 +23,7 @@ from services.review.app import ReviewService
 from services.review.dependencies import Review
 from services.review.notice import appeals_of
 from services.review.paging import MAX_LIMIT, Page, Paged
+from services.review.round_chairs import round_chair
 from services.review.rounds import context
 from services.review.scoring_window import scoring_refusal
 from services.review.sheets import my_assignments, open_entry
@@ -173,19 +174,19 @@ async def score_page(
     response_model=None,
     responses={**TO_LOGIN, **REFUSED},
 )
-async def chair_page(svc: Review, who: SignedIn, request: Request, round_id: str, page: Paged) -> Response:
+async def chair_page(svc: Review, request: Request, round_id: str, page: Paged) -> Response:
     if link := await from_link(svc, request):
         return link
-    if who is None:
-        return RedirectResponse("/review/login", status_code=303)
     try:
         rnd, campaign, _, level = await context(svc, round_id)
     except ServiceError as exc:
         return message("评审轮次 Round", exc.zh, exc.en, exc.status)
-    if who.role != "chair" or (who.campaign_id, who.level) != (rnd["campaign_id"], rnd["level"]):
-        return message(
-            "仅限组长 Chair only", "仅本级评审组长可以查看", "only this level's chair may see this", 403
-        )
+    try:  # the level's 组长 by token, or the round's unit admins by their intake login (decision 0031)
+        who = await round_chair(svc.access, request, rnd)
+    except ServiceError as exc:
+        if exc.status == 401:
+            return RedirectResponse("/review/login", status_code=303)
+        return message("仅限组长 Chair only", exc.zh, exc.en, exc.status)
     table = await score_table(svc, rnd, campaign, page)
     reviewers = (await progress(svc, rnd, Page(0, MAX_LIMIT)))["reviewers"]
     names = {r["reviewer_id"]: r["name"] for r in reviewers}

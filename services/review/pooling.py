@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from contracts.campaign import Campaign, ReviewLevel
+from services.review.unit_levels import DEPTH as DEPTH
+from services.review.unit_levels import unit_of
 
-# Depth of a unit level in an entry's unit path (province > city > county > school).
-DEPTH = {"province": 0, "city": 1, "county": 2, "school": 3}
 NATIONAL = "全国"
 
 
@@ -40,6 +40,8 @@ class Placed(Protocol):
     def subcolumn(self) -> str | None: ...
     @property
     def series(self) -> str | None: ...
+    @property
+    def unit_levels(self) -> tuple[str, ...]: ...
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class Placement:
     category: str | None = None
     subcolumn: str | None = None
     series: str | None = None
+    unit_levels: tuple[str, ...] = ()  # each unit's kind (province, city, ...); () before 0031
 
 
 class PoolError(ValueError):
@@ -65,9 +68,9 @@ def level_unit(level: ReviewLevel, entry: Placed) -> str:
     """The unit the entry belongs to at this level (its county at a county level, ...)."""
     if level.unit_level == "national":
         return NATIONAL
-    depth = DEPTH[level.unit_level]
-    if depth < len(entry.unit_path):
-        return entry.unit_path[depth]
+    found = unit_of(level.unit_level, entry.unit_path, entry.unit_levels)
+    if found is not None:
+        return found
     if level.unit_level == "school":
         return entry.unit_code
     raise PoolError(
@@ -76,9 +79,17 @@ def level_unit(level: ReviewLevel, entry: Placed) -> str:
     )
 
 
+def takes_part(level: ReviewLevel, entry: Placed) -> bool:
+    """Whether the level applies to the entry: a path that skips the level's kind of unit (省直)
+    does not; an entry without a path is kept, for ``pool_problems`` to name."""
+    if level.unit_level in ("national", "school") or not entry.unit_path:
+        return True
+    return unit_of(level.unit_level, entry.unit_path, entry.unit_levels) is not None
+
+
 def county_of(entry: Placed) -> str:
     """The entry's county code, or '' when its path does not say (same-county rule then cannot apply)."""
-    return entry.unit_path[DEPTH["county"]] if len(entry.unit_path) > DEPTH["county"] else ""
+    return unit_of("county", entry.unit_path, entry.unit_levels) or ""
 
 
 def pool_parts(level: ReviewLevel, entry: Placed) -> dict[str, str]:

@@ -34,7 +34,8 @@ async def rows_of(svc: "ReviewService", round_id: str) -> list[dict[str, Any]]:
             "nothing to export yet: scores are missing",
             missing=p["missing"],
         )
-    docs = await entries_by_id(svc.entries, round_id.rsplit(":", 1)[0], p["decisions"])
+    campaign_id = round_id.split(":", 1)[0]  # a campaign id has no colon; a unit's round id has two
+    docs = await entries_by_id(svc.entries, campaign_id, p["decisions"])
     rows = []
     for sid, d in p["decisions"].items():
         doc = docs[sid]

@@ -34,10 +34,14 @@ class Stored(BaseModel):
 
 
 class Round(Stored):
-    """A level's round, ``<campaign>:<level>``: its entries, their pools and reviewers."""
+    """A level's round: one unit's (``<campaign>:<level>:<unit>``, decision 0031) or the whole
+    campaign's (``<campaign>:<level>``, as every round was before): its entries, pools, reviewers."""
 
     campaign_id: str
     level: str
+    unit: str | None = None  # None: the campaign-wide round of the level
+    unit_path: list[str] = Field(default_factory=list)  # the unit's own path: its admins and those above
+    unit_name: str = ""
     state: str = OPEN
     submission_ids: list[str]
     pools: dict[str, str]  # submission_id -> pool key (each entry's reviewers: ``reviewer_lists``)
@@ -64,10 +68,12 @@ class Expert(Stored):
     name: str = ""
 
 
-def round_id_of(campaign_id: str, level_key: str) -> str:
-    return f"{campaign_id}:{level_key}"
+def round_id_of(campaign_id: str, level_key: str, unit: str | None = None) -> str:
+    return f"{campaign_id}:{level_key}" if unit is None else f"{campaign_id}:{level_key}:{unit}"
 
 
+# What a round's gate and progress read (not its frozen proposal or choices).
+ROUND_SUMMARY = {"frozen": 0, "choices": 0, "assignment_report": 0}
 IN_LIST_MAX = 200  # ids per ``$in``: SecantusDB's time for ``_id: {$in: [...]}`` grows with its square
 
 
@@ -91,9 +97,13 @@ class RoundStore(Protocol):
 
     async def add(self, rnd: Round) -> None: ...
 
-    async def ready_entries(self, campaign_id: str, recommended_at: str | None) -> list[ReviewEntry]:
-        """Entries ready for review in the order they became ready; with ``recommended_at``,
-        only those that level recommended."""
+    async def ready_entries(self, campaign_id: str, under: str | None) -> list[ReviewEntry]:
+        """Entries ready for review in the order they became ready, with their results at earlier
+        levels; with ``under``, only those of that unit's subtree."""
+        ...
+
+    async def level_rounds(self, campaign_id: str, level: str) -> list[Round]:
+        """Every round of the level: the campaign-wide one or the units' ones."""
         ...
 
     async def entries(self, campaign_id: str, submission_ids: list[str]) -> list[ReviewEntry]:
@@ -144,12 +154,16 @@ class MongoRoundStore:
         await self._rounds.insert_one(rnd.document())
         await self._lists.put(rnd.id, rnd.submission_ids, {})
 
-    async def ready_entries(self, campaign_id: str, recommended_at: str | None) -> list[ReviewEntry]:
+    async def ready_entries(self, campaign_id: str, under: str | None) -> list[ReviewEntry]:
         query: dict[str, Any] = {"campaign_id": campaign_id, "ready": True}
-        if recommended_at is not None:
-            query[f"levels.{recommended_at}.outcome"] = "recommended"
+        if under is not None:
+            query["attribution.unit_path"] = under
         cursor = self._entries.find(query).sort([("ready_at", 1), ("_id", 1)])
         return [ReviewEntry.model_validate(d) async for d in cursor]
+
+    async def level_rounds(self, campaign_id: str, level: str) -> list[Round]:
+        cursor = self._rounds.find({"campaign_id": campaign_id, "level": level}, ROUND_SUMMARY)
+        return [Round.model_validate(d) async for d in cursor]
 
     async def entries(self, campaign_id: str, submission_ids: list[str]) -> list[ReviewEntry]:
         docs = await entries_by_id(self._entries, campaign_id, submission_ids)

@@ -1,9 +1,11 @@
 """Opening a level's round and staffing it: pools, automatic assignment, the chair's reassignment.
 
-A round is ``<campaign>:<level>``. The first level takes every entry review has received; each
-later level takes the entries the level below recommended, once that level is final, and keeps
-their earlier levels (lineage, scores, ranks) on the entry. Assignment runs by itself when the
-round opens if the level's experts are imported, and again on request until the first score.
+A round is one unit's, ``<campaign>:<level>:<unit>`` (opened by that unit's admins or a campaign
+admin), or the whole campaign's, ``<campaign>:<level>`` (decision 0031). It takes the entries of its
+subtree that its level applies to and the lower levels sent up, once the lower rounds they wait for
+are final (``unit_gate.py``), and keeps their earlier levels (lineage, scores, ranks) on the entry.
+Assignment runs by itself when the round opens if the level's experts are imported, and again on
+request until the first score.
 
 The routes call ``open_round``, ``assign`` and ``reassign`` with the service; each reads the
 campaign and hands a ``RoundStore`` to the function that does the work, whose decisions are the
@@ -18,7 +20,6 @@ from contracts.campaign import Campaign, ReviewLevel
 from services.common.errors import ServiceError
 from services.review.opening import (
     check_open,
-    level_below,
     level_of,
     new_round,
     opening_answer,
@@ -29,7 +30,8 @@ from services.review.opening import (
 from services.review.round_store import FINAL as FINAL
 from services.review.round_store import NOTICE as NOTICE
 from services.review.round_store import OPEN as OPEN
-from services.review.round_store import MongoRoundStore, Round, RoundStore, round_id_of
+from services.review.round_store import MongoRoundStore, Round, RoundStore
+from services.review.unit_gate import RoundStates, refuse_empty, refuse_waiting, select
 
 if TYPE_CHECKING:
     from services.review.app import ReviewService
@@ -57,10 +59,16 @@ def require_open(rnd: dict[str, Any]) -> None:
 
 
 async def open_round(
-    svc: "ReviewService", campaign_id: str, level_key: str, who: dict[str, str]
+    svc: "ReviewService",
+    campaign_id: str,
+    level_key: str,
+    who: dict[str, str],
+    unit: str | None = None,
+    scope: str | None = None,
 ) -> dict[str, Any]:
     campaign = await svc.campaign(campaign_id)
-    return await open_level(MongoRoundStore(svc.db), svc.audit, campaign, level_key, who)
+    store = MongoRoundStore(svc.db)
+    return await open_level(store, svc.audit, campaign, level_key, who, unit=unit, scope=scope)
 
 
 async def assign(svc: "ReviewService", round_id: str, who: dict[str, str]) -> dict[str, Any]:
@@ -88,16 +96,34 @@ async def open_level(
     level_key: str,
     who: dict[str, str],
     now: datetime | None = None,
+    *,
+    unit: str | None = None,
+    scope: str | None = None,
 ) -> dict[str, Any]:
+    """``unit``: that unit's round (None: the campaign's; a unit admin's own unit when ``scope``);
+    ``scope``: the unit admin's unit, who may open only rounds of units at or below it."""
     now = now or datetime.now(UTC)
-    _, level = level_of(campaign, level_key)
-    below = level_below(campaign, level_key)
-    below_round = None if below is None else await store.get(round_id_of(campaign.id, below.key))
-    refuse_opening(level, await store.get(round_id_of(campaign.id, level_key)), below, below_round)
-    entries = await store.ready_entries(campaign.id, None if below is None else below.key)
-    rnd = new_round(campaign, level, entries, now)
+    index, level = level_of(campaign, level_key)
+    unit = unit or scope
+    if scope is not None and unit is None:
+        raise not_your_unit()
+    entries = await store.ready_entries(campaign.id, unit)
+    lower = [await store.level_rounds(campaign.id, lv.key) for lv in campaign.review_levels[:index]]
+    chosen = select(campaign, index, unit, entries, RoundStates(r for rounds in lower for r in rounds))
+    if unit is not None and not chosen.entries and not chosen.waiting:
+        refuse_empty(level, unit)
+    rnd = new_round(campaign, level, chosen.entries, now, unit) if chosen.entries else None
+    if scope is not None and (rnd is None or scope not in rnd.unit_path):
+        raise not_your_unit()
+    refuse_opening(
+        level, unit, rnd.unit_name if rnd else "", await store.level_rounds(campaign.id, level_key)
+    )
+    refuse_waiting(level, chosen.waiting)
+    rnd = rnd or new_round(campaign, level, [], now, unit)
     await store.add(rnd)
-    await audit.record(who, "round.opened", campaign_id=campaign.id, round_id=rnd.id, entries=len(rnd.pools))
+    await audit.record(
+        who, "round.opened", campaign_id=campaign.id, round_id=rnd.id, unit=unit, entries=len(rnd.pools)
+    )
     answer = opening_answer(rnd, level, campaign_today(campaign, now))  # the notice's day, not UTC's
     if await store.has_experts(campaign.id, level_key):
         answer["assignment"] = await staff_round(store, audit, campaign, rnd, who)
@@ -160,6 +186,14 @@ async def _round(store: RoundStore, round_id: str) -> Round:
     if rnd is None:
         raise _no_round(round_id)
     return rnd
+
+
+def not_your_unit() -> ServiceError:
+    return ServiceError(
+        403,
+        "无权操作：只能管理本单位（含下级单位）的评审轮次",
+        "not allowed: only the rounds of your own unit (or the units below it)",
+    )
 
 
 def _no_round(round_id: str) -> ServiceError:

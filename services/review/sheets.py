@@ -132,32 +132,44 @@ async def save_sheet(
 
 
 async def my_assignments(svc: "ReviewService", who: Identity, page: Page) -> list[dict[str, Any]]:
-    """A page of the reviewer's entries, in the round's order."""
-    round_id = f"{who.campaign_id}:{who.level}"
-    rnd = await svc.rounds.find_one({"_id": round_id}, {"frozen": 0, "choices": 0, "pools": 0})
-    if rnd is None:
+    """A page of the reviewer's entries: round by round of their level (a unit's rounds, decision
+    0031, or the campaign's), in each round's order."""
+    rounds = svc.rounds.find(
+        {"campaign_id": who.campaign_id, "level": who.level}, {"frozen": 0, "choices": 0, "pools": 0}
+    ).sort([("opened_at", 1), ("_id", 1)])
+    pairs: list[tuple[dict[str, Any], str]] = []
+    async for rnd in rounds:
+        assigned = await svc.lists.of_reviewer(rnd["_id"], who.reviewer_id)
+        pairs += [(rnd, sid) for sid in rnd["submission_ids"] if sid in assigned]
+    mine = page.of(pairs)
+    if not mine:
         return []
     campaign = await svc.campaign(who.campaign_id)
-    assigned = await svc.lists.of_reviewer(round_id, who.reviewer_id)
-    mine = page.of([sid for sid in rnd["submission_ids"] if sid in assigned])
+    sids = [sid for _, sid in mine]
     sheets = {
-        d["submission_id"]: d
+        (d["round_id"], d["submission_id"]): d
         async for d in svc.scores.find(
-            {"round_id": round_id, "reviewer_id": who.reviewer_id, "submission_id": {"$in": mine}}
+            {
+                "round_id": {"$in": sorted({r["_id"] for r, _ in mine})},
+                "reviewer_id": who.reviewer_id,
+                "submission_id": {"$in": sids},
+            }
         )
     }
-    docs = await entries_by_id(svc.entries, who.campaign_id, mine)
-    media = {sid: await _media(svc, rnd, docs[sid]) for sid in mine}
+    docs = await entries_by_id(svc.entries, who.campaign_id, sids)
     return [
         {
-            "round_id": round_id,
+            "round_id": rnd["_id"],
             "state": rnd["state"],
             "entry": blind_entry(
-                doc, _slate_s(campaign, doc), media[sid], whole_entry(campaign, doc, round_id)
+                doc,
+                _slate_s(campaign, doc),
+                await _media(svc, rnd, doc),
+                whole_entry(campaign, doc, rnd["_id"]),
             ),
-            "sheet": _sheet_answer(sheets.get(sid)),
+            "sheet": _sheet_answer(sheets.get((rnd["_id"], sid))),
         }
-        for sid in mine
+        for rnd, sid in mine
         for doc in [docs[sid]]
     ]
 

@@ -68,6 +68,30 @@ def small_yanbian(cid: str, platform: StandIn) -> str:
     return str(yaml.safe_dump(spec, allow_unicode=True))
 
 
+async def yanbian_entered(
+    api: httpx.AsyncClient,
+    cid: str,
+    platform: StandIn,
+    units: str,
+    entries: list[tuple[str, str, str]],
+    tmp_path: Path,
+) -> dict[str, str]:
+    """The unit tree (``units``, CSV), the small Yanbian campaign, and each (school, group, title)
+    entered with a short clip of its own and approved by its unit, until review has it; title ->
+    submission id."""
+    await import_tree(api, units)
+    made = await api.post("/api/campaigns", json={"definition_yaml": small_yanbian(cid, platform)})
+    assert made.status_code == 201, made.text
+    schools = {row.split(",")[0]: row.split(",")[1] for row in units.splitlines()[1:]}
+    sids: dict[str, str] = {}
+    for i, (school, group, title) in enumerate(entries, start=1):
+        form = demo_form(i, title=title, school=schools[school], recommender=schools[school])
+        media = await clip(tmp_path / f"{i}.mp4", 300 + 40 * i, size="320x180")
+        sids[title] = await enter(api, cid, form, school, media.read_bytes(), group=group)
+    await approve_when_checked(api, cid, list(sids.values()))
+    return sids
+
+
 def prefecture_experts_xlsx() -> bytes:
     book = Workbook()
     sheet = book.active
@@ -89,17 +113,9 @@ async def test_yanbian_county_and_prefecture_review_to_awards_and_publication(
     system: httpx.AsyncClient, tmp_path: Path
 ) -> None:
     api, cid = system, "yanbian-review-e2e"
-    await import_tree(api, UNITS)
     async with serving(StandIn()) as platform:
-        made = await api.post("/api/campaigns", json={"definition_yaml": small_yanbian(cid, platform)})
-        assert made.status_code == 201, made.text
-        sids: dict[str, str] = {}
-        for i, (school, group, title, _) in enumerate(ENTRIES, start=1):
-            name = SCHOOLS[school]
-            form = demo_form(i, title=title, school=name, recommender=name)
-            media = await clip(tmp_path / f"{i}.mp4", 300 + 40 * i, size="320x180")
-            sids[title] = await enter(api, cid, form, school, media.read_bytes(), group=group)
-        await approve_when_checked(api, cid, list(sids.values()))
+        works = [(s, g, t) for s, g, t, _ in ENTRIES]
+        sids = await yanbian_entered(api, cid, platform, UNITS, works, tmp_path)
         marks = {sids[title]: mark for _, _, title, mark in ENTRIES}
 
         # County: each county's own panel (评审范围), top 3 of each county x group go up.

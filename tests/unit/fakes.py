@@ -155,14 +155,20 @@ class FakeRoundStore:
         self.rounds[rnd.id] = rnd.model_copy(deep=True)
         self.assignments[rnd.id] = {}
 
-    async def ready_entries(self, campaign_id: str, recommended_at: str | None) -> list[ReviewEntry]:
+    async def ready_entries(self, campaign_id: str, under: str | None) -> list[ReviewEntry]:
         def wanted(doc: Doc) -> bool:
             if doc["campaign_id"] != campaign_id or not doc.get("ready"):
                 return False
-            outcome = (doc.get("levels") or {}).get(recommended_at, {}).get("outcome")
-            return recommended_at is None or outcome == "recommended"
+            return under is None or under in doc["attribution"]["unit_path"]
 
         return [e for e in self.all_entries if wanted(e.document())]
+
+    async def level_rounds(self, campaign_id: str, level: str) -> list[Round]:
+        return [
+            r.model_copy(deep=True)
+            for r in self.rounds.values()
+            if (r.campaign_id, r.level) == (campaign_id, level)
+        ]
 
     async def entries(self, campaign_id: str, submission_ids: list[str]) -> list[ReviewEntry]:
         by_id = {e.id: e for e in self.all_entries if e.campaign_id == campaign_id}
@@ -243,6 +249,9 @@ class FakeUnitTree:
 
     async def names(self, codes: list[str]) -> list[str]:
         return [self.unit_names.get(code, code) for code in codes]
+
+    async def levels(self, codes: list[str]) -> list[str]:
+        return ["" for _ in codes]  # unknown: review reads such a path by position
 
 
 class FakeDeliveryStore:
