@@ -13,11 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from playwright.async_api import Page
 
+from tests.browser import browser, page, screenshot
 from tests.conftest import client_as
 from tests.e2e.campaign_play import bearer
 from tests.e2e.test_review_yanbian import COUNTY_EXPERTS, prefecture_experts_xlsx, yanbian_entered
 from zhengji.standin import StandIn, serving
+
+__all__ = ["browser", "page"]  # the browser fixtures, for pytest
 
 YANJI, TUMEN, YANBIAN = "222401", "222402", "2224"
 UNITS = f"""code,name,level,parent
@@ -97,7 +101,7 @@ async def finalise(chair: httpx.AsyncClient, rid: str) -> dict[str, Any]:
 
 
 async def test_two_counties_run_their_own_rounds_concurrently_feeding_one_city_round(
-    system: httpx.AsyncClient, tmp_path: Path
+    system: httpx.AsyncClient, tmp_path: Path, page: Page
 ) -> None:
     api, cid = system, "units-e2e"
     async with serving(StandIn()) as platform:
@@ -163,9 +167,17 @@ async def test_two_counties_run_their_own_rounds_concurrently_feeding_one_city_r
             assert [r["unit"] for r in own["rounds"]] == [TUMEN]
 
             # The chair's page answers the county's admin by their intake login too, and no other county's.
-            page = await yanji.get(f"/review/chair/rounds/{yanji_round['round_id']}")
-            assert page.status_code == 200 and "杨靖宇将军的故事" in page.text
-            assert (await tumen.get(f"/review/chair/rounds/{yanji_round['round_id']}")).status_code == 403
+            chair_page = f"/review/chair/rounds/{yanji_round['round_id']}"
+            assert (await tumen.get(chair_page)).status_code == 403
+            # In a browser: 延吉市's office signs in at intake and lands on its own round's page.
+            await page.goto(f"{str(api.base_url).rstrip('/')}/login?next={chair_page}")
+            await page.fill("#username", "yanji-office")
+            await page.fill("#password", "pw-yanji-office-2024")
+            await page.click("#login-form button[type=submit]")
+            await page.wait_for_url(f"**{chair_page}")
+            await page.wait_for_selector("text=杨靖宇将军的故事")
+            assert "（延吉市）" in await page.inner_text("h1")  # whose round it is
+            await screenshot(page, "review-unit-round-chair")
 
             # The prefecture's admin chairs the city round: what the counties sent up, and the 州直 entry.
             city_tokens = await import_experts(api, cid, "prefecture", prefecture_experts_xlsx(), XLSX)
