@@ -118,7 +118,7 @@ async def test_a_new_installation_shows_the_checklist_and_ticks_each_step(
         await log_in_page(page, base, "admin", ADMIN_PASSWORD, "/admin")
         step = page.locator("#checklist li")
         await expect(step.nth(1)).to_contain_text("活动构建器")
-        assert await step.nth(1).locator('a[href="/campaigns/new"]').count() == 1
+        assert await step.nth(1).locator('a[href="/admin/builder"]').count() == 1
         await page.set_input_files("#units-file", str(units))
         await page.click("#import-form button[type=submit]")
         await expect(page.locator("#import-banner")).to_contain_text("导入完成")
