@@ -13,7 +13,7 @@ import yaml
 
 from contracts.campaign import Campaign
 from services.common.settings import Settings
-from tests.conftest import UNIT, admin_client, demo_form
+from tests.conftest import UNIT, admin_client, demo_form, eventually
 from tests.integration.admin_command import admin_command
 from tests.integration.publisher.conftest import FAST
 from tests.integration.publisher.harness import produce, publications, reviewed, settled, target
@@ -60,6 +60,11 @@ async def test_a_campaign_that_has_published_comes_back_with_its_publications(
             # One work already awarded and published; two entries in a county round, one sheet scored.
             await produce(kafka, reviewed(cid, 3, submission_id=sids[2]))
             await settled(api, sids[2], {"alpha": "published"})
+
+            async def intake_heard() -> bool:  # the publisher's event reaches intake after its record
+                return bool((await api.get(f"/api/submissions/{sids[2]}")).json()["stage"] == "published")
+
+            await eventually(intake_heard, 60, "intake's stage published")
             works = [Work(sid, f"红色故事{i}", YANJI, i) for i, sid in enumerate(sids[:2], start=1)]
             campaign = Campaign.model_validate(spec)
             round_id, tokens = await round_of(api, kafka, campaign, works, "county", PANEL)
