@@ -124,8 +124,13 @@ async def test_one_origin_carries_uploads_pages_and_links(
     review = await origin.get("/review/", follow_redirects=False)
     assert review.status_code == 303 and review.headers["location"] == "/review/login"
     assert (await origin.get("/review/login")).status_code == 200
-    showcase = await origin.get(f"/showcase/{cid}")
-    assert showcase.status_code == 200 and "text/html" in showcase.headers["content-type"]
+
+    async def showcase_up() -> httpx.Response | None:  # the publisher hears of the campaign by event
+        answer = await origin.get(f"/showcase/{cid}")
+        return answer if answer.status_code == 200 else None
+
+    showcase = await eventually(showcase_up, 60, "the campaign's showcase served")
+    assert "text/html" in showcase.headers["content-type"]
     assert (await origin.get("/api/transcoder/hardware")).status_code != 404
     assert (await origin.get("/api/publisher/circuits")).status_code != 404
     assert (await origin.get("/metrics")).status_code == 404
