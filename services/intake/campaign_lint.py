@@ -1,41 +1,23 @@
 """Every problem of a campaign definition, each with its path: what ``zhengji campaign lint`` prints
 and what the builder page shows beside the field as the admin types (docs/decisions/0035).
 
-Errors are what intake would refuse, from the same model and the same loader (``presets.py``):
-pydantic's locations become YAML paths (``review_levels[1].outcome.award_cap``), Chinese first.
+Errors are what intake would refuse: the one check every save runs (``presets.campaign_problems``),
+with pydantic's locations as YAML paths (``review_levels[1].outcome.award_cap``), Chinese first.
 Warnings are settings the model accepts that are probably not what the notice meant (a 公示 of
 0 days, an upload window already closed in the campaign's calendar); they never block a save."""
 
-import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import ValidationError
-from pydantic_core import ErrorDetails
 
 from contracts.calendar import campaign_today
-from contracts.campaign import Campaign, unknown_fields, unpublishable_fields
+from contracts.campaign import Campaign
 from contracts.naming import placeholders
-from services.intake.presets import yaml_path, zh_of_error
+from services.intake.presets import Problem, campaign_problems
 
-Severity = Literal["error", "warning"]
-# A whole-campaign rule that names where it applies at the start of its message.
-_LEADING_PATH = re.compile(r"^([a-z_]+(?:\[\d+\])?(?:\.[a-z_]+(?:\[\d+\])?)*)")
-_BOUNDS = {"gt": ">", "ge": "≥", "lt": "<", "le": "≤"}
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: str
-    message_zh: str
-    message_en: str
-    severity: Severity = "error"
-
-    def line(self) -> str:
-        mark = "警告 warning" if self.severity == "warning" else "错误 error"
-        return f"{self.path}: [{mark}] {self.message_zh} / {self.message_en}"
+__all__ = ["Lint", "Problem", "lint_definition", "lint_yaml", "warnings"]
 
 
 @dataclass
@@ -60,48 +42,17 @@ def lint_yaml(text: str, today: date | None = None) -> Lint:
     except (yaml.YAMLError, ValueError) as exc:  # ValueError: a date YAML cannot build (2025-13-45)
         return Lint([Problem("(yaml)", "YAML 语法错误", f"YAML syntax error: {exc}")], readable=False)
     if not isinstance(data, dict):
-        top = Problem("(campaign)", "顶层须为映射", "the top level must be a mapping")
-        return Lint([top], readable=False)
+        return Lint(campaign_problems(data)[1], readable=False)
     return lint_definition(data, today)
 
 
 def lint_definition(data: dict[str, Any], today: date | None = None) -> Lint:
-    """The errors intake would refuse ``data`` for, else the warnings of the valid campaign."""
-    try:
-        campaign = Campaign.model_validate(data)
-    except ValidationError as exc:
-        found = [_problem(e) for e in exc.errors()]
-        # A typo at the top ("titel") is named beside the "title missing" it causes.
-        typos = [str(k) for k in data if k not in Campaign.model_fields]
-        found += [Problem(k, "未知字段", "unknown field") for k in typos]
-        return Lint(found)
-    unknown = [Problem(p, "未知字段", "unknown field") for p in unknown_fields(campaign)]
-    unpublishable = [_split(message) for message in unpublishable_fields(campaign)]
-    if unknown or unpublishable:
-        return Lint([*unknown, *unpublishable])
+    """The errors intake would refuse ``data`` for (``presets.campaign_problems``, the check every
+    save runs), else the warnings of the valid campaign."""
+    campaign, problems = campaign_problems(data)
+    if campaign is None:
+        return Lint(problems)
     return Lint(warnings(campaign, today), campaign)
-
-
-def _problem(error: ErrorDetails) -> Problem:
-    path = yaml_path(error["loc"])
-    if error["type"] == "value_error":  # the model's own message, already Chinese / English
-        said = str(error["msg"]).removeprefix("Value error, ")
-        zh, _, en = said.partition(" / ")
-        leading = _LEADING_PATH.match(zh) if path == "(campaign)" else None
-        return Problem(leading[1] if leading else path, zh, en or "invalid value")
-    bounds = "，".join(_bound(k, v) for k, v in (error.get("ctx") or {}).items() if k in _BOUNDS)
-    zh = zh_of_error(error["type"]) + (f"（{bounds}）" if bounds else "")
-    return Problem(path, zh, str(error["msg"]))
-
-
-def _bound(kind: str, value: object) -> str:
-    return f"须{_BOUNDS[kind]}{value:g}" if isinstance(value, int | float) else f"须{_BOUNDS[kind]}{value}"
-
-
-def _split(message: str) -> Problem:
-    path, _, said = message.partition(": ")
-    zh, _, en = said.partition(" / ")
-    return Problem(path, zh, en)
 
 
 def _warn(path: str, zh: str, en: str) -> Problem:

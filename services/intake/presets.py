@@ -1,11 +1,17 @@
-"""Campaign presets: ``campaigns/*.yaml``, one per seed notice, loaded into a :class:`Campaign`."""
+"""Campaign definitions: the one check of what intake refuses, and the presets ``campaigns/*.yaml``.
+
+``campaign_problems`` is what every road of a definition goes through: loading a preset or a
+posted YAML (``load_campaign_yaml``), ``zhengji campaign lint`` and the builder's check
+(``campaign_lint.py``). Pydantic's locations become YAML paths, Chinese first."""
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from contracts.campaign import Campaign, notification_problems, unknown_fields, unpublishable_fields
 
@@ -24,8 +30,26 @@ _ZH: dict[str, str] = {
     "greater_than_equal": "数值过小",
     "less_than": "数值过大",
     "less_than_equal": "数值过大",
-    "value_error": "取值无效",
 }
+# A whole-campaign rule that names where it applies at the start of its message.
+_LEADING_PATH = re.compile(r"^([a-z_]+(?:\[\d+\])?(?:\.[a-z_]+(?:\[\d+\])?)*)")
+_BOUNDS = {"gt": ">", "ge": "≥", "lt": "<", "le": "≤"}
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    message_zh: str
+    message_en: str
+    severity: Severity = "error"
+
+    def line(self) -> str:
+        mark = "警告 warning" if self.severity == "warning" else "错误 error"
+        return f"{self.path}: [{mark}] {self.message_zh} / {self.message_en}"
+
+    def text(self) -> str:
+        return f"{self.path}: {self.message_zh} / {self.message_en}"
 
 
 def yaml_path(loc: tuple[int | str, ...]) -> str:
@@ -53,8 +77,7 @@ class InvalidCampaign(ValueError):
 
     @classmethod
     def from_validation_error(cls, err: ValidationError, source: str = "campaign") -> "InvalidCampaign":
-        problems = [f"{yaml_path(e['loc'])}: {zh_of_error(e['type'])} / {e['msg']}" for e in err.errors()]
-        return cls(problems, source)
+        return cls([pydantic_problem(e).text() for e in err.errors()], source)
 
 
 class UnknownPreset(LookupError):
@@ -71,26 +94,34 @@ def list_presets() -> list[str]:
     return sorted(p.stem for p in PRESET_DIR.glob("*.yaml"))
 
 
+def campaign_problems(data: Any) -> tuple[Campaign | None, list[Problem]]:
+    """The campaign ``data`` defines, or every reason intake refuses it: the model's errors, then
+    what authors are refused beyond it (unknown fields, private fields sent out, notifications)."""
+    if not isinstance(data, dict):
+        return None, [Problem("(campaign)", "顶层须为映射", "the top level must be a mapping")]
+    try:
+        campaign = Campaign.model_validate(data)
+    except ValidationError as exc:
+        found = [pydantic_problem(e) for e in exc.errors()]
+        # A typo at the top ("titel") is named beside the "title missing" it causes; unknown
+        # fields deeper in are named once the rest validates.
+        typos = [str(k) for k in data if k not in Campaign.model_fields]
+        found += [Problem(k, "未知字段", "unknown field") for k in typos]
+        return None, found
+    refused = [Problem(p, "未知字段", "unknown field") for p in unknown_fields(campaign)]
+    refused += [_split(m) for m in [*unpublishable_fields(campaign), *notification_problems(campaign)]]
+    return (None, refused) if refused else (campaign, [])
+
+
 def load_campaign_yaml(text: str, source: str = "campaign") -> Campaign:
     """Parse and validate one campaign spec; raises :class:`InvalidCampaign`."""
     try:
         data: Any = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise InvalidCampaign([f"(yaml): YAML 语法错误 / YAML syntax error: {exc}"], source) from exc
-    if not isinstance(data, dict):
-        raise InvalidCampaign(["(campaign): 顶层须为映射 / the top level must be a mapping"], source)
-    try:
-        campaign = Campaign.model_validate(data)
-    except ValidationError as exc:
-        # A typo at the top ("titel") is named beside the "title missing" it causes; unknown
-        # fields deeper in are named once the rest validates.
-        invalid = InvalidCampaign.from_validation_error(exc, source)
-        top = [f"{key}: 未知字段 / unknown field" for key in data if key not in Campaign.model_fields]
-        raise InvalidCampaign([*invalid.problems, *top], source) from exc
-    if unknown := unknown_fields(campaign):
-        raise InvalidCampaign([f"{p}: 未知字段 / unknown field" for p in unknown], source)
-    if unpublishable := [*unpublishable_fields(campaign), *notification_problems(campaign)]:
-        raise InvalidCampaign(unpublishable, source)
+    campaign, problems = campaign_problems(data)
+    if campaign is None:
+        raise InvalidCampaign([p.text() for p in problems], source)
     return campaign
 
 
@@ -104,3 +135,26 @@ def load_preset(campaign_id: str) -> Campaign:
     if campaign.id != campaign_id:
         raise InvalidCampaign([f"id: 与文件名不符 / does not match the file name ({campaign.id!r})"], source)
     return campaign
+
+
+def pydantic_problem(error: ErrorDetails) -> Problem:
+    path = yaml_path(error["loc"])
+    if error["type"] == "value_error":  # the model's own message, already Chinese / English
+        said = str(error["msg"]).removeprefix("Value error, ")
+        zh, _, en = said.partition(" / ")
+        leading = _LEADING_PATH.match(zh) if path == "(campaign)" else None
+        return Problem(leading[1] if leading else path, zh, en or "invalid value")
+    bounds = "，".join(_bound(k, v) for k, v in (error.get("ctx") or {}).items() if k in _BOUNDS)
+    zh = zh_of_error(error["type"]) + (f"（{bounds}）" if bounds else "")
+    return Problem(path, zh, str(error["msg"]))
+
+
+def _bound(kind: str, value: object) -> str:
+    return f"须{_BOUNDS[kind]}{value:g}" if isinstance(value, int | float) else f"须{_BOUNDS[kind]}{value}"
+
+
+def _split(message: str) -> Problem:
+    """A refusal of the contracts ("path: 中文 / English") as a problem."""
+    path, _, said = message.partition(": ")
+    zh, _, en = said.partition(" / ")
+    return Problem(path, zh, en)

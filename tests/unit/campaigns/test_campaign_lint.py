@@ -5,11 +5,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
 from services.intake.campaign_lint import Problem, lint_definition, lint_yaml
-from services.intake.presets import PRESET_DIR, list_presets
+from services.intake.presets import PRESET_DIR, InvalidCampaign, list_presets, load_campaign_yaml
 from zhengji.campaign_cli import campaign_app
 
 TODAY = date(2025, 3, 1)
@@ -153,3 +154,17 @@ def test_the_command_exits_0_1_2_for_clean_problems_unreadable(tmp_path: Path) -
     assert "2 个错误" not in problems.output and "3 个错误" in problems.output
     assert runner.invoke(campaign_app, ["lint", str(broken)]).exit_code == 2
     assert runner.invoke(campaign_app, ["lint", str(tmp_path / "none.yaml")]).exit_code == 2
+
+
+def test_lint_and_load_agree_on_notifications_and_on_every_preset() -> None:
+    """One check for both: what the builder lints clean, intake saves; what intake refuses, lint names."""
+    spec = micro_lesson() | {"notifications": {"sms_templates": {"no_such_kind": "SMS_1"}}}
+    text = yaml.safe_dump(spec, allow_unicode=True)
+    (problem,) = lint_yaml(text, TODAY).errors
+    assert problem.path == "notifications.sms_templates" and "未知消息类型" in problem.message_zh
+    with pytest.raises(InvalidCampaign) as refused:
+        load_campaign_yaml(text)
+    assert refused.value.problems == [problem.text()]
+    for preset in list_presets():
+        text = (PRESET_DIR / f"{preset}.yaml").read_text(encoding="utf-8")
+        assert lint_yaml(text, TODAY).campaign == load_campaign_yaml(text), preset
