@@ -7,11 +7,11 @@ unit names are typed by people outside."""
 
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import Response
 
 from services.common.bureau_sheet import captioned_sheet, xlsx_bytes
+from services.common.downloads import attachment
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # What an XLSX route answers, for its OpenAPI entry.
@@ -31,6 +31,5 @@ def chart_workbook(caption: str, header: Sequence[str], rows: Sequence[Sequence[
 
 
 def xlsx_response(data: bytes, filename: str) -> Response:
-    """The workbook as a download named ``filename`` (RFC 5987, for Chinese names)."""
-    disposition = f"attachment; filename=\"chart.xlsx\"; filename*=UTF-8''{quote(filename)}"
-    return Response(data, media_type=XLSX, headers={"Content-Disposition": disposition})
+    """The workbook as a download named ``filename``."""
+    return Response(data, media_type=XLSX, headers=attachment(filename, "chart.xlsx"))

@@ -7,12 +7,12 @@ import os
 import tempfile
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Response
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
+from services.common.downloads import attachment
 from services.common.errors import responses
 from services.common.recommendation_form import recommendation_form
 from services.intake.accounts import User
@@ -32,11 +32,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOWNLOAD: dict[int | str, dict[str, Any]] = {
     200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}
 }
-
-
-def attachment(name: str, fallback: str) -> dict[str, str]:
-    """A download named in Chinese (RFC 5987), with an ASCII name for old clients."""
-    return {"content-disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"}
 
 
 def whose(user: User) -> str:
