@@ -1,19 +1,17 @@
 """A chart's data as an XLSX workbook: a caption, a header row, the rows (openpyxl; pure).
 
 Intake's statistics and review's panel progress export each chart's figures with it, so a
-bureau can paste them into its own report. Unit names are typed by people outside: every text
-cell stays text (``as_text``)."""
+bureau can paste them into its own report. The sheet is a bureau sheet (``bureau_sheet``: caption,
+bold headers, widths) and becomes bytes the one way, so every text cell stays text (``as_text``):
+unit names are typed by people outside."""
 
-import io
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import Response
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
-from services.common.spreadsheet_text import as_text
+from services.common.bureau_sheet import captioned_sheet, xlsx_bytes
+from services.common.downloads import attachment
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # What an XLSX route answers, for its OpenAPI entry.
@@ -23,27 +21,15 @@ XLSX_RESPONSE: dict[int | str, dict[str, Any]] = {
 
 
 def chart_workbook(caption: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "数据"
-    sheet.append([caption])
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append(list(header))
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
+    # Each column as wide as its longest cell, doubled (a Chinese character takes two), at most 60.
+    longest = [max([len(str(name)), *(len(str(r[i])) for r in rows)]) for i, name in enumerate(header)]
+    widths = [min(n * 2 + 2, 60) for n in longest]
+    book, sheet = captioned_sheet("数据", caption, list(header), widths)
     for row in rows:
         sheet.append(list(row))
-    for i, name in enumerate(header, start=1):
-        width = max([len(str(name)), *(len(str(r[i - 1])) for r in rows)]) * 2 + 2
-        sheet.column_dimensions[sheet.cell(row=2, column=i).column_letter].width = min(width, 60)
-    as_text(book)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx_bytes(book)
 
 
 def xlsx_response(data: bytes, filename: str) -> Response:
-    """The workbook as a download named ``filename`` (RFC 5987, for Chinese names)."""
-    disposition = f"attachment; filename=\"chart.xlsx\"; filename*=UTF-8''{quote(filename)}"
-    return Response(data, media_type=XLSX, headers={"Content-Disposition": disposition})
+    """The workbook as a download named ``filename``."""
+    return Response(data, media_type=XLSX, headers=attachment(filename, "chart.xlsx"))

@@ -6,13 +6,13 @@ import asyncio
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Response
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
+from services.common.chart_sheet import XLSX, XLSX_RESPONSE
+from services.common.downloads import attachment
 from services.common.errors import responses
 from services.common.recommendation_form import recommendation_form
 from services.intake.accounts import User
@@ -28,15 +28,6 @@ from services.intake.recommended_list import (
 )
 
 router = APIRouter(tags=["intake: lists"])
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOWNLOAD: dict[int | str, dict[str, Any]] = {
-    200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}
-}
-
-
-def attachment(name: str, fallback: str) -> dict[str, str]:
-    """A download named in Chinese (RFC 5987), with an ASCII name for old clients."""
-    return {"content-disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"}
 
 
 def whose(user: User) -> str:
@@ -49,7 +40,7 @@ def whose(user: User) -> str:
 @router.get(
     "/api/campaigns/{campaign_id}/lists/entries.xlsx",
     response_class=FileResponse,
-    responses={**DOWNLOAD, **responses(401, 403, 404)},
+    responses={**XLSX_RESPONSE, **responses(401, 403, 404)},
 )
 async def entry_list(campaign_id: str, svc: Intake, user: Admin, campaign: CampaignInPath) -> FileResponse:
     """The 报名汇总表: one row per entry registered, with the notice's columns."""
@@ -74,7 +65,7 @@ async def entry_list(campaign_id: str, svc: Intake, user: Admin, campaign: Campa
 @router.get(
     "/api/campaigns/{campaign_id}/lists/recommended/{level}.xlsx",
     response_class=Response,
-    responses={**DOWNLOAD, **responses(401, 403, 404)},
+    responses={**XLSX_RESPONSE, **responses(401, 403, 404)},
 )
 async def recommended_list(
     campaign_id: str, level: str, svc: Intake, user: Admin, campaign: CampaignInPath

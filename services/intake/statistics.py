@@ -48,22 +48,28 @@ def problem_of(rule_id: str, expected: str) -> tuple[str, str]:
     return f"{zh}不符合要求（要求：{expected}）", f"{en} does not meet the rule ({expected})"
 
 
+Units = dict[str, dict[str, Any]]
+
+
+async def visible_units(svc: "IntakeService", user: User) -> Units:
+    """The units ``user``'s counts are of, by code: a unit admin's subtree, else every unit."""
+    under = user.unit_code if user.role == "unit_admin" else None
+    return {u["_id"]: u for u in await svc.units.list(under=under)}
+
+
 async def unit_summary(
-    svc: "IntakeService", campaign: Campaign, user: User, level: str | None
+    svc: "IntakeService", campaign: Campaign, user: User, level: str | None, units: Units | None = None
 ) -> dict[str, Any]:
-    """The dashboard's counts: by stage, approval, group, category, and per unit with its quotas."""
+    """The dashboard's counts: by stage, approval, group, category, and per unit with its quotas.
+    ``units``: ``visible_units`` where the caller has read them already."""
     fields = {"stage": 1, "approval": 1, "group": 1, "form.category": 1, "attribution": 1, "series": 1}
     fields["questions"] = 1  # quotas of quiz sets count their questions
     subs = await svc.submissions.find(
         {"campaign_id": campaign.id, **submission_scope(user)}, fields
     ).to_list()
-    units = await _units(svc, user)
+    if units is None:
+        units = await visible_units(svc, user)
     return summarise(campaign, subs, units, level)
-
-
-async def _units(svc: "IntakeService", user: User) -> dict[str, dict[str, Any]]:
-    under = user.unit_code if user.role == "unit_admin" else None
-    return {u["_id"]: u for u in await svc.units.list(under=under)}
 
 
 async def _grouped(svc: "IntakeService", pipeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -110,7 +116,7 @@ async def top_findings(svc: "IntakeService", match: dict[str, Any]) -> list[dict
 
 
 async def awards(
-    svc: "IntakeService", user: User, match: dict[str, Any], level: str | None
+    svc: "IntakeService", units: Units, match: dict[str, Any], level: str | None
 ) -> list[dict[str, Any]]:
     """Awarded entries per unit (rolled up to ``level``), review level and tier."""
     reviewed = {"timeline.event_type": "submission.reviewed"}
@@ -132,7 +138,6 @@ async def awards(
             {"$group": {"_id": {"level": "$_id.level", "tier": "$tier", "path": "$path"}, "n": {"$sum": 1}}},
         ],
     )
-    units = await _units(svc, user)
     counts: dict[tuple[str, str, str], int] = {}
     for r in rows:
         code = bucket_of(r["_id"]["path"] or [], units, level)
@@ -155,16 +160,17 @@ async def statistics(
     svc: "IntakeService", campaign: Campaign, user: User, level: str | None
 ) -> dict[str, Any]:
     match = {"campaign_id": campaign.id, **submission_scope(user)}
+    units = await visible_units(svc, user)
     findings = await top_findings(svc, match)
     top = findings[0] if findings else None
     return {
         "campaign_id": campaign.id,
-        "summary": await unit_summary(svc, campaign, user, level),
+        "summary": await unit_summary(svc, campaign, user, level, units),
         "by_day": await by_day(svc, campaign, match),
         "findings": findings,
         "headline_zh": f"本次活动最常见问题：{top['problem_zh']}（{top['entries']}件）" if top else None,
         "headline_en": f"The most frequent problem: {top['problem_en']} ({top['entries']})" if top else None,
-        "awards": await awards(svc, user, match, level),
+        "awards": await awards(svc, units, match, level),
         "award_tiers": tier_order(campaign),
     }
 

@@ -1,12 +1,12 @@
 """The chair's download of a round's entries as one ZIP with its index sheet (``bundle.py``)."""
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
 from services.common.callers import role
+from services.common.downloads import attachment
 from services.common.errors import ServiceError, responses
 from services.review.bundle import plan, zipped
 from services.review.dependencies import Review, chair
@@ -46,7 +46,6 @@ async def entries_zip(svc: Review, _who: ChairOrAdmin, round_id: str) -> Streami
     that meet offline and for 观摩交流. Streamed; 409 when the round is over the bundle limits."""
     caption, entries = await plan(svc, round_id)
     name = f"{round_id.replace(':', '-')}-作品包.zip"
-    disposition = f"attachment; filename=\"entries.zip\"; filename*=UTF-8''{quote(name)}"
     return StreamingResponse(
-        zipped(svc.deps.blobs, caption, entries), media_type=ZIP, headers={"content-disposition": disposition}
+        zipped(svc.deps.blobs, caption, entries), media_type=ZIP, headers=attachment(name, "entries.zip")
     )

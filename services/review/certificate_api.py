@@ -2,12 +2,12 @@
 PDF per award); anyone checks a certificate's number, as JSON or on the page its QR code opens."""
 
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
+from services.common.downloads import attachment
 from services.common.errors import ServiceError, responses
 from services.review.certificates import batch, issued, lookup, pdf
 from services.review.dependencies import Chair, Review
@@ -44,8 +44,7 @@ def _named(round_id: str, suffix: str) -> str:
 
 
 def _attachment(data: bytes, media_type: str, ascii_name: str, name: str) -> Response:
-    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
-    return Response(data, media_type=media_type, headers={"content-disposition": disposition})
+    return Response(data, media_type=media_type, headers=attachment(name, ascii_name))
 
 
 @router.get("/api/review/rounds/{round_id}/certificates.pdf", response_class=Response, responses=_file(PDF))

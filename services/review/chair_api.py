@@ -4,12 +4,12 @@ The chair is not blind: the score table and exports name units. Public answers (
 what a 公示 shows: title, unit, author where the campaign makes authors public, and the result."""
 
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
 from services.common.callers import LoggedInCaller
+from services.common.downloads import attachment
 from services.common.errors import ServiceError, responses
 from services.review.chair_answers import (
     AppealFiled,
@@ -172,8 +172,7 @@ async def export_(svc: Review, _chair: Chair, round_id: str, kind: str) -> Respo
     if kind not in EXPORTS:
         raise ServiceError(404, "没有这种导出表", f"exports: {EXPORTS}")
     name, data = await export(svc, round_id, kind)
-    disposition = f"attachment; filename=\"{kind}.xlsx\"; filename*=UTF-8''{quote(name)}"
-    return Response(data, media_type=XLSX, headers={"content-disposition": disposition})
+    return Response(data, media_type=XLSX, headers=attachment(name, f"{kind}.xlsx"))
 
 
 # -- public: the 公示 and appeals ----------------------------------------------------------------

@@ -42,6 +42,14 @@ function toLogin(url) {
   location.href = `${login}?next=${encodeURIComponent(location.pathname + location.search)}`;
 }
 
+const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+// A table a person uploads (the organisation tree, an expert list): XLSX when its name says so,
+// else CSV; the server reads the one the Content-Type names.
+export function tableType(file) {
+  return /\.xlsx$/i.test(file.name) ? XLSX : "text/csv";
+}
+
 // `body`: an object sent as JSON, or a File/Blob sent as it is (its type, or `contentType`).
 // Resolves to the parsed JSON answer (null when the answer is empty); rejects with an ApiError.
 export async function api(method, url, body, { contentType } = {}) {

@@ -1,8 +1,6 @@
 // Campaign admin: create a campaign from a preset, import the organisation tree.
-import { api } from "/static/common/api.js";
+import { api, tableType } from "/static/common/api.js";
 import { showBanner } from "/static/common/dom.js";
-
-const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 const create = document.getElementById("create-form");
 const createBanner = document.getElementById("create-banner");
@@ -36,8 +34,7 @@ upload.addEventListener("submit", async (event) => {
     return;
   }
   try {
-    const contentType = /\.xlsx$/i.test(file.name) ? XLSX : "text/csv";
-    const d = await api("POST", "/api/units/import", file, { contentType });
+    const d = await api("POST", "/api/units/import", file, { contentType: tableType(file) });
     showBanner(importBanner, "ok", `导入完成：新增${d.created}，更新${d.updated}，未变${d.unchanged}，共${d.total}`, "imported");
   } catch (error) {
     const d = error.detail || {};

@@ -1,9 +1,8 @@
 // The admin page's first-run steps: add a unit admin, invite experts (review's expert import),
 // and tick "invite experts" once review's plan of any campaign lists an expert (first_run.py).
-import { api } from "/static/common/api.js";
+import { api, tableType } from "/static/common/api.js";
 import { el, showBanner, showError } from "/static/common/dom.js";
 
-const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 const checklist = document.getElementById("checklist");
 
 async function plan(cid) {
@@ -88,8 +87,7 @@ expertForm.addEventListener("submit", async (event) => {
   }
   const url = `/api/review/campaigns/${encodeURIComponent(campaignSelect.value)}/levels/${encodeURIComponent(levelSelect.value)}/experts`;
   try {
-    const contentType = /\.xlsx$/i.test(file.name) ? XLSX : "text/csv";
-    const d = await api("POST", url, file, { contentType });
+    const d = await api("POST", url, file, { contentType: tableType(file) });
     showBanner(expertBanner, "ok", `导入完成：新增${d.added}，更新${d.updated}`, "imported");
     const rows = d.experts.filter((x) => x.token).map((x) => {
       const link = `${location.origin}/review/login?token=${encodeURIComponent(x.token)}`;
