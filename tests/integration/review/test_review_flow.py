@@ -197,6 +197,11 @@ async def test_public_notice_appeals_then_final_freeze(
     assert started.status_code == 200, started.text
     public = (await review_api.get(f"/api/review/rounds/{rid}/notice")).json()
     assert {e["submission_id"] for e in public["entries"]} == {"SY1", "SY2"}
+    assert (public["total"], public["next_offset"]) == (2, None)
+    first = (await review_api.get(f"/api/review/rounds/{rid}/notice?limit=1")).json()
+    second = (await review_api.get(f"/api/review/rounds/{rid}/notice?offset=1&limit=1")).json()
+    assert [len(first["entries"]), first["next_offset"], second["next_offset"]] == [1, 1, None]
+    assert first["entries"] + second["entries"] == public["entries"]  # a page at a time, in order
     body = {"submission_id": "SY3", "reason": "评分有误", "contact": CONTACT}
     lodged = await review_api.post(f"/api/review/rounds/{rid}/appeals", json=body)
     assert lodged.status_code == 201, lodged.text
