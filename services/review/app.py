@@ -71,6 +71,9 @@ class ReviewService(Service):
         await self.scores.create_index([("round_id", ASCENDING), ("reviewer_id", ASCENDING)])
         await self.scores.create_index([("round_id", ASCENDING), ("submission_id", ASCENDING)])
         await self.lists.setup()
+        # A level's rounds (a unit's each, decision 0031) are read by campaign and level: a
+        # reviewer's list, the plan, opening and the units' progress.
+        await self.rounds.create_index([("campaign_id", ASCENDING), ("level", ASCENDING)])
         await self.lists.move_old_rounds(self.rounds)  # rounds stored before decision 0025
         await self.experts.create_index([("campaign_id", ASCENDING), ("level", ASCENDING)])
         await self.experts.create_index("token_sha256")

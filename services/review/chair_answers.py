@@ -155,7 +155,9 @@ class NoticeRow(BaseModel):
     tier: str | None
 
 
-class PublicNotice(NoticeWindow):
+class PublicNotice(NoticeWindow, PageOf):
+    """A page of the notice's rows (awarded and recommended entries, by group and rank)."""
+
     round_id: str
     campaign_id: str
     campaign_title: str

@@ -179,9 +179,9 @@ async def export_(svc: Review, _chair: Chair, round_id: str, kind: str) -> Respo
 
 
 @router.get("/rounds/{round_id}/notice", response_model=PublicNotice, responses=responses(404))
-async def public_notice_(svc: Review, round_id: str) -> dict[str, Any]:
-    """The 公示 while it runs, and as a record once the round is finalised after it."""
-    view, _ = await public_notice(svc, round_id)
+async def public_notice_(svc: Review, round_id: str, page: Paged) -> dict[str, Any]:
+    """A page of the 公示 while it runs, and as a record once the round is finalised after it."""
+    view, _ = await public_notice(svc, round_id, page)
     return view
 
 

@@ -1,7 +1,8 @@
 """The public 公示 page of a round, where a logged-in person files an appeal.
 
 ``/review/notice/{round_id}`` shows what the JSON notice shows (``public_notice.py``: title,
-unit, group, result; authors only where the campaign makes them public), its period in the
+unit, group, result; authors only where the campaign makes them public), a page of its rows at
+a time, its period in the
 campaign's calendar, and while the period runs a form for an appeal. Appeals are filed with
 intake's accounts, not a reviewer's token: the page asks intake who the visitor is
 (``services/common/callers.py``) only to choose between the form and the way to intake's login;
@@ -18,6 +19,7 @@ from services.common.callers import Caller, Callers
 from services.common.errors import ServiceError
 from services.review.dependencies import Review
 from services.review.pages import REFUSED, message, render
+from services.review.paging import Paged
 from services.review.public_notice import public_notice
 from services.review.rounds import NOTICE
 
@@ -34,9 +36,9 @@ async def visitor(request: Request) -> tuple[Caller | None, str | None]:
 
 
 @router.get("/review/notice/{round_id}", response_class=HTMLResponse, response_model=None, responses=REFUSED)
-async def notice_page(svc: Review, request: Request, round_id: str) -> Response:
+async def notice_page(svc: Review, request: Request, round_id: str, page: Paged) -> Response:
     try:
-        notice, campaign = await public_notice(svc, round_id)
+        notice, campaign = await public_notice(svc, round_id, page)
     except ServiceError as exc:
         return message("评审结果公示 Public notice", exc.zh, exc.en, exc.status)
     running = notice["state"] == NOTICE and datetime.now(UTC) <= notice["ends_at"]
@@ -52,5 +54,6 @@ async def notice_page(svc: Review, request: Request, round_id: str) -> Response:
         caller_unknown=unknown,
         login=f"/login?next={here}",
         account=f"/account?next={here}",
+        page=page,
         who=None,
     )

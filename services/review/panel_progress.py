@@ -1,10 +1,12 @@
 """Review progress per panel for the campaign admin's statistics page: for every round of the
 campaign, per pool (评审组), how many entries it holds and how many of the scores it owes are in.
 
-Read as the chair's table reads a round (``tables.round_matrix``: the assignment and only the
-four counting fields of each sheet), once per round; what leaves is a row per panel."""
+Counted as the chair's table counts a round (``tables.counted``: the assignment and only the
+four counting fields of each sheet), but read for every round at once: one query for the
+assignments, one for the sheets, one for an entry per pool (which names its units), however many
+units' rounds the campaign has; what leaves is a row per panel."""
 
-from collections import Counter
+from collections import Counter, defaultdict
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Response
@@ -16,7 +18,7 @@ from services.common.errors import responses
 from services.review.dependencies import Admin, KnownCampaign, Review
 from services.review.pooling import pool_labels
 from services.review.round_store import entries_by_id
-from services.review.tables import round_matrix
+from services.review.tables import SHEET_FIELDS, counted
 
 if TYPE_CHECKING:
     from services.review.app import ReviewService
@@ -40,12 +42,22 @@ class PanelProgress(BaseModel):
 
 async def panel_progress(svc: "ReviewService", campaign: Campaign) -> list[dict[str, Any]]:
     names = {lv.key: (lv.name, lv.reviewers_per_entry) for lv in campaign.review_levels}
+    rounds = [r async for r in svc.rounds.find({"campaign_id": campaign.id}, {"assignments": 0, "frozen": 0})]
+    if not rounds:
+        return []
+    ids = [r["_id"] for r in rounds]
+    lists = await svc.lists.of_rounds(ids)
+    sheets: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    async for s in svc.scores.find({"round_id": {"$in": ids}}, {**SHEET_FIELDS, "round_id": 1}):
+        sheets[s["round_id"]].append(s)
+    # One entry names each pool's units: the first of every pool of every round, read at once.
+    firsts = {r["_id"]: {pool: sid for sid, pool in r["pools"].items()} for r in rounds}
+    docs = await entries_by_id(svc.entries, campaign.id, {sid for f in firsts.values() for sid in f.values()})
     rows: list[dict[str, Any]] = []
-    async for rnd in svc.rounds.find({"campaign_id": campaign.id}, {"assignments": 0, "frozen": 0}):
+    for rnd in rounds:
         name, k = names.get(rnd["level"], (rnd["level"], 1))
-        _, matrix = await round_matrix(svc, rnd)
-        first = {pool: sid for sid, pool in rnd["pools"].items()}  # one entry names each pool's units
-        docs = await entries_by_id(svc.entries, campaign.id, list(first.values()))
+        matrix = counted(rnd, lists[rnd["_id"]], sheets[rnd["_id"]])
+        first = firsts[rnd["_id"]]
         labels = pool_labels(rnd["pools"].values(), [docs[s] for s in first.values() if s in docs])
         entries, scored, done = Counter[str](), Counter[str](), Counter[str]()
         for sid, pool in rnd["pools"].items():
@@ -61,7 +73,7 @@ async def panel_progress(svc: "ReviewService", campaign: Campaign) -> list[dict[
                     "level_name": name,
                     "state": rnd["state"],
                     "pool": pool,
-                    "panel": f"{name} · {labels.get(pool, pool)}",
+                    "panel": panel_name(name, rnd.get("unit_name") or "", labels.get(pool, pool)),
                     "entries": entries[pool],
                     "scores_due": entries[pool] * k,
                     "scores_in": scored[pool],
@@ -69,6 +81,14 @@ async def panel_progress(svc: "ReviewService", campaign: Campaign) -> list[dict[
                 }
             )
     return rows
+
+
+def panel_name(level_name: str, unit_name: str, pool_label: str) -> str:
+    """``县级评审 · 延吉市 · 小学组``: a unit's round is named by its unit unless the pool's label
+    already names it (a level pooling by unit), so two counties' 小学组 are told apart."""
+    if unit_name and unit_name not in pool_label.split("/"):
+        return f"{level_name} · {unit_name} · {pool_label}"
+    return f"{level_name} · {pool_label}"
 
 
 @router.get(

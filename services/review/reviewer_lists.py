@@ -56,10 +56,27 @@ class ReviewerLists:
         cursor = self._lists.find({"round_id": round_id}, {"submission_id": 1, "reviewers": 1})
         return {d["submission_id"]: list(d["reviewers"]) async for d in cursor}
 
-    async def of_reviewer(self, round_id: str, reviewer_id: str) -> set[str]:
-        """The entries the reviewer is assigned (indexed)."""
-        cursor = self._lists.find({"round_id": round_id, "reviewers": reviewer_id}, {"submission_id": 1})
-        return {d["submission_id"] async for d in cursor}
+    async def of_rounds(self, round_ids: Sequence[str]) -> dict[str, dict[str, list[str]]]:
+        """Several rounds' assignments in one query (a campaign's panels): round_id -> of_round's."""
+        cursor = self._lists.find(
+            {"round_id": {"$in": list(round_ids)}}, {"round_id": 1, "submission_id": 1, "reviewers": 1}
+        )
+        found: dict[str, dict[str, list[str]]] = {rid: {} for rid in round_ids}
+        async for d in cursor:
+            found[d["round_id"]][d["submission_id"]] = list(d["reviewers"])
+        return found
+
+    async def of_reviewer_in(self, round_ids: Sequence[str], reviewer_id: str) -> dict[str, set[str]]:
+        """The entries the reviewer is assigned in each of the rounds (a level's units' rounds), in
+        one indexed query: round_id -> its entries (rounds where they have none are left out)."""
+        cursor = self._lists.find(
+            {"round_id": {"$in": list(round_ids)}, "reviewers": reviewer_id},
+            {"round_id": 1, "submission_id": 1},
+        )
+        mine: dict[str, set[str]] = {}
+        async for d in cursor:
+            mine.setdefault(d["round_id"], set()).add(d["submission_id"])
+        return mine
 
     async def change(self, round_id: str, submission_id: str, was: Sequence[str], now: Sequence[str]) -> bool:
         """Set one entry's reviewers if they are still ``was``; False when someone changed them."""

@@ -137,10 +137,14 @@ async def my_assignments(svc: "ReviewService", who: Identity, page: Page) -> lis
     rounds = svc.rounds.find(
         {"campaign_id": who.campaign_id, "level": who.level}, {"frozen": 0, "choices": 0, "pools": 0}
     ).sort([("opened_at", 1), ("_id", 1)])
-    pairs: list[tuple[dict[str, Any], str]] = []
-    async for rnd in rounds:
-        assigned = await svc.lists.of_reviewer(rnd["_id"], who.reviewer_id)
-        pairs += [(rnd, sid) for sid in rnd["submission_ids"] if sid in assigned]
+    level_rounds = [rnd async for rnd in rounds]
+    assigned = await svc.lists.of_reviewer_in([r["_id"] for r in level_rounds], who.reviewer_id)
+    pairs = [
+        (rnd, sid)
+        for rnd in level_rounds
+        for sid in rnd["submission_ids"]
+        if sid in assigned.get(rnd["_id"], ())
+    ]
     mine = page.of(pairs)
     if not mine:
         return []

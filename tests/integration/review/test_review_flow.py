@@ -125,6 +125,13 @@ async def test_county_then_prefecture_with_lineage_events_and_audit(
     assert opened.json()["entries"] == 6 and opened.json()["pools"] == {"小学组": 5, "中学组": 1}
     rid2 = opened.json()["round_id"]
     await score_everything(review_api, rid2, tokens2, MARKS)
+    panels = (await review_api.get(f"/api/review/campaigns/{campaign.id}/progress")).json()
+    assert {(p["round_id"], p["pool"]): p["entries"] for p in panels} == {
+        (rid, f"{YANJI}/小学组"): 4, (rid, f"{TUMEN}/小学组"): 2, (rid, f"{YANJI}/中学组"): 1,
+        (rid2, "小学组"): 5, (rid2, "中学组"): 1,
+    }  # fmt: skip
+    assert all(p["scores_in"] == p["scores_due"] == p["entries_done"] * 3 for p in panels), panels
+    assert "延吉市/小学组" in {p["panel"].split(" · ")[-1] for p in panels}  # unit codes named
     table = (
         await review_api.get(f"/api/review/rounds/{rid2}/table", headers=bearer(tokens2["金老师"]))
     ).json()
@@ -197,6 +204,11 @@ async def test_public_notice_appeals_then_final_freeze(
     assert started.status_code == 200, started.text
     public = (await review_api.get(f"/api/review/rounds/{rid}/notice")).json()
     assert {e["submission_id"] for e in public["entries"]} == {"SY1", "SY2"}
+    assert (public["total"], public["next_offset"]) == (2, None)
+    first = (await review_api.get(f"/api/review/rounds/{rid}/notice?limit=1")).json()
+    second = (await review_api.get(f"/api/review/rounds/{rid}/notice?offset=1&limit=1")).json()
+    assert [len(first["entries"]), first["next_offset"], second["next_offset"]] == [1, 1, None]
+    assert first["entries"] + second["entries"] == public["entries"]  # a page at a time, in order
     body = {"submission_id": "SY3", "reason": "评分有误", "contact": CONTACT}
     lodged = await review_api.post(f"/api/review/rounds/{rid}/appeals", json=body)
     assert lodged.status_code == 201, lodged.text
