@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from openpyxl import load_workbook
 
 from contracts import BlobRef
-from services.review.bundle import FLUSH, INDEX, entry_files, folder, zipped
+from services.review.bundle import FLUSH, INDEX, entry_files, folder, index_sheet, zipped
 
 
 def ref(data: bytes, media_type: str) -> BlobRef:
@@ -45,7 +45,7 @@ def test_folders_are_numbered_and_safe_for_any_file_system() -> None:
 
 async def test_the_zip_holds_every_file_the_index_names() -> None:
     item = entry_files(1, DOC, {"outcome": "awarded", "tier": "一等奖", "score": "91.5", "rank": 1})
-    pieces = [p async for p in zipped(Blobs([VIDEO, SLIDES]), "延边 · 县级", [item])]  # type: ignore[arg-type]
+    pieces = [p async for p in zipped(Blobs([VIDEO, SLIDES]), index_sheet("延边 · 县级", [item]), [item])]  # type: ignore[arg-type]
     assert max(len(p) for p in pieces) < 2 * FLUSH  # handed on as it is made, not held whole
     archive = zipfile.ZipFile(io.BytesIO(b"".join(pieces)))
     sheet = load_workbook(io.BytesIO(archive.read(INDEX))).active
@@ -71,7 +71,7 @@ async def test_the_zip_holds_every_file_the_index_names() -> None:
 async def test_a_file_the_store_lost_is_named_in_the_index_and_left_out() -> None:
     slides = ref(SLIDES, "application/pdf").sha256
     item = entry_files(1, DOC, None, missing={slides})
-    pieces = [p async for p in zipped(Blobs([VIDEO]), "延边 · 县级", [item])]  # type: ignore[arg-type]
+    pieces = [p async for p in zipped(Blobs([VIDEO]), index_sheet("延边 · 县级", [item]), [item])]  # type: ignore[arg-type]
     archive = zipfile.ZipFile(io.BytesIO(b"".join(pieces)))
     sheet = load_workbook(io.BytesIO(archive.read(INDEX))).active
     assert sheet is not None
