@@ -26,6 +26,7 @@ from services.common.blobs import BlobStore
 from services.common.bureau_sheet import captioned_sheet, xlsx_bytes
 from services.common.errors import ServiceError
 from services.review.entry_materials import file_name, stored_files
+from services.review.exports import OUTCOME_ZH
 from services.review.finalising import proposal
 from services.review.round_store import IN_LIST_MAX, entries_by_id
 from services.review.rounds import context
@@ -39,7 +40,6 @@ HEADER = [
     "ZIP 中的文件", "缺失的文件",
 ]  # fmt: skip
 WIDTHS = [6, 30, 24, 10, 12, 10, 10, 8, 6, 48, 36]
-OUTCOME_ZH = {"recommended": "推荐", "not_recommended": "不推荐", "awarded": "获奖"}
 BATCH = IN_LIST_MAX  # entries read from the store at a time (by id)
 FLUSH = 1 << 20  # bytes gathered before they are handed to the response
 UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
