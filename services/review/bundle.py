@@ -42,6 +42,7 @@ HEADER = [
 WIDTHS = [6, 30, 24, 10, 12, 10, 10, 8, 6, 48, 36]
 BATCH = IN_LIST_MAX  # entries read from the store at a time (by id)
 FLUSH = 1 << 20  # bytes gathered before they are handed to the response
+LOOKUPS = 16  # blobs asked of the store at once when checking none is lost
 UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 
@@ -73,11 +74,16 @@ def files_of(number: int, doc: dict[str, Any]) -> list[tuple[str, BlobRef]]:
 
 
 def entry_files(
-    number: int, doc: dict[str, Any], decision: dict[str, Any] | None, missing: Container[str] = ()
+    number: int,
+    doc: dict[str, Any],
+    decision: dict[str, Any] | None,
+    missing: Container[str] = (),
+    everything: list[tuple[str, BlobRef]] | None = None,
 ) -> EntryFiles:
     """The entry's index row and the files the ZIP holds; ``missing``: blobs the store has lost,
-    named in the row's last column instead of being promised."""
-    everything = files_of(number, doc)
+    named in the row's last column instead of being promised; ``everything``: ``files_of(number,
+    doc)`` when the caller has it already (``plan`` checks them against the store first)."""
+    everything = files_of(number, doc) if everything is None else everything
     files = [(path, ref) for path, ref in everything if ref.sha256 not in missing]
     entry, attribution, d = doc.get("entry") or {}, doc.get("attribution") or {}, decision or {}
     row = [
@@ -96,12 +102,19 @@ def entry_files(
     return EntryFiles(number, row, files)
 
 
-async def lost(blobs: BlobStore, docs: Iterable[dict[str, Any]]) -> set[str]:
-    """The blobs of ``docs`` the store no longer holds (checked before a byte is sent, so the ZIP
-    never ends half-way on one)."""
-    shas = sorted({ref.sha256 for doc in docs for _, ref in files_of(0, doc)})
-    held = await asyncio.gather(*(blobs.exists(sha) for sha in shas))
-    return {sha for sha, there in zip(shas, held, strict=True) if not there}
+async def lost(blobs: BlobStore, files: Iterable[list[tuple[str, BlobRef]]]) -> set[str]:
+    """The blobs among ``files`` (``files_of`` of each entry) the store no longer holds, checked
+    before a byte is sent, so the ZIP never ends half-way on one. At most ``LOOKUPS`` are asked at
+    once: a batch of entries has thousands of files, each an S3 HEAD."""
+    shas = sorted({ref.sha256 for entry in files for _, ref in entry})
+    slots = asyncio.Semaphore(LOOKUPS)
+
+    async def held(sha: str) -> bool:
+        async with slots:
+            return await blobs.exists(sha)
+
+    there = await asyncio.gather(*(held(sha) for sha in shas))
+    return {sha for sha, found in zip(shas, there, strict=True) if not found}
 
 
 async def plan(svc: "ReviewService", round_id: str) -> tuple[bytes, list[EntryFiles]]:
@@ -123,9 +136,10 @@ async def plan(svc: "ReviewService", round_id: str) -> tuple[bytes, list[EntryFi
     for start in range(0, len(sids), BATCH):
         batch = sids[start : start + BATCH]
         docs = await entries_by_id(svc.entries, rnd["campaign_id"], batch)
-        missing = await lost(svc.deps.blobs, docs.values())
+        files = {sid: files_of(start + offset + 1, docs[sid]) for offset, sid in enumerate(batch)}
+        missing = await lost(svc.deps.blobs, files.values())
         for offset, sid in enumerate(batch):
-            item = entry_files(start + offset + 1, docs[sid], decisions.get(sid), missing)
+            item = entry_files(start + offset + 1, docs[sid], decisions.get(sid), missing, files[sid])
             total += sum(ref.size for _, ref in item.files)
             planned.append(item)
     if total > limits.bundle_max_bytes:
