@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from contracts import BlobRef
-from services.review.bundle import EntryFiles, entry_files, zipped
+from services.review.bundle import EntryFiles, entry_files, index_sheet, zipped
 
 CHUNK = b"x" * (1 << 20)
 
@@ -58,7 +58,7 @@ async def main(count: int, work_mib: int) -> None:
     entries, sizes = planned(count, work_mib << 20)
     tracemalloc.start()
     started, total = time.perf_counter(), 0
-    async for piece in zipped(MadeBlobs(sizes), "bench", entries):  # type: ignore[arg-type]
+    async for piece in zipped(MadeBlobs(sizes), index_sheet("bench", entries), entries):  # type: ignore[arg-type]
         total += len(piece)
     took = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1]

@@ -7,10 +7,11 @@ never by the entrant's own file names. The chair is not blind: the index names u
 store has lost is named in the index's last column and left out, rather than ending the ZIP.
 
 It is streamed: the plan (names and sizes) is read from the store first, the index is built from
-it, then each blob is copied chunk by chunk from the BlobStore (a directory or S3) into the ZIP
-and handed on, so memory holds one chunk whatever the round's size. Files are stored, not
-deflated (videos and pictures do not compress). A round over ``ZHENGJI_BUNDLE_MAX_BYTES`` or
-``ZHENGJI_BUNDLE_MAX_ENTRIES`` is refused with 409 before a byte is sent."""
+it (in a worker thread: openpyxl takes one to two seconds for 10,000 rows, which would stall every
+other request of the service), then each blob is copied chunk by chunk from the BlobStore (a
+directory or S3) into the ZIP and handed on, so memory holds one chunk whatever the round's size.
+Files are stored, not deflated (videos and pictures do not compress). A round over
+``ZHENGJI_BUNDLE_MAX_BYTES`` or ``ZHENGJI_BUNDLE_MAX_ENTRIES`` is refused with 409 before a byte is sent."""
 
 import asyncio
 import io
@@ -20,13 +21,12 @@ from collections.abc import AsyncIterator, Container, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from openpyxl import Workbook
-
 from contracts import BlobRef
 from services.common.blobs import BlobStore
+from services.common.bureau_sheet import captioned_sheet, xlsx_bytes
 from services.common.errors import ServiceError
-from services.common.spreadsheet_text import as_text
 from services.review.entry_materials import file_name, stored_files
+from services.review.exports import OUTCOME_ZH
 from services.review.finalising import proposal
 from services.review.round_store import IN_LIST_MAX, entries_by_id
 from services.review.rounds import context
@@ -39,9 +39,10 @@ HEADER = [
     "序号", "作品名称", "单位", "组别", "类别", "评审结果", "奖项", "得分", "名次",
     "ZIP 中的文件", "缺失的文件",
 ]  # fmt: skip
-OUTCOME_ZH = {"recommended": "推荐", "not_recommended": "不推荐", "awarded": "获奖"}
+WIDTHS = [6, 30, 24, 10, 12, 10, 10, 8, 6, 48, 36]
 BATCH = IN_LIST_MAX  # entries read from the store at a time (by id)
 FLUSH = 1 << 20  # bytes gathered before they are handed to the response
+LOOKUPS = 16  # blobs asked of the store at once when checking none is lost
 UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 
@@ -73,11 +74,16 @@ def files_of(number: int, doc: dict[str, Any]) -> list[tuple[str, BlobRef]]:
 
 
 def entry_files(
-    number: int, doc: dict[str, Any], decision: dict[str, Any] | None, missing: Container[str] = ()
+    number: int,
+    doc: dict[str, Any],
+    decision: dict[str, Any] | None,
+    missing: Container[str] = (),
+    everything: list[tuple[str, BlobRef]] | None = None,
 ) -> EntryFiles:
     """The entry's index row and the files the ZIP holds; ``missing``: blobs the store has lost,
-    named in the row's last column instead of being promised."""
-    everything = files_of(number, doc)
+    named in the row's last column instead of being promised; ``everything``: ``files_of(number,
+    doc)`` when the caller has it already (``plan`` checks them against the store first)."""
+    everything = files_of(number, doc) if everything is None else everything
     files = [(path, ref) for path, ref in everything if ref.sha256 not in missing]
     entry, attribution, d = doc.get("entry") or {}, doc.get("attribution") or {}, decision or {}
     row = [
@@ -96,16 +102,23 @@ def entry_files(
     return EntryFiles(number, row, files)
 
 
-async def lost(blobs: BlobStore, docs: Iterable[dict[str, Any]]) -> set[str]:
-    """The blobs of ``docs`` the store no longer holds (checked before a byte is sent, so the ZIP
-    never ends half-way on one)."""
-    shas = sorted({ref.sha256 for doc in docs for _, ref in files_of(0, doc)})
-    held = await asyncio.gather(*(blobs.exists(sha) for sha in shas))
-    return {sha for sha, there in zip(shas, held, strict=True) if not there}
+async def lost(blobs: BlobStore, files: Iterable[list[tuple[str, BlobRef]]]) -> set[str]:
+    """The blobs among ``files`` (``files_of`` of each entry) the store no longer holds, checked
+    before a byte is sent, so the ZIP never ends half-way on one. At most ``LOOKUPS`` are asked at
+    once: a batch of entries has thousands of files, each an S3 HEAD."""
+    shas = sorted({ref.sha256 for entry in files for _, ref in entry})
+    slots = asyncio.Semaphore(LOOKUPS)
+
+    async def held(sha: str) -> bool:
+        async with slots:
+            return await blobs.exists(sha)
+
+    there = await asyncio.gather(*(held(sha) for sha in shas))
+    return {sha for sha, found in zip(shas, there, strict=True) if not found}
 
 
-async def plan(svc: "ReviewService", round_id: str) -> tuple[str, list[EntryFiles]]:
-    """(caption, entries with their files) of the round, or a 409 when it is too large to send."""
+async def plan(svc: "ReviewService", round_id: str) -> tuple[bytes, list[EntryFiles]]:
+    """(index sheet, entries with their files) of the round, or a 409 when it is too large to send."""
     rnd, campaign, _, level = await context(svc, round_id)
     sids: list[str] = list(rnd.get("submission_ids") or ())
     limits = svc.settings
@@ -123,9 +136,10 @@ async def plan(svc: "ReviewService", round_id: str) -> tuple[str, list[EntryFile
     for start in range(0, len(sids), BATCH):
         batch = sids[start : start + BATCH]
         docs = await entries_by_id(svc.entries, rnd["campaign_id"], batch)
-        missing = await lost(svc.deps.blobs, docs.values())
+        files = {sid: files_of(start + offset + 1, docs[sid]) for offset, sid in enumerate(batch)}
+        missing = await lost(svc.deps.blobs, files.values())
         for offset, sid in enumerate(batch):
-            item = entry_files(start + offset + 1, docs[sid], decisions.get(sid), missing)
+            item = entry_files(start + offset + 1, docs[sid], decisions.get(sid), missing, files[sid])
             total += sum(ref.size for _, ref in item.files)
             planned.append(item)
     if total > limits.bundle_max_bytes:
@@ -136,22 +150,16 @@ async def plan(svc: "ReviewService", round_id: str) -> tuple[str, list[EntryFile
             f"the round's files total {total / gib:.1f} GiB, over the bundle limit",
             total_bytes=total,
         )
-    return f"{campaign.title} · {level.name}", planned
+    index = await asyncio.to_thread(index_sheet, f"{campaign.title} · {level.name}", planned)
+    return index, planned
 
 
 def index_sheet(caption: str, entries: list[EntryFiles]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "作品清单"
-    sheet.append([caption])
-    sheet.append(HEADER)
+    """``index.xlsx``: the caption in row 1, the header in row 2, one row per entry from row 3."""
+    book, sheet = captioned_sheet("作品清单", caption, HEADER, WIDTHS)
     for item in entries:
         sheet.append(item.row)
-    as_text(book)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx_bytes(book)
 
 
 class _Pipe(io.RawIOBase):
@@ -179,10 +187,11 @@ class _Pipe(io.RawIOBase):
         return out
 
 
-async def zipped(blobs: BlobStore, caption: str, entries: list[EntryFiles]) -> AsyncIterator[bytes]:
+async def zipped(blobs: BlobStore, index: bytes, entries: list[EntryFiles]) -> AsyncIterator[bytes]:
+    """The ZIP, in pieces: ``index`` (``index_sheet``, built by ``plan``) first, then every entry's files."""
     pipe = _Pipe()
     with zipfile.ZipFile(pipe, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
-        archive.writestr(INDEX, index_sheet(caption, entries), compress_type=zipfile.ZIP_DEFLATED)
+        archive.writestr(INDEX, index, compress_type=zipfile.ZIP_DEFLATED)
         yield pipe.take()
         for item in entries:
             for path, ref in item.files:

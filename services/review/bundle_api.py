@@ -44,8 +44,8 @@ ChairOrAdmin = Annotated[str, Depends(chair_or_admin)]
 async def entries_zip(svc: Review, _who: ChairOrAdmin, round_id: str) -> StreamingResponse:
     """Every entry of the round (its work and materials) and ``index.xlsx`` naming them: for panels
     that meet offline and for 观摩交流. Streamed; 409 when the round is over the bundle limits."""
-    caption, entries = await plan(svc, round_id)
+    index, entries = await plan(svc, round_id)
     name = f"{round_id.replace(':', '-')}-作品包.zip"
     return StreamingResponse(
-        zipped(svc.deps.blobs, caption, entries), media_type=ZIP, headers=attachment(name, "entries.zip")
+        zipped(svc.deps.blobs, index, entries), media_type=ZIP, headers=attachment(name, "entries.zip")
     )
