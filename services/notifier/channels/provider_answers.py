@@ -2,6 +2,7 @@
 WeChat adapter: throttling and server errors are worth another try, the rest is parked."""
 
 import json
+import math
 from typing import Any
 
 import httpx
@@ -48,8 +49,10 @@ def refused(
 
 
 def number(body: dict[str, Any], key: str, default: float = 0) -> float:
-    """A provider's numeric field (an error code, a lifetime), whatever type the answer gave it."""
+    """A provider's numeric field (an error code, a lifetime), whatever type the answer gave it
+    (json.loads reads NaN and Infinity too: the default, as for any other nonsense)."""
     try:
-        return float(body.get(key, default) or default)
+        value = float(body.get(key, default) or default)
     except (TypeError, ValueError):
         return default
+    return value if math.isfinite(value) else default

@@ -4,8 +4,9 @@ smtplib is blocking, so each send runs in a thread. The server's host is checked
 outbound policy first (public addresses, or those ``ZHENGJI_OUTBOUND_ALLOW`` names): the relay is
 the operator's, but its name is a setting a mistake could point at anything. As for outbound
 HTTP, the connection goes to an address that was checked (no second lookup; STARTTLS still
-verifies the name) and the whole send has the policy's deadline: past it the socket is shut, so
-a relay that answers a byte a minute cannot hold a sender. 4xx answers and broken connections
+verifies the name; each address of the name in turn) and the whole send, the lookup included, has
+the policy's deadline: past it the socket is shut, so a relay that answers a byte a minute cannot
+hold a sender. 4xx answers and broken connections
 are tried again; 5xx answers about the recipient are not."""
 
 import asyncio
@@ -13,6 +14,7 @@ import contextlib
 import smtplib
 import socket
 import ssl
+import threading
 from email.message import EmailMessage
 from email.utils import formatdate
 
@@ -23,19 +25,42 @@ from services.notifier.channels.base import Outgoing, SendFailed
 
 
 class _PinnedSMTP(smtplib.SMTP):
-    """Connects to an address the policy checked; the host's name stays for TLS to verify."""
+    """Connects to an address the policy checked; the host's name stays for TLS to verify.
 
-    def __init__(self, address: Address, timeout: float) -> None:
-        self.address = address
+    ``shut`` may come while the thread is still connecting: the connection made after it is
+    closed unused, or the thread would deliver a mail the sender already counted as failed (and
+    will send again)."""
+
+    def __init__(self, addresses: list[Address], timeout: float) -> None:
+        self.addresses = addresses
+        self.abandoned = False
+        self._connecting = threading.Lock()  # shut() and a connection's arrival, one at a time
         super().__init__(timeout=timeout)
 
     def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
         self._host = host  # what starttls verifies (smtplib keeps it only when given to __init__)
-        return socket.create_connection((str(self.address), port), timeout, self.source_address)
+        failure: OSError = OSError(f"{host} 没有可连接的地址 / {host} has no address to connect to")
+        for address in self.addresses:
+            try:
+                sock = socket.create_connection((str(address), port), timeout, self.source_address)
+            except OSError as exc:
+                failure = exc  # another address of the name may answer
+                continue
+            with self._connecting:
+                if self.abandoned:
+                    sock.close()
+                    raise ConnectionAbortedError("发送已放弃 / the send was given up while connecting")
+                self.sock = sock  # smtplib sets it too, but only once this returns
+            return sock
+        raise failure
 
     def shut(self) -> None:
-        """From another thread: a blocked read or write returns at once with an error."""
-        if (sock := self.sock) is not None:
+        """From another thread: a blocked read or write returns at once with an error, and a
+        connection still being made is closed when it comes."""
+        with self._connecting:
+            self.abandoned = True
+            sock = self.sock
+        if sock is not None:
             with contextlib.suppress(OSError):  # already closed
                 sock.shutdown(socket.SHUT_RDWR)
 
@@ -75,18 +100,15 @@ class SmtpChannel:
         return mail
 
     async def send(self, out: Outgoing) -> str:
-        try:
-            [address, *_] = await self.policy.addresses(self.host, self.port)
-        except Refused as exc:
-            raise SendFailed(f"SMTP 服务器地址不允许 / SMTP host refused: {exc}", retryable=False) from exc
-        except httpx.TransportError as exc:  # its name did not resolve: a DNS blip, perhaps
-            raise SendFailed(f"SMTP 服务器无法解析 / SMTP host unresolved: {exc}", retryable=True) from exc
         mail = self.compose(out)
-        smtp = _PinnedSMTP(address, timeout=self.policy.deadline_s)
+        smtp: _PinnedSMTP | None = None
         try:
-            await asyncio.wait_for(asyncio.to_thread(self._deliver, smtp, mail), self.policy.deadline_s)
+            async with asyncio.timeout(self.policy.deadline_s):  # the name's lookup included
+                smtp = _PinnedSMTP(await self._addresses(), timeout=self.policy.deadline_s)
+                await asyncio.to_thread(self._deliver, smtp, mail)
         except TimeoutError as exc:
-            smtp.shut()  # the thread's next read fails and it ends; the message is tried again
+            if smtp is not None:
+                smtp.shut()  # the thread's next read fails and it ends; the message is tried again
             raise SendFailed(
                 f"SMTP 超时 / SMTP took over {self.policy.deadline_s:.0f} s", retryable=True
             ) from exc
@@ -98,6 +120,14 @@ class SmtpChannel:
         except (smtplib.SMTPException, OSError) as exc:
             raise SendFailed(f"SMTP 连接失败 / SMTP failed: {exc!r}", retryable=True) from exc
         return str(mail["Message-ID"])
+
+    async def _addresses(self) -> list[Address]:
+        try:
+            return await self.policy.addresses(self.host, self.port)
+        except Refused as exc:
+            raise SendFailed(f"SMTP 服务器地址不允许 / SMTP host refused: {exc}", retryable=False) from exc
+        except httpx.TransportError as exc:  # its name did not resolve: a DNS blip, perhaps
+            raise SendFailed(f"SMTP 服务器无法解析 / SMTP host unresolved: {exc}", retryable=True) from exc
 
     def _deliver(self, smtp: _PinnedSMTP, mail: EmailMessage) -> None:
         smtp.connect(self.host, self.port)

@@ -70,13 +70,14 @@ class WeChatTemplates:
         if not template:
             raise SendFailed(f"活动未设置微信模板 {out.kind} / no WeChat template", retryable=False)
         url = f"{self.api}/cgi-bin/message/template/send"
+        token = await self.token()
         status, body = await post_for_json(
-            self.client, url, params={"access_token": await self.token()}, json=self.payload(out, template)
+            self.client, url, params={"access_token": token}, json=self.payload(out, template)
         )
         code = int(number(body, "errcode"))
         if status == 200 and code == 0:
             return str(body.get("msgid", ""))
-        if code in STALE_TOKEN:
-            self._token = None
+        if code in STALE_TOKEN and self._token and self._token[0] == token:
+            self._token = None  # only the token this send used: a newer one may be cached meanwhile
         retryable = code in RETRYABLE or code in STALE_TOKEN or status >= 500
         raise SendFailed(f"WeChat {code}: {body.get('errmsg')}"[:500], retryable=retryable)
