@@ -172,3 +172,11 @@ def heic(picture: Image.Image) -> bytes:
     out = io.BytesIO()
     picture.save(out, "HEIF", exif=exif.tobytes(), xmp=xmp, quality=90)
     return out.getvalue()
+
+
+def heic_declaring(width: int, height: int) -> bytes:
+    """A small HEIC whose image spatial extents (``ispe``) declare ``width`` x ``height``: a reader
+    learns the size before decoding, as from a real photo of that size."""
+    data = heic(Image.new("RGB", (64, 64)))
+    at = data.index(b"ispe") + 8  # after the box type, version and flags
+    return data[:at] + struct.pack(">II", width, height) + data[at + 8 :]

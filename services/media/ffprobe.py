@@ -31,5 +31,6 @@ async def run_ffprobe(
 
 
 def over_limits(done: Completed) -> bool:
-    """Killed for its memory or CPU (rlimits), not ended by what it read."""
-    return done.returncode in (-signal.SIGKILL, -signal.SIGXCPU)
+    """Killed for its memory or CPU (rlimits), not ended by what it read: a C++ library (x265) that
+    cannot allocate under RLIMIT_AS aborts (std::bad_alloc), as the kernel kills for RLIMIT_CPU."""
+    return done.returncode in (-signal.SIGKILL, -signal.SIGXCPU, -signal.SIGABRT)

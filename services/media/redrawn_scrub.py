@@ -14,6 +14,10 @@ Both decoders apply the picture's orientation (a TIFF's Orientation tag, a HEIC'
 mirror boxes) to the pixels, so the copy stands upright without one. A TIFF is rewritten without
 loss (its own compression when Pillow writes it losslessly, fax coding included, else LZW); a HEIC
 is re-encoded (HEVC at quality ``HEIC_QUALITY``): a HEIC cannot be written without encoding.
+
+The encoder is what bounds a HEIC: x265 holds ~25 bytes a pixel, more with a thread pool per core,
+so it runs with one pool and one frame thread, and a HEIC may have ``HEIC_MAX_PIXELS``: a 24 MP
+photo (an iPhone's default, 5712x4284) scrubs under the child's 1 GiB, a 48 MP one is refused.
 """
 
 import io
@@ -27,6 +31,9 @@ from PIL import Image, ImageSequence, TiffImagePlugin
 MAX_PIXELS = 100_000_000  # all pages or images together: ~400 MB decoded, under the child's 1 GiB
 MAX_FRAMES = 200
 HEIC_QUALITY = 92
+HEIC_MAX_PIXELS = 30_000_000  # 30 MP peaks at ~790 MB in the child (docs/performance.md)
+# Threads per core would each hold their own buffers: one pool keeps x265's memory bounded.
+_X265_BOUNDED = {"x265:pools": "1", "x265:frame-threads": "1"}
 # What Pillow's decoders raise on a damaged file (a fuzz run found TypeError among them).
 _DECODER_ERRORS = (OSError, SyntaxError, ValueError, EOFError, TypeError, KeyError, IndexError, struct.error)
 # What Pillow writes without loss; JPEG-in-TIFF (lossy) becomes LZW, fax coding stays for 1-bit pages.
@@ -42,15 +49,15 @@ class PictureTooLarge(Exception):
     """The picture has more pixels or pages than a submitted work may (a decompression bomb)."""
 
 
-def _checked_frames(picture: Image.Image) -> list[Image.Image]:
+def _checked_frames(picture: Image.Image, max_pixels: int) -> list[Image.Image]:
     """Every page's pixels, copied without the file's tags, once the sizes are known to be bounded."""
     sizes = []
     for index, frame in enumerate(ImageSequence.Iterator(picture)):
         if index >= MAX_FRAMES:
             raise PictureTooLarge(f"more than {MAX_FRAMES} pages or images")
         sizes.append(frame.width * frame.height)
-        if sum(sizes) > MAX_PIXELS:
-            raise PictureTooLarge(f"more than {MAX_PIXELS} pixels")
+        if sum(sizes) > max_pixels:
+            raise PictureTooLarge(f"more than {max_pixels} pixels")
     frames = []
     for frame in ImageSequence.Iterator(picture):
         frame.load()
@@ -73,10 +80,10 @@ def _tiff_options(frame: Image.Image) -> dict[str, Any]:
     return options
 
 
-def _pages(source: Path, formats: list[str]) -> list[Image.Image]:
+def _pages(source: Path, formats: list[str], max_pixels: int = MAX_PIXELS) -> list[Image.Image]:
     """The pictures of a file, decoded, as plain images; what a hostile file raises gets a name."""
     try:
-        return _checked_frames(Image.open(io.BytesIO(source.read_bytes()), formats=formats))
+        return _checked_frames(Image.open(io.BytesIO(source.read_bytes()), formats=formats), max_pixels)
     except Image.DecompressionBombError as exc:
         raise PictureTooLarge(str(exc)) from exc
     except _DECODER_ERRORS as exc:
@@ -96,8 +103,9 @@ def scrub_tiff(source: Path, target: Path) -> list[str]:
 def scrub_heic(source: Path, target: Path) -> list[str]:
     """Write the HEIC's images to ``target`` anew, without EXIF, XMP, thumbnails or depth maps."""
     pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
-    first, *rest = _pages(source, ["HEIF"])
+    first, *rest = _pages(source, ["HEIF"], HEIC_MAX_PIXELS)
     options: dict[str, Any] = {"quality": HEIC_QUALITY, "exif": None, "xmp": None}
+    options["enc_params"] = _X265_BOUNDED
     if first.info.get("icc_profile"):
         options["icc_profile"] = first.info["icc_profile"]
     first.save(target, format="HEIF", save_all=bool(rest), append_images=rest, **options)

@@ -14,6 +14,8 @@ Which formats are rewritten is decided by the file's bytes (``sniff``), never it
 """
 
 import codecs
+import contextlib
+import ctypes
 import json
 import sys
 import warnings
@@ -31,6 +33,7 @@ from services.media.redrawn_scrub import scrub_heic, scrub_tiff
 
 ADDRESS_SPACE_LIMIT = 1024**3  # as the validator's bounded checks: a picture or a part in memory
 FILE_FAULT = 3
+_M_ARENA_MAX = -8  # mallopt: glibc reserves 64 MiB of address space per thread's arena, RLIMIT_AS counts it
 # Rewriters that read the file from its path (the others take and return bytes).
 FILE_SCRUBBERS: dict[str, Callable[[Path, Path], list[str]]] = {
     "ooxml": scrub_ooxml,
@@ -140,6 +143,8 @@ def main(argv: list[str]) -> int:
     fmt, source, target = argv
     # Decoders warn about the hostile file they read: the fault printed below is what the job records.
     warnings.simplefilter("ignore")
+    with contextlib.suppress(OSError, AttributeError):  # glibc only: elsewhere arenas are not 64 MiB
+        ctypes.CDLL("libc.so.6").mallopt(_M_ARENA_MAX, 1)  # an encoder's threads share one arena
     try:
         removed = rewrite(fmt, Path(source), Path(target))
     except Exception as exc:  # the file broke the rewriter: its fault

@@ -60,6 +60,13 @@ async def test_a_tiff_and_a_heic_come_out_of_the_child_naming_no_one_and_opening
         assert Image.open(io.BytesIO(clean)).size == drawing().size
 
 
+async def test_a_24_megapixel_phone_heic_comes_out_of_the_child(tmp_path: Path) -> None:
+    """An iPhone's default photo size (5712x4284): re-encoded within the child's 1 GiB."""
+    clean, removed = await through_the_child(tmp_path, heic(drawing().resize((5712, 4284))), ".heic")
+    assert removed and ARTIST.encode() not in clean and AUTHOR.encode() not in clean
+    assert Image.open(io.BytesIO(clean)).size == (5712, 4284)
+
+
 @pytest.mark.parametrize(
     ("data", "suffix", "fault"),
     [

@@ -10,7 +10,7 @@ from PIL import Image, ImageChops, ImageOps, ImageStat, TiffImagePlugin
 
 from services.media.redrawn_scrub import MalformedPicture, PictureTooLarge, scrub_heic, scrub_tiff
 from services.media.scrub import sniff
-from tests.legacy_samples import TIFF_TAGS, heic, tiff
+from tests.legacy_samples import TIFF_TAGS, heic, heic_declaring, tiff
 from tests.metadata_samples import ARTIST, AUTHOR, COMPANY
 
 NAMES = (ARTIST, AUTHOR, COMPANY, "Canon", "Photoshop", "2024:01:01")
@@ -121,8 +121,9 @@ def bomb_tiff(width: int, height: int) -> bytes:
         (bomb_tiff(12_000, 12_000), ".tif", PictureTooLarge),
         (b"\0\0\0\x18ftypheic\0\0\0\0mif1heic" + b"\xff" * 300, ".heic", MalformedPicture),
         (heic(drawing())[:600], ".heic", MalformedPicture),
+        (heic_declaring(6000, 6000), ".heic", PictureTooLarge),  # 36 MP: more than x265 encodes in 1 GiB
     ],
-    ids=["tiff-garbage", "tiff-truncated", "tiff-bomb", "heic-garbage", "heic-truncated"],
+    ids=["tiff-garbage", "tiff-truncated", "tiff-bomb", "heic-garbage", "heic-truncated", "heic-36-mp"],
 )
 def test_a_picture_that_cannot_be_decoded_or_is_too_large_gives_its_fault(
     tmp_path: Path, data: bytes, suffix: str, fault: type[Exception]
