@@ -33,15 +33,17 @@ def certificate(folder: Path) -> tuple[Path, Path]:
 
 
 async def store(folder: Path, port: int, *extra: str) -> asyncio.subprocess.Process:
+    """The server, its log in ``folder`` (named in the test's failure if it never answers)."""
     argv = [str(Path(sys.executable).with_name("secantusd-py")), "--host", "127.0.0.1", "--port", str(port)]
     argv += ["--storage-path", str(folder / "db"), "--log-level", "WARNING", *extra]
-    return await asyncio.create_subprocess_exec(
-        *argv, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
-    )
+    with (folder / f"store-{port}.log").open("ab") as log:
+        return await asyncio.create_subprocess_exec(*argv, stdout=log, stderr=log)
 
 
 async def answers(uri: str) -> bool:
-    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(uri, serverSelectionTimeoutMS=500)
+    # A TLS handshake and SCRAM on a loaded CI machine can take seconds: a shorter wait would give
+    # up on every try while the server is merely slow.
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(uri, serverSelectionTimeoutMS=5000)
     try:
         await client.admin.command("ping")
         await client["probe"].list_collection_names()
@@ -70,18 +72,24 @@ async def secured(tmp_path: Path) -> AsyncIterator[Secured]:
         await eventually(lambda: answers(plain), 30, "SecantusDB without auth")
         client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(plain)
         await client.admin.command("createUser", USER, pwd=PASSWORD, roles=["root"])
+        await client.admin.command("fsync")  # the user is on disk before the server stops
         await client.close()
     finally:
         first.terminate()
         await first.wait()
     tls = ["--auth", "--tls-cert-file", str(cert), "--tls-key-file", str(key)]
+    port = free_port()  # not the first one's: freed, it may have been taken meanwhile
     server = await store(tmp_path, port, *tls)
     uri = (
         f"mongodb://{USER}:{PASSWORD}@127.0.0.1:{port}/?directConnection=true&authSource=admin"
         f"&tls=true&tlsCAFile={cert}"
     )
     try:
-        await eventually(lambda: answers(uri), 30, "SecantusDB with TLS and auth")
+        try:
+            await eventually(lambda: answers(uri), 60, "SecantusDB with TLS and auth")
+        except AssertionError as exc:
+            said = (tmp_path / f"store-{port}.log").read_text(errors="replace")[-2000:]
+            raise AssertionError(f"{exc} (exit code {server.returncode}); its log:\n{said}") from exc
         yield Secured(uri, port, cert)
     finally:
         server.terminate()
