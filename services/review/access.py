@@ -86,10 +86,13 @@ class Access:
         scope = doc.get("scope") or ""
         return Identity(doc["_id"], doc["name"], role, doc["campaign_id"], doc["level"], expires, scope)
 
-    async def revoke(self, campaign_id: str, level: str, reviewer_id: str) -> bool:
-        """The expert's token signs nobody in any more (the admin's reissue gives a new one)."""
+    async def revoke(self, campaign_id: str, level: str, reviewer_id: str, scope: str = "") -> bool:
+        """The expert's token signs nobody in any more (the admin's reissue gives a new one).
+        ``scope``: a unit's chair revokes only the experts of that unit's 评审范围, never another
+        county's (a level's pool is shared by every unit's round)."""
+        held = {"_id": reviewer_id, "campaign_id": campaign_id, "level": level}
         done = await self.experts.update_one(
-            {"_id": reviewer_id, "campaign_id": campaign_id, "level": level},
+            {**held, "scope": scope} if scope else held,
             {
                 "$unset": {"token_sha256": "", "token_expires_at": ""},
                 "$set": {"token_revoked_at": datetime.now(UTC)},

@@ -110,7 +110,10 @@ async def revoke_token(svc: Review, who: Chair, round_id: str, reviewer_id: str)
     campaign admin can issue a new one."""
     if reviewer_id == who.reviewer_id:
         raise ServiceError(409, "不能收回自己的评审令牌", "a chair cannot revoke their own token")
-    if not await svc.access.revoke(who.campaign_id, who.level, reviewer_id):
+    if not await svc.access.revoke(who.campaign_id, who.level, reviewer_id, who.scope):
+        if who.scope:
+            zh = f"本单位评审范围内没有评审专家 {reviewer_id}"
+            raise ServiceError(404, zh, f"no expert {reviewer_id} in the scope of unit {who.scope}")
         raise ServiceError(404, f"本级没有评审专家 {reviewer_id}", f"no expert {reviewer_id} at this level")
     await svc.audit.record(
         who.who, "token.revoked", campaign_id=who.campaign_id, round_id=round_id, reviewer_id=reviewer_id

@@ -132,6 +132,13 @@ async def test_two_counties_run_their_own_rounds_concurrently_feeding_one_city_r
                 f"/api/review/campaigns/{cid}/rounds", json={"level": "county", "unit": YANJI}
             )
             assert taken.status_code == 403 and "本单位" in taken.json()["detail"]["message_zh"]
+            # Nor revoke a 延吉市 expert's token from its own round: the level's pool is shared.
+            listed = (await api.get(f"/api/review/campaigns/{cid}/levels/county/experts")).json()
+            piao = next(e["reviewer_id"] for e in listed if e["name"] == "朴老师")
+            own_round = tumen_round["round_id"]
+            revoked = await tumen.post(f"/api/review/rounds/{own_round}/reviewers/{piao}/revoke")
+            assert revoked.status_code == 404 and "本单位评审范围内" in revoked.json()["detail"]["message_zh"]
+            assert (await api.get("/api/review/me", headers=bearer(county_tokens[1]))).status_code == 200
 
             # The prefecture cannot open while a county round is still being scored, and says which.
             early = await prefecture.post(f"/api/review/campaigns/{cid}/rounds", json={"level": "prefecture"})
