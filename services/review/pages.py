@@ -24,6 +24,7 @@ from services.review.dependencies import Review
 from services.review.notice import appeals_of
 from services.review.paging import MAX_LIMIT, Page, Paged
 from services.review.round_chairs import round_chair
+from services.review.round_store import round_id_of
 from services.review.rounds import context
 from services.review.scoring_window import scoring_refusal
 from services.review.sheets import my_assignments, open_entry
@@ -97,8 +98,18 @@ async def login(svc: Review, token: str = "") -> Response:
     who = await svc.access.identify(token) if token else None
     if who is None:
         return render("login.html", 401 if token else 200, failed=bool(token), who=None)
-    to = "/review/" if who.role != "chair" else f"/review/chair/rounds/{who.campaign_id}:{who.level}"
+    to = "/review/" if who.role != "chair" else f"/review/chair/rounds/{await chaired_round(svc, who)}"
     return signed_in_at(svc, to, token, who)
+
+
+async def chaired_round(svc: ReviewService, who: Identity) -> str:
+    """The round a 组长 signs in to: with a 评审范围, their unit's round where the level has one
+    (decision 0031), else the level's campaign-wide round."""
+    if who.scope:
+        own = round_id_of(who.campaign_id, who.level, who.scope)
+        if await svc.rounds.find_one({"_id": own}, {"_id": 1}) is not None:
+            return own
+    return round_id_of(who.campaign_id, who.level)
 
 
 def signed_in_at(svc: ReviewService, to: str, token: str, who: Identity) -> RedirectResponse:

@@ -116,3 +116,31 @@ async def test_the_chair_revokes_a_token_from_the_chair_page(
     await expect(page.locator("#progress tr:has-text('朴老师') button.revoke")).to_be_disabled()
     assert (await review_api.get("/api/review/me", headers=bearer(tokens["朴老师"]))).status_code == 401
     assert (await review_api.get("/api/review/me", headers=bearer(tokens["李老师"]))).status_code == 200
+
+
+SCOPED = f"""姓名,单位编码,评审范围,角色
+延组长,222401800,{YANJI},组长
+朴老师,222401900,{YANJI},评审
+崔老师,222401901,{YANJI},评审
+韩老师,222401902,{YANJI},评审
+"""
+
+
+async def test_a_chair_of_one_unit_signs_in_to_that_units_round(
+    review_api: httpx.AsyncClient, settings: Settings
+) -> None:
+    """A 组长 imported with a 评审范围 lands on their county's own round, not the level's."""
+    campaign = load_preset("yanbian-2024").model_copy(update={"id": "scoped-chair"})
+    await feed(settings.kafka_bootstrap_servers, campaign, WORKS)
+    await until_ready(review_api, campaign.id, len(WORKS))
+    tokens = await import_experts(review_api, campaign.id, "county", SCOPED)
+    opened = await review_api.post(
+        f"/api/review/campaigns/{campaign.id}/rounds", json={"level": "county", "unit": YANJI}
+    )
+    assert opened.status_code == 201, opened.text
+    async with httpx.AsyncClient(base_url=str(review_api.base_url), timeout=30) as browser:
+        signed_in = await browser.get("/review/login", params={"token": tokens["延组长"]})
+        assert signed_in.status_code == 303
+        assert signed_in.headers["location"] == f"/review/chair/rounds/{campaign.id}:county:{YANJI}"
+        chair_page = await browser.get(signed_in.headers["location"])
+        assert chair_page.status_code == 200 and "杨靖宇将军的故事" in chair_page.text
