@@ -9,9 +9,9 @@ from services.common.errors import ServiceError
 from services.common.recommendation_form import recommendation_form
 from services.review.exports import award_list, remuneration, unit_statistics
 from services.review.finalising import proposal
-from services.review.pooling import DEPTH
 from services.review.round_store import entries_by_id
 from services.review.rounds import context
+from services.review.unit_levels import unit_of
 
 if TYPE_CHECKING:
     from services.review.app import ReviewService
@@ -53,6 +53,7 @@ async def rows_of(svc: "ReviewService", round_id: str) -> list[dict[str, Any]]:
                 "unit_name": attribution["unit_name"],
                 "unit_path": attribution.get("unit_path") or [],
                 "unit_path_names": attribution.get("unit_path_names") or [],
+                "unit_path_levels": attribution.get("unit_path_levels") or [],
                 "author": attribution.get("author"),
                 "duration_s": doc.get("duration_s"),
                 "ready_at": doc["ready_at"],
@@ -69,13 +70,14 @@ def filler(row: dict[str, Any], level: ReviewLevel) -> str:
 
 
 def unit_at(row: dict[str, Any], unit_level: str) -> tuple[str, str]:
-    """(code, name) of the entry's unit at ``unit_level`` (its county, its city), from its unit path;
-    the entry's own unit where the path is shorter (a school round, a unit under a higher level)."""
+    """(code, name) of the entry's unit at ``unit_level`` (its county, its city), read as rounds
+    read it (``unit_levels.unit_of``: by the path's kinds where known, so a county directly under
+    its province is a county, not a city); the entry's own unit where its path has no such unit."""
     codes: list[str] = row["unit_path"]
     names: list[str] = row["unit_path_names"]
-    depth = DEPTH.get(unit_level, len(codes))
-    if depth < min(len(codes), len(names)):
-        return codes[depth], names[depth]
+    code = unit_of(unit_level, codes, row.get("unit_path_levels") or [])
+    if code is not None and codes.index(code) < len(names):
+        return code, names[codes.index(code)]
     return str(row["unit_code"]), str(row["unit_name"])
 
 
