@@ -229,6 +229,20 @@ class SubmissionApproved(Envelope):
     )
 
 
+class SubmissionReturned(Envelope):
+    """The entrant's unit returned (退回) this version instead of approving it, with its reason: the
+    entrant changes the entry and submits again. Only the notifier acts on it (it tells the
+    entrant); intake recorded the return when it happened."""
+
+    event_type: Literal["submission.returned"] = "submission.returned"
+    entry: EntryInfo
+    attribution: Attribution
+    reason: str = Field(min_length=1, description="退回原因, as the unit admin wrote it")
+    returned_by_unit: str | None = Field(
+        default=None, description="Code of the unit whose admin returned it; None when a campaign admin did"
+    )
+
+
 ReviewOutcome = Literal["recommended", "not_recommended", "awarded"]
 
 
@@ -265,6 +279,7 @@ SubmissionEvent = (
     | SubmissionValidated
     | SubmissionTranscoded
     | SubmissionApproved
+    | SubmissionReturned
     | SubmissionReviewed
     | SubmissionPublished
 )
@@ -275,6 +290,7 @@ EVENT_MODELS: dict[str, type[BaseEvent]] = {
     "submission.validated": SubmissionValidated,
     "submission.transcoded": SubmissionTranscoded,
     "submission.approved": SubmissionApproved,
+    "submission.returned": SubmissionReturned,
     "submission.reviewed": SubmissionReviewed,
     "submission.published": SubmissionPublished,
 }

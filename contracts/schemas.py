@@ -42,6 +42,7 @@ PRODUCER: dict[str, str] = {
     "submission.validated": "validator",
     "submission.transcoded": "transcoder",
     "submission.approved": "intake",
+    "submission.returned": "intake",
     "submission.reviewed": "review",
     "submission.published": "publisher",
 }
@@ -51,6 +52,7 @@ CONSUMERS: dict[str, tuple[str, ...]] = {
     "submission.validated": ("intake", "transcoder"),
     "submission.transcoded": ("intake", "review"),
     "submission.approved": ("intake", "review"),
+    "submission.returned": ("intake", "notifier"),
     "submission.reviewed": ("intake", "publisher"),
     "submission.published": ("intake",),
 }
@@ -60,6 +62,7 @@ SUMMARY: dict[str, str] = {
     "submission.validated": "The technical check of an upload: passed or failed, with findings.",
     "submission.transcoded": "The renditions for reviewers were made (preview, poster), or the job failed.",
     "submission.approved": "The unit approved (推荐) the entry; with transcoded, it may go to review.",
+    "submission.returned": "The unit returned (退回) the entry with its reason, for the entrant to resubmit.",
     "submission.reviewed": "The outcome of one review level: recommended, not recommended or awarded.",
     "submission.published": "A work was published to (or retracted from) a platform, or publishing failed.",
 }

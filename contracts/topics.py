@@ -8,7 +8,7 @@ the one statement of this rule: the events' ``partition_key`` and the AsyncAPI d
 
 from typing import Final
 
-STAGES: Final = ("submitted", "validated", "transcoded", "approved", "reviewed", "published")
+STAGES: Final = ("submitted", "validated", "transcoded", "approved", "returned", "reviewed", "published")
 TOPICS: Final[dict[str, str]] = {stage: f"zhengji.submission.{stage}.v1" for stage in STAGES}
 CAMPAIGN_TOPIC: Final = "zhengji.campaign.defined.v1"
 DLQ_SUFFIX: Final = ".dlq"

@@ -19,6 +19,7 @@ from contracts import (
     BlobRef,
     CampaignDefined,
     EntryInfo,
+    SubmissionReturned,
     SubmissionSubmitted,
     SubmissionTranscoded,
     SubmissionValidated,
@@ -142,6 +143,8 @@ class IntakeService(Service):
         }
 
     async def on_event(self, event: AnyEvent) -> Effect:
+        if isinstance(event, SubmissionReturned):
+            return Effect()  # recorded by return_entry with the return itself; the notifier tells
         doc = await self.submissions.find_one({"_id": event.submission_id}, {"progress": 1, "approval": 1})
         if doc is None:
             raise LookupError(f"unknown submission {event.submission_id}")

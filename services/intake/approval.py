@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from contracts import Attribution, BlobRef, SubmissionApproved
+from contracts import Attribution, BlobRef, SubmissionApproved, SubmissionReturned
 from contracts.campaign import Campaign, WorkKind
 from services.common.errors import ServiceError
 from services.common.store import in_transaction
@@ -178,12 +178,28 @@ async def return_entry(svc: "IntakeService", sub: dict[str, Any], user: User, re
         "label_en": en,
         "reason": reason,
     }
-    done = await svc.submissions.update_one(
-        {"_id": sub["_id"], "stage": WAITING, "version": sub["version"]},
-        {
-            "$set": {"stage": "returned", "stage_since": now, "approval": record, "redrive_at": None},
-            "$push": {"approvals": record, "timeline": step},
-        },
+    event = SubmissionReturned(
+        submission_id=sub["_id"],
+        campaign_id=sub["campaign_id"],
+        correlation_id=f"{sub['_id']}:v{int(sub['version'])}",
+        producer=svc.name,
+        entry=svc.entry_info(sub, int(sub["version"])),
+        attribution=Attribution.model_validate(sub["attribution"]),
+        reason=reason,
+        returned_by_unit=user.unit_code if user.role == "unit_admin" else None,
     )
-    if done.matched_count != 1:
-        raise _not_waiting({"stage": "changed"})
+
+    async def work(session: AsyncClientSession) -> None:
+        done = await svc.submissions.update_one(
+            {"_id": sub["_id"], "stage": WAITING, "version": sub["version"]},
+            {
+                "$set": {"stage": "returned", "stage_since": now, "approval": record, "redrive_at": None},
+                "$push": {"approvals": record, "timeline": step},
+            },
+            session=session,
+        )
+        if done.matched_count != 1:
+            raise _not_waiting({"stage": "changed"})
+        await svc.outbox.add([event], session)  # the entrant hears of it (the notifier)
+
+    await in_transaction(svc.deps.client, work)

@@ -12,6 +12,7 @@ from contracts import (
     AnyEvent,
     SubmissionApproved,
     SubmissionPublished,
+    SubmissionReturned,
     SubmissionReviewed,
     SubmissionSubmitted,
     SubmissionTranscoded,
@@ -25,6 +26,7 @@ RANK = {
     "validated": 2,
     "transcoded": 3,
     "approved": 3,
+    "returned": 3,  # intake records a return when it happens; the event only tells the notifier
     "reviewed": 4,
     "published": 5,
 }
@@ -58,6 +60,8 @@ def stage_of(event: AnyEvent) -> str:
             return "in_review" if ok else "transcode_failed"
         case SubmissionApproved():
             return "in_review"
+        case SubmissionReturned():
+            return "returned"
         case SubmissionReviewed(outcome=outcome):
             return outcome
         case SubmissionPublished(status=status):
@@ -97,6 +101,8 @@ def summary_of(event: AnyEvent) -> dict[str, Any]:
             return {"target": event.target, "status": event.status, "url": event.url, "reason": event.reason}
         case SubmissionApproved():
             return {"approver_unit": event.approver_unit}
+        case SubmissionReturned():
+            return {"reason": event.reason}
         case _:
             return {"media": event.media.model_dump(mode="json")}
 

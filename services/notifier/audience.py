@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from contracts import (
     SubmissionApproved,
     SubmissionPublished,
+    SubmissionReturned,
     SubmissionReviewed,
     SubmissionSubmitted,
     SubmissionTranscoded,
@@ -90,6 +91,8 @@ def notices_for(
             notices.append(("awaiting_approval", admins, link, {}))
         case SubmissionApproved():
             notices.append(("in_review", entrant, mine, {}))
+        case SubmissionReturned():
+            notices.append(("returned", entrant, {**mine, "detail": event.reason}, {}))
         case SubmissionReviewed():
             zh, en = _result(campaign, event)
             notices.append(("result", entrant, {**mine, "detail": zh}, {"detail": en}))

@@ -32,6 +32,7 @@ from contracts import (
     Severity,
     SubmissionApproved,
     SubmissionPublished,
+    SubmissionReturned,
     SubmissionReviewed,
     SubmissionSubmitted,
     SubmissionTranscoded,
@@ -126,6 +127,9 @@ def examples() -> dict[str, BaseEvent]:
             **ENVELOPE, producer="transcoder", succeeded=True, renditions=RENDITIONS, duration_s=41.7
         ),
         "submission.approved": SubmissionApproved(**ENVELOPE, producer="intake", approver_unit="222401"),
+        "submission.returned": SubmissionReturned(
+            **ENVELOPE, producer="intake", reason="请补充课件 / add the courseware", returned_by_unit="222401"
+        ),
         "submission.reviewed": SubmissionReviewed(
             **ENVELOPE,
             producer="review",
@@ -367,7 +371,8 @@ def test_parse_event_rejects_an_event_without_event_type_and_garbage() -> None:
 
 
 def test_topic_names_follow_the_convention() -> None:
-    assert list(TOPICS) == ["submitted", "validated", "transcoded", "approved", "reviewed", "published"]
+    stages = ["submitted", "validated", "transcoded", "approved", "returned", "reviewed", "published"]
+    assert list(TOPICS) == stages
     for stage, topic in TOPICS.items():
         assert re.fullmatch(r"zhengji\.submission\.[a-z]+\.v1", topic)
         assert topic == f"zhengji.submission.{stage}.v1"

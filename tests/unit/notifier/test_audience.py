@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from contracts import SubmissionReturned
 from contracts.campaign import (
     NOTIFICATION_KINDS,
     Campaign,
@@ -16,7 +17,7 @@ from services.notifier.audience import CAMPAIGN_ADMIN, UNIT_ADMIN, Audience, not
 from services.notifier.kinds import DEFAULTS
 from services.notifier.rendering import render
 from services.notifier.timing import quiet_until, retry_delay_s
-from tests.unit.test_status import published, reviewed, submitted, transcoded, validated
+from tests.unit.test_status import common, published, reviewed, submitted, transcoded, validated
 
 CAMPAIGN = load_preset("yanbian-2024")
 BASE = "https://zhengji.example.cn"
@@ -52,6 +53,17 @@ def test_a_failed_check_names_the_top_finding_and_links_to_the_entry() -> None:
     assert f"{BASE}/submissions/S1" in message.body
     assert message.body.index("帧率") < message.body.index("frame rate")  # Chinese first
     assert message.params["link"] == f"{BASE}/submissions/S1"  # whole: a cut link leads nowhere
+
+
+def test_a_returned_entry_tells_its_entrant_the_units_reason_and_where_to_fix_it() -> None:
+    back = SubmissionReturned(
+        **common(1, 3), producer="intake", reason="课件缺少封面", returned_by_unit="222401"
+    )
+    (notice,) = notices_for(back, "u1", CAMPAIGN, BASE)
+    assert (notice.kind, notice.audience) == ("returned", Audience(person="u1"))
+    message = render(notice.kind, CAMPAIGN, {"title": "红色故事", **notice.zh}, notice.en, english=False)
+    assert "课件缺少封面" in message.body and f"{BASE}/submissions/S1" in message.body
+    assert kinds(back, entrant=None) == []
 
 
 def test_a_review_result_says_the_level_and_the_award() -> None:
