@@ -48,6 +48,11 @@ async def round_chair(access: Access, request: Request, rnd: dict[str, Any]) -> 
         raise must_change_password()
     if not may_chair(caller, rnd):
         raise not_this_chair(rnd)
+    return account_chair(caller, rnd)
+
+
+def account_chair(caller: Caller, rnd: dict[str, Any]) -> Identity:
+    """An account (intake's) chairing ``rnd``, for this request."""
     expires = datetime.now(UTC) + timedelta(seconds=ACCOUNT_CHAIR_S)
     return Identity(
         caller.id, caller.username, "chair", rnd["campaign_id"], rnd["level"], expires, rnd.get("unit") or ""

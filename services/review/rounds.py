@@ -13,7 +13,7 @@ pure functions of ``opening.py``. The unit tier runs those with a fake store."""
 
 import asyncio
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from contracts.calendar import campaign_today
 from contracts.campaign import Campaign, ReviewLevel
@@ -45,13 +45,26 @@ class Recorder(Protocol):
     ) -> None: ...
 
 
-async def context(svc: "ReviewService", round_id: str) -> tuple[dict[str, Any], Campaign, int, ReviewLevel]:
+class RoundContext(NamedTuple):
+    """A round's document with its campaign and level, read once per request and handed on."""
+
+    rnd: dict[str, Any]
+    campaign: Campaign
+    level_index: int  # the level's place in the campaign's review_levels
+    level: ReviewLevel
+
+    @property
+    def round_id(self) -> str:
+        return str(self.rnd["_id"])
+
+
+async def context(svc: "ReviewService", round_id: str) -> RoundContext:
     rnd = await svc.rounds.find_one({"_id": round_id})
     if rnd is None:
         raise _no_round(round_id)
     campaign = await svc.campaign(rnd["campaign_id"])
     index, level = level_of(campaign, rnd["level"])
-    return rnd, campaign, index, level
+    return RoundContext(rnd, campaign, index, level)
 
 
 def require_open(rnd: dict[str, Any]) -> None:
@@ -71,21 +84,19 @@ async def open_round(
     return await open_level(store, svc.audit, campaign, level_key, who, unit=unit, scope=scope)
 
 
-async def assign(svc: "ReviewService", round_id: str, who: dict[str, str]) -> dict[str, Any]:
+async def assign(svc: "ReviewService", at: RoundContext, who: dict[str, str]) -> dict[str, Any]:
     """Automatic assignment (min-cost flow) of the level's k reviewers to every entry of the round."""
-    store = MongoRoundStore(svc.db)
-    rnd = await _round(store, round_id)
-    return await staff_round(store, svc.audit, await svc.campaign(rnd.campaign_id), rnd, who)
+    rnd = Round.model_validate(at.rnd)
+    return await staff_round(MongoRoundStore(svc.db), svc.audit, at.campaign, rnd, who)
 
 
 async def reassign(
-    svc: "ReviewService", round_id: str, submission_id: str, old: str, new: str, who: dict[str, str]
+    svc: "ReviewService", at: RoundContext, submission_id: str, old: str, new: str, who: dict[str, str]
 ) -> list[str]:
     """The chair swaps one reviewer of an entry for another (or fills a gap: ``old`` empty)."""
+    rnd = Round.model_validate(at.rnd)
     store = MongoRoundStore(svc.db)
-    rnd = await _round(store, round_id)
-    campaign = await svc.campaign(rnd.campaign_id)
-    return await change_reviewer(store, svc.audit, campaign, rnd, submission_id, old, new, who)
+    return await change_reviewer(store, svc.audit, at.campaign, rnd, submission_id, old, new, who)
 
 
 # Like intake's register_entry in shape only: a use case's signature (store, campaign, who, now).
@@ -179,13 +190,6 @@ async def change_reviewer(
         submission_id=submission_id, removed=old or None, added=new,
     )  # fmt: skip
     return updated
-
-
-async def _round(store: RoundStore, round_id: str) -> Round:
-    rnd = await store.get(round_id)
-    if rnd is None:
-        raise _no_round(round_id)
-    return rnd
 
 
 def not_your_unit() -> ServiceError:
