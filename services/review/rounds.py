@@ -26,6 +26,7 @@ from services.review.opening import (
     reassigned,
     refuse_opening,
     staff,
+    unit_place,
 )
 from services.review.round_store import FINAL as FINAL
 from services.review.round_store import NOTICE as NOTICE
@@ -116,21 +117,19 @@ async def open_level(
     now = now or datetime.now(UTC)
     index, level = level_of(campaign, level_key)
     unit = unit or scope
-    if scope is not None and unit is None:
-        raise not_your_unit()
+    existing = await store.level_rounds(campaign.id, level_key)
     entries = await store.ready_entries(campaign.id, unit)
-    lower = [await store.level_rounds(campaign.id, lv.key) for lv in campaign.review_levels[:index]]
-    chosen = select(campaign, index, unit, entries, RoundStates(r for rounds in lower for r in rounds))
+    chosen = select(campaign, index, unit, entries, await lower_states(store, campaign, index))
     if unit is not None and not chosen.entries and not chosen.waiting:
         refuse_empty(level, unit)
-    rnd = new_round(campaign, level, chosen.entries, now, unit) if chosen.entries else None
-    if scope is not None and (rnd is None or scope not in rnd.unit_path):
+    path, names = unit_place(chosen.entries, unit)
+    # Who may, whether it is open already, what it waits for: before pooling every entry (the
+    # costly part), and so a unit admin never sees another unit's entries in a pooling refusal.
+    if scope is not None and scope not in path:
         raise not_your_unit()
-    refuse_opening(
-        level, unit, rnd.unit_name if rnd else "", await store.level_rounds(campaign.id, level_key)
-    )
+    refuse_opening(level, unit, names[-1] if names else "", existing)
     refuse_waiting(level, chosen.waiting)
-    rnd = rnd or new_round(campaign, level, [], now, unit)
+    rnd = new_round(campaign, level, chosen.entries, now, unit)
     await store.add(rnd)
     await audit.record(
         who, "round.opened", campaign_id=campaign.id, round_id=rnd.id, unit=unit, entries=len(rnd.pools)
@@ -139,6 +138,12 @@ async def open_level(
     if await store.has_experts(campaign.id, level_key):
         answer["assignment"] = await staff_round(store, audit, campaign, rnd, who)
     return answer
+
+
+async def lower_states(store: RoundStore, campaign: Campaign, index: int) -> RoundStates:
+    """The states of the rounds of every level below ``campaign.review_levels[index]``."""
+    below = campaign.review_levels[:index]
+    return RoundStates([r for lv in below for r in await store.level_rounds(campaign.id, lv.key)])
 
 
 async def staff_round(

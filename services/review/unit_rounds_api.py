@@ -17,8 +17,8 @@ from services.review.answers import RoundOpened
 from services.review.dependencies import KnownCampaign, Review
 from services.review.opening import level_of
 from services.review.round_store import MongoRoundStore
-from services.review.rounds import open_round
-from services.review.unit_gate import RoundStates, unit_progress
+from services.review.rounds import lower_states, open_round
+from services.review.unit_gate import unit_progress
 
 RoundAdmin = Annotated[Caller, Depends(role("campaign_admin", "unit_admin"))]
 ADMIN = (401, 403, 503)
@@ -89,11 +89,6 @@ async def level_rounds(
     store, scope = MongoRoundStore(svc.db), scope_of(caller)
     entries = await store.ready_entries(campaign.id, scope)
     rounds = await store.level_rounds(campaign.id, level)
-    lower = [
-        r
-        for below in campaign.review_levels[:index]
-        for r in await store.level_rounds(campaign.id, below.key)
-    ]
-    rows = unit_progress(campaign, index, entries, rounds, RoundStates(lower), scope)
+    rows = unit_progress(campaign, index, entries, rounds, await lower_states(store, campaign, index), scope)
     final = sum(1 for r in rows if r["state"] == "finalised")
     return {"campaign_id": campaign.id, "level": level, "final": final, "rounds": rows}

@@ -97,6 +97,18 @@ async def test_a_county_admin_cannot_open_another_countys_round() -> None:
     assert error.status == 403 and "本单位" in error.zh and store.rounds == {}
 
 
+async def test_a_county_admin_is_refused_another_countys_round_without_seeing_its_entries() -> None:
+    ungrouped = entry("T", "22", CITY, TUMEN, "222402001")
+    ungrouped.entry = ungrouped.entry.model_copy(update={"group": None})  # cannot be pooled
+    store = FakeRoundStore([ungrouped])
+
+    error = await refused(
+        open_level(store, RecordingAudit(), YANBIAN, "county", {"id": "yj"}, unit=TUMEN, scope=YANJI)
+    )
+
+    assert error.status == 403 and "problems" not in error.extra and store.rounds == {}
+
+
 async def test_the_city_round_waits_for_every_county_round_and_names_those_not_final() -> None:
     works = [
         entry("A", "22", CITY, YANJI, "222401001", levels=RECOMMENDED),
