@@ -20,6 +20,7 @@ from uuid import uuid4
 
 from services.common.callers import Caller
 from services.common.errors import ServiceError
+from services.review.audit import who_of
 from services.review.finalising import compute, ready
 from services.review.round_store import entries_by_id
 from services.review.rounds import NOTICE, OPEN, RoundContext, context, require_open
@@ -92,7 +93,7 @@ async def appeal(
         raise ServiceError(
             422, "请留下联系方式（电话或电子邮箱），以便答复", "give a phone or e-mail for the answer"
         )
-    who = {"id": caller.id, "name": caller.username, "role": caller.role}
+    who = who_of(caller)
     mine = {"round_id": round_id, "submission_id": submission_id, "by.id": caller.id, "state": "open"}
     if await svc.appeals.find_one(mine, {"_id": 1}):
         raise ServiceError(

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from services.common.callers import Caller, role
 from services.common.errors import responses
 from services.review.answers import RoundOpened
+from services.review.audit import who_of
 from services.review.chair_answers import PageOf
 from services.review.dependencies import KnownCampaign, Review
 from services.review.opening import level_of
@@ -57,10 +58,6 @@ class LevelRounds(PageOf):
     level: str
     final: int = Field(description="The level's finalised rounds (on every page)")
     rounds: list[UnitRound] = Field(description="A page of the level's units, by code")
-
-
-def who_of(caller: Caller) -> dict[str, str]:
-    return {"id": caller.id, "name": caller.username, "role": caller.role}
 
 
 def scope_of(caller: Caller) -> str | None:
