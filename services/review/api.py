@@ -21,7 +21,7 @@ from services.review.answers import (
     Token,
 )
 from services.review.chair_api import router as chair_router
-from services.review.dependencies import Admin, Chair, KnownCampaign, Review
+from services.review.dependencies import Admin, ChairRound, KnownCampaign, Review
 from services.review.expert_pool import import_experts, list_experts, reissue_token
 from services.review.quotas import additions_allowed
 from services.review.reviewer_api import router as reviewer_router
@@ -113,9 +113,9 @@ async def new_token(
 @router.post(
     "/rounds/{round_id}/assign", response_model=AssignmentReport, responses=responses(*ADMIN, 404, 409)
 )
-async def assign_(svc: Review, who: Chair, round_id: str) -> dict[str, Any]:
+async def assign_(svc: Review, chaired: ChairRound, round_id: str) -> dict[str, Any]:
     """Whoever chairs the round (its unit's admins, a campaign admin, the level's 组长)."""
-    return await assign(svc, round_id, who.who)
+    return await assign(svc, chaired.round, chaired.who.who)
 
 
 @router.get("/campaigns/{campaign_id}/ready", response_model=list[ReadyEntry], responses=responses(*ADMIN))

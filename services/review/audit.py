@@ -8,6 +8,13 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
+from services.common.callers import Caller
+
+
+def who_of(caller: Caller) -> dict[str, str]:
+    """An account (intake's) as the audit log names it: by id, username and role."""
+    return {"id": caller.id, "name": caller.username, "role": caller.role}
+
 
 class AuditLog:
     def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:

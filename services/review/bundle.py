@@ -29,7 +29,7 @@ from services.review.entry_materials import file_name, stored_files
 from services.review.exports import OUTCOME_ZH
 from services.review.finalising import proposal
 from services.review.round_store import IN_LIST_MAX, entries_by_id
-from services.review.rounds import context
+from services.review.rounds import RoundContext
 
 if TYPE_CHECKING:
     from services.review.app import ReviewService
@@ -117,9 +117,9 @@ async def lost(blobs: BlobStore, files: Iterable[list[tuple[str, BlobRef]]]) -> 
     return {sha for sha, found in zip(shas, there, strict=True) if not found}
 
 
-async def plan(svc: "ReviewService", round_id: str) -> tuple[bytes, list[EntryFiles]]:
+async def plan(svc: "ReviewService", at: RoundContext) -> tuple[bytes, list[EntryFiles]]:
     """(index sheet, entries with their files) of the round, or a 409 when it is too large to send."""
-    rnd, campaign, _, level = await context(svc, round_id)
+    rnd, campaign, _, level = at
     sids: list[str] = list(rnd.get("submission_ids") or ())
     limits = svc.settings
     if len(sids) > limits.bundle_max_entries:
@@ -129,7 +129,7 @@ async def plan(svc: "ReviewService", round_id: str) -> tuple[bytes, list[EntryFi
             f"the round holds {len(sids)} entries, over the bundle limit {limits.bundle_max_entries}",
         )
     try:
-        decisions: dict[str, Any] = (await proposal(svc, round_id)).get("decisions") or {}
+        decisions: dict[str, Any] = (await proposal(svc, at)).get("decisions") or {}
     except ServiceError:  # no outcome yet (a scheme awaiting the chair's choices): the index has none
         decisions = {}
     planned, total = [], 0

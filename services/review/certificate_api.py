@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from services.common.downloads import attachment
 from services.common.errors import ServiceError, responses
 from services.review.certificates import batch, issued, lookup, pdf
-from services.review.dependencies import Chair, Review
+from services.review.dependencies import ChairRound, Review
 from services.review.pages import REFUSED, render
 
 CHAIR = (401, 403, 404, 409, 503)
@@ -48,16 +48,16 @@ def _attachment(data: bytes, media_type: str, ascii_name: str, name: str) -> Res
 
 
 @router.get("/api/review/rounds/{round_id}/certificates.pdf", response_class=Response, responses=_file(PDF))
-async def certificates_pdf(svc: Review, _chair: Chair, round_id: str) -> Response:
+async def certificates_pdf(svc: Review, chaired: ChairRound, round_id: str) -> Response:
     """Every award of the finalised round, one page each, in one PDF (to print)."""
-    data = await pdf(svc, await issued(svc, round_id))
+    data = await pdf(svc, await issued(svc, chaired.round))
     return _attachment(data, PDF, "certificates.pdf", _named(round_id, "pdf"))
 
 
 @router.get("/api/review/rounds/{round_id}/certificates.zip", response_class=Response, responses=_file(ZIP))
-async def certificates_zip(svc: Review, _chair: Chair, round_id: str) -> Response:
+async def certificates_zip(svc: Review, chaired: ChairRound, round_id: str) -> Response:
     """One PDF per award (to send each school its own)."""
-    data = await batch(svc, round_id)
+    data = await batch(svc, chaired.round)
     return _attachment(data, ZIP, "certificates.zip", _named(round_id, "zip"))
 
 

@@ -20,12 +20,11 @@ from pymongo import ASCENDING
 from pymongo.errors import BulkWriteError
 
 from contracts.calendar import campaign_today
-from contracts.campaign import Campaign
 from services.common.errors import ServiceError
 from services.review.certificate_pdf import Certificate, FontMissing, render
 from services.review.report_rows import rows_of
 from services.review.round_store import FINAL
-from services.review.rounds import context
+from services.review.rounds import RoundContext
 
 if TYPE_CHECKING:
     from services.review.app import ReviewService
@@ -51,9 +50,9 @@ def verify_url(svc: "ReviewService", code: str) -> str:
     return f"{svc.settings.base_url().rstrip('/')}/review/verify/{printed(code)}"
 
 
-async def issued(svc: "ReviewService", round_id: str) -> list[dict[str, Any]]:
+async def issued(svc: "ReviewService", at: RoundContext) -> list[dict[str, Any]]:
     """The round's certificates, one per awarded entry, numbered (issuing the missing ones)."""
-    rnd, campaign, _, level = await context(svc, round_id)
+    rnd, round_id = at.rnd, at.round_id
     if rnd["state"] != FINAL:
         raise ServiceError(
             409,
@@ -65,7 +64,7 @@ async def issued(svc: "ReviewService", round_id: str) -> list[dict[str, Any]]:
         raise ServiceError(404, "本轮评审没有获奖作品", "the round awarded no entry")
     stored = await _stored(svc, round_id)
     if missing := [sid for sid in awarded if sid not in stored]:
-        await _issue(svc, campaign, level.name, round_id, missing)
+        await _issue(svc, at, missing)
         stored = await _stored(svc, round_id)
     return [stored[sid] for sid in awarded]
 
@@ -74,20 +73,18 @@ async def _stored(svc: "ReviewService", round_id: str) -> dict[str, dict[str, An
     return {d["submission_id"]: d async for d in svc.certificates.find({"round_id": round_id})}
 
 
-async def _issue(
-    svc: "ReviewService", campaign: Campaign, level_name: str, round_id: str, missing: list[str]
-) -> None:
+async def _issue(svc: "ReviewService", at: RoundContext, missing: list[str]) -> None:
     """Number the awards that have no certificate yet (the first download of the round's)."""
-    now = datetime.now(UTC)
+    campaign, now = at.campaign, datetime.now(UTC)
     fresh = [
         {
             "_id": secrets.token_hex(8).upper(),
-            "round_id": round_id,
+            "round_id": at.round_id,
             "campaign_id": campaign.id,
             "submission_id": r["submission_id"],
             "campaign_title": campaign.title,
             "issuer": campaign.issuer,
-            "level_name": level_name,
+            "level_name": at.level.name,
             "award": r["tier"],
             "title": r["title"] or "",
             "author": r.get("author"),  # printed for its holder; on the public check only if public
@@ -96,7 +93,7 @@ async def _issue(
             "issued_at": now,
             "issued_on": campaign_today(campaign, now).isoformat(),  # the date printed, campaign's clock
         }
-        for r in await rows_of(svc, round_id)
+        for r in await rows_of(svc, at)
         if r["submission_id"] in missing
     ]
     try:
@@ -121,10 +118,10 @@ async def pdf(svc: "ReviewService", docs: list[dict[str, Any]]) -> bytes:
     return await _rendering(svc, lambda font: render(certificates, font))
 
 
-async def batch(svc: "ReviewService", round_id: str) -> bytes:
+async def batch(svc: "ReviewService", at: RoundContext) -> bytes:
     """A ZIP with one PDF per award, named by unit and title, for printing or sending on. Stored,
     not deflated: the PDFs are compressed already. Built in one thread, off the event loop."""
-    certificates = [_certificate(svc, d) for d in await issued(svc, round_id)]
+    certificates = [_certificate(svc, d) for d in await issued(svc, at)]
 
     def zipped(font: Path | None) -> bytes:
         out = io.BytesIO()

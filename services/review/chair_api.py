@@ -25,13 +25,13 @@ from services.review.chair_answers import (
     Reassigned,
     ScoreTable,
 )
-from services.review.dependencies import Chair, Review
+from services.review.dependencies import ChairRound, Review
 from services.review.finalising import finalise, proposal, set_choices
 from services.review.notice import MAX_CONTACT, MAX_REASON, appeal, appeals_of, resolve_appeal, start_notice
 from services.review.paging import Paged
 from services.review.public_notice import public_notice
 from services.review.report_rows import EXPORTS, export
-from services.review.rounds import context, reassign
+from services.review.rounds import reassign
 from services.review.tables import progress, score_table
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -76,22 +76,22 @@ class Resolution(BaseModel):
 
 
 @router.get("/rounds/{round_id}/progress", response_model=Progress, responses=responses(*CHAIR))
-async def progress_(svc: Review, _chair: Chair, round_id: str, page: Paged) -> dict[str, Any]:
+async def progress_(svc: Review, chaired: ChairRound, round_id: str, page: Paged) -> dict[str, Any]:
     """A page of the level's reviewers, by name."""
-    rnd, _, _, _ = await context(svc, round_id)
+    rnd = chaired.round.rnd
     return {"round_id": round_id, "state": rnd["state"], **await progress(svc, rnd, page)}
 
 
 @router.get("/rounds/{round_id}/table", response_model=ScoreTable, responses=responses(*CHAIR))
-async def table(svc: Review, _chair: Chair, round_id: str, page: Paged) -> dict[str, Any]:
+async def table(svc: Review, chaired: ChairRound, round_id: str, page: Paged) -> dict[str, Any]:
     """A page of the round's entries, in the order they became ready."""
-    rnd, campaign, _, _ = await context(svc, round_id)
-    return await score_table(svc, rnd, campaign, page)
+    return await score_table(svc, chaired.round.rnd, chaired.round.campaign, page)
 
 
 @router.post("/rounds/{round_id}/reassign", response_model=Reassigned, responses=responses(*CHAIR, 400, 409))
-async def reassign_(svc: Review, who: Chair, round_id: str, body: Reassign) -> dict[str, Any]:
-    got = await reassign(svc, round_id, body.submission_id, body.old_reviewer, body.new_reviewer, who.who)
+async def reassign_(svc: Review, chaired: ChairRound, round_id: str, body: Reassign) -> dict[str, Any]:
+    who = chaired.who.who
+    got = await reassign(svc, chaired.round, body.submission_id, body.old_reviewer, body.new_reviewer, who)
     return {"submission_id": body.submission_id, "reviewers": got}
 
 
@@ -105,9 +105,10 @@ class TokenRevoked(BaseModel):
     response_model=TokenRevoked,
     responses=responses(*CHAIR, 409),
 )
-async def revoke_token(svc: Review, who: Chair, round_id: str, reviewer_id: str) -> TokenRevoked:
+async def revoke_token(svc: Review, chaired: ChairRound, round_id: str, reviewer_id: str) -> TokenRevoked:
     """The reviewer's access token (and every page signed in with it) stops working at once; the
     campaign admin can issue a new one."""
+    who = chaired.who
     if reviewer_id == who.reviewer_id:
         raise ServiceError(409, "不能收回自己的评审令牌", "a chair cannot revoke their own token")
     if not await svc.access.revoke(who.campaign_id, who.level, reviewer_id, who.scope):
@@ -122,36 +123,39 @@ async def revoke_token(svc: Review, who: Chair, round_id: str, reviewer_id: str)
 
 
 @router.put("/rounds/{round_id}/choices", response_model=ChoicesView, responses=responses(*CHAIR, 400, 409))
-async def choices(svc: Review, who: Chair, round_id: str, body: Choices) -> dict[str, Any]:
-    return await set_choices(svc, round_id, body.awards, body.recommend, who.who)
+async def choices(svc: Review, chaired: ChairRound, round_id: str, body: Choices) -> dict[str, Any]:
+    return await set_choices(svc, chaired.round, body.awards, body.recommend, chaired.who.who)
 
 
 @router.get("/rounds/{round_id}/proposal", response_model=Proposal, responses=responses(*CHAIR))
-async def proposal_(svc: Review, _chair: Chair, round_id: str) -> dict[str, Any]:
-    return await proposal(svc, round_id)
+async def proposal_(svc: Review, chaired: ChairRound, round_id: str) -> dict[str, Any]:
+    return await proposal(svc, chaired.round)
 
 
 @router.post("/rounds/{round_id}/notice", response_model=NoticeStarted, responses=responses(*CHAIR, 400, 409))
-async def notice(svc: Review, who: Chair, round_id: str, body: Freeze | None = None) -> dict[str, Any]:
+async def notice(
+    svc: Review, chaired: ChairRound, round_id: str, body: Freeze | None = None
+) -> dict[str, Any]:
     body = body or Freeze()
-    return await start_notice(svc, round_id, who.who, body.ends_at, body.proposal_id)
+    return await start_notice(svc, chaired.round, chaired.who.who, body.ends_at, body.proposal_id)
 
 
 @router.post("/rounds/{round_id}/finalise", response_model=Finalised, responses=responses(*CHAIR, 400, 409))
-async def finalise_(svc: Review, who: Chair, round_id: str, body: Freeze | None = None) -> dict[str, Any]:
-    return await finalise(svc, round_id, who.who, (body or Freeze()).proposal_id)
+async def finalise_(
+    svc: Review, chaired: ChairRound, round_id: str, body: Freeze | None = None
+) -> dict[str, Any]:
+    return await finalise(svc, chaired.round, chaired.who.who, (body or Freeze()).proposal_id)
 
 
 @router.get("/rounds/{round_id}/audit", response_model=list[AuditRecord], responses=responses(*CHAIR))
-async def audit(svc: Review, _chair: Chair, round_id: str) -> list[dict[str, Any]]:
+async def audit(svc: Review, _chaired: ChairRound, round_id: str) -> list[dict[str, Any]]:
     return await svc.audit.of_round(round_id)
 
 
 @router.get("/rounds/{round_id}/appeals", response_model=list[AppealView], responses=responses(*CHAIR))
-async def appeals(svc: Review, _chair: Chair, round_id: str) -> list[dict[str, Any]]:
+async def appeals(svc: Review, chaired: ChairRound, round_id: str) -> list[dict[str, Any]]:
     """The round's appeals, oldest first, with the appellants' contacts."""
-    rnd, _, _, _ = await context(svc, round_id)
-    return await appeals_of(svc, rnd)
+    return await appeals_of(svc, chaired.round.rnd)
 
 
 @router.post(
@@ -159,8 +163,10 @@ async def appeals(svc: Review, _chair: Chair, round_id: str) -> list[dict[str, A
     response_model=AppealResolved,
     responses=responses(*CHAIR, 400, 409),
 )
-async def resolve(svc: Review, who: Chair, round_id: str, appeal_id: str, body: Resolution) -> dict[str, Any]:
-    return await resolve_appeal(svc, round_id, appeal_id, body.upheld, body.note, who.who)
+async def resolve(
+    svc: Review, chaired: ChairRound, round_id: str, appeal_id: str, body: Resolution
+) -> dict[str, Any]:
+    return await resolve_appeal(svc, chaired.round, appeal_id, body.upheld, body.note, chaired.who.who)
 
 
 @router.get(
@@ -171,10 +177,10 @@ async def resolve(svc: Review, who: Chair, round_id: str, appeal_id: str, body: 
         **responses(*CHAIR, 409),
     },
 )
-async def export_(svc: Review, _chair: Chair, round_id: str, kind: str) -> Response:
+async def export_(svc: Review, chaired: ChairRound, round_id: str, kind: str) -> Response:
     if kind not in EXPORTS:
         raise ServiceError(404, "没有这种导出表", f"exports: {EXPORTS}")
-    name, data = await export(svc, round_id, kind)
+    name, data = await export(svc, chaired.round, kind)
     return Response(data, media_type=XLSX, headers=attachment(name, f"{kind}.xlsx"))
 
 

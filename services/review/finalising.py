@@ -24,7 +24,7 @@ from services.review.awards import AwardSchemeError
 from services.review.eligibility import placement
 from services.review.outcomes import Scored, propose
 from services.review.round_store import entries_by_id
-from services.review.rounds import FINAL, OPEN, context, require_open
+from services.review.rounds import FINAL, OPEN, RoundContext, require_open
 from services.review.series_rules import series_rules
 from services.review.tables import aggregate_round, missing_scores, round_matrix
 
@@ -103,8 +103,8 @@ async def compute(
     }
 
 
-async def proposal(svc: "ReviewService", round_id: str) -> dict[str, Any]:
-    rnd, campaign, _, level = await context(svc, round_id)
+async def proposal(svc: "ReviewService", at: RoundContext) -> dict[str, Any]:
+    rnd, campaign, _, level = at
     if rnd["state"] != OPEN:
         return {**rnd["frozen"], "state": rnd["state"], "notice": rnd.get("notice")}
     return await compute(svc, rnd, campaign, level)
@@ -132,9 +132,10 @@ def ready(p: dict[str, Any], proposal_id: str | None) -> None:
 
 
 async def set_choices(
-    svc: "ReviewService", round_id: str, awards: dict[str, str], recommend: list[str], who: dict[str, str]
+    svc: "ReviewService", at: RoundContext, awards: dict[str, str], recommend: list[str], who: dict[str, str]
 ) -> dict[str, Any]:
-    rnd, campaign, _, level = await context(svc, round_id)
+    rnd, campaign, _, level = at
+    round_id = at.round_id
     require_open(rnd)
     unknown = sorted((set(awards) | set(recommend)) - set(rnd["pools"]))
     if unknown:
@@ -155,9 +156,10 @@ async def set_choices(
 
 
 async def finalise(
-    svc: "ReviewService", round_id: str, who: dict[str, str], proposal_id: str | None = None
+    svc: "ReviewService", at: RoundContext, who: dict[str, str], proposal_id: str | None = None
 ) -> dict[str, Any]:
-    rnd, campaign, _, level = await context(svc, round_id)
+    rnd, campaign, _, level = at
+    round_id = at.round_id
     if rnd["state"] == FINAL:
         raise ServiceError(409, "本轮评审已定稿，不能重复定稿", "the round is already finalised")
     if rnd["state"] == OPEN:

@@ -20,9 +20,10 @@ from uuid import uuid4
 
 from services.common.callers import Caller
 from services.common.errors import ServiceError
+from services.review.audit import who_of
 from services.review.finalising import compute, ready
 from services.review.round_store import entries_by_id
-from services.review.rounds import NOTICE, OPEN, context, require_open
+from services.review.rounds import NOTICE, OPEN, RoundContext, context, require_open
 
 if TYPE_CHECKING:
     from services.review.app import ReviewService
@@ -30,12 +31,13 @@ if TYPE_CHECKING:
 
 async def start_notice(
     svc: "ReviewService",
-    round_id: str,
+    at: RoundContext,
     who: dict[str, str],
     ends_at: datetime | None,
     proposal_id: str | None,
 ) -> dict[str, Any]:
-    rnd, campaign, _, level = await context(svc, round_id)
+    rnd, campaign, _, level = at
+    round_id = at.round_id
     require_open(rnd)
     if level.public_notice_days is None:
         raise ServiceError(409, f"{level.name}不设公示", f"the {level.key} level has no public notice")
@@ -91,7 +93,7 @@ async def appeal(
         raise ServiceError(
             422, "请留下联系方式（电话或电子邮箱），以便答复", "give a phone or e-mail for the answer"
         )
-    who = {"id": caller.id, "name": caller.username, "role": caller.role}
+    who = who_of(caller)
     mine = {"round_id": round_id, "submission_id": submission_id, "by.id": caller.id, "state": "open"}
     if await svc.appeals.find_one(mine, {"_id": 1}):
         raise ServiceError(
@@ -117,9 +119,9 @@ async def appeal(
 
 
 async def resolve_appeal(
-    svc: "ReviewService", round_id: str, appeal_id: str, upheld: bool, note: str, who: dict[str, str]
+    svc: "ReviewService", at: RoundContext, appeal_id: str, upheld: bool, note: str, who: dict[str, str]
 ) -> dict[str, Any]:
-    rnd, _, _, _ = await context(svc, round_id)
+    rnd, round_id = at.rnd, at.round_id
     if rnd["state"] != NOTICE:
         raise ServiceError(409, "当前不在公示期内", "the round is not in public notice")
     state = "upheld" if upheld else "dismissed"

@@ -32,11 +32,6 @@ def level_of(campaign: Campaign, key: str) -> tuple[int, ReviewLevel]:
     )
 
 
-def level_below(campaign: Campaign, key: str) -> ReviewLevel | None:
-    index, _ = level_of(campaign, key)
-    return campaign.review_levels[index - 1] if index > 0 else None
-
-
 def check_open(state: str) -> None:
     if state == FINAL:
         raise ServiceError(409, "本轮评审已定稿，不能再修改", "the round is finalised: nothing can change")

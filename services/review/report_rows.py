@@ -10,7 +10,7 @@ from services.common.recommendation_form import recommendation_form
 from services.review.exports import award_list, remuneration, unit_statistics
 from services.review.finalising import proposal
 from services.review.round_store import entries_by_id
-from services.review.rounds import context
+from services.review.rounds import RoundContext
 from services.review.unit_levels import unit_of
 
 if TYPE_CHECKING:
@@ -25,8 +25,8 @@ TITLES = {
 }
 
 
-async def rows_of(svc: "ReviewService", round_id: str) -> list[dict[str, Any]]:
-    p = await proposal(svc, round_id)
+async def rows_of(svc: "ReviewService", at: RoundContext) -> list[dict[str, Any]]:
+    p = await proposal(svc, at)
     if not p.get("decisions"):
         raise ServiceError(
             409,
@@ -34,8 +34,7 @@ async def rows_of(svc: "ReviewService", round_id: str) -> list[dict[str, Any]]:
             "nothing to export yet: scores are missing",
             missing=p["missing"],
         )
-    campaign_id = round_id.split(":", 1)[0]  # a campaign id has no colon; a unit's round id has two
-    docs = await entries_by_id(svc.entries, campaign_id, p["decisions"])
+    docs = await entries_by_id(svc.entries, at.campaign.id, p["decisions"])
     rows = []
     for sid, d in p["decisions"].items():
         doc = docs[sid]
@@ -89,10 +88,10 @@ def organising_rows(rows: list[dict[str, Any]], unit_level: str | None) -> list[
     return [{**r, **dict(zip(("unit_code", "unit_name"), unit_at(r, unit_level), strict=True))} for r in rows]
 
 
-async def export(svc: "ReviewService", round_id: str, kind: str) -> tuple[str, bytes]:
+async def export(svc: "ReviewService", at: RoundContext, kind: str) -> tuple[str, bytes]:
     """(file name, XLSX bytes) of one export of the round."""
-    _, campaign, _, level = await context(svc, round_id)
-    rows = await rows_of(svc, round_id)
+    _, campaign, _, level = at
+    rows = await rows_of(svc, at)
     caption = f"{campaign.title} · {level.name}"
     name = f"{campaign.id}-{level.key}-{TITLES[kind]}.xlsx"
     if kind == "awards":

@@ -11,11 +11,12 @@ from typing import Any
 
 from fastapi import Request
 
-from services.common.callers import Caller, Callers, must_change_password
+from services.common.callers import Caller, role
 from services.common.errors import ServiceError
 from services.review.access import Access, Identity, presented_token
 
 ACCOUNT_CHAIR_S = 30  # an account's chair identity lasts one request (intake answers for it each time)
+signed_in = role()  # any account, asked of intake; one on a temporary password is refused there
 
 
 def may_chair(caller: Caller, rnd: dict[str, Any]) -> bool:
@@ -38,16 +39,21 @@ async def round_chair(access: Access, request: Request, rnd: dict[str, Any]) -> 
         if not token_may_chair(by_token, rnd):
             raise not_this_chair(rnd)
         return by_token
-    callers: Callers = request.app.state.callers
-    caller = await callers.identify(request)
-    if caller is None:
+    try:
+        caller = await signed_in(request)
+    except ServiceError as refused:
+        if refused.status != 401:
+            raise
         raise ServiceError(
             401, "请使用评审令牌或单位管理员账户登录", "sign in with a reviewer token or an admin account"
-        )
-    if caller.must_change_password:
-        raise must_change_password()
+        ) from None
     if not may_chair(caller, rnd):
         raise not_this_chair(rnd)
+    return account_chair(caller, rnd)
+
+
+def account_chair(caller: Caller, rnd: dict[str, Any]) -> Identity:
+    """An account (intake's) chairing ``rnd``, for this request."""
     expires = datetime.now(UTC) + timedelta(seconds=ACCOUNT_CHAIR_S)
     return Identity(
         caller.id, caller.username, "chair", rnd["campaign_id"], rnd["level"], expires, rnd.get("unit") or ""

@@ -74,6 +74,8 @@ def round_id_of(campaign_id: str, level_key: str, unit: str | None = None) -> st
 
 # What a round's gate and progress read (not its frozen proposal or choices).
 ROUND_SUMMARY = {"frozen": 0, "choices": 0, "assignment_report": 0}
+# What opening a round and the level's progress read of a ready entry (not its renditions or materials).
+READY_FIELDS = {"campaign_id": 1, "entry": 1, "attribution": 1, "levels": 1, "ready_at": 1}
 IN_LIST_MAX = 200  # ids per ``$in``: SecantusDB's time for ``_id: {$in: [...]}`` grows with its square
 
 
@@ -99,7 +101,7 @@ class RoundStore(Protocol):
 
     async def ready_entries(self, campaign_id: str, under: str | None) -> list[ReviewEntry]:
         """Entries ready for review in the order they became ready, with their results at earlier
-        levels; with ``under``, only those of that unit's subtree."""
+        levels (what places them, not their files); with ``under``, only those of that unit's subtree."""
         ...
 
     async def level_rounds(self, campaign_id: str, level: str) -> list[Round]:
@@ -158,7 +160,7 @@ class MongoRoundStore:
         query: dict[str, Any] = {"campaign_id": campaign_id, "ready": True}
         if under is not None:
             query["attribution.unit_path"] = under
-        cursor = self._entries.find(query).sort([("ready_at", 1), ("_id", 1)])
+        cursor = self._entries.find(query, READY_FIELDS).sort([("ready_at", 1), ("_id", 1)])
         return [ReviewEntry.model_validate(d) async for d in cursor]
 
     async def level_rounds(self, campaign_id: str, level: str) -> list[Round]:

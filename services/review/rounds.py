@@ -13,7 +13,7 @@ pure functions of ``opening.py``. The unit tier runs those with a fake store."""
 
 import asyncio
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from contracts.calendar import campaign_today
 from contracts.campaign import Campaign, ReviewLevel
@@ -26,6 +26,7 @@ from services.review.opening import (
     reassigned,
     refuse_opening,
     staff,
+    unit_place,
 )
 from services.review.round_store import FINAL as FINAL
 from services.review.round_store import NOTICE as NOTICE
@@ -45,13 +46,26 @@ class Recorder(Protocol):
     ) -> None: ...
 
 
-async def context(svc: "ReviewService", round_id: str) -> tuple[dict[str, Any], Campaign, int, ReviewLevel]:
+class RoundContext(NamedTuple):
+    """A round's document with its campaign and level, read once per request and handed on."""
+
+    rnd: dict[str, Any]
+    campaign: Campaign
+    level_index: int  # the level's place in the campaign's review_levels
+    level: ReviewLevel
+
+    @property
+    def round_id(self) -> str:
+        return str(self.rnd["_id"])
+
+
+async def context(svc: "ReviewService", round_id: str) -> RoundContext:
     rnd = await svc.rounds.find_one({"_id": round_id})
     if rnd is None:
         raise _no_round(round_id)
     campaign = await svc.campaign(rnd["campaign_id"])
     index, level = level_of(campaign, rnd["level"])
-    return rnd, campaign, index, level
+    return RoundContext(rnd, campaign, index, level)
 
 
 def require_open(rnd: dict[str, Any]) -> None:
@@ -71,21 +85,19 @@ async def open_round(
     return await open_level(store, svc.audit, campaign, level_key, who, unit=unit, scope=scope)
 
 
-async def assign(svc: "ReviewService", round_id: str, who: dict[str, str]) -> dict[str, Any]:
+async def assign(svc: "ReviewService", at: RoundContext, who: dict[str, str]) -> dict[str, Any]:
     """Automatic assignment (min-cost flow) of the level's k reviewers to every entry of the round."""
-    store = MongoRoundStore(svc.db)
-    rnd = await _round(store, round_id)
-    return await staff_round(store, svc.audit, await svc.campaign(rnd.campaign_id), rnd, who)
+    rnd = Round.model_validate(at.rnd)
+    return await staff_round(MongoRoundStore(svc.db), svc.audit, at.campaign, rnd, who)
 
 
 async def reassign(
-    svc: "ReviewService", round_id: str, submission_id: str, old: str, new: str, who: dict[str, str]
+    svc: "ReviewService", at: RoundContext, submission_id: str, old: str, new: str, who: dict[str, str]
 ) -> list[str]:
     """The chair swaps one reviewer of an entry for another (or fills a gap: ``old`` empty)."""
+    rnd = Round.model_validate(at.rnd)
     store = MongoRoundStore(svc.db)
-    rnd = await _round(store, round_id)
-    campaign = await svc.campaign(rnd.campaign_id)
-    return await change_reviewer(store, svc.audit, campaign, rnd, submission_id, old, new, who)
+    return await change_reviewer(store, svc.audit, at.campaign, rnd, submission_id, old, new, who)
 
 
 # Like intake's register_entry in shape only: a use case's signature (store, campaign, who, now).
@@ -105,21 +117,19 @@ async def open_level(
     now = now or datetime.now(UTC)
     index, level = level_of(campaign, level_key)
     unit = unit or scope
-    if scope is not None and unit is None:
-        raise not_your_unit()
+    existing = await store.level_rounds(campaign.id, level_key)
     entries = await store.ready_entries(campaign.id, unit)
-    lower = [await store.level_rounds(campaign.id, lv.key) for lv in campaign.review_levels[:index]]
-    chosen = select(campaign, index, unit, entries, RoundStates(r for rounds in lower for r in rounds))
+    chosen = select(campaign, index, unit, entries, await lower_states(store, campaign, index))
     if unit is not None and not chosen.entries and not chosen.waiting:
         refuse_empty(level, unit)
-    rnd = new_round(campaign, level, chosen.entries, now, unit) if chosen.entries else None
-    if scope is not None and (rnd is None or scope not in rnd.unit_path):
+    path, names = unit_place(chosen.entries, unit)
+    # Who may, whether it is open already, what it waits for: before pooling every entry (the
+    # costly part), and so a unit admin never sees another unit's entries in a pooling refusal.
+    if scope is not None and scope not in path:
         raise not_your_unit()
-    refuse_opening(
-        level, unit, rnd.unit_name if rnd else "", await store.level_rounds(campaign.id, level_key)
-    )
+    refuse_opening(level, unit, names[-1] if names else "", existing)
     refuse_waiting(level, chosen.waiting)
-    rnd = rnd or new_round(campaign, level, [], now, unit)
+    rnd = new_round(campaign, level, chosen.entries, now, unit)
     await store.add(rnd)
     await audit.record(
         who, "round.opened", campaign_id=campaign.id, round_id=rnd.id, unit=unit, entries=len(rnd.pools)
@@ -128,6 +138,12 @@ async def open_level(
     if await store.has_experts(campaign.id, level_key):
         answer["assignment"] = await staff_round(store, audit, campaign, rnd, who)
     return answer
+
+
+async def lower_states(store: RoundStore, campaign: Campaign, index: int) -> RoundStates:
+    """The states of the rounds of every level below ``campaign.review_levels[index]``."""
+    below = campaign.review_levels[:index]
+    return RoundStates([r for lv in below for r in await store.level_rounds(campaign.id, lv.key)])
 
 
 async def staff_round(
@@ -179,13 +195,6 @@ async def change_reviewer(
         submission_id=submission_id, removed=old or None, added=new,
     )  # fmt: skip
     return updated
-
-
-async def _round(store: RoundStore, round_id: str) -> Round:
-    rnd = await store.get(round_id)
-    if rnd is None:
-        raise _no_round(round_id)
-    return rnd
 
 
 def not_your_unit() -> ServiceError:

@@ -15,9 +15,9 @@ from pydantic import BaseModel, Field
 from contracts.calendar import window_state, zone_label
 from contracts.campaign import Campaign
 from services.common.errors import ServiceError, responses
-from services.review.dependencies import Chair, Review
+from services.review.dependencies import ChairRound, Review
 from services.review.opening import level_of
-from services.review.rounds import context, require_open
+from services.review.rounds import require_open
 
 router = APIRouter()
 
@@ -65,9 +65,11 @@ class LateScoringAllowed(BaseModel):
     response_model=LateScoringAllowed,
     responses=responses(400, 401, 403, 404, 409),
 )
-async def allow_late_scoring(svc: Review, who: Chair, round_id: str, body: LateScoring) -> dict[str, Any]:
+async def allow_late_scoring(
+    svc: Review, chaired: ChairRound, round_id: str, body: LateScoring
+) -> dict[str, Any]:
     """The chair lets the round's panel score outside the level's window; recorded in the audit."""
-    rnd, _, _, _ = await context(svc, round_id)
+    who, rnd = chaired.who, chaired.round.rnd
     require_open(rnd)
     allowed = {"by": who.who, "reason": body.reason, "at": datetime.now(UTC)}
     await svc.rounds.update_one({"_id": round_id}, {"$set": {"late_scoring": allowed}})

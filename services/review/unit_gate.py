@@ -17,6 +17,7 @@ from typing import Any
 from contracts.campaign import Campaign, ReviewLevel
 from services.common.errors import ServiceError
 from services.review.eligibility import placement
+from services.review.paging import Page
 from services.review.pooling import Placement, PoolError, level_unit, takes_part
 from services.review.round_store import FINAL, NOTICE, ReviewEntry, Round
 from services.review.unit_levels import subtree_path
@@ -138,13 +139,16 @@ def unit_progress(
     rounds: Sequence[Round],
     states: RoundStates,
     scope: str | None,
-) -> list[dict[str, Any]]:
-    """Each unit of the level with entries or a round, by code: its round and state, or, before
-    it opens, the entries ready for it and the lower rounds it waits for; ``scope``: a unit
-    admin's unit, whose subtree alone is shown. A campaign-wide round is the level's one row."""
+    page: Page,
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of the level's units with entries or a round, by code, and how many there are: each
+    unit's round and state, or, before it opens, the entries ready for it and the lower rounds it
+    waits for; ``scope``: a unit admin's unit, whose subtree alone is shown. A campaign-wide round
+    is the level's one row."""
     whole = next((r for r in rounds if r.unit is None), None)
     if whole is not None:
-        return [] if scope else [row(whole, "全部单位", len(whole.pools), [])]
+        rows = [] if scope else [row(whole, "全部单位", len(whole.pools), [])]
+        return page.of(rows), len(rows)
     level = campaign.review_levels[index]
     by_unit: dict[str, list[ReviewEntry]] = defaultdict(list)
     for e in entries:
@@ -152,15 +156,16 @@ def unit_progress(
         if found is not None and (scope is None or scope in subtree_path(e.attribution.unit_path, found)):
             by_unit[found].append(e)
     opened = {r.unit: r for r in rounds if r.unit and (scope is None or scope in r.unit_path)}
+    units = sorted(set(by_unit) | set(opened))
     rows = []
-    for unit in sorted(set(by_unit) | set(opened)):
+    for unit in page.of(units):  # only the page's units are judged
         if (rnd := opened.get(unit)) is not None:
             rows.append(row(rnd, rnd.unit_name, len(rnd.pools), []))
         else:
             chosen = select(campaign, index, unit, by_unit[unit], states)
             name = name_of(by_unit[unit][0], unit)
             rows.append({**row(None, name, len(chosen.entries), chosen.waiting), "unit": unit})
-    return rows
+    return rows, len(units)
 
 
 def row(rnd: Round | None, name: str, entries: int, waiting: list[Waiting]) -> dict[str, Any]:

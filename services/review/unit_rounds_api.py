@@ -14,10 +14,13 @@ from pydantic import BaseModel, Field
 from services.common.callers import Caller, role
 from services.common.errors import responses
 from services.review.answers import RoundOpened
+from services.review.audit import who_of
+from services.review.chair_answers import PageOf
 from services.review.dependencies import KnownCampaign, Review
 from services.review.opening import level_of
-from services.review.round_store import MongoRoundStore
-from services.review.rounds import open_round
+from services.review.paging import Paged
+from services.review.round_store import FINAL, MongoRoundStore
+from services.review.rounds import lower_states, open_round
 from services.review.unit_gate import RoundStates, unit_progress
 
 RoundAdmin = Annotated[Caller, Depends(role("campaign_admin", "unit_admin"))]
@@ -50,15 +53,11 @@ class UnitRound(BaseModel):
     waiting: list[LowerRound] = Field(description="Lower rounds not final yet: it cannot open before")
 
 
-class LevelRounds(BaseModel):
+class LevelRounds(PageOf):
     campaign_id: str
     level: str
-    final: int
-    rounds: list[UnitRound]
-
-
-def who_of(caller: Caller) -> dict[str, str]:
-    return {"id": caller.id, "name": caller.username, "role": caller.role}
+    final: int = Field(description="The level's finalised rounds (on every page)")
+    rounds: list[UnitRound] = Field(description="A page of the level's units, by code")
 
 
 def scope_of(caller: Caller) -> str | None:
@@ -82,18 +81,25 @@ async def open_(svc: Review, caller: RoundAdmin, campaign: KnownCampaign, body: 
     responses=responses(*ADMIN, 404),
 )
 async def level_rounds(
-    svc: Review, caller: RoundAdmin, campaign: KnownCampaign, level: str
+    svc: Review, caller: RoundAdmin, campaign: KnownCampaign, level: str, page: Paged
 ) -> dict[str, Any]:
-    """The level's rounds unit by unit; a unit admin sees those of their own subtree."""
+    """A page of the level's rounds unit by unit; a unit admin sees those of their own subtree."""
     index, _ = level_of(campaign, level)
     store, scope = MongoRoundStore(svc.db), scope_of(caller)
-    entries = await store.ready_entries(campaign.id, scope)
     rounds = await store.level_rounds(campaign.id, level)
-    lower = [
-        r
-        for below in campaign.review_levels[:index]
-        for r in await store.level_rounds(campaign.id, below.key)
-    ]
-    rows = unit_progress(campaign, index, entries, rounds, RoundStates(lower), scope)
-    final = sum(1 for r in rows if r["state"] == "finalised")
-    return {"campaign_id": campaign.id, "level": level, "final": final, "rounds": rows}
+    if any(r.unit is None for r in rounds):  # a campaign-wide round: its row needs no entries
+        entries, states = [], RoundStates([])
+    else:
+        entries = await store.ready_entries(campaign.id, scope)
+        states = await lower_states(store, campaign, index)
+    rows, total = unit_progress(campaign, index, entries, rounds, states, scope, page)
+    final = sum(1 for r in rounds if r.state == FINAL and (scope is None or scope in r.unit_path))
+    return {
+        "campaign_id": campaign.id,
+        "level": level,
+        "final": final,
+        "rounds": rows,
+        "total": total,
+        "offset": page.offset,
+        "next_offset": page.next_offset(total),
+    }

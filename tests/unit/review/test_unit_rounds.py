@@ -10,6 +10,7 @@ from contracts import Attribution, EntryInfo
 from services.common.callers import Caller
 from services.common.errors import ServiceError
 from services.intake.presets import load_preset
+from services.review.paging import Page
 from services.review.round_chairs import may_chair
 from services.review.round_store import FINAL, ReviewEntry, Round
 from services.review.rounds import open_level
@@ -97,6 +98,18 @@ async def test_a_county_admin_cannot_open_another_countys_round() -> None:
     assert error.status == 403 and "本单位" in error.zh and store.rounds == {}
 
 
+async def test_a_county_admin_is_refused_another_countys_round_without_seeing_its_entries() -> None:
+    ungrouped = entry("T", "22", CITY, TUMEN, "222402001")
+    ungrouped.entry = ungrouped.entry.model_copy(update={"group": None})  # cannot be pooled
+    store = FakeRoundStore([ungrouped])
+
+    error = await refused(
+        open_level(store, RecordingAudit(), YANBIAN, "county", {"id": "yj"}, unit=TUMEN, scope=YANJI)
+    )
+
+    assert error.status == 403 and "problems" not in error.extra and store.rounds == {}
+
+
 async def test_the_city_round_waits_for_every_county_round_and_names_those_not_final() -> None:
     works = [
         entry("A", "22", CITY, YANJI, "222401001", levels=RECOMMENDED),
@@ -168,11 +181,22 @@ async def test_progress_lists_each_countys_round_and_a_county_admin_sees_only_th
     await open_level(store, RecordingAudit(), YANBIAN, "county", ADMIN, unit=YANJI)
     rounds = await store.level_rounds("c1", "county")
 
-    everyone = unit_progress(YANBIAN, 0, works, rounds, RoundStates([]), None)
-    tumen_only = unit_progress(YANBIAN, 0, works, rounds, RoundStates([]), TUMEN)
+    everyone, _ = unit_progress(YANBIAN, 0, works, rounds, RoundStates([]), None, Page())
+    tumen_only, _ = unit_progress(YANBIAN, 0, works, rounds, RoundStates([]), TUMEN, Page())
 
     assert [(r["unit_name"], r["state"], r["entries"]) for r in everyone] == [
         ("延吉市", "open", 1),
         ("图们市", None, 1),
     ]
     assert [r["unit"] for r in tumen_only] == [TUMEN]
+
+
+async def test_progress_is_paged_by_unit_and_counts_every_unit() -> None:
+    works = [entry("A", "22", CITY, YANJI, "222401001"), entry("T", "22", CITY, TUMEN, "222402001")]
+    store = FakeRoundStore(works)
+    await open_level(store, RecordingAudit(), YANBIAN, "county", ADMIN, unit=YANJI)
+    rounds = await store.level_rounds("c1", "county")
+
+    second, total = unit_progress(YANBIAN, 0, works, rounds, RoundStates([]), None, Page(1, 1))
+
+    assert ([r["unit"] for r in second], total) == ([TUMEN], 2)
