@@ -10,8 +10,9 @@ store) with SIGKILL K times at random moments while uploads and checks are under
 started again at once. A calm run of the same N in the same invocation is the baseline.
 
 Reported per run, from intake's store (the status view every service's events feed):
-- per-stage counts of the N submissions once each reached an end state (or the drain timed out);
-- lost: submissions not at an end state after the drain timeout;
+- per-stage counts of the N submissions once each reached an end state (or the drain stalled);
+- lost: submissions not at an end state once none has reached one for ``STALL_S`` (a slow
+  machine drains slowly; a lost submission is one that no longer moves);
 - duplicated: submissions with more than one ``validated`` or ``transcoded`` event (intake's inbox
   keeps one per event id, so two are two different events: an effect done twice);
 - recovery after each kill: seconds until every service is ready again and the pipeline has
@@ -52,7 +53,9 @@ END_STAGES = {"awaiting_approval", "failed_validation", "transcode_failed"}
 # tests run it; every other setting is the default (stage deadline 300 s).
 SETTINGS = {"ZHENGJI_JOB_LEASE_S": "10", "ZHENGJI_KAFKA_SESSION_TIMEOUT_MS": "6000"}
 UPLOADS_AT_ONCE = 2
-DRAIN_TIMEOUT_S = 900.0
+# The drain ends when nothing has reached an end state for this long (and past the stage deadline
+# of 300 s, so a stuck submission has had its re-drive): a loaded machine is slow, not lossy.
+STALL_S = 600.0
 
 
 @dataclass
@@ -168,11 +171,14 @@ async def recovery(cluster: Cluster, progress: Progress, run: Run, killed_at: fl
 
 
 async def drained(progress: Progress, sids: list[str]) -> None:
-    """Until every submission is at an end state, or the drain timeout."""
-    deadline = time.monotonic() + DRAIN_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if await progress.ended(sids) == len(sids):
+    """Until every submission is at an end state, or none has reached one for ``STALL_S``."""
+    last, moved_at = -1, time.monotonic()
+    while time.monotonic() - moved_at < STALL_S:
+        ended = await progress.ended(sids)
+        if ended == len(sids):
             return
+        if ended > last:
+            last, moved_at = ended, time.monotonic()
         await asyncio.sleep(1)
 
 
