@@ -27,6 +27,7 @@ from services.intake.campaign_lint import lint_definition, lint_yaml
 from services.intake.dependencies import CampaignAdmin, CampaignInPath, Intake, MaybeUser
 from services.intake.pages import CAMPAIGN_PAGE, LOGGED_IN_PAGE, Viewer, logged_in, of_campaign, render
 from services.intake.presets import (
+    MAX_DEFINITION_BYTES,
     UnknownPreset,
     UnreadableYaml,
     list_presets,
@@ -34,7 +35,6 @@ from services.intake.presets import (
     read_campaign_yaml,
 )
 
-MAX_DEFINITION_BYTES = 256 * 1024  # the largest preset (Shanxi's ten series) is about 20 KB
 router = APIRouter(tags=["intake: campaign builder"], route_class=capped_body(MAX_DEFINITION_BYTES))
 
 # Where "from scratch" starts: what the model requires, with the field every form has.

@@ -58,8 +58,11 @@ class Problem:
         return f"{self.path}: {self.message_zh} / {self.message_en}"
 
 
-MAX_YAML_NODES = 50_000  # with aliases expanded; the largest preset (Shanxi's) is about 1,500
-MAX_YAML_DEPTH = 64  # collections within collections; a campaign nests about 6 deep
+# A definition's request body (YAML or its form as JSON), read with a cap before it is parsed;
+# the largest preset (Shanxi's ten series) is about 20 KB.
+MAX_DEFINITION_BYTES = 256 * 1024
+MAX_YAML_NODES = 50_000  # with aliases expanded; the largest preset (Shanxi's) has about 1,000
+MAX_YAML_DEPTH = 64  # collections within collections; a preset nests at most 7 deep
 try:  # libyaml scans about ten times faster than PyYAML's own scanner; composing stays ours
     from yaml._yaml import CParser as _Parser
 except ImportError:  # pragma: no cover - a PyYAML built without libyaml

@@ -5,6 +5,7 @@ from datetime import timedelta
 import httpx
 
 from contracts.calendar import campaign_today
+from services.intake.presets import MAX_DEFINITION_BYTES
 from tests.integration.intake.conftest import register, tiny_campaign_yaml
 
 LATER = {
@@ -47,3 +48,22 @@ async def test_an_invalid_definition_says_what_is_wrong_and_changes_nothing(admi
     assert (await admin.get("/api/campaigns/later")).json()["title"] == made.json()["title"]
     unknown = await admin.put("/api/campaigns/nowhere", json={"preset": "yanbian-2024"})
     assert unknown.status_code == 404
+
+
+async def test_a_definition_over_the_body_cap_is_refused_unread_and_changes_nothing(
+    admin: httpx.AsyncClient,
+) -> None:
+    made = await admin.post(
+        "/api/campaigns", json={"definition_yaml": tiny_campaign_yaml("later", upload_window=LATER)}
+    )
+    assert made.status_code == 201
+    padded = tiny_campaign_yaml("later", upload_window=LATER, title="改") + "#" * MAX_DEFINITION_BYTES
+    for method, url, text in (
+        ("POST", "/api/campaigns", padded.replace("later", "big")),
+        ("PUT", "/api/campaigns/later", padded),
+    ):
+        refused = await admin.request(method, url, json={"definition_yaml": text})
+        assert refused.status_code == 413, refused.text
+        assert refused.json()["detail"]["message_zh"].startswith("请求内容过大")
+    assert (await admin.get("/api/campaigns/big")).status_code == 404
+    assert (await admin.get("/api/campaigns/later")).json()["title"] == made.json()["title"]
