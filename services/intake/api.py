@@ -21,6 +21,7 @@ from services.common.capped_body import capped_body
 from services.common.errors import ServiceError, responses
 from services.common.metrics import UPLOAD_BYTES
 from services.intake.api_models import CampaignRef, CampaignSummary, CreateCampaign, MediaStored
+from services.intake.app import IntakeService
 from services.intake.blob_access import NOT_FOUND, refused, require_fetch
 from services.intake.dependencies import CampaignAdmin, CampaignInPath, Intake, VisibleSubmission
 from services.intake.materials import find_material, media_type_for, size_limit
@@ -72,21 +73,26 @@ async def change_campaign(
 ) -> CampaignRef:
     """Replace a campaign's definition, while it has not opened and nobody has entered."""
     campaign = await asyncio.to_thread(_definition, body.model_copy(update={"id": campaign_id}))
-    window = current.upload_window
-    if window is None or window.starts <= campaign_today(current):
-        opened = f"已于{window.starts}开放上传" if window else "没有上传时间限制，已开放"
-        raise ServiceError(
-            409, f"活动{opened}，不能再修改定义", "the campaign has opened; its definition is fixed"
-        )
-    if await svc.submissions.find_one({"campaign_id": campaign_id}, {"_id": 1}):
-        raise ServiceError(
-            409, "活动已有报名作品，不能再修改定义", "the campaign has entries; its definition is fixed"
-        )
+    fixed = await definition_fixed(svc, current)
+    if fixed is not None:
+        raise ServiceError(409, *fixed)
     await svc.define_campaign(campaign)
     return CampaignRef(id=campaign.id, title=campaign.title)
 
 
 router.include_router(definitions)
+
+
+async def definition_fixed(svc: IntakeService, campaign: Campaign) -> tuple[str, str] | None:
+    """Why the campaign's definition is fixed (Chinese, English): it has opened for uploads or has
+    entries, and changes only live (``change_api.py``) from then on; None while it may be replaced."""
+    window = campaign.upload_window
+    if window is None or window.starts <= campaign_today(campaign):
+        opened = f"已于{window.starts}开放上传" if window else "没有上传时间限制，已开放"
+        return f"活动{opened}，不能再修改定义", "the campaign has opened; its definition is fixed"
+    if await svc.submissions.find_one({"campaign_id": campaign.id}, {"_id": 1}):
+        return "活动已有报名作品，不能再修改定义", "the campaign has entries; its definition is fixed"
+    return None
 
 
 @router.get("/api/campaigns", response_model=list[CampaignSummary])

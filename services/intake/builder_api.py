@@ -17,11 +17,10 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2.utils import htmlsafe_json_dumps
 from pydantic import BaseModel, Field
 
-from contracts.calendar import campaign_today
 from contracts.campaign import Campaign
 from services.common.capped_body import capped_body
 from services.common.errors import ServiceError, responses
-from services.intake.app import IntakeService
+from services.intake.api import definition_fixed
 from services.intake.campaign_edit import plan_edit
 from services.intake.campaign_lint import lint_definition, lint_yaml
 from services.intake.dependencies import CampaignAdmin, CampaignInPath, Intake, MaybeUser
@@ -112,16 +111,8 @@ async def plan_campaign_edit(
     if found.campaign is None:
         problems = [p.line() for p in found.errors]
         raise ServiceError(422, "活动定义有误", "invalid campaign definition", problems=problems)
-    plan = plan_edit(current, found.campaign, await _running(svc, current))
+    plan = plan_edit(current, found.campaign, await definition_fixed(svc, current) is not None)
     return EditPlanAnswer(road=plan.road, diff=plan.diff, change=plan.change, refused=plan.refused)
-
-
-async def _running(svc: IntakeService, campaign: Campaign) -> bool:
-    """Opened for uploads or entered: the definition is then changed only live (as ``api.py``)."""
-    window = campaign.upload_window
-    if window is None or window.starts <= campaign_today(campaign):
-        return True
-    return await svc.submissions.find_one({"campaign_id": campaign.id}, {"_id": 1}) is not None
 
 
 @router.get("/admin/builder", response_class=HTMLResponse, responses=LOGGED_IN_PAGE)
