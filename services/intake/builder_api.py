@@ -28,10 +28,8 @@ from services.intake.pages import CAMPAIGN_PAGE, LOGGED_IN_PAGE, Viewer, logged_
 from services.intake.presets import (
     MAX_DEFINITION_BYTES,
     UnknownPreset,
-    UnreadableYaml,
     list_presets,
     load_preset,
-    read_campaign_yaml,
 )
 
 router = APIRouter(tags=["intake: campaign builder"], route_class=capped_body(MAX_DEFINITION_BYTES))
@@ -106,12 +104,21 @@ async def plan_campaign_edit(
     campaign_id: str, body: Definition, svc: Intake, _: CampaignAdmin, current: CampaignInPath
 ) -> EditPlanAnswer:
     """What saving this edit would change, and whether it is a replacement, a live change or refused."""
-    data = body.definition if body.definition is not None else _parsed(body.definition_yaml or "")
-    found = lint_definition({**data, "id": campaign_id} if isinstance(data, dict) else {})
+    if body.definition is not None:
+        data = body.definition
+    else:  # unreadable YAML is named as such, as the check names it, not as a definition missing all
+        read = await asyncio.to_thread(lint_yaml, body.definition_yaml or "")
+        if not read.readable:
+            problems = [p.line() for p in read.errors]
+            raise ServiceError(422, "活动定义有误", "invalid campaign definition", problems=problems)
+        data = read.data
+    found = await asyncio.to_thread(lint_definition, {**data, "id": campaign_id})
     if found.campaign is None:
         problems = [p.line() for p in found.errors]
         raise ServiceError(422, "活动定义有误", "invalid campaign definition", problems=problems)
-    plan = plan_edit(current, found.campaign, await definition_fixed(svc, current) is not None)
+    running = await definition_fixed(svc, current) is not None
+    decided = await svc.change_log.decided(campaign_id)
+    plan = plan_edit(current, found.campaign, running, decided)
     return EditPlanAnswer(road=plan.road, diff=plan.diff, change=plan.change, refused=plan.refused)
 
 
@@ -152,13 +159,6 @@ def _script(start: dict[str, Any]) -> str:
     """The definition for the page's JSON script element: in the model's order (Jinja's ``tojson``
     sorts keys), and safe inside HTML."""
     return str(htmlsafe_json_dumps(start, dumps=json.dumps, ensure_ascii=False))
-
-
-def _parsed(text: str) -> Any:
-    try:
-        return read_campaign_yaml(text)
-    except UnreadableYaml:
-        return None
 
 
 def _as_json(data: Any) -> dict[str, Any] | None:
