@@ -84,9 +84,9 @@ async def lint_campaign(body: Definition, _: CampaignAdmin) -> Checked:
 
 def _checked(body: Definition) -> Checked:
     if body.definition is not None:
-        data: dict[str, Any] | None = body.definition
         found = lint_definition(body.definition)
-        text = _as_yaml(body.definition)
+        data: dict[str, Any] | None = body.definition if found.readable else None  # None: too deep
+        text: str | None = _as_yaml(body.definition) if found.readable else None
     else:
         text = body.definition_yaml or ""
         found = lint_yaml(text)

@@ -13,7 +13,14 @@ from typing import Any
 from contracts.calendar import campaign_today
 from contracts.campaign import Campaign
 from contracts.naming import placeholders
-from services.intake.presets import Problem, UnreadableYaml, campaign_problems, read_campaign_yaml
+from services.intake.presets import (
+    MAX_YAML_DEPTH,
+    Problem,
+    UnreadableYaml,
+    campaign_problems,
+    nests_too_deep,
+    read_campaign_yaml,
+)
 
 __all__ = ["Lint", "Problem", "lint_definition", "lint_yaml", "warnings"]
 
@@ -48,6 +55,9 @@ def lint_yaml(text: str, today: date | None = None) -> Lint:
 def lint_definition(data: dict[str, Any], today: date | None = None) -> Lint:
     """The errors intake would refuse ``data`` for (``presets.campaign_problems``, the check every
     save runs), else the warnings of the valid campaign."""
+    if nests_too_deep(data):  # a form's definition: YAML's bound, before anything recurses into it
+        said = f"定义嵌套超过 {MAX_YAML_DEPTH} 层", f"the definition nests over {MAX_YAML_DEPTH} deep"
+        return Lint([Problem("(campaign)", *said)], readable=False)
     campaign, problems = campaign_problems(data)
     if campaign is None:
         return Lint(problems, data=data)

@@ -167,6 +167,19 @@ def read_campaign_yaml(text: str) -> Any:
         loader.dispose()
 
 
+def nests_too_deep(data: Any) -> bool:
+    """Whether collections nest in ``data`` (a form's definition, as JSON gives it) deeper than
+    a YAML may: walked without recursion, as it may be deeper than the stack."""
+    stack = [(data, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > MAX_YAML_DEPTH:
+                return True
+            stack += [(x, depth + 1) for x in (item.values() if isinstance(item, dict) else item)]
+    return False
+
+
 def yaml_path(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:

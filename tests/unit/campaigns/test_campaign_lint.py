@@ -214,3 +214,15 @@ def test_nesting_reached_through_an_alias_counts_and_a_merge_key_still_reads() -
     assert problem.path == "(yaml)" and problem.message_zh.startswith("YAML 嵌套超过 64 层")
     merged = lint_yaml("base: &b {x: 1}\nc:\n  <<: *b\n  y: 2\n", TODAY)
     assert merged.readable and merged.data["c"] == {"x": 1, "y": 2}
+
+
+def test_a_forms_definition_nested_too_deep_is_refused_before_anything_recurses_into_it() -> None:
+    from services.intake.builder_api import Definition, _checked
+
+    deep: Any = []
+    for _ in range(900):  # as deep as a JSON body reaches (FastAPI's parser stops near 1000)
+        deep = [deep]
+    checked = _checked(Definition(definition={**micro_lesson(), "extra": deep}))
+    assert [(p.path, p.message_zh) for p in checked.problems] == [("(campaign)", "定义嵌套超过 64 层")]
+    assert checked.definition is None and checked.definition_yaml is None
+    assert lint_definition(micro_lesson(), TODAY).problems == []
