@@ -5,6 +5,7 @@ docs/api-intake.md. A plain PUT upload is a streamed request body: never held wh
 its sha256 computed while it streams to the blob store, a declared size over the limit refused
 with 413 before a byte is read. Pages and clients that may be interrupted use tus (``tus.py``)."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -16,17 +17,27 @@ from contracts.calendar import campaign_today
 from contracts.campaign import Campaign
 from services.common.blob_http import blob_response
 from services.common.blobs import BlobTooLarge
+from services.common.capped_body import capped_body
 from services.common.errors import ServiceError, responses
 from services.common.metrics import UPLOAD_BYTES
 from services.intake.api_models import CampaignRef, CampaignSummary, CreateCampaign, MediaStored
+from services.intake.app import IntakeService
 from services.intake.blob_access import NOT_FOUND, refused, require_fetch
 from services.intake.dependencies import CampaignAdmin, CampaignInPath, Intake, VisibleSubmission
 from services.intake.materials import find_material, media_type_for, size_limit
-from services.intake.presets import InvalidCampaign, UnknownPreset, load_campaign_yaml, load_preset
+from services.intake.presets import (
+    MAX_DEFINITION_BYTES,
+    InvalidCampaign,
+    UnknownPreset,
+    load_campaign_yaml,
+    load_preset,
+)
 from services.intake.storage_quota import check_storage
 from services.intake.upload_rules import check_upload, too_large
 
 router = APIRouter(tags=["intake"])
+# A definition's body is read with a cap before it is parsed: a YAML is hostile (presets.py).
+definitions = APIRouter(tags=["intake"], route_class=capped_body(MAX_DEFINITION_BYTES))
 
 # The plain upload's body: the work's bytes, as they are (never form-encoded).
 MEDIA_BODY = {
@@ -38,42 +49,50 @@ MEDIA_BODY = {
 Sha256 = Annotated[str, Path(pattern="^[0-9a-f]{64}$", description="The blob's sha256, lower-case hex")]
 
 
-@router.post(
+@definitions.post(
     "/api/campaigns",
     status_code=201,
     response_model=CampaignRef,
-    responses=responses(400, 401, 403, 409, 422),
+    responses=responses(400, 401, 403, 409, 413, 422),
 )
 async def create_campaign(body: CreateCampaign, svc: Intake, _: CampaignAdmin) -> CampaignRef:
-    campaign = _definition(body)
+    campaign = await asyncio.to_thread(_definition, body)  # up to MAX_YAML_NODES to read and check
     if await svc.campaigns.find_one({"_id": campaign.id}):
         raise ServiceError(409, f"活动 {campaign.id} 已存在", f"campaign {campaign.id} exists")
     await svc.define_campaign(campaign)
     return CampaignRef(id=campaign.id, title=campaign.title)
 
 
-@router.put(
+@definitions.put(
     "/api/campaigns/{campaign_id}",
     response_model=CampaignRef,
-    responses=responses(400, 401, 403, 404, 409, 422),
+    responses=responses(400, 401, 403, 404, 409, 413, 422),
 )
 async def change_campaign(
     campaign_id: str, body: CreateCampaign, svc: Intake, _: CampaignAdmin, current: CampaignInPath
 ) -> CampaignRef:
     """Replace a campaign's definition, while it has not opened and nobody has entered."""
-    campaign = _definition(body.model_copy(update={"id": campaign_id}))
-    window = current.upload_window
-    if window is None or window.starts <= campaign_today(current):
-        opened = f"已于{window.starts}开放上传" if window else "没有上传时间限制，已开放"
-        raise ServiceError(
-            409, f"活动{opened}，不能再修改定义", "the campaign has opened; its definition is fixed"
-        )
-    if await svc.submissions.find_one({"campaign_id": campaign_id}, {"_id": 1}):
-        raise ServiceError(
-            409, "活动已有报名作品，不能再修改定义", "the campaign has entries; its definition is fixed"
-        )
+    campaign = await asyncio.to_thread(_definition, body.model_copy(update={"id": campaign_id}))
+    fixed = await definition_fixed(svc, current)
+    if fixed is not None:
+        raise ServiceError(409, *fixed)
     await svc.define_campaign(campaign)
     return CampaignRef(id=campaign.id, title=campaign.title)
+
+
+router.include_router(definitions)
+
+
+async def definition_fixed(svc: IntakeService, campaign: Campaign) -> tuple[str, str] | None:
+    """Why the campaign's definition is fixed (Chinese, English): it has opened for uploads or has
+    entries, and changes only live (``change_api.py``) from then on; None while it may be replaced."""
+    window = campaign.upload_window
+    if window is None or window.starts <= campaign_today(campaign):
+        opened = f"已于{window.starts}开放上传" if window else "没有上传时间限制，已开放"
+        return f"活动{opened}，不能再修改定义", "the campaign has opened; its definition is fixed"
+    if await svc.submissions.find_one({"campaign_id": campaign.id}, {"_id": 1}):
+        return "活动已有报名作品，不能再修改定义", "the campaign has entries; its definition is fixed"
+    return None
 
 
 @router.get("/api/campaigns", response_model=list[CampaignSummary])

@@ -7,6 +7,7 @@ problems with their paths plus the definition in the other form, so form and YAM
 by which road (``campaign_edit.py``). Saving itself uses the routes there already are:
 ``POST``/``PUT /api/campaigns`` and the live changes. Decision 0035."""
 
+import asyncio
 import json
 from typing import Any
 
@@ -16,18 +17,21 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2.utils import htmlsafe_json_dumps
 from pydantic import BaseModel, Field
 
-from contracts.calendar import campaign_today
 from contracts.campaign import Campaign
 from services.common.capped_body import capped_body
 from services.common.errors import ServiceError, responses
-from services.intake.app import IntakeService
+from services.intake.api import definition_fixed
 from services.intake.campaign_edit import plan_edit
 from services.intake.campaign_lint import lint_definition, lint_yaml
 from services.intake.dependencies import CampaignAdmin, CampaignInPath, Intake, MaybeUser
 from services.intake.pages import CAMPAIGN_PAGE, LOGGED_IN_PAGE, Viewer, logged_in, of_campaign, render
-from services.intake.presets import UnknownPreset, list_presets, load_preset
+from services.intake.presets import (
+    MAX_DEFINITION_BYTES,
+    UnknownPreset,
+    list_presets,
+    load_preset,
+)
 
-MAX_DEFINITION_BYTES = 256 * 1024  # the largest preset (Shanxi's ten series) is about 20 KB
 router = APIRouter(tags=["intake: campaign builder"], route_class=capped_body(MAX_DEFINITION_BYTES))
 
 # Where "from scratch" starts: what the model requires, with the field every form has.
@@ -71,15 +75,22 @@ class EditPlanAnswer(BaseModel):
 @router.post("/api/campaigns/lint", response_model=Checked, responses=responses(400, 401, 403, 413, 422))
 async def lint_campaign(body: Definition, _: CampaignAdmin) -> Checked:
     """Every problem of a definition, with its path; nothing is stored."""
-    if body.definition is not None:
-        data: dict[str, Any] | None = body.definition
-        found = lint_definition(body.definition)
-    elif body.definition_yaml is not None:
-        found = lint_yaml(body.definition_yaml)
-        data = _as_json(_parsed(body.definition_yaml)) if found.readable else None
-    else:
+    if body.definition is None and body.definition_yaml is None:
         raise ServiceError(422, "请提供活动定义", "give a definition or definition_yaml")
-    text = body.definition_yaml if body.definition is None else _as_yaml(body.definition)
+    # Bounded (presets.MAX_YAML_NODES), yet a body near the cap takes a good part of a second of
+    # pure Python to read and check: off the event loop, which serves every upload meanwhile.
+    return await asyncio.to_thread(_checked, body)
+
+
+def _checked(body: Definition) -> Checked:
+    if body.definition is not None:
+        found = lint_definition(body.definition)
+        data: dict[str, Any] | None = body.definition if found.readable else None  # None: too deep
+        text: str | None = _as_yaml(body.definition) if found.readable else None
+    else:
+        text = body.definition_yaml or ""
+        found = lint_yaml(text)
+        data = _as_json(found.data) if found.readable else None
     problems = [Problem.model_validate(p) for p in found.as_json()]
     return Checked(problems=problems, definition=data, definition_yaml=text)
 
@@ -93,21 +104,22 @@ async def plan_campaign_edit(
     campaign_id: str, body: Definition, svc: Intake, _: CampaignAdmin, current: CampaignInPath
 ) -> EditPlanAnswer:
     """What saving this edit would change, and whether it is a replacement, a live change or refused."""
-    data = body.definition if body.definition is not None else _parsed(body.definition_yaml or "")
-    found = lint_definition({**data, "id": campaign_id} if isinstance(data, dict) else {})
+    if body.definition is not None:
+        data = body.definition
+    else:  # unreadable YAML is named as such, as the check names it, not as a definition missing all
+        read = await asyncio.to_thread(lint_yaml, body.definition_yaml or "")
+        if not read.readable:
+            problems = [p.line() for p in read.errors]
+            raise ServiceError(422, "活动定义有误", "invalid campaign definition", problems=problems)
+        data = read.data
+    found = await asyncio.to_thread(lint_definition, {**data, "id": campaign_id})
     if found.campaign is None:
         problems = [p.line() for p in found.errors]
         raise ServiceError(422, "活动定义有误", "invalid campaign definition", problems=problems)
-    plan = plan_edit(current, found.campaign, await _running(svc, current))
+    running = await definition_fixed(svc, current) is not None
+    decided = await svc.change_log.decided(campaign_id)
+    plan = plan_edit(current, found.campaign, running, decided)
     return EditPlanAnswer(road=plan.road, diff=plan.diff, change=plan.change, refused=plan.refused)
-
-
-async def _running(svc: IntakeService, campaign: Campaign) -> bool:
-    """Opened for uploads or entered: the definition is then changed only live (as ``api.py``)."""
-    window = campaign.upload_window
-    if window is None or window.starts <= campaign_today(campaign):
-        return True
-    return await svc.submissions.find_one({"campaign_id": campaign.id}, {"_id": 1}) is not None
 
 
 @router.get("/admin/builder", response_class=HTMLResponse, responses=LOGGED_IN_PAGE)
@@ -147,13 +159,6 @@ def _script(start: dict[str, Any]) -> str:
     """The definition for the page's JSON script element: in the model's order (Jinja's ``tojson``
     sorts keys), and safe inside HTML."""
     return str(htmlsafe_json_dumps(start, dumps=json.dumps, ensure_ascii=False))
-
-
-def _parsed(text: str) -> Any:
-    try:
-        return yaml.safe_load(text)
-    except (yaml.YAMLError, ValueError):  # ValueError: a date YAML cannot build (2025-13-45)
-        return None
 
 
 def _as_json(data: Any) -> dict[str, Any] | None:

@@ -4,14 +4,17 @@ A campaign that has not opened and has no entries is replaced whole (``PUT /api/
 Once it runs, only what a live change may change goes through, as one ``CampaignChange`` with its
 audit (``change_api.py``): the upload window, review windows and award settings, ``showcase_from``,
 a target's address and publication date. Any other difference is refused with its path, before
-anything is saved: the admin sees the whole diff and why, never half of an edit."""
+anything is saved: the admin sees the whole diff and why, never half of an edit. A live road is
+checked as the live-change route checks it (``live_changes.changed``, then ``conflicts`` with what
+is decided), so a plan never offers a change the route would refuse."""
 
 import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from contracts.campaign import Campaign
-from services.intake.live_changes import CampaignChange
+from services.common.errors import ServiceError
+from services.intake.live_changes import CampaignChange, Decided, changed, conflicts
 
 Road = Literal["unchanged", "replace", "live", "refused"]
 _LIVE = (
@@ -50,8 +53,9 @@ def differences(before: Any, after: Any, path: str = "") -> list[dict[str, Any]]
     return [] if before == after else [{"path": path, "before": before, "after": after}]
 
 
-def plan_edit(current: Campaign, edited: Campaign, running: bool) -> EditPlan:
-    """``running``: the campaign has opened for uploads or has entries (its definition is fixed)."""
+def plan_edit(current: Campaign, edited: Campaign, running: bool, decided: Decided) -> EditPlan:
+    """``running``: the campaign has opened for uploads or has entries (its definition is fixed);
+    ``decided``: its finalised levels and sent publications, which no live change may contradict."""
     old, new = _comparable(current), _comparable(edited)
     diff = differences(old, new)
     if not diff:
@@ -59,9 +63,12 @@ def plan_edit(current: Campaign, edited: Campaign, running: bool) -> EditPlan:
     if not running:
         return EditPlan("replace", diff)
     refused = [_refusal(d["path"]) for d in diff if not _live(d)]
+    refused = refused or [r for d in diff for r in _contradicted(current, edited, d, decided)]
     if refused:
         return EditPlan("refused", diff, refused=refused)
-    return EditPlan("live", diff, change=_change(current, edited, diff))
+    change = _change(current, edited, diff)
+    changed(current, _as_live_change(change))  # the whole change, as the route will make it
+    return EditPlan("live", diff, change=change)
 
 
 def _comparable(campaign: Campaign) -> dict[str, Any]:
@@ -87,6 +94,25 @@ def _refusal(path: str) -> dict[str, str]:
     }
 
 
+def _contradicted(
+    current: Campaign, edited: Campaign, difference: dict[str, Any], decided: Decided
+) -> list[dict[str, str]]:
+    """Why the live-change route would refuse the part of the change this difference makes: so
+    the refusal is shown at its path."""
+    path = difference["path"]
+    try:
+        after, _ = changed(current, _as_live_change(_change(current, edited, [difference])))
+    except ServiceError as exc:
+        return [{"path": path, "message_zh": exc.zh, "message_en": exc.en}]
+    return [
+        {"path": path, "message_zh": zh, "message_en": en} for zh, en in conflicts(current, after, decided)
+    ]
+
+
+def _as_live_change(change: dict[str, Any]) -> CampaignChange:
+    return CampaignChange.model_validate({"reason": "预检 check", **change})  # what the route accepts
+
+
 def _change(current: Campaign, edited: Campaign, diff: list[dict[str, Any]]) -> dict[str, Any]:
     paths = [d["path"] for d in diff]
     change: dict[str, Any] = {}
@@ -104,5 +130,4 @@ def _change(current: Campaign, edited: Campaign, diff: list[dict[str, Any]]) -> 
         if moved:
             said = target.model_dump(mode="json", include=moved)
             change.setdefault("targets", {})[target.key] = said
-    CampaignChange.model_validate({"reason": "预检 check", **change})  # what the live-change API accepts
     return change

@@ -10,12 +10,17 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-import yaml
-
 from contracts.calendar import campaign_today
 from contracts.campaign import Campaign
 from contracts.naming import placeholders
-from services.intake.presets import Problem, campaign_problems
+from services.intake.presets import (
+    MAX_YAML_DEPTH,
+    Problem,
+    UnreadableYaml,
+    campaign_problems,
+    nests_too_deep,
+    read_campaign_yaml,
+)
 
 __all__ = ["Lint", "Problem", "lint_definition", "lint_yaml", "warnings"]
 
@@ -27,6 +32,7 @@ class Lint:
     problems: list[Problem] = field(default_factory=list)
     campaign: Campaign | None = None
     readable: bool = True
+    data: Any = None  # what was checked, as read from the YAML: no caller parses it twice
 
     @property
     def errors(self) -> list[Problem]:
@@ -38,21 +44,24 @@ class Lint:
 
 def lint_yaml(text: str, today: date | None = None) -> Lint:
     try:
-        data: Any = yaml.safe_load(text)
-    except (yaml.YAMLError, ValueError) as exc:  # ValueError: a date YAML cannot build (2025-13-45)
-        return Lint([Problem("(yaml)", "YAML 语法错误", f"YAML syntax error: {exc}")], readable=False)
+        data = read_campaign_yaml(text)
+    except UnreadableYaml as exc:
+        return Lint([exc.problem], readable=False)
     if not isinstance(data, dict):
-        return Lint(campaign_problems(data)[1], readable=False)
+        return Lint(campaign_problems(data)[1], readable=False, data=data)
     return lint_definition(data, today)
 
 
 def lint_definition(data: dict[str, Any], today: date | None = None) -> Lint:
     """The errors intake would refuse ``data`` for (``presets.campaign_problems``, the check every
     save runs), else the warnings of the valid campaign."""
+    if nests_too_deep(data):  # a form's definition: YAML's bound, before anything recurses into it
+        said = f"定义嵌套超过 {MAX_YAML_DEPTH} 层", f"the definition nests over {MAX_YAML_DEPTH} deep"
+        return Lint([Problem("(campaign)", *said)], readable=False)
     campaign, problems = campaign_problems(data)
     if campaign is None:
-        return Lint(problems)
-    return Lint(warnings(campaign, today), campaign)
+        return Lint(problems, data=data)
+    return Lint(warnings(campaign, today), campaign, data=data)
 
 
 def _warn(path: str, zh: str, en: str) -> Problem:

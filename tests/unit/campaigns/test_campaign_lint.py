@@ -168,3 +168,61 @@ def test_lint_and_load_agree_on_notifications_and_on_every_preset() -> None:
     for preset in list_presets():
         text = (PRESET_DIR / f"{preset}.yaml").read_text(encoding="utf-8")
         assert lint_yaml(text, TODAY).campaign == load_campaign_yaml(text), preset
+
+
+def alias_bomb(levels: int = 7) -> str:
+    """About 400 bytes whose aliases, expanded, are ten million nodes."""
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (alias_bomb(), "YAML 展开别名后超过 50000 个节点"),
+        ("id: " + "[" * 5000 + "]" * 5000 + "\n", "YAML 嵌套超过 64 层"),
+        ("a: &a\n  b: *a\n", "YAML 别名引用了包含它自身的节点"),
+    ],
+    ids=["alias-bomb", "deep-nesting", "recursive-alias"],
+)
+def test_an_alias_bomb_or_deep_nesting_is_unreadable_yaml_for_lint_load_and_the_command(
+    tmp_path: Path, text: str, said: str
+) -> None:
+    found = lint_yaml(text, TODAY)
+    (problem,) = found.problems
+    assert not found.readable and problem.path == "(yaml)" and problem.message_zh.startswith(said)
+    with pytest.raises(InvalidCampaign) as refused:
+        load_campaign_yaml(text)
+    assert refused.value.problems == [problem.text()]
+    path = tmp_path / "bomb.yaml"
+    path.write_text(text, encoding="utf-8")
+    printed = CliRunner().invoke(campaign_app, ["lint", str(path)])
+    assert printed.exit_code == 2 and f"(yaml): [错误 error] {said}" in printed.output
+
+
+def test_the_presets_aliases_still_read() -> None:
+    """Shanxi's tiers are anchored once and aliased (&tiers30, *tiers25): aliases are not banned."""
+    text = (PRESET_DIR / "shanxi-xuexi-2019.yaml").read_text(encoding="utf-8")
+    assert "*tiers25" in text
+    assert lint_yaml(text, TODAY).data == yaml.safe_load(text)
+
+
+def test_nesting_reached_through_an_alias_counts_and_a_merge_key_still_reads() -> None:
+    deep = "a: &a " + "[" * 40 + "]" * 40 + "\nb: " + "[" * 30 + "*a" + "]" * 30 + "\n"
+    (problem,) = lint_yaml(deep, TODAY).problems
+    assert problem.path == "(yaml)" and problem.message_zh.startswith("YAML 嵌套超过 64 层")
+    merged = lint_yaml("base: &b {x: 1}\nc:\n  <<: *b\n  y: 2\n", TODAY)
+    assert merged.readable and merged.data["c"] == {"x": 1, "y": 2}
+
+
+def test_a_forms_definition_nested_too_deep_is_refused_before_anything_recurses_into_it() -> None:
+    from services.intake.builder_api import Definition, _checked
+
+    deep: Any = []
+    for _ in range(900):  # as deep as a JSON body reaches (FastAPI's parser stops near 1000)
+        deep = [deep]
+    checked = _checked(Definition(definition={**micro_lesson(), "extra": deep}))
+    assert [(p.path, p.message_zh) for p in checked.problems] == [("(campaign)", "定义嵌套超过 64 层")]
+    assert checked.definition is None and checked.definition_yaml is None
+    assert lint_definition(micro_lesson(), TODAY).problems == []
