@@ -9,6 +9,7 @@ in UTF-16: both blanked the same way. Word keeps its lists of names in its table
 """
 
 import struct
+from collections.abc import Iterator
 
 WRITEACCESS, NOTE, FILEPASS, EOF = 0x005C, 0x001C, 0x002F, 0x000A
 MAX_RECORDS = 10_000_000  # a 4-byte record each: more than any stream olefile lets us read
@@ -16,17 +17,25 @@ _ENCRYPTED_TOKEN = 0xF3D1C4DF  # CurrentUserAtom.headerToken of a password-prote
 _USER_NAME_AT = 28  # CurrentUserAtom: header 8, size, token, offset 12, lenUserName 20, versions
 
 
-def _records(stream: bytes) -> list[tuple[int, int, int]]:
-    """(type, data start, data end) of each BIFF record; a record running past the end raises."""
-    found: list[tuple[int, int, int]] = []
+class TooManyRecords(Exception):
+    """A workbook stream of more than ``MAX_RECORDS`` records: refused as too large to rewrite, since
+    a copy scrubbed up to the cap would pass on the names in the rest."""
+
+
+def _records(stream: bytes) -> Iterator[tuple[int, int, int]]:
+    """(type, data start, data end) of each BIFF record, read as they are asked for (a list of them
+    would hold ~100 bytes of Python objects per 4-byte record); a record running past the end raises."""
     pos = 0
-    while pos + 4 <= len(stream) and len(found) < MAX_RECORDS:
+    for _ in range(MAX_RECORDS):
+        if pos + 4 > len(stream):
+            return
         kind, size = struct.unpack_from("<HH", stream, pos)
         if pos + 4 + size > len(stream):
             raise ValueError(f"BIFF record {kind:04X} at {pos} runs past the end")
-        found.append((kind, pos + 4, pos + 4 + size))
+        yield kind, pos + 4, pos + 4 + size
         pos += 4 + size
-    return found
+    if pos + 4 <= len(stream):
+        raise TooManyRecords(f"the workbook has more than {MAX_RECORDS} records: too large to rewrite")
 
 
 def workbook_encrypted(stream: bytes) -> bool:
@@ -39,14 +48,15 @@ def workbook_encrypted(stream: bytes) -> bool:
     return False
 
 
-def _blank_unicode_string(data: bytearray, at: int) -> bool:
-    """Spaces for the characters of the XLUnicodeString at ``at`` (cch, fHighByte, characters)."""
-    if at + 3 > len(data):
+def _blank_unicode_string(data: bytearray, at: int, stop: int) -> bool:
+    """Spaces for the characters of the XLUnicodeString at ``at`` (cch, fHighByte, characters), up to
+    ``stop``, the end of its record."""
+    if at + 3 > stop:
         return False
     count: int = struct.unpack_from("<H", data, at)[0]
     wide = data[at + 2] & 1
     start = at + 3
-    end = min(len(data), start + count * (2 if wide else 1))
+    end = min(stop, start + count * (2 if wide else 1))
     space = b" \0" if wide else b" "
     data[start:end] = (space * count)[: end - start]
     return end > start
@@ -56,12 +66,10 @@ def blank_workbook_names(stream: bytes) -> tuple[bytes, set[str]]:
     """The workbook stream with its last saver's and its note authors' names blanked; what was found."""
     data, found = bytearray(stream), set()
     for kind, start, end in _records(stream):
-        record = bytearray(data[start:end])
-        if kind == WRITEACCESS and _blank_unicode_string(record, 0):
+        if kind == WRITEACCESS and _blank_unicode_string(data, start, end):
             found.add("last saved by")
-        elif kind == NOTE and _blank_unicode_string(record, 8):  # after rw, col, flags, object id
+        elif kind == NOTE and _blank_unicode_string(data, start + 8, end):  # after rw, col, flags, object id
             found.add("note authors")
-        data[start:end] = record
     return bytes(data), found
 
 

@@ -6,9 +6,15 @@ from pathlib import Path
 import olefile
 import pytest
 
-from services.media.office_records import blank_word_names, blank_workbook_names, word_name_lists
+from services.media import office_records
+from services.media.office_records import (
+    TooManyRecords,
+    blank_word_names,
+    blank_workbook_names,
+    word_name_lists,
+)
 from services.media.ole_scrub import MalformedCompoundFile, UnsafeCompoundFile, empty_property_set, scrub_ole
-from services.media.scrub import sniff
+from services.media.scrub import FILE_FAULT, main, sniff
 from tests.legacy_samples import OLD_SAVE, TEXT, presentation, word_document, workbook
 from tests.metadata_samples import ARTIST, AUTHOR, COMPANY
 
@@ -87,6 +93,20 @@ def test_a_workbook_loses_the_savers_user_name_and_the_note_authors(tmp_path: Pa
     assert len(after["Workbook"]) == len(before["Workbook"])
     # Blanked, not cut: the same records, the same lengths, read as spaces.
     assert blank_workbook_names(after["Workbook"]) == (after["Workbook"], {"last saved by", "note authors"})
+
+
+def test_a_workbook_of_more_records_than_the_cap_is_refused_not_half_scrubbed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The note's author is in the sixth and last record: a scrub that stopped at the cap would pass
+    it on. The cap is lowered to the sample's size (ten million records is a 40 MB stream)."""
+    monkeypatch.setattr(office_records, "MAX_RECORDS", 6)
+    assert names_in(scrubbed(tmp_path, workbook())[0]) == []  # at the cap: scrubbed whole
+    monkeypatch.setattr(office_records, "MAX_RECORDS", 5)
+    with pytest.raises(TooManyRecords, match="more than 5 records"):
+        scrubbed(tmp_path, workbook())
+    source = tmp_path / "in.ole"  # the child refuses the file as it refuses one too large
+    assert main(["ole", str(source), str(tmp_path / "child.ole")]) == FILE_FAULT
 
 
 def test_a_presentation_loses_the_current_users_name(tmp_path: Path) -> None:
