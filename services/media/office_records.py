@@ -15,7 +15,8 @@ from collections.abc import Iterator
 
 BOF, WRITEACCESS, NOTE, FILEPASS, EOF = 0x0809, 0x005C, 0x001C, 0x002F, 0x000A
 BIFF8 = 0x0600  # BOF.vers of Excel 97 and later; Excel 5 and 95 (BIFF5/7, a "Book" stream) write 0x0500
-MAX_RECORDS = 10_000_000  # a 4-byte record each: more than any stream olefile lets us read
+# As many as the largest stream edited in memory (100 MiB) holds of the smallest cell record (10 bytes).
+MAX_RECORDS = 10_000_000
 _ENCRYPTED_TOKEN = 0xF3D1C4DF  # CurrentUserAtom.headerToken of a password-protected presentation
 _USER_NAME_AT = 28  # CurrentUserAtom: header 8, size, token, offset 12, lenUserName 20, versions
 
@@ -27,7 +28,7 @@ class TooManyRecords(Exception):
 
 def _records(stream: bytes) -> Iterator[tuple[int, int, int]]:
     """(type, data start, data end) of each BIFF record, read as they are asked for (a list of them
-    would hold ~100 bytes of Python objects per 4-byte record); a record running past the end raises."""
+    would hold ~150 bytes of Python objects per record); a record running past the end raises."""
     pos = 0
     for _ in range(MAX_RECORDS):
         if pos + 4 > len(stream):
