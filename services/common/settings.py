@@ -248,6 +248,10 @@ class Settings(BaseSettings):
     bundle_max_bytes: int = 50 << 30
     bundle_max_entries: int = 10_000
 
+    # Reviewers' copies made at once by one review process: each is a child of up to 1 GiB (or an
+    # ffmpeg), so a reviewer opening every file of an entry at once waits, not the host's memory.
+    blind_copies_at_once: int = Field(default=2, ge=1)
+
     def blobs_path(self) -> Path:
         return self.blob_dir or self.data_dir / "blobs"
 

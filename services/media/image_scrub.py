@@ -16,6 +16,8 @@ Kept, because the picture would look different without them and they name no per
   portrait phone photo would be shown lying on its side.
 """
 
+from services.media.file_formats import picture_of
+
 MAX_SEGMENTS = 100_000  # a JPEG of many thousand tiny segments is hostile, not a photo
 
 
@@ -222,10 +224,5 @@ SCRUBBERS = {"jpeg": scrub_jpeg, "png": scrub_png, "webp": scrub_webp, "gif": sc
 
 def picture_format(head: bytes) -> str | None:
     """Which of ``SCRUBBERS`` reads a file starting with ``head`` (16 bytes suffice), or None."""
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "webp"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if head.startswith(PNG_SIGNATURE):
-        return "png"
-    return "gif" if head[:6] in (b"GIF87a", b"GIF89a") else None
+    found = picture_of(head)
+    return found if found in SCRUBBERS else None

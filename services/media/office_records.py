@@ -3,30 +3,43 @@
 Excel's ``Workbook`` stream is a run of BIFF records (type, length, data; [MS-XLS] 2.1.4). Two
 name a person: ``WRITEACCESS`` (the Windows user name of whoever saved last, written on every
 save) and ``NOTE`` (the author of a cell's comment). Their characters become spaces, their lengths
-stay, so every record keeps its size and every offset in the file stays true. PowerPoint's
+stay, so every record keeps its size and every offset in the file stays true. Excel 5 and 95 write
+a ``Book`` stream of BIFF5 records, whose BOF says so: its WRITEACCESS holds a byte string (a length
+byte, not BIFF8's count and flags), all of it blanked after the length. PowerPoint's
 ``Current User`` stream ([MS-PPT] 2.3.2) holds the name of whoever had the file open, in ANSI and
 in UTF-16: both blanked the same way. Word keeps its lists of names in its table stream (below).
 """
 
 import struct
+from collections.abc import Iterator
 
-WRITEACCESS, NOTE, FILEPASS, EOF = 0x005C, 0x001C, 0x002F, 0x000A
-MAX_RECORDS = 10_000_000  # a 4-byte record each: more than any stream olefile lets us read
+BOF, WRITEACCESS, NOTE, FILEPASS, EOF = 0x0809, 0x005C, 0x001C, 0x002F, 0x000A
+BIFF8 = 0x0600  # BOF.vers of Excel 97 and later; Excel 5 and 95 (BIFF5/7, a "Book" stream) write 0x0500
+# As many as the largest stream edited in memory (100 MiB) holds of the smallest cell record (10 bytes).
+MAX_RECORDS = 10_000_000
 _ENCRYPTED_TOKEN = 0xF3D1C4DF  # CurrentUserAtom.headerToken of a password-protected presentation
 _USER_NAME_AT = 28  # CurrentUserAtom: header 8, size, token, offset 12, lenUserName 20, versions
 
 
-def _records(stream: bytes) -> list[tuple[int, int, int]]:
-    """(type, data start, data end) of each BIFF record; a record running past the end raises."""
-    found: list[tuple[int, int, int]] = []
+class TooManyRecords(Exception):
+    """A workbook stream of more than ``MAX_RECORDS`` records: refused as too large to rewrite, since
+    a copy scrubbed up to the cap would pass on the names in the rest."""
+
+
+def _records(stream: bytes) -> Iterator[tuple[int, int, int]]:
+    """(type, data start, data end) of each BIFF record, read as they are asked for (a list of them
+    would hold ~150 bytes of Python objects per record); a record running past the end raises."""
     pos = 0
-    while pos + 4 <= len(stream) and len(found) < MAX_RECORDS:
+    for _ in range(MAX_RECORDS):
+        if pos + 4 > len(stream):
+            return
         kind, size = struct.unpack_from("<HH", stream, pos)
         if pos + 4 + size > len(stream):
             raise ValueError(f"BIFF record {kind:04X} at {pos} runs past the end")
-        found.append((kind, pos + 4, pos + 4 + size))
+        yield kind, pos + 4, pos + 4 + size
         pos += 4 + size
-    return found
+    if pos + 4 <= len(stream):
+        raise TooManyRecords(f"the workbook has more than {MAX_RECORDS} records: too large to rewrite")
 
 
 def workbook_encrypted(stream: bytes) -> bool:
@@ -39,29 +52,40 @@ def workbook_encrypted(stream: bytes) -> bool:
     return False
 
 
-def _blank_unicode_string(data: bytearray, at: int) -> bool:
-    """Spaces for the characters of the XLUnicodeString at ``at`` (cch, fHighByte, characters)."""
-    if at + 3 > len(data):
+def _blank_unicode_string(data: bytearray, at: int, stop: int) -> bool:
+    """Spaces for the characters of the XLUnicodeString at ``at`` (cch, fHighByte, characters), up to
+    ``stop``, the end of its record."""
+    if at + 3 > stop:
         return False
     count: int = struct.unpack_from("<H", data, at)[0]
     wide = data[at + 2] & 1
     start = at + 3
-    end = min(len(data), start + count * (2 if wide else 1))
+    end = min(stop, start + count * (2 if wide else 1))
     space = b" \0" if wide else b" "
     data[start:end] = (space * count)[: end - start]
     return end > start
 
 
+def _blank_byte_string(data: bytearray, at: int, stop: int) -> bool:
+    """Spaces for everything after the length byte of BIFF5's WRITEACCESS: the user name in the
+    workbook's code page (a length in bytes or in double-byte characters), then spaces to 32 bytes."""
+    data[at + 1 : stop] = b" " * max(0, stop - at - 1)
+    return stop > at + 1 and data[at] > 0
+
+
 def blank_workbook_names(stream: bytes) -> tuple[bytes, set[str]]:
     """The workbook stream with its last saver's and its note authors' names blanked; what was found."""
     data, found = bytearray(stream), set()
+    byte_strings = False  # BIFF5/7 strings: a length byte, then 8-bit characters
     for kind, start, end in _records(stream):
-        record = bytearray(data[start:end])
-        if kind == WRITEACCESS and _blank_unicode_string(record, 0):
-            found.add("last saved by")
-        elif kind == NOTE and _blank_unicode_string(record, 8):  # after rw, col, flags, object id
+        if kind == BOF and end - start >= 2:
+            byte_strings = struct.unpack_from("<H", data, start)[0] < BIFF8
+        elif kind == WRITEACCESS:
+            blank = _blank_byte_string if byte_strings else _blank_unicode_string
+            if blank(data, start, end):
+                found.add("last saved by")
+        elif kind == NOTE and _blank_unicode_string(data, start + 8, end):  # after rw, col, flags, object id
             found.add("note authors")
-        data[start:end] = record
     return bytes(data), found
 
 

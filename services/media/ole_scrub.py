@@ -40,8 +40,8 @@ from services.media.office_records import (
     word_table_stream,
     workbook_encrypted,
 )
+from services.media.ooxml_scrub import MAX_PART_BYTES
 
-MAX_EDITED_STREAM = 100 * 1024 * 1024  # a stream read whole to be edited, as ooxml_scrub's parts
 SUMMARY = "\x05SummaryInformation"
 DOCUMENT_SUMMARY = "\x05DocumentSummaryInformation"
 _FMTIDS = {
@@ -53,7 +53,6 @@ _MACRO_STORAGES = {"Macros", "_VBA_PROJECT_CUR", "_VBA_PROJECT", "VBA"}
 _WORKBOOKS = {"Workbook", "Book"}
 _WORD_ENCRYPTED_FLAG = 0x0100  # FibBase.fEncrypted ([MS-DOC] 2.5.2)
 _DIRENTRY_SIZE, _TIMES_AT = 128, 100  # creation and modification FILETIMEs: 16 bytes at offset 100
-_MINI_SECTOR = 64
 
 
 class MalformedCompoundFile(Exception):
@@ -72,17 +71,6 @@ def empty_property_set(stream: str, length: int) -> bytes:
     header = struct.pack("<HHI", 0xFFFE, 0, 0x00020006) + bytes(16) + struct.pack("<I", 1)
     body = header + _FMTIDS[stream].bytes_le + struct.pack("<I", 48) + section
     return body.ljust(length, b"\0") if len(body) <= length else bytes(length)
-
-
-def _chain(ole: olefile.OleFileIO, start: int) -> list[int]:
-    """The sectors of a FAT chain, each once (a loop ends it: olefile checked the streams it read)."""
-    chain: list[int] = []
-    seen: set[int] = set()
-    while 0 <= start < len(ole.fat) and start not in seen:
-        seen.add(start)
-        chain.append(start)
-        start = ole.fat[start]
-    return chain
 
 
 def _write_at(ole: olefile.OleFileIO, sector: int, offset: int, data: bytes) -> None:
@@ -112,22 +100,26 @@ def _overwrite(ole: olefile.OleFileIO, path: list[str], data: bytes) -> None:
         return
     if ole.minifat is None:
         ole.loadminifat()
-    container = _sectors_of(ole.fat, ole.root.isectStart, ole.root.size, ole.sectorsize)
-    per_sector = ole.sectorsize // _MINI_SECTOR
-    for i, mini in enumerate(_sectors_of(ole.minifat, entry.isectStart, entry.size, _MINI_SECTOR)):
+    container, mini_size = _mini_stream_sectors(ole), ole.minisectorsize
+    per_sector = ole.sectorsize // mini_size
+    for i, mini in enumerate(_sectors_of(ole.minifat, entry.isectStart, entry.size, mini_size)):
         if mini // per_sector >= len(container):
             raise MalformedCompoundFile("a mini stream sector lies outside the mini stream")
-        piece = data[i * _MINI_SECTOR : (i + 1) * _MINI_SECTOR]
-        _write_at(ole, container[mini // per_sector], (mini % per_sector) * _MINI_SECTOR, piece)
+        piece = data[i * mini_size : (i + 1) * mini_size]
+        _write_at(ole, container[mini // per_sector], (mini % per_sector) * mini_size, piece)
+
+
+def _mini_stream_sectors(ole: olefile.OleFileIO) -> list[int]:
+    """The sectors holding the mini stream (the root entry's stream), where small streams live."""
+    return _sectors_of(ole.fat, ole.root.isectStart, ole.root.size, ole.sectorsize)
 
 
 def _zero_times(ole: olefile.OleFileIO) -> None:
     per_sector = ole.sectorsize // _DIRENTRY_SIZE
-    for index, sector in enumerate(_chain(ole, ole.first_dir_sector)):
+    directory = len(ole.direntries) * _DIRENTRY_SIZE
+    for sector in _sectors_of(ole.fat, ole.first_dir_sector, directory, ole.sectorsize):
         for slot in range(per_sector):
             _write_at(ole, sector, slot * _DIRENTRY_SIZE + _TIMES_AT, bytes(16))
-        if (index + 1) * per_sector >= len(ole.direntries):
-            break
 
 
 def _zero_free_sectors(ole: olefile.OleFileIO, file_size: int) -> None:
@@ -137,31 +129,46 @@ def _zero_free_sectors(ole: olefile.OleFileIO, file_size: int) -> None:
     if ole.root.size == 0 or ole.root.isectStart == olefile.ENDOFCHAIN:
         return
     ole.loadminifat()
-    container = _chain(ole, ole.root.isectStart)
-    per_sector = ole.sectorsize // _MINI_SECTOR
-    for mini, following in enumerate(ole.minifat[: ole.root.size // _MINI_SECTOR]):
+    container, mini_size = _mini_stream_sectors(ole), ole.minisectorsize
+    per_sector = ole.sectorsize // mini_size
+    for mini, following in enumerate(ole.minifat[: ole.root.size // mini_size]):
         if following == olefile.FREESECT and mini // per_sector < len(container):
-            offset = (mini % per_sector) * _MINI_SECTOR
-            _write_at(ole, container[mini // per_sector], offset, bytes(_MINI_SECTOR))
+            _write_at(ole, container[mini // per_sector], (mini % per_sector) * mini_size, bytes(mini_size))
+
+
+def _edited_size(ole: olefile.OleFileIO, path: list[str]) -> int:
+    """The size of a stream to be edited in memory, as an OOXML part is, or MalformedCompoundFile."""
+    size: int = ole.get_size(path)
+    if size > MAX_PART_BYTES:
+        raise MalformedCompoundFile(f"{'/'.join(path)} is too large to edit")
+    return size
 
 
 def _read(ole: olefile.OleFileIO, path: list[str]) -> bytes:
-    if ole.get_size(path) > MAX_EDITED_STREAM:
-        raise MalformedCompoundFile(f"{'/'.join(path)} is too large to edit")
+    _edited_size(ole, path)
     data: bytes = ole.openstream(path).read()
     return data
 
 
-def _refuse_unsafe(ole: olefile.OleFileIO, entries: list[list[str]]) -> None:
+def _refuse_unsafe(entries: list[list[str]], word: bytes | None) -> None:
     names = {name for path in entries for name in path}
     if names & _ENCRYPTED_STREAMS:
         raise UnsafeCompoundFile("the file is protected by a password")
     if names & _MACRO_STORAGES:
         raise UnsafeCompoundFile("the file holds a VBA project (macros)")
-    if ole.exists("WordDocument"):
-        flags = struct.unpack("<H", _read(ole, ["WordDocument"])[10:12].rjust(2, b"\0"))[0]
+    if word is not None:
+        flags = struct.unpack("<H", word[10:12].rjust(2, b"\0"))[0]
         if flags & _WORD_ENCRYPTED_FLAG:
             raise UnsafeCompoundFile("the document is protected by a password")
+
+
+def _blank_word_lists(ole: olefile.OleFileIO, word: bytes) -> set[str]:
+    """Blank the lists of names the ``WordDocument`` stream's FIB points to in its table stream."""
+    lists, table = word_name_lists(word), word_table_stream(word)
+    if lists and ole.exists(table):
+        _overwrite(ole, [table], blank_word_names(_read(ole, [table]), lists))
+        return {"author lists"}
+    return set()
 
 
 def scrub_ole(source: Path, target: Path) -> list[str]:
@@ -179,7 +186,12 @@ def scrub_ole(source: Path, target: Path) -> list[str]:
             streams = [path for path in entries if ole.get_type(path) == olefile.STGTY_STREAM]
             if any(ole.get_size(path) > target.stat().st_size for path in streams):
                 raise MalformedCompoundFile("a stream is declared longer than the file")
-            _refuse_unsafe(ole, entries)
+            # Read once: its FIB says whether it is encrypted and where its lists of names are.
+            word = _read(ole, ["WordDocument"]) if ole.exists("WordDocument") else None
+            _refuse_unsafe(entries, word)
+            if word is not None:
+                removed |= _blank_word_lists(ole, word)
+            del word
             for path in streams:
                 removed |= _scrub_stream(ole, path)
             _zero_times(ole)
@@ -192,7 +204,7 @@ def scrub_ole(source: Path, target: Path) -> list[str]:
 def _scrub_stream(ole: olefile.OleFileIO, path: list[str]) -> set[str]:
     name = path[-1]
     if name in _FMTIDS:
-        _overwrite(ole, path, empty_property_set(name, len(_read(ole, path))))
+        _overwrite(ole, path, empty_property_set(name, _edited_size(ole, path)))
         return {"document properties" if name == SUMMARY else "company and custom properties"}
     if name in _WORKBOOKS and len(path) == 1:
         workbook = _read(ole, path)
@@ -202,12 +214,6 @@ def _scrub_stream(ole: olefile.OleFileIO, path: list[str]) -> set[str]:
         if found:
             _overwrite(ole, path, blanked)
         return found
-    if name == "WordDocument" and len(path) == 1:
-        word = _read(ole, path)
-        lists, table = word_name_lists(word), word_table_stream(word)
-        if lists and ole.exists(table):
-            _overwrite(ole, [table], blank_word_names(_read(ole, [table]), lists))
-            return {"author lists"}
     if name == "Current User" and len(path) == 1:
         current = _read(ole, path)
         if current_user_encrypted(current):

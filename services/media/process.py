@@ -35,6 +35,12 @@ class Completed:
     stderr: bytes
 
 
+def last_lines(text: str, n: int = 4) -> str:
+    """A tool's last words, for a reason a person reads (ffmpeg prints its error last)."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    return " | ".join(lines[-n:])[-1000:]
+
+
 def _limits(cpu_s: int, address_space: int) -> Callable[[], None]:
     def apply() -> None:
         # The child leads its own session, so it would outlive a worker killed with SIGKILL.

@@ -20,7 +20,6 @@ so it runs with one pool and one frame thread, and a HEIC may have ``HEIC_MAX_PI
 photo (an iPhone's default, 5712x4284) scrubs under the child's 1 GiB, a 48 MP one is refused.
 """
 
-import io
 import struct
 from pathlib import Path
 from typing import Any
@@ -83,7 +82,9 @@ def _tiff_options(frame: Image.Image) -> dict[str, Any]:
 def _pages(source: Path, formats: list[str], max_pixels: int = MAX_PIXELS) -> list[Image.Image]:
     """The pictures of a file, decoded, as plain images; what a hostile file raises gets a name."""
     try:
-        return _checked_frames(Image.open(io.BytesIO(source.read_bytes()), formats=formats), max_pixels)
+        # From the path: the decoder reads the file as it needs it, never a second copy held here.
+        with Image.open(source, formats=formats) as picture:
+            return _checked_frames(picture, max_pixels)
     except Image.DecompressionBombError as exc:
         raise PictureTooLarge(str(exc)) from exc
     except _DECODER_ERRORS as exc:

@@ -23,7 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from services.media.ffprobe import over_limits
-from services.media.image_scrub import SCRUBBERS, picture_format
+from services.media.file_formats import format_of
+from services.media.image_scrub import SCRUBBERS
 from services.media.inputs import input_args
 from services.media.ole_scrub import scrub_ole
 from services.media.ooxml_scrub import scrub_ooxml
@@ -45,18 +46,6 @@ FILE_SCRUBBERS: dict[str, Callable[[Path, Path], list[str]]] = {
 REWRITTEN = frozenset({*SCRUBBERS, *FILE_SCRUBBERS})
 # Formats that hold no metadata worth the name (plain text, CSV, BMP): passed on as uploaded.
 PLAIN = frozenset({"text", "bmp"})
-_MAGIC = {
-    b"PK\x03\x04": "ooxml",
-    b"%PDF": "pdf",
-    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": "ole",
-    b"BM": "bmp",
-    b"II*\x00": "tiff",
-    b"MM\x00*": "tiff",
-    b"II+\x00": "tiff",  # BigTIFF
-    b"MM\x00+": "tiff",
-}
-# ISO base media brands of HEIF stills (HEVC-coded: "mif1" is the generic image brand).
-_HEIF_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"mif1", b"heif", b"msf1", b"hevc", b"hevx"})
 
 
 class ScrubFailed(Exception):
@@ -64,11 +53,8 @@ class ScrubFailed(Exception):
 
 
 def sniff(head: bytes) -> str:
-    """What the file is, from its first 16 bytes: a picture format, a value of ``_MAGIC``, ``text``
-    or ``unknown``."""
-    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
-        return "heic"
-    found = picture_format(head) or next((f for magic, f in _MAGIC.items() if head.startswith(magic)), None)
+    """What the file is, from its first 16 bytes: a format of ``file_formats``, ``text`` or ``unknown``."""
+    found = format_of(head)
     if found:
         return found
     try:

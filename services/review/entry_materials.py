@@ -3,7 +3,7 @@ series and its fields, blind (decision 0033).
 
 Intake sends the files with ``approved`` (never the registration form, which carries signatures and
 phones). A reviewer is given a copy without identifying metadata (author, company, last editor,
-GPS), made by the same bounded rewriters the transcoder uses for works (``services/media/scrub.py``)
+GPS), made as the transcoder makes a work's master (``services.media.scrubbed_copy.scrub_to``)
 and kept by content: ``blind_copies`` maps an original's sha256 to its copy. A copy is made when
 first asked for, so a round of thousands of entries rewrites only the files somebody opens. A
 format no rewriter reads is given as uploaded, and its record says so.
@@ -12,8 +12,10 @@ Form fields are free text an entrant may have signed (Hunan's 填表单位, 资�
 the entrant's unit path and the author are masked in them, as in the title, and a field that
 held nothing but a name (学校, 推荐单位) is left out."""
 
+import asyncio
 import mimetypes
 import tempfile
+import weakref
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,9 +24,9 @@ from typing import TYPE_CHECKING, Any
 from contracts import BlobRef
 from contracts.campaign import Campaign, Material, WorkKind
 from services.common.errors import ServiceError
-from services.media.probe import probe
-from services.media.process import run
-from services.media.scrub import REWRITTEN, ScrubFailed, audio_scrub_args, scrub_file_bounded, sniff
+from services.media.probe import ProbeFailed
+from services.media.scrub import ScrubFailed
+from services.media.scrubbed_copy import scrub_to
 from services.review.blind import MASK, attribution_values, masked
 
 if TYPE_CHECKING:
@@ -102,40 +104,51 @@ def whole_entry(campaign: Campaign, doc: Mapping[str, Any], round_id: str) -> di
 
 
 async def blind_copy(svc: "ReviewService", ref: BlobRef, kind: str | None) -> BlobRef:
-    """The file's copy without identifying metadata, made once per original."""
+    """The file's copy without identifying metadata, made once per original; a file that cannot be
+    rewritten is refused, and remembered so (as the transcoder fails such a work for good), so that
+    opening it again does not run the rewrite again."""
     found = await svc.blind_copies.find_one({"_id": ref.sha256})
-    if found is not None:
-        return BlobRef.model_validate(found["copy"])
+    if found is None:
+        async with _making_slots(svc):
+            # Another request may have made it while this one waited for a slot.
+            found = await svc.blind_copies.find_one({"_id": ref.sha256}) or await _make(svc, ref, kind)
+    if "failed" in found:
+        raise ServiceError(
+            409,
+            "该文件无法去除作者信息，暂不能提供给评审专家",
+            f"the file cannot be given without its metadata: {found['failed']}",
+        )
+    return BlobRef.model_validate(found["copy"])
+
+
+# One bound per service (and so per event loop, which a module-wide semaphore would outlive in tests).
+_SLOTS: "weakref.WeakKeyDictionary[ReviewService, asyncio.Semaphore]" = weakref.WeakKeyDictionary()
+
+
+def _making_slots(svc: "ReviewService") -> asyncio.Semaphore:
+    slots = _SLOTS.get(svc)
+    if slots is None:
+        slots = _SLOTS[svc] = asyncio.Semaphore(svc.settings.blind_copies_at_once)
+    return slots
+
+
+async def _make(svc: "ReviewService", ref: BlobRef, kind: str | None) -> dict[str, Any]:
+    """Make and store the copy (or the reason there is none); the stored record."""
     timeout = svc.settings.blind_copy_timeout_s
     record: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(dir=svc.deps.blobs.work_dir("blind-copies")) as tmp:
         out = Path(tmp) / "copy"
         async with svc.deps.blobs.local_copy(ref) as source:
-            with source.open("rb") as f:
-                fmt = "audio" if kind == WorkKind.AUDIO else sniff(f.read(16))
-            record["format"] = fmt
             try:
-                if fmt == "audio":
-                    format_name = (await probe(source, timeout_s=timeout)).format_name
-                    done = await run(audio_scrub_args(source, out, format_name), timeout)
-                    if done.returncode != 0:
-                        raise ScrubFailed(done.stderr.decode(errors="replace")[-300:])
-                elif fmt in REWRITTEN:
-                    record["removed_parts"] = await scrub_file_bounded(fmt, source, out, timeout)
-            except ScrubFailed as exc:
-                raise ServiceError(
-                    409,
-                    "该文件无法去除作者信息，暂不能提供给评审专家",
-                    f"the file cannot be given without its metadata: {exc}",
-                ) from exc
-        if out.exists():
-            copy = await svc.deps.blobs.put_file(out, ref.media_type, move=True)
-        else:
-            record["kept_as_uploaded"] = "nothing to strip or no rewriter"
-            copy = ref
-    await svc.blind_copies.update_one(
-        {"_id": ref.sha256},
-        {"$set": {"copy": copy.model_dump(mode="json"), **record, "made_at": datetime.now(UTC)}},
-        upsert=True,
-    )
-    return copy
+                audio = kind == WorkKind.AUDIO
+                written = await scrub_to(
+                    source, out, record, audio=audio, timeout_s=timeout, probe_timeout_s=timeout
+                )
+            except (ScrubFailed, ProbeFailed) as exc:
+                record["failed"] = str(exc)
+        if "failed" not in record:
+            copy = await svc.deps.blobs.put_file(out, ref.media_type, move=True) if written else ref
+            record["copy"] = copy.model_dump(mode="json")
+    record["made_at"] = datetime.now(UTC)
+    await svc.blind_copies.update_one({"_id": ref.sha256}, {"$set": record}, upsert=True)
+    return record

@@ -5,6 +5,8 @@ match its profile, ffmpeg itself failing) says so and asks them to contact the o
 
 import re
 
+from services.media.process import last_lines as last_lines  # the transcoder names it here too
+
 CANCELLED_REASON = "已取消 / cancelled"
 
 # What ffmpeg's decoders print when the bitstream is damaged (with -xerror the first one is fatal).
@@ -80,11 +82,6 @@ def abandoned(attempts: int) -> str:
         f"The transcoder stopped unexpectedly {attempts} times on this work: export it again and "
         "upload it, or contact the organisers"
     )
-
-
-def last_lines(text: str, n: int = 4) -> str:
-    lines = [line for line in text.splitlines() if line.strip()]
-    return " | ".join(lines[-n:])[-1000:]
 
 
 def unscrubbable(detail: str) -> TranscodeFailed:

@@ -9,6 +9,8 @@ interrupted upload shows grey bands, and reviewers would see a broken picture.
 
 from dataclasses import dataclass
 
+from services.media.file_formats import picture_of
+
 _JPEG_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
 _MAX_SEGMENTS = 10_000
 
@@ -22,22 +24,11 @@ class ImageInfo:
 
 
 def sniff_image(head: bytes) -> str | None:
-    """The image format from the first bytes, or None."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return "gif"
-    if head.startswith(b"BM") and len(head) >= 26:
-        return "bmp"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "webp"
-    if head[:4] in (b"II*\x00", b"MM\x00*"):
-        return "tiff"
-    if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"heif"):
-        return "heic"
-    return None
+    """The image format from the first bytes (``services.media.file_formats``), or None."""
+    found = picture_of(head)
+    if found == "bmp" and len(head) < 26:  # "BM" and no info header to hold a size: not a picture
+        return None
+    return found
 
 
 def _jpeg_size(data: bytes) -> tuple[int, int] | None:

@@ -6,9 +6,16 @@ from pathlib import Path
 import olefile
 import pytest
 
-from services.media.office_records import blank_word_names, blank_workbook_names, word_name_lists
+from services.media import office_records
+from services.media.office_records import (
+    TooManyRecords,
+    blank_word_names,
+    blank_workbook_names,
+    word_name_lists,
+)
 from services.media.ole_scrub import MalformedCompoundFile, UnsafeCompoundFile, empty_property_set, scrub_ole
-from services.media.scrub import sniff
+from services.media.scrub import FILE_FAULT, main, sniff
+from tests.compound_file import compound_file
 from tests.legacy_samples import OLD_SAVE, TEXT, presentation, word_document, workbook
 from tests.metadata_samples import ARTIST, AUTHOR, COMPANY
 
@@ -87,6 +94,40 @@ def test_a_workbook_loses_the_savers_user_name_and_the_note_authors(tmp_path: Pa
     assert len(after["Workbook"]) == len(before["Workbook"])
     # Blanked, not cut: the same records, the same lengths, read as spaces.
     assert blank_workbook_names(after["Workbook"]) == (after["Workbook"], {"last saved by", "note authors"})
+
+
+def excel95_book() -> bytes:
+    """An XLS as Excel 95 saves it: a ``Book`` stream of BIFF5 records, the saver's user name in
+    WRITEACCESS as a length byte and 8-bit characters padded with spaces to 32 bytes."""
+    bof = struct.pack("<HHHHHH", 0x0809, 8, 0x0500, 0x0005, 0x096C, 1995)
+    name = bytes([len(ARTIST)]) + ARTIST.encode("ascii")
+    write_access = struct.pack("<HH", 0x005C, 32) + name.ljust(32, b" ")
+    return compound_file({"Book": bof + write_access + struct.pack("<HH", 0x000A, 0)})
+
+
+def test_an_excel_95_workbook_loses_every_character_of_the_savers_user_name(tmp_path: Path) -> None:
+    original = excel95_book()
+    clean, removed = scrubbed(tmp_path, original)
+    assert removed == ["last saved by"]
+    book = streams(clean, tmp_path)["Book"]
+    assert len(book) == len(streams(original, tmp_path)["Book"])
+    # The record as it was, its length byte kept, every character of the name a space.
+    assert book[12:48] == struct.pack("<HH", 0x005C, 32) + bytes([len(ARTIST)]) + b" " * 31
+    assert not any(ARTIST[i : i + 2].encode() in clean for i in range(len(ARTIST) - 1))
+
+
+def test_a_workbook_of_more_records_than_the_cap_is_refused_not_half_scrubbed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The note's author is in the sixth and last record: a scrub that stopped at the cap would pass
+    it on. The cap is lowered to the sample's size (ten million records is a 40 MB stream)."""
+    monkeypatch.setattr(office_records, "MAX_RECORDS", 6)
+    assert names_in(scrubbed(tmp_path, workbook())[0]) == []  # at the cap: scrubbed whole
+    monkeypatch.setattr(office_records, "MAX_RECORDS", 5)
+    with pytest.raises(TooManyRecords, match="more than 5 records"):
+        scrubbed(tmp_path, workbook())
+    source = tmp_path / "in.ole"  # the child refuses the file as it refuses one too large
+    assert main(["ole", str(source), str(tmp_path / "child.ole")]) == FILE_FAULT
 
 
 def test_a_presentation_loses_the_current_users_name(tmp_path: Path) -> None:
