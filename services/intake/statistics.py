@@ -156,10 +156,15 @@ async def awards(
     ]
 
 
+def scope_of(campaign: Campaign, user: User) -> dict[str, Any]:
+    """The ``$match`` of the entries ``user`` may count in ``campaign``."""
+    return {"campaign_id": campaign.id, **submission_scope(user)}
+
+
 async def statistics(
     svc: "IntakeService", campaign: Campaign, user: User, level: str | None
 ) -> dict[str, Any]:
-    match = {"campaign_id": campaign.id, **submission_scope(user)}
+    match = scope_of(campaign, user)
     units = await visible_units(svc, user)
     findings = await top_findings(svc, match)
     top = findings[0] if findings else None
