@@ -127,6 +127,9 @@ async def awards(
             {"$project": {"timeline": 1, "attribution.unit_path": 1}},
             {"$unwind": "$timeline"},
             {"$match": reviewed},
+            # ``$last`` takes the group's last row in pipeline order: a redelivered or late
+            # outcome may sit anywhere in the array, so order by when it happened first.
+            {"$sort": {"timeline.at": 1}},
             {
                 "$group": {
                     "_id": {"sid": "$_id", "level": "$timeline.level"},
