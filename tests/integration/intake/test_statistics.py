@@ -16,11 +16,11 @@ from tests.conftest import client_as
 from tests.integration.intake.conftest import (
     create_tiny,
     register,
+    stage_is,
     tiny_campaign_yaml,
     tiny_video,
     tus_upload,
 )
-from tests.integration.intake.test_approval import stage_is
 
 
 async def test_statistics_count_stages_units_and_the_most_frequent_finding(
