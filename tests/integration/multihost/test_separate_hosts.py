@@ -24,7 +24,7 @@ import pytest
 
 from tests.conftest import admin_login, demo_form, eventually, import_tree
 from tests.e2e.campaign_play import clip, run_level
-from tests.e2e.test_review_yanbian import (
+from tests.e2e.yanbian_site import (
     COUNTY_EXPERTS,
     SCHOOLS,
     UNITS,
