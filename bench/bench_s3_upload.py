@@ -17,30 +17,25 @@ number here."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-import httpx
 import obstore
 from aiobotocore.session import get_session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench_tus_upload import measured
-from bench_upload_memory import PASSWORD, setup, start_server, stop_server, wait_healthy, write_random_file
+from bench_tus_upload import measured, rss_line
+from upload_harness import PASSWORD, bench_main, bench_parser, served, setup, write_random_file
 
 from services.common.blob_s3 import PART_BYTES
 from services.common.blob_stores import s3_store
 from services.common.settings import Settings
 from tests.integration.blobs.conftest import CREDENTIALS, new_bucket
 from tests.integration.s3_server import s3_server
-from zhengji.embedded import free_port
 
 PREFIX = "zhengji"
 
@@ -82,8 +77,6 @@ async def obstore_multipart(settings: Settings, bucket: str, source: Path) -> tu
 
 
 async def run(size_mb: int, chunk_mb: int, endpoint: str, tmp: Path) -> None:
-    port = free_port()
-    log_path = tmp / "zhengji-up.log"
     source = tmp / "upload.bin"
     print(
         f"bench_s3_upload: {size_mb} MB of random bytes onto moto's S3 server, {PART_BYTES >> 20} MiB parts"
@@ -92,16 +85,10 @@ async def run(size_mb: int, chunk_mb: int, endpoint: str, tmp: Path) -> None:
     bucket = new_bucket(endpoint)
     os.environ.update({**CREDENTIALS, "AWS_ENDPOINT_URL": endpoint, "ZHENGJI_ADMIN_PASSWORD": PASSWORD})
     os.environ["ZHENGJI_BLOB_URL"] = f"s3://{bucket}/{PREFIX}"
-    proc = start_server(tmp / "data", port, log_path)
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=600) as api:
-            boot = await wait_healthy(api, proc, log_path)
-            print(f"  zhengji up (pid {proc.pid}, blobs on S3) answered /healthz after {boot:.1f} s")
-            sid = (await setup(api))[0]
-            await asyncio.sleep(2.0)  # let start-up settle (campaign event consumed by every service)
-            tus = await measured(api, proc.pid, sid, source, chunk_mb * (1 << 20))
-    finally:
-        stop_server(proc)
+    async with served(tmp, ", blobs on S3") as (api, pid):
+        sid = (await setup(api))[0]
+        await asyncio.sleep(2.0)  # let start-up settle (campaign event consumed by every service)
+        tus = await measured(api, pid, sid, source, chunk_mb * (1 << 20))
     settings = Settings(data_dir=tmp / "plain")
     botocore_s = await aiobotocore_multipart(endpoint, bucket, source)
     obstore_s, copy_s = await obstore_multipart(settings, bucket, source)
@@ -113,29 +100,19 @@ async def run(size_mb: int, chunk_mb: int, endpoint: str, tmp: Path) -> None:
     print(f"  copy of the object inside the store {copy_s:.2f} s (a tus upload's end includes one)")
     print(f"  ratio tus / aiobotocore multipart = {tus_rate / boto_rate:.3f}")
     print(f"  ratio tus / obstore.put           = {tus_rate / obstore_rate:.3f}")
-    print(
-        f"  server RSS {tus['before']:.1f} MB before, {tus['peak']:.1f} MB at peak "
-        f"(growth {tus['peak'] - tus['before']:+.1f} MB; anon {tus['before_anon']:.1f} -> "
-        f"{tus['peak_anon']:.1f}); VmHWM {tus['hwm_before']:.1f} -> {tus['hwm']:.1f} MB; "
-        f"sha256 matches: {bool(tus['sha_ok'])}"
-    )
+    print(f"  {rss_line(tus)}")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--mb", type=int, default=400, help="upload size in MB (default 400; limit 500)")
+    parser = bench_parser(__doc__)
     parser.add_argument("--chunk-mb", type=int, default=16, help="tus PATCH size in MiB (default 16)")
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="zhengji-bench-s3-"))
-    start = time.perf_counter()
-    try:
+
+    def work(tmp: Path) -> None:
         with s3_server() as endpoint:
             asyncio.run(run(args.mb, args.chunk_mb, endpoint, tmp))
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print(f"total bench time {time.perf_counter() - start:.1f} s")
+
+    bench_main("s3", work)
 
 
 if __name__ == "__main__":

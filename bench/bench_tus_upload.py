@@ -17,14 +17,10 @@ thresholds: the numbers go to docs/performance.md.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import base64
-import hashlib
 import os
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -32,19 +28,18 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_upload_memory import (
+from upload_harness import (
     MB,
-    PASSWORD,
     Sampler,
+    bench_main,
+    bench_parser,
+    copy_seconds,
     rss_kb,
+    served,
     setup,
-    start_server,
-    stop_server,
-    wait_healthy,
+    sha256_of,
     write_random_file,
 )
-
-from zhengji.embedded import free_port
 
 TUS = {"Tus-Resumable": "1.0.0"}
 
@@ -108,50 +103,20 @@ async def measured(api: httpx.AsyncClient, pid: int, sid: str, source: Path, chu
         "before_anon": before["RssAnon"] / 1024,
         "hwm_before": before["VmHWM"] / 1024,
         "hwm": rss_kb(pid)["VmHWM"] / 1024,
-        "sha_ok": float(done.headers.get("zhengji-sha256") == _sha256(source)),
+        "sha_ok": float(done.headers.get("zhengji-sha256") == sha256_of(source)),
     }
 
 
-def copy_seconds(source: Path, target: Path, durable: bool) -> float:
-    """shutil.copyfile, timed; ``durable``: until the copy is on disk (fsync), as a PATCH's answer is."""
-    os.sync()
-    started = time.perf_counter()
-    shutil.copyfile(source, target)
-    if durable:
-        with target.open("rb") as f:
-            os.fsync(f.fileno())
-    seconds = time.perf_counter() - started
-    target.unlink()
-    return seconds
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while block := f.read(MB):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 async def run(size_mb: int, chunk_mb: int, tmp: Path) -> None:
-    port = free_port()
-    log_path = tmp / "zhengji-up.log"
     source = tmp / "upload.bin"
     print(f"bench_tus_upload: {size_mb} MB of random bytes through tus on loopback")
     write_random_file(source, size_mb)
-    os.environ["ZHENGJI_ADMIN_PASSWORD"] = PASSWORD
-    proc = start_server(tmp / "data", port, log_path)
     results = {}
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=600) as api:
-            boot = await wait_healthy(api, proc, log_path)
-            print(f"  zhengji up (pid {proc.pid}) answered /healthz after {boot:.1f} s")
-            one, chunked = await setup(api)
-            await asyncio.sleep(2.0)  # let start-up settle (campaign event consumed by every service)
-            results["one PATCH"] = await measured(api, proc.pid, one, source, 0)
-            results[f"{chunk_mb} MiB PATCHes"] = await measured(api, proc.pid, chunked, source, chunk_mb * MB)
-    finally:
-        stop_server(proc)
+    async with served(tmp) as (api, pid):
+        one, chunked = await setup(api)
+        await asyncio.sleep(2.0)  # let start-up settle (campaign event consumed by every service)
+        results["one PATCH"] = await measured(api, pid, one, source, 0)
+        results[f"{chunk_mb} MiB PATCHes"] = await measured(api, pid, chunked, source, chunk_mb * MB)
     copy_rate = size_mb / copy_seconds(source, tmp / "copy.bin", durable=False)
     synced_rate = size_mb / copy_seconds(source, tmp / "synced.bin", durable=True)
     print(f"  shutil.copyfile of the same bytes            {copy_rate:7.1f} MB/s")
@@ -160,28 +125,24 @@ async def run(size_mb: int, chunk_mb: int, tmp: Path) -> None:
         rate = size_mb / r["seconds"]
         ratios = f"tus/copy = {rate / copy_rate:.3f}, tus/(copy+fsync) = {rate / synced_rate:.3f}"
         print(f"  tus, {name:<18} {rate:7.1f} MB/s ({r['seconds']:.2f} s)  {ratios}")
-        print(
-            f"      server RSS {r['before']:.1f} MB before, {r['peak']:.1f} MB at peak "
-            f"(growth {r['peak'] - r['before']:+.1f} MB; "
-            f"anon {r['before_anon']:.1f} -> {r['peak_anon']:.1f}); "
-            f"VmHWM {r['hwm_before']:.1f} -> {r['hwm']:.1f} MB; sha256 matches: {bool(r['sha_ok'])}"
-        )
+        print(f"      {rss_line(r)}")
+
+
+def rss_line(r: dict[str, float]) -> str:
+    """The server's memory around one ``measured`` upload, and whether the bytes arrived whole."""
+    return (
+        f"server RSS {r['before']:.1f} MB before, {r['peak']:.1f} MB at peak "
+        f"(growth {r['peak'] - r['before']:+.1f} MB; "
+        f"anon {r['before_anon']:.1f} -> {r['peak_anon']:.1f}); "
+        f"VmHWM {r['hwm_before']:.1f} -> {r['hwm']:.1f} MB; sha256 matches: {bool(r['sha_ok'])}"
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--mb", type=int, default=400, help="upload size in MB (default 400; limit 500)")
+    parser = bench_parser(__doc__)
     parser.add_argument("--chunk-mb", type=int, default=16, help="PATCH size of the second run (default 16)")
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="zhengji-bench-tus-"))
-    start = time.perf_counter()
-    try:
-        asyncio.run(run(args.mb, args.chunk_mb, tmp))
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print(f"total bench time {time.perf_counter() - start:.1f} s")
+    bench_main("tus", lambda tmp: asyncio.run(run(args.mb, args.chunk_mb, tmp)))
 
 
 if __name__ == "__main__":

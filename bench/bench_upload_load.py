@@ -16,13 +16,11 @@ the burst, as it would in production. No thresholds: the numbers go to docs/perf
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -30,19 +28,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_tus_upload import TUS, metadata
-from bench_upload_memory import (
-    FORM,
-    PASSWORD,
-    Sampler,
-    rss_kb,
-    setup,
-    start_server,
-    stop_server,
-    wait_healthy,
-    write_random_file,
-)
-
-from zhengji.embedded import free_port
+from upload_harness import FORM, Sampler, bench_main, bench_parser, rss_kb, served, setup, write_random_file
 
 
 async def register(api: httpx.AsyncClient, n: int) -> list[str]:
@@ -100,21 +86,16 @@ def percentile(values: list[float], share: float) -> float:
 
 
 async def run(n: int, size_mb: int, tmp: Path) -> None:
-    port, log_path, source = free_port(), tmp / "zhengji-up.log", tmp / "upload.bin"
+    source = tmp / "upload.bin"
     print(f"bench_upload_load: {n} uploads of {size_mb} MB at once, through tus on loopback")
     write_random_file(source, size_mb)
     body = source.read_bytes()
-    os.environ["ZHENGJI_ADMIN_PASSWORD"] = PASSWORD
-    proc = start_server(tmp / "data", port, log_path)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient(base_url=base, timeout=600) as api:
-            boot = await wait_healthy(api, proc, log_path)
-            print(f"  zhengji up (pid {proc.pid}) answered /healthz after {boot:.1f} s")
-            sids = await register(api, n)
-            token = api.headers["Authorization"].removeprefix("Bearer ")
-        before = rss_kb(proc.pid)["VmRSS"] / 1024
-        sampler = Sampler(proc.pid)
+    async with served(tmp) as (api, pid):
+        sids = await register(api, n)
+        token = api.headers["Authorization"].removeprefix("Bearer ")
+        base = str(api.base_url).rstrip("/")
+        before = rss_kb(pid)["VmRSS"] / 1024
+        sampler = Sampler(pid)
         sampler.start()
         os.sync()
         started = time.perf_counter()
@@ -123,8 +104,6 @@ async def run(n: int, size_mb: int, tmp: Path) -> None:
         sampler.stop.set()
         sampler.join()
         peak = sampler.peak() / 1024
-    finally:
-        stop_server(proc)
     copies = copies_seconds(source, tmp / "copies", n)
     latencies = [seconds for seconds, _ in results]
     refused = [status for _, status in results if not 200 <= status < 300]
@@ -140,19 +119,10 @@ async def run(n: int, size_mb: int, tmp: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = bench_parser(__doc__, 4, "size of each upload in MB (default 4)")
     parser.add_argument("--uploads", type=int, default=200, help="uploads at once (default 200)")
-    parser.add_argument("--mb", type=int, default=4, help="size of each upload in MB (default 4)")
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="zhengji-bench-load-"))
-    started = time.perf_counter()
-    try:
-        asyncio.run(run(args.uploads, args.mb, tmp))
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print(f"total bench time {time.perf_counter() - started:.1f} s")
+    bench_main("load", lambda tmp: asyncio.run(run(args.uploads, args.mb, tmp)))
 
 
 if __name__ == "__main__":

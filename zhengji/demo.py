@@ -118,13 +118,20 @@ def _read_at(path: Path, offset: int, size: int) -> bytes:
         return f.read(size)
 
 
+async def prefecture_admin(api: httpx.AsyncClient, username: str, display_name: str) -> str:
+    """A unit admin of the prefecture (延边州, over every sample's school), made by the campaign
+    admin's ``api``; their password."""
+    password = secrets.token_urlsafe(12)
+    user = {"username": username, "password": password, "display_name": display_name}
+    made = await api.post("/api/users", json={**user, "role": "unit_admin", "unit_code": "2224"})
+    made.raise_for_status()
+    return password
+
+
 @contextlib.asynccontextmanager
 async def approver(api: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
     """The prefecture's unit admin (延边州), who approves (推荐) the entries of every school below."""
-    password = secrets.token_urlsafe(12)
-    user = {"username": "yanbian-admin", "password": password, "display_name": "延边州电教馆"}
-    made = await api.post("/api/users", json={**user, "role": "unit_admin", "unit_code": "2224"})
-    made.raise_for_status()
+    password = await prefecture_admin(api, "yanbian-admin", "延边州电教馆")
     async with httpx.AsyncClient(base_url=api.base_url, timeout=60) as client:
         login = await client.post("/api/auth/login", json={"username": "yanbian-admin", "password": password})
         login.raise_for_status()

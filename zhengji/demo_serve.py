@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from zhengji.demo import school_codes, tus_upload
+from zhengji.demo import prefecture_admin, school_codes, tus_upload
 
 ENTRANT_SCHOOL = "延吉市第一小学"
 STOP_HINT = "按 Ctrl-C 停止 / Ctrl-C stops the demo"
@@ -29,13 +29,6 @@ class Login:
     username: str | None  # None: a sign-in link instead (review's experts have no password)
     password: str | None
     start: str  # where to begin, a path or (experts) the whole sign-in link
-
-
-async def _password_account(api: httpx.AsyncClient, username: str, role: str, unit: str, name: str) -> str:
-    password = secrets.token_urlsafe(9)
-    body = {"username": username, "password": password, "display_name": name, "role": role, "unit_code": unit}
-    (await api.post("/api/users", json=body)).raise_for_status()
-    return password
 
 
 async def _entrant(api: httpx.AsyncClient, cid: str, video: Path) -> tuple[str, str]:
@@ -83,7 +76,7 @@ async def logins(api: httpx.AsyncClient, admin_password: str, video: Path) -> li
     """A login for each role on the demo's campaign; ``api`` is the campaign admin's client."""
     cid = (await api.get("/api/campaigns")).json()[0]["id"]
     last = (await api.get(f"/api/review/campaigns/{cid}/plan")).json()["levels"][-1]["key"]
-    unit_password = await _password_account(api, "demo-unit", "unit_admin", "2224", "延边州电教馆（演示）")
+    unit_password = await prefecture_admin(api, "demo-unit", "延边州电教馆（演示）")
     teacher_password, sid = await _entrant(api, cid, video)
     chair, chair_link = await _expert_link(api, cid, last, "chair")
     expert, expert_link = await _expert_link(api, cid, last, "reviewer")

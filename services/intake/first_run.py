@@ -53,13 +53,16 @@ STEPS = [
 ]
 
 
-async def checklist(svc: IntakeService) -> dict[str, Any]:
+async def checklist(svc: IntakeService, campaign_ids: list[str] | None = None) -> dict[str, Any]:
+    """``campaign_ids``: every campaign's, newest first, where the page has read them already."""
+    if campaign_ids is None:
+        campaign_ids = [d["_id"] async for d in svc.campaigns.find({}, {"_id": 1}).sort("created_at", -1)]
     counts = {
         "units": await svc.units.units.count_documents({}),
-        "campaign": await svc.campaigns.count_documents({}),
+        "campaign": len(campaign_ids),
         "unit_admins": await svc.accounts.users.count_documents({"role": "unit_admin"}),
     }
-    ids = [d["_id"] async for d in svc.campaigns.find({}, {"_id": 1}).sort("created_at", -1).limit(50)]
+    ids = campaign_ids[:50]
     steps = [
         {**s, "done": counts[s["key"]] > 0 if s["key"] in counts else None, "count": counts.get(s["key"])}
         for s in STEPS

@@ -185,7 +185,7 @@ async def of_campaign(
 async def home(svc: Intake, user: MaybeUser) -> Response:
     campaigns = await campaign_list(svc)
     # A new installation: the steps to set it up, not only "no campaigns yet" (decision 0036).
-    steps = None if campaigns else await checklist(svc)
+    steps = None if campaigns else await checklist(svc, [])
     return render("home.html", viewer_of(user), campaigns=campaigns, checklist=steps)
 
 
@@ -286,7 +286,8 @@ async def unit_home(request: Request, svc: Intake, user: MaybeUser) -> Response:
 @router.get("/admin", response_class=HTMLResponse, responses=LOGGED_IN_PAGE)
 async def admin_home(request: Request, svc: Intake, user: MaybeUser) -> Response:
     async def page(viewer: Viewer) -> Response:
-        campaigns, steps = await campaign_list(svc), await checklist(svc)
+        campaigns = await campaign_list(svc)
+        steps = await checklist(svc, [c.id for c in campaigns])
         return render("admin.html", viewer, campaigns=campaigns, presets=list_presets(), checklist=steps)
 
     return await logged_in(request, user, ("campaign_admin",), page)

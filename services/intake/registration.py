@@ -135,9 +135,7 @@ class UnitTree(Protocol):
 
     async def require(self, code: str) -> dict[str, Any]: ...
 
-    async def names(self, codes: list[str]) -> list[str]: ...
-
-    async def levels(self, codes: list[str]) -> list[str]: ...
+    async def names_and_levels(self, codes: list[str]) -> tuple[list[str], list[str]]: ...
 
 
 def refuse_entry(
@@ -208,6 +206,7 @@ async def register_entry(
     if campaign.per_person_limit is not None and keys:
         refuse_over_limit(campaign, await store.counted_against(campaign.id, keys))
     series = series_of(campaign, form)
+    path_names, path_levels = await units.names_and_levels(unit["path"])
     submission = Submission(
         id=submission_id,
         campaign_id=campaign.id,
@@ -219,8 +218,8 @@ async def register_entry(
             unit_code=unit["_id"],
             unit_name=unit["name"],
             unit_path=unit["path"],
-            unit_path_names=await units.names(unit["path"]),
-            unit_path_levels=await units.levels(unit["path"]),
+            unit_path_names=path_names,
+            unit_path_levels=path_levels,
             author=author_of(form),
         ),
         owner=owner,

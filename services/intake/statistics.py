@@ -127,6 +127,9 @@ async def awards(
             {"$project": {"timeline": 1, "attribution.unit_path": 1}},
             {"$unwind": "$timeline"},
             {"$match": reviewed},
+            # ``$last`` takes the group's last row in pipeline order: a redelivered or late
+            # outcome may sit anywhere in the array, so order by when it happened first.
+            {"$sort": {"timeline.at": 1}},
             {
                 "$group": {
                     "_id": {"sid": "$_id", "level": "$timeline.level"},
@@ -156,10 +159,15 @@ async def awards(
     ]
 
 
+def scope_of(campaign: Campaign, user: User) -> dict[str, Any]:
+    """The ``$match`` of the entries ``user`` may count in ``campaign``."""
+    return {"campaign_id": campaign.id, **submission_scope(user)}
+
+
 async def statistics(
     svc: "IntakeService", campaign: Campaign, user: User, level: str | None
 ) -> dict[str, Any]:
-    match = {"campaign_id": campaign.id, **submission_scope(user)}
+    match = scope_of(campaign, user)
     units = await visible_units(svc, user)
     findings = await top_findings(svc, match)
     top = findings[0] if findings else None

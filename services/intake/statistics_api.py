@@ -2,16 +2,29 @@
 
 A campaign admin sees the whole campaign; a unit admin their subtree (``statistics.py``)."""
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
+from contracts.campaign import Campaign
 from services.common.chart_sheet import XLSX_RESPONSE, chart_workbook, xlsx_response
 from services.common.errors import responses
+from services.intake.accounts import User
 from services.intake.api_models import Summary
+from services.intake.app import IntakeService
 from services.intake.dependencies import Admin, CampaignInPath, Intake
-from services.intake.statistics import statistics
+from services.intake.statistics import (
+    awards,
+    by_day,
+    scope_of,
+    statistics,
+    top_findings,
+    unit_summary,
+    visible_units,
+)
 from services.intake.status import STAGE_LABELS
 
 router = APIRouter(tags=["intake: statistics"])
@@ -69,8 +82,7 @@ async def campaign_statistics(
 async def chart_data(
     campaign_id: str, chart: Chart, svc: Intake, user: Admin, campaign: CampaignInPath, level: Level = None
 ) -> Response:
-    stats = Statistics.model_validate(await statistics(svc, campaign, user, level))
-    title, header, rows = TABLES[chart](stats)
+    title, header, rows = await TABLES[chart](Asked(svc, campaign, user, level))
     data = chart_workbook(f"{campaign.title} · {title}", header, rows)
     return xlsx_response(data, f"{campaign.id}-{title}.xlsx")
 
@@ -78,18 +90,33 @@ async def chart_data(
 Table = tuple[str, list[str], list[list[Any]]]
 
 
-def _by_day(s: Statistics) -> Table:
-    return "每日报名", ["日期", "报名作品数"], [[d.day, d.entries] for d in s.by_day]
+@dataclass(frozen=True)
+class Asked:
+    """One chart's export: only that chart's figures are counted."""
+
+    svc: IntakeService
+    campaign: Campaign
+    user: User
+    level: str | None
+
+    async def summary(self) -> Summary:
+        return Summary.model_validate(await unit_summary(self.svc, self.campaign, self.user, self.level))
 
 
-def _by_stage(s: Statistics) -> Table:
-    rows = [[STAGE_LABELS.get(k, (k, k))[0], k, n] for k, n in s.summary.by_stage.items()]
+async def _by_day(a: Asked) -> Table:
+    days = await by_day(a.svc, a.campaign, scope_of(a.campaign, a.user))
+    return "每日报名", ["日期", "报名作品数"], [[d["day"], d["entries"]] for d in days]
+
+
+async def _by_stage(a: Asked) -> Table:
+    summary = await a.summary()
+    rows = [[STAGE_LABELS.get(k, (k, k))[0], k, n] for k, n in summary.by_stage.items()]
     return "作品状态", ["状态", "代码", "作品数"], rows
 
 
-def _by_unit(s: Statistics) -> Table:
+async def _by_unit(a: Asked) -> Table:
     rows = []
-    for u in s.summary.by_unit:
+    for u in (await a.summary()).by_unit:
         caps = [q for q in u.quota if q.kind == "max"]
         limit = sum(q.limit for q in caps) if caps else ""
         used = sum(q.used for q in caps if isinstance(q.used, int)) if caps else ""
@@ -101,17 +128,22 @@ def _by_unit(s: Statistics) -> Table:
     )
 
 
-def _findings(s: Statistics) -> Table:
-    rows = [[f.problem_zh, f.rule_id, f.entries] for f in s.findings]
+async def _findings(a: Asked) -> Table:
+    found = await top_findings(a.svc, scope_of(a.campaign, a.user))
+    rows = [[f["problem_zh"], f["rule_id"], f["entries"]] for f in found]
     return "常见问题", ["问题", "检测项", "作品数"], rows
 
 
-def _awards(s: Statistics) -> Table:
-    rows = [[a.level, a.tier, a.unit_name or a.unit_code, a.unit_code, a.entries] for a in s.awards]
+async def _awards(a: Asked) -> Table:
+    units = await visible_units(a.svc, a.user)
+    won = await awards(a.svc, units, scope_of(a.campaign, a.user), a.level)
+    rows = [
+        [w["level"], w["tier"], w["unit_name"] or w["unit_code"], w["unit_code"], w["entries"]] for w in won
+    ]
     return "各单位获奖", ["评审级别", "奖项", "单位", "代码", "作品数"], rows
 
 
-TABLES = {
+TABLES: dict[str, Callable[[Asked], Awaitable[Table]]] = {
     "by_day": _by_day,
     "by_stage": _by_stage,
     "by_unit": _by_unit,

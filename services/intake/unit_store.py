@@ -31,15 +31,13 @@ class UnitStore:
     async def get(self, code: str) -> dict[str, Any] | None:
         return await self.units.find_one({"_id": code})
 
-    async def names(self, codes: list[str]) -> list[str]:
-        """The names of ``codes`` (a unit's path), in their order; a code without a unit stays a code."""
-        found = {d["_id"]: d["name"] async for d in self.units.find({"_id": {"$in": codes}}, {"name": 1})}
-        return [found.get(code, code) for code in codes]
-
-    async def levels(self, codes: list[str]) -> list[str]:
-        """The levels of ``codes`` (a unit's path), in their order; review places 省直 entries by them."""
-        found = {d["_id"]: d["level"] async for d in self.units.find({"_id": {"$in": codes}}, {"level": 1})}
-        return [found.get(code, "") for code in codes]
+    async def names_and_levels(self, codes: list[str]) -> tuple[list[str], list[str]]:
+        """The names and levels of ``codes`` (a unit's path), in their order, from one read: a code
+        without a unit keeps its code as its name and an empty level (review places 省直 entries
+        by the levels)."""
+        found = {d["_id"]: d async for d in self.units.find({"_id": {"$in": codes}}, {"name": 1, "level": 1})}
+        names = [found[code]["name"] if code in found else code for code in codes]
+        return names, [found[code]["level"] if code in found else "" for code in codes]
 
     async def require(self, code: str) -> dict[str, Any]:
         doc = await self.get(code)

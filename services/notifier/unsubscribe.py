@@ -3,8 +3,14 @@
 The token is ``[person, channel]`` signed with itsdangerous (as intake signs its session cookie),
 with a key from ``ZHENGJI_NOTIFIER_LINK_SECRET`` or, when unset, one made once and kept in the
 notifier's store (every replica reads the same). It does not expire: an unsubscribe link in a
-year-old e-mail still works, and all it can do is stop messages."""
+year-old e-mail still works, and all it can do is stop messages. So links of the first format
+(before itsdangerous: ``base64url(person + "\\n" + channel) + "." + base64url(HMAC-SHA256)``,
+with the same key) are still read; only the new format is written."""
 
+import base64
+import binascii
+import hashlib
+import hmac
 import secrets
 from typing import Any
 
@@ -17,6 +23,7 @@ from services.common.settings import Settings
 class UnsubscribeLinks:
     def __init__(self, key: bytes, base_url: str) -> None:
         self.signer = URLSafeSerializer(key, salt="zhengji-unsubscribe")
+        self.key = key
         self.base_url = base_url.rstrip("/")
 
     @classmethod
@@ -39,6 +46,25 @@ class UnsubscribeLinks:
         try:
             person, channel = self.signer.loads(token)
         except (BadData, TypeError, ValueError):  # not ours, or ours with another shape
-            return None
+            return self._first_format(token)
         ok = isinstance(person, str) and isinstance(channel, str) and person and channel
         return (person, channel) if ok else None
+
+    def _first_format(self, token: str) -> tuple[str, str] | None:
+        """A link mailed before the switch to itsdangerous, or None."""
+        what, _, mac = token.partition(".")
+        expected = _b64(hmac.new(self.key, what.encode(), hashlib.sha256).digest())
+        # Bytes: compare_digest refuses str with characters beyond ASCII (any token may come in).
+        if not what or not hmac.compare_digest(mac.encode(), expected.encode()):
+            return None
+        try:
+            person, _, channel = (
+                base64.urlsafe_b64decode(what + "=" * (-len(what) % 4)).decode().partition("\n")
+            )
+        except (binascii.Error, ValueError):
+            return None
+        return (person, channel) if person and channel else None
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")

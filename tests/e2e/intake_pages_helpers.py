@@ -17,10 +17,10 @@ from playwright.async_api import Page
 from pydantic import SecretStr
 
 from services.common.settings import Settings
-from services.intake.presets import PRESET_DIR
 from services.media.process import run
 from tests.browser import screenshot
 from tests.conftest import demo_form
+from tests.e2e.yanbian_site import small_yanbian_spec
 from zhengji.runtime import SERVICES, Runtime
 
 ADMIN_PASSWORD = "admin-pass-2024"
@@ -79,16 +79,9 @@ def open_window() -> dict[str, str]:
 def small_spec_yaml(campaign_id: str) -> str:
     """Yanbian's notice with a 320x180 picture and no bit-rate rule: a 2 s clip passes and
     transcodes in seconds, so a test reaches unit approval quickly. The other materials stay."""
-    spec = yaml.safe_load((PRESET_DIR / "yanbian-2024.yaml").read_text(encoding="utf-8"))
-    spec["id"] = campaign_id
+    spec = small_yanbian_spec(campaign_id)
     spec["title"] = "页面测试：小尺寸微视频征集"
     spec["upload_window"] = open_window()
-    video = spec["materials"][0]["video"]
-    video.update(width=320, height=180, preferred_duration=None, intro_slate_max_s=None)
-    for rule in ("bit_rate_kbps", "no_flashes", "no_dropped_frames"):
-        video.pop(rule, None)
-    for material in spec["materials"][1:]:
-        material["required"] = False
     return yaml.safe_dump(spec, allow_unicode=True)
 
 

@@ -12,9 +12,9 @@ from playwright.async_api import Page, expect
 from services.common.settings import Settings
 from tests.browser import browser, page
 from tests.conftest import eventually
+from tests.e2e.builder_form import build_micro_lesson, put
 from tests.e2e.campaign_play import CSV, approve_when_checked, clip, enter, outcomes, run_level
 from tests.e2e.intake_pages_helpers import ADMIN_PASSWORD, log_in_page, login, site
-from tests.e2e.test_builder_page import build_micro_lesson, put
 
 __all__ = ["browser", "page", "site"]
 

@@ -14,7 +14,7 @@ import yaml
 from contracts.calendar import campaign_today, day_starts
 from tests.conftest import demo_form, eventually, import_tree
 from tests.e2e.campaign_play import approve_when_checked, clip, run_level, stage
-from tests.e2e.test_review_yanbian import (
+from tests.e2e.yanbian_site import (
     COUNTY_EXPERTS,
     SCHOOLS,
     UNITS,

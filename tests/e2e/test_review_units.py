@@ -18,7 +18,7 @@ from playwright.async_api import Page
 from tests.browser import browser, page, screenshot
 from tests.conftest import client_as
 from tests.e2e.campaign_play import bearer
-from tests.e2e.test_review_yanbian import COUNTY_EXPERTS, prefecture_experts_xlsx, yanbian_entered
+from tests.e2e.yanbian_site import COUNTY_EXPERTS, prefecture_experts_xlsx, yanbian_entered
 from zhengji.standin import StandIn, serving
 
 __all__ = ["browser", "page"]  # the browser fixtures, for pytest

@@ -16,7 +16,7 @@ from playwright.async_api import Page, expect
 from tests.browser import browser, page, screenshot
 from tests.conftest import demo_form, eventually, import_tree
 from tests.e2e.campaign_play import approve_when_checked, bearer, clip, enter
-from tests.e2e.test_review_yanbian import COUNTY_EXPERTS, SCHOOLS, UNITS, small_yanbian
+from tests.e2e.yanbian_site import COUNTY_EXPERTS, SCHOOLS, UNITS, small_yanbian
 from tests.metadata_samples import AUTHOR, pdf
 from zhengji.demo import tus_upload
 from zhengji.standin import StandIn, serving

@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 from pymongo import AsyncMongoClient
 
 from services.common.jobs import JobTable
@@ -18,10 +17,10 @@ from services.common.service import Service
 from services.common.settings import Settings
 from services.common.store import Doc, connect, service_db
 from tests.conftest import eventually
+from tests.integration.metrics_scrape import Samples, scrape
 from zhengji.server import running
 
 QUEUES = ("transcode", "quality_check", "delivery", "webhook")
-Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 
 @pytest.fixture
@@ -33,16 +32,6 @@ async def client(settings: Settings) -> AsyncIterator[AsyncMongoClient[Doc]]:
 
 def table(client: AsyncMongoClient[Doc], settings: Settings, service: str, name: str) -> JobTable:
     return JobTable(service_db(client, settings.db_prefix, service), name, lease_s=600)
-
-
-async def scrape(api: httpx.AsyncClient) -> Samples:
-    r = await api.get("/metrics")
-    assert r.status_code == 200
-    return {
-        (s.name, tuple(sorted(s.labels.items()))): s.value
-        for family in text_string_to_metric_families(r.text)
-        for s in family.samples
-    }
 
 
 def jobs(samples: Samples, queue: str) -> dict[str, float]:

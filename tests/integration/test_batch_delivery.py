@@ -24,7 +24,7 @@ from services.common.topic_admin import apply
 from services.common.topic_plan import TopicSpec
 from tests.conftest import eventually
 from tests.integration.batch_consumer import ACK_TOPIC, DB, TOPIC, Acknowledged, Filed
-from tests.integration.test_delivery import _read_dlq
+from tests.integration.dead_letters import read_dead_letters
 
 ATTEMPTS = 2
 
@@ -149,7 +149,7 @@ async def test_a_failing_event_inside_a_batch_goes_to_the_dlq_and_the_others_are
     run.start()
 
     await eventually(lambda: run.all_sent(3), 90, "the other three stored and relayed")
-    [(body, headers)] = await _read_dlq(run.bootstrap, TOPIC, 1)
+    [(body, headers)] = await read_dead_letters(run.bootstrap, TOPIC, 1)
     assert body == poison.model_dump_json().encode()
     assert (headers["x-error-kind"], headers["x-attempts"]) == ("handler_failed", str(ATTEMPTS))
     assert await run.counts() == {"a": 1, "b": 1, "c": 1}
@@ -172,7 +172,7 @@ async def test_an_event_that_kills_its_consumer_inside_a_batch_ends_in_the_dlq(r
 
     assert [p.returncode for p in run.procs[:-1]] == [3] * ATTEMPTS
     assert run.procs[-1].poll() is None, "the restart after the attempts is alive and moved on"
-    [(body, headers)] = await _read_dlq(run.bootstrap, TOPIC, 1)
+    [(body, headers)] = await read_dead_letters(run.bootstrap, TOPIC, 1)
     assert body == events[1].model_dump_json().encode()
     assert (headers["x-error-kind"], headers["x-attempts"]) == ("attempts_exhausted", str(ATTEMPTS))
     await eventually(lambda: run.all_sent(2), 60, "the other two relayed")

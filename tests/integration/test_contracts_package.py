@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.unit.test_contracts import published
+from tests.unit.samples import published
 
 ROOT = Path(__file__).resolve().parents[2]
 UV = Path(sys.executable).parent / "uv"
@@ -29,7 +29,14 @@ def test_contracts_install_alone_and_validate_a_published_event(tmp_path: Path) 
     subprocess.run(
         [UV, "pip", "install", "-q", "--python", python, ROOT / "contracts"], check=True, timeout=300
     )
-    event = published()
+    # Every optional field a platform reads filled in, so the installed schema checks them too.
+    event = published().model_copy(
+        update={
+            "remote_id": "res-20241215-0042",
+            "url": "https://platform.example.cn/resources/res-20241215-0042",
+            "award_tier": "优秀资源奖",
+        }
+    )
     run = subprocess.run(
         [python, "-c", SUBSCRIBER],
         input=event.model_dump_json(),

@@ -6,34 +6,12 @@ from pathlib import Path
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from contracts import TOPICS, dlq_topic
+from contracts import TOPICS
 from services.common.settings import Settings
 from services.common.store import connect
 from tests.conftest import UNIT, create_campaign, demo_form, eventually
+from tests.integration.dead_letters import read_dead_letters
 from zhengji import samples
-
-
-async def _read_dlq(bootstrap: str, topic: str, count: int) -> list[tuple[bytes, dict[str, str]]]:
-    consumer = AIOKafkaConsumer(
-        dlq_topic(topic),
-        bootstrap_servers=bootstrap,
-        group_id="test-dlq-reader",
-        auto_offset_reset="earliest",
-    )
-    await consumer.start()
-    try:
-        found: list[tuple[bytes, dict[str, str]]] = []
-
-        async def more() -> bool:
-            batch = await consumer.getmany(timeout_ms=500)
-            for records in batch.values():
-                found.extend((r.value, {k: v.decode() for k, v in r.headers}) for r in records)
-            return len(found) >= count
-
-        await eventually(more, 60, "dead letters")
-        return found
-    finally:
-        await consumer.stop()
 
 
 async def _read_topic(bootstrap: str, topic: str, key: str, count: int) -> list[bytes]:
@@ -74,7 +52,7 @@ async def test_poison_messages_go_to_the_dlq_and_the_consumer_goes_on(
         await producer.stop()
     # Intake, the validator and the notifier all read this topic: each group parks its own copy.
     readers = {"zhengji-intake", "zhengji-validator", "zhengji-notifier"}
-    letters = await _read_dlq(settings.kafka_bootstrap_servers, TOPICS["submitted"], 2 * len(readers))
+    letters = await read_dead_letters(settings.kafka_bootstrap_servers, TOPICS["submitted"], 2 * len(readers))
     assert {h["x-error-kind"] for _, h in letters} == {"invalid_event"}
     assert {h["x-consumer-group"] for _, h in letters} == readers
     assert {body for body, _ in letters} == {b"{not json", b'{"event_type": "submission.submitted"}'}

@@ -14,8 +14,8 @@ from services.common.store import connect
 from services.common.topic_admin import apply
 from services.common.topic_plan import TopicSpec
 from tests.conftest import eventually
+from tests.integration.dead_letters import read_dead_letters
 from tests.integration.poison_consumer import DB, TOPIC, Noted
-from tests.integration.test_delivery import _read_dlq
 
 ATTEMPTS = 2
 
@@ -61,7 +61,7 @@ async def test_a_message_that_kills_its_consumer_ends_in_the_dlq_and_the_next_is
         assert await notes.find_one({"_id": "after"}) is not None
         assert [p.returncode for p in procs[:-1]] == [3] * ATTEMPTS
         assert procs[-1].poll() is None, "the restart after the attempts is alive and moved on"
-        [(body, headers)] = await _read_dlq(bootstrap, TOPIC, 1)
+        [(body, headers)] = await read_dead_letters(bootstrap, TOPIC, 1)
         assert body == poison.model_dump_json().encode()
         assert (headers["x-error-kind"], headers["x-attempts"]) == ("attempts_exhausted", str(ATTEMPTS))
         assert await client[DB]["attempts"].find_one({"_id": str(poison.event_id)}) is None

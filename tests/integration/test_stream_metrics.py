@@ -23,7 +23,7 @@ from services.common.settings import Settings
 from services.common.store import Doc, connect, service_db
 from services.common.topic_admin import apply, topics_of
 from tests.conftest import eventually
-from tests.integration.test_backlog_metrics import Samples, scrape
+from tests.integration.metrics_scrape import Samples, scrape
 from zhengji.server import running
 
 SUBMITTED = TOPICS["submitted"]

@@ -247,11 +247,9 @@ class FakeUnitTree:
             )
         return {"_id": code, "name": self.unit_names[code], "path": self.paths[code]}
 
-    async def names(self, codes: list[str]) -> list[str]:
-        return [self.unit_names.get(code, code) for code in codes]
-
-    async def levels(self, codes: list[str]) -> list[str]:
-        return ["" for _ in codes]  # unknown: review reads such a path by position
+    async def names_and_levels(self, codes: list[str]) -> tuple[list[str], list[str]]:
+        # Levels unknown: review reads such a path by position.
+        return [self.unit_names.get(code, code) for code in codes], ["" for _ in codes]
 
 
 class FakeDeliveryStore:

@@ -1,32 +1,16 @@
 """Checking a Yanbian registration form: every problem names its field, in Chinese first."""
 
-from typing import Any
-
 import pytest
 
 from contracts.campaign import Campaign
 from services.intake.presets import load_preset
 from services.intake.registration import FieldProblem, check_form, public_form
+from tests.unit.samples import form
 
 
 @pytest.fixture(scope="module")
 def yanbian() -> Campaign:
     return load_preset("yanbian-2024")
-
-
-def form(**overrides: Any) -> dict[str, Any]:
-    valid = {
-        "name": "金英姬",
-        "gender": "女",
-        "occupation": "教师",
-        "phone": "13904330001",
-        "school": "延吉市第一小学",
-        "title": "杨靖宇将军的故事",
-        "category": "英雄故事",
-        "summary": "讲述杨靖宇将军在长白山区坚持抗战的事迹。",
-        "recommender": "延吉市教育局",
-    }
-    return {**valid, **overrides}
 
 
 def only(problems: list[FieldProblem], field: str) -> FieldProblem:

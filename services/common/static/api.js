@@ -42,6 +42,10 @@ function toLogin(url) {
   location.href = `${login}?next=${encodeURIComponent(location.pathname + location.search)}`;
 }
 
+// A server or network that never answers: the page says so instead of waiting for ever.
+const TIMEOUT_MS = 30000;
+const TIMED_OUT = { message_zh: "请求超时，请检查网络后重试", message_en: "the request timed out" };
+
 const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 // A table a person uploads (the organisation tree, an expert list): XLSX when its name says so,
@@ -51,10 +55,13 @@ export function tableType(file) {
 }
 
 // `body`: an object sent as JSON, or a File/Blob sent as it is (its type, or `contentType`).
-// Resolves to the parsed JSON answer (null when the answer is empty); rejects with an ApiError.
-export async function api(method, url, body, { contentType } = {}) {
+// Resolves to the parsed JSON answer (null when the answer is empty); rejects with an ApiError,
+// also when no whole answer came within `timeoutMs`.
+export async function api(method, url, body, { contentType, timeoutMs = TIMEOUT_MS } = {}) {
   const headers = { Accept: "application/json" };
-  const init = { method, credentials: "same-origin", headers };
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), timeoutMs);
+  const init = { method, credentials: "same-origin", headers, signal: abort.signal };
   if (body instanceof Blob) {
     headers["Content-Type"] = contentType || body.type || "application/octet-stream";
     init.body = body;
@@ -62,13 +69,15 @@ export async function api(method, url, body, { contentType } = {}) {
     headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
-  let response;
+  let response, text;
   try {
     response = await fetch(url, init);
+    text = await response.text();
   } catch {
-    throw new ApiError(0, detailOf(0, null));
+    throw new ApiError(0, abort.signal.aborted ? { ...TIMED_OUT } : detailOf(0, null));
+  } finally {
+    clearTimeout(timer);
   }
-  const text = await response.text();
   let data = null;
   try {
     data = text ? JSON.parse(text) : null;

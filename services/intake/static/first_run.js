@@ -17,13 +17,14 @@ function tick(key, done) {
   item.querySelector(".tick").setAttribute("aria-label", "已完成");
 }
 
+// Review's plan of each campaign, a few at a time (a browser opens about six connections to a
+// host), until one lists an expert; a plan review cannot give leaves the step open, as not known done.
+const AT_ONCE = 6;
 async function tickExperts() {
-  for (const cid of JSON.parse((checklist && checklist.dataset.campaigns) || "[]")) {
-    try {
-      if ((await plan(cid)).levels.some((lv) => lv.experts > 0)) return tick("experts", true);
-    } catch {
-      // review not reachable: the step stays open, as it is not known done
-    }
+  const ids = JSON.parse((checklist && checklist.dataset.campaigns) || "[]");
+  for (let i = 0; i < ids.length; i += AT_ONCE) {
+    const plans = await Promise.all(ids.slice(i, i + AT_ONCE).map((cid) => plan(cid).catch(() => null)));
+    if (plans.some((p) => p && p.levels.some((lv) => lv.experts > 0))) return tick("experts", true);
   }
 }
 

@@ -128,17 +128,22 @@ function linkData() {
   }
 }
 
-async function load() {
+async function drawStatistics() {
   linkData();
+  latest = await api("GET", `/api/campaigns/${cid}/statistics${level.value ? `?level=${level.value}` : ""}`);
+  drawDays(latest);
+  drawStages(latest);
+  drawUnits(latest);
+  drawFindings(latest);
+  drawAwards(latest);
+}
+
+// Review's progress does not depend on how units are summed: drawn with the page, not again on
+// each change of level.
+async function load(...parts) {
+  banner.className = "hidden";
   try {
-    latest = await api("GET", `/api/campaigns/${cid}/statistics${level.value ? `?level=${level.value}` : ""}`);
-    banner.className = "hidden";
-    drawDays(latest);
-    drawStages(latest);
-    drawUnits(latest);
-    drawFindings(latest);
-    drawAwards(latest);
-    await drawReview();
+    await Promise.all(parts.map((draw) => draw()));
     page.dataset.loaded = "yes";
   } catch (error) {
     showError(banner, error);
@@ -155,6 +160,6 @@ for (const button of document.querySelectorAll("button.png")) {
     link.click();
   });
 }
-level.addEventListener("change", load);
+level.addEventListener("change", () => load(drawStatistics));
 if (awardLevel) awardLevel.addEventListener("change", () => latest && drawAwards(latest));
-load();
+load(drawStatistics, drawReview);

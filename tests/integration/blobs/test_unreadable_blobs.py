@@ -7,7 +7,7 @@ import hashlib
 from contracts import TOPICS, BlobRef, CampaignDefined
 from services.common.settings import Settings
 from services.common.store import connect
-from tests.integration.test_delivery import _read_dlq
+from tests.integration.dead_letters import read_dead_letters
 from tests.integration.validator.test_validator_service import YANBIAN, publish, submitted
 from zhengji.server import running
 
@@ -21,7 +21,7 @@ async def test_a_blob_the_validator_cannot_read_is_retried_and_parked_not_failed
         async with running(settings, ["validator"]):
             await publish(settings, CampaignDefined(campaign_id=YANBIAN.id, producer="intake", spec=YANBIAN))
             await publish(settings, event)
-            [(_, headers)] = await _read_dlq(settings.kafka_bootstrap_servers, TOPICS["submitted"], 1)
+            [(_, headers)] = await read_dead_letters(settings.kafka_bootstrap_servers, TOPICS["submitted"], 1)
             db = client[f"{settings.db_prefix}_validator"]
             report = await db["reports"].find_one({"_id": "s-elsewhere:v1"})
             validated = await db["outbox"].find_one({"causation": str(event.event_id)})

@@ -14,7 +14,7 @@ from tusclient import client as tus
 from services.common.settings import Settings
 from services.intake.presets import PRESET_DIR
 from services.media.process import run
-from tests.conftest import OPEN_WINDOW, admin_login, demo_form, import_tree
+from tests.conftest import OPEN_WINDOW, admin_login, demo_form, eventually, import_tree
 from zhengji.server import running
 
 
@@ -119,3 +119,13 @@ async def tus_upload(
 def fake_pdf(path: Path, text: str = "registration form") -> Path:
     path.write_bytes(b"%PDF-1.4\n% " + text.encode() + b"\n%%EOF\n")
     return path
+
+
+async def stage_is(api: httpx.AsyncClient, sid: str, stage: str, timeout_s: float = 120) -> dict[str, Any]:
+    """The entry as intake shows it once it has reached ``stage``."""
+
+    async def probe() -> dict[str, Any] | None:
+        sub: dict[str, Any] = (await api.get(f"/api/submissions/{sid}")).json()
+        return sub if sub["stage"] == stage else None
+
+    return dict(await eventually(probe, timeout_s, f"{sid} reaching {stage}"))

@@ -7,20 +7,19 @@ from typing import Any
 import httpx
 
 from tests.conftest import client_as, demo_form, eventually
-from tests.integration.intake.conftest import create_tiny, fake_pdf, register, tiny_video, tus_upload
+from tests.integration.intake.conftest import (
+    create_tiny,
+    fake_pdf,
+    register,
+    stage_is,
+    tiny_video,
+    tus_upload,
+)
 from zhengji import samples
 
 
 def metadata(values: dict[str, str]) -> str:
     return ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in values.items())
-
-
-async def stage_is(api: httpx.AsyncClient, sid: str, stage: str, timeout_s: float = 120) -> dict[str, Any]:
-    async def probe() -> dict[str, Any] | None:
-        sub: dict[str, Any] = (await api.get(f"/api/submissions/{sid}")).json()
-        return sub if sub["stage"] == stage else None
-
-    return dict(await eventually(probe, timeout_s, f"{sid} reaching {stage}"))
 
 
 async def upload(api: httpx.AsyncClient, sid: str, path: Path, material: str | None = None) -> None:

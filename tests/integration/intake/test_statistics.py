@@ -3,15 +3,24 @@ the most frequent finding after real checks of ffmpeg-made clips (two at 30 fps 
 asks for 25), a unit admin's subtree only, and each chart's figures as XLSX."""
 
 import io
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import yaml
 from openpyxl import load_workbook
 
+from services.common.settings import Settings
+from services.common.store import connect, service_db
 from tests.conftest import client_as
-from tests.integration.intake.conftest import register, tiny_campaign_yaml, tiny_video, tus_upload
-from tests.integration.intake.test_approval import stage_is
+from tests.integration.intake.conftest import (
+    create_tiny,
+    register,
+    stage_is,
+    tiny_campaign_yaml,
+    tiny_video,
+    tus_upload,
+)
 
 
 async def test_statistics_count_stages_units_and_the_most_frequent_finding(
@@ -70,3 +79,33 @@ async def test_statistics_count_stages_units_and_the_most_frequent_finding(
     assert unit_rows[2][:5] == ("延吉市", "222401", 5, 0, 2)
     # No round opened yet: review has no panel to report.
     assert (await system.get("/api/review/campaigns/stats/progress")).json() == []
+
+
+def reviewed_step(tier: str, at: datetime) -> dict[str, object]:
+    """A level's outcome as intake keeps it in an entry's timeline."""
+    return {"event_type": "submission.reviewed", "level": "county", "award_tier": tier, "at": at}
+
+
+async def test_awards_count_the_latest_outcome_whatever_order_it_arrived_in(
+    admin: httpx.AsyncClient, settings: Settings
+) -> None:
+    """A level re-decided: the timeline holds both outcomes, the later one stored first (a
+    redelivered event lands wherever it lands); the awards chart and its sheet count the later."""
+    await create_tiny(admin, "late")
+    sid = await register(admin, "late")
+    decided = datetime(2026, 6, 1, 9, tzinfo=UTC)
+    steps = [reviewed_step("一等奖", decided + timedelta(days=1)), reviewed_step("二等奖", decided)]
+    client = connect(settings.mongodb_uri)
+    try:
+        entries = service_db(client, settings.db_prefix, "intake")["submissions"]
+        pushed = await entries.update_one({"_id": sid}, {"$push": {"timeline": {"$each": steps}}})
+        assert pushed.modified_count == 1
+    finally:
+        await client.close()
+
+    stats = (await admin.get("/api/campaigns/late/statistics")).json()
+    counted = [(a["tier"], a["unit_code"], a["entries"]) for a in stats["awards"]]
+    assert counted == [("一等奖", "222401001", 1)]
+    sheet = await admin.get("/api/campaigns/late/statistics/awards.xlsx")
+    rows = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
+    assert (rows[2][1], *rows[2][3:]) == ("一等奖", "222401001", 1)

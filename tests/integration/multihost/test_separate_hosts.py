@@ -12,6 +12,7 @@ API at another. Every end state is reached:
 published, not recommended (at either level), failed validation, transcode failed."""
 
 import asyncio
+import contextlib
 import os
 import signal
 from collections import Counter
@@ -23,7 +24,7 @@ import pytest
 
 from tests.conftest import admin_login, demo_form, eventually, import_tree
 from tests.e2e.campaign_play import clip, run_level
-from tests.e2e.test_review_yanbian import (
+from tests.e2e.yanbian_site import (
     COUNTY_EXPERTS,
     SCHOOLS,
     UNITS,
@@ -186,15 +187,18 @@ async def scale_out(site: Site, hosts: dict[str, Host]) -> list[str]:
     held: list[str] = []
     holders: list[str] = []
     frozen: list[int] = []
-    for entry in WHILE_SCALING[2:5]:
-        sid = await site.enter(*entry, seconds=LONG_S)
-        runs_it, pids = await frozen_mid_encode(site.cluster, sid)
-        held.append(sid)
-        holders.append(runs_it.host.name)
-        frozen.extend(pids)
-    assert sorted(holders) == ["tx1", "tx2", "tx3"], holders
-    for pid in frozen:
-        os.kill(pid, signal.SIGCONT)
+    try:
+        for entry in WHILE_SCALING[2:5]:
+            sid = await site.enter(*entry, seconds=LONG_S)
+            runs_it, pids = await frozen_mid_encode(site.cluster, sid)
+            held.append(sid)
+            holders.append(runs_it.host.name)
+            frozen.extend(pids)
+        assert sorted(holders) == ["tx1", "tx2", "tx3"], holders
+    finally:  # a failure above must not leave encoders stopped for the rest of the run
+        for pid in frozen:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
     scaled = [*while_starting, *held, await site.enter(*WHILE_SCALING[5])]
     await site.reach(scaled, {"awaiting_approval"})
     by_host = Counter(holder(site.cluster, j).host.name for j in await jobs(site.cluster, scaled))

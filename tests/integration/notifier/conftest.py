@@ -43,7 +43,7 @@ from tests.integration.notifier.providers import (
     Tencent,
     WeChat,
 )
-from tests.integration.security.test_secured_store import certificate
+from tests.self_signed import certificate
 from zhengji.standin import serving
 
 MEDIA = BlobRef(uri="blob://sha256/" + "a" * 64, sha256="a" * 64, size=1000, media_type="video/mp4")

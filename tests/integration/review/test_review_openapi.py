@@ -14,9 +14,9 @@ from schemathesis import GenerationMode
 from schemathesis.core.result import Err
 
 from services.common.settings import Settings
+from tests.integration.openapi_conformance import CONFIG, exercise, run_order, service_of
 from tests.integration.review.feed import bearer, feed, import_experts, until_ready
 from tests.integration.review.test_review_flow import EXPERTS, WORKS, yanbian
-from tests.integration.test_openapi import CONFIG, exercise, run_order, service_of
 
 
 async def test_review_document_is_true_for_chair_and_reviewer(

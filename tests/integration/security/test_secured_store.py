@@ -4,7 +4,6 @@ works; a client without credentials or without the CA is refused. The store is S
 its TLS and --auth switches; the certificate is made here with openssl."""
 
 import asyncio
-import subprocess
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -17,19 +16,11 @@ from pymongo.errors import PyMongoError
 
 from services.common.settings import Settings
 from tests.conftest import admin_login, create_campaign, eventually, import_tree
+from tests.self_signed import certificate
 from zhengji.embedded import EmbeddedServers, free_port
 from zhengji.server import running
 
 USER, PASSWORD = "zhengji", "s3cret-pass"
-
-
-def certificate(folder: Path) -> tuple[Path, Path]:
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    argv = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
-    argv += ["-keyout", str(key), "-out", str(cert), "-subj", "/CN=localhost"]
-    argv += ["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"]
-    subprocess.run(argv, check=True, capture_output=True)
-    return cert, key
 
 
 async def store(folder: Path, port: int, *extra: str) -> asyncio.subprocess.Process:

@@ -14,7 +14,7 @@ from services.intake.presets import load_preset
 from services.intake.registration import register_entry
 from services.intake.submission_store import Submission
 from tests.unit.fakes import FakeSubmissionStore, FakeUnitTree
-from tests.unit.test_registration import form
+from tests.unit.samples import form
 
 YANBIAN = load_preset("yanbian-2024").model_copy(update={"id": "c1"})  # 每人限报1件
 IN_WINDOW = datetime(2024, 6, 1, 4, tzinfo=UTC)

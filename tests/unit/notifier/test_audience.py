@@ -17,7 +17,7 @@ from services.notifier.audience import CAMPAIGN_ADMIN, UNIT_ADMIN, Audience, not
 from services.notifier.kinds import DEFAULTS
 from services.notifier.rendering import render
 from services.notifier.timing import quiet_until, retry_delay_s
-from tests.unit.test_status import common, published, reviewed, submitted, transcoded, validated
+from tests.unit.samples import common, published, reviewed, submitted, transcoded, validated
 
 CAMPAIGN = load_preset("yanbian-2024")
 BASE = "https://zhengji.example.cn"

@@ -1,6 +1,10 @@
 """The providers' request signing, against the worked examples in their documentation, and
 unsubscribe tokens."""
 
+import base64
+import hashlib
+import hmac
+
 from services.notifier.channels.aliyun_sms import signature
 from services.notifier.channels.tencent_sms import authorization, e164
 from services.notifier.unsubscribe import UnsubscribeLinks
@@ -62,3 +66,18 @@ def test_any_text_as_a_token_is_refused_not_an_error() -> None:
     links = UnsubscribeLinks(b"k" * 32, "https://zhengji.example.cn")
     for text in ("[Filtered]", "退订.退订", "a.b.c", "=.=", "\x00.\x00"):
         assert links.read(text) is None
+
+
+def first_format(key: bytes, person: str, channel: str) -> str:
+    """A token as the notifier wrote it before itsdangerous (its first release), computed here."""
+    what = base64.urlsafe_b64encode(f"{person}\n{channel}".encode()).decode().rstrip("=")
+    mac = hmac.new(key, what.encode(), hashlib.sha256).digest()
+    return f"{what}.{base64.urlsafe_b64encode(mac).decode().rstrip('=')}"
+
+
+def test_an_unsubscribe_link_of_the_first_format_still_works_and_only_with_our_key() -> None:
+    links = UnsubscribeLinks(b"k" * 32, "https://zhengji.example.cn")
+    assert links.read(first_format(b"k" * 32, "user-1", "email")) == ("user-1", "email")
+    assert links.read(first_format(b"x" * 32, "user-1", "email")) is None
+    mac = first_format(b"k" * 32, "user-1", "email").partition(".")[2]
+    assert links.read(f"{first_format(b'x' * 32, 'user-2', 'email').partition('.')[0]}.{mac}") is None

@@ -12,7 +12,7 @@ from services.intake.presets import load_preset
 from services.publisher.adapters.base import Work
 from services.publisher.adapters.http import HttpAdapter
 from services.publisher.delivery import Permanent, check
-from tests.unit.publisher.test_payload import MEDIA, event
+from tests.unit.publisher.reviewed_work import MEDIA, event
 
 
 def adapter_answering(tmp_path: Path, status: int, body: dict[str, str]) -> HttpAdapter:
