@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import ctypes
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -27,8 +28,36 @@ PR_SET_PDEATHSIG = 1
 log = get_logger("embedded")
 
 
+_handed_out: set[int] = set()
+
+
+def _ephemeral_floor() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+    """A loopback port nobody listens on, for a server that binds it a few seconds later.
+
+    Chosen below the kernel's ephemeral range: a port the kernel hands out (bind to 0) is just as
+    likely to be taken meanwhile by any outgoing connection on the machine, and a server that then
+    fails to bind ("address already in use") is a start-up that fails at random on a busy host."""
+    floor = _ephemeral_floor()
+    rng = random.SystemRandom()
+    for _ in range(200):
+        port = rng.randrange(10000, floor) if floor > 11000 else rng.randrange(floor, 65536)
+        if port in _handed_out:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:  # a crowded host: the kernel's pick
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 

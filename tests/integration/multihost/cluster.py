@@ -112,7 +112,9 @@ class Cluster:
             **self.settings,
             **extra,
         }
-        with (home / f"{service}.log").open("ab") as log:
+        same = sum(1 for s in self.served if s.service == service and s.host == host)
+        log_path = home / (f"{service}-{same + 1}.log" if same else f"{service}.log")
+        with log_path.open("ab") as log:
             proc = subprocess.Popen(
                 host.argv([ZHENGJI, "serve", service]),
                 env=env,
@@ -121,7 +123,7 @@ class Cluster:
                 stdin=subprocess.DEVNULL,
                 preexec_fn=die_with_parent,  # ip netns exec execs the service: it is this pid
             )
-        served = Served(service, host, url, proc, home / f"{service}.log")
+        served = Served(service, host, url, proc, log_path)
         self.served.append(served)
         return served
 
