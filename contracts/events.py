@@ -229,6 +229,10 @@ class SubmissionApproved(Envelope):
     )
 
 
+# A return reason travels in an SMS and an e-mail subject line's neighbourhood: a few sentences.
+RETURN_REASON_MAX = 500
+
+
 class SubmissionReturned(Envelope):
     """The entrant's unit returned (退回) this version instead of approving it, with its reason: the
     entrant changes the entry and submits again. Only the notifier acts on it (it tells the
@@ -237,7 +241,9 @@ class SubmissionReturned(Envelope):
     event_type: Literal["submission.returned"] = "submission.returned"
     entry: EntryInfo
     attribution: Attribution
-    reason: str = Field(min_length=1, description="退回原因, as the unit admin wrote it")
+    reason: str = Field(
+        min_length=1, max_length=RETURN_REASON_MAX, description="退回原因, as the unit admin wrote it"
+    )
     returned_by_unit: str | None = Field(
         default=None, description="Code of the unit whose admin returned it; None when a campaign admin did"
     )

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.campaign import Window
+from contracts.events import RETURN_REASON_MAX
 from services.intake.accounts import Role, User
 
 
@@ -105,7 +106,7 @@ class Approve(BaseModel):
 
 
 class Return(BaseModel):
-    reason: str = ""
+    reason: str = Field(default="", max_length=RETURN_REASON_MAX, description="退回原因, sent to the entrant")
 
 
 class SubmissionRow(BaseModel):

@@ -23,7 +23,7 @@ ENTRY = (401, 403, 404)  # not signed in; not assigned or in conflict; not in th
 class SheetBody(BaseModel):
     sheet: dict[str, Any] | None = Field(default=None, description="Criterion key -> score, as typed")
     score: Any = Field(default=None, description="One holistic score 0-100, only where there is no rubric")
-    comment: str | None = None
+    comment: str | None = Field(default=None, max_length=5000)
 
 
 class ScoreBody(SheetBody):
@@ -32,7 +32,7 @@ class ScoreBody(SheetBody):
 
 
 class ConflictBody(BaseModel):
-    reason: str = ""
+    reason: str = Field(default="", max_length=500)
 
 
 @router.get("/me", response_model=Me, responses=responses(401))

@@ -61,6 +61,8 @@ async def test_an_entry_goes_to_review_only_once_its_unit_approves_it(
 
         no_reason = await county.post(f"/api/submissions/{returned}/return", json={"reason": " "})
         assert no_reason.status_code == 422 and "退回原因" in no_reason.json()["detail"]["message_zh"]
+        essay = await county.post(f"/api/submissions/{returned}/return", json={"reason": "太长" * 251})
+        assert essay.status_code == 422, "a reason that would not fit an SMS or e-mail is refused"
         back = await county.post(f"/api/submissions/{returned}/return", json={"reason": "片头未显示学校名称"})
         assert back.status_code == 200 and back.json()["stage"] == "returned"
         assert back.json()["approval"]["reason"] == "片头未显示学校名称"
