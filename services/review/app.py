@@ -7,6 +7,7 @@ conflict-free experts, collects blind rubric scores, shows the chair a proposal,
 a public notice (公示) with appeals, and freezes the outcome, emitting one ``reviewed`` event per
 entry in the same transaction. The modules beside this one hold the parts; this file wires them."""
 
+import asyncio
 from typing import Any
 
 from pymongo import ASCENDING
@@ -49,6 +50,8 @@ class ReviewService(Service):
         self.appeals = self.db["appeals"]
         self.certificates = self.db["certificates"]
         self.blind_copies = self.db["blind_copies"]
+        # Rewriting files is CPU work: a few at once, however many reviewers open entries.
+        self.blind_copy_slots = asyncio.Semaphore(self.settings.blind_copies_at_once)
         self.lists = ReviewerLists(self.db["assignments"])
         s = self.settings
         self.appeal_limit = RateLimit(self.db["appeal_counts"], s.appeal_max_per_window, s.appeal_window_s)

@@ -12,10 +12,8 @@ Form fields are free text an entrant may have signed (Hunan's 填表单位, 资�
 the entrant's unit path and the author are masked in them, as in the title, and a field that
 held nothing but a name (学校, 推荐单位) is left out."""
 
-import asyncio
 import mimetypes
 import tempfile
-import weakref
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -109,7 +107,7 @@ async def blind_copy(svc: "ReviewService", ref: BlobRef, kind: str | None) -> Bl
     opening it again does not run the rewrite again."""
     found = await svc.blind_copies.find_one({"_id": ref.sha256})
     if found is None:
-        async with _making_slots(svc):
+        async with svc.blind_copy_slots:
             # Another request may have made it while this one waited for a slot.
             found = await svc.blind_copies.find_one({"_id": ref.sha256}) or await _make(svc, ref, kind)
     if "failed" in found:
@@ -119,17 +117,6 @@ async def blind_copy(svc: "ReviewService", ref: BlobRef, kind: str | None) -> Bl
             f"the file cannot be given without its metadata: {found['failed']}",
         )
     return BlobRef.model_validate(found["copy"])
-
-
-# One bound per service (and so per event loop, which a module-wide semaphore would outlive in tests).
-_SLOTS: "weakref.WeakKeyDictionary[ReviewService, asyncio.Semaphore]" = weakref.WeakKeyDictionary()
-
-
-def _making_slots(svc: "ReviewService") -> asyncio.Semaphore:
-    slots = _SLOTS.get(svc)
-    if slots is None:
-        slots = _SLOTS[svc] = asyncio.Semaphore(svc.settings.blind_copies_at_once)
-    return slots
 
 
 async def _make(svc: "ReviewService", ref: BlobRef, kind: str | None) -> dict[str, Any]:
