@@ -25,6 +25,7 @@ from services.review.dependencies import Admin, ChairRound, KnownCampaign, Revie
 from services.review.expert_pool import import_experts, list_experts, reissue_token
 from services.review.quotas import additions_allowed
 from services.review.reviewer_api import router as reviewer_router
+from services.review.round_store import round_id_of
 from services.review.rounds import assign
 from services.review.scoring import campaign_rubric, rubric_view
 from services.review.scoring_window import router as late_scoring_router
@@ -43,7 +44,7 @@ async def plan(svc: Review, _: Admin, campaign: KnownCampaign) -> dict[str, Any]
     """Levels in order: window, expert pool, rubric, outcome rule, and the round's state."""
     levels = []
     for level in campaign.review_levels:
-        round_id = f"{campaign.id}:{level.key}"
+        round_id = round_id_of(campaign.id, level.key)
         rnd = await svc.rounds.find_one({"_id": round_id}, {"state": 1})
         experts = await svc.experts.count_documents({"campaign_id": campaign.id, "level": level.key})
         levels.append(
