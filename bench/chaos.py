@@ -27,6 +27,7 @@ import asyncio
 import base64
 import random
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -196,9 +197,9 @@ async def chaos(cluster: Cluster, progress: Progress, run: Run, kills: int, rng:
 async def one_run(name: str, root: Path, n: int, kills: int, clip: bytes, rng: random.Random) -> Run:
     run = Run(name)
     cluster = Cluster(root, PASSWORD, SETTINGS)
-    await cluster.start()
-    progress = Progress(cluster.servers.mongodb_uri)
+    progress = Progress(cluster.servers.mongodb_uri)  # connects when first used
     try:
+        await cluster.start()
         async with httpx.AsyncClient(base_url=cluster.url("intake"), timeout=60) as api:
             await setup(api)
             started = time.monotonic()
@@ -237,6 +238,11 @@ def report(run: Run) -> None:
 
 
 async def main_async(n: int, kills: int, seed: int, clip_seconds: float, tmp: Path) -> None:
+    # SIGTERM (a CI timeout, ``kill``) cancels the run like Ctrl-C, so the run's ``finally`` stops
+    # the cluster's processes instead of leaving them serving on their ports.
+    me = asyncio.current_task()
+    assert me is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, me.cancel)
     clip = (await samples.conforming(tmp / "clip.mp4", seconds=clip_seconds)).read_bytes()
     print(f"chaos: {n} submissions of a {clip_seconds:g} s clip ({len(clip) / 1e6:.1f} MB), {kills} kills")
     calm = await one_run("calm", tmp / "calm", n, 0, clip, random.Random(seed))
