@@ -28,14 +28,16 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_tus_upload import TUS, metadata
-from upload_harness import FORM, Sampler, bench_main, bench_parser, rss_kb, served, setup, write_random_file
+from upload_harness import Sampler, bench_main, bench_parser, rss_kb, served, setup, write_random_file
+
+from zhengji.samples import yanbian_form
 
 
 async def register(api: httpx.AsyncClient, n: int) -> list[str]:
     """``n`` entries of the bench campaign (``setup`` made two; more the same way)."""
     sids = await setup(api)
     for i in range(len(sids), n):
-        form = {**FORM, "name": f"教师{i}", "phone": f"139{i:08d}", "title": f"作品{i}"}
+        form = yanbian_form(i)
         body = {"form": form, "unit_code": "222401001", "group": "小学组"}
         reg = await api.post("/api/campaigns/bench/entries", json=body)
         reg.raise_for_status()

@@ -103,21 +103,10 @@ def _metadata(**values: str) -> str:
 
 async def submit(api: httpx.AsyncClient, i: int, clip: bytes) -> str:
     """Register entry ``i`` and upload ``clip`` to it by tus, resuming where the server stopped."""
-    form = {
-        "name": f"教师{i}",
-        "gender": "女",
-        "occupation": "教师",
-        "phone": f"139{i:08d}",
-        "school": "延吉市第一小学",
-        "title": f"红色故事{i}",
-        "category": "英雄故事",
-        "summary": "红色资源微视频",
-        "recommender": "延吉市第一小学",
-    }
     reg = await retried(
         api.post,
         "/api/campaigns/chaos/entries",
-        json={"form": form, "unit_code": "222401001", "group": "小学组"},
+        json={"form": samples.yanbian_form(i), "unit_code": "222401001", "group": "小学组"},
     )
     sid = str(reg.raise_for_status().json()["submission_id"])
     tus = {"Tus-Resumable": "1.0.0"}

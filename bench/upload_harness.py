@@ -26,19 +26,9 @@ import httpx
 
 from contracts.calendar import campaign_today
 from zhengji.embedded import free_port
+from zhengji.samples import yanbian_form
 
 MB = 1024 * 1024
-FORM = {
-    "name": "教师1",
-    "gender": "女",
-    "occupation": "教师",
-    "phone": "13904330001",
-    "school": "延吉市第一小学",
-    "title": "杨靖宇将军的故事",
-    "category": "英雄故事",
-    "summary": "红色资源微视频",
-    "recommender": "延吉市第一小学",
-}
 
 
 def rss_kb(pid: int) -> dict[str, int]:
@@ -133,7 +123,7 @@ async def setup(api: httpx.AsyncClient) -> list[str]:
     created.raise_for_status()
     sids = []
     for i in (1, 2):
-        form = {**FORM, "name": f"教师{i}", "phone": f"1390433000{i}"}
+        form = yanbian_form(i)
         reg = await api.post(
             "/api/campaigns/bench/entries", json={"form": form, "unit_code": "222401001", "group": "小学组"}
         )

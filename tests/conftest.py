@@ -164,21 +164,6 @@ async def eventually(probe: Callable[[], Awaitable[Any]], timeout_s: float = 60,
         await asyncio.sleep(0.1)
 
 
-def demo_form(i: int = 1, **overrides: Any) -> dict[str, Any]:
-    form = {
-        "name": f"教师{i}",
-        "gender": "女",
-        "occupation": "教师",
-        "phone": f"1390433{i:04d}",
-        "school": "延吉市第一小学",
-        "title": f"红色故事{i}",
-        "category": "英雄故事",
-        "summary": "红色资源微视频",
-        "recommender": "延吉市第一小学",
-    }
-    return {**form, **overrides}
-
-
 UNIT = {"code": "222401001", "name": "延吉市第一小学", "path": ["22", "2224", "222401", "222401001"]}
 
 

@@ -236,17 +236,7 @@ async def run_campaign(
     cid = created.json()["id"]
     sids: dict[str, str] = {}
     for i, s in enumerate(SAMPLES):
-        form = {
-            "name": f"教师{i + 1}",
-            "gender": "女",
-            "occupation": "教师",
-            "phone": f"1390433{i:04d}",
-            "school": s.school,
-            "title": s.title,
-            "category": "英雄故事",
-            "summary": "红色资源微视频",
-            "recommender": s.school,
-        }
+        form = samples.yanbian_form(i + 1, school=s.school, title=s.title, recommender=s.school)
         reg = await api.post(
             f"/api/campaigns/{cid}/entries",
             json={"form": form, "unit_code": codes[s.school], "group": s.group},

@@ -5,8 +5,27 @@ AAC, faststart); every other sample breaks exactly one rule of it."""
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 from services.media.process import run
+
+
+def yanbian_form(i: int = 1, **overrides: Any) -> dict[str, Any]:
+    """Entrant ``i``'s Yanbian registration form, valid but for ``overrides`` (a phone of its own
+    for every ``i``)."""
+    form = {
+        "name": f"教师{i}",
+        "gender": "女",
+        "occupation": "教师",
+        "phone": f"139{4330000 + i:08d}",
+        "school": "延吉市第一小学",
+        "title": f"红色故事{i}",
+        "category": "英雄故事",
+        "summary": "红色资源微视频",
+        "recommender": "延吉市第一小学",
+    }
+    return {**form, **overrides}
+
 
 CBR_8M = ["-b:v", "8M", "-minrate", "8M", "-maxrate", "8M", "-bufsize", "8M", "-x264-params", "nal-hrd=cbr"]
 

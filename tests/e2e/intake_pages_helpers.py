@@ -19,9 +19,9 @@ from pydantic import SecretStr
 from services.common.settings import Settings
 from services.media.process import run
 from tests.browser import screenshot
-from tests.conftest import demo_form
 from tests.e2e.yanbian_site import small_yanbian_spec
 from zhengji.runtime import SERVICES, Runtime
+from zhengji.samples import yanbian_form
 
 ADMIN_PASSWORD = "admin-pass-2024"
 PASSWORD = "teacher-pass-1"
@@ -152,7 +152,7 @@ async def entry_page(
     """A new entrant with a Yanbian entry (教师组), logged in on its page: the entry's id and the
     headers that carry the entrant's login."""
     teacher = await entrant(site, username, name)
-    body = {"form": demo_form(i), "group": "教师组"}
+    body = {"form": yanbian_form(i), "group": "教师组"}
     made = await site.post("/api/campaigns/yanbian-2024/entries", json=body, headers=teacher)
     assert made.status_code == 201, made.text
     sid = str(made.json()["submission_id"])

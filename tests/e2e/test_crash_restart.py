@@ -15,9 +15,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ADMIN_PASSWORD, OPEN_WINDOW, TREE_CSV, UNIT, demo_form, eventually
+from tests.conftest import ADMIN_PASSWORD, OPEN_WINDOW, TREE_CSV, UNIT, eventually
 from zhengji import samples
 from zhengji.embedded import free_port
+from zhengji.samples import yanbian_form
 
 ENV = {
     "ZHENGJI_STAGE_DEADLINE_S": "3",
@@ -88,7 +89,7 @@ async def test_sigkill_mid_pipeline_then_restart_reaches_every_end_state(
         for i, path in enumerate([*good, bad]):
             reg = await api.post(
                 "/api/campaigns/yanbian-2024/entries",
-                json={"form": demo_form(i), "unit_code": UNIT["code"], "group": "小学组"},
+                json={"form": yanbian_form(i), "unit_code": UNIT["code"], "group": "小学组"},
             )
             sid = reg.json()["submission_id"]
             assert (

@@ -11,8 +11,8 @@ from playwright.async_api import Page
 
 from services.common.settings import Settings
 from tests.browser import browser, page, screenshot
-from tests.conftest import demo_form
 from tests.e2e.intake_pages_helpers import PASSWORD, entrant, log_in_page, site
+from zhengji.samples import yanbian_form
 
 __all__ = ["browser", "page", "site"]
 
@@ -24,7 +24,7 @@ async def test_a_county_admin_downloads_its_entry_list_from_the_unit_page(
         [("l-a", "222401001", "延吉的红色足迹"), ("l-b", "222402001", "图们江畔的记忆")], start=1
     ):
         teacher = await entrant(site, user, f"教师{i}", school)
-        body = {"form": demo_form(i, title=title), "group": "教师组"}
+        body = {"form": yanbian_form(i, title=title), "group": "教师组"}
         made = await site.post("/api/campaigns/pages-small/entries", json=body, headers=teacher)
         assert made.status_code == 201, made.text
 

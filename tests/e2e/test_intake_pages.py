@@ -12,7 +12,7 @@ from playwright.async_api import Browser, Page, Route, expect
 from services.common.settings import Settings
 from services.intake.presets import list_presets, load_preset
 from tests.browser import browser, page, screenshot
-from tests.conftest import demo_form, eventually
+from tests.conftest import eventually
 from tests.e2e.intake_pages_helpers import (
     ADMIN_PASSWORD,
     CHUNK_BYTES,
@@ -24,6 +24,7 @@ from tests.e2e.intake_pages_helpers import (
     site,
     tiny_clip,
 )
+from zhengji.samples import yanbian_form
 
 __all__ = ["browser", "page", "site"]
 PIPELINE_MS = 120_000  # validation and transcoding on two shared cores
@@ -61,7 +62,7 @@ async def test_an_entrant_registers_fills_the_form_uploads_and_reads_the_finding
     await page.wait_for_url(f"{base}/campaigns/yanbian-2024/enter")
 
     # The form, with a bad phone number: the API's message shows next to the field.
-    form = demo_form(1, phone="12345")
+    form = yanbian_form(1, phone="12345")
     await page.select_option("#f-group", "小学组")
     for key, value in form.items():
         if await page.locator(f"select#f-{key}").count():
@@ -190,7 +191,7 @@ async def test_a_unit_admin_approves_one_entry_returns_another_and_the_dashboard
     entries = {}
     for i, (user, school) in enumerate([("t-a", "222401001"), ("t-b", "222401002")], start=3):
         teacher = await entrant(site, user, f"教师{i}", school)
-        form = demo_form(i, school="延吉市第一小学" if school.endswith("1") else "延吉市第二小学")
+        form = yanbian_form(i, school="延吉市第一小学" if school.endswith("1") else "延吉市第二小学")
         body = {"form": form, "group": "教师组"}
         made = await site.post("/api/campaigns/pages-small/entries", json=body, headers=teacher)
         assert made.status_code == 201, made.text

@@ -12,7 +12,7 @@ import httpx
 import yaml
 
 from contracts.calendar import campaign_today, day_starts
-from tests.conftest import demo_form, eventually, import_tree
+from tests.conftest import eventually, import_tree
 from tests.e2e.campaign_play import approve_when_checked, clip, run_level, stage
 from tests.e2e.yanbian_site import (
     COUNTY_EXPERTS,
@@ -21,6 +21,7 @@ from tests.e2e.yanbian_site import (
     prefecture_experts_xlsx,
     small_yanbian,
 )
+from zhengji.samples import yanbian_form
 from zhengji.standin import StandIn, serving
 
 CID = "yanbian-live"
@@ -38,7 +39,7 @@ def live_yanbian(platform: StandIn) -> str:
 
 
 async def register(api: httpx.AsyncClient, i: int, school: str, title: str) -> str:
-    form = demo_form(i, title=title, school=SCHOOLS[school], recommender=SCHOOLS[school])
+    form = yanbian_form(i, title=title, school=SCHOOLS[school], recommender=SCHOOLS[school])
     reg = await api.post(
         f"/api/campaigns/{CID}/entries", json={"form": form, "unit_code": school, "group": "小学组"}
     )
@@ -80,7 +81,7 @@ async def test_a_county_extension_a_refused_change_and_showcase_from(
         assert second.status_code == 201, second.text
         # 图们市's entry is registered after the others closed (decision 0034); 延吉市's is refused.
         tumen = await register(api, 3, "222402001", "图们江畔的记忆")
-        body = {"form": demo_form(5, title="迟到的作品"), "unit_code": "222401003", "group": "小学组"}
+        body = {"form": yanbian_form(5, title="迟到的作品"), "unit_code": "222401003", "group": "小学组"}
         too_late = await api.post(f"/api/campaigns/{CID}/entries", json=body)
         assert too_late.status_code == 403 and "报名已截止" in too_late.json()["detail"]["message_zh"]
 

@@ -12,16 +12,9 @@ import httpx
 import pytest
 
 from services.common.settings import Settings
-from tests.conftest import (
-    ADMIN_PASSWORD,
-    UNIT,
-    admin_login,
-    create_campaign,
-    demo_form,
-    eventually,
-    import_tree,
-)
+from tests.conftest import ADMIN_PASSWORD, UNIT, admin_login, create_campaign, eventually, import_tree
 from zhengji.embedded import EmbeddedServers, free_port
+from zhengji.samples import yanbian_form
 from zhengji.server import running
 
 
@@ -57,7 +50,7 @@ async def test_a_validator_serving_alone_checks_uploads_made_elsewhere(
             cid = await create_campaign(api)
             reg = await api.post(
                 f"/api/campaigns/{cid}/entries",
-                json={"form": demo_form(), "unit": UNIT, "group": "小学组"},
+                json={"form": yanbian_form(), "unit": UNIT, "group": "小学组"},
             )
             sid = reg.json()["submission_id"]
             assert (await api.put(f"/api/submissions/{sid}/media", content=b"not a video")).status_code == 202

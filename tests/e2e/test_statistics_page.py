@@ -16,7 +16,7 @@ from pydantic import SecretStr
 
 from services.common.settings import Settings
 from tests.browser import browser, page, screenshot
-from tests.conftest import demo_form, eventually
+from tests.conftest import eventually
 from tests.e2e.intake_pages_helpers import (
     ADMIN_PASSWORD,
     PASSWORD,
@@ -28,6 +28,7 @@ from tests.e2e.intake_pages_helpers import (
 )
 from tests.integration.intake.conftest import tiny_video
 from zhengji.demo import EXPERTS_CSV
+from zhengji.samples import yanbian_form
 
 __all__ = ["browser", "page", "site"]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -40,7 +41,7 @@ async def checked_entries(site: httpx.AsyncClient, tmp_path: Path) -> None:
         teacher = await entrant(site, f"stat-{i}", f"教师{i}", "222401001")
         made = await site.post(
             "/api/campaigns/pages-small/entries",
-            json={"form": demo_form(i), "group": "教师组"},
+            json={"form": yanbian_form(i), "group": "教师组"},
             headers=teacher,
         )
         assert made.status_code == 201, made.text

@@ -10,9 +10,9 @@ from playwright.async_api import Page, expect
 
 from services.common.settings import Settings
 from tests.browser import browser, page, screenshot
-from tests.conftest import demo_form
 from tests.e2e.intake_pages_helpers import PASSWORD, entrant, log_in_page, site
 from zhengji import samples
+from zhengji.samples import yanbian_form
 
 __all__ = ["browser", "page", "site"]
 PIPELINE_MS = 240_000  # checking and transcoding 30 s of 1080p on two shared cores
@@ -22,7 +22,7 @@ async def test_the_entrants_page_shows_the_transcode_as_it_runs(
     site: httpx.AsyncClient, page: Page, settings: Settings, tmp_path: Path
 ) -> None:
     teacher = await entrant(site, "t-progress", "进度老师")
-    body = {"form": demo_form(7), "group": "小学组"}
+    body = {"form": yanbian_form(7), "group": "小学组"}
     made = await site.post("/api/campaigns/yanbian-2024/entries", json=body, headers=teacher)
     assert made.status_code == 201, made.text
     sid = made.json()["submission_id"]

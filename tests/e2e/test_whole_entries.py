@@ -14,11 +14,12 @@ from openpyxl import load_workbook
 from playwright.async_api import Page, expect
 
 from tests.browser import browser, page, screenshot
-from tests.conftest import demo_form, eventually, import_tree
+from tests.conftest import eventually, import_tree
 from tests.e2e.campaign_play import approve_when_checked, bearer, clip, enter
 from tests.e2e.yanbian_site import COUNTY_EXPERTS, SCHOOLS, UNITS, small_yanbian
 from tests.metadata_samples import AUTHOR, pdf
 from zhengji.demo import tus_upload
+from zhengji.samples import yanbian_form
 from zhengji.standin import StandIn, serving
 
 __all__ = ["browser", "page"]  # the fixtures the test uses
@@ -42,7 +43,7 @@ async def test_reviewers_see_the_courseware_blind_and_the_chair_downloads_the_ro
     assert made.status_code == 201, made.text
     sids = []
     for i, (school, title, author) in enumerate(ENTRIES, start=1):
-        form = demo_form(i, name=author, title=title, school=SCHOOLS[school], recommender=SCHOOLS[school])
+        form = yanbian_form(i, name=author, title=title, school=SCHOOLS[school], recommender=SCHOOLS[school])
         media = await clip(tmp_path / f"{i}.mp4", 300 + 40 * i, size="320x180")
         sid = await enter(api, cid, form, school, media.read_bytes(), group="小学组")
         slides = pdf(author=AUTHOR)

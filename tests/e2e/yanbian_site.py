@@ -11,8 +11,9 @@ import yaml
 from openpyxl import Workbook
 
 from services.intake.presets import PRESET_DIR
-from tests.conftest import OPEN_WINDOW, demo_form, import_tree
+from tests.conftest import OPEN_WINDOW, import_tree
 from tests.e2e.campaign_play import approve_when_checked, clip, enter
+from zhengji.samples import yanbian_form
 from zhengji.standin import StandIn
 
 UNITS = """code,name,level,parent
@@ -78,7 +79,7 @@ async def yanbian_entered(
     schools = {row.split(",")[0]: row.split(",")[1] for row in units.splitlines()[1:]}
     sids: dict[str, str] = {}
     for i, (school, group, title) in enumerate(entries, start=1):
-        form = demo_form(i, title=title, school=schools[school], recommender=schools[school])
+        form = yanbian_form(i, title=title, school=schools[school], recommender=schools[school])
         media = await clip(tmp_path / f"{i}.mp4", 300 + 40 * i, size="320x180")
         sids[title] = await enter(api, cid, form, school, media.read_bytes(), group=group)
     await approve_when_checked(api, cid, list(sids.values()))

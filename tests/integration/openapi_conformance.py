@@ -25,7 +25,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.conftest import create_campaign, demo_form, import_tree
+from tests.conftest import create_campaign, import_tree
+from zhengji.samples import yanbian_form
 
 # The paths each service answers on; a path belongs to the service with its longest prefix.
 # Another service's routes join by adding their prefixes here.
@@ -135,7 +136,7 @@ async def known_objects(api: httpx.AsyncClient) -> dict[str, str]:
     cid = await create_campaign(api)
     entry = await api.post(
         f"/api/campaigns/{cid}/entries",
-        json={"form": demo_form(1), "unit_code": "222401001", "group": "小学组"},
+        json={"form": yanbian_form(1), "unit_code": "222401001", "group": "小学组"},
     )
     assert entry.status_code == 201, entry.text
     sid = entry.json()["submission_id"]

@@ -10,9 +10,10 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from contracts import TOPICS
 from services.common.settings import Settings
-from tests.conftest import UNIT, admin_client, create_campaign, demo_form, eventually
+from tests.conftest import UNIT, admin_client, create_campaign, eventually
 from zhengji import samples
 from zhengji.embedded import EmbeddedServers, free_port
+from zhengji.samples import yanbian_form
 from zhengji.server import running
 
 HOUR = 3600.0
@@ -53,7 +54,7 @@ async def test_a_submission_in_flight_when_the_broker_restarts_moves_on_at_once(
     async with servers.kept_alive(), admin_client(patient, ["transcoder", "review", "publisher"]) as api:
         cid = await create_campaign(api)
         reg = await api.post(
-            f"/api/campaigns/{cid}/entries", json={"form": demo_form(), "unit": UNIT, "group": "小学组"}
+            f"/api/campaigns/{cid}/entries", json={"form": yanbian_form(), "unit": UNIT, "group": "小学组"}
         )
         assert reg.status_code == 201, reg.text
         sid = reg.json()["submission_id"]

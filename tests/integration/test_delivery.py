@@ -9,9 +9,10 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from contracts import TOPICS
 from services.common.settings import Settings
 from services.common.store import connect
-from tests.conftest import UNIT, create_campaign, demo_form, eventually
+from tests.conftest import UNIT, create_campaign, eventually
 from tests.integration.dead_letters import read_dead_letters
 from zhengji import samples
+from zhengji.samples import yanbian_form
 
 
 async def _read_topic(bootstrap: str, topic: str, key: str, count: int) -> list[bytes]:
@@ -60,7 +61,7 @@ async def test_poison_messages_go_to_the_dlq_and_the_consumer_goes_on(
 
     # The consumer is still healthy: a real upload after the poison is validated.
     reg = await system.post(
-        f"/api/campaigns/{cid}/entries", json={"form": demo_form(), "unit": UNIT, "group": "小学组"}
+        f"/api/campaigns/{cid}/entries", json={"form": yanbian_form(), "unit": UNIT, "group": "小学组"}
     )
     sid = reg.json()["submission_id"]
     media = samples.not_media(tmp_path / "x.mp4")
@@ -77,7 +78,7 @@ async def test_the_same_event_twice_has_one_effect_and_re_emits_its_output(
 ) -> None:
     cid = await _campaign(system)
     reg = await system.post(
-        f"/api/campaigns/{cid}/entries", json={"form": demo_form(), "unit": UNIT, "group": "小学组"}
+        f"/api/campaigns/{cid}/entries", json={"form": yanbian_form(), "unit": UNIT, "group": "小学组"}
     )
     sid = reg.json()["submission_id"]
     media = samples.not_media(tmp_path / "x.mp4")

@@ -11,8 +11,9 @@ from contracts import CAMPAIGN_TOPIC, CampaignDefined
 from services.common.settings import Settings
 from services.common.store import connect, service_db
 from services.intake.presets import load_preset
-from tests.conftest import OPEN_WINDOW, UNIT, demo_form, eventually
+from tests.conftest import OPEN_WINDOW, UNIT, eventually
 from zhengji.runtime import SERVICES
+from zhengji.samples import yanbian_form
 
 
 def newer_definition(campaign_id: str) -> dict[str, object]:
@@ -56,7 +57,7 @@ async def test_todays_services_keep_and_use_a_newer_campaign_definition(
         await client.close()
     entry = await system.post(
         "/api/campaigns/from-the-future/entries",
-        json={"form": demo_form(), "unit": UNIT, "group": "小学组"},
+        json={"form": yanbian_form(), "unit": UNIT, "group": "小学组"},
     )
     assert entry.status_code == 201, entry.text
 

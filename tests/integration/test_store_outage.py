@@ -8,9 +8,10 @@ from typing import Any
 import httpx
 
 from services.common.settings import Settings
-from tests.conftest import UNIT, create_campaign, demo_form, eventually
+from tests.conftest import UNIT, create_campaign, eventually
 from zhengji import samples
 from zhengji.embedded import EmbeddedServers
+from zhengji.samples import yanbian_form
 
 
 async def _checks(api: httpx.AsyncClient, path: str) -> tuple[int, dict[str, dict[str, Any]]]:
@@ -23,7 +24,7 @@ async def test_workers_outlive_a_store_outage_and_readiness_says_so(
 ) -> None:
     cid = await create_campaign(system)
     reg = await system.post(
-        f"/api/campaigns/{cid}/entries", json={"form": demo_form(), "unit": UNIT, "group": "小学组"}
+        f"/api/campaigns/{cid}/entries", json={"form": yanbian_form(), "unit": UNIT, "group": "小学组"}
     )
     assert reg.status_code == 201, reg.text
     sid = reg.json()["submission_id"]

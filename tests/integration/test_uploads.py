@@ -8,7 +8,8 @@ from pathlib import Path
 import httpx
 
 from services.common.settings import Settings
-from tests.conftest import UNIT, create_campaign, demo_form, eventually
+from tests.conftest import UNIT, create_campaign, eventually
+from zhengji.samples import yanbian_form
 
 
 def _length(answer: bytes) -> int:
@@ -21,7 +22,7 @@ def _length(answer: bytes) -> int:
 async def _entry(api: httpx.AsyncClient) -> str:
     await create_campaign(api)
     reg = await api.post(
-        "/api/campaigns/yanbian-2024/entries", json={"form": demo_form(), "unit": UNIT, "group": "小学组"}
+        "/api/campaigns/yanbian-2024/entries", json={"form": yanbian_form(), "unit": UNIT, "group": "小学组"}
     )
     assert reg.status_code == 201, reg.text
     return str(reg.json()["submission_id"])

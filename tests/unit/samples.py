@@ -89,19 +89,3 @@ def published(status: Status = "published", minute: int = 4) -> SubmissionPublis
         target="yanbian_platform",
         status=status,
     )
-
-
-def form(**overrides: Any) -> dict[str, Any]:
-    """A Yanbian registration form with no problem, but for ``overrides``."""
-    valid = {
-        "name": "金英姬",
-        "gender": "女",
-        "occupation": "教师",
-        "phone": "13904330001",
-        "school": "延吉市第一小学",
-        "title": "杨靖宇将军的故事",
-        "category": "英雄故事",
-        "summary": "讲述杨靖宇将军在长白山区坚持抗战的事迹。",
-        "recommender": "延吉市教育局",
-    }
-    return {**valid, **overrides}

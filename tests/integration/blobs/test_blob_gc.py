@@ -13,8 +13,9 @@ from services.common.blob_stores import open_blob_store
 from services.common.blobs import BlobStore, BlobUnavailable
 from services.common.settings import Settings
 from services.common.store import connect
-from tests.conftest import UNIT, create_campaign, demo_form
+from tests.conftest import UNIT, create_campaign
 from zhengji.demo import tus_upload
+from zhengji.samples import yanbian_form
 
 LATER = datetime.now(UTC) + timedelta(days=30)  # everything stored now is old by then
 
@@ -72,7 +73,7 @@ async def test_a_campaigns_files_survive_and_a_stray_file_goes(
 ) -> None:
     cid = await create_campaign(system)
     reg = await system.post(
-        f"/api/campaigns/{cid}/entries", json={"form": demo_form(), "unit": UNIT, "group": "小学组"}
+        f"/api/campaigns/{cid}/entries", json={"form": yanbian_form(), "unit": UNIT, "group": "小学组"}
     )
     assert reg.status_code == 201, reg.text
     sid = reg.json()["submission_id"]

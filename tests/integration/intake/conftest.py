@@ -14,7 +14,8 @@ from tusclient import client as tus
 from services.common.settings import Settings
 from services.intake.presets import PRESET_DIR
 from services.media.process import run
-from tests.conftest import OPEN_WINDOW, admin_login, demo_form, eventually, import_tree
+from tests.conftest import OPEN_WINDOW, admin_login, eventually, import_tree
+from zhengji.samples import yanbian_form
 from zhengji.server import running
 
 
@@ -78,7 +79,7 @@ async def create_tiny(api: httpx.AsyncClient, campaign_id: str = "tiny", **chang
 async def register(
     api: httpx.AsyncClient, campaign_id: str, i: int = 1, unit_code: str = "222401001", **form: Any
 ) -> str:
-    body = {"form": demo_form(i, **form), "unit_code": unit_code, "group": "小学组"}
+    body = {"form": yanbian_form(i, **form), "unit_code": unit_code, "group": "小学组"}
     r = await api.post(f"/api/campaigns/{campaign_id}/entries", json=body)
     assert r.status_code == 201, r.text
     return str(r.json()["submission_id"])

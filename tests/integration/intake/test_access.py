@@ -2,8 +2,9 @@
 
 import httpx
 
-from tests.conftest import client_as, demo_form
+from tests.conftest import client_as
 from tests.integration.intake.conftest import create_tiny, register
+from zhengji.samples import yanbian_form
 
 
 async def test_an_entrant_cannot_read_another_entrants_submission(admin: httpx.AsyncClient) -> None:
@@ -13,7 +14,7 @@ async def test_an_entrant_cannot_read_another_entrants_submission(admin: httpx.A
         client_as(admin, "zhao", "entrant", "222401001") as zhao,
     ):
         mine = await wang.post(
-            f"/api/campaigns/{cid}/entries", json={"form": demo_form(1), "group": "小学组"}
+            f"/api/campaigns/{cid}/entries", json={"form": yanbian_form(1), "group": "小学组"}
         )
         assert mine.status_code == 201, mine.text
         sid = mine.json()["submission_id"]
@@ -25,7 +26,7 @@ async def test_an_entrant_cannot_read_another_entrants_submission(admin: httpx.A
         assert (await zhao.get(f"/api/campaigns/{cid}/submissions")).json() == []
         assert (await zhao.get(f"/api/submissions/{sid}/uploads")).status_code == 403
         assert (await zhao.delete(f"/api/submissions/{sid}")).status_code == 403
-        elsewhere = {"form": demo_form(2), "unit_code": "222402001", "group": "小学组"}
+        elsewhere = {"form": yanbian_form(2), "unit_code": "222402001", "group": "小学组"}
         other_unit = await zhao.post(f"/api/campaigns/{cid}/entries", json=elsewhere)
         assert other_unit.status_code == 403, "an entrant registers with its own unit only"
         assert [r["submission_id"] for r in (await wang.get(f"/api/campaigns/{cid}/submissions")).json()] == [
@@ -59,21 +60,25 @@ async def test_one_work_per_person_in_yanbian_and_a_withdrawn_entry_frees_the_pl
 ) -> None:
     cid = await create_tiny(admin)
     async with client_as(admin, "li", "entrant", "222401001") as li:
-        first = await li.post(f"/api/campaigns/{cid}/entries", json={"form": demo_form(5), "group": "小学组"})
+        first = await li.post(
+            f"/api/campaigns/{cid}/entries", json={"form": yanbian_form(5), "group": "小学组"}
+        )
         assert first.status_code == 201
         second = await li.post(
-            f"/api/campaigns/{cid}/entries", json={"form": demo_form(6), "group": "小学组"}
+            f"/api/campaigns/{cid}/entries", json={"form": yanbian_form(6), "group": "小学组"}
         )
         assert second.status_code == 409 and "每人限报1件作品" in second.json()["detail"]["message_zh"]
         assert "红色故事5" not in second.text and first.json()["submission_id"] not in second.text
         # The same teacher (name and phone) registered by an admin counts against the same place.
         by_admin = await admin.post(
             f"/api/campaigns/{cid}/entries",
-            json={"form": demo_form(5, title="另一件"), "unit_code": "222401001", "group": "小学组"},
+            json={"form": yanbian_form(5, title="另一件"), "unit_code": "222401001", "group": "小学组"},
         )
         assert by_admin.status_code == 409
         assert (await li.delete(f"/api/submissions/{first.json()['submission_id']}")).status_code == 204
-        again = await li.post(f"/api/campaigns/{cid}/entries", json={"form": demo_form(6), "group": "小学组"})
+        again = await li.post(
+            f"/api/campaigns/{cid}/entries", json={"form": yanbian_form(6), "group": "小学组"}
+        )
         assert again.status_code == 201
     other_person = await register(admin, cid, 7)
     assert other_person

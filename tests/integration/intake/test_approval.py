@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import client_as, demo_form, eventually
+from tests.conftest import client_as, eventually
 from tests.integration.intake.conftest import (
     create_tiny,
     fake_pdf,
@@ -16,6 +16,7 @@ from tests.integration.intake.conftest import (
     tus_upload,
 )
 from zhengji import samples
+from zhengji.samples import yanbian_form
 
 
 def metadata(values: dict[str, str]) -> str:
@@ -115,7 +116,7 @@ async def test_a_unit_quota_caps_the_entries_its_admin_can_approve(
 
 
 def demo_fields() -> list[dict[str, Any]]:
-    keys = demo_form().keys()
+    keys = yanbian_form().keys()
     return [{"key": k, "label": k, "required": False} for k in keys]
 
 

@@ -9,8 +9,9 @@ from typing import Any
 import httpx
 
 from services.common.settings import Settings
-from tests.conftest import OPEN_WINDOW, client_as, demo_form
+from tests.conftest import OPEN_WINDOW, client_as
 from tests.integration.intake.conftest import create_tiny, register, tus_upload
+from zhengji.samples import yanbian_form
 
 TUS = {"Tus-Resumable": "1.0.0"}
 MB = 1024 * 1024
@@ -149,7 +150,7 @@ async def test_a_form_with_missing_or_malformed_fields_names_each_field(admin: h
         and fields["title"] == "请填写“作品名称”"
     )
     bad_unit = await admin.post(
-        f"/api/campaigns/{cid}/entries", json={"form": demo_form(), "unit_code": "999"}
+        f"/api/campaigns/{cid}/entries", json={"form": yanbian_form(), "unit_code": "999"}
     )
     assert bad_unit.status_code == 422 and "单位代码 999 不存在" in zh(bad_unit)
     no_json = await admin.post(
@@ -173,7 +174,7 @@ async def test_requests_from_the_wrong_role_or_unit_are_refused(
         assert made.status_code == 403 and "活动管理员" in zh(made)
         r = await expert.post(f"/api/campaigns/{cid}/entries", json={"form": {}, "unit_code": "222401001"})
         assert r.status_code == 403
-        form = demo_form(7)
+        form = yanbian_form(7)
         r = await tumen.post(f"/api/campaigns/{cid}/entries", json={"form": form, "unit_code": "222401001"})
         assert r.status_code == 403 and "本单位" in zh(r)
         up = await create(tumen, MB, submission_id=yanji, filename="clip.mp4")
@@ -194,7 +195,7 @@ async def test_uploads_outside_the_window_are_refused_with_its_dates(admin: http
     cid = await create_tiny(admin, "closed", upload_window={"starts": "2024-03-01", "ends": "2024-11-20"})
     soon = await create_tiny(admin, "soon", upload_window={"starts": "2099-03-01", "ends": "2099-11-20"})
     late = await admin.post(
-        f"/api/campaigns/{cid}/entries", json={"form": demo_form(), "unit_code": "222401001"}
+        f"/api/campaigns/{cid}/entries", json={"form": yanbian_form(), "unit_code": "222401001"}
     )
     assert late.status_code == 403 and "报名已截止" in zh(late) and "2024年11月20日" in zh(late)
     sid = await register(admin, soon, 1)

@@ -11,9 +11,10 @@ import pytest
 from services.common.blob_links import BlobLinks
 from services.common.blob_stores import open_blob_store
 from services.common.settings import Settings
-from tests.conftest import admin_login, client_as, demo_form, import_tree
+from tests.conftest import admin_login, client_as, import_tree
 from tests.integration.blobs.conftest import new_bucket, s3_endpoint, s3_settings  # noqa: F401
 from tests.integration.intake.conftest import Intake, create_tiny, fake_pdf, tiny_video, tus_upload
+from zhengji.samples import yanbian_form
 
 MISSING = "0" * 64
 STAMPED_FORM = {"material": "registration_form", "filetype": "application/pdf"}  # tus metadata
@@ -24,7 +25,9 @@ async def entrant_with_form(
 ) -> str:
     """The entrant registers, uploads its stamped form (and its work); the form's sha256."""
     cid = await create_tiny(admin)
-    made = await entrant.post(f"/api/campaigns/{cid}/entries", json={"form": demo_form(1), "group": "小学组"})
+    made = await entrant.post(
+        f"/api/campaigns/{cid}/entries", json={"form": yanbian_form(1), "group": "小学组"}
+    )
     assert made.status_code == 201, made.text
     sid = made.json()["submission_id"]
     if video is not None:

@@ -7,7 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import create_campaign, demo_form
+from tests.conftest import create_campaign
+from zhengji.samples import yanbian_form
 
 YANJI_SCHOOL = "222401001"
 
@@ -51,12 +52,12 @@ async def refused_on(api: httpx.AsyncClient, cid: str, body: dict[str, Any]) -> 
 
 async def test_a_group_is_required_where_the_notice_has_groups(admin: httpx.AsyncClient) -> None:
     cid = await create_campaign(admin)
-    assert await refused_on(admin, cid, {"form": demo_form(1)}) == {"group": "请选择组别"}
-    wrong = await refused_on(admin, cid, {"form": demo_form(1), "group": "大学组"})
+    assert await refused_on(admin, cid, {"form": yanbian_form(1)}) == {"group": "请选择组别"}
+    wrong = await refused_on(admin, cid, {"form": yanbian_form(1), "group": "大学组"})
     assert wrong == {"group": "组别须为：小学组、中学组、教师组"}
     ok = await admin.post(
         f"/api/campaigns/{cid}/entries",
-        json={"form": demo_form(1), "group": "教师组", "unit_code": YANJI_SCHOOL},
+        json={"form": yanbian_form(1), "group": "教师组", "unit_code": YANJI_SCHOOL},
     )
     assert ok.status_code == 201, ok.text
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import httpx
 
 from contracts.calendar import campaign_today
-from tests.conftest import client_as, demo_form
+from tests.conftest import client_as
 from tests.integration.intake.conftest import create_tiny, tiny_video
+from zhengji.samples import yanbian_form
 
 TODAY = campaign_today()
 CLOSED_YESTERDAY = {"starts": str(TODAY - timedelta(days=10)), "ends": str(TODAY - timedelta(days=1))}
@@ -26,7 +27,7 @@ async def test_an_extended_countys_entrant_registers_and_uploads_after_the_other
     video = (await tiny_video(tmp_path / "late.mp4")).read_bytes()
 
     async with client_as(admin, "tumen-teacher", "entrant", "222402001") as tumen:
-        body = {"form": demo_form(1, school="图们市实验小学"), "group": "小学组"}
+        body = {"form": yanbian_form(1, school="图们市实验小学"), "group": "小学组"}
         registered = await tumen.post(f"/api/campaigns/{cid}/entries", json=body)
         assert registered.status_code == 201, registered.text
         sid = registered.json()["submission_id"]
@@ -36,7 +37,7 @@ async def test_an_extended_countys_entrant_registers_and_uploads_after_the_other
         assert uploaded.status_code == 202, uploaded.text
 
     async with client_as(admin, "yanji-teacher", "entrant", "222401001") as yanji:
-        body = {"form": demo_form(2), "group": "小学组"}
+        body = {"form": yanbian_form(2), "group": "小学组"}
         refused = await yanji.post(f"/api/campaigns/{cid}/entries", json=body)
         assert refused.status_code == 403, refused.text
         detail = refused.json()["detail"]

@@ -13,13 +13,14 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import UNIT, admin_login, demo_form, eventually, import_tree
+from tests.conftest import UNIT, admin_login, eventually, import_tree
 from tests.integration.multihost.cluster import alive, cluster_on
 from tests.integration.multihost.hosts import LOOPBACK
 from tests.integration.multihost.transcode_jobs import frozen_mid_encode, holder, jobs, transcoded_events
 from tests.integration.transcoder.clips import clip
 from tests.integration.transcoder.conftest import define, small_campaign
 from zhengji.demo import tus_upload
+from zhengji.samples import yanbian_form
 
 FAILED = {"failed_validation", "transcode_failed"}
 
@@ -40,7 +41,7 @@ async def test_a_transcoder_stopped_mid_encode_hands_its_job_to_another_within_s
                 cid = await define(api, small_campaign("scale-in"))
                 reg = await api.post(
                     f"/api/campaigns/{cid}/entries",
-                    json={"form": demo_form(), "unit": UNIT, "group": "教师组"},
+                    json={"form": yanbian_form(), "unit": UNIT, "group": "教师组"},
                 )
                 sid = reg.json()["submission_id"]
                 work = await clip(tmp_path / "work.mp4", seconds=20)

@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import admin_login, demo_form, eventually, import_tree
+from tests.conftest import admin_login, eventually, import_tree
 from tests.e2e.campaign_play import clip, run_level
 from tests.e2e.yanbian_site import (
     COUNTY_EXPERTS,
@@ -35,6 +35,7 @@ from tests.integration.multihost.cluster import Cluster, Ingress, children, clus
 from tests.integration.multihost.hosts import Host, Lan
 from tests.integration.multihost.transcode_jobs import frozen_mid_encode, holder, jobs, transcoded_events
 from zhengji.demo import tus_upload
+from zhengji.samples import yanbian_form
 from zhengji.standin import StandIn, serving
 
 PORT = 8000  # as on a real cluster: every service on the same port of its own address
@@ -72,7 +73,7 @@ class Site:
         self.count += 1
         i = self.count
         name = SCHOOLS[school]
-        form = demo_form(i, title=f"多机作品{i}", school=name, recommender=name)
+        form = yanbian_form(i, title=f"多机作品{i}", school=name, recommender=name)
         body = {"form": form, "unit_code": school, "group": group}
         reg = await self.api.post(f"/api/campaigns/{self.cid}/entries", json=body)
         assert reg.status_code == 201, reg.text
@@ -133,7 +134,7 @@ async def test_a_campaign_runs_on_hosts_that_share_nothing_but_the_network(
 
 async def play(site: Site, lan: Lan, hosts: dict[str, Host], platform: StandIn) -> None:
     # A file that is no video: the validator's verdict, on the upload read from the bucket.
-    body = {"form": demo_form(99), "unit_code": "222401004", "group": "小学组"}
+    body = {"form": yanbian_form(99), "unit_code": "222401004", "group": "小学组"}
     not_video = (await site.api.post(f"/api/campaigns/{site.cid}/entries", json=body)).json()["submission_id"]
     await tus_upload(site.api, b"not a video", submission_id=not_video, filename="x.mp4")
 

@@ -13,7 +13,7 @@ import yaml
 
 from contracts.campaign import Campaign
 from services.common.settings import Settings
-from tests.conftest import UNIT, admin_client, demo_form, eventually
+from tests.conftest import UNIT, admin_client, eventually
 from tests.integration.admin_command import admin_command
 from tests.integration.publisher.conftest import FAST
 from tests.integration.publisher.harness import produce, publications, reviewed, settled, target
@@ -21,6 +21,7 @@ from tests.integration.review.feed import PANEL, YANJI, Work, bearer, round_of
 from tests.integration.review.test_backup_restore import restored_elsewhere, state
 from tests.integration.review.test_review_flow import yanbian
 from tests.integration.transcoder.conftest import define
+from zhengji.samples import yanbian_form
 from zhengji.standin import StandIn, serving
 
 
@@ -53,7 +54,7 @@ async def test_a_campaign_that_has_published_comes_back_with_its_publications(
             cid = await define(api, yaml.safe_dump(spec, allow_unicode=True))
             sids = []
             for i in range(1, 4):
-                entry = {"form": demo_form(i), "unit": UNIT, "group": "教师组"}
+                entry = {"form": yanbian_form(i), "unit": UNIT, "group": "教师组"}
                 made = await api.post(f"/api/campaigns/{cid}/entries", json=entry)
                 assert made.status_code == 201, made.text
                 sids.append(str(made.json()["submission_id"]))

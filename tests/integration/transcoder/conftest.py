@@ -25,8 +25,9 @@ from services.common.settings import Settings
 from services.media.process import Completed, Progress
 from services.transcoder.app import TranscoderService
 from services.transcoder.pipeline import OnProgress
-from tests.conftest import ADMIN_PASSWORD, OPEN_WINDOW, UNIT, admin_login, demo_form, eventually, import_tree
+from tests.conftest import ADMIN_PASSWORD, OPEN_WINDOW, UNIT, admin_login, eventually, import_tree
 from zhengji import runtime
+from zhengji.samples import yanbian_form
 from zhengji.server import running
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -133,7 +134,7 @@ async def define(api: httpx.AsyncClient, definition_yaml: str | None = None) -> 
 
 async def submit(api: httpx.AsyncClient, cid: str, media: Path, i: int = 1) -> tuple[str, dict[str, Any]]:
     """Register an entry and upload its media; returns the submission id and the upload's answer."""
-    form = demo_form(i, title=f"转码测试{i}")
+    form = yanbian_form(i, title=f"转码测试{i}")
     reg = await api.post(
         f"/api/campaigns/{cid}/entries", json={"form": form, "unit": UNIT, "group": "教师组"}
     )

@@ -14,7 +14,7 @@ from services.intake.presets import load_preset
 from services.intake.registration import register_entry
 from services.intake.submission_store import Submission
 from tests.unit.fakes import FakeSubmissionStore, FakeUnitTree
-from tests.unit.samples import form
+from zhengji.samples import yanbian_form as form
 
 YANBIAN = load_preset("yanbian-2024").model_copy(update={"id": "c1"})  # 每人限报1件
 IN_WINDOW = datetime(2024, 6, 1, 4, tzinfo=UTC)
@@ -64,7 +64,7 @@ async def test_an_entrant_registers_for_their_own_school(store: FakeSubmissionSt
     )
     assert stored.attribution.unit_path_names == ["吉林省", "延边州", "延吉市", "延吉市第一小学"]
     # Carried for the organisers' named lists; Yanbian publishes no names (publisher, privacy.py).
-    assert stored.attribution.author == "金英姬"
+    assert stored.attribution.author == form()["name"]
     assert "account:u-li" in stored.person_keys
 
 
