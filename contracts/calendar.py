@@ -7,6 +7,7 @@ campaign and when a day begins, instead of holding its own offset. The zone is t
 ``time_zone`` (an IANA name, default Asia/Shanghai); pure, no I/O beyond the tz database.
 """
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from functools import cache
 from typing import TYPE_CHECKING, Literal
@@ -82,3 +83,14 @@ def publishable_from(campaign: "Campaign", target: "PublicationTarget") -> datet
     The publisher schedules by it, intake refuses a change that a sent publication contradicts."""
     days = [d for d in (target.publish_at, campaign.showcase_from) if d is not None]
     return day_starts(max(days), campaign) if days else None
+
+
+def window_for(campaign: "Campaign", unit_path: Sequence[str] = ()) -> "Window | None":
+    """The upload window of an entry of the unit at the end of ``unit_path``: the campaign's, with
+    the latest end any extension of the unit or a unit above it grants."""
+    window = campaign.upload_window
+    if window is None or window.ends is None:
+        return window
+    ends = [x.ends for x in campaign.live.unit_extensions if x.unit in unit_path]
+    latest = max([window.ends, *ends])
+    return window if latest == window.ends else window.model_copy(update={"ends": latest})

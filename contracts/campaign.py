@@ -475,6 +475,7 @@ NOTIFICATION_KINDS = (
     "result",
     "published",
     "publish_failed",
+    "approval_due",
 )
 NOTIFICATION_PLACEHOLDERS = ("campaign", "title", "version", "detail", "link", "unit")
 
@@ -530,6 +531,13 @@ class Notifications(Spec):
     quiet_from_hour: int | None = Field(default=22, ge=0, le=23, description="No SMS/WeChat/e-mail from")
     quiet_until_hour: int | None = Field(default=7, ge=0, le=23, description="... until, in time_zone")
     max_per_hour: int = Field(default=6, ge=1, description="Messages per person per channel per hour")
+    approval_reminder_days: int | None = Field(
+        default=2,
+        ge=0,
+        le=30,
+        description="Remind unit admins of entries awaiting their approval from this many days before "
+        "the upload deadline (0: on the day); None: never",
+    )
 
 
 class Campaign(Spec):

@@ -186,6 +186,8 @@ class Settings(BaseSettings):
     # A failed send is tried this many times, backing off from notifier_retry_backoff_s, then parked.
     notifier_max_tries: int = 5
     notifier_retry_backoff_s: float = 60.0
+    # How often the notifier looks for unit admins to remind of entries awaiting approval.
+    notifier_reminder_every_s: float = Field(default=3600.0, gt=0)
     notifier_concurrency: int = 4
     # Signs unsubscribe links; None: one made once and kept in the notifier's store.
     notifier_link_secret: SecretStr | None = None

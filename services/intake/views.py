@@ -2,12 +2,13 @@
 
 from typing import Any
 
+from contracts.calendar import window_for
 from contracts.campaign import Campaign
 from services.intake.materials import materials_of
 from services.intake.naming import describe
 from services.intake.status import STAGE_LABELS
 from services.intake.upload_rules import stage_refusal
-from services.intake.window import upload_refusal, window_for
+from services.intake.window import upload_refusal
 
 INTERNAL = {"last_event", "redrive_also", "progress", "redrive_at", "redrives", "person_keys", "reports"}
 

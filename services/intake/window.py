@@ -6,7 +6,7 @@ and every unit under it: an entry whose ``unit_path`` holds the unit's code uplo
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from contracts.calendar import window_state, zone_label
+from contracts.calendar import window_for, window_state, zone_label
 from contracts.campaign import Campaign, Window
 from services.common.errors import ServiceError
 
@@ -23,17 +23,6 @@ def window_text(window: Window, campaign: Campaign) -> tuple[str, str]:
         f"{zh_date(window.starts)}至{zh_date(window.ends)}（{zone_zh}）",
         f"{window.starts} to {window.ends} ({zone_en})",
     )
-
-
-def window_for(campaign: Campaign, unit_path: Sequence[str] = ()) -> Window | None:
-    """The upload window of an entry of the unit at the end of ``unit_path``: the campaign's, with
-    the latest end any extension of the unit or a unit above it grants."""
-    window = campaign.upload_window
-    if window is None or window.ends is None:
-        return window
-    ends = [x.ends for x in campaign.live.unit_extensions if x.unit in unit_path]
-    latest = max([window.ends, *ends])
-    return window if latest == window.ends else window.model_copy(update={"ends": latest})
 
 
 def upload_refusal(

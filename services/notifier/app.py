@@ -7,13 +7,16 @@ per person and channel they agreed to (``sends``, a job table); workers send tho
 the channels (``channels/``), holding them through quiet hours and per-person limits,
 retrying then parking failures (``sending.py``). See docs/decisions/0026-notifications.md."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from contracts import EVENT_MODELS, TOPICS, SubmissionSubmitted
+from contracts.calendar import campaign_today
 from contracts.campaign import Campaign
 from contracts.events import SubmissionEvent
 from services.common.backlog import QueueBacklog
@@ -21,18 +24,34 @@ from services.common.consumer import Effect, NotReady
 from services.common.job_runner import JobRunner
 from services.common.jobs import JobTable
 from services.common.service import Service
-from services.notifier.audience import Notice, notices_for
+from services.common.store import in_transaction
+from services.notifier.audience import Notice, approval_due, notices_for
 from services.notifier.channel_setup import channels_from_settings
 from services.notifier.channels.base import Channel
+from services.notifier.deadlines import Reminder, reminders
 from services.notifier.people import INAPP, People, agreed_channels
 from services.notifier.rendering import render
 from services.notifier.sending import Sender, Step
 from services.notifier.unsubscribe import UnsubscribeLinks
+from services.notifier.waiting import WaitingEntries
 
 SWEEP_EVERY_S = 30.0
 # An event whose submission's ``submitted`` has not been read yet waits for it this long (the
 # topics are read side by side); older ones come from before the notifier ran: no entrant known.
 ENTRANT_WAIT = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Cause:
+    """What a message answers: an event (its id), or a reminder (its key); never told twice."""
+
+    id: str
+    campaign_id: str
+    submission_id: str | None = None
+
+    @classmethod
+    def of(cls, event: SubmissionEvent) -> "Cause":
+        return cls(str(event.event_id), event.campaign_id, event.submission_id)
 
 
 class NotifierService(Service):
@@ -43,6 +62,7 @@ class NotifierService(Service):
         self.people = People(self.db["people"])
         self.mailbox = self.db["mailbox"]
         self.entrants = self.db["entrants"]
+        self.waiting = WaitingEntries(self.db["waiting"])
         self.sends = JobTable(self.db, "sends", lease_s=self.settings.job_lease_s)
         self.http, self.channels = channels_from_settings(self.settings)
         self.sender = Sender(self)
@@ -79,12 +99,14 @@ class NotifierService(Service):
         await self.mailbox.create_index([("event_id", 1), ("person_id", 1), ("channel", 1)], unique=True)
         await self.mailbox.create_index([("person_id", 1), ("created_at", -1)])
         await self.people.setup()
+        await self.waiting.setup()
         self.unsubscribe = await UnsubscribeLinks.load(self.settings, self.db["config"])
 
     async def start(self) -> None:
         await super().start()
         self.run_jobs(self.runner, SWEEP_EVERY_S, "send_sweep")
         backlog = QueueBacklog({"sends": (self.sends, {})})
+        self.spawn_every(self.settings.notifier_reminder_every_s, self.remind_approvals, "approval_reminders")
         self.spawn_every(self.settings.backlog_every_s, backlog.refresh, "backlog")
 
     async def stop(self) -> None:
@@ -117,33 +139,56 @@ class NotifierService(Service):
                 )
             if not campaign.notifications.enabled:
                 return
+            await self.waiting.track(event, session)
+            if not campaign.notifications.enabled:
+                return
             for notice in notices:
                 for person in await self.people.members(notice.audience, session):
-                    await self.tell(event, notice, person, common, session)
+                    await self.tell(Cause.of(event), campaign, notice, person, common, session)
 
         return Effect(writes=writes)
 
+    async def remind_approvals(self) -> None:
+        """Tell unit admins whose entries still wait for approval near the upload deadline, once
+        per unit admin and deadline (``deadlines.py``), each campaign in a transaction of its own."""
+        async for doc in self.db["campaigns"].find({}, {"spec": 1}):
+            campaign = Campaign.model_validate(doc["spec"])
+            days = campaign.notifications.approval_reminder_days
+            if not campaign.notifications.enabled or days is None:
+                continue
+            due = reminders(campaign, await self.waiting.of(campaign.id), campaign_today(campaign), days)
+            if due:
+                await in_transaction(self.deps.client, partial(self._remind, campaign, due))
+
+    async def _remind(self, campaign: Campaign, due: list[Reminder], session: AsyncClientSession) -> None:
+        base = self.settings.base_url()
+        for reminder in due:
+            notice = approval_due(reminder, base)
+            for person in await self.people.members(notice.audience, session):
+                await self.tell(Cause(reminder.key, campaign.id), campaign, notice, person, {}, session)
+
     async def tell(
         self,
-        event: SubmissionEvent,
+        cause: "Cause",
+        campaign: Campaign,
         notice: Notice,
         person: str,
         common: dict[str, str],
         session: AsyncClientSession,
     ) -> None:
-        """The person's in-app message and a send per channel they agree to, each at most once."""
-        campaign = await self.campaign(event.campaign_id)
+        """The person's in-app message and a send per channel they agree to, each at most once
+        per cause (an event, or a reminder's key) and person."""
         preferences = await self.people.preferences(person, session)
         zh = {**common, **notice.zh}
         message = render(notice.kind, campaign, zh, notice.en, preferences.english)
-        event_id, now = str(event.event_id), datetime.now(UTC)
+        event_id, now = cause.id, datetime.now(UTC)
         await self.mailbox.update_one(
             {"event_id": event_id, "person_id": person, "channel": INAPP},
             {
                 "$setOnInsert": {
                     "kind": notice.kind,
-                    "campaign_id": event.campaign_id,
-                    "submission_id": event.submission_id,
+                    "campaign_id": cause.campaign_id,
+                    "submission_id": cause.submission_id,
                     "subject": message.subject,
                     "body": message.body,
                     "link": zh.get("link"),
@@ -160,7 +205,7 @@ class NotifierService(Service):
                 "person_id": person,
                 "channel": channel,
                 "kind": notice.kind,
-                "campaign_id": event.campaign_id,
+                "campaign_id": cause.campaign_id,
                 "zh": zh,
                 "en": notice.en,
             }

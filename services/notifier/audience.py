@@ -3,7 +3,8 @@
 An event names a submission; the entrant is the account that submitted it (``entrant_id`` of its
 ``submitted`` event, remembered by the notifier). Unit admins are addressed by role and unit,
 campaign admins by role: the notifier turns those into the people who registered with it
-(``people.py``). What no event says yet (reviewer invitations and assignments, rounds complete,
+(``people.py``). A reminder is no event: ``approval_due`` is built by the notifier's own sweep
+(``deadlines.py``). What no event says yet (reviewer invitations and assignments, rounds complete,
 appeals, dead letters) is listed in docs/decisions/0026-notifications.md as knowingly thin."""
 
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from contracts import (
 from contracts.campaign import Campaign
 from contracts.events import Severity, SubmissionEvent
 from services.common.links import web_link
+from services.notifier.deadlines import Reminder
 
 ENTRANT, UNIT_ADMIN, CAMPAIGN_ADMIN = "entrant", "unit_admin", "campaign_admin"
 
@@ -107,3 +109,16 @@ def notices_for(
             detail = f"{event.target_name or event.target}：{event.reason or '未说明原因'}"
             notices.append(("publish_failed", admins, {"link": f"{base}/admin", "detail": detail}, {}))
     return [Notice(kind, who, zh, en) for kind, who, zh, en in notices if who is not None]
+
+
+def approval_due(reminder: Reminder, base_url: str) -> Notice:
+    """A unit's admins: entries of their subtree still wait for approval, and until when."""
+    day = reminder.deadline
+    zh = {
+        "title": f"{day.year}年{day.month}月{day.day}日截止",
+        "detail": f"{reminder.waiting}件作品待审核",
+        "unit": reminder.unit_name,
+        "link": f"{base_url.rstrip('/')}/campaigns/{reminder.campaign_id}/unit",
+    }
+    en = {"title": f"closes on {day.isoformat()}", "detail": f"{reminder.waiting} entries awaiting approval"}
+    return Notice("approval_due", Audience(role=UNIT_ADMIN, units=(reminder.unit,)), zh, en)

@@ -80,4 +80,11 @@ DEFAULTS: Final[dict[str, Wording]] = {
         "Publication parked: {title}",
         '[{campaign}] Publishing "{title}" failed and was parked ({detail}); see: {link}',
     ),
+    # A reminder names no entry: {title} holds the deadline, {detail} how many entries wait.
+    "approval_due": Wording(
+        "推荐单位审核{title}",
+        "【{campaign}】{unit}尚有{detail}，推荐单位审核{title}，请及时审核或退回：{link}",
+        "Approval {title}",
+        "[{campaign}] {unit} has {detail}; approval {title}. Approve or return them: {link}",
+    ),
 }
