@@ -16,6 +16,7 @@ from contracts.events import (
     Envelope,
     Finding,
     Rendition,
+    ReviewerAssigned,
     Severity,
     SubmissionApproved,
     SubmissionPublished,
@@ -27,12 +28,13 @@ from contracts.events import (
     TimeRange,
     parse_event,
 )
-from contracts.topics import CAMPAIGN_TOPIC, DLQ_SUFFIX, TOPICS, dlq_topic, topic_for
+from contracts.topics import CAMPAIGN_TOPIC, DLQ_SUFFIX, REVIEWER_TOPIC, TOPICS, dlq_topic, topic_for
 
 __all__ = [
     "CAMPAIGN_TOPIC",
     "DLQ_SUFFIX",
     "EVENT_MODELS",
+    "REVIEWER_TOPIC",
     "TOPICS",
     "AnyEvent",
     "Attribution",
@@ -43,6 +45,7 @@ __all__ = [
     "Envelope",
     "Finding",
     "Rendition",
+    "ReviewerAssigned",
     "Severity",
     "SubmissionApproved",
     "SubmissionPublished",

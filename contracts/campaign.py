@@ -476,6 +476,7 @@ NOTIFICATION_KINDS = (
     "published",
     "publish_failed",
     "approval_due",
+    "review_assigned",
 )
 NOTIFICATION_PLACEHOLDERS = ("campaign", "title", "version", "detail", "link", "unit")
 

@@ -8,7 +8,7 @@ author's name does (``Attribution.author``), and is published only where the
 campaign allows it.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
 from uuid import UUID, uuid4
@@ -280,6 +280,20 @@ class SubmissionPublished(Envelope):
     attempts: int | None = Field(default=None, ge=0, description="Requests it took (published, failed)")
 
 
+class ReviewerAssigned(BaseEvent):
+    """A reviewer's share of a round once it is staffed (or changed by the chair): the notifier
+    tells the reviewer, who gave it their contact details themselves on the reviewer pages. The
+    reviewer is an id here, never a name, phone or e-mail address; their token never travels."""
+
+    event_type: Literal["review.assigned"] = "review.assigned"
+    reviewer_id: str
+    round_id: str
+    level: str = Field(description="Review level key, e.g. county")
+    level_name: str = Field(description="The level's name in the notice, e.g. 县级评审")
+    entries: int = Field(ge=0, description="Entries the reviewer now scores in this round")
+    window_ends: date | None = Field(default=None, description="Last day of the level's scoring window")
+
+
 SubmissionEvent = (
     SubmissionSubmitted
     | SubmissionValidated
@@ -299,6 +313,7 @@ EVENT_MODELS: dict[str, type[BaseEvent]] = {
     "submission.returned": SubmissionReturned,
     "submission.reviewed": SubmissionReviewed,
     "submission.published": SubmissionPublished,
+    "review.assigned": ReviewerAssigned,
 }
 # mypy reports this union argument in some runs and not others (it depends on its cache).
 _any_event: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)  # type: ignore[arg-type, unused-ignore]

@@ -11,6 +11,8 @@ from typing import Final
 STAGES: Final = ("submitted", "validated", "transcoded", "approved", "returned", "reviewed", "published")
 TOPICS: Final[dict[str, str]] = {stage: f"zhengji.submission.{stage}.v1" for stage in STAGES}
 CAMPAIGN_TOPIC: Final = "zhengji.campaign.defined.v1"
+# The review's messages to reviewers (``review.assigned``): keyed by reviewer, for the notifier.
+REVIEWER_TOPIC: Final = "zhengji.review.assigned.v1"
 DLQ_SUFFIX: Final = ".dlq"
 
 
@@ -21,6 +23,8 @@ def topic_for(event_type: str) -> str:
 
 def key_field(event_type: str) -> str:
     """The event field whose value is the message's Kafka key."""
+    if event_type.startswith("review."):
+        return "reviewer_id"
     return "campaign_id" if event_type.startswith("campaign.") else "submission_id"
 
 

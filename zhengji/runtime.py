@@ -106,6 +106,7 @@ class Runtime:
         # What the module-level routers' dependencies read (services/common/{web,callers}.py).
         app.state.services = self.services
         app.state.callers = Callers(self.settings)
+        app.state.reviewer_callers = Callers(self.settings, reviewers=True)  # the notifier's
         app.include_router(health_router(self.settings, self.names, self.loops, self.client, self.broker))
 
         @app.get("/metrics", response_class=Response, responses={200: PROMETHEUS_TEXT})

@@ -21,6 +21,7 @@ from services.common.settings import Settings
 
 CACHE_S = 30.0
 SESSION_COOKIE = "zhengji_session"  # intake's web session (services/intake/auth.py)
+REVIEW_COOKIE = "zhengji_review"  # a reviewer's token on the reviewer pages (services/review/access.py)
 
 
 @dataclass(frozen=True)
@@ -32,23 +33,54 @@ class Caller:
     must_change_password: bool = False  # a temporary password: intake lets it do nothing else
 
 
-def credentials(request: Request) -> dict[str, str]:
+def credentials(request: Request, cookie_name: str = SESSION_COOKIE) -> dict[str, str]:
     """The caller's login, as headers to forward to another zhengji service."""
     sent: dict[str, str] = {}
     if auth := request.headers.get("authorization"):
         sent["Authorization"] = auth
-    if cookie := request.cookies.get(SESSION_COOKIE):
-        sent["Cookie"] = f"{SESSION_COOKIE}={cookie}"
+    if cookie := request.cookies.get(cookie_name):
+        sent["Cookie"] = f"{cookie_name}={cookie}"
     return sent
 
 
+def _account(body: dict[str, Any]) -> Caller:
+    return Caller(
+        body["id"],
+        body["username"],
+        body["role"],
+        body.get("unit_code"),
+        bool(body.get("must_change_password")),
+    )
+
+
+def _reviewer(body: dict[str, Any]) -> Caller:
+    return Caller(f"reviewer:{body['reviewer_id']}", body["name"], "reviewer", None)
+
+
 class Callers:
-    def __init__(self, settings: Settings) -> None:
-        self.url = (settings.intake_url or settings.base_url()).rstrip("/") + "/api/auth/me"
+    """Intake's accounts (the default), or with ``reviewers`` the experts review invited, known
+    as ``reviewer:<id>`` (asked of review's ``/api/review/me``; the notifier tells both)."""
+
+    def __init__(self, settings: Settings, reviewers: bool = False) -> None:
+        if reviewers:
+            base, path, self.cookie, self.parse = (
+                settings.review_url,
+                "/api/review/me",
+                REVIEW_COOKIE,
+                _reviewer,
+            )
+        else:
+            base, path, self.cookie, self.parse = (
+                settings.intake_url,
+                "/api/auth/me",
+                SESSION_COOKIE,
+                _account,
+            )
+        self.url = (base or settings.base_url()).rstrip("/") + path
         self._cache: dict[str, tuple[float, Caller | None]] = {}
 
     async def identify(self, request: Request) -> Caller | None:
-        sent = credentials(request)
+        sent = credentials(request, self.cookie)
         if not sent:
             return None
         key = hashlib.sha256(repr(sorted(sent.items())).encode()).hexdigest()
@@ -64,16 +96,11 @@ class Callers:
             ) from exc
         caller = None
         if answer.status_code == 200:
-            body: dict[str, Any] = answer.json()
-            caller = Caller(
-                body["id"],
-                body["username"],
-                body["role"],
-                body.get("unit_code"),
-                bool(body.get("must_change_password")),
-            )
+            caller = self.parse(answer.json())
         elif answer.status_code != 401:
-            raise ServiceError(503, "无法核实登录身份，请稍后重试", f"intake answered {answer.status_code}")
+            raise ServiceError(
+                503, "无法核实登录身份，请稍后重试", f"{self.url} answered {answer.status_code}"
+            )
         if len(self._cache) > 10_000:
             self._cache.clear()
         self._cache[key] = (time.monotonic() + CACHE_S, caller)

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     public_base_url: str | None = None
     # Where the other services ask intake who a caller is (default: this process's own address).
     intake_url: str | None = None
+    # Where the notifier asks review who a reviewer is (default: this process's own address).
+    review_url: str | None = None
     # Where intake asks for a transcode's progress to show on a submission's status.
     transcoder_url: str | None = None
 

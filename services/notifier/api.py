@@ -1,8 +1,9 @@
 """The notifier's HTTP API: a person's inbox and contact choices; parked sends for admins.
 
-Every route asks intake who is calling (``services/common/callers.py``) and remembers the
-caller's role and unit (``People.seen``): that is how unit admins and campaign admins become
-people the notifier can tell. Contact details are never shown to anyone but their owner."""
+Every route asks intake who is calling (``services/common/callers.py``), or review for a
+reviewer (``recipients.py``), and remembers the caller's role and unit (``People.seen``): that is
+how unit admins, campaign admins and reviewers become people the notifier can tell. Contact
+details are never shown to anyone but their owner."""
 
 from datetime import datetime
 from typing import Annotated, Any
@@ -12,12 +13,13 @@ from bson.errors import InvalidId
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from services.common.callers import CampaignAdmin, LoggedInCaller
+from services.common.callers import CampaignAdmin
 from services.common.errors import ServiceError, responses
 from services.common.jobs import FAILED
 from services.common.web import service
 from services.notifier.app import NotifierService
 from services.notifier.people import Contact, Preferences
+from services.notifier.recipients import Recipient
 
 Notifier = Annotated[NotifierService, Depends(service(NotifierService))]
 router = APIRouter(prefix="/api/notifier", tags=["notifier"], responses=responses(401, 403, 503))
@@ -93,9 +95,7 @@ def _message(doc: dict[str, Any]) -> InboxMessage:
 
 
 @router.get("/inbox", response_model=Inbox)
-async def inbox(
-    svc: Notifier, caller: LoggedInCaller, limit: Annotated[int, Query(ge=1, le=200)] = 20
-) -> Inbox:
+async def inbox(svc: Notifier, caller: Recipient, limit: Annotated[int, Query(ge=1, le=200)] = 20) -> Inbox:
     await svc.people.seen(caller)
     mine = {"person_id": caller.id}
     unread = await svc.mailbox.count_documents({**mine, "read": False})
@@ -104,7 +104,7 @@ async def inbox(
 
 
 @router.post("/inbox/{message_id}/read", response_model=Marked, responses=responses(404))
-async def mark_read(svc: Notifier, caller: LoggedInCaller, message_id: str) -> Marked:
+async def mark_read(svc: Notifier, caller: Recipient, message_id: str) -> Marked:
     try:
         key = ObjectId(message_id)
     except InvalidId as exc:
@@ -116,20 +116,20 @@ async def mark_read(svc: Notifier, caller: LoggedInCaller, message_id: str) -> M
 
 
 @router.post("/inbox/read-all", response_model=Marked)
-async def mark_all_read(svc: Notifier, caller: LoggedInCaller) -> Marked:
+async def mark_all_read(svc: Notifier, caller: Recipient) -> Marked:
     done = await svc.mailbox.update_many({"person_id": caller.id, "read": False}, {"$set": {"read": True}})
     return Marked(marked=done.modified_count)
 
 
 @router.get("/me", response_model=ChannelsAvailable)
-async def my_preferences(svc: Notifier, caller: LoggedInCaller) -> ChannelsAvailable:
+async def my_preferences(svc: Notifier, caller: Recipient) -> ChannelsAvailable:
     await svc.people.seen(caller)
     available = sorted({name.split(":")[0] for name in svc.channels})
     return ChannelsAvailable(preferences=await svc.people.preferences(caller.id), available=available)
 
 
 @router.put("/me", response_model=ChannelsAvailable, responses=BODY)
-async def choose(svc: Notifier, caller: LoggedInCaller, choice: PreferencesIn) -> ChannelsAvailable:
+async def choose(svc: Notifier, caller: Recipient, choice: PreferencesIn) -> ChannelsAvailable:
     """The caller's own contact details and the channels they agree to (nobody else sets them)."""
     await svc.people.seen(caller)
     given = choice.contacts

@@ -15,7 +15,7 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from contracts import EVENT_MODELS, TOPICS, SubmissionSubmitted
+from contracts import EVENT_MODELS, REVIEWER_TOPIC, TOPICS, ReviewerAssigned, SubmissionSubmitted
 from contracts.calendar import campaign_today
 from contracts.campaign import Campaign
 from contracts.events import SubmissionEvent
@@ -25,7 +25,7 @@ from services.common.job_runner import JobRunner
 from services.common.jobs import JobTable
 from services.common.service import Service
 from services.common.store import in_transaction
-from services.notifier.audience import Notice, approval_due, notices_for
+from services.notifier.audience import Notice, approval_due, notices_for, review_assigned
 from services.notifier.channel_setup import channels_from_settings
 from services.notifier.channels.base import Channel
 from services.notifier.deadlines import Reminder, reminders
@@ -84,6 +84,7 @@ class NotifierService(Service):
         super().register()
         for stage, topic in TOPICS.items():
             self.consume(topic, EVENT_MODELS[f"submission.{stage}"], self.on_event)  # type: ignore[arg-type]
+        self.consume(REVIEWER_TOPIC, ReviewerAssigned, self.on_assigned)
 
     async def setup(self) -> None:
         await self.sends.create_indexes()
@@ -145,6 +146,19 @@ class NotifierService(Service):
             for notice in notices:
                 for person in await self.people.members(notice.audience, session):
                     await self.tell(Cause.of(event), campaign, notice, person, common, session)
+
+        return Effect(writes=writes)
+
+    async def on_assigned(self, event: ReviewerAssigned) -> Effect:
+        campaign = await self.campaign(event.campaign_id)
+        if not campaign.notifications.enabled:
+            return Effect()
+        notice = review_assigned(event, self.settings.base_url())
+        cause = Cause(str(event.event_id), event.campaign_id)
+
+        async def writes(session: AsyncClientSession) -> None:
+            for person in await self.people.members(notice.audience, session):
+                await self.tell(cause, campaign, notice, person, {}, session)
 
         return Effect(writes=writes)
 

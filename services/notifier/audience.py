@@ -4,8 +4,9 @@ An event names a submission; the entrant is the account that submitted it (``ent
 ``submitted`` event, remembered by the notifier). Unit admins are addressed by role and unit,
 campaign admins by role: the notifier turns those into the people who registered with it
 (``people.py``). A reminder is no event: ``approval_due`` is built by the notifier's own sweep
-(``deadlines.py``). What no event says yet (reviewer invitations and assignments, rounds complete,
-appeals, dead letters) is listed in docs/decisions/0026-notifications.md as knowingly thin."""
+(``deadlines.py``). Reviewers hear of their share of a round from review's ``review.assigned``.
+What no event says yet (reviewer invitations and reminders, rounds complete, appeals, dead
+letters) is listed in docs/decisions/0026-notifications.md as knowingly thin."""
 
 from dataclasses import dataclass, field
 
@@ -19,7 +20,7 @@ from contracts import (
     SubmissionValidated,
 )
 from contracts.campaign import Campaign
-from contracts.events import Severity, SubmissionEvent
+from contracts.events import ReviewerAssigned, Severity, SubmissionEvent
 from services.common.links import web_link
 from services.notifier.deadlines import Reminder
 
@@ -122,3 +123,16 @@ def approval_due(reminder: Reminder, base_url: str) -> Notice:
     }
     en = {"title": f"closes on {day.isoformat()}", "detail": f"{reminder.waiting} entries awaiting approval"}
     return Notice("approval_due", Audience(role=UNIT_ADMIN, units=(reminder.unit,)), zh, en)
+
+
+def review_assigned(event: ReviewerAssigned, base_url: str) -> Notice:
+    """The reviewer (``reviewer:<id>``, as the notifier knows them): their share of the round."""
+    zh_detail, en_detail = f"{event.entries}件作品待评", f"{event.entries} entries to score"
+    if event.entries == 0:
+        zh_detail, en_detail = "已无待评作品（分配已调整）", "no entries any more (the assignment changed)"
+    elif day := event.window_ends:
+        zh_detail += f"，请于{day.year}年{day.month}月{day.day}日前完成评分"
+        en_detail += f", by {day.isoformat()}"
+    zh = {"title": event.level_name, "detail": zh_detail, "link": f"{base_url.rstrip('/')}/review/"}
+    en = {"title": f"the {event.level} round", "detail": en_detail}
+    return Notice("review_assigned", Audience(person=f"reviewer:{event.reviewer_id}"), zh, en)

@@ -80,6 +80,13 @@ DEFAULTS: Final[dict[str, Wording]] = {
         "Publication parked: {title}",
         '[{campaign}] Publishing "{title}" failed and was parked ({detail}); see: {link}',
     ),
+    # A reviewer's share of a round: {title} is the level's name, {detail} the count and the deadline.
+    "review_assigned": Wording(
+        "评审任务：{title}",
+        "【{campaign}】您在{title}中的评审任务：{detail}。进入评审：{link}",
+        "Review assignment: {title}",
+        "[{campaign}] Your assignment in {title}: {detail}. Review here: {link}",
+    ),
     # A reminder names no entry: {title} holds the deadline, {detail} how many entries wait.
     "approval_due": Wording(
         "推荐单位审核{title}",

@@ -23,9 +23,10 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from contracts.calendar import day_starts
 from contracts.campaign import Campaign, ReviewLevel
+from services.common.callers import REVIEW_COOKIE
 from services.common.errors import ServiceError
 
-COOKIE = "zhengji_review"
+COOKIE = REVIEW_COOKIE  # the one name, which the notifier forwards too
 
 
 def new_token() -> str:

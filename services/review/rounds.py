@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from contracts.calendar import campaign_today
 from contracts.campaign import Campaign, ReviewLevel
 from services.common.errors import ServiceError
+from services.review.assignment_notices import announce
 from services.review.opening import (
     check_open,
     level_of,
@@ -82,13 +83,18 @@ async def open_round(
 ) -> dict[str, Any]:
     campaign = await svc.campaign(campaign_id)
     store = MongoRoundStore(svc.db)
-    return await open_level(store, svc.audit, campaign, level_key, who, unit=unit, scope=scope)
+    answer = await open_level(store, svc.audit, campaign, level_key, who, unit=unit, scope=scope)
+    if "assignment" in answer:
+        await announce(svc, campaign, answer["round_id"])
+    return answer
 
 
 async def assign(svc: "ReviewService", at: RoundContext, who: dict[str, str]) -> dict[str, Any]:
     """Automatic assignment (min-cost flow) of the level's k reviewers to every entry of the round."""
     rnd = Round.model_validate(at.rnd)
-    return await staff_round(MongoRoundStore(svc.db), svc.audit, at.campaign, rnd, who)
+    report = await staff_round(MongoRoundStore(svc.db), svc.audit, at.campaign, rnd, who)
+    await announce(svc, at.campaign, rnd.id)
+    return report
 
 
 async def reassign(
@@ -97,7 +103,9 @@ async def reassign(
     """The chair swaps one reviewer of an entry for another (or fills a gap: ``old`` empty)."""
     rnd = Round.model_validate(at.rnd)
     store = MongoRoundStore(svc.db)
-    return await change_reviewer(store, svc.audit, at.campaign, rnd, submission_id, old, new, who)
+    updated = await change_reviewer(store, svc.audit, at.campaign, rnd, submission_id, old, new, who)
+    await announce(svc, at.campaign, rnd.id, [old, new])
+    return updated
 
 
 # Like intake's register_entry in shape only: a use case's signature (store, campaign, who, now).

@@ -256,5 +256,6 @@ def test_production_network_policies_allow_only_what_each_service_needs() -> Non
         asks_intake = ("review", "publisher", "transcoder", "notifier")
         assert allowed(docs, pod, _pod("intake"), 8000) == (svc in asks_intake), svc
         assert allowed(docs, pod, _pod("transcoder"), 8000) == (svc == "intake"), svc
+        assert allowed(docs, pod, _pod("review"), 8000) == (svc == "notifier"), svc  # which reviewer
     assert allowed(docs, topics_job, kafka, 9092) and not allowed(docs, topics_job, internet, 443)
     assert not allowed(docs, _pod("review"), _pod("publisher"), 8000)

@@ -6,7 +6,7 @@ import re
 import subprocess
 import sys
 import sysconfig
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ import contracts
 from contracts import (
     CAMPAIGN_TOPIC,
     EVENT_MODELS,
+    REVIEWER_TOPIC,
     TOPICS,
     Attribution,
     BaseEvent,
@@ -29,6 +30,7 @@ from contracts import (
     EntryInfo,
     Finding,
     Rendition,
+    ReviewerAssigned,
     Severity,
     SubmissionApproved,
     SubmissionPublished,
@@ -141,6 +143,17 @@ def examples() -> dict[str, BaseEvent]:
             renditions=RENDITIONS,
         ),
         "submission.published": published(),
+        "review.assigned": ReviewerAssigned(
+            campaign_id="yanbian-2024",
+            producer="review",
+            reviewer_id="R0A1B2C3D4E",
+            round_id="yanbian-2024:county",
+            level="county",
+            level_name="县级评审",
+            entries=12,
+            window_ends=date(2024, 11, 30),
+            occurred_at=AT,
+        ),
     }
 
 
@@ -206,7 +219,7 @@ def test_asyncapi_lists_every_topic_with_its_message_and_kafka_key() -> None:
     assert doc["asyncapi"] == "3.0.0"
     assert {s["protocol"] for s in doc["servers"].values()} == {"kafka"}
     addresses = {c["address"]: c for c in doc["channels"].values()}
-    assert set(addresses) == {*TOPICS.values(), CAMPAIGN_TOPIC}
+    assert set(addresses) == {*TOPICS.values(), CAMPAIGN_TOPIC, REVIEWER_TOPIC}
     assert ".dlq" in doc["info"]["description"]
     for etype, model in EVENT_MODELS.items():
         topic = CAMPAIGN_TOPIC if etype == "campaign.defined" else topic_for(etype)
@@ -214,7 +227,9 @@ def test_asyncapi_lists_every_topic_with_its_message_and_kafka_key() -> None:
         assert channel["bindings"]["kafka"]["topic"] == topic
         (ref,) = (m["$ref"] for m in channel["messages"].values())
         message = doc["components"]["messages"][ref.rsplit("/", 1)[1]]
-        key = "campaign_id" if etype == "campaign.defined" else "submission_id"
+        key = {"campaign.defined": "campaign_id", "review.assigned": "reviewer_id"}.get(
+            etype, "submission_id"
+        )
         assert key in message["bindings"]["kafka"]["key"]["description"]
         payload = doc["components"]["schemas"][message["payload"]["$ref"].rsplit("/", 1)[1]]
         assert set(payload["properties"]) == set(model.model_fields)
@@ -390,8 +405,9 @@ def test_dlq_topic_adds_the_suffix() -> None:
 
 
 def test_kafka_key_is_the_submission_id_and_campaign_id_for_campaigns() -> None:
+    """... and the reviewer's id for a reviewer's messages, which stay in order per reviewer."""
     for etype, event in examples().items():
-        expected = "yanbian-2024" if etype == "campaign.defined" else SID
+        expected = {"campaign.defined": "yanbian-2024", "review.assigned": "R0A1B2C3D4E"}.get(etype, SID)
         assert event.partition_key() == expected, etype
 
 

@@ -10,7 +10,7 @@ import httpx
 
 from contracts import Attribution, EntryInfo, SubmissionApproved, SubmissionSubmitted, SubmissionTranscoded
 from contracts.calendar import campaign_today
-from contracts.campaign import Window
+from contracts.campaign import Campaign, Notifications, Window
 from services.common.settings import Settings
 from tests.conftest import admin_client, eventually
 from tests.integration.notifier.conftest import (
@@ -52,6 +52,14 @@ def reminded(p: Providers, address: str) -> list[EmailMessage]:
     return [m for m in p.mail.to(address) if str(m["Subject"]).startswith("推荐单位审核")]
 
 
+def in_review(p: Providers, address: str) -> bool:
+    return any("已进入评审" in str(m["Subject"]) for m in p.mail.to(address))
+
+
+def reminding(spec: Campaign, days: int | None) -> Notifications:
+    return spec.notifications.model_copy(update={"approval_reminder_days": days})
+
+
 async def agree(alone: Settings, who: Person, address: str) -> None:
     async with httpx.AsyncClient(base_url=alone.base_url(), headers=who.api.headers) as api:
         body = {"contacts": {"email": {"address": address, "agreed": True}}}
@@ -69,22 +77,29 @@ async def test_unit_admins_are_reminded_of_waiting_entries_once_per_deadline_acr
     spec = spec.model_copy(
         update={"upload_window": Window(starts=today - timedelta(days=20), ends=today + timedelta(days=1))}
     )
-    yanji_mail, tumen_mail = "yanji@example.cn", "tumen@example.cn"
+    yanji_mail, tumen_mail, teacher_mail = "yanji@example.cn", "tumen@example.cn", "teacher@example.cn"
     waiting = [entry("RA1", YANJI, "延吉市第一小学"), entry("RA2", YANJI, "延吉市第一小学")]
     async with (
         admin_client(settings, ["intake"]) as admin,
         person(admin, "yanji-head", "unit_admin", "222401") as yanji,
         person(admin, "tumen-head", "unit_admin", "222402") as tumen,
+        person(admin, "teacher-ra", "entrant") as teacher,
     ):
         async with running(alone, ["notifier"]):
-            await agree(alone, yanji, yanji_mail)
-            await agree(alone, tumen, tumen_mail)
+            for who, address in ((yanji, yanji_mail), (tumen, tumen_mail), (teacher, teacher_mail)):
+                await agree(alone, who, address)
+            # No reminders until the unit has approved RA2: the teacher hears of it, so it was read.
+            await feeder.define(spec.model_copy(update={"notifications": reminding(spec, None)}))
             await feeder.send(
-                *(SubmissionSubmitted(**e, producer="intake", media=MEDIA) for e in waiting),
+                *(
+                    SubmissionSubmitted(**e, producer="intake", media=MEDIA, entrant_id=teacher.id)
+                    for e in waiting
+                ),
                 *(SubmissionTranscoded(**e, producer="transcoder", succeeded=True) for e in waiting),
                 SubmissionApproved(**waiting[1], producer="intake", approver_unit="222401"),
             )
-            await feeder.define(spec)
+            await eventually(lambda: holds(in_review(p, teacher_mail)), 90, "RA2's approval read")
+            await feeder.define(spec)  # reminders on, two days ahead
             await eventually(lambda: holds(bool(reminded(p, yanji_mail))), 90, "Yanji's reminder")
         # Restarted; meanwhile a Tumen entry passed its checks. Once Tumen's admin is reminded, the
         # restarted notifier has swept Yanji's waiting entry again and must not have told it twice.

@@ -1,0 +1,66 @@
+"""A reviewer hears of their share of a round: review says who has how many entries
+(``review.assigned``, an id and a count), and the notifier tells each reviewer in their inbox,
+and by e-mail at the address they gave it themselves, signed in with their reviewer token."""
+
+from typing import Any
+
+import httpx
+
+from services.common.settings import Settings
+from tests.conftest import admin_client, eventually
+from tests.integration.notifier.conftest import Providers, campaign, holds, notifier_settings
+from tests.integration.review.feed import PANEL, YANJI, Work, bearer, feed, import_experts, until_ready
+
+WORKS = [Work(f"RM{i}", f"作品{i}", YANJI, i) for i in range(1, 5)]
+PIAO = "piao@example.cn"
+
+
+async def inbox(api: httpx.AsyncClient, token: str) -> dict[str, Any]:
+    answer = await api.get("/api/notifier/inbox", headers=bearer(token))
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json())
+
+
+async def test_each_reviewer_is_told_their_assignment_once_by_inbox_and_by_the_email_they_gave(
+    settings: Settings, providers: Providers
+) -> None:
+    p = providers
+    spec = campaign("reviewer-messages")
+    async with admin_client(notifier_settings(settings, p), ["intake", "review", "notifier"]) as admin:
+        await feed(settings.kafka_bootstrap_servers, spec, WORKS)
+        await until_ready(admin, spec.id, len(WORKS))
+        tokens = await import_experts(admin, spec.id, "county", PANEL)
+        # 朴老师 signs in with the token the organisers sent and gives the notifier an address.
+        choice = {"contacts": {"email": {"address": PIAO, "agreed": True}}}
+        chosen = await admin.put("/api/notifier/me", json=choice, headers=bearer(tokens["朴老师"]))
+        assert chosen.status_code == 200, chosen.text
+        assert chosen.json()["preferences"]["contacts"]["email"]["address"] == PIAO
+        assert (await admin.get("/api/notifier/inbox")).json()["unread"] == 0  # the admin is told nothing
+
+        opened = await admin.post(f"/api/review/campaigns/{spec.id}/rounds", json={"level": "county"})
+        assert opened.status_code == 201, opened.text
+        assert opened.json()["assignment"]["complete"], opened.text
+
+        await eventually(lambda: holds(bool(p.mail.to(PIAO))), 90, "朴老师's e-mail")
+        shares = {}
+        for name in ("金老师", "朴老师", "李老师", "崔老师"):
+            mine = await admin.get("/api/review/me/assignments", headers=bearer(tokens[name]))
+            shares[name] = len(mine.json())
+
+            async def told(token: str = tokens[name]) -> bool:
+                return bool((await inbox(admin, token))["unread"] == 1)
+
+            if shares[name]:  # nobody is told of a round they have nothing to do in
+                await eventually(told, 60, f"{name}'s inbox")
+        # One more change of the round (a new automatic assignment, before anyone scored) is one
+        # more message each; the first is not told again when its event is read again.
+        again = await admin.post(f"/api/review/rounds/{opened.json()['round_id']}/assign")
+        assert again.status_code == 200, again.text
+        await eventually(lambda: holds(len(p.mail.to(PIAO)) == 2), 90, "the second e-mail")
+
+    mails = p.mail.to(PIAO)
+    assert [str(m["Subject"]) for m in mails] == ["评审任务：县区评审"] * 2
+    body = mails[0].get_content()
+    assert f"{shares['朴老师']}件作品待评" in body and "/review/" in body, body
+    assert sum(shares.values()) == len(WORKS) * 3  # three reviewers an entry: each told their own share
+    assert "金老师" not in body and "作品1" not in body  # no names, no titles: the inbox is not the list
