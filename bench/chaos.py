@@ -68,6 +68,7 @@ class Run:
     lost: list[str] = field(default_factory=list)
     duplicated: list[str] = field(default_factory=list)
     wall_s: float = 0.0
+    redone: list[str] = field(default_factory=list)  # what the client did again after a store kill
 
 
 async def retried(call: Any, *args: Any, **kwargs: Any) -> httpx.Response:
@@ -101,8 +102,12 @@ def _metadata(**values: str) -> str:
     return ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in values.items())
 
 
-async def submit(api: httpx.AsyncClient, i: int, clip: bytes) -> str:
-    """Register entry ``i`` and upload ``clip`` to it by tus, resuming where the server stopped."""
+async def submit(api: httpx.AsyncClient, i: int, clip: bytes, run: "Run") -> str:
+    """Register entry ``i`` and upload ``clip`` to it by tus, resuming where the server stopped.
+
+    As a tus client does, an upload the server no longer knows (404: its creation was answered,
+    then the store was killed before the write reached its disk) is created again; an entry the
+    server no longer knows is registered again. Each is counted (``run.redone``)."""
     reg = await retried(
         api.post,
         "/api/campaigns/chaos/entries",
@@ -111,12 +116,23 @@ async def submit(api: httpx.AsyncClient, i: int, clip: bytes) -> str:
     sid = str(reg.raise_for_status().json()["submission_id"])
     tus = {"Tus-Resumable": "1.0.0"}
     meta = _metadata(submission_id=sid, filename=f"{i}.mp4")
-    created = await retried(
-        api.post, "/api/tus/", headers={**tus, "Upload-Length": str(len(clip)), "Upload-Metadata": meta}
-    )
-    url = created.raise_for_status().headers["location"]
+    url = ""
     while True:
+        if not url:
+            created = await retried(
+                api.post,
+                "/api/tus/",
+                headers={**tus, "Upload-Length": str(len(clip)), "Upload-Metadata": meta},
+            )
+            if created.status_code in (404, 409, 422):  # the entry itself was lost with the store
+                run.redone.append(f"entry {i}: {created.status_code}")
+                return await submit(api, i, clip, run)
+            url = created.raise_for_status().headers["location"]
         head = await retried(api.head, url, headers=tus)
+        if head.status_code == 404:
+            run.redone.append(f"upload of entry {i}")
+            url = ""
+            continue
         offset = int(head.raise_for_status().headers["upload-offset"])
         if offset >= len(clip):
             return sid
@@ -197,7 +213,7 @@ async def one_run(name: str, root: Path, n: int, kills: int, clip: bytes, rng: r
 
             async def uploader() -> None:
                 while queue:
-                    run.sids.append(await submit(api, queue.pop(0), clip))
+                    run.sids.append(await submit(api, queue.pop(0), clip, run))
 
             await asyncio.gather(*(uploader() for _ in range(UPLOADS_AT_ONCE)))
             await faults  # all K kills happen, however quick the uploads were
@@ -220,6 +236,8 @@ def report(run: Run) -> None:
     print(f"{run.name}: {len(run.sids)} submissions in {run.wall_s:.1f} s")
     print(f"  stages: {dict(run.stages)}")
     print(f"  lost: {len(run.lost)} {run.lost[:5]}  duplicated: {len(run.duplicated)} {run.duplicated[:5]}")
+    if run.redone:
+        print(f"  done again by the client (tus: 404 after a store kill): {len(run.redone)} {run.redone[:5]}")
     if run.kills:
         times = sorted(t for _, t in run.kills)
         print(f"  kills: {Counter(target for target, _ in run.kills)}")
