@@ -118,17 +118,22 @@ def must_change_password() -> ServiceError:
     )
 
 
+def signed_in(caller: Caller | None) -> Caller:
+    """The caller, who must be logged in, and not on a temporary password."""
+    if caller is None:
+        raise ServiceError(401, "请先登录", "log in first")
+    if caller.must_change_password:
+        raise must_change_password()
+    return caller
+
+
 def role(*roles: str) -> Callable[[Request], Awaitable[Caller]]:
     """A FastAPI dependency: the logged-in caller, who must have one of ``roles`` (none: any). The app's one
     ``Callers`` (and its cache) is on ``app.state.callers`` (``zhengji/runtime.py``)."""
 
     async def dependency(request: Request) -> Caller:
         callers: Callers = request.app.state.callers
-        caller = await callers.identify(request)
-        if caller is None:
-            raise ServiceError(401, "请先登录", "log in first")
-        if caller.must_change_password:
-            raise must_change_password()
+        caller = signed_in(await callers.identify(request))
         if roles and caller.role not in roles:
             raise ServiceError(
                 403,

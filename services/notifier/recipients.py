@@ -9,8 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from services.common.callers import Caller, Callers, must_change_password
-from services.common.errors import ServiceError
+from services.common.callers import Caller, Callers, signed_in
 
 
 async def recipient(request: Request) -> Caller:
@@ -19,11 +18,7 @@ async def recipient(request: Request) -> Caller:
     if caller is None:
         reviewers: Callers = request.app.state.reviewer_callers
         caller = await reviewers.identify(request)
-    if caller is None:
-        raise ServiceError(401, "请先登录", "log in first")
-    if caller.must_change_password:
-        raise must_change_password()
-    return caller
+    return signed_in(caller)
 
 
 Recipient = Annotated[Caller, Depends(recipient)]
