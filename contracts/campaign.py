@@ -477,6 +477,7 @@ NOTIFICATION_KINDS = (
     "publish_failed",
     "approval_due",
     "review_assigned",
+    "review_due",
 )
 NOTIFICATION_PLACEHOLDERS = ("campaign", "title", "version", "detail", "link", "unit")
 
@@ -538,6 +539,13 @@ class Notifications(Spec):
         le=30,
         description="Remind unit admins of entries awaiting their approval from this many days before "
         "the upload deadline (0: on the day); None: never",
+    )
+    review_reminder_days: int | None = Field(
+        default=1,
+        ge=0,
+        le=30,
+        description="Remind reviewers with entries in a round this many days before its scoring window "
+        "closes (0: on the last day); None: never",
     )
 
 

@@ -25,12 +25,14 @@ from services.common.job_runner import JobRunner
 from services.common.jobs import JobTable
 from services.common.service import Service
 from services.common.store import in_transaction
-from services.notifier.audience import Notice, approval_due, notices_for, review_assigned
+from services.notifier.audience import Notice, approval_due, notices_for, review_assigned, review_due
 from services.notifier.channel_setup import channels_from_settings
 from services.notifier.channels.base import Channel
 from services.notifier.deadlines import Reminder, reminders
 from services.notifier.people import INAPP, People, agreed_channels
 from services.notifier.rendering import render
+from services.notifier.review_shares import ReviewShares, Share
+from services.notifier.review_shares import due as shares_due
 from services.notifier.sending import Sender, Step
 from services.notifier.unsubscribe import UnsubscribeLinks
 from services.notifier.waiting import WaitingEntries
@@ -63,6 +65,7 @@ class NotifierService(Service):
         self.mailbox = self.db["mailbox"]
         self.entrants = self.db["entrants"]
         self.waiting = WaitingEntries(self.db["waiting"])
+        self.shares = ReviewShares(self.db["review_shares"])
         self.sends = JobTable(self.db, "sends", lease_s=self.settings.job_lease_s)
         self.http, self.channels = channels_from_settings(self.settings)
         self.sender = Sender(self)
@@ -101,13 +104,14 @@ class NotifierService(Service):
         await self.mailbox.create_index([("person_id", 1), ("created_at", -1)])
         await self.people.setup()
         await self.waiting.setup()
+        await self.shares.setup()
         self.unsubscribe = await UnsubscribeLinks.load(self.settings, self.db["config"])
 
     async def start(self) -> None:
         await super().start()
         self.run_jobs(self.runner, SWEEP_EVERY_S, "send_sweep")
         backlog = QueueBacklog({"sends": (self.sends, {})})
-        self.spawn_every(self.settings.notifier_reminder_every_s, self.remind_approvals, "approval_reminders")
+        self.spawn_every(self.settings.notifier_reminder_every_s, self.remind, "reminders")
         self.spawn_every(self.settings.backlog_every_s, backlog.refresh, "backlog")
 
     async def stop(self) -> None:
@@ -157,22 +161,38 @@ class NotifierService(Service):
         cause = Cause(str(event.event_id), event.campaign_id)
 
         async def writes(session: AsyncClientSession) -> None:
+            await self.shares.record(event, session)
             for person in await self.people.members(notice.audience, session):
                 await self.tell(cause, campaign, notice, person, {}, session)
 
         return Effect(writes=writes)
 
-    async def remind_approvals(self) -> None:
-        """Tell unit admins whose entries still wait for approval near the upload deadline, once
-        per unit admin and deadline (``deadlines.py``), each campaign in a transaction of its own."""
+    async def remind(self) -> None:
+        """Tell unit admins whose entries still wait for approval near the upload deadline
+        (``deadlines.py``) and reviewers with entries in a round whose scoring window closes soon
+        (``review_shares.py``): once per person and deadline, a campaign in a transaction of its own."""
         async for doc in self.db["campaigns"].find({}, {"spec": 1}):
             campaign = Campaign.model_validate(doc["spec"])
-            days = campaign.notifications.approval_reminder_days
-            if not campaign.notifications.enabled or days is None:
+            rules, today = campaign.notifications, campaign_today(campaign)
+            if not rules.enabled:
                 continue
-            due = reminders(campaign, await self.waiting.of(campaign.id), campaign_today(campaign), days)
+            days = rules.approval_reminder_days
+            due = [] if days is None else reminders(campaign, await self.waiting.of(campaign.id), today, days)
             if due:
                 await in_transaction(self.deps.client, partial(self._remind, campaign, due))
+            days = rules.review_reminder_days
+            scoring = [] if days is None else shares_due(await self.shares.of(campaign.id), today, days)
+            if scoring:
+                await in_transaction(self.deps.client, partial(self._remind_reviewers, campaign, scoring))
+
+    async def _remind_reviewers(
+        self, campaign: Campaign, due: list[Share], session: AsyncClientSession
+    ) -> None:
+        base = self.settings.base_url()
+        for share in due:
+            notice = review_due(share, base)
+            for person in await self.people.members(notice.audience, session):
+                await self.tell(Cause(share.key, campaign.id), campaign, notice, person, {}, session)
 
     async def _remind(self, campaign: Campaign, due: list[Reminder], session: AsyncClientSession) -> None:
         base = self.settings.base_url()

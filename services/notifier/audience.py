@@ -23,6 +23,7 @@ from contracts.campaign import Campaign
 from contracts.events import ReviewerAssigned, Severity, SubmissionEvent
 from services.common.links import web_link
 from services.notifier.deadlines import Reminder
+from services.notifier.review_shares import Share
 
 ENTRANT, UNIT_ADMIN, CAMPAIGN_ADMIN = "entrant", "unit_admin", "campaign_admin"
 
@@ -136,3 +137,16 @@ def review_assigned(event: ReviewerAssigned, base_url: str) -> Notice:
     zh = {"title": event.level_name, "detail": zh_detail, "link": f"{base_url.rstrip('/')}/review/"}
     en = {"title": f"the {event.level} round", "detail": en_detail}
     return Notice("review_assigned", Audience(person=f"reviewer:{event.reviewer_id}"), zh, en)
+
+
+def review_due(share: Share, base_url: str) -> Notice:
+    """The reviewer, before the round's scoring window closes (``review_shares.py``)."""
+    day = share.window_ends
+    assert day is not None  # only shares with a window are due
+    zh = {
+        "title": share.level_name,
+        "detail": f"您有{share.entries}件作品，{day.year}年{day.month}月{day.day}日截止",
+        "link": f"{base_url.rstrip('/')}/review/",
+    }
+    en = {"title": f"the {share.level} round", "detail": f"{share.entries} entries, closes {day.isoformat()}"}
+    return Notice("review_due", Audience(person=f"reviewer:{share.reviewer_id}"), zh, en)

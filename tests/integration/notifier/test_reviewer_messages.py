@@ -1,11 +1,16 @@
 """A reviewer hears of their share of a round: review says who has how many entries
 (``review.assigned``, an id and a count), and the notifier tells each reviewer in their inbox,
-and by e-mail at the address they gave it themselves, signed in with their reviewer token."""
+and by e-mail at the address they gave it themselves, signed in with their reviewer token; the
+day before the scoring window closes they are reminded, once."""
 
+from collections import Counter
+from datetime import timedelta
 from typing import Any
 
 import httpx
 
+from contracts.calendar import campaign_today
+from contracts.campaign import Window
 from services.common.settings import Settings
 from tests.conftest import admin_client, eventually
 from tests.integration.notifier.conftest import Providers, campaign, holds, notifier_settings
@@ -26,7 +31,12 @@ async def test_each_reviewer_is_told_their_assignment_once_by_inbox_and_by_the_e
 ) -> None:
     p = providers
     spec = campaign("reviewer-messages")
-    async with admin_client(notifier_settings(settings, p), ["intake", "review", "notifier"]) as admin:
+    today = campaign_today(spec)
+    closing = Window(starts=today - timedelta(days=3), ends=today + timedelta(days=1))  # tomorrow
+    levels = [lv.model_copy(update={"window": closing}) for lv in spec.review_levels]
+    spec = spec.model_copy(update={"review_levels": levels})
+    served = notifier_settings(settings, p, notifier_reminder_every_s=0.2)
+    async with admin_client(served, ["intake", "review", "notifier"]) as admin:
         await feed(settings.kafka_bootstrap_servers, spec, WORKS)
         await until_ready(admin, spec.id, len(WORKS))
         tokens = await import_experts(admin, spec.id, "county", PANEL)
@@ -47,8 +57,8 @@ async def test_each_reviewer_is_told_their_assignment_once_by_inbox_and_by_the_e
             mine = await admin.get("/api/review/me/assignments", headers=bearer(tokens[name]))
             shares[name] = len(mine.json())
 
-            async def told(token: str = tokens[name]) -> bool:
-                return bool((await inbox(admin, token))["unread"] == 1)
+            async def told(token: str = tokens[name]) -> bool:  # the assignment and the reminder
+                return bool((await inbox(admin, token))["unread"] == 2)
 
             if shares[name]:  # nobody is told of a round they have nothing to do in
                 await eventually(told, 60, f"{name}'s inbox")
@@ -56,11 +66,16 @@ async def test_each_reviewer_is_told_their_assignment_once_by_inbox_and_by_the_e
         # more message each; the first is not told again when its event is read again.
         again = await admin.post(f"/api/review/rounds/{opened.json()['round_id']}/assign")
         assert again.status_code == 200, again.text
-        await eventually(lambda: holds(len(p.mail.to(PIAO)) == 2), 90, "the second e-mail")
+        await eventually(lambda: holds(len(p.mail.to(PIAO)) == 3), 90, "the second assignment's e-mail")
 
     mails = p.mail.to(PIAO)
-    assert [str(m["Subject"]) for m in mails] == ["评审任务：县区评审"] * 2
-    body = mails[0].get_content()
+    subjects = Counter(str(m["Subject"]) for m in mails)
+    assert subjects == {"评审任务：县区评审": 2, "评分即将截止：县区评审": 1}  # reminded once, not per change
+    body = next(m for m in mails if "评审任务" in str(m["Subject"])).get_content()
     assert f"{shares['朴老师']}件作品待评" in body and "/review/" in body, body
     assert sum(shares.values()) == len(WORKS) * 3  # three reviewers an entry: each told their own share
     assert "金老师" not in body and "作品1" not in body  # no names, no titles: the inbox is not the list
+    tomorrow = today + timedelta(days=1)
+    reminder = next(m for m in mails if "评分即将截止" in str(m["Subject"])).get_content()
+    assert f"{tomorrow.year}年{tomorrow.month}月{tomorrow.day}日截止" in reminder, reminder
+    assert f"请于{tomorrow.year}年{tomorrow.month}月{tomorrow.day}日前完成评分" in body

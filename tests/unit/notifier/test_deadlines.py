@@ -1,11 +1,14 @@
-"""Who is reminded that entries still wait for approval: each unit on a waiting entry's path, from
-``days_before`` the deadline until the deadline day, against its own subtree's extension."""
+"""Who is reminded of a deadline: the admins of each unit on a waiting entry's path, from
+``days_before`` the deadline until the deadline day, against its own subtree's extension; and
+reviewers with entries in a round, before its scoring window closes."""
 
 from datetime import date
 
 from contracts.campaign import Campaign, LiveChanges, UnitExtension, Window
 from services.intake.presets import load_preset
 from services.notifier.deadlines import Reminder, Waiting, reminders
+from services.notifier.review_shares import Share
+from services.notifier.review_shares import due as shares_due
 
 ENDS = date(2026, 12, 20)
 YANJI = Waiting(["22", "2224", "222401", "222401001"], ["吉林省", "延边州", "延吉市", "延吉市第一小学"])
@@ -48,3 +51,18 @@ def test_a_county_with_a_later_deadline_is_reminded_against_its_own() -> None:
 def test_a_campaign_without_a_deadline_reminds_nobody() -> None:
     open_ended = campaign().model_copy(update={"upload_window": None})
     assert reminders(open_ended, [YANJI], date(2026, 12, 19), 2) == []
+
+
+def test_reviewers_with_entries_are_reminded_from_the_days_before_their_window_closes() -> None:
+    def share(reviewer: str, entries: int, ends: date | None) -> Share:
+        return Share("c", "c:county", reviewer, "county", "县区评审", entries, ends)
+
+    shares = [
+        share("R1", 3, ENDS),
+        share("R2", 0, ENDS),
+        share("R3", 2, None),
+        share("R4", 1, date(2026, 12, 30)),
+    ]
+    assert [s.reviewer_id for s in shares_due(shares, date(2026, 12, 19), 1)] == ["R1"]
+    assert shares_due(shares, date(2026, 12, 18), 1) == [] and shares_due(shares, date(2026, 12, 21), 1) == []
+    assert shares[0].key == "review_due:c:county:R1:2026-12-20"
