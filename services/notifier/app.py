@@ -28,10 +28,10 @@ from services.common.store import in_transaction
 from services.notifier.audience import Notice, approval_due, notices_for, review_assigned, review_due
 from services.notifier.channel_setup import channels_from_settings
 from services.notifier.channels.base import Channel
-from services.notifier.deadlines import Reminder, reminders
+from services.notifier.deadlines import reminders
 from services.notifier.people import INAPP, People, agreed_channels
 from services.notifier.rendering import render
-from services.notifier.review_shares import ReviewShares, Share
+from services.notifier.review_shares import ReviewShares
 from services.notifier.review_shares import due as shares_due
 from services.notifier.sending import Sender, Step
 from services.notifier.unsubscribe import UnsubscribeLinks
@@ -142,8 +142,8 @@ class NotifierService(Service):
                     upsert=True,
                     session=session,
                 )
-            if not campaign.notifications.enabled:
-                return
+            # Kept while notifications are off too, so turning them on mid-campaign reminds of
+            # every entry still waiting, not only those that moved since.
             await self.waiting.track(event, session)
             if not campaign.notifications.enabled:
                 return
@@ -155,13 +155,13 @@ class NotifierService(Service):
 
     async def on_assigned(self, event: ReviewerAssigned) -> Effect:
         campaign = await self.campaign(event.campaign_id)
-        if not campaign.notifications.enabled:
-            return Effect()
         notice = review_assigned(event, self.settings.base_url())
         cause = Cause(str(event.event_id), event.campaign_id)
 
         async def writes(session: AsyncClientSession) -> None:
-            await self.shares.record(event, session)
+            await self.shares.record(event, session)  # for reminders, should they be turned on
+            if not campaign.notifications.enabled:
+                return
             for person in await self.people.members(notice.audience, session):
                 await self.tell(cause, campaign, notice, person, {}, session)
 
@@ -176,30 +176,23 @@ class NotifierService(Service):
             rules, today = campaign.notifications, campaign_today(campaign)
             if not rules.enabled:
                 continue
-            days = rules.approval_reminder_days
-            due = [] if days is None else reminders(campaign, await self.waiting.of(campaign.id), today, days)
+            base = self.settings.base_url()
+            due: list[tuple[str, Notice]] = []
+            if (days := rules.approval_reminder_days) is not None:
+                waiting = await self.waiting.of(campaign.id)
+                due += [(r.key, approval_due(r, base)) for r in reminders(campaign, waiting, today, days)]
+            if (days := rules.review_reminder_days) is not None:
+                shares = await self.shares.of(campaign.id)
+                due += [(s.key, review_due(s, base)) for s in shares_due(shares, today, days)]
             if due:
                 await in_transaction(self.deps.client, partial(self._remind, campaign, due))
-            days = rules.review_reminder_days
-            scoring = [] if days is None else shares_due(await self.shares.of(campaign.id), today, days)
-            if scoring:
-                await in_transaction(self.deps.client, partial(self._remind_reviewers, campaign, scoring))
 
-    async def _remind_reviewers(
-        self, campaign: Campaign, due: list[Share], session: AsyncClientSession
+    async def _remind(
+        self, campaign: Campaign, due: list[tuple[str, Notice]], session: AsyncClientSession
     ) -> None:
-        base = self.settings.base_url()
-        for share in due:
-            notice = review_due(share, base)
+        for key, notice in due:
             for person in await self.people.members(notice.audience, session):
-                await self.tell(Cause(share.key, campaign.id), campaign, notice, person, {}, session)
-
-    async def _remind(self, campaign: Campaign, due: list[Reminder], session: AsyncClientSession) -> None:
-        base = self.settings.base_url()
-        for reminder in due:
-            notice = approval_due(reminder, base)
-            for person in await self.people.members(notice.audience, session):
-                await self.tell(Cause(reminder.key, campaign.id), campaign, notice, person, {}, session)
+                await self.tell(Cause(key, campaign.id), campaign, notice, person, {}, session)
 
     async def tell(
         self,

@@ -1,16 +1,18 @@
 """Two days before the upload deadline, the admins of units whose entries still wait for approval
 are reminded, once per admin and deadline: not again on the notifier's next sweeps, not again
-after it restarts, and not at all for entries their unit has already approved."""
+after it restarts, and not at all for entries their unit has already approved; entries that
+passed their checks while notifications were off are counted once they are turned on."""
 
 from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
 
 import httpx
+from pymongo import AsyncMongoClient
 
 from contracts import Attribution, EntryInfo, SubmissionApproved, SubmissionSubmitted, SubmissionTranscoded
 from contracts.calendar import campaign_today
-from contracts.campaign import Campaign, Notifications, Window
+from contracts.campaign import Window
 from services.common.settings import Settings
 from tests.conftest import admin_client, eventually
 from tests.integration.notifier.conftest import (
@@ -52,14 +54,6 @@ def reminded(p: Providers, address: str) -> list[EmailMessage]:
     return [m for m in p.mail.to(address) if str(m["Subject"]).startswith("推荐单位审核")]
 
 
-def in_review(p: Providers, address: str) -> bool:
-    return any("已进入评审" in str(m["Subject"]) for m in p.mail.to(address))
-
-
-def reminding(spec: Campaign, days: int | None) -> Notifications:
-    return spec.notifications.model_copy(update={"approval_reminder_days": days})
-
-
 async def agree(alone: Settings, who: Person, address: str) -> None:
     async with httpx.AsyncClient(base_url=alone.base_url(), headers=who.api.headers) as api:
         body = {"contacts": {"email": {"address": address, "agreed": True}}}
@@ -88,8 +82,10 @@ async def test_unit_admins_are_reminded_of_waiting_entries_once_per_deadline_acr
         async with running(alone, ["notifier"]):
             for who, address in ((yanji, yanji_mail), (tumen, tumen_mail), (teacher, teacher_mail)):
                 await agree(alone, who, address)
-            # No reminders until the unit has approved RA2: the teacher hears of it, so it was read.
-            await feeder.define(spec.model_copy(update={"notifications": reminding(spec, None)}))
+            # Notifications off while RA1 and RA2 pass their checks and the unit approves RA2;
+            # turned on once that is read, the reminder still counts RA1 (and only RA1).
+            off = spec.notifications.model_copy(update={"enabled": False})
+            await feeder.define(spec.model_copy(update={"notifications": off}))
             await feeder.send(
                 *(
                     SubmissionSubmitted(**e, producer="intake", media=MEDIA, entrant_id=teacher.id)
@@ -98,8 +94,14 @@ async def test_unit_admins_are_reminded_of_waiting_entries_once_per_deadline_acr
                 *(SubmissionTranscoded(**e, producer="transcoder", succeeded=True) for e in waiting),
                 SubmissionApproved(**waiting[1], producer="intake", approver_unit="222401"),
             )
-            await eventually(lambda: holds(in_review(p, teacher_mail)), 90, "RA2's approval read")
-            await feeder.define(spec)  # reminders on, two days ahead
+            store = AsyncMongoClient[dict[str, Any]](s.mongodb_uri)[f"{s.db_prefix}_notifier"]
+
+            async def approval_read() -> bool:
+                return await store["waiting"].count_documents({"_id": "RA2", "decided": 1}) == 1
+
+            await eventually(approval_read, 90, "RA2's approval read")
+            assert not p.mail.to(teacher_mail)  # nobody is told anything while notifications are off
+            await feeder.define(spec)  # notifications on, reminders two days ahead
             await eventually(lambda: holds(bool(reminded(p, yanji_mail))), 90, "Yanji's reminder")
         # Restarted; meanwhile a Tumen entry passed its checks. Once Tumen's admin is reminded, the
         # restarted notifier has swept Yanji's waiting entry again and must not have told it twice.
