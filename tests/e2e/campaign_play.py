@@ -4,7 +4,7 @@ imports its experts, scores and finalises, and the stand-in platforms receive wh
 
 Shared by the e2e tests of the five notices; each test states its notice's own expectations."""
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -98,8 +98,10 @@ async def run_level(
     marks: Mapping[str, int],
     choices: Mapping[str, Any] | None = None,
     notice_s: float | None = None,
+    before_open: Callable[[Mapping[str, str]], Awaitable[None]] | None = None,
 ) -> dict[str, Any]:
-    """Import the level's experts, open its round (automatic assignment), score every assigned
+    """Import the level's experts (``before_open`` is given their tokens by name, for what
+    experts do before their round opens), open its round (automatic assignment), score every assigned
     entry blind by the rubric (``marks`` per entry), make the chair's ``choices`` if the outcome
     rule leaves any to the panel, then show the proposal and freeze it (after a 公示 the chair
     ends ``notice_s`` seconds from now, for a level that has one)."""
@@ -111,6 +113,8 @@ async def run_level(
     assert imported.status_code == 201, imported.text
     tokens = {e["name"]: e["token"] for e in imported.json()["experts"]}
     chair = next(bearer(e["token"]) for e in imported.json()["experts"] if e["role"] == "chair")
+    if before_open:
+        await before_open(tokens)
     opened = await api.post(f"/api/review/campaigns/{cid}/rounds", json={"level": level})
     assert opened.status_code == 201, opened.text
     assert opened.json()["assignment"]["complete"], opened.json()["assignment"]
@@ -121,8 +125,11 @@ async def run_level(
         assert late.status_code == 201, late.text
     rubric = [c["key"] for c in (await api.get(f"/api/review/campaigns/{cid}/plan")).json()["rubric"]]
     seen: dict[str, dict[str, Any]] = {}  # submission id -> the entry as a reviewer was shown it
-    for token in tokens.values():
-        for item in (await api.get("/api/review/me/assignments", headers=bearer(token))).json():
+    shares: dict[str, int] = {}  # expert's name -> how many entries they were given
+    for name, token in tokens.items():
+        mine = (await api.get("/api/review/me/assignments", headers=bearer(token))).json()
+        shares[name] = len(mine)
+        for item in mine:
             assert "attribution" not in item and "unit_name" not in item["entry"]  # blind
             sid = item["entry"]["submission_id"]
             seen[sid] = item["entry"]
@@ -154,7 +161,8 @@ async def run_level(
     await eventually(frozen, 60 + (notice_s or 0), f"the {level} round finalised")
     final = final_answer[0]
     assert final.status_code == 200, final.text
-    return {"round_id": rid, "chair": chair, "warnings": shown["warnings"], "seen": seen, **final.json()}
+    said = {"round_id": rid, "chair": chair, "warnings": shown["warnings"], "seen": seen, "shares": shares}
+    return {**said, **final.json()}
 
 
 def outcomes(level: Mapping[str, Any]) -> dict[str, tuple[str, str | None]]:

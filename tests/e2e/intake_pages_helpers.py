@@ -39,9 +39,9 @@ UNITS_CSV = """代码,名称,级别,上级代码
 
 
 @contextlib.asynccontextmanager
-async def serving_with_pages(settings: Settings) -> AsyncIterator[None]:
-    """All five services, with intake's pages, on settings' port."""
-    runtime = Runtime(settings, list(SERVICES))
+async def serving_with_pages(settings: Settings, names: list[str] | None = None) -> AsyncIterator[None]:
+    """The services (all unless named), with intake's pages, on settings' port."""
+    runtime = Runtime(settings, names or list(SERVICES))
     config = uvicorn.Config(
         runtime.web_app(),
         host=settings.http_host,
@@ -160,12 +160,18 @@ async def entry_page(
     return sid, teacher
 
 
+def site_settings(settings: Settings) -> Settings:
+    """The site's: the admin's password known to the tests, small upload chunks."""
+    return settings.model_copy(
+        update={"admin_password": SecretStr(ADMIN_PASSWORD), "upload_chunk_bytes": CHUNK_BYTES}
+    )
+
+
 @pytest.fixture
 async def site(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """The whole system with its pages, prepared (units, campaigns, a county admin); the API client."""
-    chosen = {"admin_password": SecretStr(ADMIN_PASSWORD), "upload_chunk_bytes": CHUNK_BYTES}
     async with (
-        serving_with_pages(settings.model_copy(update=chosen)),
+        serving_with_pages(site_settings(settings)),
         httpx.AsyncClient(base_url=settings.base_url(), timeout=30) as api,
     ):
         await prepare(api)

@@ -8,7 +8,8 @@ const DOCUMENTS = ["courseware", "registration_form"];
 
 const spec = (kinds, columns) => columns.map((c) => ({ ...c, when: (row) => kinds.includes(row.kind || "video") }));
 
-// type: text | int | float | bool | list | date | select; `on` (bool): the model's default is true.
+// type: text | int | float | bool | list | map | date | select; `on` (bool): the model's default is
+// true; a map is typed as "key=value" pairs (a message kind and the provider's template id).
 export const SECTIONS = [
   {
     title: ["基本信息", "The notice"],
@@ -133,6 +134,28 @@ export const SECTIONS = [
     ],
   },
   {
+    title: ["消息通知", "Notifications"],
+    key: "notifications",
+    columns: [
+      { path: "notifications.enabled", label: "发送通知 enabled", type: "bool", on: true },
+      { path: "notifications.sms_provider", label: "短信服务商 sms_provider", type: "select", options: ["aliyun", "tencent"] },
+      { path: "notifications.sms_sign_name", label: "短信签名 sms_sign_name", hint: "如 延边州电教馆" },
+      { path: "notifications.sms_app_id", label: "短信应用 sms_app_id", hint: "腾讯云 SmsSdkAppId" },
+      {
+        path: "notifications.sms_templates",
+        label: "短信模板 sms_templates",
+        type: "map",
+        hint: "消息类型=模板ID，如 received=SMS_1001, result=SMS_1004",
+      },
+      { path: "notifications.wechat_templates", label: "公众号模板 wechat_templates", type: "map" },
+      { path: "notifications.quiet_from_hour", label: "免打扰开始 quiet_from_hour", type: "int", hint: "0–23 时，默认22" },
+      { path: "notifications.quiet_until_hour", label: "免打扰结束 quiet_until_hour", type: "int", hint: "默认7；与开始相同即不设免打扰" },
+      { path: "notifications.max_per_hour", label: "每人每小时上限 max_per_hour", type: "int", hint: "默认6" },
+      { path: "notifications.approval_reminder_days", label: "提前提醒审核天数 approval_reminder_days", type: "int", hint: "默认2" },
+      { path: "notifications.review_reminder_days", label: "提前提醒评分天数 review_reminder_days", type: "int", hint: "默认1" },
+    ],
+  },
+  {
     title: ["发布平台", "Publication targets"],
     list: "publication_targets",
     blank: { key: "", name: "" },
@@ -182,11 +205,27 @@ export function valueOf(column, input) {
   const raw = input.value.trim();
   if (raw === "") return undefined;
   if (column.type === "list") return raw.split(/[,，、]/).map((s) => s.trim()).filter(Boolean);
+  if (column.type === "map") return pairs(raw);
   if (column.type === "int" || column.type === "float") return /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
   return raw;
 }
 
+// "received=SMS_1001, result=SMS_1004" -> {received: "SMS_1001", result: "SMS_1004"}; a piece
+// without "=" keeps the whole text as typed, for the check to name.
+function pairs(raw) {
+  const pieces = raw.split(/[,，、\n]/).map((s) => s.trim()).filter(Boolean);
+  if (pieces.some((p) => !/^[^=＝]+[=＝].+$/.test(p))) return raw;
+  return Object.fromEntries(
+    pieces.map((p) => {
+      const at = p.search(/[=＝]/);
+      return [p.slice(0, at).trim(), p.slice(at + 1).trim()];
+    }),
+  );
+}
+
 export function shownValue(column, value) {
   if (value === undefined || value === null) return "";
-  return Array.isArray(value) ? value.join(", ") : String(value);
+  if (Array.isArray(value)) return value.join(", ");
+  if (typeof value === "object") return Object.entries(value).map(([k, v]) => `${k}=${v}`).join(", ");
+  return String(value);
 }

@@ -9,7 +9,7 @@ export function drawSections(holder, state, changed, redraw) {
       const body = section.list
         ? drawList(state, section.list, section, changed, redraw)
         : drawFields(state, "", section.columns, changed);
-      return el("div", { className: "card", "data-section": section.list || "basics" }, [
+      return el("div", { className: "card", "data-section": section.list || section.key || "basics" }, [
         el("h2", {}, [section.title[0], " ", el("span", { className: "en", text: section.title[1] })]),
         body,
       ]);
