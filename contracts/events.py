@@ -283,7 +283,11 @@ class SubmissionPublished(Envelope):
 class ReviewerAssigned(BaseEvent):
     """A reviewer's share of a round once it is staffed (or changed by the chair): the notifier
     tells the reviewer, who gave it their contact details themselves on the reviewer pages. The
-    reviewer is an id here, never a name, phone or e-mail address; their token never travels."""
+    reviewer is an id here, never a name, phone or e-mail address; their token never travels.
+
+    Sent again, with ``change: progress``, when the reviewer's scored count changes or the window
+    does (a chair's late-scoring permission): nobody is told, but the notifier's reminder before
+    the window closes then goes only to reviewers with entries still to score."""
 
     event_type: Literal["review.assigned"] = "review.assigned"
     reviewer_id: str
@@ -291,7 +295,17 @@ class ReviewerAssigned(BaseEvent):
     level: str = Field(description="Review level key, e.g. county")
     level_name: str = Field(description="The level's name in the notice, e.g. 县级评审")
     entries: int = Field(ge=0, description="Entries the reviewer now scores in this round")
-    window_ends: date | None = Field(default=None, description="Last day of the level's scoring window")
+    window_ends: date | None = Field(
+        default=None, description="Last day of the round's scoring window (none once late scoring is allowed)"
+    )
+    scored: int | None = Field(
+        default=None, ge=0, description="Of those entries, how many the reviewer has scored (complete sheets)"
+    )
+    change: Literal["staffing", "progress"] = Field(
+        default="staffing",
+        description="staffing: the share was made or changed (the reviewer is told); progress: only the "
+        "scored count or the window changed (nobody is told)",
+    )
 
 
 SubmissionEvent = (

@@ -160,7 +160,7 @@ class NotifierService(Service):
 
         async def writes(session: AsyncClientSession) -> None:
             await self.shares.record(event, session)  # for reminders, should they be turned on
-            if not campaign.notifications.enabled:
+            if not campaign.notifications.enabled or event.change != "staffing":
                 return
             for person in await self.people.members(notice.audience, session):
                 await self.tell(cause, campaign, notice, person, {}, session)

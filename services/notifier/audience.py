@@ -145,8 +145,11 @@ def review_due(share: Share, base_url: str) -> Notice:
     assert day is not None  # only shares with a window are due
     zh = {
         "title": share.level_name,
-        "detail": f"您有{share.entries}件作品，{day.year}年{day.month}月{day.day}日截止",
+        "detail": f"您尚有{share.to_score}件作品未评，{day.year}年{day.month}月{day.day}日截止",
         "link": f"{base_url.rstrip('/')}/review/",
     }
-    en = {"title": f"the {share.level} round", "detail": f"{share.entries} entries, closes {day.isoformat()}"}
+    en = {
+        "title": f"the {share.level} round",
+        "detail": f"{share.to_score} entries still to score, closes {day.isoformat()}",
+    }
     return Notice("review_due", Audience(person=f"reviewer:{share.reviewer_id}"), zh, en)

@@ -90,9 +90,9 @@ DEFAULTS: Final[dict[str, Wording]] = {
     # Before a scoring window closes: {title} is the level's name, {detail} the count and the day.
     "review_due": Wording(
         "评分即将截止：{title}",
-        "【{campaign}】{title}即将截止评分（{detail}），请尽快完成；已完成评分的专家请忽略本提醒：{link}",
+        "【{campaign}】{title}即将截止评分（{detail}），请尽快完成：{link}",
         "Scoring closes soon: {title}",
-        "[{campaign}] Scoring in {title} closes soon ({detail}); if you have finished, ignore this: {link}",
+        "[{campaign}] Scoring in {title} closes soon ({detail}): {link}",
     ),
     # A reminder names no entry: {title} holds the deadline, {detail} how many entries wait.
     "approval_due": Wording(

@@ -2,10 +2,10 @@
 scoring window closes.
 
 The notifier keeps each reviewer's latest share per round (the events of one reviewer come in
-order, keyed by reviewer). From ``days_before`` the window's last day until that day, a reviewer
-with entries in the round is reminded once for that day (``review_due``). Review says nothing of
-who has scored what yet, so the reminder goes to every reviewer with a share and says that one who
-has finished may ignore it, as bureaus' own reminders do."""
+order, keyed by reviewer), with how many of its entries they have scored (review sends that as
+``progress`` when it changes). From ``days_before`` the window's last day until that day, a
+reviewer with entries still to score is reminded once for that day (``review_due``); one who has
+scored everything is not. A share from before review said what was scored counts as unscored."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -26,6 +26,11 @@ class Share:
     level_name: str
     entries: int
     window_ends: date | None
+    scored: int = 0
+
+    @property
+    def to_score(self) -> int:
+        return max(0, self.entries - self.scored)
 
     @property
     def key(self) -> str:
@@ -34,11 +39,11 @@ class Share:
 
 
 def due(shares: list[Share], today: date, days_before: int) -> list[Share]:
-    """The shares to remind of today: entries to score, and the window's last day near. Pure."""
+    """The shares to remind of today: entries still to score, and the window's last day near. Pure."""
     return [
         s
         for s in shares
-        if s.entries
+        if s.to_score
         and s.window_ends
         and s.window_ends - timedelta(days=days_before) <= today <= s.window_ends
     ]
@@ -61,6 +66,8 @@ class ReviewShares:
             "entries": event.entries,
             "window_ends": event.window_ends.isoformat() if event.window_ends else None,
         }
+        if event.scored is not None:  # an older review's events say nothing of it
+            share["scored"] = event.scored
         key = f"{event.round_id}:{event.reviewer_id}"
         await self.collection.update_one({"_id": key}, {"$set": share}, upsert=True, session=session)
 
@@ -69,5 +76,6 @@ class ReviewShares:
         async for doc in self.collection.find({"campaign_id": campaign_id}):
             ends = date.fromisoformat(doc["window_ends"]) if doc.get("window_ends") else None
             fields = {k: doc[k] for k in ("campaign_id", "round_id", "reviewer_id", "level", "level_name")}
-            found.append(Share(**fields, entries=int(doc["entries"]), window_ends=ends))
+            entries, scored = int(doc["entries"]), int(doc.get("scored", 0))
+            found.append(Share(**fields, entries=entries, window_ends=ends, scored=scored))
         return found

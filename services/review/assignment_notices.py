@@ -1,14 +1,16 @@
 """Telling reviewers their share of a round: one ``review.assigned`` per reviewer, through the
-outbox, whenever a round's staffing is made or changed (automatic assignment, a chair's swap).
+outbox, whenever a round's staffing is made or changed (automatic assignment, a chair's swap),
+and again, as ``progress`` that nobody is told of, when a reviewer's scored count or the round's
+window changes, so the notifier reminds only those with entries still to score.
 
-The event carries the reviewer's id and count, never their name or contact details: the notifier
+The event carries the reviewer's id and counts, never their name or contact details: the notifier
 reaches a reviewer only at the addresses they gave it themselves on the reviewer pages. Written
-after the assignment is stored, not in its transaction (assignment is not one): a crash between
-the two loses the notice, never the assignment, and the reviewer's list shows it either way."""
+after the assignment or sheet is stored, not in its transaction: a crash between the two loses
+the notice, never the assignment or score, and the reviewer's list shows it either way."""
 
 from collections import Counter
 from collections.abc import Collection
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
 from contracts import ReviewerAssigned
 from contracts.campaign import Campaign
@@ -19,15 +21,26 @@ if TYPE_CHECKING:
 
 
 async def announce(
-    svc: "ReviewService", campaign: Campaign, round_id: str, reviewers: Collection[str] | None = None
+    svc: "ReviewService",
+    campaign: Campaign,
+    rnd: dict[str, Any],
+    reviewers: Collection[str] | None = None,
+    change: Literal["staffing", "progress"] = "staffing",
 ) -> int:
     """A ``review.assigned`` for every reviewer of the round (or only ``reviewers``, with their
-    count now, 0 for one taken off every entry); how many were written."""
-    rnd = await svc.rounds.find_one({"_id": round_id}, {"level": 1})
-    if rnd is None:
-        return 0
+    counts now, 0 for one taken off every entry); how many were written."""
+    round_id = str(rnd["_id"])
+    shares: dict[str, set[str]] = {}
+    if reviewers is None:
+        for sid, names in (await svc.lists.of_round(round_id)).items():
+            for reviewer in names:
+                shares.setdefault(reviewer, set()).add(sid)
+    else:
+        shares = {r: (await svc.lists.of_reviewer_in([round_id], r)).get(round_id, set()) for r in reviewers}
+    shares.pop("", None)  # a chair filling a gap swaps in for nobody
+    scored = await _scored(svc, round_id, shares)
     _, level = level_of(campaign, rnd["level"])
-    counts = Counter(r for names in (await svc.lists.of_round(round_id)).values() for r in names)
+    ends = None if rnd.get("late_scoring") or not level.window else level.window.ends
     events = [
         ReviewerAssigned(
             campaign_id=campaign.id,
@@ -36,10 +49,23 @@ async def announce(
             round_id=round_id,
             level=level.key,
             level_name=level.name,
-            entries=counts[reviewer],
-            window_ends=level.window.ends if level.window else None,
+            entries=len(entries),
+            window_ends=ends,
+            scored=scored[reviewer],
+            change=change,
         )
-        for reviewer in sorted(counts if reviewers is None else set(reviewers) - {""})
+        for reviewer, entries in sorted(shares.items())
     ]
     await svc.outbox.add(events, None)
     return len(events)
+
+
+async def _scored(svc: "ReviewService", round_id: str, shares: dict[str, set[str]]) -> Counter[str]:
+    """Per reviewer, their entries with a complete sheet (a sheet of an entry since taken off
+    them does not count)."""
+    done: Counter[str] = Counter()
+    query = {"round_id": round_id, "status": "complete", "reviewer_id": {"$in": list(shares)}}
+    async for sheet in svc.scores.find(query, {"submission_id": 1, "reviewer_id": 1}):
+        if sheet["submission_id"] in shares.get(sheet["reviewer_id"], ()):
+            done[sheet["reviewer_id"]] += 1
+    return done

@@ -84,8 +84,8 @@ async def open_round(
     campaign = await svc.campaign(campaign_id)
     store = MongoRoundStore(svc.db)
     answer = await open_level(store, svc.audit, campaign, level_key, who, unit=unit, scope=scope)
-    if "assignment" in answer:
-        await announce(svc, campaign, answer["round_id"])
+    if "assignment" in answer and (rnd := await svc.rounds.find_one({"_id": answer["round_id"]})):
+        await announce(svc, campaign, rnd)
     return answer
 
 
@@ -93,7 +93,7 @@ async def assign(svc: "ReviewService", at: RoundContext, who: dict[str, str]) ->
     """Automatic assignment (min-cost flow) of the level's k reviewers to every entry of the round."""
     rnd = Round.model_validate(at.rnd)
     report = await staff_round(MongoRoundStore(svc.db), svc.audit, at.campaign, rnd, who)
-    await announce(svc, at.campaign, rnd.id)
+    await announce(svc, at.campaign, at.rnd)
     return report
 
 
@@ -104,7 +104,7 @@ async def reassign(
     rnd = Round.model_validate(at.rnd)
     store = MongoRoundStore(svc.db)
     updated = await change_reviewer(store, svc.audit, at.campaign, rnd, submission_id, old, new, who)
-    await announce(svc, at.campaign, rnd.id, [old, new])
+    await announce(svc, at.campaign, at.rnd, [old, new])
     return updated
 
 

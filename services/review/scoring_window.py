@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from contracts.calendar import window_state, zone_label
 from contracts.campaign import Campaign
 from services.common.errors import ServiceError, responses
+from services.review.assignment_notices import announce
 from services.review.dependencies import ChairRound, Review
 from services.review.opening import level_of
 from services.review.rounds import require_open
@@ -76,4 +77,6 @@ async def allow_late_scoring(
     await svc.audit.record(
         who.who, "late_scoring.allowed", campaign_id=rnd["campaign_id"], round_id=round_id, reason=body.reason
     )
+    # The window no longer closes for this panel: no reminder of its last day.
+    await announce(svc, chaired.round.campaign, {**rnd, "late_scoring": allowed}, change="progress")
     return {"round_id": round_id, "reason": body.reason, "at": allowed["at"]}

@@ -12,6 +12,7 @@ from contracts.campaign import Campaign
 from services.common.errors import ServiceError
 from services.review.access import Identity
 from services.review.assignment import conflict_reason
+from services.review.assignment_notices import announce
 from services.review.blind import blind_entry, player_links
 from services.review.eligibility import assignment_settings, declared, placement, to_review, to_reviewer
 from services.review.entry_materials import whole_entry
@@ -123,6 +124,9 @@ async def save_sheet(
     if stored and (stored["values"], stored["comment"], stored["status"]) == (sheet.values, comment, status):
         return _sheet_answer(stored)
     await svc.scores.replace_one({"_id": key}, doc, upsert=True)
+    was = stored["status"] if stored else None
+    if was != status and "complete" in (was, status):  # the reviewer's scored count changed
+        await announce(svc, campaign, rnd, [who.reviewer_id], change="progress")
     await svc.audit.record(
         who.who, "score.saved", campaign_id=rnd["campaign_id"], round_id=round_id,
         submission_id=submission_id, status=status, total=total, values=sheet.values,

@@ -53,16 +53,18 @@ def test_a_campaign_without_a_deadline_reminds_nobody() -> None:
     assert reminders(open_ended, [YANJI], date(2026, 12, 19), 2) == []
 
 
-def test_reviewers_with_entries_are_reminded_from_the_days_before_their_window_closes() -> None:
-    def share(reviewer: str, entries: int, ends: date | None) -> Share:
-        return Share("c", "c:county", reviewer, "county", "县区评审", entries, ends)
+def test_reviewers_with_entries_to_score_are_reminded_from_the_days_before_their_window_closes() -> None:
+    def share(reviewer: str, entries: int, ends: date | None, scored: int = 0) -> Share:
+        return Share("c", "c:county", reviewer, "county", "县区评审", entries, ends, scored)
 
     shares = [
-        share("R1", 3, ENDS),
+        share("R1", 3, ENDS, scored=2),
         share("R2", 0, ENDS),
         share("R3", 2, None),
         share("R4", 1, date(2026, 12, 30)),
+        share("R5", 2, ENDS, scored=2),  # finished: not reminded
     ]
     assert [s.reviewer_id for s in shares_due(shares, date(2026, 12, 19), 1)] == ["R1"]
+    assert shares[0].to_score == 1
     assert shares_due(shares, date(2026, 12, 18), 1) == [] and shares_due(shares, date(2026, 12, 21), 1) == []
     assert shares[0].key == "review_due:c:county:R1:2026-12-20"
