@@ -1,8 +1,14 @@
 """A level's review window is enforced on scoring (in the campaign's calendar), and the chair's
-late-scoring override lets the panel score after it, recorded in the round's audit."""
+late-scoring override lets the panel score after it, recorded in the round's audit; reviewers'
+shares then carry no last day (the notifier reminds of none) and the scored count."""
+
+import json
+from typing import Any
 
 import httpx
+from pymongo import AsyncMongoClient
 
+from contracts import REVIEWER_TOPIC
 from services.common.settings import Settings
 from services.intake.presets import load_preset
 from tests.integration.review.feed import TUMEN, YANJI, Work, bearer, feed, import_experts, until_ready
@@ -50,3 +56,12 @@ async def test_scoring_after_the_window_needs_the_chairs_override_which_is_audit
     assert override["what"]["reason"] == "专家因暴雪未能按时评审" and override["who"]["name"] == "金老师"
     score = next(a for a in audit if a["action"] == "score.saved")
     assert score["what"]["late"] is True
+
+    # The shares review sends the notifier: the window's last day at opening; none once late
+    # scoring is allowed, and then 朴老师's scored count when his sheet is complete.
+    outbox = AsyncMongoClient[dict[str, Any]](settings.mongodb_uri)[f"{settings.db_prefix}_review"]["outbox"]
+    sent = [json.loads(d["payload"]) async for d in outbox.find({"topic": REVIEWER_TOPIC})]
+    staffed = {(e["window_ends"], e["scored"]) for e in sent if e["change"] == "staffing"}
+    progress = [(e["window_ends"], e["scored"]) for e in sent if e["change"] == "progress"]
+    assert staffed == {("2024-11-25", 0)} and (None, 1) in progress, sent
+    assert all(ends is None for ends, _ in progress), sent
