@@ -17,6 +17,7 @@ from contracts.events import (
     Finding,
     Rendition,
     ReviewerAssigned,
+    RoundNoticed,
     Severity,
     SubmissionApproved,
     SubmissionPublished,
@@ -28,13 +29,22 @@ from contracts.events import (
     TimeRange,
     parse_event,
 )
-from contracts.topics import CAMPAIGN_TOPIC, DLQ_SUFFIX, REVIEWER_TOPIC, TOPICS, dlq_topic, topic_for
+from contracts.topics import (
+    CAMPAIGN_TOPIC,
+    DLQ_SUFFIX,
+    REVIEWER_TOPIC,
+    ROUND_TOPIC,
+    TOPICS,
+    dlq_topic,
+    topic_for,
+)
 
 __all__ = [
     "CAMPAIGN_TOPIC",
     "DLQ_SUFFIX",
     "EVENT_MODELS",
     "REVIEWER_TOPIC",
+    "ROUND_TOPIC",
     "TOPICS",
     "AnyEvent",
     "Attribution",
@@ -46,6 +56,7 @@ __all__ = [
     "Finding",
     "Rendition",
     "ReviewerAssigned",
+    "RoundNoticed",
     "Severity",
     "SubmissionApproved",
     "SubmissionPublished",

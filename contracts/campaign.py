@@ -478,6 +478,8 @@ NOTIFICATION_KINDS = (
     "approval_due",
     "review_assigned",
     "review_due",
+    "round_scored",
+    "appeal_filed",
 )
 NOTIFICATION_PLACEHOLDERS = ("campaign", "title", "version", "detail", "link", "unit")
 

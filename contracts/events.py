@@ -308,6 +308,31 @@ class ReviewerAssigned(BaseEvent):
     )
 
 
+class RoundNoticed(BaseEvent):
+    """Something a round's chairs act on: every score of the round is in (``scored``: the proposal
+    can be made), or an appeal was filed during its 公示 (``appealed``: to be resolved before the
+    round is finalised). For the notifier, which tells the chairs: the level's 组长 by reviewer id
+    (those who may chair this round), and the admins of the round's unit and the units above it
+    (decision 0031), or the campaign admins for a campaign-wide round. The appellant's name and
+    contact details stay in review."""
+
+    event_type: Literal["round.noticed"] = "round.noticed"
+    round_id: str
+    kind: Literal["scored", "appealed"]
+    level: str = Field(description="Review level key, e.g. county")
+    level_name: str = Field(description="The level's name in the notice, e.g. 县级评审")
+    unit_path: list[str] = Field(
+        default_factory=list,
+        description="A unit's round: its unit's path from the root; empty when campaign-wide",
+    )
+    chairs: list[str] = Field(
+        default_factory=list, description="Reviewer ids of the 组长 who chair this round"
+    )
+    entries: int = Field(default=0, ge=0, description="Entries in the round")
+    appeal_id: str | None = Field(default=None, description="appealed: the appeal")
+    title: str | None = Field(default=None, description="appealed: the entry's title, as the 公示 shows it")
+
+
 SubmissionEvent = (
     SubmissionSubmitted
     | SubmissionValidated
@@ -328,6 +353,7 @@ EVENT_MODELS: dict[str, type[BaseEvent]] = {
     "submission.reviewed": SubmissionReviewed,
     "submission.published": SubmissionPublished,
     "review.assigned": ReviewerAssigned,
+    "round.noticed": RoundNoticed,
 }
 # mypy reports this union argument in some runs and not others (it depends on its cache).
 _any_event: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)  # type: ignore[arg-type, unused-ignore]

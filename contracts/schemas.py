@@ -27,7 +27,15 @@ from pydantic.json_schema import models_json_schema
 from contracts.blobs import BlobRef
 from contracts.campaign import Campaign
 from contracts.events import EVENT_MODELS, BaseEvent
-from contracts.topics import CAMPAIGN_TOPIC, DLQ_SUFFIX, REVIEWER_TOPIC, TOPICS, key_field, topic_for
+from contracts.topics import (
+    CAMPAIGN_TOPIC,
+    DLQ_SUFFIX,
+    REVIEWER_TOPIC,
+    ROUND_TOPIC,
+    TOPICS,
+    key_field,
+    topic_for,
+)
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
@@ -46,6 +54,7 @@ PRODUCER: dict[str, str] = {
     "submission.reviewed": "review",
     "submission.published": "publisher",
     "review.assigned": "review",
+    "round.noticed": "review",
 }
 CONSUMERS: dict[str, tuple[str, ...]] = {
     "campaign.defined": SERVICES,
@@ -57,6 +66,7 @@ CONSUMERS: dict[str, tuple[str, ...]] = {
     "submission.reviewed": ("intake", "publisher"),
     "submission.published": ("intake",),
     "review.assigned": ("notifier",),
+    "round.noticed": ("notifier",),
 }
 SUMMARY: dict[str, str] = {
     "campaign.defined": "A campaign was created or changed; every service keeps its own copy of the spec.",
@@ -68,6 +78,7 @@ SUMMARY: dict[str, str] = {
     "submission.reviewed": "The outcome of one review level: recommended, not recommended or awarded.",
     "submission.published": "A work was published to (or retracted from) a platform, or publishing failed.",
     "review.assigned": "A reviewer's share of a round once staffed or changed (an id and a count).",
+    "round.noticed": "A round's scores are all in, or an appeal was filed: for its chairs.",
 }
 
 
@@ -161,16 +172,18 @@ def _component_schemas() -> tuple[dict[str, str], dict[str, Any]]:
 
 
 def _description() -> str:
-    topics = [*TOPICS.values(), CAMPAIGN_TOPIC, REVIEWER_TOPIC]
+    topics = [*TOPICS.values(), CAMPAIGN_TOPIC, REVIEWER_TOPIC, ROUND_TOPIC]
     return "\n".join(
         [
             "The events the five zhengji services exchange over Kafka, generated from the pydantic",
             "models of the `contracts` package (`python -m contracts.schemas`; do not edit by hand).",
             "",
             "- Topics: `zhengji.submission.<stage>.v1`, plus `" + CAMPAIGN_TOPIC + "` for campaign specs",
-            "  and `" + REVIEWER_TOPIC + "` for reviewers' assignments (read by the notifier).",
+            "  `" + REVIEWER_TOPIC + "` for reviewers' assignments and `" + ROUND_TOPIC + "` for what",
+            "  rounds' chairs act on (both read by the notifier).",
             "- Message key: `submission_id` (one submission's events stay in order on one partition);",
-            "  `campaign_id` on the campaign topic, `reviewer_id` on the reviewers' topic.",
+            "  `campaign_id` on the campaign topic, `reviewer_id` on the reviewers', `round_id` on the",
+            "  rounds'.",
             "- Message value: the event as UTF-8 JSON, with the header `content-type: application/json`.",
             "- Dead letters: a message that cannot be handled after bounded retries with backoff goes",
             f"  to `<topic>{DLQ_SUFFIX}` (e.g. `{TOPICS['submitted']}{DLQ_SUFFIX}`) with its original bytes",

@@ -13,6 +13,8 @@ TOPICS: Final[dict[str, str]] = {stage: f"zhengji.submission.{stage}.v1" for sta
 CAMPAIGN_TOPIC: Final = "zhengji.campaign.defined.v1"
 # The review's messages to reviewers (``review.assigned``): keyed by reviewer, for the notifier.
 REVIEWER_TOPIC: Final = "zhengji.review.assigned.v1"
+# What a round's chairs act on (``round.noticed``): keyed by round, for the notifier.
+ROUND_TOPIC: Final = "zhengji.round.noticed.v1"
 DLQ_SUFFIX: Final = ".dlq"
 
 
@@ -25,6 +27,8 @@ def key_field(event_type: str) -> str:
     """The event field whose value is the message's Kafka key."""
     if event_type.startswith("review."):
         return "reviewer_id"
+    if event_type.startswith("round."):
+        return "round_id"
     return "campaign_id" if event_type.startswith("campaign.") else "submission_id"
 
 

@@ -19,7 +19,7 @@ Why these settings:
 from dataclasses import dataclass, field
 from typing import Any
 
-from contracts import CAMPAIGN_TOPIC, REVIEWER_TOPIC, TOPICS, dlq_topic
+from contracts import CAMPAIGN_TOPIC, REVIEWER_TOPIC, ROUND_TOPIC, TOPICS, dlq_topic
 
 DAY_MS = 24 * 3600 * 1000
 
@@ -62,6 +62,7 @@ def declared_topics(
     specs = [TopicSpec(t, partitions, replication_factor, events) for t in TOPICS.values()]
     specs.append(TopicSpec(CAMPAIGN_TOPIC, partitions, replication_factor, campaign))
     specs.append(TopicSpec(REVIEWER_TOPIC, partitions, replication_factor, events))
+    specs.append(TopicSpec(ROUND_TOPIC, partitions, replication_factor, events))
     specs += [TopicSpec(dlq_topic(s.name), s.partitions, replication_factor, dead) for s in list(specs)]
     return specs
 

@@ -15,7 +15,15 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from contracts import EVENT_MODELS, REVIEWER_TOPIC, TOPICS, ReviewerAssigned, SubmissionSubmitted
+from contracts import (
+    EVENT_MODELS,
+    REVIEWER_TOPIC,
+    ROUND_TOPIC,
+    TOPICS,
+    ReviewerAssigned,
+    RoundNoticed,
+    SubmissionSubmitted,
+)
 from contracts.calendar import campaign_today
 from contracts.campaign import Campaign
 from contracts.events import SubmissionEvent
@@ -25,7 +33,14 @@ from services.common.job_runner import JobRunner
 from services.common.jobs import JobTable
 from services.common.service import Service
 from services.common.store import in_transaction
-from services.notifier.audience import Notice, approval_due, notices_for, review_assigned, review_due
+from services.notifier.audience import (
+    Notice,
+    approval_due,
+    notices_for,
+    review_assigned,
+    review_due,
+    round_noticed,
+)
 from services.notifier.channel_setup import channels_from_settings
 from services.notifier.channels.base import Channel
 from services.notifier.deadlines import reminders
@@ -88,6 +103,7 @@ class NotifierService(Service):
         for stage, topic in TOPICS.items():
             self.consume(topic, EVENT_MODELS[f"submission.{stage}"], self.on_event)  # type: ignore[arg-type]
         self.consume(REVIEWER_TOPIC, ReviewerAssigned, self.on_assigned)
+        self.consume(ROUND_TOPIC, RoundNoticed, self.on_round)
 
     async def setup(self) -> None:
         await self.sends.create_indexes()
@@ -164,6 +180,21 @@ class NotifierService(Service):
                 return
             for person in await self.people.members(notice.audience, session):
                 await self.tell(cause, campaign, notice, person, {}, session)
+
+        return Effect(writes=writes)
+
+    async def on_round(self, event: RoundNoticed) -> Effect:
+        """A round's chairs, once per chair and round for its last score, once per appeal."""
+        campaign = await self.campaign(event.campaign_id)
+        if not campaign.notifications.enabled:
+            return Effect()
+        key = f"round_scored:{event.round_id}" if event.kind == "scored" else f"appeal:{event.appeal_id}"
+        cause, notices = Cause(key, event.campaign_id), round_noticed(event, self.settings.base_url())
+
+        async def writes(session: AsyncClientSession) -> None:
+            for notice in notices:
+                for person in await self.people.members(notice.audience, session):
+                    await self.tell(cause, campaign, notice, person, {}, session)
 
         return Effect(writes=writes)
 

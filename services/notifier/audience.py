@@ -5,10 +5,12 @@ An event names a submission; the entrant is the account that submitted it (``ent
 campaign admins by role: the notifier turns those into the people who registered with it
 (``people.py``). A reminder is no event: ``approval_due`` is built by the notifier's own sweep
 (``deadlines.py``). Reviewers hear of their share of a round from review's ``review.assigned``.
-What no event says yet (reviewer invitations and reminders, rounds complete, appeals, dead
-letters) is listed in docs/decisions/0026-notifications.md as knowingly thin."""
+A round's chairs hear from review's ``round.noticed`` (every score in, an appeal filed). What no
+event says yet (reviewer invitations, dead letters) is listed in docs/decisions/0026-notifications.md
+as knowingly thin."""
 
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from contracts import (
     SubmissionApproved,
@@ -20,7 +22,7 @@ from contracts import (
     SubmissionValidated,
 )
 from contracts.campaign import Campaign
-from contracts.events import ReviewerAssigned, Severity, SubmissionEvent
+from contracts.events import ReviewerAssigned, RoundNoticed, Severity, SubmissionEvent
 from services.common.links import web_link
 from services.notifier.deadlines import Reminder
 from services.notifier.review_shares import Share
@@ -137,6 +139,27 @@ def review_assigned(event: ReviewerAssigned, base_url: str) -> Notice:
     zh = {"title": event.level_name, "detail": zh_detail, "link": f"{base_url.rstrip('/')}/review/"}
     en = {"title": f"the {event.level} round", "detail": en_detail}
     return Notice("review_assigned", Audience(person=f"reviewer:{event.reviewer_id}"), zh, en)
+
+
+def round_noticed(event: RoundNoticed, base_url: str) -> list[Notice]:
+    """A round's chairs: its 组长 (reviewers), and the admins of its unit and the units above it,
+    or the campaign admins for a campaign-wide round (``review.round_chairs``)."""
+    link = f"{base_url.rstrip('/')}/review/chair/rounds/{quote(event.round_id, safe='')}"
+    if event.kind == "scored":
+        zh = {"title": event.level_name, "detail": f"{event.entries}件作品", "link": link}
+        en = {"title": f"the {event.level} round", "detail": f"{event.entries} entries"}
+    else:
+        title = event.title or "（未知作品）"
+        zh = {"title": title, "detail": event.level_name, "link": link}
+        en = {"title": event.title or "an entry", "detail": event.level}
+    kind = "round_scored" if event.kind == "scored" else "appeal_filed"
+    admins = (
+        Audience(role=UNIT_ADMIN, units=tuple(event.unit_path))
+        if event.unit_path
+        else Audience(role=CAMPAIGN_ADMIN)
+    )
+    chairs = [Audience(person=f"reviewer:{r}") for r in event.chairs]
+    return [Notice(kind, who, zh, en) for who in (*chairs, admins)]
 
 
 def review_due(share: Share, base_url: str) -> Notice:

@@ -94,6 +94,21 @@ DEFAULTS: Final[dict[str, Wording]] = {
         "Scoring closes soon: {title}",
         "[{campaign}] Scoring in {title} closes soon ({detail}): {link}",
     ),
+    # A round's chairs: {title} is the level's name, {detail} the round's entries.
+    "round_scored": Wording(
+        "评分已全部完成：{title}",
+        "【{campaign}】{title}的{detail}已全部评分完成，请组长生成并确认评审结果：{link}",
+        "All scores are in: {title}",
+        "[{campaign}] Every score of {title} ({detail}) is in; the chair can make the result: {link}",
+    ),
+    # A round's chairs: {title} is the entry's title, {detail} the level's name.
+    "appeal_filed": Wording(
+        "公示期收到异议：《{title}》",
+        "【{campaign}】{detail}公示期间，作品《{title}》收到一条异议，请在定稿前处理：{link}",
+        "Appeal filed: {title}",
+        '[{campaign}] An appeal against "{title}" was filed during the {detail} public notice; '
+        "resolve it before finalising: {link}",
+    ),
     # A reminder names no entry: {title} holds the deadline, {detail} how many entries wait.
     "approval_due": Wording(
         "推荐单位审核{title}",

@@ -21,6 +21,7 @@ from uuid import uuid4
 from services.common.callers import Caller
 from services.common.errors import ServiceError
 from services.review.audit import who_of
+from services.review.chair_notices import tell_chairs
 from services.review.finalising import compute, ready
 from services.review.round_store import entries_by_id
 from services.review.rounds import NOTICE, OPEN, RoundContext, context, require_open
@@ -78,7 +79,7 @@ async def appeal(
     address: str | None,
 ) -> dict[str, Any]:
     await svc.appeal_limit.refuse_when_over(_keys(caller, address), "提出异议过于频繁", "too many appeals")
-    rnd, _, _, _ = await context(svc, round_id)
+    rnd, campaign, _, _ = await context(svc, round_id)
     if rnd["state"] != NOTICE or datetime.now(UTC) > rnd["notice"]["ends_at"]:
         raise ServiceError(
             409, "当前不在公示期内，不能提出异议", "appeals are taken only during the public notice"
@@ -99,8 +100,9 @@ async def appeal(
         raise ServiceError(
             409, "您对该作品的异议正在处理中，请勿重复提出", "your appeal against this entry is still open"
         )
+    appeal_id = "A" + uuid4().hex[:12].upper()
     doc = {
-        "_id": "A" + uuid4().hex[:12].upper(),
+        "_id": appeal_id,
         "round_id": round_id,
         "submission_id": submission_id,
         "reason": reason.strip(),
@@ -115,6 +117,9 @@ async def appeal(
         who, "appeal.lodged", campaign_id=rnd["campaign_id"],
         round_id=round_id, appeal_id=doc["_id"], submission_id=submission_id,
     )  # fmt: skip
+    entry = (await entries_by_id(svc.entries, campaign.id, [submission_id])).get(submission_id)
+    title = entry["entry"]["title"] if entry else None  # the 公示 shows it to anyone
+    await tell_chairs(svc, campaign, rnd, "appealed", appeal_id=appeal_id, title=title)
     return {"appeal_id": doc["_id"], "state": "open"}
 
 

@@ -14,6 +14,7 @@ from services.review.access import Identity
 from services.review.assignment import conflict_reason
 from services.review.assignment_notices import announce
 from services.review.blind import blind_entry, player_links
+from services.review.chair_notices import when_last_score_is_in
 from services.review.eligibility import assignment_settings, declared, placement, to_review, to_reviewer
 from services.review.entry_materials import whole_entry
 from services.review.paging import Page
@@ -127,6 +128,8 @@ async def save_sheet(
     was = stored["status"] if stored else None
     if was != status and "complete" in (was, status):  # the reviewer's scored count changed
         await announce(svc, campaign, rnd, [who.reviewer_id], change="progress")
+        if status == "complete":
+            await when_last_score_is_in(svc, campaign, rnd)
     await svc.audit.record(
         who.who, "score.saved", campaign_id=rnd["campaign_id"], round_id=round_id,
         submission_id=submission_id, status=status, total=total, values=sheet.values,

@@ -22,6 +22,7 @@ from contracts import (
     CAMPAIGN_TOPIC,
     EVENT_MODELS,
     REVIEWER_TOPIC,
+    ROUND_TOPIC,
     TOPICS,
     Attribution,
     BaseEvent,
@@ -31,6 +32,7 @@ from contracts import (
     Finding,
     Rendition,
     ReviewerAssigned,
+    RoundNoticed,
     Severity,
     SubmissionApproved,
     SubmissionPublished,
@@ -154,6 +156,20 @@ def examples() -> dict[str, BaseEvent]:
             window_ends=date(2024, 11, 30),
             occurred_at=AT,
         ),
+        "round.noticed": RoundNoticed(
+            campaign_id="yanbian-2024",
+            producer="review",
+            round_id="yanbian-2024:county|222401",
+            kind="appealed",
+            level="county",
+            level_name="县级评审",
+            unit_path=["22", "2224", "222401"],
+            chairs=["R0A1B2C3D4E"],
+            entries=12,
+            appeal_id="A1B2C3D4E5F6",
+            title="红色故事",
+            occurred_at=AT,
+        ),
     }
 
 
@@ -219,7 +235,7 @@ def test_asyncapi_lists_every_topic_with_its_message_and_kafka_key() -> None:
     assert doc["asyncapi"] == "3.0.0"
     assert {s["protocol"] for s in doc["servers"].values()} == {"kafka"}
     addresses = {c["address"]: c for c in doc["channels"].values()}
-    assert set(addresses) == {*TOPICS.values(), CAMPAIGN_TOPIC, REVIEWER_TOPIC}
+    assert set(addresses) == {*TOPICS.values(), CAMPAIGN_TOPIC, REVIEWER_TOPIC, ROUND_TOPIC}
     assert ".dlq" in doc["info"]["description"]
     for etype, model in EVENT_MODELS.items():
         topic = CAMPAIGN_TOPIC if etype == "campaign.defined" else topic_for(etype)
@@ -227,9 +243,11 @@ def test_asyncapi_lists_every_topic_with_its_message_and_kafka_key() -> None:
         assert channel["bindings"]["kafka"]["topic"] == topic
         (ref,) = (m["$ref"] for m in channel["messages"].values())
         message = doc["components"]["messages"][ref.rsplit("/", 1)[1]]
-        key = {"campaign.defined": "campaign_id", "review.assigned": "reviewer_id"}.get(
-            etype, "submission_id"
-        )
+        key = {
+            "campaign.defined": "campaign_id",
+            "review.assigned": "reviewer_id",
+            "round.noticed": "round_id",
+        }.get(etype, "submission_id")
         assert key in message["bindings"]["kafka"]["key"]["description"]
         payload = doc["components"]["schemas"][message["payload"]["$ref"].rsplit("/", 1)[1]]
         assert set(payload["properties"]) == set(model.model_fields)
@@ -405,9 +423,15 @@ def test_dlq_topic_adds_the_suffix() -> None:
 
 
 def test_kafka_key_is_the_submission_id_and_campaign_id_for_campaigns() -> None:
-    """... and the reviewer's id for a reviewer's messages, which stay in order per reviewer."""
+    """... the reviewer's id for a reviewer's messages, which stay in order per reviewer, and the
+    round's for what its chairs are told."""
+    keys = {
+        "campaign.defined": "yanbian-2024",
+        "review.assigned": "R0A1B2C3D4E",
+        "round.noticed": "yanbian-2024:county|222401",
+    }
     for etype, event in examples().items():
-        expected = {"campaign.defined": "yanbian-2024", "review.assigned": "R0A1B2C3D4E"}.get(etype, SID)
+        expected = keys.get(etype, SID)
         assert event.partition_key() == expected, etype
 
 

@@ -102,6 +102,7 @@ async def test_each_reviewer_is_told_their_assignment_once_by_inbox_and_by_the_e
                 await eventually(reminded, 60, f"{name}'s reminder")
         # One sweep reminds every reviewer due in a campaign: the others' reminders are here, his is not.
         assert {m["kind"] for m in (await inbox(admin, tokens["崔老师"]))["messages"]} == {"review_assigned"}
+        await eventually(lambda: holds(len(p.mail.to(PIAO)) == 3), 90, "朴老师's reminder by e-mail")
 
     mails = p.mail.to(PIAO)
     subjects = Counter(str(m["Subject"]) for m in mails)

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from contracts import SubmissionReturned
+from contracts import RoundNoticed, SubmissionReturned
 from contracts.campaign import (
     NOTIFICATION_KINDS,
     Campaign,
@@ -13,7 +13,7 @@ from contracts.campaign import (
     notification_problems,
 )
 from services.intake.presets import load_preset
-from services.notifier.audience import CAMPAIGN_ADMIN, UNIT_ADMIN, Audience, notices_for
+from services.notifier.audience import CAMPAIGN_ADMIN, UNIT_ADMIN, Audience, notices_for, round_noticed
 from services.notifier.kinds import DEFAULTS
 from services.notifier.rendering import render
 from services.notifier.timing import quiet_until, retry_delay_s
@@ -117,3 +117,27 @@ def test_a_platforms_address_becomes_the_link_only_when_it_is_a_web_address() ->
     script = shown.model_copy(update={"url": "javascript:alert(1)"})
     (notice,) = notices_for(script, "u1", CAMPAIGN, BASE)
     assert notice.zh["link"] == f"{BASE}/showcase/yanbian-2024"
+
+
+def test_a_rounds_chairs_are_its_leaders_and_the_admins_of_its_unit_or_the_campaign() -> None:
+    def noticed(**fields: object) -> RoundNoticed:
+        common = {"campaign_id": "c", "producer": "review", "level": "county", "level_name": "县区评审"}
+        return RoundNoticed.model_validate({**common, "entries": 12, **fields})
+
+    unit_round = noticed(
+        round_id="c:county|222401", kind="scored", unit_path=["22", "2224", "222401"], chairs=["R1"]
+    )
+    told = round_noticed(unit_round, BASE)
+    assert [(n.kind, n.audience) for n in told] == [
+        ("round_scored", Audience(person="reviewer:R1")),
+        ("round_scored", Audience(role=UNIT_ADMIN, units=("22", "2224", "222401"))),
+    ]
+    assert told[0].zh["link"] == f"{BASE}/review/chair/rounds/c%3Acounty%7C222401"
+    assert told[0].zh["detail"] == "12件作品"
+    appeal = noticed(round_id="c:county", kind="appealed", appeal_id="A1", title="红色故事")
+    (admins,) = round_noticed(appeal, BASE)  # a campaign-wide round with no 组长 imported
+    assert (admins.kind, admins.audience, admins.zh["title"]) == (
+        "appeal_filed",
+        Audience(role=CAMPAIGN_ADMIN),
+        "红色故事",
+    )
