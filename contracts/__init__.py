@@ -32,6 +32,7 @@ from contracts.events import (
 from contracts.topics import (
     CAMPAIGN_TOPIC,
     DLQ_SUFFIX,
+    EVENT_TOPICS,
     REVIEWER_TOPIC,
     ROUND_TOPIC,
     TOPICS,
@@ -43,6 +44,7 @@ __all__ = [
     "CAMPAIGN_TOPIC",
     "DLQ_SUFFIX",
     "EVENT_MODELS",
+    "EVENT_TOPICS",
     "REVIEWER_TOPIC",
     "ROUND_TOPIC",
     "TOPICS",

@@ -480,6 +480,7 @@ NOTIFICATION_KINDS = (
     "review_due",
     "round_scored",
     "appeal_filed",
+    "dead_letters",
 )
 NOTIFICATION_PLACEHOLDERS = ("campaign", "title", "version", "detail", "link", "unit")
 

@@ -30,6 +30,7 @@ from contracts.events import EVENT_MODELS, BaseEvent
 from contracts.topics import (
     CAMPAIGN_TOPIC,
     DLQ_SUFFIX,
+    EVENT_TOPICS,
     REVIEWER_TOPIC,
     ROUND_TOPIC,
     TOPICS,
@@ -172,7 +173,7 @@ def _component_schemas() -> tuple[dict[str, str], dict[str, Any]]:
 
 
 def _description() -> str:
-    topics = [*TOPICS.values(), CAMPAIGN_TOPIC, REVIEWER_TOPIC, ROUND_TOPIC]
+    topics = list(EVENT_TOPICS)
     return "\n".join(
         [
             "The events the five zhengji services exchange over Kafka, generated from the pydantic",

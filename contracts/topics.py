@@ -15,6 +15,8 @@ CAMPAIGN_TOPIC: Final = "zhengji.campaign.defined.v1"
 REVIEWER_TOPIC: Final = "zhengji.review.assigned.v1"
 # What a round's chairs act on (``round.noticed``): keyed by round, for the notifier.
 ROUND_TOPIC: Final = "zhengji.round.noticed.v1"
+# Every topic of events, each with its dead-letter topic beside it (``dlq_topic``).
+EVENT_TOPICS: Final = (*TOPICS.values(), CAMPAIGN_TOPIC, REVIEWER_TOPIC, ROUND_TOPIC)
 DLQ_SUFFIX: Final = ".dlq"
 
 

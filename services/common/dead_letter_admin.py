@@ -12,7 +12,7 @@ fails again is parked again, not lost."""
 
 import asyncio
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,6 +75,20 @@ async def read_dead_letters(
     messages it listed ends the read with :class:`TimeoutError` after ``deadline_s``."""
     if not dlq.endswith(DLQ_SUFFIX):
         raise ValueError(f"不是死信主题 / not a dead-letter topic (…{DLQ_SUFFIX}): {dlq}")
+    return [letter for _, letter in await read_after(bootstrap, [dlq], {}, options, deadline_s)]
+
+
+async def read_after(
+    bootstrap: str,
+    dlqs: Sequence[str],
+    after: Mapping[tuple[str, int], int],
+    options: Options = None,
+    deadline_s: float = 120.0,
+    limit: int | None = None,
+) -> list[tuple[str, DeadLetter]]:
+    """The messages of the dead-letter topics after ``after`` ((topic, partition) -> the last
+    offset already read; from the beginning where it has none), oldest first per partition, at
+    most ``limit`` (the rest are there next time). Like ``read_dead_letters``, no group is joined."""
     # "earliest" as well as the seek below: an assignment's first position is otherwise looked up
     # as "latest", and that lookup can land after the seek (seen: an empty listing now and then).
     consumer = AIOKafkaConsumer(
@@ -82,30 +96,33 @@ async def read_dead_letters(
     )
     await consumer.start()
     try:
-        partitions = consumer.partitions_for_topic(dlq) or set()
-        if not partitions:
-            await consumer.topics()  # metadata for a topic this client has not asked about yet
-            partitions = consumer.partitions_for_topic(dlq) or set()
-        tps = [TopicPartition(dlq, p) for p in sorted(partitions)]
+        if any(not consumer.partitions_for_topic(t) for t in dlqs):
+            await consumer.topics()  # metadata for topics this client has not asked about yet
+        tps = [TopicPartition(t, p) for t in dlqs for p in sorted(consumer.partitions_for_topic(t) or ())]
         if not tps:
             return []
         consumer.assign(tps)
         ends = await consumer.end_offsets(tps)
-        await consumer.seek_to_beginning(*tps)
-        found: list[DeadLetter] = []
+        for tp in tps:
+            if (tp.topic, tp.partition) in after:
+                consumer.seek(tp, after[(tp.topic, tp.partition)] + 1)
+            else:
+                await consumer.seek_to_beginning(tp)
+        found: list[tuple[str, DeadLetter]] = []
         give_up = asyncio.get_running_loop().time() + deadline_s
         for tp in tps:
-            while await consumer.position(tp) < ends[tp]:
+            while await consumer.position(tp) < ends[tp] and (limit is None or len(found) < limit):
                 if asyncio.get_running_loop().time() > give_up:
-                    raise TimeoutError(
-                        f"死信主题 {dlq} 未能在 {deadline_s:g} 秒内读完 / not read within {deadline_s:g} s"
-                    )
+                    zh = f"死信主题 {tp.topic} 未能在 {deadline_s:g} 秒内读完"
+                    raise TimeoutError(f"{zh} / not read within {deadline_s:g} s")
                 batch = await consumer.getmany(tp, timeout_ms=1000)
                 for record in batch.get(tp, []):
                     if record.offset < ends[tp] and record.value is not None:
                         headers = {k: v.decode(errors="replace") for k, v in record.headers}
-                        found.append(DeadLetter(tp.partition, record.offset, record.value, headers))
-        return found
+                        found.append(
+                            (tp.topic, DeadLetter(tp.partition, record.offset, record.value, headers))
+                        )
+        return found[:limit] if limit is not None else found
     finally:
         await consumer.stop()
 

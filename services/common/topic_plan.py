@@ -19,7 +19,7 @@ Why these settings:
 from dataclasses import dataclass, field
 from typing import Any
 
-from contracts import CAMPAIGN_TOPIC, REVIEWER_TOPIC, ROUND_TOPIC, TOPICS, dlq_topic
+from contracts import CAMPAIGN_TOPIC, EVENT_TOPICS, dlq_topic
 
 DAY_MS = 24 * 3600 * 1000
 
@@ -59,10 +59,10 @@ def declared_topics(
     events = {**common, "cleanup.policy": "delete", "retention.ms": str(int(retention_days * DAY_MS))}
     dead = {**common, "cleanup.policy": "delete", "retention.ms": str(int(dlq_retention_days * DAY_MS))}
     campaign = {**common, "cleanup.policy": "compact"}
-    specs = [TopicSpec(t, partitions, replication_factor, events) for t in TOPICS.values()]
-    specs.append(TopicSpec(CAMPAIGN_TOPIC, partitions, replication_factor, campaign))
-    specs.append(TopicSpec(REVIEWER_TOPIC, partitions, replication_factor, events))
-    specs.append(TopicSpec(ROUND_TOPIC, partitions, replication_factor, events))
+    specs = [
+        TopicSpec(t, partitions, replication_factor, campaign if t == CAMPAIGN_TOPIC else events)
+        for t in EVENT_TOPICS
+    ]
     specs += [TopicSpec(dlq_topic(s.name), s.partitions, replication_factor, dead) for s in list(specs)]
     return specs
 

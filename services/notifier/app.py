@@ -7,7 +7,6 @@ per person and channel they agreed to (``sends``, a job table); workers send tho
 the channels (``channels/``), holding them through quiet hours and per-person limits,
 retrying then parking failures (``sending.py``). See docs/decisions/0026-notifications.md."""
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -34,6 +33,7 @@ from services.common.jobs import JobTable
 from services.common.service import Service
 from services.common.store import in_transaction
 from services.notifier.audience import (
+    Cause,
     Notice,
     approval_due,
     notices_for,
@@ -43,6 +43,7 @@ from services.notifier.audience import (
 )
 from services.notifier.channel_setup import channels_from_settings
 from services.notifier.channels.base import Channel
+from services.notifier.dead_letters import DeadLetterMarks, tell_dead_letters
 from services.notifier.deadlines import reminders
 from services.notifier.people import INAPP, People, agreed_channels
 from services.notifier.rendering import render
@@ -58,19 +59,6 @@ SWEEP_EVERY_S = 30.0
 ENTRANT_WAIT = timedelta(minutes=10)
 
 
-@dataclass(frozen=True)
-class Cause:
-    """What a message answers: an event (its id), or a reminder (its key); never told twice."""
-
-    id: str
-    campaign_id: str
-    submission_id: str | None = None
-
-    @classmethod
-    def of(cls, event: SubmissionEvent) -> "Cause":
-        return cls(str(event.event_id), event.campaign_id, event.submission_id)
-
-
 class NotifierService(Service):
     name = "notifier"
 
@@ -81,6 +69,7 @@ class NotifierService(Service):
         self.entrants = self.db["entrants"]
         self.waiting = WaitingEntries(self.db["waiting"])
         self.shares = ReviewShares(self.db["review_shares"])
+        self.dead_letter_marks = DeadLetterMarks(self.db["dead_letter_marks"])
         self.sends = JobTable(self.db, "sends", lease_s=self.settings.job_lease_s)
         self.http, self.channels = channels_from_settings(self.settings)
         self.sender = Sender(self)
@@ -128,6 +117,9 @@ class NotifierService(Service):
         self.run_jobs(self.runner, SWEEP_EVERY_S, "send_sweep")
         backlog = QueueBacklog({"sends": (self.sends, {})})
         self.spawn_every(self.settings.notifier_reminder_every_s, self.remind, "reminders")
+        self.spawn_every(
+            self.settings.notifier_reminder_every_s, partial(tell_dead_letters, self), "dead letters"
+        )
         self.spawn_every(self.settings.backlog_every_s, backlog.refresh, "backlog")
 
     async def stop(self) -> None:

@@ -40,6 +40,20 @@ class Audience:
 
 
 @dataclass(frozen=True)
+class Cause:
+    """What a message answers: an event (its id), or a key of its own (a reminder, a
+    round, dead letters); never told twice."""
+
+    id: str
+    campaign_id: str
+    submission_id: str | None = None
+
+    @classmethod
+    def of(cls, event: SubmissionEvent) -> "Cause":
+        return cls(str(event.event_id), event.campaign_id, event.submission_id)
+
+
+@dataclass(frozen=True)
 class Notice:
     kind: str
     audience: Audience

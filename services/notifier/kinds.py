@@ -109,6 +109,15 @@ DEFAULTS: Final[dict[str, Wording]] = {
         '[{campaign}] An appeal against "{title}" was filed during the {detail} public notice; '
         "resolve it before finalising: {link}",
     ),
+    # Campaign admins: {title} is how many messages, {detail} which services parked them.
+    "dead_letters": Wording(
+        "消息处理失败已搁置：{title}",
+        "【{campaign}】有{title}经多次重试仍处理失败，已转入死信队列（{detail}），相关作品停在当前环节。"
+        "请运维人员查明原因后用 zhengji admin dlq 重新投递：{link}",
+        "Messages parked: {title}",
+        "[{campaign}] {title} failed after their retries and were parked ({detail}); the entries wait "
+        "where they are. Ask operations to fix the cause and replay them (zhengji admin dlq): {link}",
+    ),
     # A reminder names no entry: {title} holds the deadline, {detail} how many entries wait.
     "approval_due": Wording(
         "推荐单位审核{title}",
