@@ -190,6 +190,7 @@ class Settings(BaseSettings):
     notifier_retry_backoff_s: float = 60.0
     # How often the notifier looks for unit admins to remind of entries awaiting approval.
     notifier_reminder_every_s: float = Field(default=3600.0, gt=0)
+    notifier_dead_letters_every_s: float = Field(default=600.0, gt=0)
     notifier_concurrency: int = 4
     # Signs unsubscribe links; None: one made once and kept in the notifier's store.
     notifier_link_secret: SecretStr | None = None

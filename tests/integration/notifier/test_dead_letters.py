@@ -41,7 +41,7 @@ async def test_campaign_admins_hear_of_parked_messages_once_each_across_a_restar
     settings: Settings, providers: Providers, feeder: Feeder
 ) -> None:
     p = providers
-    s = notifier_settings(settings, p, notifier_reminder_every_s=0.3)
+    s = notifier_settings(settings, p, notifier_dead_letters_every_s=0.3)
     alone = s.model_copy(update={"http_port": free_port(), "intake_url": settings.base_url()})
     bootstrap = settings.kafka_bootstrap_servers
     store = AsyncMongoClient[dict[str, Any]](s.mongodb_uri)[f"{s.db_prefix}_notifier"]
