@@ -36,8 +36,8 @@ async def announce(
             for reviewer in names:
                 shares.setdefault(reviewer, set()).add(sid)
     else:
-        shares = {r: (await svc.lists.of_reviewer_in([round_id], r)).get(round_id, set()) for r in reviewers}
-    shares.pop("", None)  # a chair filling a gap swaps in for nobody
+        named = [r for r in reviewers if r]  # a chair filling a gap swaps in for nobody ("")
+        shares = {r: (await svc.lists.of_reviewer_in([round_id], r)).get(round_id, set()) for r in named}
     scored = await _scored(svc, round_id, shares)
     _, level = level_of(campaign, rnd["level"])
     ends = None if rnd.get("late_scoring") or not level.window else level.window.ends
