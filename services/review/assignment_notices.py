@@ -26,9 +26,9 @@ async def announce(
     rnd: dict[str, Any],
     reviewers: Collection[str] | None = None,
     change: Literal["staffing", "progress"] = "staffing",
-) -> int:
+) -> list[ReviewerAssigned]:
     """A ``review.assigned`` for every reviewer of the round (or only ``reviewers``, with their
-    counts now, 0 for one taken off every entry); how many were written."""
+    counts now, 0 for one taken off every entry); the events written."""
     round_id = str(rnd["_id"])
     shares: dict[str, set[str]] = {}
     if reviewers is None:
@@ -57,7 +57,7 @@ async def announce(
         for reviewer, entries in sorted(shares.items())
     ]
     await svc.outbox.add(events, None)
-    return len(events)
+    return events
 
 
 async def _scored(svc: "ReviewService", round_id: str, shares: dict[str, set[str]]) -> Counter[str]:

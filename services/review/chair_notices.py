@@ -59,8 +59,9 @@ async def tell_chairs(
 
 
 async def when_last_score_is_in(svc: "ReviewService", campaign: Campaign, rnd: dict[str, Any]) -> bool:
-    """After a sheet of the round became complete: tell its chairs if it was the last score owed.
-    A count of complete sheets first (one indexed query), the full check only once it adds up."""
+    """After a reviewer's last sheet of the round became complete (so once per reviewer, not per
+    sheet): tell its chairs if it was the last score owed. A count of complete sheets first (one
+    indexed query), the full check only once it adds up."""
     _, level = level_of(campaign, rnd["level"])
     k = level.reviewers_per_entry
     complete = await svc.scores.count_documents({"round_id": rnd["_id"], "status": "complete"})

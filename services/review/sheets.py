@@ -127,8 +127,8 @@ async def save_sheet(
     await svc.scores.replace_one({"_id": key}, doc, upsert=True)
     was = stored["status"] if stored else None
     if was != status and "complete" in (was, status):  # the reviewer's scored count changed
-        await announce(svc, campaign, rnd, [who.reviewer_id], change="progress")
-        if status == "complete":
+        (share,) = await announce(svc, campaign, rnd, [who.reviewer_id], change="progress")
+        if status == "complete" and share.scored == share.entries:  # their last: the round's too?
             await when_last_score_is_in(svc, campaign, rnd)
     await svc.audit.record(
         who.who, "score.saved", campaign_id=rnd["campaign_id"], round_id=round_id,
