@@ -4,13 +4,17 @@ and again, as ``progress`` that nobody is told of, when a reviewer's scored coun
 window changes, so the notifier reminds only those with entries still to score.
 
 The event carries the reviewer's id and counts, never their name or contact details: the notifier
-reaches a reviewer only at the addresses they gave it themselves on the reviewer pages. Written
-after the assignment or sheet is stored, not in its transaction: a crash between the two loses
-the notice, never the assignment or score, and the reviewer's list shows it either way."""
+reaches a reviewer only at the addresses they gave it themselves on the reviewer pages. A staffing
+notice is written after the assignment is stored, not in its transaction: a crash between the two
+loses the notice, never the assignment, and the reviewer's list shows it either way. A progress
+notice is written in the sheet's own transaction (``session``): the notifier's count of entries
+left to score must not fall behind the sheets, or it would remind a reviewer who has finished."""
 
 from collections import Counter
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any, Literal
+
+from pymongo.asynchronous.client_session import AsyncClientSession
 
 from contracts import ReviewerAssigned
 from contracts.campaign import Campaign
@@ -26,6 +30,7 @@ async def announce(
     rnd: dict[str, Any],
     reviewers: Collection[str] | None = None,
     change: Literal["staffing", "progress"] = "staffing",
+    session: AsyncClientSession | None = None,
 ) -> list[ReviewerAssigned]:
     """A ``review.assigned`` for every reviewer of the round (or only ``reviewers``, with their
     counts now, 0 for one taken off every entry); the events written."""
@@ -38,7 +43,7 @@ async def announce(
     else:
         named = [r for r in reviewers if r]  # a chair filling a gap swaps in for nobody ("")
         shares = {r: (await svc.lists.of_reviewer_in([round_id], r)).get(round_id, set()) for r in named}
-    scored = await _scored(svc, round_id, shares)
+    scored = await _scored(svc, round_id, shares, session)
     _, level = level_of(campaign, rnd["level"])
     ends = None if rnd.get("late_scoring") or not level.window else level.window.ends
     events = [
@@ -56,16 +61,18 @@ async def announce(
         )
         for reviewer, entries in sorted(shares.items())
     ]
-    await svc.outbox.add(events, None)
+    await svc.outbox.add(events, session)
     return events
 
 
-async def _scored(svc: "ReviewService", round_id: str, shares: dict[str, set[str]]) -> Counter[str]:
+async def _scored(
+    svc: "ReviewService", round_id: str, shares: dict[str, set[str]], session: AsyncClientSession | None
+) -> Counter[str]:
     """Per reviewer, their entries with a complete sheet (a sheet of an entry since taken off
     them does not count)."""
     done: Counter[str] = Counter()
     query = {"round_id": round_id, "status": "complete", "reviewer_id": {"$in": list(shares)}}
-    async for sheet in svc.scores.find(query, {"submission_id": 1, "reviewer_id": 1}):
+    async for sheet in svc.scores.find(query, {"submission_id": 1, "reviewer_id": 1}, session=session):
         if sheet["submission_id"] in shares.get(sheet["reviewer_id"], ()):
             done[sheet["reviewer_id"]] += 1
     return done

@@ -22,13 +22,14 @@ if TYPE_CHECKING:
 
 
 async def chairs_of(svc: "ReviewService", rnd: dict[str, Any]) -> list[str]:
-    """The reviewer ids of the 组长 who may chair the round (as ``token_may_chair`` decides)."""
+    """The reviewer ids of the 组长 who may chair the round (as ``token_may_chair`` decides), but
+    not one whose token was revoked: they no longer chair anything until an admin reissues it."""
     query = {"campaign_id": rnd["campaign_id"], "level": rnd["level"], "role": "chair"}
     unit = rnd.get("unit")
     found = [
         str(d["_id"])
-        async for d in svc.experts.find(query, {"_id": 1, "scope": 1})
-        if not (d.get("scope") and unit and d["scope"] != unit)
+        async for d in svc.experts.find(query, {"_id": 1, "scope": 1, "token_revoked_at": 1})
+        if not (d.get("scope") and unit and d["scope"] != unit) and not d.get("token_revoked_at")
     ]
     return sorted(found)
 

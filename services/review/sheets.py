@@ -8,8 +8,12 @@ draft; a complete one counts, and may be changed while the round is open."""
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from contracts import ReviewerAssigned
 from contracts.campaign import Campaign
 from services.common.errors import ServiceError
+from services.common.store import in_transaction
 from services.review.access import Identity
 from services.review.assignment import conflict_reason
 from services.review.assignment_notices import announce
@@ -124,12 +128,19 @@ async def save_sheet(
     stored = await svc.scores.find_one({"_id": key})
     if stored and (stored["values"], stored["comment"], stored["status"]) == (sheet.values, comment, status):
         return _sheet_answer(stored)
-    await svc.scores.replace_one({"_id": key}, doc, upsert=True)
     was = stored["status"] if stored else None
-    if was != status and "complete" in (was, status):  # the reviewer's scored count changed
-        (share,) = await announce(svc, campaign, rnd, [who.reviewer_id], change="progress")
-        if status == "complete" and share.scored == share.entries:  # their last: the round's too?
-            await when_last_score_is_in(svc, campaign, rnd)
+
+    async def store(session: AsyncClientSession) -> ReviewerAssigned | None:
+        await svc.scores.replace_one({"_id": key}, doc, upsert=True, session=session)
+        if was == status or "complete" not in (was, status):
+            return None
+        # The reviewer's scored count changed: their share goes out with the sheet, or neither.
+        (share,) = await announce(svc, campaign, rnd, [who.reviewer_id], "progress", session)
+        return share
+
+    share = await in_transaction(svc.deps.client, store)
+    if share and status == "complete" and share.scored == share.entries:  # their last: the round's too?
+        await when_last_score_is_in(svc, campaign, rnd)
     await svc.audit.record(
         who.who, "score.saved", campaign_id=rnd["campaign_id"], round_id=round_id,
         submission_id=submission_id, status=status, total=total, values=sheet.values,
