@@ -85,10 +85,13 @@ async def read_after(
     options: Options = None,
     deadline_s: float = 120.0,
     limit: int | None = None,
+    max_bytes: int | None = None,
 ) -> list[tuple[str, DeadLetter]]:
     """The messages of the dead-letter topics after ``after`` ((topic, partition) -> the last
     offset already read; from the beginning where it has none), oldest first per partition, at
-    most ``limit`` (the rest are there next time). Like ``read_dead_letters``, no group is joined."""
+    most ``limit`` of them and about ``max_bytes`` of their values (a poison may be as large as the
+    broker allows; the rest are there next time, and at least one is read). Like
+    ``read_dead_letters``, no group is joined."""
     # "earliest" as well as the seek below: an assignment's first position is otherwise looked up
     # as "latest", and that lookup can land after the seek (seen: an empty listing now and then).
     consumer = AIOKafkaConsumer(
@@ -109,20 +112,26 @@ async def read_after(
             else:
                 await consumer.seek_to_beginning(tp)
         found: list[tuple[str, DeadLetter]] = []
+        size = 0
         give_up = asyncio.get_running_loop().time() + deadline_s
+
+        def room() -> bool:
+            return (limit is None or len(found) < limit) and (max_bytes is None or size < max_bytes)
+
         for tp in tps:
-            while await consumer.position(tp) < ends[tp] and (limit is None or len(found) < limit):
+            while room() and await consumer.position(tp) < ends[tp]:
                 if asyncio.get_running_loop().time() > give_up:
                     zh = f"死信主题 {tp.topic} 未能在 {deadline_s:g} 秒内读完"
                     raise TimeoutError(f"{zh} / not read within {deadline_s:g} s")
                 batch = await consumer.getmany(tp, timeout_ms=1000)
                 for record in batch.get(tp, []):
-                    if record.offset < ends[tp] and record.value is not None:
+                    if record.offset < ends[tp] and record.value is not None and room():
                         headers = {k: v.decode(errors="replace") for k, v in record.headers}
                         found.append(
                             (tp.topic, DeadLetter(tp.partition, record.offset, record.value, headers))
                         )
-        return found[:limit] if limit is not None else found
+                        size += len(record.value)
+        return found
     finally:
         await consumer.stop()
 

@@ -30,7 +30,10 @@ from services.notifier.audience import CAMPAIGN_ADMIN, Audience, Cause, Notice
 if TYPE_CHECKING:
     from services.notifier.app import NotifierService
 
-READ_AT_MOST = 10_000  # dead letters per sweep; the rest are read by the next one
+# Dead letters per sweep, and about how many bytes of them (a poison may be up to the broker's
+# message size, 1 MB by default); the rest are read by the next sweep.
+READ_AT_MOST = 10_000
+READ_BYTES_AT_MOST = 32 * 1024 * 1024
 Mark = tuple[str, int]  # (dead-letter topic, partition)
 
 
@@ -111,6 +114,7 @@ async def tell_dead_letters(svc: "NotifierService") -> None:
         await svc.dead_letter_marks.all(),
         client_options(svc.settings),
         limit=READ_AT_MOST,
+        max_bytes=READ_BYTES_AT_MOST,
     )
     if not read:
         return
