@@ -32,8 +32,7 @@ from tests.e2e.intake_pages_helpers import (
     serving_with_pages,
     site_settings,
 )
-from tests.integration.notifier.conftest import Providers, holds, notifier_settings, providers
-from zhengji.embedded import free_port
+from tests.integration.notifier.conftest import Providers, agree, holds, providers, served_apart
 from zhengji.runtime import SERVICES
 from zhengji.server import running
 
@@ -80,18 +79,13 @@ class Notifier:
             self.serving = None
 
     async def agree(self, headers: Mapping[str, str], **contacts: str) -> None:
-        body = {"contacts": {k: {"address": v, "agreed": True} for k, v in contacts.items()}}
-        async with httpx.AsyncClient(base_url=self.settings.base_url(), headers=dict(headers)) as api:
-            answer = await api.put("/api/notifier/me", json=body)
-            assert answer.status_code == 200, answer.text
+        await agree(self.settings.base_url(), headers, contacts)
 
 
 @contextlib.asynccontextmanager
 async def notifier_apart(settings: Settings, p: Providers) -> AsyncIterator[Notifier]:
     """Every service but the notifier on settings' port; the notifier on a port of its own."""
-    base = settings.base_url()
-    apart = {"http_port": free_port(), "intake_url": base, "review_url": base}
-    notifier = Notifier(notifier_settings(settings, p).model_copy(update=apart))
+    notifier = Notifier(served_apart(settings, p))
     others = [name for name in SERVICES if name != "notifier"]
     async with serving_with_pages(site_settings(settings), others):
         await notifier.start()

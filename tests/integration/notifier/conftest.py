@@ -5,7 +5,7 @@ events straight onto the broker (``Feeder``), as the other services would send t
 test says exactly which events happened. The whole pipeline runs in test_journey.py."""
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,7 @@ from tests.integration.notifier.providers import (
     WeChat,
 )
 from tests.self_signed import certificate
+from zhengji.embedded import free_port
 from zhengji.standin import serving
 
 MEDIA = BlobRef(uri="blob://sha256/" + "a" * 64, sha256="a" * 64, size=1000, media_type="video/mp4")
@@ -98,6 +99,24 @@ def notifier_settings(settings: Settings, p: Providers, **extra: Any) -> Setting
     return settings.model_copy(update=values)
 
 
+def served_apart(settings: Settings, p: Providers, **extra: Any) -> Settings:
+    """The notifier's settings when it is served on a port of its own, as ``zhengji serve notifier``
+    on another host would be: it asks intake and review for accounts at ``settings``' address."""
+    base = settings.base_url()
+    return notifier_settings(settings, p, http_port=free_port(), intake_url=base, review_url=base, **extra)
+
+
+async def agree(
+    base_url: str, headers: Mapping[str, str], contacts: Mapping[str, str], english: bool = False
+) -> None:
+    """The person ``headers`` speak for gives the notifier ``contacts`` (channel -> address) and
+    agrees to be told there, as on the notification settings page."""
+    body = {"english": english, "contacts": {k: {"address": v, "agreed": True} for k, v in contacts.items()}}
+    async with httpx.AsyncClient(base_url=base_url, headers=dict(headers)) as api:
+        answer = await api.put("/api/notifier/me", json=body)
+        assert answer.status_code == 200, answer.text
+
+
 def campaign(campaign_id: str = "notify", **notifications: Any) -> Campaign:
     """Yanbian with SMS on Aliyun (unless told otherwise) and no quiet hours (unless told)."""
     base = load_preset("yanbian-2024")
@@ -127,12 +146,7 @@ class Person:
     id: str
 
     async def agree(self, english: bool = False, **contacts: str) -> None:
-        body = {
-            "english": english,
-            "contacts": {k: {"address": v, "agreed": True} for k, v in contacts.items()},
-        }
-        answer = await self.api.put("/api/notifier/me", json=body)
-        assert answer.status_code == 200, answer.text
+        await agree(str(self.api.base_url), self.api.headers, contacts, english)
 
     async def inbox(self) -> dict[str, Any]:
         answer = await self.api.get("/api/notifier/inbox", params={"limit": 100})

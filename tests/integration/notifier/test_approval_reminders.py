@@ -7,7 +7,6 @@ from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
 
-import httpx
 from pymongo import AsyncMongoClient
 
 from contracts import Attribution, EntryInfo, SubmissionApproved, SubmissionSubmitted, SubmissionTranscoded
@@ -18,14 +17,13 @@ from tests.conftest import admin_client, eventually
 from tests.integration.notifier.conftest import (
     MEDIA,
     Feeder,
-    Person,
     Providers,
+    agree,
     campaign,
     holds,
-    notifier_settings,
     person,
+    served_apart,
 )
-from zhengji.embedded import free_port
 from zhengji.server import running
 
 YANJI = ["22", "2224", "222401"], ["吉林省", "延边州", "延吉市"]
@@ -54,18 +52,11 @@ def reminded(p: Providers, address: str) -> list[EmailMessage]:
     return [m for m in p.mail.to(address) if str(m["Subject"]).startswith("推荐单位审核")]
 
 
-async def agree(alone: Settings, who: Person, address: str) -> None:
-    async with httpx.AsyncClient(base_url=alone.base_url(), headers=who.api.headers) as api:
-        body = {"contacts": {"email": {"address": address, "agreed": True}}}
-        assert (await api.put("/api/notifier/me", json=body)).status_code == 200
-
-
 async def test_unit_admins_are_reminded_of_waiting_entries_once_per_deadline_across_a_restart(
     settings: Settings, providers: Providers, feeder: Feeder
 ) -> None:
     p = providers
-    s = notifier_settings(settings, p, notifier_reminder_every_s=0.2)
-    alone = s.model_copy(update={"http_port": free_port(), "intake_url": settings.base_url()})
+    s = alone = served_apart(settings, p, notifier_reminder_every_s=0.2)
     spec = campaign("remind")
     today = campaign_today(spec)
     spec = spec.model_copy(
@@ -81,7 +72,7 @@ async def test_unit_admins_are_reminded_of_waiting_entries_once_per_deadline_acr
     ):
         async with running(alone, ["notifier"]):
             for who, address in ((yanji, yanji_mail), (tumen, tumen_mail), (teacher, teacher_mail)):
-                await agree(alone, who, address)
+                await agree(alone.base_url(), who.api.headers, {"email": address})
             # Notifications off while RA1 and RA2 pass their checks and the unit approves RA2;
             # turned on once that is read, the reminder still counts RA1 (and only RA1).
             off = spec.notifications.model_copy(update={"enabled": False})

@@ -6,11 +6,9 @@ address they gave with their token; the campaign admins chair a campaign-wide ro
 from collections import Counter
 from typing import Any
 
-import httpx
-
 from services.common.settings import Settings
 from tests.conftest import admin_client, client_as, eventually
-from tests.integration.notifier.conftest import Providers, campaign, holds, notifier_settings
+from tests.integration.notifier.conftest import Providers, agree, campaign, holds, notifier_settings
 from tests.integration.review.feed import (
     PANEL,
     YANJI,
@@ -26,12 +24,6 @@ WORKS = [Work(f"CM{i}", f"红色故事{i}", YANJI, i) for i in range(1, 4)]
 MARKS = {"CM1": 95, "CM2": 90, "CM3": 85}
 JIN, ADMIN = "jin@example.cn", "bureau@example.cn"
 APPELLANT_PHONE = "13800000000"
-
-
-async def agree(api: httpx.AsyncClient, address: str, headers: dict[str, str] | None = None) -> None:
-    body = {"contacts": {"email": {"address": address, "agreed": True}}}
-    answer = await api.put("/api/notifier/me", json=body, headers=headers)
-    assert answer.status_code == 200, answer.text
 
 
 async def test_chairs_hear_once_when_every_score_is_in_and_of_each_appeal(
@@ -50,8 +42,8 @@ async def test_chairs_hear_once_when_every_score_is_in_and_of_each_appeal(
         await until_ready(admin, spec.id, len(WORKS))
         tokens = await import_experts(admin, spec.id, "prefecture", PANEL)
         chair = bearer(tokens["金老师"])
-        await agree(admin, JIN, chair)
-        await agree(admin, ADMIN)
+        await agree(settings.base_url(), chair, {"email": JIN})
+        await agree(settings.base_url(), admin.headers, {"email": ADMIN})
         opened = await admin.post(f"/api/review/campaigns/{spec.id}/rounds", json={"level": "prefecture"})
         assert opened.status_code == 201, opened.text
         rid = opened.json()["round_id"]

@@ -6,15 +6,13 @@ event of a known campaign tells nobody."""
 from collections import Counter
 from typing import Any
 
-import httpx
 from aiokafka import AIOKafkaProducer
 from pymongo import AsyncMongoClient
 
 from contracts import TOPICS, dlq_topic
 from services.common.settings import Settings
 from tests.conftest import admin_client, eventually
-from tests.integration.notifier.conftest import Entry, Feeder, Providers, campaign, holds, notifier_settings
-from zhengji.embedded import free_port
+from tests.integration.notifier.conftest import Entry, Feeder, Providers, agree, campaign, holds, served_apart
 from zhengji.server import running
 
 BUREAU = "bureau-ops@example.cn"
@@ -41,8 +39,7 @@ async def test_campaign_admins_hear_of_parked_messages_once_each_across_a_restar
     settings: Settings, providers: Providers, feeder: Feeder
 ) -> None:
     p = providers
-    s = notifier_settings(settings, p, notifier_dead_letters_every_s=0.3)
-    alone = s.model_copy(update={"http_port": free_port(), "intake_url": settings.base_url()})
+    s = alone = served_apart(settings, p, notifier_dead_letters_every_s=0.3)
     bootstrap = settings.kafka_bootstrap_servers
     store = AsyncMongoClient[dict[str, Any]](s.mongodb_uri)[f"{s.db_prefix}_notifier"]
     entries = [Entry(f"DL{i}", "parked", "", title=f"作品{i}") for i in range(3)]
@@ -53,9 +50,7 @@ async def test_campaign_admins_hear_of_parked_messages_once_each_across_a_restar
 
     async with admin_client(settings, ["intake"]) as admin:
         async with running(alone, ["notifier"]):
-            body = {"contacts": {"email": {"address": BUREAU, "agreed": True}}}
-            async with httpx.AsyncClient(base_url=alone.base_url(), headers=admin.headers) as api:
-                assert (await api.put("/api/notifier/me", json=body)).status_code == 200
+            await agree(alone.base_url(), admin.headers, {"email": BUREAU})
             await feeder.define(campaign("parked"))
 
             async def known() -> bool:
