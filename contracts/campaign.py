@@ -473,6 +473,7 @@ NOTIFICATION_KINDS = (
     "returned",
     "in_review",
     "result",
+    "certificate_ready",
     "published",
     "publish_failed",
     "approval_due",

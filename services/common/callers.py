@@ -12,6 +12,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import httpx
 from fastapi import Depends, Request
@@ -76,7 +77,8 @@ class Callers:
                 SESSION_COOKIE,
                 _account,
             )
-        self.url = (base or settings.base_url()).rstrip("/") + path
+        self.base = (base or settings.base_url()).rstrip("/")
+        self.url = self.base + path
         self._cache: dict[str, tuple[float, Caller | None]] = {}
 
     async def identify(self, request: Request) -> Caller | None:
@@ -105,6 +107,24 @@ class Callers:
             self._cache.clear()
         self._cache[key] = (time.monotonic() + CACHE_S, caller)
         return caller
+
+    async def may_see(self, request: Request, submission_id: str) -> None:
+        """Refuse unless the caller may see the submission, as its page decides (intake's
+        ``auth.can_see``: its entrant, a unit admin above it, a campaign admin), asked of intake
+        with the caller's login. A stranger hears what a missing entry would say."""
+        signed_in(await self.identify(request))
+        url = f"{self.base}/api/submissions/{quote(submission_id, safe='')}"
+        try:
+            async with httpx.AsyncClient(timeout=10) as client:
+                answer = await client.get(url, headers=credentials(request, self.cookie))
+        except httpx.HTTPError as exc:
+            raise ServiceError(
+                503, "无法核实查看权限（报名服务暂不可用），请稍后重试", f"cannot ask intake: {exc!r}"
+            ) from exc
+        if answer.status_code in (403, 404):
+            raise ServiceError(404, "作品不存在或无权查看", "no such entry, or not yours")
+        if answer.status_code != 200:
+            raise ServiceError(503, "无法核实查看权限，请稍后重试", f"{url} answered {answer.status_code}")
 
 
 def must_change_password() -> ServiceError:

@@ -157,7 +157,7 @@ class NotifierService(Service):
                 return
             for notice in notices:
                 for person in await self.people.members(notice.audience, session):
-                    await self.tell(Cause.of(event), campaign, notice, person, common, session)
+                    await self.tell(Cause.of(event, notice.kind), campaign, notice, person, common, session)
 
         return Effect(writes=writes)
 

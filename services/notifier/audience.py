@@ -28,6 +28,9 @@ from services.notifier.deadlines import Reminder
 from services.notifier.review_shares import Share
 
 ENTRANT, UNIT_ADMIN, CAMPAIGN_ADMIN = "entrant", "unit_admin", "campaign_admin"
+# Kinds an event tells the same person beside its first message (an award's result, then its
+# certificate): each is told once under its own cause.
+ALSO_TOLD = frozenset({"certificate_ready"})
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,11 @@ class Cause:
     submission_id: str | None = None
 
     @classmethod
-    def of(cls, event: SubmissionEvent) -> "Cause":
-        return cls(str(event.event_id), event.campaign_id, event.submission_id)
+    def of(cls, event: SubmissionEvent, kind: str = "") -> "Cause":
+        """An event's message; a kind told beside the event's first (``ALSO_TOLD``) is a cause of
+        its own, or the once-per-cause rule would swallow it."""
+        key = f"{event.event_id}:{kind}" if kind in ALSO_TOLD else str(event.event_id)
+        return cls(key, event.campaign_id, event.submission_id)
 
 
 @dataclass(frozen=True)
@@ -116,6 +122,11 @@ def notices_for(
         case SubmissionReviewed():
             zh, en = _result(campaign, event)
             notices.append(("result", entrant, {**mine, "detail": zh}, {"detail": en}))
+            if event.outcome == "awarded" and event.award_tier:
+                # A level's result arrives once it is final, so its certificate can be issued now.
+                level = next((lv.name for lv in campaign.review_levels if lv.key == event.level), event.level)
+                award = {"detail": f"{level}{event.award_tier}"}
+                notices.append(("certificate_ready", entrant, {**mine, **award}, award))
         case SubmissionPublished(status="published"):
             where = event.target_name or event.target
             # The platform's address becomes a link in the inbox: http(s) only (links.py).

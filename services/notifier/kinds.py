@@ -68,6 +68,13 @@ DEFAULTS: Final[dict[str, Wording]] = {
         "Review result: {title}",
         '[{campaign}] Review result for "{title}": {detail}. See: {link}',
     ),
+    # An award's certificate can be downloaded from the entry's page: {detail} is the level and award.
+    "certificate_ready": Wording(
+        "获奖证书可以下载：《{title}》",
+        "【{campaign}】您的作品《{title}》获{detail}，获奖证书已可下载（作品页面“下载获奖证书”）：{link}",
+        "Certificate ready: {title}",
+        '[{campaign}] "{title}" won {detail}; download its certificate from the entry\'s page: {link}',
+    ),
     "published": Wording(
         "作品《{title}》已发布",
         "【{campaign}】您的作品《{title}》已在{detail}发布展示：{link}",

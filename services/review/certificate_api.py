@@ -1,15 +1,16 @@
 """Certificates: the chair downloads a finalised round's 获奖证书 (one PDF to print, or a ZIP of one
-PDF per award); anyone checks a certificate's number, as JSON or on the page its QR code opens."""
+PDF per award), an entrant their entry's own; anyone checks a certificate's number, as JSON or on
+the page its QR code opens."""
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from services.common.downloads import attachment
 from services.common.errors import ServiceError, responses
-from services.review.certificates import batch, issued, lookup, pdf
+from services.review.certificates import batch, issued, lookup, of_entry, pdf
 from services.review.dependencies import ChairRound, Review
 from services.review.pages import REFUSED, render
 
@@ -59,6 +60,21 @@ async def certificates_zip(svc: Review, chaired: ChairRound, round_id: str) -> R
     """One PDF per award (to send each school its own)."""
     data = await batch(svc, chaired.round)
     return _attachment(data, ZIP, "certificates.zip", _named(round_id, "zip"))
+
+
+@router.get(
+    "/api/review/submissions/{submission_id}/certificates/{level}.pdf",
+    response_class=Response,
+    responses=_file(PDF),
+)
+async def entry_certificate(svc: Review, request: Request, submission_id: str, level: str) -> Response:
+    """An entry's 获奖证书 of a level, for those who may see the entry (its entrant, the admins of
+    its unit and above, campaign admins), once the level's result is final."""
+    await request.app.state.callers.may_see(request, submission_id)
+    found = await of_entry(svc, submission_id, level)
+    data = await pdf(svc, [found])
+    name = f"{found['title'][:40]}-{found['award']}-获奖证书.pdf".replace("/", "_")
+    return _attachment(data, PDF, "certificate.pdf", name)
 
 
 @router.get("/api/review/certificates/{code}", response_model=CertificateView, responses=responses(404))

@@ -5,7 +5,8 @@ time the round's certificates are asked for and kept in ``certificates`` (unique
 entry), so downloading again prints the same numbers, and anyone holding a printed certificate
 can check it at ``/review/verify/<number>``, which shows what the certificate says, from the
 store, not from the paper. Only finalised rounds have certificates: a result in 公示 may still
-change on appeal."""
+change on appeal. The chair downloads a round's; an entrant downloads their entry's own (the
+notifier tells them it is ready when the level's result arrives)."""
 
 import asyncio
 import io
@@ -24,7 +25,7 @@ from services.common.errors import ServiceError
 from services.review.certificate_pdf import Certificate, FontMissing, render
 from services.review.report_rows import rows_of
 from services.review.round_store import FINAL
-from services.review.rounds import RoundContext
+from services.review.rounds import RoundContext, context
 
 if TYPE_CHECKING:
     from services.review.app import ReviewService
@@ -67,6 +68,21 @@ async def issued(svc: "ReviewService", at: RoundContext) -> list[dict[str, Any]]
         await _issue(svc, at, missing)
         stored = await _stored(svc, round_id)
     return [stored[sid] for sid in awarded]
+
+
+async def of_entry(svc: "ReviewService", submission_id: str, level_key: str) -> dict[str, Any]:
+    """An entry's certificate of a level, for its entrant (who may see the entry is the caller's
+    check): the level's result as finalised, issued with the rest of its round's if it is the first."""
+    entry = await svc.entries.find_one({"_id": submission_id}, {f"levels.{level_key}": 1})
+    result = ((entry or {}).get("levels") or {}).get(level_key) or {}
+    if not result.get("tier") or not result.get("round_id"):
+        raise ServiceError(
+            404,
+            "该作品在此级评审未获奖，或评审尚未定稿",
+            "no award at this level for the entry, or its round is not finalised",
+        )
+    awarded = await issued(svc, await context(svc, result["round_id"]))
+    return next(d for d in awarded if d["submission_id"] == submission_id)
 
 
 async def _stored(svc: "ReviewService", round_id: str) -> dict[str, dict[str, Any]]:

@@ -80,6 +80,13 @@ const EVENT_TEXT = {
   "intake.returned": () => ["推荐单位退回", "returned by the unit"],
 };
 
+// An award's certificate, once the level's result is final (review serves it to those who may
+// see the entry).
+function certificateOf(sub, t) {
+  if (t.event_type !== "submission.reviewed" || !t.award_tier) return null;
+  return `/api/review/submissions/${encodeURIComponent(sub.submission_id)}/certificates/${encodeURIComponent(t.level)}.pdf`;
+}
+
 function renderTimeline(sub) {
   const items = [{ at: sub.created_at, zh: "已报名", en: "registered", cls: "good" }];
   for (const t of sub.timeline || []) {
@@ -88,13 +95,15 @@ function renderTimeline(sub) {
     if (t.event_type === "submission.validated" && !t.passed) zh += `（${errorsIn(t.findings)}项须修改）`;
     if (t.reason) zh += `：${t.reason}`;
     if (t.version) zh += ` · 第${t.version}版`;
-    items.push({ at: t.at, zh, en: own ? own[1] : t.label_en, cls: BAD_STAGES.includes(t.stage) ? "bad" : "good" });
+    if (t.event_type === "submission.reviewed" && t.award_tier) zh += `：${t.award_tier}`;
+    items.push({ at: t.at, zh, en: own ? own[1] : t.label_en, cls: BAD_STAGES.includes(t.stage) ? "bad" : "good", certificate: certificateOf(sub, t) });
   }
   items.sort((x, y) => new Date(x.at) - new Date(y.at));
   document.getElementById("timeline").replaceChildren(
     ...items.map((it, i) =>
       el("li", { className: it.cls + (i === items.length - 1 ? " current" : "") }, [
         bilingual(it.zh, it.en),
+        ...(it.certificate ? [" ", el("a", { href: it.certificate, className: "certificate", text: "下载获奖证书" })] : []),
         el("div", { className: "muted small", text: formatTime(it.at) }),
       ]),
     ),

@@ -12,7 +12,7 @@ from pymongo import AsyncMongoClient
 from contracts import REVIEWER_TOPIC
 from services.common.settings import Settings
 from services.intake.presets import load_preset
-from services.review import sheets
+from services.review import assignment_notices, sheets
 from tests.integration.review.feed import TUMEN, YANJI, Work, bearer, feed, import_experts, until_ready
 from tests.integration.review.test_review_refusals import EXPERTS, FULL, assigned_to
 
@@ -39,7 +39,7 @@ async def test_a_failure_after_the_sheet_leaves_neither_sheet_nor_share(
         sent = [json.loads(d["payload"]) async for d in outbox.find({"topic": REVIEWER_TOPIC})]
         return [e["scored"] for e in sent if e["change"] == "progress" and e["round_id"] == rid]
 
-    announce = sheets.announce
+    announce = assignment_notices.announce
 
     async def crash_after_the_share(*args: Any, **kwargs: Any) -> Any:
         await announce(*args, **kwargs)  # the share written, then the process fails

@@ -13,7 +13,7 @@ from contracts.campaign import (
     notification_problems,
 )
 from services.intake.presets import load_preset
-from services.notifier.audience import CAMPAIGN_ADMIN, UNIT_ADMIN, Audience, notices_for, round_noticed
+from services.notifier.audience import CAMPAIGN_ADMIN, UNIT_ADMIN, Audience, Cause, notices_for, round_noticed
 from services.notifier.kinds import DEFAULTS
 from services.notifier.rendering import render
 from services.notifier.timing import quiet_until, retry_delay_s
@@ -36,7 +36,8 @@ def test_each_step_of_an_entry_tells_the_right_people() -> None:
     assert kinds(transcoded(succeeded=True)) == [
         ("awaiting_approval", Audience(role=UNIT_ADMIN, units=("22", "2224", "222401")))
     ]
-    assert kinds(reviewed("awarded")) == [("result", me)]
+    assert kinds(reviewed("awarded")) == [("result", me), ("certificate_ready", me)]
+    assert kinds(reviewed("recommended")) == [("result", me)]  # no award, no certificate
     assert kinds(published("published")) == [("published", me)]
     assert kinds(published("failed")) == [("publish_failed", Audience(role=CAMPAIGN_ADMIN))]
 
@@ -66,9 +67,17 @@ def test_a_returned_entry_tells_its_entrant_the_units_reason_and_where_to_fix_it
     assert kinds(back, entrant=None) == []
 
 
-def test_a_review_result_says_the_level_and_the_award() -> None:
-    (notice,) = notices_for(reviewed("awarded", level="county"), "u1", CAMPAIGN, BASE)
-    assert "优秀资源奖" in notice.zh["detail"]
+def test_a_review_result_says_the_level_and_the_award_and_its_certificate_is_ready() -> None:
+    event = reviewed("awarded", level="county")
+    result, certificate = notices_for(event, "u1", CAMPAIGN, BASE)
+    assert "优秀资源奖" in result.zh["detail"]
+    message = render(
+        certificate.kind, CAMPAIGN, {"title": "红色故事", **certificate.zh}, certificate.en, False
+    )
+    assert message.subject == "获奖证书可以下载：《红色故事》"
+    assert "获县区评审优秀资源奖" in message.body and f"{BASE}/submissions/S1" in message.body
+    # Told beside the result under a cause of its own, so the once-per-cause rule keeps both.
+    assert Cause.of(event, result.kind).id != Cause.of(event, certificate.kind).id
 
 
 def test_a_campaign_wording_is_used_and_an_unsafe_one_is_refused_and_not_used() -> None:
