@@ -23,6 +23,7 @@ from contracts import (
     CampaignDefined,
     EntryInfo,
     SubmissionApproved,
+    SubmissionReviewed,
     SubmissionSubmitted,
     SubmissionTranscoded,
     SubmissionValidated,
@@ -241,3 +242,15 @@ class Entry:
 
     def approved(self) -> SubmissionApproved:
         return SubmissionApproved(**self._common(), producer="intake", approver_unit="222401001")
+
+    def reviewed(self, level: str, outcome: str, tier: str | None = None) -> SubmissionReviewed:
+        """A level's final result, as review sends it once the round is finalised."""
+        return SubmissionReviewed(
+            **self._common(),
+            producer="review",
+            level=level,
+            outcome=outcome,
+            award_tier=tier,
+            rank=1,
+            score=95.0,
+        )
