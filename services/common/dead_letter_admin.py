@@ -28,6 +28,7 @@ class DeadLetter:
     offset: int
     value: bytes
     headers: dict[str, str]
+    timestamp_ms: int | None = None  # when it was parked (the record's time), if the broker says
 
     @property
     def event(self) -> dict[str, Any] | None:
@@ -127,9 +128,8 @@ async def read_after(
                 for record in batch.get(tp, []):
                     if record.offset < ends[tp] and record.value is not None and room():
                         headers = {k: v.decode(errors="replace") for k, v in record.headers}
-                        found.append(
-                            (tp.topic, DeadLetter(tp.partition, record.offset, record.value, headers))
-                        )
+                        value, at = record.value, record.timestamp
+                        found.append((tp.topic, DeadLetter(tp.partition, record.offset, value, headers, at)))
                         size += len(record.value)
         return found
     finally:

@@ -118,7 +118,7 @@ class NotifierService(Service):
         backlog = QueueBacklog({"sends": (self.sends, {})})
         self.spawn_every(self.settings.notifier_reminder_every_s, self.remind, "reminders")
         self.spawn_every(
-            self.settings.notifier_reminder_every_s, partial(tell_dead_letters, self), "dead letters"
+            self.settings.notifier_dead_letters_every_s, partial(tell_dead_letters, self), "dead letters"
         )
         self.spawn_every(self.settings.backlog_every_s, backlog.refresh, "backlog")
 

@@ -9,8 +9,12 @@ that records the messages, so each dead letter is told once, across restarts and
 first unread dead letter of a campaign names its message, so a sweep retried after a crash writes
 the same one. A dead letter whose bytes are no event of a known campaign (the poison itself may
 not be JSON) concerns no campaign's admins: the services' metrics and alerts count it, and
-``zhengji admin dlq`` lists it."""
+``zhengji admin dlq`` lists it. One of a campaign this notifier does not know *yet* (its definition
+still on its way, a notifier just started) waits, with those after it in its partition, for
+``UNKNOWN_CAMPAIGN_GRACE`` after it was parked before it is passed over."""
 
+import contextlib
+import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +38,7 @@ if TYPE_CHECKING:
 # message size, 1 MB by default); the rest are read by the next sweep.
 READ_AT_MOST = 10_000
 READ_BYTES_AT_MOST = 32 * 1024 * 1024
+UNKNOWN_CAMPAIGN_GRACE_MS = 3_600_000  # an hour: far longer than a definition takes to arrive
 Mark = tuple[str, int]  # (dead-letter topic, partition)
 
 
@@ -57,8 +62,8 @@ def parked_by_campaign(letters: Iterable[tuple[str, DeadLetter]]) -> list[Parked
     """Group what a sweep read by the campaign of each event. Pure."""
     found: dict[str, Parked] = {}
     for topic, letter in letters:
-        campaign_id = (letter.event or {}).get("campaign_id")
-        if not isinstance(campaign_id, str):
+        campaign_id = campaign_of(letter)
+        if campaign_id is None:
             continue
         parked = found.setdefault(
             campaign_id, Parked(campaign_id, f"{topic}:{letter.partition}:{letter.offset}")
@@ -66,6 +71,26 @@ def parked_by_campaign(letters: Iterable[tuple[str, DeadLetter]]) -> list[Parked
         group = letter.headers.get("x-consumer-group", "")
         parked.services[group.removeprefix("zhengji-") or "?"] += 1
     return list(found.values())
+
+
+def campaign_of(letter: DeadLetter) -> str | None:
+    campaign_id = (letter.event or {}).get("campaign_id")
+    return campaign_id if isinstance(campaign_id, str) else None
+
+
+def held_back(
+    letters: list[tuple[str, DeadLetter]], unknown: set[str], now_ms: int
+) -> list[tuple[str, DeadLetter]]:
+    """What a sweep may tell of and pass: in each partition, the letters before the first one of
+    a campaign in ``unknown`` parked within the grace; it and those after it wait for a later
+    sweep (marks are one offset per partition, so nothing after it can be passed either). Pure."""
+    stop: dict[Mark, int] = {}
+    for topic, letter in letters:
+        young = letter.timestamp_ms is not None and now_ms - letter.timestamp_ms < UNKNOWN_CAMPAIGN_GRACE_MS
+        if young and campaign_of(letter) in unknown:
+            key = (topic, letter.partition)
+            stop[key] = min(stop.get(key, letter.offset), letter.offset)
+    return [(t, d) for t, d in letters if d.offset < stop.get((t, d.partition), d.offset + 1)]
 
 
 def read_up_to(letters: Iterable[tuple[str, DeadLetter]]) -> dict[Mark, int]:
@@ -116,16 +141,19 @@ async def tell_dead_letters(svc: "NotifierService") -> None:
         limit=READ_AT_MOST,
         max_bytes=READ_BYTES_AT_MOST,
     )
+    known: dict[str, Campaign] = {}
+    for campaign_id in {c for _, letter in read if (c := campaign_of(letter))}:
+        with contextlib.suppress(NotReady):  # not yet, or never: the poison may say anything
+            known[campaign_id] = await svc.campaign(campaign_id)
+    unknown = {c for _, letter in read if (c := campaign_of(letter)) and c not in known}
+    read = held_back(read, unknown, int(time.time() * 1000))
     if not read:
         return
-    told: list[tuple[Parked, Campaign]] = []
-    for parked in parked_by_campaign(read):
-        try:
-            campaign = await svc.campaign(parked.campaign_id)
-        except NotReady:  # a campaign id no campaign has: the poison may say anything
-            continue
-        if campaign.notifications.enabled:
-            told.append((parked, campaign))
+    told = [
+        (parked, known[parked.campaign_id])
+        for parked in parked_by_campaign(read)
+        if parked.campaign_id in known and known[parked.campaign_id].notifications.enabled
+    ]
     base = svc.settings.base_url()
 
     async def writes(session: AsyncClientSession) -> None:

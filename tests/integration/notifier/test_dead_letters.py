@@ -1,7 +1,8 @@
 """Campaign admins hear of their campaign's messages parked in the dead-letter topics: one message
 per campaign and sweep, saying how many and which services gave up on them; each dead letter is
-told once, though the notifier sweeps again and again and is restarted; a dead letter that is no
-event of a known campaign tells nobody."""
+told once, though the notifier sweeps again and again and is restarted; a dead letter of a
+campaign the notifier does not know yet waits for its definition, and one that is no event tells
+nobody."""
 
 from collections import Counter
 from typing import Any
@@ -59,7 +60,7 @@ async def test_campaign_admins_hear_of_parked_messages_once_each_across_a_restar
             await eventually(known, 60, "the campaign read")
         # Parked while the notifier is down, so that one sweep finds them all.
         validated = [e.failed_check().model_dump_json().encode() for e in entries[:2]]
-        stranger = Entry("DLX", "no-such-campaign", "").submitted().model_dump_json().encode()
+        stranger = Entry("DLX", "late", "").submitted().model_dump_json().encode()
         poison = [*validated, b"\xff not json", stranger]
         await park(bootstrap, TOPICS["validated"], poison, "zhengji-transcoder")
         async with running(alone, ["notifier"]):
@@ -69,6 +70,8 @@ async def test_campaign_admins_hear_of_parked_messages_once_each_across_a_restar
         await park(bootstrap, TOPICS["submitted"], later, "zhengji-validator")
         async with running(alone, ["notifier"]):
             await eventually(lambda: holds(len(told()) >= 2), 60, "the second message")
+            await feeder.define(campaign("late"))  # the stranger's campaign is defined at last
+            await eventually(lambda: holds(len(told()) >= 3), 60, "the late campaign's message")
 
             async def swept_again() -> bool:  # the marks moved past everything parked
                 marks = [d["offset"] async for d in store["dead_letter_marks"].find()]
@@ -76,7 +79,8 @@ async def test_campaign_admins_hear_of_parked_messages_once_each_across_a_restar
 
             await eventually(swept_again, 60, "every dead letter read")
 
-    assert Counter(told()) == {subjects.format(2): 1, subjects.format(1): 1}
-    first, second = (m.get_content() for m in p.mail.to(BUREAU))
+    assert Counter(told()) == {subjects.format(2): 1, subjects.format(1): 2}
+    first, second, late = (m.get_content() for m in p.mail.to(BUREAU))
+    assert "transcoder 1条" in late, late
     assert "transcoder 2条" in first and "zhengji admin dlq" in first and "/admin" in first, first
     assert "validator 1条" in second, second
