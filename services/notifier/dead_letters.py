@@ -11,7 +11,7 @@ the same one. A dead letter whose bytes are no event of a known campaign (the po
 not be JSON) concerns no campaign's admins: the services' metrics and alerts count it, and
 ``zhengji admin dlq`` lists it. One of a campaign this notifier does not know *yet* (its definition
 still on its way, a notifier just started) waits, with those after it in its partition, for
-``UNKNOWN_CAMPAIGN_GRACE`` after it was parked before it is passed over."""
+``UNKNOWN_CAMPAIGN_GRACE_MS`` after it was parked before it is passed over."""
 
 import contextlib
 import time

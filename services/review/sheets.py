@@ -130,17 +130,17 @@ async def save_sheet(
         return _sheet_answer(stored)
     was = stored["status"] if stored else None
 
-    async def store(session: AsyncClientSession) -> ReviewerAssigned | None:
+    async def store(session: AsyncClientSession) -> ReviewerAssigned:
         await svc.scores.replace_one({"_id": key}, doc, upsert=True, session=session)
-        if was == status or "complete" not in (was, status):
-            return None
-        # The reviewer's scored count changed: their share goes out with the sheet, or neither.
         (share,) = await announce(svc, campaign, rnd, [who.reviewer_id], "progress", session)
         return share
 
-    share = await in_transaction(svc.deps.client, store)
-    if share and status == "complete" and share.scored == share.entries:  # their last: the round's too?
-        await when_last_score_is_in(svc, campaign, rnd)
+    if was == status or "complete" not in (was, status):  # a draft saved again: no count changes
+        await svc.scores.replace_one({"_id": key}, doc, upsert=True)
+    else:  # the reviewer's scored count changed: their share goes out with the sheet, or neither
+        share = await in_transaction(svc.deps.client, store)
+        if status == "complete" and share.scored == share.entries:  # their last: the round's too?
+            await when_last_score_is_in(svc, campaign, rnd)
     await svc.audit.record(
         who.who, "score.saved", campaign_id=rnd["campaign_id"], round_id=round_id,
         submission_id=submission_id, status=status, total=total, values=sheet.values,
