@@ -165,6 +165,14 @@ def role(*roles: str) -> Callable[[Request], Awaitable[Caller]]:
     return dependency
 
 
+async def _seen_submission(request: Request, submission_id: str) -> str:
+    callers: Callers = request.app.state.callers
+    await callers.may_see(request, submission_id)
+    return submission_id
+
+
+SeenSubmission = Annotated[str, Depends(_seen_submission)]
+"""The path's ``submission_id``, which the caller may see (the check of its page, ``may_see``)."""
 CampaignAdmin = Annotated[Caller, Depends(role("campaign_admin"))]
 """The caller, who must be a campaign admin: ``async def route(admin: CampaignAdmin)``."""
 LoggedInCaller = Annotated[Caller, Depends(role())]

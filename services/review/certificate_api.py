@@ -4,10 +4,11 @@ the page its QR code opens."""
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
+from services.common.callers import SeenSubmission
 from services.common.downloads import attachment
 from services.common.errors import ServiceError, responses
 from services.review.certificates import batch, issued, lookup, of_entry, pdf
@@ -67,10 +68,9 @@ async def certificates_zip(svc: Review, chaired: ChairRound, round_id: str) -> R
     response_class=Response,
     responses=_file(PDF),
 )
-async def entry_certificate(svc: Review, request: Request, submission_id: str, level: str) -> Response:
+async def entry_certificate(svc: Review, submission_id: SeenSubmission, level: str) -> Response:
     """An entry's 获奖证书 of a level, for those who may see the entry (its entrant, the admins of
     its unit and above, campaign admins), once the level's result is final."""
-    await request.app.state.callers.may_see(request, submission_id)
     found = await of_entry(svc, submission_id, level)
     data = await pdf(svc, [found])
     name = f"{found['title'][:40]}-{found['award']}-获奖证书.pdf".replace("/", "_")

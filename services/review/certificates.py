@@ -81,7 +81,11 @@ async def of_entry(svc: "ReviewService", submission_id: str, level_key: str) -> 
             "该作品在此级评审未获奖，或评审尚未定稿",
             "no award at this level for the entry, or its round is not finalised",
         )
-    awarded = await issued(svc, await context(svc, result["round_id"]))
+    round_id = result["round_id"]
+    # Issued already (every download but the round's first): one lookup on the unique index.
+    if mine := await svc.certificates.find_one({"round_id": round_id, "submission_id": submission_id}):
+        return mine
+    awarded = await issued(svc, await context(svc, round_id))
     return next(d for d in awarded if d["submission_id"] == submission_id)
 
 
