@@ -14,6 +14,7 @@ import asyncio
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -30,7 +31,7 @@ class DeadLetter:
     headers: dict[str, str]
     timestamp_ms: int | None = None  # when it was parked (the record's time), if the broker says
 
-    @property
+    @cached_property  # parsed once: a sweep asks each letter for its event several times
     def event(self) -> dict[str, Any] | None:
         try:
             parsed = json.loads(self.value)

@@ -82,8 +82,13 @@ def _top_finding(event: SubmissionValidated) -> tuple[str, str]:
     return zh, en
 
 
+def _level_name(campaign: Campaign, key: str) -> str:
+    """The level's name as the notice calls it (州级, 省级...); its key if the campaign lost it."""
+    return next((lv.name for lv in campaign.review_levels if lv.key == key), key)
+
+
 def _result(campaign: Campaign, event: SubmissionReviewed) -> tuple[str, str]:
-    level = next((lv.name for lv in campaign.review_levels if lv.key == event.level), event.level)
+    level = _level_name(campaign, event.level)
     if event.outcome == "awarded":
         tier = event.award_tier or ""
         return f"{level}评审获{tier}", f"{tier} at the {event.level} level"
@@ -124,8 +129,7 @@ def notices_for(
             notices.append(("result", entrant, {**mine, "detail": zh}, {"detail": en}))
             if event.outcome == "awarded" and event.award_tier:
                 # A level's result arrives once it is final, so its certificate can be issued now.
-                level = next((lv.name for lv in campaign.review_levels if lv.key == event.level), event.level)
-                award = {"detail": f"{level}{event.award_tier}"}
+                award = {"detail": f"{_level_name(campaign, event.level)}{event.award_tier}"}
                 notices.append(("certificate_ready", entrant, {**mine, **award}, award))
         case SubmissionPublished(status="published"):
             where = event.target_name or event.target
