@@ -19,12 +19,24 @@ import pytest
 
 from contracts.calendar import campaign_today
 from services.common.settings import Settings
+from tests import hang_report
 from zhengji.embedded import EmbeddedServers, free_port
 from zhengji.runtime import SERVICES
 from zhengji.server import embedded_settings, running
 from zhengji.standin import STANDINS_ALLOW
+from zhengji.store_liveness import store_watched
 
 _stopping: list[EmbeddedServers] = []
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
+    """A test about to be ended by pytest-timeout first prints what its tasks await."""
+    watch = hang_report.Watch(float(item.config.getini("timeout") or 0))
+    try:
+        return (yield)
+    finally:
+        watch.stop()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -42,7 +54,8 @@ async def servers(tmp_path: Path) -> AsyncIterator[EmbeddedServers]:
     SecantusDB takes about 2 s to close its accept thread, and no later test uses them."""
     embedded = EmbeddedServers(tmp_path / "data")
     await embedded.astart()
-    yield embedded
+    async with store_watched(embedded):  # a store that wedges is restarted, as in embedded mode
+        yield embedded
     for proc in embedded.procs:
         proc.terminate()
     _stopping.append(embedded)
@@ -152,11 +165,22 @@ async def client_as(
         yield api
 
 
+PROBE_AT_LEAST_S = 10.0
+
+
 async def eventually(probe: Callable[[], Awaitable[Any]], timeout_s: float = 60, what: str = "") -> Any:
     """Wait for a condition with a deadline (never a bare sleep as synchronisation)."""
     deadline = time.monotonic() + timeout_s
     while True:
-        value = await probe()
+        # A probe that never answers (a store or service hung) fails here, with what was awaited,
+        # not at pytest's timeout with the event loop idle in select.
+        left_s = max(deadline - time.monotonic(), PROBE_AT_LEAST_S)
+        asked = asyncio.ensure_future(probe())
+        if not (await asyncio.wait({asked}, timeout=left_s))[0]:
+            hang_report.report()  # while the probe still awaits what it is stuck on
+            asked.cancel()
+            raise AssertionError(f"waiting for {what or probe}: a probe did not answer in {left_s:.0f} s")
+        value = asked.result()
         if value:
             return value
         if time.monotonic() > deadline:
