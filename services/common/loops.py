@@ -10,7 +10,7 @@ last success, the last error and the consecutive failures, which ``/readyz`` rep
 import asyncio
 import random
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +18,9 @@ from typing import Any
 from services.common.log import get_logger
 
 log = get_logger("loops")
+
+STOP_WITHIN_S = 30.0
+"""How long a stopping service waits for its loops (and its jobs' hand-back) to end."""
 
 
 @dataclass(frozen=True)
@@ -118,3 +121,15 @@ class Loops:
 
         task.add_done_callback(ended)
         return task
+
+
+async def cancelled(tasks: Sequence["asyncio.Task[Any]"], within_s: float = STOP_WITHIN_S) -> list[str]:
+    """Cancel ``tasks`` and wait up to ``within_s`` for them to end; returns the names of those
+    still running. A loop parked on a store or broker that does not answer must not keep its
+    process from stopping (nor a test from ending)."""
+    for task in tasks:
+        task.cancel()
+    if not tasks:
+        return []
+    _, pending = await asyncio.wait(tasks, timeout=within_s)
+    return sorted(task.get_name() for task in pending)

@@ -5,7 +5,6 @@ background loops. The runtime (``zhengji/runtime.py``) builds ``Deps`` once and
 runs one service (distributed mode) or all five in one process (embedded)."""
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
@@ -30,7 +29,7 @@ from services.common.job_runner import JobRunner
 from services.common.kafka_lag import ConsumerLag
 from services.common.kafka_security import client_options
 from services.common.log import get_logger
-from services.common.loops import Backoff, Loops, LoopState, every, supervise
+from services.common.loops import STOP_WITHIN_S, Backoff, Loops, LoopState, cancelled, every, supervise
 from services.common.outbox import Outbox
 from services.common.pruning import Pruner
 from services.common.settings import Settings
@@ -199,15 +198,16 @@ class Service:
         self.spawn_every(sweep_every_s, runner.sweep_once, what)
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if stuck := await cancelled(self._tasks):
+            self.log.warning("loops_still_running_at_stop", loops=stuck, waited_s=STOP_WITHIN_S)
         self._tasks.clear()
-        # No more claims now: the jobs running here go back to the queue for another worker.
+        # No more claims now: the jobs running here go back to the queue for another worker
+        # (or, if the store does not answer, their leases run out).
         for runner in self._runners:
-            await runner.stop()
+            try:
+                await asyncio.wait_for(runner.stop(), STOP_WITHIN_S)
+            except TimeoutError:
+                self.log.warning("jobs_not_handed_back_at_stop", table=runner.table.jobs.name)
         self._runners.clear()
         if self._lag is not None:
             await self._lag.close()

@@ -15,8 +15,19 @@ Doc = dict[str, Any]
 T = TypeVar("T")
 
 
+REPLY_WITHIN_MS = 120_000
+"""How long one reply of the store may take: far beyond any single request of ours (an index
+build of a large campaign included). Without it a reply that never comes (a server stuck, a
+connection half-open after a failover) parks its caller for good; with it the caller sees a
+``NetworkTimeout``, which every loop and handler already retries. ``socketTimeoutMS`` in
+``MONGODB_URI`` overrides it."""
+
+
 def connect(uri: str) -> AsyncMongoClient[Doc]:
-    return AsyncMongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=10_000)
+    bounded: dict[str, Any] = (
+        {} if "sockettimeoutms=" in uri.lower() else {"socketTimeoutMS": REPLY_WITHIN_MS}
+    )
+    return AsyncMongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=10_000, **bounded)
 
 
 def service_db(client: AsyncMongoClient[Doc], prefix: str, service: str) -> AsyncDatabase[Doc]:

@@ -12,8 +12,9 @@ from pymongo.errors import AutoReconnect
 from services.common.health import health_router
 from services.common.job_runner import run_workers
 from services.common.jobs import Job, JobTable
-from services.common.loops import Backoff, Loops, LoopState, every, supervise
+from services.common.loops import Backoff, Loops, LoopState, cancelled, every, supervise
 from services.common.settings import Settings
+from services.common.store import REPLY_WITHIN_MS, connect
 from tests.unit.fakes import RecordingSleep
 
 
@@ -168,3 +169,43 @@ async def test_readiness_and_liveness_name_what_is_wrong() -> None:
 
         relay.dead = True
         assert await checks("/healthz") == (503, {"svc.outbox_relay": False, "svc.jobs": True})
+
+
+async def test_stopping_waits_a_bounded_time_for_a_loop_that_does_not_end() -> None:
+    """A loop parked where cancelling does not reach it (here: one that swallows the cancel, as a
+    call into a store that never answers would keep it) does not keep its service from stopping."""
+    release, parked = asyncio.Event(), asyncio.Event()
+
+    async def stubborn() -> None:
+        parked.set()
+        while not release.is_set():
+            try:
+                await release.wait()
+            except asyncio.CancelledError:
+                continue
+
+    async def obedient() -> None:
+        await asyncio.Event().wait()
+
+    tasks = [
+        asyncio.create_task(stubborn(), name="svc.stuck"),
+        asyncio.create_task(obedient(), name="svc.ok"),
+    ]
+    await parked.wait()
+    started = time.monotonic()
+    assert await cancelled(tasks, within_s=0.2) == ["svc.stuck"]
+    assert time.monotonic() - started < 5
+    assert tasks[1].cancelled()
+    release.set()
+    await tasks[0]
+
+
+async def test_a_store_reply_is_waited_for_a_bounded_time_unless_the_uri_says_otherwise() -> None:
+    bounded = connect("mongodb://127.0.0.1:1/?directConnection=true")
+    chosen = connect("mongodb://127.0.0.1:1/?directConnection=true&socketTimeoutMS=5000")
+    try:
+        assert bounded.options.pool_options.socket_timeout == REPLY_WITHIN_MS / 1000
+        assert chosen.options.pool_options.socket_timeout == 5.0
+    finally:
+        await bounded.close()
+        await chosen.close()
