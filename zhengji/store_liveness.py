@@ -7,7 +7,7 @@ is ``EmbeddedServers.kept_alive``'s to start again; a silent one is this watch's
 ``every_s`` it makes a small write on a fresh connection; when ``misses`` probes in a row get no
 answer within ``within_s``, the process is stopped (killed if it does not stop) and started again
 on the same port and data dir. Its clients see their connections drop and retry, as after any
-restart of the store (the chaos bench kills the store on purpose, and nothing is lost)."""
+restart of the store (the chaos bench kills the store on purpose and the submissions move on)."""
 
 import asyncio
 import contextlib
@@ -41,8 +41,8 @@ class Liveness:
 
 
 def answers(uri: str, within_s: float) -> bool:
-    """One small write on a fresh connection (a new connection and a write reach the locks a
-    wedged store holds; a ping would not), answered within ``within_s``."""
+    """One small write on a fresh connection, answered within ``within_s`` (not a ping: a ping is
+    answered without touching storage, so a store whose storage is wedged may still answer it)."""
     ms = int(within_s * 1000)
     client: MongoClient[dict[str, object]] = MongoClient(
         uri, serverSelectionTimeoutMS=ms, connectTimeoutMS=ms, socketTimeoutMS=ms
