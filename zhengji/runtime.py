@@ -73,6 +73,8 @@ class Runtime:
 
     async def start(self) -> None:
         await topics_ready(self.settings)
+        for service in self.services.values():
+            await service.prepare()  # its collections and indexes before any handler writes
         await start_broker(self.broker)
         for service in self.services.values():
             await service.start()

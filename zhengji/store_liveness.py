@@ -11,8 +11,6 @@ restart of the store (the chaos bench kills the store on purpose and the submiss
 
 import asyncio
 import contextlib
-import signal
-import subprocess
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -22,6 +20,7 @@ from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
 from services.common.log import get_logger
+from zhengji.children import stopped
 
 if TYPE_CHECKING:
     from zhengji.embedded import EmbeddedServers
@@ -57,7 +56,7 @@ def answers(uri: str, within_s: float) -> bool:
 
 
 async def watch(servers: "EmbeddedServers", liveness: Liveness) -> None:
-    missed, watched = 0, None
+    missed, watched, silent_since = 0, None, 0.0
     while True:
         await asyncio.sleep(liveness.every_s)
         store = servers.store_process()
@@ -66,33 +65,23 @@ async def watch(servers: "EmbeddedServers", liveness: Liveness) -> None:
             continue
         if store is not watched:
             missed, watched = 0, store  # a new process: its misses start from nothing
+        asked = time.monotonic()
         if await asyncio.to_thread(answers, servers.mongodb_uri, liveness.within_s):
             missed = 0
             continue
+        silent_since = asked if missed == 0 else silent_since
         missed += 1
         if missed < liveness.misses or store.poll() is not None:
             continue
         log.error(
             "embedded_store_unresponsive_restarted",
             pid=store.pid,
-            silent_for_s=liveness.misses * (liveness.every_s + liveness.within_s),
+            silent_for_s=round(time.monotonic() - silent_since, 1),
         )
-        await ended(store, liveness.stop_s)
+        await asyncio.to_thread(stopped, store, liveness.stop_s)
         servers.revive()  # in the loop's thread, as kept_alive does: the parent-death signal holds
         # Its start (recovery from the journal) is not silence: judged again once it answers.
         await booted(servers, liveness.boot_s)
-
-
-async def ended(store: "subprocess.Popen[bytes]", within_s: float) -> None:
-    """Asked to stop first (it then closes its journal and checkpoints: a SIGKILL under load once
-    lost a transaction committed seconds before), killed if it does not within ``within_s``."""
-    store.send_signal(signal.SIGTERM)
-    store.send_signal(signal.SIGCONT)  # a stopped process handles its SIGTERM only once continued
-    try:
-        await asyncio.to_thread(store.wait, within_s)
-    except subprocess.TimeoutExpired:
-        store.kill()
-        await asyncio.to_thread(store.wait)
 
 
 async def booted(servers: "EmbeddedServers", within_s: float) -> None:

@@ -64,6 +64,7 @@ class Service:
         self._consumers: dict[str, Consumer[Any]] = {}
         self._batches: dict[str, BatchConsumer[Any, Any]] = {}
         self._runners: list[JobRunner[Any]] = []
+        self._prepared = False  # indexes and setup done (prepare)
         self._lag: ConsumerLag | None = None
 
     def consume(self, topic: str, model: type[E], handler: Handler[E]) -> None:
@@ -149,7 +150,8 @@ class Service:
         """Create indexes; called once the store is reachable."""
 
     async def start(self) -> None:
-        await self._prepare_store()
+        if not self._prepared:
+            await self.prepare()
         relay, poll_s = self.outbox.relay_forever, self.settings.outbox_poll_s
         self.spawn("outbox_relay", lambda state: relay(self.deps.broker, poll_s, state))
         self.spawn_every(self.settings.prune_every_s, self.pruner.prune_once, "prune")
@@ -160,10 +162,12 @@ class Service:
             self._lag = ConsumerLag(bootstrap, self.group, list(self._consumers), options)
             self.spawn_every(every_s, self._lag.refresh, "consumer_lag")
 
-    async def _prepare_store(self) -> None:
+    async def prepare(self) -> None:
         """Indexes and the service's own setup, tried again while the store cannot be reached: a
         service started during a store blip (a restart, a failover) waits for it instead of
-        exiting. Each step is idempotent, so a retry after a half-done attempt is safe."""
+        exiting. Each step is idempotent, so a retry after a half-done attempt is safe. The
+        runtime calls it before the consumers start, so no handler's write creates a collection
+        while its index is being built (that race wedged SecantusDB, decision 0038)."""
         backoff, failures = Backoff(self.settings.loop_backoff_s, self.settings.loop_backoff_cap_s), 0
         while True:
             try:
@@ -174,6 +178,7 @@ class Service:
                 await self.outbox.collection.create_index("causation")
                 await self.pruner.create_indexes()
                 await self.setup()
+                self._prepared = True
                 return
             except ConnectionFailure as exc:
                 failures += 1

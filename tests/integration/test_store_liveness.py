@@ -9,8 +9,9 @@ import sys
 
 from services.common.settings import Settings
 from tests.conftest import admin_client, create_campaign, eventually
+from zhengji.children import stopped
 from zhengji.embedded import EmbeddedServers
-from zhengji.store_liveness import Liveness, answers, ended, store_watched
+from zhengji.store_liveness import Liveness, answers, store_watched
 
 QUICK = Liveness(every_s=0.5, within_s=2.0, misses=2)
 
@@ -51,17 +52,16 @@ async def test_a_store_that_stops_answering_is_restarted_and_keeps_its_data(
         assert {before, "after-restart"} <= set(await listed())
 
 
-def test_a_store_that_does_not_stop_when_asked_is_killed() -> None:
+def test_a_store_is_asked_to_stop_and_killed_only_when_it_does_not() -> None:
     """Asked first (a clean stop closes its journal), killed when it does not stop in time."""
-    ignores_sigterm = (
-        "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
-        "print(1, flush=True); time.sleep(600)"
-    )
-    deaf = subprocess.Popen([sys.executable, "-c", ignores_sigterm], stdout=subprocess.PIPE)
-    try:
-        assert deaf.stdout is not None and deaf.stdout.readline()  # its handler is in place
-        asyncio.run(ended(deaf, 1.0))
-        assert deaf.returncode == -signal.SIGKILL
-    finally:
-        if deaf.poll() is None:
-            deaf.kill()
+    waits = "import signal, time; {}; print(1, flush=True); time.sleep(600)"
+    ignores_sigterm = waits.format("signal.signal(signal.SIGTERM, signal.SIG_IGN)")
+    for program, ends_by in ((waits.format("pass"), signal.SIGTERM), (ignores_sigterm, signal.SIGKILL)):
+        child = subprocess.Popen([sys.executable, "-c", program], stdout=subprocess.PIPE)
+        try:
+            assert child.stdout is not None and child.stdout.readline()  # its handler is in place
+            stopped(child, 1.0)
+            assert child.returncode == -ends_by
+        finally:
+            if child.poll() is None:
+                child.kill()
