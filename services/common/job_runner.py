@@ -29,7 +29,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.common.jobs import Job, JobTable, LeaseLost
 from services.common.log import get_logger
-from services.common.loops import LoopState
+from services.common.loops import LoopState, stop_asked
 from services.common.metrics import JOB_SECONDS, JOBS_RUNNING
 from services.common.store import in_transaction
 from services.common.tracing import continued
@@ -78,6 +78,8 @@ async def hold_lease(
             work.cancel()
             return
         except Exception as exc:  # the store is away: keep working, the lease may still hold
+            if stop_asked():  # the renewal swallowed our cancellation: the job is over
+                raise asyncio.CancelledError("lease renewal stopped") from exc
             log.warning("lease_renew_failed", job_id=job["_id"], error=str(exc))
 
 

@@ -51,11 +51,16 @@ class LoopState:
     dead: bool = False
 
     def ok(self) -> None:
+        if stop_asked():  # what the loop awaited swallowed its cancellation and returned
+            raise asyncio.CancelledError(f"{self.name} stopped")
         self.last_success = datetime.now(UTC)
         self.failures, self.failing_since = 0, None
 
     async def failed(self, exc: BaseException) -> None:
-        """Record and log a failure, then wait the backoff before the loop tries again."""
+        """Record and log a failure, then wait the backoff before the loop tries again; or end the
+        loop if it was asked to stop and a library turned that cancellation into an error."""
+        if stop_asked():
+            raise asyncio.CancelledError(f"{self.name} stopped ({type(exc).__name__} while cancelling)")
         self.failures += 1
         if self.failing_since is None:
             self.failing_since = time.monotonic()
@@ -68,6 +73,15 @@ class LoopState:
     def failing_for(self) -> float:
         """Seconds since the loop last worked (0 while it works)."""
         return 0.0 if self.failing_since is None else time.monotonic() - self.failing_since
+
+
+def stop_asked() -> bool:
+    """Whether the current task was cancelled, even if what it awaited swallowed the cancellation
+    (a client library that catches it and raises its own error, or returns): a loop that carried
+    on would outlive its service, failing on a closed client for ever (seen in CI: an outbox relay
+    of a stopped intake, still retrying half an hour later)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 async def supervise(state: LoopState, body: Callable[[LoopState], Coroutine[Any, Any, None]]) -> None:
