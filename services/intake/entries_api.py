@@ -1,8 +1,10 @@
 """Routes for entries: registering, listing, reading, withdrawing, approving and returning."""
 
+import hashlib
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
+from pymongo.errors import DuplicateKeyError
 
 from services.common.errors import ServiceError, responses
 from services.intake.api_models import (
@@ -36,6 +38,25 @@ from services.intake.views import row_view, submission_view
 
 router = APIRouter(tags=["intake: entries"])
 Filter = Annotated[str | None, Query()]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=128,
+        description="Any unique string the client makes for this registration. Sent again (an "
+        "answer lost to a dropped connection), it answers with the entry already registered "
+        "instead of registering a second one or refusing the person's limit.",
+    ),
+]
+
+
+def keyed_submission_id(campaign_id: str, user_id: str, key: str) -> str:
+    """The entry id a registration with ``key`` gets: the same for the same caller and campaign
+    (a retry finds its entry), different for anyone else (a key never reaches another's entry)."""
+    digest = hashlib.sha256(f"{campaign_id}\0{user_id}\0{key}".encode()).hexdigest()
+    return "S" + digest[:16].upper()
+
+
 # A unit's decision on an entry answers with the entry as it now is.
 DECISION: dict[str, Any] = {
     "response_model": SubmissionView,
@@ -58,21 +79,35 @@ async def fresh_view(svc: IntakeService, submission_id: str) -> SubmissionView:
     responses=responses(400, 401, 403, 404, 409, 422),
 )
 async def register_entry(
-    campaign_id: str, body: RegisterEntry, svc: Intake, user: CurrentUser, campaign: CampaignInPath
+    campaign_id: str,
+    body: RegisterEntry,
+    svc: Intake,
+    user: CurrentUser,
+    campaign: CampaignInPath,
+    key: IdempotencyKey = None,
 ) -> EntryRegistered:
     if user.role == "reviewer":
         raise wrong_role(user, ("entrant", "unit_admin", "campaign_admin"))
-    registered = await register(
-        MongoSubmissionStore(svc.db),
-        svc.units,
-        campaign,
-        user,
-        submission_id=svc.new_submission_id(),
-        form=body.form,
-        group=body.group,
-        unit_code=body.unit_code or (body.unit.code if body.unit else None),
-    )
-    return EntryRegistered(submission_id=registered.id, file_name=expected_stem(campaign, body.form))
+    sid = keyed_submission_id(campaign_id, user.id, key) if key else svc.new_submission_id()
+    if key and (done := await svc.submissions.find_one({"_id": sid}, {"form": 1})):
+        return EntryRegistered(submission_id=sid, file_name=expected_stem(campaign, done["form"]))
+    try:
+        await register(
+            MongoSubmissionStore(svc.db),
+            svc.units,
+            campaign,
+            user,
+            submission_id=sid,
+            form=body.form,
+            group=body.group,
+            unit_code=body.unit_code or (body.unit.code if body.unit else None),
+        )
+    except (DuplicateKeyError, ServiceError):
+        # The same request twice at once: the other may have registered it meanwhile (then this
+        # one met its _id, or the person's limit its entry fills).
+        if not key or await svc.submissions.find_one({"_id": sid}, {"_id": 1}) is None:
+            raise
+    return EntryRegistered(submission_id=sid, file_name=expected_stem(campaign, body.form))
 
 
 @router.get(

@@ -76,6 +76,16 @@ async def test_an_entrant_registers_fills_the_form_uploads_and_reads_the_finding
     await expect(page.locator('[data-field="title"]')).not_to_have_class("field invalid")
     await screenshot(page, "intake-02-form-error")
     await page.fill("#f-phone", "13904330001")
+
+    # The answer is lost on its way back (the entry was registered); the teacher presses again and
+    # reaches the entry, not the one-per-person refusal (the page's Idempotency-Key).
+    async def answer_lost(route: Route) -> None:
+        await route.fetch()
+        await route.abort("connectionreset")
+
+    await page.route("**/api/campaigns/*/entries", answer_lost, times=1)
+    await page.click("#submit-entry")
+    await expect(page.locator("#submit-entry")).to_be_enabled()
     await page.click("#submit-entry")
     await page.wait_for_url(f"{base}/submissions/*")
     await expect(page.locator("#stage")).to_have_attribute("data-stage", "registered")

@@ -54,11 +54,12 @@ export function tableType(file) {
   return /\.xlsx$/i.test(file.name) ? XLSX : "text/csv";
 }
 
-// `body`: an object sent as JSON, or a File/Blob sent as it is (its type, or `contentType`).
+// `body`: an object sent as JSON, or a File/Blob sent as it is (its type, or `contentType`);
+// `headers`: more request headers (an Idempotency-Key).
 // Resolves to the parsed JSON answer (null when the answer is empty); rejects with an ApiError,
 // also when no whole answer came within `timeoutMs`.
-export async function api(method, url, body, { contentType, timeoutMs = TIMEOUT_MS } = {}) {
-  const headers = { Accept: "application/json" };
+export async function api(method, url, body, { contentType, timeoutMs = TIMEOUT_MS, headers: extra = {} } = {}) {
+  const headers = { Accept: "application/json", ...extra };
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), timeoutMs);
   const init = { method, credentials: "same-origin", headers, signal: abort.signal };

@@ -79,6 +79,13 @@ function collect() {
   return body;
 }
 
+// One key for this page's registration: sent again after an answer that never came (a dropped
+// connection), it finds the entry already made instead of the one-per-person refusal.
+// getRandomValues, not randomUUID: the latter needs HTTPS, and some bureaus serve plain HTTP.
+const registrationKey = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) =>
+  b.toString(16).padStart(2, "0"),
+).join("");
+
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   clearErrors();
@@ -86,7 +93,8 @@ form.addEventListener("submit", async (event) => {
   const button = document.getElementById("submit-entry");
   button.disabled = true;
   try {
-    const answer = await api("POST", `/api/campaigns/${encodeURIComponent(campaign)}/entries`, body);
+    const url = `/api/campaigns/${encodeURIComponent(campaign)}/entries`;
+    const answer = await api("POST", url, body, { headers: { "Idempotency-Key": registrationKey } });
     location.href = `/submissions/${encodeURIComponent(answer.submission_id)}`;
   } catch (error) {
     button.disabled = false;
