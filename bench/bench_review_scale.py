@@ -46,7 +46,8 @@ from services.review.app import transcoded_fields
 from services.review.scoring import campaign_rubric, read_sheet
 from services.review.sheets import sheet_document, sheet_id
 from tests.conftest import ADMIN_PASSWORD, admin_login, create_campaign, eventually, import_tree
-from zhengji.embedded import EmbeddedServers, free_port
+from zhengji.embedded import EmbeddedServers
+from zhengji.ports import free_port
 from zhengji.server import embedded_settings, running
 
 COUNTIES, SCHOOLS, REVIEWERS = 13, 400, 200

@@ -51,7 +51,8 @@ from services.transcoder.master import master_args
 from services.transcoder.pipeline import OnProgress
 from services.transcoder.profiles import master_profile, plan_master
 from zhengji import runtime
-from zhengji.embedded import EmbeddedServers, free_port
+from zhengji.embedded import EmbeddedServers
+from zhengji.ports import free_port
 from zhengji.server import embedded_settings
 
 FFMPEG = ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y"]

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import httpx
 
-from zhengji.embedded import EmbeddedServers, die_with_parent, free_port
+from zhengji.embedded import EmbeddedServers, die_with_parent
+from zhengji.ports import free_port
 from zhengji.runtime import SERVICES
 
 TARGETS = ["runtime", *SERVICES, "broker", "store"]

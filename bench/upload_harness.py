@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 
 from contracts.calendar import campaign_today
-from zhengji.embedded import free_port
+from zhengji.ports import free_port
 from zhengji.samples import yanbian_form
 
 MB = 1024 * 1024

@@ -20,7 +20,8 @@ import pytest
 from contracts.calendar import campaign_today
 from services.common.settings import Settings
 from tests import hang_report
-from zhengji.embedded import EmbeddedServers, free_port
+from zhengji.embedded import EmbeddedServers
+from zhengji.ports import free_port
 from zhengji.runtime import SERVICES
 from zhengji.server import embedded_settings, running
 from zhengji.standin import STANDINS_ALLOW

@@ -29,14 +29,12 @@ def up(
     mongo_port: int = typer.Option(0, help="内嵌存储端口，0 = 任一空闲端口 / embedded store port"),
 ) -> None:
     """运行全部服务（内嵌模式）/ Run all five services on the embedded broker and store."""
-    from zhengji.embedded import EmbeddedServers, free_port
+    from zhengji.embedded import EmbeddedServers
     from zhengji.runtime import SERVICES
     from zhengji.server import embedded_settings, serve_until_stopped
 
     configure_logging(json=False)
-    servers = EmbeddedServers(
-        data_dir, kafka_port=kafka_port or free_port(), mongo_port=mongo_port or free_port()
-    )
+    servers = EmbeddedServers(data_dir, kafka_port=kafka_port, mongo_port=mongo_port)
     servers.start()
     typer.echo(f"zhengji 已启动 / running: http://{host}:{port}  (数据 / data: {data_dir.resolve()})")
     # Where a downstream developer subscribes to the events (docs/asyncapi.yaml) or reads the store.

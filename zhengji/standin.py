@@ -23,7 +23,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
-from zhengji.embedded import free_port
+from zhengji.ports import free_port
 
 # Stand-ins listen on loopback, which the publisher never calls unless the operator allows it:
 # the demo and the tests set ZHENGJI_OUTBOUND_ALLOW to this, and nothing wider.

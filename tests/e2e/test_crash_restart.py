@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import ADMIN_PASSWORD, OPEN_WINDOW, TREE_CSV, UNIT, eventually
 from zhengji import samples
-from zhengji.embedded import free_port
+from zhengji.ports import free_port
 from zhengji.samples import yanbian_form
 
 ENV = {

@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import eventually
 from zhengji.demo_serve import STOP_HINT
-from zhengji.embedded import free_port
+from zhengji.ports import free_port
 
 LOGIN = re.compile(r"用户名 user (\S+)  密码 password (\S+)")
 LINK = re.compile(r"(http://\S+/review/login\?token=\S+)")

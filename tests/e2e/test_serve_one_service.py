@@ -13,7 +13,8 @@ import pytest
 
 from services.common.settings import Settings
 from tests.conftest import ADMIN_PASSWORD, UNIT, admin_login, create_campaign, eventually, import_tree
-from zhengji.embedded import EmbeddedServers, free_port
+from zhengji.embedded import EmbeddedServers
+from zhengji.ports import free_port
 from zhengji.samples import yanbian_form
 from zhengji.server import running
 

@@ -14,7 +14,7 @@ from aiokafka import AIOKafkaConsumer
 
 from contracts import CAMPAIGN_TOPIC
 from tests.conftest import ADMIN_PASSWORD, create_campaign, eventually
-from zhengji.embedded import free_port
+from zhengji.ports import free_port
 
 
 async def test_up_prints_its_broker_and_a_plain_client_reads_the_events(tmp_path: Path) -> None:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import httpx
 
-from zhengji.embedded import die_with_parent, free_port
+from zhengji.embedded import die_with_parent
+from zhengji.ports import free_port
 
 
 @contextmanager

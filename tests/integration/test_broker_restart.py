@@ -12,7 +12,8 @@ from contracts import TOPICS
 from services.common.settings import Settings
 from tests.conftest import UNIT, admin_client, create_campaign, eventually
 from zhengji import samples
-from zhengji.embedded import EmbeddedServers, free_port
+from zhengji.embedded import EmbeddedServers
+from zhengji.ports import free_port
 from zhengji.samples import yanbian_form
 from zhengji.server import running
 

@@ -25,7 +25,7 @@ from services.common.settings import Settings
 from tests.conftest import admin_login, eventually, import_tree
 from tests.integration.intake.conftest import create_tiny, register, tus_upload
 from tests.integration.kustomize_render import ROOT
-from zhengji.embedded import free_port
+from zhengji.ports import free_port
 from zhengji.server import running
 
 NGINX_CONF = ROOT / "deploy" / "nginx" / "zhengji.conf"

@@ -1,11 +1,14 @@
 """A server started on ``free_port()`` a few seconds later must find the port still free: the
 port is never one the kernel hands to outgoing connections, and one process never hands it out
-twice (two transcoders on one host once got the same port and one failed to start)."""
+twice (two transcoders on one host once got the same port and one failed to start), nor does
+another process while it is reserved."""
 
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
-from zhengji.embedded import free_port
+from zhengji.ports import free_port
 
 
 def test_ports_are_distinct_bindable_and_outside_the_ephemeral_range() -> None:
@@ -16,3 +19,15 @@ def test_ports_are_distinct_bindable_and_outside_the_ephemeral_range() -> None:
     for port in ports[:5]:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
             s.bind(("127.0.0.1", port))
+
+
+def test_a_port_handed_out_by_one_process_is_not_handed_out_by_another() -> None:
+    """Two test workers choosing at once once got the same store port and shared one store."""
+    port = free_port()
+    elsewhere = subprocess.run(
+        [sys.executable, "-c", f"from zhengji.ports import _reserve; print(_reserve({port}))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert elsewhere.stdout.strip() == "False"

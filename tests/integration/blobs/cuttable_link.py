@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from zhengji.embedded import free_port
+from zhengji.ports import free_port
 
 
 class CuttableLink:

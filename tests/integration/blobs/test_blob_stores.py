@@ -16,7 +16,7 @@ from services.common.blob_stores import open_blob_store
 from services.common.blobs import BlobStore, BlobTooLarge, BlobUnavailable, blob_key
 from services.common.settings import Settings
 from tests.integration.blobs.conftest import s3_settings
-from zhengji.embedded import free_port
+from zhengji.ports import free_port
 
 DATA = os.urandom(3 * (1 << 20) + 123)  # several chunks, not a whole number of them
 

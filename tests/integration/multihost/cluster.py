@@ -23,7 +23,8 @@ from tests.conftest import ADMIN_PASSWORD, eventually
 from tests.integration.blobs.conftest import CREDENTIALS, new_bucket
 from tests.integration.multihost.hosts import Host
 from tests.integration.s3_server import s3_server
-from zhengji.embedded import EmbeddedServers, die_with_parent, free_port
+from zhengji.embedded import EmbeddedServers, die_with_parent
+from zhengji.ports import free_port
 
 ZHENGJI = str(Path(sys.executable).with_name("zhengji"))
 

@@ -45,7 +45,7 @@ from tests.integration.notifier.providers import (
     WeChat,
 )
 from tests.self_signed import certificate
-from zhengji.embedded import free_port
+from zhengji.ports import free_port
 from zhengji.standin import serving
 
 MEDIA = BlobRef(uri="blob://sha256/" + "a" * 64, sha256="a" * 64, size=1000, media_type="video/mp4")

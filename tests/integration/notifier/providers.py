@@ -26,7 +26,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from zhengji.embedded import free_port
+from zhengji.ports import free_port
 
 SMTP_USER, SMTP_PASSWORD = "zhengji@example.cn", "smtp-pass"
 ALIYUN_KEY = ("LTAI-test-id", "aliyun-test-secret")

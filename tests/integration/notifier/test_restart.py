@@ -20,7 +20,7 @@ from tests.integration.notifier.conftest import (
     notifier_settings,
     person,
 )
-from zhengji.embedded import free_port
+from zhengji.ports import free_port
 from zhengji.server import running
 
 

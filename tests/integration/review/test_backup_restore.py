@@ -14,7 +14,8 @@ from tests.conftest import admin_client
 from tests.integration.admin_command import admin_command
 from tests.integration.review.feed import PANEL, YANJI, Work, bearer, round_of
 from tests.integration.review.test_review_flow import yanbian
-from zhengji.embedded import EmbeddedServers, free_port
+from zhengji.embedded import EmbeddedServers
+from zhengji.ports import free_port
 from zhengji.server import embedded_settings
 
 WORKS = [Work(f"SB{i}", f"红色故事{i}", YANJI, i) for i in range(1, 5)]

@@ -17,7 +17,8 @@ from pymongo.errors import PyMongoError
 from services.common.settings import Settings
 from tests.conftest import admin_login, create_campaign, eventually, import_tree
 from tests.self_signed import certificate
-from zhengji.embedded import EmbeddedServers, free_port
+from zhengji.embedded import EmbeddedServers
+from zhengji.ports import free_port
 from zhengji.server import running
 
 USER, PASSWORD = "zhengji", "s3cret-pass"
