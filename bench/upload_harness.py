@@ -25,6 +25,7 @@ from pathlib import Path
 import httpx
 
 from contracts.calendar import campaign_today
+from zhengji.children import stopped
 from zhengji.ports import free_port
 from zhengji.samples import yanbian_form
 
@@ -79,13 +80,7 @@ def start_server(data_dir: Path, port: int, log_path: Path) -> subprocess.Popen[
 
 
 def stop_server(proc: subprocess.Popen[bytes], timeout_s: float = 30.0) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    stopped(proc, timeout_s, ask=signal.SIGINT)  # as Ctrl-C stops `zhengji up`
 
 
 async def wait_healthy(api: httpx.AsyncClient, proc: subprocess.Popen[bytes], log_path: Path) -> float:

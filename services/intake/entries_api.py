@@ -89,8 +89,6 @@ async def register_entry(
     if user.role == "reviewer":
         raise wrong_role(user, ("entrant", "unit_admin", "campaign_admin"))
     sid = keyed_submission_id(campaign_id, user.id, key) if key else svc.new_submission_id()
-    if key and (done := await svc.submissions.find_one({"_id": sid}, {"form": 1})):
-        return EntryRegistered(submission_id=sid, file_name=expected_stem(campaign, done["form"]))
     try:
         await register(
             MongoSubmissionStore(svc.db),
@@ -103,10 +101,12 @@ async def register_entry(
             unit_code=body.unit_code or (body.unit.code if body.unit else None),
         )
     except (DuplicateKeyError, ServiceError):
-        # The same request twice at once: the other may have registered it meanwhile (then this
-        # one met its _id, or the person's limit its entry fills).
-        if not key or await svc.submissions.find_one({"_id": sid}, {"_id": 1}) is None:
+        # Sent again (or twice at once): refused by its own entry's _id or by the person's limit
+        # that entry fills. Only then is the entry read: a first registration costs no extra read.
+        done = await svc.submissions.find_one({"_id": sid}, {"form": 1}) if key else None
+        if done is None:
             raise
+        return EntryRegistered(submission_id=sid, file_name=expected_stem(campaign, done["form"]))
     return EntryRegistered(submission_id=sid, file_name=expected_stem(campaign, body.form))
 
 
