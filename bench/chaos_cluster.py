@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from zhengji.embedded import EmbeddedServers, die_with_parent
+from zhengji.embedded import TANSU_PARTITIONS, EmbeddedServers, die_with_parent
 from zhengji.ports import free_port
 from zhengji.runtime import SERVICES
 
@@ -56,6 +56,7 @@ class Cluster:
             # The embedded broker forgets its topics when it is killed: this deployment makes its
             # own (intake's broker watch), as the embedded runtime does.
             "ZHENGJI_KAFKA_CREATE_TOPICS": "true",
+            "ZHENGJI_KAFKA_PARTITIONS": str(TANSU_PARTITIONS),  # as many as Tansu makes by itself
             **self.settings,
         }
 

@@ -27,6 +27,14 @@ from zhengji.ports import free_port, listened_by, port_open
 from zhengji.store_liveness import store_watched
 
 PR_SET_PDEATHSIG = 1
+TANSU_PARTITIONS = 4
+"""The partitions Tansu gives a topic it makes by itself (for a consumer's metadata request that
+names a topic it lacks); the embedded runtime declares its topics with as many. After the broker
+restarts (memory storage: every topic gone), the consumers that reconnect first make their topics
+again with this count, which Tansu cannot raise (no CreatePartitions), and a producer still
+holding the old metadata would send to partitions the new topic lacks: Tansu acknowledges such a
+record and drops it (seen in CI: a re-driven submission lost on partition 5 of a 4-partition
+topic). Decision 0039."""
 START_ATTEMPTS = 3
 log = get_logger("embedded")
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import uvicorn
 
 from services.common.settings import Settings
-from zhengji.embedded import EmbeddedServers
+from zhengji.embedded import TANSU_PARTITIONS, EmbeddedServers
 from zhengji.runtime import SERVICES, Runtime
 
 
@@ -26,6 +26,7 @@ def embedded_settings(
             # One process holds every consumer: a short session makes start-up quick.
             "kafka_session_timeout_ms": 4000,
             "kafka_create_topics": True,  # the embedded broker is ours to set up
+            "kafka_partitions": TANSU_PARTITIONS,  # as many as Tansu makes by itself
             **extra,
         }
     )
