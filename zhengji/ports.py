@@ -37,7 +37,14 @@ def _reserve(port: int) -> bool:
     """Reserve ``port`` machine-wide unless another process holds it; under one file lock, so
     two processes never both succeed."""
     folder = _reservations()
-    folder.mkdir(mode=0o700, exist_ok=True)
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        return _reserve_in(folder, port)
+    except OSError:  # no writable temp dir: the bind probe and this process's own list remain
+        return True
+
+
+def _reserve_in(folder: Path, port: int) -> bool:
     with (folder / "lock").open("a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         book = folder / "reserved"
@@ -45,9 +52,12 @@ def _reserve(port: int) -> bool:
         held: dict[int, float] = {}
         if book.exists():
             for line in book.read_text().splitlines():
-                fields = line.split()
-                if len(fields) == 2 and float(fields[1]) > now:
-                    held[int(fields[0])] = float(fields[1])
+                try:
+                    held_port, until = (float(x) for x in line.split())
+                except ValueError:
+                    continue  # a line cut short by a process killed while writing
+                if until > now:
+                    held[int(held_port)] = until
         if port in held:
             return False
         held[port] = now + RESERVED_FOR_S
