@@ -54,6 +54,7 @@ TRANSCODED = {"awaiting_approval", "transcode_failed"}
 ENDED = {"awaiting_approval", "failed_validation", "transcode_failed"}
 IDLE_S = 20.0  # the processes' CPU while nothing arrives, measured first and taken off their totals
 STALL_S = 600.0  # nothing reached an end state for this long: the drain gives up (and says so)
+STORE_PATIENCE_S = 120.0  # the store unreachable this long is not a restart: the bench stops with its error
 
 
 def rate(hour: float) -> float:
@@ -143,13 +144,16 @@ async def sample(progress: Progress, day: Day, started: float) -> dict[str, floa
         {"$match": {"campaign_id": "chaos"}},
         {"$group": {"_id": "$stage", "n": {"$sum": 1}}},
     ]
+    deadline = time.monotonic() + STORE_PATIENCE_S
     while True:
         try:
             counts = {
                 r["_id"]: r["n"] for r in await (await progress.submissions.aggregate(by_stage)).to_list()
             }
             break
-        except Exception:  # the store is busy restarting (not in a calm run): ask again
+        except Exception:  # the store is busy restarting (not in a calm run): ask again, for a while
+            if time.monotonic() > deadline:
+                raise
             await asyncio.sleep(0.5)
     row = {"t": time.monotonic() - started, "arrived": day.arrived}
     for key, stages in (("uploaded", UPLOADED), ("validated", VALIDATED), ("transcoded", TRANSCODED)):

@@ -4,6 +4,7 @@ blow-up (``scrub_target.py`` says what counts), under the bounded children's 1 G
 
 from pathlib import Path
 
+from services.media.image_scrub import MalformedImage
 from services.media.ole_scrub import MalformedCompoundFile, UnsafeCompoundFile
 from services.media.redrawn_scrub import MalformedPicture, PictureTooLarge
 from tests.integration.fuzz.fuzzing import fuzzed
@@ -11,11 +12,10 @@ from tests.legacy_samples import heic, presentation, tiff, word_document, workbo
 from tests.unit.media.test_redrawn_scrub import drawing
 
 # The refusals the rewriters name for a file they cannot rewrite; any other exception (an
-# IndexError, a KeyError) is a rewriter that broke on its input, not a refusal.
-NAMED_FAULTS = {
-    f"fault:{e.__name__}"
-    for e in (MalformedCompoundFile, UnsafeCompoundFile, MalformedPicture, PictureTooLarge)
-}
+# IndexError, a KeyError) is a rewriter that broke on its input, not a refusal. A mutation may
+# turn a seed's first bytes into a JPEG's, PNG's, GIF's or WebP's, which image_scrub refuses.
+FAULTS = (MalformedCompoundFile, UnsafeCompoundFile, MalformedPicture, PictureTooLarge, MalformedImage)
+NAMED_FAULTS = {f"fault:{e.__name__}" for e in FAULTS}
 
 
 async def test_every_mutated_legacy_file_is_rewritten_or_refused_within_bounds(tmp_path: Path) -> None:
