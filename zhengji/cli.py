@@ -35,7 +35,7 @@ def up(
 
     configure_logging(json=False)
     servers = EmbeddedServers(data_dir, kafka_port=kafka_port, mongo_port=mongo_port)
-    servers.start()
+    asyncio.run(servers.astart())  # spawned from this (the main) thread: see die_with_parent
     typer.echo(f"zhengji 已启动 / running: http://{host}:{port}  (数据 / data: {data_dir.resolve()})")
     # Where a downstream developer subscribes to the events (docs/asyncapi.yaml) or reads the store.
     typer.echo(f"  Kafka (Tansu):   {servers.kafka_bootstrap}")

@@ -101,25 +101,20 @@ class EmbeddedServers:
                 os.kill(pid, signal.SIGKILL)
         self.pidfile.unlink()
 
-    def start(self, timeout_s: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout_s
-        for attempt in range(START_ATTEMPTS):
-            self.spawn()
-            while (state := self._starting()) == "starting" and time.monotonic() < deadline:
-                time.sleep(0.1)
-            if not self._again(state, last=attempt == START_ATTEMPTS - 1):
-                return
-
     async def astart(self, timeout_s: float = 60.0) -> None:
         deadline = time.monotonic() + timeout_s
         for attempt in range(START_ATTEMPTS):
             self.spawn()  # in this (the loop's) thread, so the children's parent-death signal holds
-            while (state := await asyncio.to_thread(self._starting)) == "starting":
-                if time.monotonic() > deadline:
-                    break
-                await asyncio.sleep(0.1)
-            if not self._again(state, last=attempt == START_ATTEMPTS - 1):
+            if not self._again(await self._until_started(deadline), last=attempt == START_ATTEMPTS - 1):
                 return
+
+    async def _until_started(self, deadline: float) -> str:
+        """``_starting``'s answer once it is no longer ``starting``, or at the deadline."""
+        while True:
+            state = await asyncio.to_thread(self._starting)
+            if state != "starting" or time.monotonic() >= deadline:
+                return state
+            await asyncio.sleep(0.1)  # polling children and a port: nothing to wait on instead
 
     def _starting(self) -> str:
         """``up`` once both answer from ports their own processes listen on; ``taken`` if another
@@ -237,12 +232,7 @@ class EmbeddedServers:
     async def start_store(self, timeout_s: float = 60.0) -> None:
         """SecantusDB again on the same port and data dir (the services know no other)."""
         self._spawn_store()
-        deadline = time.monotonic() + timeout_s
-        while (state := await asyncio.to_thread(self._starting)) == "starting":
-            if time.monotonic() > deadline:
-                break
-            await asyncio.sleep(0.1)
-        if state != "up":
+        if (state := await self._until_started(time.monotonic() + timeout_s)) != "up":
             self._failed(state)
 
     async def astop(self) -> None:
