@@ -37,6 +37,9 @@ def _server(settings: Settings, names: list[str]) -> uvicorn.Server:
         Runtime(settings, names).web_app(),
         host=settings.http_host,
         port=settings.http_port,
+        # httptools (C), not h11 (pure Python): h11's parsing of each body piece was half a
+        # loopback upload's time (docs/performance.md, "tus uploads").
+        http="httptools",
         log_level="warning",
         lifespan="on",
         timeout_graceful_shutdown=5,

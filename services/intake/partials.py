@@ -43,9 +43,10 @@ def rehash(path: Path, offset: int) -> "hashlib._Hash":
     return digest
 
 
-def append(f: BinaryIO, digest: "hashlib._Hash", data: bytes) -> None:
-    f.write(data)
-    digest.update(data)  # hashlib releases the GIL for large buffers: this runs beside the loop
+def append(f: BinaryIO, digest: "hashlib._Hash", pieces: list[bytes]) -> None:
+    for piece in pieces:
+        f.write(piece)
+        digest.update(piece)  # hashlib releases the GIL for large buffers: this runs beside the loop
 
 
 def flush(f: BinaryIO) -> None:

@@ -26,7 +26,7 @@ from pymongo import ASCENDING, ReturnDocument
 from services.common.errors import ServiceError
 from services.common.metrics import UPLOAD_BYTES
 from services.intake import partials
-from services.intake.block_writer import BlockWriter
+from services.intake.block_writer import BlockWriter, Pieces
 from services.intake.upload_finish import finish_upload
 from services.intake.upload_parts import PartedUploads, stored
 from services.intake.upload_rules import too_large
@@ -192,7 +192,7 @@ class UploadStore:
         f = await asyncio.to_thread(partials.open_at, spool, offset - stored(doc))
         writer = BlockWriter(f, digest, offset)
         recorded, last = offset, time.monotonic()
-        buffer = bytearray()
+        buffer = Pieces()
         overflow = False
 
         def room() -> int:
@@ -208,12 +208,10 @@ class UploadStore:
                 if writer.queued + len(buffer) + len(chunk) > length:
                     overflow = True
                     break
-                buffer += chunk
+                buffer.add(chunk)
                 UPLOAD_BYTES.inc(len(chunk))
                 while buffer and len(buffer) >= min(WRITE_BLOCK, room()):
-                    block = min(len(buffer), room())
-                    await writer.put(bytes(buffer[:block]))
-                    del buffer[:block]
+                    await writer.put(buffer.take(room()))
                     if room() == 0 and writer.queued < length:
                         assert self.parted is not None and multipart is not None
                         f, spool, writer, multipart = await self.parted.next_part(
@@ -230,15 +228,14 @@ class UploadStore:
                         await self._record(uid, written, renew=True)
                         recorded, last = written, time.monotonic()
             if self.parted and multipart and not overflow and writer.queued + len(buffer) == length:
-                await writer.put(bytes(buffer))  # the last part, which may be short
-                buffer.clear()
+                await writer.put(buffer.take(len(buffer)))  # the last part, which may be short
                 await self.parted.last_part(uid, multipart, f, writer)
         finally:
             # A dropped connection or a shutdown ends up here too: keep what arrived.
             intact = False
             with contextlib.suppress(Exception):
                 if buffer:  # (on S3, never past a full part whose sending failed: it goes first)
-                    await writer.put(bytes(buffer[: room()]))
+                    await writer.put(buffer.take(room()))
                 await writer.drain()
                 await asyncio.to_thread(partials.checkpoint, f)
                 intact = True

@@ -15,14 +15,14 @@ def test_resuming_after_a_crash_gives_the_digest_of_the_whole_file(tmp_path: Pat
     assert partials.prepare(path, 0) == 0
     first = partials.rehash(path, 0)
     with partials.open_at(path, 0) as f:
-        partials.append(f, first, data[:1000])
+        partials.append(f, first, [data[:600], data[600:1000]])
         partials.checkpoint(f)
         f.write(b"written but never recorded")  # the process dies here
     assert partials.prepare(path, 1000) == 1000, "the unrecorded tail is cut"
     again = partials.rehash(path, 1000)  # the hash state did not survive: recomputed from disk
     assert again.hexdigest() == hashlib.sha256(data[:1000]).hexdigest()
     with partials.open_at(path, 1000) as f:
-        partials.append(f, again, data[1000:])
+        partials.append(f, again, [data[1000:]])
         partials.checkpoint(f)
     assert again.hexdigest() == hashlib.sha256(data).hexdigest()
     assert path.read_bytes() == data
