@@ -10,7 +10,9 @@ then uploads a file of random bytes to each through tus on loopback:
 A thread samples the server's RSS from /proc every 50 ms (as bench_upload_memory.py does). Prints
 the server's RSS before and at peak during each upload, each upload's throughput, and the ratio to
 ``shutil.copyfile`` of the same bytes on the same disk, plain and followed by fsync (a tus PATCH
-answers only once its bytes are on disk; a plain copy leaves them in the page cache). The bytes
+answers only once its bytes are on disk; a plain copy leaves them in the page cache), and to the
+same client sending the same bytes to ``bare_receiver.py`` (a socket, sha256, write, fdatasync: the
+least any server must do, so the ratio to it is the cost of the product's HTTP stack). The bytes
 are not media, so the validator fails the submissions afterwards; that is expected. No
 thresholds: the numbers go to docs/performance.md.
 """
@@ -28,6 +30,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bare_receiver import BareReceiver
 from upload_harness import (
     MB,
     Sampler,
@@ -119,13 +122,32 @@ async def run(size_mb: int, chunk_mb: int, tmp: Path) -> None:
         results[f"{chunk_mb} MiB PATCHes"] = await measured(api, pid, chunked, source, chunk_mb * MB)
     copy_rate = size_mb / copy_seconds(source, tmp / "copy.bin", durable=False)
     synced_rate = size_mb / copy_seconds(source, tmp / "synced.bin", durable=True)
+    bare_rate = size_mb / await bare_seconds(source, tmp / "bare.bin")
     print(f"  shutil.copyfile of the same bytes            {copy_rate:7.1f} MB/s")
     print(f"  the same, then fsync (on disk, as tus is)    {synced_rate:7.1f} MB/s")
+    print(f"  bare receiver (socket, sha256, fdatasync)    {bare_rate:7.1f} MB/s  (bare_receiver.py)")
     for name, r in results.items():
         rate = size_mb / r["seconds"]
-        ratios = f"tus/copy = {rate / copy_rate:.3f}, tus/(copy+fsync) = {rate / synced_rate:.3f}"
+        ratios = f"tus/(copy+fsync) = {rate / synced_rate:.3f}, tus/bare = {rate / bare_rate:.3f}"
         print(f"  tus, {name:<18} {rate:7.1f} MB/s ({r['seconds']:.2f} s)  {ratios}")
         print(f"      {rss_line(r)}")
+
+
+async def bare_seconds(source: Path, target: Path) -> float:
+    """The same client sending the same bytes in one request to ``BareReceiver``, timed."""
+    os.sync()
+    receiver = BareReceiver(target)
+    receiver.start()
+    size = source.stat().st_size
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{receiver.port}", timeout=600) as bare:
+        t0 = time.perf_counter()
+        done = await bare.put("/", content=file_range(source, 0, size), headers={"Content-Length": str(size)})
+        seconds = time.perf_counter() - t0
+    receiver.join()
+    done.raise_for_status()
+    assert receiver.sha256 == sha256_of(source), "the bare receiver lost bytes"
+    target.unlink()
+    return seconds
 
 
 def rss_line(r: dict[str, float]) -> str:
