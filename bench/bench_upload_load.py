@@ -36,11 +36,12 @@ from zhengji.samples import yanbian_form
 async def register(api: httpx.AsyncClient, n: int) -> list[str]:
     """``n`` entries of the bench campaign (``setup`` made two; more the same way)."""
     sids = await setup(api)
-    for i in range(len(sids), n):
+    for i in range(len(sids) + 1, n + 1):  # setup's were entrants 1 and 2: one entry a person
         form = yanbian_form(i)
         body = {"form": form, "unit_code": "222401001", "group": "小学组"}
         reg = await api.post("/api/campaigns/bench/entries", json=body)
-        reg.raise_for_status()
+        if reg.is_error:
+            raise RuntimeError(f"entry {i} not registered: {reg.status_code} {reg.text}")
         sids.append(reg.json()["submission_id"])
     return sids[:n]
 

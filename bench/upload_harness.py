@@ -69,10 +69,14 @@ def write_random_file(path: Path, size_mb: int) -> None:
 
 
 def start_server(data_dir: Path, port: int, log_path: Path) -> subprocess.Popen[bytes]:
+    """``zhengji up``; under cProfile (its event loop's thread) when ``ZHENGJI_BENCH_PROFILE``
+    names the file for the stats (read them with ``python -m pstats FILE``): where the time goes."""
     zhengji = Path(sys.executable).with_name("zhengji")
     log = log_path.open("wb")
+    profile = os.environ.get("ZHENGJI_BENCH_PROFILE")
+    profiled = [sys.executable, "-m", "cProfile", "-o", profile] if profile else []
     return subprocess.Popen(
-        [str(zhengji), "up", "--data-dir", str(data_dir), "--port", str(port)],
+        [*profiled, str(zhengji), "up", "--data-dir", str(data_dir), "--port", str(port)],
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
