@@ -26,7 +26,9 @@ WORKDIR /app
 COPY pyproject.toml uv.lock README.md ./
 RUN uv sync --frozen --no-dev --no-install-project
 COPY . .
-RUN uv sync --frozen --no-dev
+# The project is installed editable: its own modules are compiled here too, or every service and
+# every bounded media child (run as the unprivileged user, who cannot write /app) compiles them again.
+RUN uv sync --frozen --no-dev && python -m compileall -q services zhengji contracts
 
 # Non-root user; /data/blobs is created here so a fresh named volume mounted there is writable by it.
 RUN useradd --uid 10001 --user-group --create-home --shell /usr/sbin/nologin zhengji \

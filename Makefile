@@ -42,7 +42,11 @@ bench: deps
 schemas: deps
 	$(PY) -m contracts.schemas
 
+# Bytecode written here, once: where PYTHONDONTWRITEBYTECODE is set (CI images often set it) every
+# process would compile its imports again, and the services and their bounded media children are
+# many processes (about 3 CPU s each on 2 cores: docs/performance.md, "Start-up").
 deps: system-deps $(STAMP)
+	@$(PY) -m compileall -q -j 0 services zhengji contracts tests bench
 
 # ffmpeg/ffprobe (and, for tests, Chromium) from Debian's packages; a clear message where we cannot.
 system-deps:
@@ -51,7 +55,7 @@ system-deps:
 $(STAMP): pyproject.toml uv.lock
 	@test -x $(PY) || python3 -m venv $(VENV)
 	@test -x $(UV) || $(VENV)/bin/pip install --quiet --disable-pip-version-check uv==0.13.9
-	$(UV) sync --frozen --quiet
+	$(UV) sync --frozen --quiet --compile-bytecode
 	@touch $(STAMP)
 
 clean:
