@@ -23,7 +23,6 @@ into transcoder replicas for a 10,000-entry campaign of 5-minute works."""
 import argparse
 import asyncio
 import math
-import os
 import resource
 import shutil
 import signal
@@ -42,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from chaos import PASSWORD, SETTINGS, Progress, Run, setup, submit
 from chaos_cluster import Cluster
 from day_chart import draw
+from proc_cpu import cpu_s
 
 from services.transcoder.encoders import EncoderChoice
 from services.transcoder.ladder import poster_at, sprite_grid, streaming_args
@@ -114,13 +114,6 @@ def bare_cpu_s(clip: Path, seconds: float, rounds: int = 3) -> float:
         runs.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
         shutil.rmtree(work)
     return sorted(runs)[len(runs) // 2]
-
-
-def cpu_s(pid: int) -> float:
-    """CPU seconds of a process and its waited-for children (ffmpeg, ffprobe), from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    utime, stime, cutime, cstime = (int(f) for f in fields[11:15])
-    return (utime + stime + cutime + cstime) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass

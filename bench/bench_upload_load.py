@@ -28,6 +28,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_tus_upload import TUS, metadata
+from proc_cpu import children, cpu_s, name_of
 from upload_harness import Sampler, bench_main, bench_parser, rss_kb, served, setup, write_random_file
 
 from zhengji.samples import yanbian_form
@@ -101,9 +102,12 @@ async def run(n: int, size_mb: int, tmp: Path) -> None:
         sampler = Sampler(pid)
         sampler.start()
         os.sync()
+        procs = {pid: "zhengji up"} | {child: name_of(child) for child in children(pid)}
+        cpu_before = {p: cpu_s(p) for p in procs} | {os.getpid(): cpu_s(os.getpid())}
         started = time.perf_counter()
         results = await asyncio.gather(*(upload(base, token, sid, body) for sid in sids))
         wall = time.perf_counter() - started
+        cpu = {p: cpu_s(p) - before for p, before in cpu_before.items()}
         sampler.stop.set()
         sampler.join()
         peak = sampler.peak() / 1024
@@ -119,6 +123,11 @@ async def run(n: int, size_mb: int, tmp: Path) -> None:
         f"answers not 2xx: {len(refused)} {sorted(set(refused))}"
     )
     print(f"  server RSS {before:.1f} MB before, {peak:.1f} MB at peak (growth {peak - before:+.1f} MB)")
+    # Where the burst's CPU went: the server's event loop, the embedded store and broker (its
+    # children), the validator's bounded checks (the server's waited-for children), the load generator.
+    spent = ", ".join(f"{procs.get(p, 'load generator')} {s:.1f}" for p, s in cpu.items())
+    cores = os.cpu_count() or 1
+    print(f"  CPU seconds during the burst: {spent} (of {cores * wall:.1f} on {cores} cores)")
 
 
 def main() -> None:
