@@ -18,6 +18,7 @@ from hashlib import sha256
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from faststream.kafka import KafkaBroker
 from pymongo import InsertOne, monitoring
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -139,19 +140,33 @@ class CommandTimes(monitoring.CommandListener):
             self.count[name + " (failed)"] += 1
 
 
+class TimedOutbox(Outbox):
+    """The real outbox, noting when a batch's transaction committed: its entries are published
+    right after (``publish_committed``), before ``apply_many`` returns."""
+
+    committed: dict[str, float]
+
+    async def publish_committed(self, broker: KafkaBroker, docs: Sequence[dict[str, Any]]) -> None:
+        now = time.perf_counter()
+        self.committed.update((doc["causation"], now) for doc in docs if doc.get("causation"))
+        await super().publish_committed(broker, docs)
+
+
 class TimedInbox(MongoInbox):
-    """The real inbox, noting when each event's transaction committed."""
+    """The real inbox, noting when each event's transaction committed (the outbox noted it first
+    where the events are published at commit)."""
 
     committed: dict[str, float]
 
     async def apply(self, event_id: str, topic: str, effect: Effect) -> None:
         await super().apply(event_id, topic, effect)
-        self.committed[event_id] = time.perf_counter()
+        self.committed.setdefault(event_id, time.perf_counter())
 
     async def apply_many(self, topic: str, effects: Sequence[tuple[str, Effect]]) -> None:
         await super().apply_many(topic, effects)
         now = time.perf_counter()
-        self.committed.update((event_id, now) for event_id, _ in effects)
+        for event_id, _ in effects:
+            self.committed.setdefault(event_id, now)
 
 
 class Stage:
@@ -169,12 +184,12 @@ class Stage:
     ) -> None:
         self.client = connect(mongodb_uri)
         self.db = service_db(self.client, "bench", name)
-        self.outbox = Outbox(self.db)
+        self.outbox = TimedOutbox(self.db)
         self.published: dict[str, float] = {}  # input event id -> its output confirmed by the broker
         self.broker = make_broker(bootstrap, client_id=f"bench-{name}")
         # One at a time as before (the relay publishes); batched as services run: published at commit.
         self.store = TimedInbox(self.client, self.db, self.outbox, self.broker if batched else None)
-        self.store.committed = {}
+        self.store.committed = self.outbox.committed = {}
         self._time_publications()
         self.first = 0.0  # when the first delivery reached the stage
         consumers = {t: self._consumer(t, bulk) for t in topics}
