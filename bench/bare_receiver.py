@@ -17,6 +17,7 @@ from pathlib import Path
 
 BUFFER = 1 << 20
 HEAD_LIMIT = 64 * 1024
+TIMEOUT_S = 600.0  # as the bench's client
 
 
 class BareReceiver(threading.Thread):
@@ -30,11 +31,15 @@ class BareReceiver(threading.Thread):
         self.sha256 = ""
 
     def run(self) -> None:
+        self.sock.settimeout(TIMEOUT_S)
         conn, _ = self.sock.accept()
+        conn.settimeout(TIMEOUT_S)  # a client that stops sending ends the bench, not hangs it
         with conn, self.sock, self.target.open("wb") as f:
             head = b""
             while b"\r\n\r\n" not in head and len(head) < HEAD_LIMIT:
-                head += conn.recv(65536)
+                if not (got := conn.recv(65536)):
+                    raise ConnectionError("the client closed before the request's head ended")
+                head += got
             lines, _, early = head.partition(b"\r\n\r\n")
             length = next(
                 int(line.split(b":", 1)[1])
