@@ -57,11 +57,14 @@ class Effect(Generic[S]):
 
     ``writes`` runs in the transaction and may read there; ``bulk`` is for plain writes a hot
     handler opts into: the batch path sends a run's ``bulk`` writes as one bulk write per
-    collection, instead of a round trip per event (applied after ``writes``)."""
+    collection, instead of a round trip per event (applied after ``writes``). ``committed`` runs
+    once the transaction has committed, never before: what must see the writes, such as waking a
+    job runner for the job they queued."""
 
     writes: Callable[[S], Awaitable[None]] | None = None
     emit: Sequence[BaseEvent] = field(default_factory=list)
     bulk: Sequence[BulkWrite] = ()
+    committed: Callable[[], None] | None = None
     trace: dict[str, str] | None = None  # set by the batch path: the trace its events continue
 
 
@@ -177,6 +180,8 @@ class Consumer(Generic[E, S]):
                     return
                 effect = await self.handler(event)
                 await self.store.apply(event_id, self.topic, effect)
+                if effect.committed is not None:
+                    effect.committed()
             except AlreadyApplied:
                 await self._duplicate(event_id)
                 return

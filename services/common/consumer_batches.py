@@ -190,7 +190,9 @@ class BatchConsumer(Generic[E, S]):
                 # Someone else stored one of them first, or one event's writes fail: one at a time.
                 log.warning("batch_apply_failed", error=f"{type(exc).__name__}: {exc}"[:500])
                 return await self._one_by_one([delivery for delivery, _ in run.items[: len(effects)]])
-            for event_id, _ in effects:
+            for event_id, effect in effects:
+                if effect.committed is not None:
+                    effect.committed()
                 self.consumer.settled(event_id)
             EVENTS_CONSUMED.labels(self.consumer.service, topic, "ok").inc(len(effects))
             HANDLER_SECONDS.labels(self.consumer.service, topic).observe(spent / len(effects))

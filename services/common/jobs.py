@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING, ReturnDocument, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.common.consumer import BulkWrite
 from services.common.log import carried_context
 from services.common.tracing import trace_fields
 
@@ -74,37 +75,54 @@ class JobTable:
         """Add a job unless it exists; ``cost`` orders the queue (e.g. media seconds).
 
         ``not_before``: no worker claims the job before then (None: at once)."""
-        await self.jobs.update_one(
-            {"_id": job_id},
-            {
-                "$setOnInsert": {
-                    "state": QUEUED,
-                    "payload": payload,
-                    "cost": cost,
-                    "attempts": 0,
-                    "created_at": _now(),
-                    "progress": None,
-                    "not_before": not_before,
-                    "log_context": carried_context(),  # the ids its run logs with (job_runner.py)
-                    **trace_fields(),  # the trace its run continues (job_runner.py)
-                }
-            },
-            upsert=True,
+        await self.jobs.bulk_write(
+            [op for _, op in self.enqueue_writes(job_id, payload, cost, not_before=not_before)],
             session=session,
         )
         self.wake.set()
 
-    async def enqueue_again(
-        self, job_id: str, payload: dict[str, Any], cost: float, session: AsyncClientSession | None
-    ) -> None:
-        """Enqueue, or run a finished job again with ``payload``: for a new event about the same
-        work (a re-drive, ``zhengji admin redrive``). A duplicate of the same event never gets
-        here (the consumer's inbox drops it), and a job still queued or running is left as it is."""
-        await self.enqueue(job_id, payload, cost, session)
-        again = {"payload": payload, "cost": cost, "progress": None, "reason": None, "last_error": None}
-        # The new event's ids and trace, not the first run's (enqueue sets them only on insert).
-        again |= {"log_context": carried_context(), **trace_fields()}
-        await self.requeue(job_id, (DONE, FAILED, CANCELLED), session, **again)
+    def enqueue_writes(
+        self,
+        job_id: str,
+        payload: dict[str, Any],
+        cost: float,
+        again: bool = False,
+        not_before: datetime | None = None,
+    ) -> list[BulkWrite]:
+        """The writes that add a job unless it exists, for a consumer's ``Effect.bulk`` (many
+        events' writes in one round trip). ``again``: also run a finished job again with
+        ``payload``, for a new event about the same work (a re-drive, ``zhengji admin redrive``);
+        a duplicate of the same event never gets here (the consumer's inbox drops it), and a job
+        still queued or running is left as it is. Whoever applies them wakes the runner after the
+        commit (``Effect.committed = table.wake.set``): a runner woken before it would find
+        nothing to claim and sleep until its next poll."""
+        fresh = {
+            "state": QUEUED,
+            "payload": payload,
+            "cost": cost,
+            "attempts": 0,
+            "created_at": _now(),
+            "progress": None,
+            "not_before": not_before,
+            "log_context": carried_context(),  # the ids its run logs with (job_runner.py)
+            **trace_fields(),  # the trace its run continues (job_runner.py)
+        }
+        name = self.jobs.name
+        writes: list[BulkWrite] = [(name, UpdateOne({"_id": job_id}, {"$setOnInsert": fresh}, upsert=True))]
+        if again:
+            # A finished job runs again with the new event's payload, ids and trace (the insert
+            # above sets them only on a job that did not exist).
+            rerun: dict[str, Any] = {
+                "state": QUEUED,
+                "not_before": None,
+                "attempts": 0,
+                "reason": None,
+                "last_error": None,
+            }
+            rerun |= {k: fresh[k] for k in ("payload", "cost", "progress", "log_context")} | trace_fields()
+            finished = {"_id": job_id, "state": {"$in": [DONE, FAILED, CANCELLED]}}
+            writes.append((name, UpdateOne(finished, {"$set": rerun})))
+        return writes
 
     async def claim(self, worker: str) -> Job | None:
         now = _now()

@@ -102,11 +102,8 @@ class TranscoderService(Service):
             audio = work.kind == WorkKind.AUDIO if work else event.media.media_type.startswith("audio/")
             payload["scrub"] = "audio" if audio else "file"
         job_id = f"{event.submission_id}:v{event.entry.version}"
-
-        async def writes(session: AsyncClientSession) -> None:
-            await self.jobs.enqueue_again(job_id, payload, event.duration_s or 0.0, session)
-
-        return Effect(writes=writes)
+        enqueue = self.jobs.enqueue_writes(job_id, payload, event.duration_s or 0.0, again=True)
+        return Effect(bulk=enqueue, committed=self.jobs.wake.set)
 
     async def cancel(self, job: Job, reason: str = CANCELLED_REASON) -> bool:
         """Cancel a queued or running job, with its failed ``transcoded`` event, in one transaction;

@@ -120,12 +120,9 @@ class ValidatorService(Service):
             }
             job_id = f"{event.submission_id}:v{event.entry.version}"
             cost = (stage.probe.duration_s if stage.probe else None) or 0.0
-
-            async def enqueue(session: AsyncClientSession) -> None:
-                await self.jobs.enqueue_again(job_id, payload, cost, session)
-
             self.log.info("quality_job_enqueued", job_id=job_id)
-            return Effect(writes=enqueue)
+            enqueue = self.jobs.enqueue_writes(job_id, payload, cost, again=True)
+            return Effect(bulk=enqueue, committed=self.jobs.wake.set)
         return self._effect(event, finish(stage, None), others)
 
     async def _other_materials(self, event: SubmissionSubmitted, campaign: Campaign) -> list[Finding]:

@@ -1,7 +1,9 @@
 """In-memory stand-ins for the store and the bus, so the unit tier runs without either.
 
 ``FakeInbox`` keeps its tables in dicts and honours the transaction as Mongo does: a handler's
-writes, the inbox marker and the outbox entries land together or not at all.
+writes, its ``bulk`` writes, the inbox marker and the outbox entries land together or not at all.
+The ``bulk`` writes are kept as the handler gave them (``FakeInbox.bulk``), not interpreted: what
+they do to documents is Mongo's, proven on the real store.
 ``RecordingBus`` records what was dead-lettered instead of publishing it.
 ``FakeRoundStore`` is review's ``RoundStore``; ``RecordingAudit`` its audit log.
 ``FakeSubmissionStore`` and ``FakeUnitTree`` are what intake registers entries with.
@@ -13,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from contracts import topic_for
-from services.common.consumer import AlreadyApplied, Effect
+from services.common.consumer import AlreadyApplied, BulkWrite, Effect
 from services.common.errors import ServiceError
 from services.intake.submission_store import Submission
 from services.publisher.publication_store import Delivery, PublicationRecord
@@ -25,8 +27,9 @@ Doc = dict[str, Any]
 class FakeTransaction:
     """What a handler's writes receive from ``FakeInbox``: a private copy of the tables."""
 
-    def __init__(self, tables: dict[str, dict[str, Doc]]) -> None:
+    def __init__(self, tables: dict[str, dict[str, Doc]], bulk: list[BulkWrite]) -> None:
         self.tables = copy.deepcopy(tables)
+        self.bulk = list(bulk)
 
     def table(self, name: str) -> dict[str, Doc]:
         return self.tables.setdefault(name, {})
@@ -35,6 +38,7 @@ class FakeTransaction:
 class FakeInbox:
     def __init__(self) -> None:
         self.tables: dict[str, dict[str, Doc]] = {"inbox": {}, "outbox": {}}
+        self.bulk: list[BulkWrite] = []  # the committed effects' bulk writes, in order
         # Raised once between the effect's writes and the outbox insert, as a crash would be.
         self.crash_before_outbox: Exception | None = None
         # Attempts per event id, outside any transaction: they survive a crash, as in Mongo.
@@ -52,13 +56,14 @@ class FakeInbox:
 
     async def apply_many(self, topic: str, effects: Sequence[tuple[str, Effect[FakeTransaction]]]) -> None:
         self.transactions += 1
-        txn = FakeTransaction(self.tables)
+        txn = FakeTransaction(self.tables, self.bulk)
         for event_id, effect in effects:
             if event_id in txn.table("inbox"):
                 raise AlreadyApplied(event_id)
             txn.table("inbox")[event_id] = {"_id": event_id, "topic": topic}
             if effect.writes is not None:
                 await effect.writes(txn)
+            txn.bulk.extend(effect.bulk)
         if self.crash_before_outbox is not None:
             crash, self.crash_before_outbox = self.crash_before_outbox, None
             raise crash
@@ -70,7 +75,7 @@ class FakeInbox:
                     "causation": event_id,
                     "sent": False,
                 }
-        self.tables = txn.tables  # the commit: one assignment, so nothing is ever half-written
+        self.tables, self.bulk = txn.tables, txn.bulk  # the commit: nothing is ever half-written
 
     async def rearm(self, event_id: str) -> int:
         caused = [doc for doc in self.tables["outbox"].values() if doc["causation"] == event_id]

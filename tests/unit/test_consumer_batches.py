@@ -4,6 +4,7 @@ event inside a batch, a batch that killed its process, an event not ready yet.
 The same policy runs on the real broker and store in tests/integration/test_batch_delivery.py."""
 
 import pytest
+from pymongo import UpdateOne
 
 from contracts import dlq_topic
 from services.common.consumer import Consumer, Effect, NotReady
@@ -14,7 +15,9 @@ from tests.unit.fakes import FakeInbox, FakeTransaction, RecordingBus, Recording
 
 class Desk:
     """Counts each note it applies and emits an acknowledgement; ``failures`` lists, per note, what
-    its next handler calls raise; ``saw`` what count a note had when its handler ran."""
+        its next handler calls raise; ``saw`` what count a note had when its handler ran. Each note
+    also queues a job by a bulk write and, once committed, wakes its runner: ``woken`` lists the
+    notes whose wake ran and whether their job was stored by then."""
 
     def __init__(self, store: FakeInbox) -> None:
         self.store = store
@@ -22,6 +25,7 @@ class Desk:
         self.failures: dict[str, list[BaseException]] = {}
         self.saw: list[int] = []
         self.bad_writes: set[str] = set()
+        self.woken: list[tuple[str, bool]] = []
 
     async def handle(self, event: Filed) -> Effect[FakeTransaction]:
         self.calls.append(event.note)
@@ -36,10 +40,17 @@ class Desk:
             counted = txn.table("notes").setdefault(event.note, {"count": 0})
             counted["count"] += 1
 
+        def wake() -> None:
+            self.woken.append((event.note, job(event.note) in [op for _, op in self.store.bulk]))
+
         ack = Acknowledged(
             campaign_id=event.campaign_id, producer="test", submission_id=event.submission_id, note=event.note
         )
-        return Effect(writes=writes, emit=[ack])
+        return Effect(writes=writes, emit=[ack], bulk=[("jobs", job(event.note))], committed=wake)
+
+
+def job(note: str) -> UpdateOne:
+    return UpdateOne({"_id": note}, {"$setOnInsert": {"state": "queued"}}, upsert=True)
 
 
 def count(store: FakeInbox, note: str) -> int:
@@ -149,6 +160,9 @@ async def test_one_events_failing_writes_do_not_lose_the_others_in_its_transacti
     [letter] = bus.parked
     assert letter.headers["x-error"] == "ValueError: cannot store bad"
     assert len(store.relay()) == 2
+    # The jobs of a and b were queued, once each, and their runners woken only once they were.
+    assert store.bulk == [("jobs", job("a")), ("jobs", job("b"))]
+    assert desk.woken == [("a", True), ("b", True)]
 
 
 async def test_a_batch_that_killed_its_process_is_taken_one_at_a_time_and_its_killer_parked(

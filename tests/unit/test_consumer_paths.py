@@ -4,9 +4,11 @@ The same policy runs on the real broker and store in tests/integration/test_deli
 
 import asyncio
 import copy
+from dataclasses import replace
 from typing import Literal
 
 import pytest
+from pymongo import UpdateOne
 from pymongo.errors import AutoReconnect, OperationFailure
 
 from contracts import BaseEvent, dlq_topic
@@ -334,3 +336,28 @@ async def test_a_store_that_cannot_count_still_gives_up_after_the_attempts(
     [letter] = bus.parked
     assert (letter.headers["x-error-kind"], letter.headers["x-attempts"]) == ("handler_failed", "4")
     assert letter.headers["x-error"].startswith("OperationFailure: not authorized")
+
+
+async def test_a_queued_job_wakes_its_runner_once_after_the_commit_and_never_for_a_crashed_try(
+    consumer: Consumer[Noted, FakeTransaction], store: FakeInbox, desk: Desk
+) -> None:
+    """A runner woken before its job is stored finds nothing and sleeps until its next poll."""
+    job = ("jobs", UpdateOne({"_id": "a"}, {"$setOnInsert": {"state": "queued"}}, upsert=True))
+    stored_at_wake: list[bool] = []
+    handle = desk.handle
+
+    async def queue_job(event: Noted) -> Effect[FakeTransaction]:
+        effect = await handle(event)
+        return replace(effect, bulk=[job], committed=lambda: stored_at_wake.append(job in store.bulk))
+
+    consumer.handler = queue_job
+    raw = noted("a")
+    store.crash_before_outbox = AutoReconnect("store went away mid-transaction")
+    with pytest.raises(AutoReconnect):
+        await consumer(raw, WHERE)
+    assert (store.bulk, stored_at_wake) == ([], [])
+
+    await consumer(raw, WHERE)  # delivered again
+    await consumer(raw, WHERE)  # and once more: a duplicate
+    assert store.bulk == [job]
+    assert stored_at_wake == [True]
