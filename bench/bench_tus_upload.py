@@ -5,14 +5,18 @@ organisation tree, creates the Yanbian campaign (500 MB limit, window open today
 then uploads a file of random bytes to each through tus on loopback:
 
 1. one PATCH streaming the whole file (what tus-js-client does with its default chunk size);
-2. PATCHes of ``--chunk-mb`` MiB each (what tuspy and the demo do), every one a new request.
+2. PATCHes of ``--chunk-mb`` MiB each (what tuspy and the demo do), every one a new request;
+3. one PATCH sent by curl (``--client``): a client in C, which leaves the server more of the
+   machine's two cores than httpx does. In production the browser is on another machine; on
+   loopback every cycle the client spends is one the server does not get.
 
 A thread samples the server's RSS from /proc every 50 ms (as bench_upload_memory.py does). Prints
 the server's RSS before and at peak during each upload, each upload's throughput, and the ratio to
 ``shutil.copyfile`` of the same bytes on the same disk, plain and followed by fsync (a tus PATCH
 answers only once its bytes are on disk; a plain copy leaves them in the page cache), and to the
 same client sending the same bytes to ``bare_receiver.py`` (a socket, sha256, write, fdatasync: the
-least any server must do, so the ratio to it is the cost of the product's HTTP stack). The bytes
+least any server must do, so the ratio to it is the cost of the product's HTTP stack; each client
+to the bare receiver, each ratio to its own client's). The bytes
 are not media, so the validator fails the submissions afterwards; that is expected. No
 thresholds: the numbers go to docs/performance.md.
 """
@@ -24,7 +28,7 @@ import base64
 import os
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 
 import httpx
@@ -60,9 +64,13 @@ async def file_range(path: Path, start: int, size: int, block: int = 1 << 20) ->
             yield chunk
 
 
-async def tus_upload(api: httpx.AsyncClient, sid: str, source: Path, chunk: int) -> httpx.Response:
-    size = source.stat().st_size
-    created = await api.post(
+# Sends the file; the headers of the last answer.
+Upload = Callable[[], Awaitable[Mapping[str, str]]]
+
+
+async def created(api: httpx.AsyncClient, sid: str, size: int) -> str:
+    """A new tus upload of ``size`` bytes for ``sid``: its URL."""
+    answer = await api.post(
         "/api/tus/",
         headers={
             **TUS,
@@ -70,8 +78,13 @@ async def tus_upload(api: httpx.AsyncClient, sid: str, source: Path, chunk: int)
             "Upload-Metadata": metadata(submission_id=sid, filename="b.mp4"),
         },
     )
-    created.raise_for_status()
-    url, offset = created.headers["location"], 0
+    answer.raise_for_status()
+    return str(api.base_url.join(answer.headers["location"]))
+
+
+async def tus_upload(api: httpx.AsyncClient, sid: str, source: Path, chunk: int) -> Mapping[str, str]:
+    size = source.stat().st_size
+    url, offset = await created(api, sid, size), 0
     while offset < size:
         part = min(chunk or size, size - offset)
         headers = {
@@ -83,17 +96,38 @@ async def tus_upload(api: httpx.AsyncClient, sid: str, source: Path, chunk: int)
         done = await api.patch(url, content=file_range(source, offset, part), headers=headers)
         done.raise_for_status()
         offset = int(done.headers["upload-offset"])
-    return done
+    return done.headers
 
 
-async def measured(api: httpx.AsyncClient, pid: int, sid: str, source: Path, chunk: int) -> dict[str, float]:
+async def curl(method: str, url: str, source: Path, headers: Mapping[str, str]) -> Mapping[str, str]:
+    """``curl -T`` the whole file in one request; the answer's headers (lower-case names)."""
+    argv = ["curl", "-sS", "--fail", "-X", method, "-T", str(source), "-o", "/dev/null", "-D", "-"]
+    for name, value in {**headers, "Expect": ""}.items():  # no 100-continue round trip
+        argv += ["-H", f"{name}: {value}"]
+    proc = await asyncio.create_subprocess_exec(
+        *argv, url, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=600)
+    if proc.returncode:
+        raise RuntimeError(f"curl {method} {url}: exit {proc.returncode}: {err.decode()[-500:]}")
+    lines = out.decode("latin-1").splitlines()[1:]
+    return {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines) if v}
+
+
+async def curl_tus(api: httpx.AsyncClient, sid: str, source: Path) -> Mapping[str, str]:
+    url = await created(api, sid, source.stat().st_size)
+    headers = {**TUS, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}
+    return await curl("PATCH", url, source, headers | {"Authorization": api.headers["Authorization"]})
+
+
+async def measured(pid: int, source: Path, upload: Upload) -> dict[str, float]:
     os.sync()  # both timed writes start with no dirty pages to flush
     sampler = Sampler(pid)
     sampler.start()
     await asyncio.sleep(0.5)
     before = rss_kb(pid)
     t0 = time.perf_counter()
-    done = await tus_upload(api, sid, source, chunk)
+    answer = await upload()
     seconds = time.perf_counter() - t0
     sampler.stop.set()
     sampler.join()
@@ -106,45 +140,57 @@ async def measured(api: httpx.AsyncClient, pid: int, sid: str, source: Path, chu
         "before_anon": before["RssAnon"] / 1024,
         "hwm_before": before["VmHWM"] / 1024,
         "hwm": rss_kb(pid)["VmHWM"] / 1024,
-        "sha_ok": float(done.headers.get("zhengji-sha256") == sha256_of(source)),
+        "sha_ok": float(answer.get("zhengji-sha256") == sha256_of(source)),
     }
 
 
-async def run(size_mb: int, chunk_mb: int, tmp: Path) -> None:
+async def run(size_mb: int, chunk_mb: int, clients: list[str], tmp: Path) -> None:
     source = tmp / "upload.bin"
     print(f"bench_tus_upload: {size_mb} MB of random bytes through tus on loopback")
     write_random_file(source, size_mb)
-    results = {}
+    results: dict[str, tuple[str, dict[str, float]]] = {}
     async with served(tmp) as (api, pid):
-        one, chunked = await setup(api)
+        sids = iter(await setup(api, entries=3))
         await asyncio.sleep(2.0)  # let start-up settle (campaign event consumed by every service)
-        results["one PATCH"] = await measured(api, pid, one, source, 0)
-        results[f"{chunk_mb} MiB PATCHes"] = await measured(api, pid, chunked, source, chunk_mb * MB)
+        if "httpx" in clients:
+            one, chunked = next(sids), next(sids)
+            whole = await measured(pid, source, lambda: tus_upload(api, one, source, 0))
+            parts = await measured(pid, source, lambda: tus_upload(api, chunked, source, chunk_mb * MB))
+            results["one PATCH, httpx"] = ("httpx", whole)
+            results[f"{chunk_mb} MiB PATCHes, httpx"] = ("httpx", parts)
+        if "curl" in clients:
+            by_curl = next(sids)
+            by_curl_r = await measured(pid, source, lambda: curl_tus(api, by_curl, source))
+            results["one PATCH, curl"] = ("curl", by_curl_r)
     copy_rate = size_mb / copy_seconds(source, tmp / "copy.bin", durable=False)
     synced_rate = size_mb / copy_seconds(source, tmp / "synced.bin", durable=True)
-    bare_rate = size_mb / await bare_seconds(source, tmp / "bare.bin")
+    bare_rate = {client: size_mb / await bare_seconds(source, tmp / "bare.bin", client) for client in clients}
     print(f"  shutil.copyfile of the same bytes            {copy_rate:7.1f} MB/s")
     print(f"  the same, then fsync (on disk, as tus is)    {synced_rate:7.1f} MB/s")
-    print(f"  bare receiver (socket, sha256, fdatasync)    {bare_rate:7.1f} MB/s  (bare_receiver.py)")
-    for name, r in results.items():
+    for client, rate in bare_rate.items():
+        print(f"  bare receiver, {client:<5} (socket, sha256, fdatasync) {rate:7.1f} MB/s (bare_receiver.py)")
+    for name, (client, r) in results.items():
         rate = size_mb / r["seconds"]
-        ratios = f"tus/(copy+fsync) = {rate / synced_rate:.3f}, tus/bare = {rate / bare_rate:.3f}"
-        print(f"  tus, {name:<18} {rate:7.1f} MB/s ({r['seconds']:.2f} s)  {ratios}")
+        ratios = f"tus/(copy+fsync) = {rate / synced_rate:.3f}, tus/bare = {rate / bare_rate[client]:.3f}"
+        print(f"  tus, {name:<24} {rate:7.1f} MB/s ({r['seconds']:.2f} s)  {ratios}")
         print(f"      {rss_line(r)}")
 
 
-async def bare_seconds(source: Path, target: Path) -> float:
-    """The same client sending the same bytes in one request to ``BareReceiver``, timed."""
+async def bare_seconds(source: Path, target: Path, client: str) -> float:
+    """``client`` sending the same bytes in one request to ``BareReceiver``, timed."""
     os.sync()
     receiver = BareReceiver(target)
     receiver.start()
-    size = source.stat().st_size
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{receiver.port}", timeout=600) as bare:
-        t0 = time.perf_counter()
-        done = await bare.put("/", content=file_range(source, 0, size), headers={"Content-Length": str(size)})
-        seconds = time.perf_counter() - t0
+    size, url = source.stat().st_size, f"http://127.0.0.1:{receiver.port}/"
+    t0 = time.perf_counter()
+    if client == "curl":
+        await curl("PUT", url, source, {})
+    else:
+        async with httpx.AsyncClient(timeout=600) as bare:
+            body = file_range(source, 0, size)
+            (await bare.put(url, content=body, headers={"Content-Length": str(size)})).raise_for_status()
+    seconds = time.perf_counter() - t0
     receiver.join()
-    done.raise_for_status()
     assert receiver.sha256 == sha256_of(source), "the bare receiver lost bytes"
     target.unlink()
     return seconds
@@ -163,8 +209,12 @@ def rss_line(r: dict[str, float]) -> str:
 def main() -> None:
     parser = bench_parser(__doc__)
     parser.add_argument("--chunk-mb", type=int, default=16, help="PATCH size of the second run (default 16)")
+    parser.add_argument(
+        "--client", choices=["httpx", "curl", "both"], default="both", help="who sends (default both)"
+    )
     args = parser.parse_args()
-    bench_main("tus", lambda tmp: asyncio.run(run(args.mb, args.chunk_mb, tmp)))
+    clients = ["httpx", "curl"] if args.client == "both" else [args.client]
+    bench_main("tus", lambda tmp: asyncio.run(run(args.mb, args.chunk_mb, clients, tmp)))
 
 
 if __name__ == "__main__":

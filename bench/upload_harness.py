@@ -107,7 +107,7 @@ TREE = "code,name,level,parent\n22,吉林省,province,\n2224,延边州,city,22\n
 TREE += "222401001,延吉市第一小学,school,222401\n"
 
 
-async def setup(api: httpx.AsyncClient) -> list[str]:
+async def setup(api: httpx.AsyncClient, entries: int = 2) -> list[str]:
     login = await api.post("/api/auth/login", json={"username": "admin", "password": PASSWORD})
     login.raise_for_status()
     api.headers["Authorization"] = "Bearer " + login.json()["token"]
@@ -121,7 +121,7 @@ async def setup(api: httpx.AsyncClient) -> list[str]:
     )
     created.raise_for_status()
     sids = []
-    for i in (1, 2):
+    for i in range(1, entries + 1):
         form = yanbian_form(i)
         reg = await api.post(
             "/api/campaigns/bench/entries", json={"form": form, "unit_code": "222401001", "group": "小学组"}

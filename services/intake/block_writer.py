@@ -8,10 +8,17 @@ handed over was written, so an interrupted write never leaves an offset and a ha
 A block is the body's pieces as the server handed them over, not one buffer: gathering them
 into a ``bytearray`` and slicing it copied every byte three times on the event loop, a fifth of
 a loopback upload's time (docs/performance.md, "tus uploads").
+
+A PATCH is answered once its bytes are on disk (``partials.checkpoint``). Left to the end, that
+``fdatasync`` writes the whole body out after the last byte has arrived: a third of a 400 MB
+upload's time. ``flush_behind`` starts writing what has arrived while the rest comes in, so the
+last ``fdatasync`` has only the tail left; ``drain`` waits for it too, which also holds the client
+back when the disk is slower than the network, instead of filling memory with dirty pages.
 """
 
 import asyncio
 import hashlib
+import os
 from collections import deque
 from typing import BinaryIO
 
@@ -53,6 +60,7 @@ class BlockWriter:
         self.written = offset
         self._pending: asyncio.Task[None] | None = None
         self._pending_len = 0
+        self._flushing: asyncio.Future[None] | None = None
 
     @property
     def queued(self) -> int:
@@ -64,10 +72,21 @@ class BlockWriter:
         self._pending = asyncio.ensure_future(asyncio.to_thread(partials.append, self.f, self.digest, block))
         self._pending_len = sum(map(len, block))
 
+    def flush_behind(self) -> None:
+        """Start putting the bytes written so far onto the disk, in a thread, unless a flush is
+        still running. A head start only: the answer still waits for ``partials.checkpoint``."""
+        if self._flushing is None:
+            self._flushing = asyncio.ensure_future(asyncio.to_thread(os.fdatasync, self.f.fileno()))
+
     async def drain(self) -> int:
-        """Wait for the block in flight (even if we are cancelled meanwhile); the bytes written."""
+        """Wait for the block in flight and the flush started (even if we are cancelled meanwhile);
+        the bytes written. A failed flush raises here: the kernel reports a write error once, so
+        the caller's own ``fdatasync`` after it could not be trusted to see it."""
         if self._pending is not None:
             await asyncio.shield(self._pending)
             self.written += self._pending_len
             self._pending = None
+        if self._flushing is not None:
+            flushing, self._flushing = self._flushing, None
+            await asyncio.shield(flushing)
         return self.written

@@ -221,10 +221,12 @@ class UploadStore:
                         continue
                     due = time.monotonic() - last > CHECKPOINT_EVERY_S
                     if due or writer.queued - recorded >= self.svc.settings.tus_checkpoint_bytes:
-                        # Without fdatasync: a crashed process leaves its bytes in the page cache, and
-                        # after a machine crash _take() finds the file shorter than the offset.
+                        # Not waiting for fdatasync: a crashed process leaves its bytes in the page
+                        # cache, and after a machine crash _take() finds the file shorter than the offset.
                         written = await writer.drain()
                         await asyncio.to_thread(partials.flush, f)
+                        if self.parted is None:  # (a part's spool is sent and deleted, not kept)
+                            writer.flush_behind()  # onto the disk while the next bytes arrive
                         await self._record(uid, written, renew=True)
                         recorded, last = written, time.monotonic()
             if self.parted and multipart and not overflow and writer.queued + len(buffer) == length:
