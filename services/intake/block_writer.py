@@ -68,7 +68,7 @@ class BlockWriter:
         return self.written + (self._pending_len if self._pending is not None else 0)
 
     async def put(self, block: list[bytes]) -> None:
-        await self.drain()
+        await self._block_written()  # not the flush: receiving goes on while the disk catches up
         self._pending = asyncio.ensure_future(asyncio.to_thread(partials.append, self.f, self.digest, block))
         self._pending_len = sum(map(len, block))
 
@@ -82,11 +82,14 @@ class BlockWriter:
         """Wait for the block in flight and the flush started (even if we are cancelled meanwhile);
         the bytes written. A failed flush raises here: the kernel reports a write error once, so
         the caller's own ``fdatasync`` after it could not be trusted to see it."""
-        if self._pending is not None:
-            await asyncio.shield(self._pending)
-            self.written += self._pending_len
-            self._pending = None
+        await self._block_written()
         if self._flushing is not None:
             flushing, self._flushing = self._flushing, None
             await asyncio.shield(flushing)
         return self.written
+
+    async def _block_written(self) -> None:
+        if self._pending is not None:
+            await asyncio.shield(self._pending)
+            self.written += self._pending_len
+            self._pending = None

@@ -1,9 +1,12 @@
 """The upload writer: blocks written and hashed beside the event loop, flushed to disk behind the
 upload. What it reports written is in the file, and a disk error is never lost on the way."""
 
+import asyncio
 import hashlib
 import os
+import threading
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 
@@ -34,3 +37,17 @@ async def test_a_flush_that_failed_raises_when_the_writer_is_drained() -> None:
         writer.flush_behind()
         with pytest.raises(OSError):
             await writer.drain()
+
+
+async def test_blocks_go_on_being_written_while_a_flush_runs(tmp_path: Path) -> None:
+    """Receiving must not wait for the disk at every flush, or flushing behind gains nothing."""
+    flush_may_end = threading.Event()
+    with (tmp_path / "partial").open("wb") as f:
+        writer = BlockWriter(f, hashlib.sha256(), 0)
+        await writer.put([b"first"])
+        with patch("services.intake.block_writer.os.fdatasync", lambda fd: flush_may_end.wait(10)):
+            writer.flush_behind()
+            for _ in range(3):
+                await asyncio.wait_for(writer.put([b"more"]), timeout=5)  # while the flush waits
+            flush_may_end.set()
+            assert await writer.drain() == len(b"first") + 3 * len(b"more")
