@@ -22,6 +22,7 @@ into transcoder replicas for a 10,000-entry campaign of 5-minute works."""
 
 import argparse
 import asyncio
+import contextlib
 import math
 import resource
 import shutil
@@ -125,6 +126,7 @@ class Day:
     refused: list[str] = field(default_factory=list)
     wall_s: float = 0.0
     drained: bool = False
+    waiting: int = 0  # arrived, not yet uploaded when the run stopped (still at the clients)
     cpu: dict[str, float] = field(default_factory=dict)
 
     def hour_at(self, wall_s: float) -> float:
@@ -206,12 +208,17 @@ async def one_day(
                     break
                 if player.done() and time.monotonic() - moved_at > STALL_S:
                     break
-                if player.done() and time.monotonic() - started > minutes * 60 + drain_s:
-                    break  # the report says how far it got
+                if time.monotonic() - started > minutes * 60 + drain_s:
+                    # The report says how far it got, uploads still waiting at the clients too: a
+                    # day whose intake falls behind would otherwise run until the last one is in.
+                    break
                 if len(day.samples) % 12 == 1:
                     print(f"  {row['t']:7.0f} s ({day.hour_at(row['t']):4.1f} h): " + _line(row), flush=True)
                 await asyncio.sleep(every_s)
-            await player
+            day.waiting = day.arrived - len(run.sids) - len(day.refused)
+            player.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await player
             day.wall_s = time.monotonic() - started
         spent = {name: cpu_s(pid) - before[name] for name, pid in pids.items()}
         day.cpu = {name: spent[name] - idle_rate[name] * day.wall_s for name in pids}
@@ -242,6 +249,8 @@ def report(day: Day, clip_s: float, bare_s: float) -> None:
         if day.drained
         else f"\nNOT DRAINED after {minutes:.1f} min (stalled, or --drain-minutes reached)"
     )
+    if day.waiting:
+        print(f"  {day.waiting} arrivals had not finished uploading when the run stopped")
     for key in ("arrived", "uploaded", "validated", "transcoded"):
         overall = day.samples[-1][key] / minutes
         print(f"  {key:<10} {overall:6.1f}/min overall, busiest minute {busiest_minute(day, key):5.0f}")
@@ -254,7 +263,10 @@ def report(day: Day, clip_s: float, bare_s: float) -> None:
         deepest = max(day.samples, key=depth)
         at = deepest["t"]
         print(f"  deepest {name}: {depth(deepest):.0f} at {at:.0f} s ({day.hour_at(at):.1f} h)")
-    print("  CPU seconds per submission (process + its ffmpeg), its idle use taken off:")
+    # Per submission that got in: a run stopped before every arrival had uploaded did no work for
+    # the rest (the store, intake and the load generator did some: shown per uploaded one too).
+    n = int(day.samples[-1]["uploaded"]) or n
+    print(f"  CPU seconds per uploaded submission ({n}; process + its ffmpeg), its idle use taken off:")
     for name, spent in sorted(day.cpu.items(), key=lambda kv: -kv[1]):
         print(f"    {name:<11} {max(0.0, spent) / n:6.2f}")  # below 0: idle use varied, not saved
     whole = sum(day.cpu.values()) / n

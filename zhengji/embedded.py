@@ -81,7 +81,11 @@ class EmbeddedServers:
 
     @property
     def mongodb_uri(self) -> str:
-        return f"mongodb://{self.host}:{self.mongo_port}/?directConnection=true"
+        # retryWrites=false: SecantusDB keeps every retryable write's reply for half an hour and
+        # scans (once full, sorts) that record on every write, a third of its CPU on a busy day
+        # (bench_store_writes.py). It keeps it in memory, so after a restart, when a driver's
+        # retry would matter, it could not recognise the retry anyway. Decision 0040.
+        return f"mongodb://{self.host}:{self.mongo_port}/?directConnection=true&retryWrites=false"
 
     @property
     def pidfile(self) -> Path:
