@@ -28,7 +28,7 @@ from aiobotocore.session import get_session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench_tus_upload import measured, rss_line
+from bench_tus_upload import measured, rss_line, tus_upload
 from upload_harness import PASSWORD, bench_main, bench_parser, served, setup, write_random_file
 
 from services.common.blob_s3 import PART_BYTES
@@ -88,7 +88,7 @@ async def run(size_mb: int, chunk_mb: int, endpoint: str, tmp: Path) -> None:
     async with served(tmp, ", blobs on S3") as (api, pid):
         sid = (await setup(api))[0]
         await asyncio.sleep(2.0)  # let start-up settle (campaign event consumed by every service)
-        tus = await measured(api, pid, sid, source, chunk_mb * (1 << 20))
+        tus = await measured(pid, source, lambda: tus_upload(api, sid, source, chunk_mb * (1 << 20)))
     settings = Settings(data_dir=tmp / "plain")
     botocore_s = await aiobotocore_multipart(endpoint, bucket, source)
     obstore_s, copy_s = await obstore_multipart(settings, bucket, source)
