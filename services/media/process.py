@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 ADDRESS_SPACE_LIMIT = 4 * 1024**3
 # Added to the service's niceness. On a 5,000-submission day with everything on two cores, the
-# checks and transcodes took 55 % of the CPU at equal priority while uploads waited 20 s for the
+# checks and transcodes took over half the CPU at equal priority while uploads waited 20 s for the
 # store and the web service (docs/performance.md, "A provincial day"); alone on a node it
 # changes nothing.
 MEDIA_NICE = 10
