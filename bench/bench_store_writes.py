@@ -63,11 +63,12 @@ async def run(n: int, tasks: int, data: Path) -> None:
     await servers.astart()
     try:
         store_pid = servers.procs[1].pid
-        base = servers.mongodb_uri.split("&retryWrites")[0]
+        baseline = servers.mongodb_uri.replace("retryWrites=false", "retryWrites=true")
+        assert baseline != servers.mongodb_uri, "the embedded URI no longer turns retryable writes off"
         print(f"bench_store_writes: {n} upserts from {tasks} tasks, SecantusDB pid {store_pid}")
         # Without first: it records nothing, so the baseline after it starts from an empty record.
-        without = await writes(base + "&retryWrites=false", n, tasks, store_pid, "without")
-        retryable = await writes(base + "&retryWrites=true", n, tasks, store_pid, "retryable")
+        without = await writes(servers.mongodb_uri, n, tasks, store_pid, "without")
+        retryable = await writes(baseline, n, tasks, store_pid, "retryable")
     finally:
         await servers.astop()
     print("  writes      retryWrites=false            retryWrites=true (baseline)   CPU ratio")

@@ -47,6 +47,14 @@ class Backlog:
     oldest_queued_at: datetime | None  # created_at of the oldest claimable job
 
 
+def _requeued(job_id: str, from_states: tuple[str, ...], fields: dict[str, Any]) -> UpdateOne:
+    """The write that puts a job in one of ``from_states`` back in the queue, with ``fields``."""
+    return UpdateOne(
+        {"_id": job_id, "state": {"$in": list(from_states)}},
+        {"$set": {"state": QUEUED, "not_before": None, "attempts": 0, **fields}},
+    )
+
+
 def _held(job: Job) -> dict[str, Any]:
     """The filter for a job still claimed by the worker that holds ``job`` (its lease)."""
     return {"_id": job["_id"], "worker": job["worker"], "state": RUNNING}
@@ -112,16 +120,9 @@ class JobTable:
         if again:
             # A finished job runs again with the new event's payload, ids and trace (the insert
             # above sets them only on a job that did not exist).
-            rerun: dict[str, Any] = {
-                "state": QUEUED,
-                "not_before": None,
-                "attempts": 0,
-                "reason": None,
-                "last_error": None,
-            }
-            rerun |= {k: fresh[k] for k in ("payload", "cost", "progress", "log_context")} | trace_fields()
-            finished = {"_id": job_id, "state": {"$in": [DONE, FAILED, CANCELLED]}}
-            writes.append((name, UpdateOne(finished, {"$set": rerun})))
+            kept = ("state", "attempts", "created_at", "not_before")  # (_requeued sets the first 3)
+            rerun = {k: v for k, v in fresh.items() if k not in kept} | {"reason": None, "last_error": None}
+            writes.append((name, _requeued(job_id, (DONE, FAILED, CANCELLED), rerun)))
         return writes
 
     async def claim(self, worker: str) -> Job | None:
@@ -189,11 +190,7 @@ class JobTable:
         **fields: Any,
     ) -> bool:
         """Put a finished job (by default a failed one) back in the queue, e.g. an admin's retry."""
-        result = await self.jobs.update_one(
-            {"_id": job_id, "state": {"$in": list(from_states)}},
-            {"$set": {"state": QUEUED, "not_before": None, "attempts": 0, **fields}},
-            session=session,
-        )
+        result = await self.jobs.bulk_write([_requeued(job_id, from_states, fields)], session=session)
         if result.modified_count:
             self.wake.set()
         return result.modified_count == 1

@@ -15,7 +15,7 @@ from tests.unit.fakes import FakeInbox, FakeTransaction, RecordingBus, Recording
 
 class Desk:
     """Counts each note it applies and emits an acknowledgement; ``failures`` lists, per note, what
-        its next handler calls raise; ``saw`` what count a note had when its handler ran. Each note
+    its next handler calls raise; ``saw`` what count a note had when its handler ran. Each note
     also queues a job by a bulk write and, once committed, wakes its runner: ``woken`` lists the
     notes whose wake ran and whether their job was stored by then."""
 

@@ -45,9 +45,10 @@ async def test_blocks_go_on_being_written_while_a_flush_runs(tmp_path: Path) -> 
     with (tmp_path / "partial").open("wb") as f:
         writer = BlockWriter(f, hashlib.sha256(), 0)
         await writer.put([b"first"])
-        with patch("services.intake.block_writer.os.fdatasync", lambda fd: flush_may_end.wait(10)):
+        # The flush outlasts each put's deadline: a put that waited for it could not pass.
+        with patch("services.intake.block_writer.os.fdatasync", lambda fd: flush_may_end.wait(60)):
             writer.flush_behind()
             for _ in range(3):
-                await asyncio.wait_for(writer.put([b"more"]), timeout=5)  # while the flush waits
+                await asyncio.wait_for(writer.put([b"more"]), timeout=20)  # while the flush waits
             flush_may_end.set()
             assert await writer.drain() == len(b"first") + 3 * len(b"more")
