@@ -143,7 +143,11 @@ async def produce(bootstrap: str, *events: SubmissionReviewed, raw: list[bytes] 
 
 
 async def read_published(bootstrap: str, count: int, timeout_s: float = 60) -> list[dict[str, Any]]:
-    """Every event on the published topic, once at least ``count`` have arrived."""
+    """Every event on the published topic, once at least ``count`` have arrived, each once.
+
+    Deduplicated on ``event_id`` as docs/asyncapi.yaml tells a consumer to: a duplicate delivery
+    to the publisher re-sends the events it caused (in case the broker lost them), so the same
+    event may be on the topic twice; a second event with a new ``event_id`` still counts."""
     consumer = AIOKafkaConsumer(
         TOPICS["published"],
         bootstrap_servers=bootstrap,
@@ -153,10 +157,14 @@ async def read_published(bootstrap: str, count: int, timeout_s: float = 60) -> l
     await consumer.start()
     try:
         found: list[dict[str, Any]] = []
+        seen: set[str] = set()
 
         async def more() -> bool:
             batch = await consumer.getmany(timeout_ms=300)
-            found.extend(json.loads(r.value) for records in batch.values() for r in records)
+            for event in (json.loads(r.value) for records in batch.values() for r in records):
+                if event["event_id"] not in seen:
+                    seen.add(event["event_id"])
+                    found.append(event)
             return len(found) >= count
 
         await eventually(more, timeout_s, f"{count} published events")

@@ -110,6 +110,7 @@ async def test_the_same_review_twice_and_a_changed_award_send_one_copy_and_one_u
         work = reviewed(cid, 1)
         await produce(kafka, work, work)  # redelivered by the broker: same event_id
         await settled(api, work.submission_id, {"alpha": "published"})
+        await produce(kafka, work)  # and again after its events went out: they go out again, same ids
         changed = work.model_copy(update={"event_id": uuid4(), "award_tier": "一等奖"})
         await produce(kafka, changed)
         events = await read_published(kafka, 2)
