@@ -41,6 +41,7 @@ from services.intake.broker_watch import BrokerWatch
 from services.intake.live_change_store import ChangeLog
 from services.intake.login_throttle import LoginThrottle
 from services.intake.materials import material_refs
+from services.intake.stage_movement import StageMovement
 from services.intake.status import progress_key, shown_stage, stage_of, timeline_entry
 from services.intake.unit_store import UnitStore
 from services.intake.upload_rules import UPLOAD_STAGES
@@ -70,6 +71,7 @@ class IntakeService(Service):
         self.change_log = ChangeLog(self.db)
         self.uploads = UploadStore(self)
         self.secrets = OperatorSecrets.from_settings(self.settings)
+        self.movement = StageMovement(started=datetime.now(UTC))  # what the reconciler asks
         self.router = routes()
 
     def register(self) -> None:
@@ -145,7 +147,9 @@ class IntakeService(Service):
     async def on_event(self, event: AnyEvent) -> Effect:
         if isinstance(event, SubmissionReturned):
             return Effect()  # recorded by return_entry with the return itself; the notifier tells
-        doc = await self.submissions.find_one({"_id": event.submission_id}, {"progress": 1, "approval": 1})
+        doc = await self.submissions.find_one(
+            {"_id": event.submission_id}, {"progress": 1, "approval": 1, "stage": 1, "stage_since": 1}
+        )
         if doc is None:
             raise LookupError(f"unknown submission {event.submission_id}")
         entry = timeline_entry(event)
@@ -161,6 +165,7 @@ class IntakeService(Service):
             }
         key = list(progress_key(event))
         current = doc.get("progress")
+        left: Callable[[], None] | None = None
         if current is None or key > current:
             moved = self.moved_to(event)
             if isinstance(event, SubmissionTranscoded):
@@ -170,12 +175,17 @@ class IntakeService(Service):
             update["$set"].update(moved)
             if isinstance(event, SubmissionValidated):
                 update["$set"]["findings"] = entry["findings"]
+            if doc.get("stage") in REDRIVEN and doc.get("stage_since"):
+                left = self._left(doc["stage"], doc["stage_since"])
         if not update["$set"]:
             del update["$set"]
 
         # A plain write, decided before the transaction: as a bulk write, a run of these events
         # costs one round trip, not one each (docs/performance.md, "bench_bus, batched").
-        return Effect(bulk=[("submissions", UpdateOne({"_id": event.submission_id}, update))])
+        return Effect(bulk=[("submissions", UpdateOne({"_id": event.submission_id}, update))], committed=left)
+
+    def _left(self, stage: str, entered: datetime) -> Callable[[], None]:
+        return lambda: self.movement.left(stage, entered, datetime.now(UTC))
 
     # -- uploads -------------------------------------------------------------------------------
 
@@ -302,8 +312,14 @@ class IntakeService(Service):
 
         Consumers are idempotent, and a duplicate re-arms the events it caused, so this heals
         a broker that lost messages (the embedded broker keeps them in memory only)."""
-        count = 0
-        async for doc in self.submissions.find({"redrive_at": {"$lt": datetime.now(UTC)}}, REDRIVE_FIELDS):
+        count = waiting = 0
+        now = datetime.now(UTC)
+        async for doc in self.submissions.find({"redrive_at": {"$lt": now}}, REDRIVE_FIELDS):
+            if not self._stuck(doc, now):
+                waiting += 1
+                redrive_at = self._redrive_at(doc["stage"], int(doc.get("redrives", 0)))
+                await self.submissions.update_one({"_id": doc["_id"]}, {"$set": {"redrive_at": redrive_at}})
+                continue
             await self._publish_again(doc)
             redrives = int(doc.get("redrives", 0)) + 1
             await self.submissions.update_one(
@@ -313,7 +329,17 @@ class IntakeService(Service):
             REDRIVES.labels(stage=doc["stage"]).inc()
             self.log.warning("submission_redriven", submission_id=doc["_id"], stage=doc["stage"])
             count += 1
+        if waiting:
+            self.log.info("redrives_put_off", waiting=waiting, reason="the stage is moving towards them")
         return count
+
+    def _stuck(self, doc: dict[str, Any], now: datetime) -> bool:
+        """Stuck, or only waiting its turn in a busy stage (stage_movement.py)?"""
+        since = doc.get("stage_since")
+        if since is None:
+            return True
+        deadline = timedelta(seconds=self.settings.stage_deadline_s)
+        return self.movement.stuck(doc["stage"], since, now, deadline)
 
 
 def routes() -> APIRouter:
@@ -343,7 +369,7 @@ def routes() -> APIRouter:
 # Stages after which a service (not a person) must act next.
 REDRIVEN = {"validating", "transcoding", "in_review", "recommended", "awarded"}
 MAX_REDRIVES = 5
-REDRIVE_FIELDS = {"last_event": 1, "redrive_also": 1, "stage": 1, "redrives": 1}
+REDRIVE_FIELDS = {"last_event": 1, "redrive_also": 1, "stage": 1, "redrives": 1, "stage_since": 1}
 
 
 def _revealed(secret: SecretStr | None) -> str | None:
