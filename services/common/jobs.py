@@ -23,6 +23,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.common.consumer import BulkWrite
 from services.common.log import carried_context
+from services.common.store import after_commit
 from services.common.tracing import trace_fields
 
 Job = dict[str, Any]
@@ -87,7 +88,7 @@ class JobTable:
             [op for _, op in self.enqueue_writes(job_id, payload, cost, not_before=not_before)],
             session=session,
         )
-        self.wake.set()
+        after_commit(session, self.wake.set)
 
     def enqueue_writes(
         self,
@@ -180,7 +181,7 @@ class JobTable:
         )
         if result.matched_count == 0:
             raise LeaseLost(job["_id"])
-        self.wake.set()
+        after_commit(session, self.wake.set)
 
     async def requeue(
         self,
@@ -192,7 +193,7 @@ class JobTable:
         """Put a finished job (by default a failed one) back in the queue, e.g. an admin's retry."""
         result = await self.jobs.bulk_write([_requeued(job_id, from_states, fields)], session=session)
         if result.modified_count:
-            self.wake.set()
+            after_commit(session, self.wake.set)
         return result.modified_count == 1
 
     async def note_error(self, job: Job, error: str) -> None:

@@ -21,6 +21,7 @@ from contracts import BaseEvent, topic_for
 from services.common.log import get_logger
 from services.common.loops import LoopState
 from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_OLDEST_AGE, OUTBOX_REFRESHED, OUTBOX_UNSENT
+from services.common.store import after_commit
 from services.common.tracing import continued, trace_fields
 
 log = get_logger("outbox")
@@ -71,7 +72,7 @@ class Outbox:
         if docs:
             await self.collection.insert_many(docs, session=session)
             if not publisher:
-                self._wake.set()
+                after_commit(session, self._wake.set)
         return docs
 
     async def publish_committed(self, broker: KafkaBroker, docs: Sequence[Doc]) -> None:

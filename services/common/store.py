@@ -34,9 +34,33 @@ def service_db(client: AsyncMongoClient[Doc], prefix: str, service: str) -> Asyn
     return client[f"{prefix}_{service}"]
 
 
+# What waits for a running transaction's commit, by the session's id (in_transaction's own).
+_AFTER_COMMIT: dict[int, list[Callable[[], None]]] = {}
+
+
+def after_commit(session: AsyncClientSession | None, then: Callable[[], None]) -> None:
+    """Call ``then`` once ``session``'s transaction has committed (at once outside one): what
+    must see the writes, such as waking a job runner for the job they queued. A runner woken
+    inside the transaction finds nothing yet and sleeps its whole poll interval."""
+    if session is None or not session.in_transaction or id(session) not in _AFTER_COMMIT:
+        then()
+    else:
+        _AFTER_COMMIT[id(session)].append(then)
+
+
 async def in_transaction(
     client: AsyncMongoClient[Doc], work: Callable[[AsyncClientSession], Awaitable[T]]
 ) -> T:
-    """Run ``work`` in one transaction, retrying on transient errors as the driver advises."""
+    """Run ``work`` in one transaction, retrying on transient errors as the driver advises;
+    then what ``after_commit`` was given in it (also what a retried attempt gave: each is a
+    wake, harmless twice)."""
     async with client.start_session() as session:
-        return await session.with_transaction(work)
+        waiting: list[Callable[[], None]] = []
+        _AFTER_COMMIT[id(session)] = waiting
+        try:
+            result = await session.with_transaction(work)
+        finally:
+            del _AFTER_COMMIT[id(session)]
+        for then in waiting:
+            then()
+        return result

@@ -18,7 +18,7 @@ from services.common.job_runner import Ending, JobRunner
 from services.common.jobs import CANCELLED, DONE, FAILED, QUEUED, RUNNING, Job, JobTable
 from services.common.log import get_logger
 from services.common.settings import Settings
-from services.common.store import Doc, connect
+from services.common.store import Doc, connect, in_transaction
 from tests.conftest import eventually
 
 log = get_logger("test-work")
@@ -202,3 +202,35 @@ async def test_a_job_logs_with_the_ids_of_the_event_that_enqueued_it(client: Asy
         "job-1",
     )
     assert "event_id" not in encoding, "the run is not the event's handling: only the submission's ids travel"
+
+
+async def test_a_job_queued_in_a_transaction_is_taken_at_its_commit_not_at_the_next_poll(
+    client: AsyncMongoClient[Doc],
+) -> None:
+    table = JobTable(client["runner_test"], "jobs", lease_s=60)
+    await table.create_indexes()
+    domain = Domain(client)
+    domain.go.set()
+    runner = domain.runner(table)
+    runner.poll_s = 3600.0  # it looks again only when woken
+
+    async def done(job_id: str) -> bool:
+        found = await table.get(job_id)
+        return found is not None and found["state"] == DONE
+
+    async with serving(runner):
+        await table.enqueue("job-1", {}, 1.0, None)
+        await eventually(lambda: done("job-1"), 30, "the first job done")
+
+        async def asleep() -> bool:
+            return not table.wake.is_set()  # it found nothing more and waits to be woken
+
+        await eventually(asleep, 30, "the runner waiting")
+
+        async def queue_second(session: AsyncClientSession) -> None:
+            await table.enqueue("job-2", {}, 1.0, session)
+            # Woken now, it would find nothing yet and sleep its poll out.
+            assert not table.wake.is_set()
+
+        await in_transaction(client, queue_second)
+        await eventually(lambda: done("job-2"), 60, "the job queued in a transaction done")
