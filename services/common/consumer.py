@@ -59,7 +59,8 @@ class Effect(Generic[S]):
     handler opts into: the batch path sends a run's ``bulk`` writes as one bulk write per
     collection, instead of a round trip per event (applied after ``writes``). ``committed`` runs
     once the transaction has committed, never before: what must see the writes, such as waking a
-    job runner for the job they queued."""
+    job runner for the job they queued (code that writes in a session itself, as ``writes`` does,
+    says so with ``store.after_commit``)."""
 
     writes: Callable[[S], Awaitable[None]] | None = None
     emit: Sequence[BaseEvent] = field(default_factory=list)
