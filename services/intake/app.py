@@ -141,6 +141,7 @@ class IntakeService(Service):
             "last_event": {"topic": topic_for(event.event_type), "payload": event.model_dump_json()},
             "redrive_also": [],
             "redrives": 0,
+            "redrive_waits": 0,
             "redrive_at": self._redrive_at(stage, 0),
         }
 
@@ -312,13 +313,12 @@ class IntakeService(Service):
 
         Consumers are idempotent, and a duplicate re-arms the events it caused, so this heals
         a broker that lost messages (the embedded broker keeps them in memory only)."""
-        count = waiting = 0
+        count = 0
         now = datetime.now(UTC)
+        put_off: list[UpdateOne] = []
         async for doc in self.submissions.find({"redrive_at": {"$lt": now}}, REDRIVE_FIELDS):
             if not self._stuck(doc, now):
-                waiting += 1
-                redrive_at = self._redrive_at(doc["stage"], int(doc.get("redrives", 0)))
-                await self.submissions.update_one({"_id": doc["_id"]}, {"$set": {"redrive_at": redrive_at}})
+                put_off.append(self._put_off(doc, now))
                 continue
             await self._publish_again(doc)
             redrives = int(doc.get("redrives", 0)) + 1
@@ -329,9 +329,17 @@ class IntakeService(Service):
             REDRIVES.labels(stage=doc["stage"]).inc()
             self.log.warning("submission_redriven", submission_id=doc["_id"], stage=doc["stage"])
             count += 1
-        if waiting:
-            self.log.info("redrives_put_off", waiting=waiting, reason="the stage is moving towards them")
+        if put_off:  # one round trip, however long the queue
+            await self.submissions.bulk_write(put_off, ordered=False)
+            self.log.info("redrives_put_off", waiting=len(put_off), reason="the stage is moving towards them")
         return count
+
+    def _put_off(self, doc: dict[str, Any], now: datetime) -> UpdateOne:
+        """Look again later, later each time (a deadline, then 2, 4, at most 8): a queue hours deep
+        costs each waiting submission a few writes, not one every deadline."""
+        waits = int(doc.get("redrive_waits", 0))
+        later = now + timedelta(seconds=self.settings.stage_deadline_s * 2 ** min(waits, 3))
+        return UpdateOne({"_id": doc["_id"]}, {"$set": {"redrive_at": later, "redrive_waits": waits + 1}})
 
     def _stuck(self, doc: dict[str, Any], now: datetime) -> bool:
         """Stuck, or only waiting its turn in a busy stage (stage_movement.py)?"""
@@ -369,7 +377,9 @@ def routes() -> APIRouter:
 # Stages after which a service (not a person) must act next.
 REDRIVEN = {"validating", "transcoding", "in_review", "recommended", "awarded"}
 MAX_REDRIVES = 5
-REDRIVE_FIELDS = {"last_event": 1, "redrive_also": 1, "stage": 1, "redrives": 1, "stage_since": 1}
+REDRIVE_FIELDS = dict.fromkeys(
+    ["last_event", "redrive_also", "stage", "redrives", "stage_since", "redrive_waits"], 1
+)
 
 
 def _revealed(secret: SecretStr | None) -> str | None:

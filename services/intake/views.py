@@ -10,7 +10,10 @@ from services.intake.status import STAGE_LABELS
 from services.intake.upload_rules import stage_refusal
 from services.intake.window import upload_refusal
 
-INTERNAL = {"last_event", "redrive_also", "progress", "redrive_at", "redrives", "person_keys", "reports"}
+INTERNAL = {
+    *("last_event", "redrive_also", "progress", "redrive_at", "redrives", "redrive_waits"),
+    *("person_keys", "reports"),
+}
 
 
 def labels(stage: str) -> dict[str, str]:

@@ -102,4 +102,4 @@ async def test_a_submission_waiting_in_a_busy_stage_is_not_re_driven_until_the_s
     async def re_driven() -> bool:
         return await redrives(waiting) >= 1
 
-    await eventually(re_driven, 60, "the waiting one re-driven")
+    await eventually(re_driven, 120, "the waiting one re-driven")
