@@ -6,14 +6,15 @@ the submission entered the stage, that deadline also ran out for every submissio
 healthy, behind a backlog: on the 5,000-arrival day (docs/performance.md) intake re-drove 1,676
 of them, each a duplicate the validator dropped at its inbox, while it was busiest.
 
-A stage works through its queue roughly in arrival order (Kafka per partition, the job table by
-creation time, a few jobs at once). So a submission is taken as lost only when the stage has
-stopped moving for a deadline, or when the stage has moved past it: a submission that entered
-more than a deadline *after* it has already left. Otherwise it is waiting its turn, and its
-re-drive is put off (not counted as one). This is what one process saw leave (intake's replicas
-each see their partitions' share): a process watches a stage for one deadline after it starts,
-and a stage it has not seen move for a deadline is judged as before this module, by the
-deadline alone. A lost event in a moving stage waits at most until the stage has moved a
+A stage works through its queue roughly in arrival order (Kafka per partition, a few jobs at once;
+the media stages' job tables take the shortest work first, then by creation time, so a long work
+in a queue of short ones is overtaken and judged as before). So a submission is taken as lost only
+when the stage has stopped moving for a deadline, or when the stage has moved past it: a
+submission that entered more than a deadline *after* it has already left. Otherwise it is waiting
+its turn, and its re-drive is put off (not counted as one). This is what one process saw leave
+(intake's replicas each see their partitions' share): a process watches a stage for one deadline
+after it starts, and a stage it has not seen move for a deadline is judged as before this module,
+by the deadline alone. A lost event in a moving stage waits at most until the stage has moved a
 deadline past it, where a re-drive would have queued behind the same backlog anyway."""
 
 from dataclasses import dataclass, field
