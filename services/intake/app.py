@@ -176,7 +176,7 @@ class IntakeService(Service):
             update["$set"].update(moved)
             if isinstance(event, SubmissionValidated):
                 update["$set"]["findings"] = entry["findings"]
-            if doc.get("stage") in REDRIVEN and doc.get("stage_since"):
+            if doc.get("stage") in REDRIVEN and doc.get("stage_since") and doc["stage"] != moved["stage"]:
                 left = self._left(doc["stage"], doc["stage_since"])
         if not update["$set"]:
             del update["$set"]

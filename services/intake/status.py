@@ -75,7 +75,17 @@ def shown_stage(stage: str, approved: bool) -> str:
 
 
 def progress_key(event: AnyEvent) -> tuple[int, int, datetime]:
-    return event.entry.version, RANK[event.event_type.split(".")[1]], event.occurred_at
+    """How far ``event`` takes its submission, comparable with the key stored from an earlier one.
+
+    The store keeps times to the millisecond, so the event's is cut to it too: otherwise the
+    event intake stored on upload looks newer than itself when intake reads it back from the
+    bus, and "moves" the submission again (its stage's clock restarted, a leave recorded)."""
+    at = event.occurred_at
+    return (
+        event.entry.version,
+        RANK[event.event_type.split(".")[1]],
+        at.replace(microsecond=at.microsecond // 1000 * 1000),
+    )
 
 
 def summary_of(event: AnyEvent) -> dict[str, Any]:

@@ -1,5 +1,7 @@
 """The entrant-facing status: which stage a submission shows, and that it never goes backwards."""
 
+from datetime import UTC, datetime
+
 import pytest
 
 from contracts import (
@@ -81,6 +83,17 @@ def test_progress_key_orders_version_then_stage_then_time() -> None:
     assert progress_key(submitted(2, 0)) > progress_key(published(minute=99))
     assert progress_key(transcoded(minute=2)) > progress_key(validated(minute=50))
     assert progress_key(reviewed(minute=30)) > progress_key(reviewed(minute=3))
+
+
+def test_an_event_read_back_is_not_newer_than_the_key_stored_from_it() -> None:
+    # Intake stores an upload's key, then reads the upload's event off the bus; the store keeps
+    # its time to the millisecond.
+    at = datetime(2026, 12, 8, 0, 39, 58, 868_731, tzinfo=UTC)
+    event = submitted().model_copy(update={"occurred_at": at})
+    stored = [event.entry.version, 1, datetime(2026, 12, 8, 0, 39, 58, 868_000, tzinfo=UTC)]
+
+    assert list(progress_key(event)) == stored
+    assert progress_key(validated()) > progress_key(event)
 
 
 def test_timeline_entry_of_a_failed_check_carries_both_labels_and_the_findings() -> None:

@@ -11,7 +11,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from pymongo.asynchronous.collection import AsyncCollection
 
-from contracts import TOPICS
+from contracts import TOPICS, SubmissionSubmitted
 from services.common.settings import Settings
 from services.common.store import connect
 from services.intake.status import progress_key
@@ -34,9 +34,15 @@ async def submissions(settings: Settings) -> AsyncIterator[AsyncCollection[dict[
         await client.close()
 
 
+def uploaded(sid: str, at: datetime) -> SubmissionSubmitted:
+    return submitted().model_copy(
+        update={"submission_id": sid, "correlation_id": f"{sid}:v1", "occurred_at": at}
+    )
+
+
 def in_validation(sid: str, since: datetime, due: datetime | None) -> dict[str, Any]:
     """A submission as intake keeps it once uploaded: in validation, its submitted event to re-send."""
-    event = submitted().model_copy(update={"submission_id": sid, "correlation_id": f"{sid}:v1"})
+    event = uploaded(sid, since)
     return {
         "_id": sid,
         "campaign_id": event.campaign_id,
@@ -55,14 +61,16 @@ async def test_a_submission_waiting_in_a_busy_stage_is_not_re_driven_until_the_s
 ) -> None:
     now = datetime.now(UTC)
     tag = uuid4().hex[:6].upper()
-    waiting, lost = f"SWAIT{tag}", f"SLOST{tag}"
+    waiting, lost, fresh = f"SWAIT{tag}", f"SLOST{tag}", f"SFRESH{tag}"
     ahead = [f"SAHEAD{tag}{i:03d}" for i in range(200)]
     await submissions.insert_many(
         [
-            in_validation(waiting, now, now + timedelta(seconds=DEADLINE_S)),
+            in_validation(waiting, now - timedelta(seconds=10), now + timedelta(seconds=DEADLINE_S)),
             # Uploaded half a minute earlier: the stage is about to pass it by, so its event is lost.
-            in_validation(lost, now - timedelta(seconds=30), now),
-            *(in_validation(sid, now - timedelta(seconds=1), None) for sid in ahead),
+            in_validation(lost, now - timedelta(seconds=40), now),
+            *(in_validation(sid, now - timedelta(seconds=11), None) for sid in ahead),
+            # Uploaded just now, 10 s after `waiting`; intake reads its own event back from the bus.
+            in_validation(fresh, now, None),
         ]
     )
 
@@ -75,6 +83,9 @@ async def test_a_submission_waiting_in_a_busy_stage_is_not_re_driven_until_the_s
     producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
     await producer.start()
     try:
+        # Read back, the upload's own event must not count as `fresh` leaving validation.
+        payload = uploaded(fresh, now).model_dump_json().encode()
+        await producer.send_and_wait(TOPICS["submitted"], payload, key=fresh.encode())
         busy_until = datetime.now(UTC) + timedelta(seconds=BUSY_FOR_S)
         done = 0
         while datetime.now(UTC) < busy_until:
