@@ -323,7 +323,7 @@ class IntakeService(Service):
             await self._publish_again(doc)
             redrives = int(doc.get("redrives", 0)) + 1
             await self.submissions.update_one(
-                {"_id": doc["_id"]},
+                _unmoved(doc),
                 {"$set": {"redrives": redrives, "redrive_at": self._redrive_at(doc["stage"], redrives)}},
             )
             REDRIVES.labels(stage=doc["stage"]).inc()
@@ -339,7 +339,7 @@ class IntakeService(Service):
         costs each waiting submission a few writes, not one every deadline."""
         waits = int(doc.get("redrive_waits", 0))
         later = now + timedelta(seconds=self.settings.stage_deadline_s * 2 ** min(waits, 3))
-        return UpdateOne({"_id": doc["_id"]}, {"$set": {"redrive_at": later, "redrive_waits": waits + 1}})
+        return UpdateOne(_unmoved(doc), {"$set": {"redrive_at": later, "redrive_waits": waits + 1}})
 
     def _stuck(self, doc: dict[str, Any], now: datetime) -> bool:
         """Stuck, or only waiting its turn in a busy stage (stage_movement.py)?"""
@@ -380,6 +380,12 @@ MAX_REDRIVES = 5
 REDRIVE_FIELDS = dict.fromkeys(
     ["last_event", "redrive_also", "stage", "redrives", "stage_since", "redrive_waits"], 1
 )
+
+
+def _unmoved(doc: dict[str, Any]) -> dict[str, Any]:
+    """The submission as the reconciler read it: an event that moved it meanwhile has set its
+    new stage's deadline, which the reconciler's write must not overwrite."""
+    return {"_id": doc["_id"], "stage": doc["stage"], "stage_since": doc.get("stage_since")}
 
 
 def _revealed(secret: SecretStr | None) -> str | None:
