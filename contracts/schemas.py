@@ -59,7 +59,7 @@ PRODUCER: dict[str, str] = {
 }
 CONSUMERS: dict[str, tuple[str, ...]] = {
     "campaign.defined": SERVICES,
-    "submission.submitted": ("intake", "validator"),
+    "submission.submitted": ("validator",),  # not intake: it records its own upload as it makes it
     "submission.validated": ("intake", "transcoder"),
     "submission.transcoded": ("intake", "review"),
     "submission.approved": ("intake", "review"),

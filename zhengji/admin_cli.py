@@ -193,7 +193,8 @@ def redrive_command(
         raise typer.Exit(2)
 
     async def run(client: "Client", settings: Settings) -> str:
-        return str((await redrive(client, settings.db_prefix, submission_id, stage)).event_id)
+        event = await redrive(client, settings.db_prefix, submission_id, stage, settings.stage_deadline_s)
+        return str(event.event_id)
 
     event_id = on_store_or_refuse(run)
     typer.echo(f"已重新发出 / emitted again: {submission_id} from {stage} (event {event_id})")

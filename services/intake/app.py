@@ -77,6 +77,11 @@ class IntakeService(Service):
     def register(self) -> None:
         super().register()
         for stage, topic in TOPICS.items():
+            if stage == "submitted":
+                # Intake's own upload event: the upload's transaction records it (record_upload).
+                # Read back, it doubled intake's consumer work in a deadline burst, while the
+                # stages' events waited behind it (docs/performance.md, the 5,000 day of 12-08).
+                continue
             self.consume(topic, EVENT_MODELS[f"submission.{stage}"], self.on_event)  # type: ignore[arg-type]
 
     async def setup(self) -> None:
@@ -133,17 +138,7 @@ class IntakeService(Service):
 
     def moved_to(self, event: AnyEvent) -> dict[str, Any]:
         """The status fields for a submission whose latest step is ``event``."""
-        stage = stage_of(event)
-        return {
-            "stage": stage,
-            "progress": list(progress_key(event)),
-            "stage_since": datetime.now(UTC),
-            "last_event": {"topic": topic_for(event.event_type), "payload": event.model_dump_json()},
-            "redrive_also": [],
-            "redrives": 0,
-            "redrive_waits": 0,
-            "redrive_at": self._redrive_at(stage, 0),
-        }
+        return moved_to(event, self.settings.stage_deadline_s)
 
     async def on_event(self, event: AnyEvent) -> Effect:
         if isinstance(event, SubmissionReturned):
@@ -252,7 +247,8 @@ class IntakeService(Service):
                             "media": media.model_dump(mode="json"),
                             "filename": filename,
                             "at": datetime.now(UTC),
-                        }
+                        },
+                        "timeline": timeline_entry(event),
                     },
                 },
                 session=session,
@@ -276,10 +272,7 @@ class IntakeService(Service):
     # -- reconciler -----------------------------------------------------------------------------
 
     def _redrive_at(self, stage: str, redrives: int) -> datetime | None:
-        """When a submission still in ``stage`` counts as stuck; None where people, not services, act next."""
-        if stage not in REDRIVEN or redrives >= MAX_REDRIVES:
-            return None
-        return datetime.now(UTC) + timedelta(seconds=self.settings.stage_deadline_s * 2**redrives)
+        return redrive_at(stage, redrives, self.settings.stage_deadline_s)
 
     async def on_new_broker(self) -> int:
         """The broker has lost what it held (broker_watch.py): its topics, every campaign and
@@ -380,6 +373,29 @@ MAX_REDRIVES = 5
 REDRIVE_FIELDS = dict.fromkeys(
     ["last_event", "redrive_also", "stage", "redrives", "stage_since", "redrive_waits"], 1
 )
+
+
+def moved_to(event: AnyEvent, stage_deadline_s: float) -> dict[str, Any]:
+    """The status fields for a submission whose latest step is ``event`` (also for `zhengji admin
+    redrive`, which records a re-run as intake records an upload)."""
+    stage = stage_of(event)
+    return {
+        "stage": stage,
+        "progress": list(progress_key(event)),
+        "stage_since": datetime.now(UTC),
+        "last_event": {"topic": topic_for(event.event_type), "payload": event.model_dump_json()},
+        "redrive_also": [],
+        "redrives": 0,
+        "redrive_waits": 0,
+        "redrive_at": redrive_at(stage, 0, stage_deadline_s),
+    }
+
+
+def redrive_at(stage: str, redrives: int, stage_deadline_s: float) -> datetime | None:
+    """When a submission still in ``stage`` counts as stuck; None where people, not services, act next."""
+    if stage not in REDRIVEN or redrives >= MAX_REDRIVES:
+        return None
+    return datetime.now(UTC) + timedelta(seconds=stage_deadline_s * 2**redrives)
 
 
 def _unmoved(doc: dict[str, Any]) -> dict[str, Any]:

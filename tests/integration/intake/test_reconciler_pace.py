@@ -69,7 +69,7 @@ async def test_a_submission_waiting_in_a_busy_stage_is_not_re_driven_until_the_s
             # Uploaded half a minute earlier: the stage is about to pass it by, so its event is lost.
             in_validation(lost, now - timedelta(seconds=40), now),
             *(in_validation(sid, now - timedelta(seconds=11), None) for sid in ahead),
-            # Uploaded just now, 10 s after `waiting`; intake reads its own event back from the bus.
+            # Uploaded just now, 10 s after `waiting`, its event on the bus as the upload sent it.
             in_validation(fresh, now, None),
         ]
     )
@@ -83,7 +83,8 @@ async def test_a_submission_waiting_in_a_busy_stage_is_not_re_driven_until_the_s
     producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
     await producer.start()
     try:
-        # Read back, the upload's own event must not count as `fresh` leaving validation.
+        # The upload's own event is not `fresh` leaving validation (once, read back by intake, it
+        # counted as one, and everything a deadline older looked overtaken).
         payload = uploaded(fresh, now).model_dump_json().encode()
         await producer.send_and_wait(TOPICS["submitted"], payload, key=fresh.encode())
         busy_until = datetime.now(UTC) + timedelta(seconds=BUSY_FOR_S)
