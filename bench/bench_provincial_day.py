@@ -12,7 +12,9 @@ at most ``--clients`` upload at once, so a burst the server cannot take at once 
 client, as browsers retrying would.
 
 Every ``--sample-s`` the bench reads each submission's stage from intake's store and records,
-over time: arrived, uploaded, validated and transcoded (cumulative) and the queues between them.
+over time: arrived, uploaded, validated and transcoded (cumulative) and the queues between them,
+and beside them what the validator and the transcoder have done by their own records (checked,
+encoded), which intake's copy trails when its consumer falls behind.
 It prints each stage's throughput (overall and in its busiest minute), the deepest queues, the
 CPU each process spent per submission (/proc: the service plus its ffmpeg children), and draws
 the run as a PNG. Baseline, in the same run: the CPU the media work of one clip needs from bare
@@ -145,12 +147,15 @@ async def sample(progress: Progress, day: Day, started: float) -> dict[str, floa
             counts = {
                 r["_id"]: r["n"] for r in await (await progress.submissions.aggregate(by_stage)).to_list()
             }
+            # The media stages by their own records too: intake's copy lags when its consumer does.
+            checked = await progress.client["zhengji_validator"]["reports"].count_documents({})
+            encoded = await progress.client["zhengji_transcoder"]["jobs"].count_documents({"state": "done"})
             break
         except Exception:  # the store is busy restarting (not in a calm run): ask again, for a while
             if time.monotonic() > deadline:
                 raise
             await asyncio.sleep(0.5)
-    row = {"t": time.monotonic() - started, "arrived": day.arrived}
+    row = {"t": time.monotonic() - started, "arrived": day.arrived, "checked": checked, "encoded": encoded}
     for key, stages in (("uploaded", UPLOADED), ("validated", VALIDATED), ("transcoded", TRANSCODED)):
         row[key] = sum(n for stage, n in counts.items() if stage in stages)
     row["ended"] = sum(n for stage, n in counts.items() if stage in ENDED)
@@ -230,7 +235,8 @@ async def one_day(
 
 def _line(row: dict[str, float]) -> str:
     keys = ("arrived", "uploaded", "validated", "transcoded")
-    return ", ".join(f"{k} {int(row[k])}" for k in keys)
+    as_recorded = ", ".join(f"{k} {int(row[k])}" for k in keys)
+    return f"{as_recorded} (by the stages themselves: {int(row['checked'])} / {int(row['encoded'])})"
 
 
 def busiest_minute(day: Day, key: str) -> float:
@@ -251,7 +257,7 @@ def report(day: Day, clip_s: float, bare_s: float) -> None:
     )
     if day.waiting:
         print(f"  {day.waiting} arrivals had not finished uploading when the run stopped")
-    for key in ("arrived", "uploaded", "validated", "transcoded"):
+    for key in ("arrived", "uploaded", "validated", "transcoded", "checked", "encoded"):
         overall = day.samples[-1][key] / minutes
         print(f"  {key:<10} {overall:6.1f}/min overall, busiest minute {busiest_minute(day, key):5.0f}")
     queues: dict[str, Callable[[dict[str, float]], float]] = {
